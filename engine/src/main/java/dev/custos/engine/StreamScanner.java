@@ -1,0 +1,40 @@
+package dev.custos.engine;
+
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Scans one stream of bytes fed in chunks of any size, down to one byte. Findings are identical to
+ * a one-shot scan of the same bytes whatever the chunking, including matches that span chunk
+ * boundaries. Memory is bounded by the longest detector match plus the context window (and, for
+ * JSON, the longest token), never by the stream's length.
+ *
+ * <p>Each call returns the findings that became final with that call; a finding becomes final
+ * once enough bytes follow it to rule out a longer or overlapping match. {@link #finish()} returns
+ * the rest. Not thread-safe: use one instance per stream from one thread at a time.
+ *
+ * <p>A redacting stream (see {@link Scanner#newRedactingStream}) also writes the input, with every
+ * final finding rewritten, to its {@link RedactedOutput}, holding back at most the same bounded
+ * window.
+ */
+public interface StreamScanner extends AutoCloseable {
+  /** Scans the next chunk, which is read from its position to its limit (and then consumed). */
+  List<Finding> feed(ByteBuffer chunk);
+
+  /** Scans the next chunk, {@code bytes[offset, offset + length)}. */
+  List<Finding> feed(byte[] bytes, int offset, int length);
+
+  /** Ends the stream and returns the findings not returned yet. Later feeds are refused. */
+  List<Finding> finish();
+
+  /** Returns the notes gathered so far, such as a fall-back from JSON to text. */
+  Set<ScanNote> notes();
+
+  /** Returns how many bytes were fed so far. */
+  long bytesScanned();
+
+  /** Releases the stream's resources; the stream cannot be used afterwards. */
+  @Override
+  void close();
+}

@@ -1,0 +1,19 @@
+package dev.custos.engine.internal.match;
+
+/**
+ * The state of one stream being matched. Confined to one thread at a time. Reports, for every
+ * pattern {@code P} and every stream offset {@code e}, an end event {@code (P, e)} exactly when
+ * some {@code s < e} makes the bytes {@code [s, e)} a match of {@code P} — all matches, overlapping
+ * ones included, not only leftmost ones — whatever the chunking of the stream.
+ */
+public interface MatchStream extends AutoCloseable {
+  /**
+   * Scans the next bytes of the stream. Events for this chunk are reported before this method
+   * returns; their order is unspecified.
+   */
+  void scan(byte[] bytes, int offset, int length, EndSink sink);
+
+  /** Releases native resources, if any. */
+  @Override
+  void close();
+}

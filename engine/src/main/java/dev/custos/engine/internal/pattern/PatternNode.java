@@ -1,0 +1,243 @@
+package dev.custos.engine.internal.pattern;
+
+import dk.brics.automaton.Automaton;
+import dk.brics.automaton.BasicAutomata;
+import java.util.BitSet;
+import java.util.List;
+
+/**
+ * A parsed pattern over bytes. Immutable. Produces the same language as a brics {@link Automaton}
+ * (alphabet: chars 0 to 255, one per byte) and as a Hyperscan expression.
+ */
+public abstract class PatternNode {
+  static final int UNBOUNDED = -1;
+
+  PatternNode() {}
+
+  /** Returns an automaton (possibly non-deterministic) accepting exactly this pattern's matches. */
+  public abstract Automaton toAutomaton();
+
+  /** Returns a Hyperscan expression (byte mode, no flags needed) for the same language. */
+  public abstract String toHyperscan();
+
+  /** Returns the longest match in bytes, or -1 when repetition is unbounded. */
+  public abstract int maxLength();
+
+  /** Returns the shortest match in bytes. */
+  public abstract int minLength();
+
+  /** A set of single bytes. */
+  static final class ByteSet extends PatternNode {
+    final BitSet bytes;
+
+    ByteSet(BitSet bytes) {
+      this.bytes = (BitSet) bytes.clone();
+    }
+
+    @Override
+    public Automaton toAutomaton() {
+      Automaton result = BasicAutomata.makeEmpty();
+      int i = bytes.nextSetBit(0);
+      while (i >= 0) {
+        int j = bytes.nextClearBit(i);
+        result = result.union(BasicAutomata.makeCharRange((char) i, (char) (j - 1)));
+        i = bytes.nextSetBit(j);
+      }
+      return result;
+    }
+
+    @Override
+    public String toHyperscan() {
+      if (bytes.cardinality() == 1) {
+        return literal(bytes.nextSetBit(0));
+      }
+      StringBuilder sb = new StringBuilder("[");
+      int i = bytes.nextSetBit(0);
+      while (i >= 0) {
+        int j = bytes.nextClearBit(i) - 1;
+        sb.append(hex(i));
+        if (j > i) {
+          sb.append('-').append(hex(j));
+        }
+        i = bytes.nextSetBit(j + 1);
+      }
+      return sb.append(']').toString();
+    }
+
+    private static String literal(int b) {
+      if ((b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9')) {
+        return String.valueOf((char) b);
+      }
+      return hex(b);
+    }
+
+    private static String hex(int b) {
+      return String.format("\\x%02x", b);
+    }
+
+    @Override
+    public int maxLength() {
+      return 1;
+    }
+
+    @Override
+    public int minLength() {
+      return 1;
+    }
+  }
+
+  /** A sequence. */
+  static final class Concat extends PatternNode {
+    final List<PatternNode> parts;
+
+    Concat(List<PatternNode> parts) {
+      this.parts = List.copyOf(parts);
+    }
+
+    @Override
+    public Automaton toAutomaton() {
+      Automaton result = BasicAutomata.makeEmptyString();
+      for (PatternNode p : parts) {
+        result = result.concatenate(p.toAutomaton());
+      }
+      return result;
+    }
+
+    @Override
+    public String toHyperscan() {
+      StringBuilder sb = new StringBuilder();
+      for (PatternNode p : parts) {
+        sb.append(p instanceof Alternation ? "(?:" + p.toHyperscan() + ")" : p.toHyperscan());
+      }
+      return sb.toString();
+    }
+
+    @Override
+    public int maxLength() {
+      int sum = 0;
+      for (PatternNode p : parts) {
+        int m = p.maxLength();
+        if (m == UNBOUNDED) {
+          return UNBOUNDED;
+        }
+        sum += m;
+      }
+      return sum;
+    }
+
+    @Override
+    public int minLength() {
+      int sum = 0;
+      for (PatternNode p : parts) {
+        sum += p.minLength();
+      }
+      return sum;
+    }
+  }
+
+  /** A choice. */
+  static final class Alternation extends PatternNode {
+    final List<PatternNode> choices;
+
+    Alternation(List<PatternNode> choices) {
+      this.choices = List.copyOf(choices);
+    }
+
+    @Override
+    public Automaton toAutomaton() {
+      Automaton result = BasicAutomata.makeEmpty();
+      for (PatternNode p : choices) {
+        result = result.union(p.toAutomaton());
+      }
+      return result;
+    }
+
+    @Override
+    public String toHyperscan() {
+      StringBuilder sb = new StringBuilder();
+      for (int i = 0; i < choices.size(); i++) {
+        if (i > 0) {
+          sb.append('|');
+        }
+        sb.append(choices.get(i).toHyperscan());
+      }
+      return sb.toString();
+    }
+
+    @Override
+    public int maxLength() {
+      int max = 0;
+      for (PatternNode p : choices) {
+        int m = p.maxLength();
+        if (m == UNBOUNDED) {
+          return UNBOUNDED;
+        }
+        max = Math.max(max, m);
+      }
+      return max;
+    }
+
+    @Override
+    public int minLength() {
+      int min = Integer.MAX_VALUE;
+      for (PatternNode p : choices) {
+        min = Math.min(min, p.minLength());
+      }
+      return min;
+    }
+  }
+
+  /** A greedy repetition {@code {min,max}}; max is -1 for unbounded. */
+  static final class Repeat extends PatternNode {
+    final PatternNode body;
+    final int min;
+    final int max;
+
+    Repeat(PatternNode body, int min, int max) {
+      this.body = body;
+      this.min = min;
+      this.max = max;
+    }
+
+    @Override
+    public Automaton toAutomaton() {
+      Automaton a = body.toAutomaton();
+      return max == UNBOUNDED ? a.repeat(min) : a.repeat(min, max);
+    }
+
+    @Override
+    public String toHyperscan() {
+      String inner = body instanceof ByteSet ? body.toHyperscan() : "(?:" + body.toHyperscan() + ")";
+      if (min == 0 && max == UNBOUNDED) {
+        return inner + "*";
+      }
+      if (min == 1 && max == UNBOUNDED) {
+        return inner + "+";
+      }
+      if (min == 0 && max == 1) {
+        return inner + "?";
+      }
+      if (max == UNBOUNDED) {
+        return inner + "{" + min + ",}";
+      }
+      if (min == max) {
+        return inner + "{" + min + "}";
+      }
+      return inner + "{" + min + "," + max + "}";
+    }
+
+    @Override
+    public int maxLength() {
+      int m = body.maxLength();
+      if (max == UNBOUNDED || m == UNBOUNDED) {
+        return max == 0 ? 0 : UNBOUNDED;
+      }
+      return m * max;
+    }
+
+    @Override
+    public int minLength() {
+      return body.minLength() * min;
+    }
+  }
+}

@@ -1,0 +1,14 @@
+package dev.custos.engine.internal.validate;
+
+/**
+ * A check a matched value must pass (a checksum, a range rule). Implementations are stateless and
+ * thread-safe, run in time linear in the value's length, never throw on any input, and never
+ * include the value in anything they produce.
+ */
+public interface Validator {
+  /** Returns the name policies use for this validator, such as {@code luhn}. */
+  String name();
+
+  /** Returns whether {@code value} (the exact matched text, separators included) passes. */
+  boolean isValid(CharSequence value);
+}
