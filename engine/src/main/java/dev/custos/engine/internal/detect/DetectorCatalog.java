@@ -172,11 +172,13 @@ record DetectorCatalog(Map<String, String> categories, List<DetectorDefinition> 
         where + ": normalize: " + id + " (expected: exact, digits, lowercase or alphanumeric)");
   }
 
-  private static void checkKeys(Map<String, Object> m, Set<String> allowed, String where, String what) {
+  private static void checkKeys(
+      Map<String, Object> m, Set<String> allowed, String where, String what) {
     for (String key : m.keySet()) {
       if (!allowed.contains(key)) {
         throw new IllegalArgumentException(
-            where + ": unknown key " + key + " in " + what + " (expected: one of " + sorted(allowed) + ")");
+            where + ": unknown key " + key + " in " + what
+                + " (expected: one of " + sorted(allowed) + ")");
       }
     }
   }
@@ -217,7 +219,7 @@ record DetectorCatalog(Map<String, String> categories, List<DetectorDefinition> 
     }
     List<String> out = new ArrayList<>(list.size());
     for (Object v : list) {
-      // Numbers are refused rather than converted: YAML would drop leading zeros of ids.
+      // Numbers are refused rather than converted: an unquoted id would not round-trip.
       out.add(string(v, where, key + " element"));
     }
     return out;
@@ -249,6 +251,9 @@ record DetectorCatalog(Map<String, String> categories, List<DetectorDefinition> 
     if (value == null) {
       return "missing";
     }
-    return value instanceof String s ? (s.isEmpty() ? "empty" : s) : value.getClass().getSimpleName().toLowerCase(Locale.ROOT);
+    if (value instanceof String s) {
+      return s.isEmpty() ? "empty" : s;
+    }
+    return value.getClass().getSimpleName().toLowerCase(Locale.ROOT);
   }
 }

@@ -1,7 +1,6 @@
 package dev.custos.engine.internal.detect;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.custos.engine.DetectorDefinition;
 import dev.custos.engine.internal.pattern.PatternNode;
