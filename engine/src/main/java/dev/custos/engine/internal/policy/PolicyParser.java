@@ -31,7 +31,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.jspecify.annotations.Nullable;
 import org.snakeyaml.engine.v2.nodes.Node;
-import org.snakeyaml.engine.v2.nodes.ScalarNode;
 
 /**
  * Parses policy YAML, validated against {@code policy.schema.json}, into a {@link Policy}.
@@ -175,7 +174,7 @@ public final class PolicyParser {
     Policy read() {
       Policy.Builder builder = Policy.builder().sourceName(source);
       JsonNode root = doc.root();
-      Iterator<Map.Entry<String, JsonNode>> categories = root.path("categories").fields();
+      Iterator<Map.Entry<String, JsonNode>> categories = root.path("categories").properties().iterator();
       while (categories.hasNext()) {
         Map.Entry<String, JsonNode> c = categories.next();
         String pointer = "/categories/" + YamlDocument.escape(c.getKey()) + "/detectors";
@@ -274,48 +273,10 @@ public final class PolicyParser {
         YamlDocument.Entry entry = doc.entry(pointer);
         Node node = entry.node();
         problems.add(new Problem(YamlDocument.line(node),
-            YamlDocument.column(node) + offset(node, pattern, e.index()),
+            YamlDocument.column(node) + doc.columnOffset(node, e.index()),
             entry.path() + ": " + e.getMessage()
                 + " (expected: Custos pattern syntax, a linear-time subset of RE2)"));
       }
-    }
-
-    /**
-     * Returns how many columns after the scalar's start the pattern character at {@code index}
-     * sits, or 0 when that cannot be told (block and multi-line scalars).
-     */
-    private static int offset(Node node, String value, int index) {
-      if (!(node instanceof ScalarNode)) {
-        return 0;
-      }
-      ScalarNode scalar = (ScalarNode) node;
-      boolean oneLine = node.getStartMark().isPresent() && node.getEndMark().isPresent()
-          && node.getStartMark().get().getLine() == node.getEndMark().get().getLine();
-      if (!oneLine) {
-        return 0;
-      }
-      int at = Math.min(Math.max(index, 0), value.length());
-      int columns = value.codePointCount(0, at);
-      switch (scalar.getScalarStyle()) {
-        case PLAIN:
-          return columns;
-        case SINGLE_QUOTED:
-          return 1 + columns + count(value, at, c -> c == '\'');
-        case DOUBLE_QUOTED:
-          return 1 + columns + count(value, at, c -> c == '\\' || c == '"' || c < 0x20);
-        default:
-          return 0;
-      }
-    }
-
-    private static int count(String value, int end, java.util.function.IntPredicate escaped) {
-      int n = 0;
-      for (int i = 0; i < end; i++) {
-        if (escaped.test(value.charAt(i))) {
-          n++;
-        }
-      }
-      return n;
     }
 
     private static List<String> strings(JsonNode array) {

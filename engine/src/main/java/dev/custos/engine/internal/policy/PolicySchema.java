@@ -112,6 +112,16 @@ final class PolicySchema {
             + " (expected one of: " + String.join(", ", propertyNames(parent)) + ")";
         break;
       }
+      case "propertyNames": {
+        String key = property(m);
+        String keyPointer = pointer + "/" + YamlDocument.escape(key);
+        YamlDocument.Entry keyEntry = doc.has(keyPointer) ? doc.entry(keyPointer) : null;
+        if (keyEntry != null && keyEntry.key() != null) {
+          at = keyEntry.key();
+        }
+        text = path + ": key '" + key + "' (expected: " + describeSchema(keyword) + ")";
+        break;
+      }
       case "required": {
         JsonNode parent = parentSchema(m);
         text = path + ": missing key '" + property(m) + "' in " + title(parent)
@@ -148,11 +158,12 @@ final class PolicySchema {
         break;
       case "minItems":
         text = path + ": " + value.size() + (value.size() == 1 ? " item" : " items")
-            + " (expected: at least " + keyword + ")";
+            + " (expected: at least " + keyword + (keyword.asInt() == 1 ? " item)" : " items)");
         break;
       case "minLength":
         text = path + ": " + (value.asText().isEmpty() ? "an empty string" : "too short")
-            + " (expected: at least " + keyword + " characters)";
+            + (keyword.asInt() == 1 ? " (expected: a non-empty string)"
+                : " (expected: at least " + keyword + " characters)");
         break;
       case "maxLength":
         text = path + ": " + value.asText().length() + " characters (expected: at most "
@@ -176,6 +187,24 @@ final class PolicySchema {
     String p = pointer(fragment);
     int slash = p.lastIndexOf('/');
     return slash < 0 ? schemaNode : schemaNode.at(p.substring(0, slash));
+  }
+
+  /** Returns the description of a schema object, following a local {@code $ref}. */
+  private String describeSchema(JsonNode schemaObject) {
+    JsonNode s = schemaObject;
+    String ref = s.path("$ref").asText("");
+    if (ref.startsWith("#")) {
+      s = schemaNode.at(ref.substring(1));
+    }
+    String pattern = s.path("pattern").asText("");
+    String description = s.path("description").asText("a valid key");
+    if (description.endsWith(".")) {
+      description = description.substring(0, description.length() - 1);
+    }
+    if (!description.isEmpty()) {
+      description = Character.toLowerCase(description.charAt(0)) + description.substring(1);
+    }
+    return description + (pattern.isEmpty() ? "" : " (" + pattern + ")");
   }
 
   private static String title(JsonNode schemaObject) {

@@ -16,6 +16,7 @@ import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.api.lowlevel.Compose;
 import org.snakeyaml.engine.v2.api.lowlevel.Parse;
 import org.snakeyaml.engine.v2.common.Anchor;
+import org.snakeyaml.engine.v2.common.ScalarStyle;
 import org.snakeyaml.engine.v2.events.Event;
 import org.snakeyaml.engine.v2.events.NodeEvent;
 import org.snakeyaml.engine.v2.exceptions.Mark;
@@ -45,10 +46,12 @@ final class YamlDocument {
   /** The YAML node at a JSON pointer, its mapping key (if any) and a readable path. */
   record Entry(Node node, @Nullable Node key, String path) {}
 
+  private final String text;
   private final JsonNode root;
   private final Map<String, Entry> entries;
 
-  private YamlDocument(JsonNode root, Map<String, Entry> entries) {
+  private YamlDocument(String text, JsonNode root, Map<String, Entry> entries) {
+    this.text = text;
     this.root = root;
     this.entries = entries;
   }
@@ -66,6 +69,7 @@ final class YamlDocument {
             .setSchema(new CoreSchema())
             .setCodePointLimit(maxCodePoints)
             .setAllowDuplicateKeys(false)
+            .setAllowNonScalarKeys(true)
             .build();
     try {
       checkEvents(settings, text);
@@ -78,7 +82,7 @@ final class YamlDocument {
       if (!converter.problems.isEmpty()) {
         throw new ProblemsException(converter.problems);
       }
-      return new YamlDocument(root, converter.entries);
+      return new YamlDocument(text, root, converter.entries);
     } catch (MarkedYamlEngineException e) {
       throw new ProblemsException(syntaxProblem(e));
     } catch (YamlEngineException e) {
@@ -105,6 +109,54 @@ final class YamlDocument {
         return entries.get("");
       }
     }
+  }
+
+  /**
+   * Returns how many columns after a one-line scalar's start its value's character at {@code
+   * index} is written, undoing quoting and escapes; 0 when that cannot be told (block scalars,
+   * scalars over several lines).
+   */
+  int columnOffset(Node node, int index) {
+    if (!(node instanceof ScalarNode) || node.getStartMark().isEmpty()
+        || node.getEndMark().isEmpty()) {
+      return 0;
+    }
+    Mark start = node.getStartMark().get();
+    if (start.getLine() != node.getEndMark().get().getLine()) {
+      return 0;
+    }
+    ScalarStyle style = ((ScalarNode) node).getScalarStyle();
+    String line = text.lines().skip(start.getLine()).findFirst().orElse("");
+    int begin = line.offsetByCodePoints(0, Math.min(start.getColumn(), line.codePointCount(0,
+        line.length())));
+    int p = begin;
+    int decoded = 0;
+    switch (style) {
+      case PLAIN:
+        break;
+      case SINGLE_QUOTED:
+      case DOUBLE_QUOTED:
+        p++;
+        break;
+      default:
+        return 0;
+    }
+    while (decoded < index && p < line.length()) {
+      char c = line.charAt(p);
+      if (style == ScalarStyle.SINGLE_QUOTED && c == '\'' && p + 1 < line.length()
+          && line.charAt(p + 1) == '\'') {
+        p += 2;
+      } else if (style == ScalarStyle.DOUBLE_QUOTED && c == '\\' && p + 1 < line.length()) {
+        char e = line.charAt(p + 1);
+        p += e == 'x' ? 4 : e == 'u' ? 6 : e == 'U' ? 10 : 2;
+        decoded += e == 'U' ? 1 : 0;
+      } else {
+        p++;
+      }
+      decoded++;
+    }
+    p = Math.min(p, line.length());
+    return line.codePointCount(begin, p);
   }
 
   /** Returns whether a node exists at exactly this pointer. */

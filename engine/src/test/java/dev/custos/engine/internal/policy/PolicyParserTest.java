@@ -180,9 +180,12 @@ class PolicyParserTest {
 
   @Test
   void badCategoryId() {
-    PolicyException e = error("version: 1\ncategories:\n  Employee-Id:\n    detectors: [{regex: x}]\n");
-    assertThat(e.line()).isEqualTo(3);
-    assertThat(e.getMessage()).contains("Employee-Id");
+    PolicyException e = error("version: 1\ncategories:\n  ok:\n    detectors: [{regex: x}]\n"
+        + "  Employee-Id:\n    detectors: [{regex: y}]\n");
+    assertPosition(e, 5, 3);
+    assertThat(e.getMessage()).isEqualTo("p.yaml:5:3: categories: key 'Employee-Id' (expected: a"
+        + " category id: a lower-case letter, then up to 63 lower-case letters, digits or"
+        + " underscores (^[a-z][a-z0-9_]{0,63}$))");
   }
 
   @Test
@@ -225,6 +228,12 @@ class PolicyParserTest {
 
     e = error(detectorWith("regex: \"x\\\\b\""));
     assertPosition(e, 6, 18);
+
+    e = error(detectorWith("regex: \"\\u00e9\\x41(\""));
+    assertPosition(e, 6, 17 + 6 + 4);
+
+    e = error(detectorWith("regex: 'it''s('"));
+    assertPosition(e, 6, 17 + 5);
   }
 
   @Test
@@ -271,6 +280,13 @@ class PolicyParserTest {
     e = error("version: 1\ncategories:\n  c:\n    detectors:\n      - {id: credit_card.pan, regex: x}\n");
     assertPosition(e, 5, 14);
     assertThat(e.getMessage()).contains("'credit_card.pan' is a built-in detector id");
+  }
+
+  @Test
+  void nonScalarKey() {
+    PolicyException e = error("version: 1\n? [a]\n: 1\n");
+    assertPosition(e, 2, 3);
+    assertThat(e.getMessage()).contains("policy: a key that is a mapping or list (expected: a plain key)");
   }
 
   @Test
@@ -418,12 +434,12 @@ class PolicyParserTest {
           .as(where + " additionalProperties").isTrue();
       assertThat(schema.path("additionalProperties").asBoolean()).as(where).isFalse();
     }
-    schema.path("properties").fields().forEachRemaining(p -> {
+    schema.path("properties").properties().forEach(p -> {
       assertThat(p.getValue().path("description").asText()).as(where + "/" + p.getKey())
           .isNotEmpty();
       checkSchemaObject(p.getValue(), where + "/properties/" + p.getKey());
     });
-    schema.path("$defs").fields().forEachRemaining(
+    schema.path("$defs").properties().forEach(
         p -> checkSchemaObject(p.getValue(), where + "/$defs/" + p.getKey()));
   }
 
