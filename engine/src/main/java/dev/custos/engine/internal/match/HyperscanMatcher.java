@@ -19,6 +19,7 @@ import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerPointer;
+import org.bytedeco.javacpp.SizeTPointer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -39,6 +40,7 @@ public final class HyperscanMatcher implements MultiPatternMatcher {
   private final @Nullable hs_database_t database;
   private final @Nullable hs_scratch_t prototype;
   private final ConcurrentLinkedDeque<ScanContext> pool = new ConcurrentLinkedDeque<>();
+  private final Object cloneLock = new Object();
   /** One reference held by the matcher until {@link #close()}, one per open stream. */
   private final AtomicInteger references = new AtomicInteger(1);
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -128,7 +130,8 @@ public final class HyperscanMatcher implements MultiPatternMatcher {
       String text = message == null || message.isNull() ? "unknown error" : message.getString();
       int index = error.expression();
       return index < 0
-          ? new IllegalArgumentException("patterns: " + text + " (expected: a database Hyperscan can build)")
+          ? new IllegalArgumentException(
+              "patterns: " + text + " (expected: a database Hyperscan can build)")
           : new IllegalArgumentException(
               "patterns[" + index + "]: " + text + " (expected: an expression Hyperscan accepts)");
     } finally {
@@ -161,6 +164,17 @@ public final class HyperscanMatcher implements MultiPatternMatcher {
     } catch (RuntimeException e) {
       release();
       throw e;
+    }
+  }
+
+  /** Returns the native memory each open stream holds for its state, in bytes. */
+  long streamStateBytes() {
+    if (database == null) {
+      return 0;
+    }
+    try (SizeTPointer size = new SizeTPointer(1)) {
+      check(hyperscan.hs_stream_size(database, size), "hs_stream_size");
+      return size.get();
     }
   }
 
@@ -206,7 +220,7 @@ public final class HyperscanMatcher implements MultiPatternMatcher {
     }
     hs_scratch_t scratch;
     // hs_clone_scratch only reads the prototype, but clones are rare: keep them serial anyway.
-    synchronized (pool) {
+    synchronized (cloneLock) {
       try (PointerPointer<hs_scratch_t> scratchOut = new PointerPointer<>(1)) {
         scratchOut.put(0, null);
         check(hyperscan.hs_clone_scratch(prototype, scratchOut), "hs_clone_scratch");
@@ -225,7 +239,8 @@ public final class HyperscanMatcher implements MultiPatternMatcher {
       throw new OutOfMemoryError(call + ": out of native memory");
     }
     if (rc != hyperscan.HS_SUCCESS) {
-      throw new IllegalStateException(call + ": error " + rc + " (expected: " + hyperscan.HS_SUCCESS + ")");
+      throw new IllegalStateException(
+          call + ": error " + rc + " (expected: " + hyperscan.HS_SUCCESS + ")");
     }
   }
 
@@ -263,13 +278,15 @@ public final class HyperscanMatcher implements MultiPatternMatcher {
       requireNonNull(sink, "sink");
       if (offset < 0 || length < 0 || length > bytes.length - offset) {
         throw new IndexOutOfBoundsException(
-            "offset: " + offset + ", length: " + length + " (expected: within " + bytes.length + ")");
+            "offset: " + offset + ", length: " + length
+                + " (expected: within " + bytes.length + ")");
       }
       if (!open) {
         throw new IllegalStateException("stream: closed (expected: open)");
       }
       if (terminated) {
-        throw new IllegalStateException("stream: stopped by a failing sink (expected: a live stream)");
+        throw new IllegalStateException(
+            "stream: stopped by a failing sink (expected: a live stream)");
       }
       lastSink = sink;
       hs_stream_t s = state;
@@ -299,7 +316,7 @@ public final class HyperscanMatcher implements MultiPatternMatcher {
       }
     }
 
-    /** Closes the stream, forwarding any match Hyperscan reports at end of data to the last sink. */
+    /** Closes the stream; matches Hyperscan reports at end of data go to the last sink. */
     @Override
     public void close() {
       if (!open) {
@@ -355,11 +372,12 @@ public final class HyperscanMatcher implements MultiPatternMatcher {
       @Nullable EndSink sink;
       @Nullable Throwable failure;
 
+      /** Returns the sink's exception to rethrow; an {@link Error} is thrown from here. */
       RuntimeException takeFailure() {
         Throwable t = failure;
         failure = null;
         if (t instanceof RuntimeException r) {
-          throw r;
+          return r;
         }
         if (t instanceof Error e) {
           throw e;
@@ -390,7 +408,9 @@ public final class HyperscanMatcher implements MultiPatternMatcher {
       try {
         Loader.load(hyperscan.class);
         int rc = hyperscan.hs_valid_platform();
-        return rc == hyperscan.HS_SUCCESS ? null : "hs_valid_platform: error " + rc + " (expected: a CPU with SSSE3)";
+        return rc == hyperscan.HS_SUCCESS
+            ? null
+            : "hs_valid_platform: error " + rc + " (expected: a CPU with SSSE3)";
       } catch (LinkageError | RuntimeException e) {
         return e.toString();
       }

@@ -1,5 +1,6 @@
 package dev.custos.engine.internal.match;
 
+import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.custos.engine.internal.match.NaiveReference.Event;
@@ -27,8 +28,7 @@ class HyperscanMatcherPropertyTest {
           "a.c",
           "\\w+ \\w");
   static final byte[] ALPHABET =
-      "0123456789-- aAbBcCsSeEkKIz".concat("\u00c3\u00a9\u0080\u00ff\n").getBytes(
-          java.nio.charset.StandardCharsets.ISO_8859_1);
+      "0123456789-- aAbBcCsSeEkKIz\u00c3\u00a9\u0080\u00ff\n".getBytes(ISO_8859_1);
 
   static HyperscanMatcher matcher;
   static NaiveReference reference;
@@ -71,7 +71,8 @@ class HyperscanMatcherPropertyTest {
   void eventSetEqualsReferenceForAnyChunking(
       @ForAll("inputs") byte[] input, @ForAll("splits") List<Integer> splits) {
     int[] points =
-        splits.stream().mapToInt(Integer::intValue).filter(i -> i <= input.length).sorted().toArray();
+        splits.stream().mapToInt(Integer::intValue).filter(i -> i <= input.length).sorted()
+            .toArray();
     Set<Event> expected = reference.events(input);
     Set<Event> chunked = new TreeSet<>(HyperscanMatcherTest.scan(matcher, input, points));
     Set<Event> whole = new TreeSet<>(HyperscanMatcherTest.scan(matcher, input));
