@@ -33,9 +33,12 @@ final class Latin1View implements CharSequence {
     return new Latin1View(bytes, offset + start, end - start);
   }
 
-  /** Returns a placeholder: the viewed bytes may be sensitive and are never printed. */
+  /**
+   * Returns the characters, as {@link CharSequence} requires (validators rely on it). Views are
+   * only handed to validators and never stored, logged or thrown.
+   */
   @Override
   public String toString() {
-    return "Latin1View{" + length + " bytes}";
+    return new String(bytes, offset, length, java.nio.charset.StandardCharsets.ISO_8859_1);
   }
 }

@@ -8,6 +8,7 @@ import dev.custos.engine.EvidenceKey;
 import dev.custos.engine.RedactedOutput;
 import dev.custos.engine.RedactionStyle;
 import dev.custos.engine.StreamScanner;
+import dev.custos.engine.internal.match.HyperscanMatcher;
 import dev.custos.engine.internal.match.JavaMatcher;
 import dev.custos.engine.internal.match.MultiPatternMatcher;
 import dev.custos.engine.internal.pattern.PatternNode;
@@ -97,17 +98,26 @@ public final class ScanEngine implements AutoCloseable {
     private Backends() {}
 
     static Backend choose(Backend requested) {
-      if (requested == Backend.AUTO) {
-        return Backend.JAVA;
+      switch (requested) {
+        case AUTO:
+          return HyperscanMatcher.isAvailable() ? Backend.HYPERSCAN : Backend.JAVA;
+        case HYPERSCAN:
+          if (!HyperscanMatcher.isAvailable()) {
+            throw new IllegalStateException(
+                "engine: hyperscan (expected: a loadable Hyperscan native library; "
+                    + HyperscanMatcher.unavailableReason()
+                    + "; use auto or java)");
+          }
+          return Backend.HYPERSCAN;
+        default:
+          return requested;
       }
-      if (requested == Backend.HYPERSCAN) {
-        throw new IllegalStateException("engine: hyperscan (not available in this build)");
-      }
-      return requested;
     }
 
     static MultiPatternMatcher compile(Backend backend, List<PatternNode> patterns) {
-      return JavaMatcher.compile(patterns);
+      return backend == Backend.HYPERSCAN
+          ? HyperscanMatcher.compile(patterns)
+          : JavaMatcher.compile(patterns);
     }
   }
 }

@@ -11,6 +11,12 @@ final class DateOfBirth implements Validator {
     return "date";
   }
 
+  /** A structural check, not a checksum: passing it does not raise confidence. */
+  @Override
+  public boolean confirms() {
+    return false;
+  }
+
   @Override
   public boolean isValid(CharSequence value) {
     int len = value.length();

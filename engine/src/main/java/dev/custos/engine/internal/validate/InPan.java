@@ -12,6 +12,12 @@ final class InPan implements Validator {
     return "in_pan";
   }
 
+  /** A structural check, not a checksum: passing it does not raise confidence. */
+  @Override
+  public boolean confirms() {
+    return false;
+  }
+
   @Override
   public boolean isValid(CharSequence value) {
     String s = Chars.alnum(value, 10, "");

@@ -10,6 +10,12 @@ final class Ipv4 implements Validator {
     return "ipv4";
   }
 
+  /** A structural check, not a checksum: passing it does not raise confidence. */
+  @Override
+  public boolean confirms() {
+    return false;
+  }
+
   @Override
   public boolean isValid(CharSequence value) {
     int len = value.length();

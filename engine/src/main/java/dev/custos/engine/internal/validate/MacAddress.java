@@ -10,6 +10,12 @@ final class MacAddress implements Validator {
     return "mac_address";
   }
 
+  /** A structural check, not a checksum: passing it does not raise confidence. */
+  @Override
+  public boolean confirms() {
+    return false;
+  }
+
   @Override
   public boolean isValid(CharSequence value) {
     int len = value.length();

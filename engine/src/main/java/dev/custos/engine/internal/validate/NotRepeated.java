@@ -12,6 +12,12 @@ final class NotRepeated implements Validator {
     return "not_repeated";
   }
 
+  /** A structural check, not a checksum: passing it does not raise confidence. */
+  @Override
+  public boolean confirms() {
+    return false;
+  }
+
   @Override
   public boolean isValid(CharSequence value) {
     int count = 0;

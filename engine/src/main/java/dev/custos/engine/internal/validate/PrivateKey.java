@@ -1,7 +1,7 @@
 package dev.custos.engine.internal.validate;
 
 /**
- * Checks a PEM-armored private key (RFC 7468 textual encoding, with RFC 1421 style header lines
+ * Checks a PEM-armored private key (RFC 7468 textual encoding, or an RFC 4880 OpenPGP armor, with RFC 1421 style header lines
  * such as Proc-Type skipped): BEGIN and END lines whose labels end in "PRIVATE KEY", and a body
  * that is base64 of at least 64 bytes.
  */
@@ -9,6 +9,7 @@ final class PrivateKey implements Validator {
   private static final String BEGIN = "-----BEGIN ";
   private static final String END = "-----END ";
   private static final String LABEL_END = "PRIVATE KEY-----";
+  private static final String PGP_LABEL_END = "PRIVATE KEY BLOCK-----";
   private static final int MIN_BYTES = 64;
 
   @Override
@@ -24,7 +25,7 @@ final class PrivateKey implements Validator {
       return false;
     }
     int beginLabelEnd = s.indexOf("-----", begin + BEGIN.length());
-    if (beginLabelEnd < 0 || !s.startsWith(LABEL_END, beginLabelEnd - "PRIVATE KEY".length())) {
+    if (beginLabelEnd < 0 || !isPrivateKeyLabel(s, beginLabelEnd)) {
       return false;
     }
     int bodyStart = beginLabelEnd + 5;
@@ -33,10 +34,16 @@ final class PrivateKey implements Validator {
       return false;
     }
     int endLabelEnd = s.indexOf("-----", end + END.length());
-    if (endLabelEnd < 0 || !s.startsWith(LABEL_END, endLabelEnd - "PRIVATE KEY".length())) {
+    if (endLabelEnd < 0 || !isPrivateKeyLabel(s, endLabelEnd)) {
       return false;
     }
     return bodyBytes(s, bodyStart, end) >= MIN_BYTES;
+  }
+
+  /** Returns whether the armor label ending at {@code labelEnd} is a private key's (PEM or PGP). */
+  private static boolean isPrivateKeyLabel(String s, int labelEnd) {
+    return s.startsWith(LABEL_END, labelEnd - "PRIVATE KEY".length())
+        || s.startsWith(PGP_LABEL_END, labelEnd - "PRIVATE KEY BLOCK".length());
   }
 
   /** Returns how many bytes the base64 body decodes to, or -1 if it is not valid base64. */

@@ -7,6 +7,12 @@ final class UsEin implements Validator {
     return "us_ein";
   }
 
+  /** A structural check, not a checksum: passing it does not raise confidence. */
+  @Override
+  public boolean confirms() {
+    return false;
+  }
+
   @Override
   public boolean isValid(CharSequence value) {
     int[] d = Chars.digits(value, 9, " -");

@@ -13,6 +13,12 @@ final class UsMbi implements Validator {
     return "us_mbi";
   }
 
+  /** A structural check, not a checksum: passing it does not raise confidence. */
+  @Override
+  public boolean confirms() {
+    return false;
+  }
+
   @Override
   public boolean isValid(CharSequence value) {
     int len = value.length();

@@ -10,6 +10,12 @@ final class UsSsn implements Validator {
     return "us_ssn";
   }
 
+  /** A structural check, not a checksum: passing it does not raise confidence. */
+  @Override
+  public boolean confirms() {
+    return false;
+  }
+
   @Override
   public boolean isValid(CharSequence value) {
     int[] d = Chars.digits(value, 9, " -");

@@ -162,13 +162,11 @@ class StructuralValidatorsTest {
   }
 
   @Test
-  void gcpServiceAccountKeyNeedsBothKeyIdAndClientEmail() {
-    String both =
-        "{\"type\": \"service_account\", \"private_key_id\": \"abc\","
-            + " \"client_email\": \"x@p.iam.gserviceaccount.com\"}";
+  void gcpServiceAccountKeyNeedsServiceAccountTypeAndKeyId() {
+    String both = "{\"type\": \"service_account\", \"project_id\": \"p\", \"private_key_id\": \"abc\"";
     assertThat(valid("gcp_service_account_key", both)).isTrue();
     assertThat(valid("gcp_service_account_key", "{\"private_key_id\": \"abc\"}")).isFalse();
-    assertThat(valid("gcp_service_account_key", "{\"client_email\": \"x@y\"}")).isFalse();
+    assertThat(valid("gcp_service_account_key", "{\"type\": \"service_account\"}")).isFalse();
   }
 
   @ParameterizedTest
