@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The pure-Java backend: the product of every pattern's searching DFA ({@code .*P}), built lazily
@@ -21,6 +22,7 @@ public final class JavaMatcher implements MultiPatternMatcher {
   private final ByteDfa[] dfas;
   private final int[] byteClass;
   private final int classCount;
+  private final boolean[] wordClass;
   /** Per pattern: the next state for (state, class), flattened as state * classCount + class. */
   private final int[][] classTables;
   private volatile Generation generation;
@@ -32,6 +34,10 @@ public final class JavaMatcher implements MultiPatternMatcher {
     }
     this.byteClass = new int[256];
     this.classCount = computeByteClasses(dfas, byteClass);
+    this.wordClass = new boolean[classCount];
+    for (int b = 0; b < 256; b++) {
+      wordClass[byteClass[b]] = isWord(b);
+    }
     int[] representative = new int[classCount];
     for (int b = 255; b >= 0; b--) {
       representative[byteClass[b]] = b;
@@ -55,11 +61,19 @@ public final class JavaMatcher implements MultiPatternMatcher {
     return new JavaMatcher(List.copyOf(patterns));
   }
 
-  /** Groups bytes that every pattern's DFA treats alike; returns the number of groups. */
+  static boolean isWord(int b) {
+    return (b >= '0' && b <= '9') || (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || b == '_';
+  }
+
+  /**
+   * Groups bytes that every pattern's DFA treats alike and that are alike in being word bytes;
+   * returns the number of groups.
+   */
   private static int computeByteClasses(ByteDfa[] dfas, int[] byteClass) {
     Map<List<Integer>, Integer> signatures = new HashMap<>();
     for (int b = 0; b < 256; b++) {
       List<Integer> signature = new ArrayList<>();
+      signature.add(isWord(b) ? 1 : 0);
       for (ByteDfa dfa : dfas) {
         for (int s = 0; s < dfa.size(); s++) {
           signature.add(dfa.step(s, b));
@@ -198,6 +212,8 @@ public final class JavaMatcher implements MultiPatternMatcher {
     private Generation gen;
     private DState state;
     private long offset;
+    /** Accepting state whose ends wait for the next byte: they ended on a word byte. */
+    private @Nullable DState held;
 
     Stream() {
       this.gen = generation;
@@ -212,25 +228,50 @@ public final class JavaMatcher implements MultiPatternMatcher {
         state = current.intern(state.components, JavaMatcher.this);
       }
       DState s = state;
+      DState h = held;
       int[] classes = byteClass;
+      boolean[] word = wordClass;
       long base = offset - off + 1;
       int end = off + length;
       for (int i = off; i < end; i++) {
         int cls = classes[bytes[i] & 0xff];
+        if (h != null) {
+          // A match that ended on a word byte can only end before a non-word byte.
+          if (!word[cls]) {
+            for (int d : h.accepts) {
+              sink.onEnd(d, base + i - 1);
+            }
+          }
+          h = null;
+        }
         DState n = s.next[cls];
         if (n == null) {
           n = computeNext(this, s, cls);
         }
         s = n;
-        int[] accepts = s.accepts;
-        if (accepts.length != 0) {
-          for (int d : accepts) {
-            sink.onEnd(d, base + i);
+        if (s.accepts.length != 0) {
+          if (word[cls]) {
+            h = s;
+          } else {
+            for (int d : s.accepts) {
+              sink.onEnd(d, base + i);
+            }
           }
         }
       }
       state = s;
+      held = h;
       offset += length;
+    }
+
+    @Override
+    public void finish(EndSink sink) {
+      if (held != null) {
+        for (int d : held.accepts) {
+          sink.onEnd(d, offset);
+        }
+        held = null;
+      }
     }
 
     @Override

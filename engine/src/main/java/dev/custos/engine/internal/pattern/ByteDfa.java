@@ -49,6 +49,50 @@ public final class ByteDfa {
     return new ByteDfa(any.concatenate(pattern.toAutomaton()));
   }
 
+  /**
+   * Returns whether the searching DFA of {@code pattern} ({@code .*pattern}) has at most {@code
+   * cap} states, by a subset construction that stops as soon as it passes the cap. Lets callers
+   * choose a pattern whose searching DFA cannot explode before building it.
+   */
+  public static boolean searchingFits(PatternNode pattern, int cap) {
+    Automaton nfa = BasicAutomata.makeCharRange('\u0000', '\u00ff').repeat().concatenate(pattern.toAutomaton());
+    java.util.List<dk.brics.automaton.State> states = new java.util.ArrayList<>(nfa.getStates());
+    java.util.Map<dk.brics.automaton.State, Integer> index = new java.util.HashMap<>();
+    for (int i = 0; i < states.size(); i++) {
+      index.put(states.get(i), i);
+    }
+    java.util.Set<java.util.BitSet> seen = new java.util.HashSet<>();
+    java.util.ArrayDeque<java.util.BitSet> queue = new java.util.ArrayDeque<>();
+    java.util.BitSet start = new java.util.BitSet();
+    start.set(index.get(nfa.getInitialState()));
+    seen.add(start);
+    queue.add(start);
+    java.util.BitSet[] next = new java.util.BitSet[256];
+    while (!queue.isEmpty()) {
+      java.util.BitSet set = queue.poll();
+      for (int b = 0; b < 256; b++) {
+        next[b] = new java.util.BitSet();
+      }
+      for (int i = set.nextSetBit(0); i >= 0; i = set.nextSetBit(i + 1)) {
+        for (dk.brics.automaton.Transition t : states.get(i).getTransitions()) {
+          int to = index.get(t.getDest());
+          for (int c = t.getMin(); c <= Math.min(255, (int) t.getMax()); c++) {
+            next[c].set(to);
+          }
+        }
+      }
+      for (int b = 0; b < 256; b++) {
+        if (!next[b].isEmpty() && seen.add(next[b])) {
+          if (seen.size() > cap) {
+            return false;
+          }
+          queue.add(next[b]);
+        }
+      }
+    }
+    return true;
+  }
+
   /** Returns the number of states. */
   public int size() {
     return size;

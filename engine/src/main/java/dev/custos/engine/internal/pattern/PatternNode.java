@@ -36,7 +36,12 @@ public abstract class PatternNode {
    * relaxed one stays small. Relaxing only adds end positions, and the exact pattern then decides
    * every candidate, so findings do not change.
    */
-  public abstract PatternNode relaxed();
+  public final PatternNode relaxed() {
+    return relaxed(1);
+  }
+
+  /** Like {@link #relaxed()}, but relaxes only repetitions whose maximum is above {@code above}. */
+  public abstract PatternNode relaxed(int above);
 
   /** A set of single bytes. */
   static final class ByteSet extends PatternNode {
@@ -103,7 +108,7 @@ public abstract class PatternNode {
     }
 
     @Override
-    public PatternNode relaxed() {
+    public PatternNode relaxed(int above) {
       return this;
     }
   }
@@ -166,10 +171,10 @@ public abstract class PatternNode {
     }
 
     @Override
-    public PatternNode relaxed() {
+    public PatternNode relaxed(int above) {
       List<PatternNode> relaxed = new java.util.ArrayList<>(parts.size());
       for (PatternNode p : parts) {
-        relaxed.add(p.relaxed());
+        relaxed.add(p.relaxed(above));
       }
       return new Concat(relaxed);
     }
@@ -236,10 +241,10 @@ public abstract class PatternNode {
     }
 
     @Override
-    public PatternNode relaxed() {
+    public PatternNode relaxed(int above) {
       List<PatternNode> relaxed = new java.util.ArrayList<>(choices.size());
       for (PatternNode p : choices) {
-        relaxed.add(p.relaxed());
+        relaxed.add(p.relaxed(above));
       }
       return new Alternation(relaxed);
     }
@@ -304,9 +309,9 @@ public abstract class PatternNode {
     }
 
     @Override
-    public PatternNode relaxed() {
-      PatternNode b = body.relaxed();
-      if (max == 1) {
+    public PatternNode relaxed(int above) {
+      PatternNode b = body.relaxed(above);
+      if (max != UNBOUNDED && max <= above) {
         return new Repeat(b, min, max);
       }
       return new Repeat(b, Math.min(min, 1), UNBOUNDED);

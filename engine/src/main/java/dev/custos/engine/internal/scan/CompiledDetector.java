@@ -23,6 +23,9 @@ final class CompiledDetector {
   final int index;
   final String id;
   final String category;
+  /** The exact pattern (Hyperscan counts repetitions natively, so it searches with this one). */
+  final PatternNode exactPattern;
+  /** The pattern the pure-Java backend searches with: exact when its DFA stays small. */
   final PatternNode searchPattern;
   final ByteDfa reverse;
   final int maxLength;
@@ -40,7 +43,8 @@ final class CompiledDetector {
     this.id = d.id();
     this.category = d.category();
     PatternNode pattern = parse(d, d.pattern(), "pattern");
-    this.searchPattern = pattern.relaxed();
+    this.exactPattern = pattern;
+    this.searchPattern = searchPattern(pattern);
     this.reverse = ByteDfa.reversed(pattern);
     int natural = pattern.maxLength();
     if (d.maxLength() > 0) {
@@ -80,6 +84,25 @@ final class CompiledDetector {
     }
     this.minEntropy = d.minEntropy();
     this.confidence = d.confidence();
+  }
+
+  /** States a pure-Java searching DFA may have before its pattern is relaxed. */
+  static final int SEARCH_STATE_CAP = 2000;
+
+  /**
+   * Chooses the most precise pattern whose searching DFA stays under {@link #SEARCH_STATE_CAP}
+   * states: the exact pattern, then one with repetitions above 8 relaxed, then every counted
+   * repetition relaxed. A more precise pattern reports fewer end positions to confirm.
+   */
+  private static PatternNode searchPattern(PatternNode exact) {
+    if (ByteDfa.searchingFits(exact, SEARCH_STATE_CAP)) {
+      return exact;
+    }
+    PatternNode partly = exact.relaxed(8);
+    if (ByteDfa.searchingFits(partly, SEARCH_STATE_CAP)) {
+      return partly;
+    }
+    return exact.relaxed();
   }
 
   private static PatternNode parse(DetectorDefinition d, String pattern, String what) {

@@ -9,8 +9,6 @@ import com.fasterxml.jackson.core.async.ByteArrayFeeder;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import dev.custos.engine.ScanNote;
 import java.io.IOException;
-import java.util.ArrayDeque;
-import java.util.Iterator;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -54,7 +52,9 @@ final class JsonTracker {
 
   private final JsonParser parser;
   private final ByteArrayFeeder feeder;
-  private final ArrayDeque<Token> tokens = new ArrayDeque<>();
+  /** Remembered tokens in order; those before {@code tokensHead} are forgotten. */
+  private final java.util.ArrayList<Token> tokens = new java.util.ArrayList<>();
+  private int tokensHead;
   private long completedUpTo;
   private boolean failed;
   private boolean finished;
@@ -194,24 +194,36 @@ final class JsonTracker {
     return null;
   }
 
-  /** Returns the remembered token containing {@code [start, stop)}, or null. */
+  /**
+   * Returns the remembered token containing {@code [start, stop)}, or null. Tokens do not overlap
+   * and are ordered, so the only candidate is the last one starting at or before {@code start}.
+   */
   @Nullable Token find(long start, long stop) {
-    for (Token t : tokens) {
-      if (t.first > start) {
-        break;
-      }
-      if (t.contains(start, stop)) {
-        return t;
+    int lo = tokensHead;
+    int hi = tokens.size();
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (tokens.get(mid).first <= start) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
       }
     }
-    return null;
+    if (lo == tokensHead) {
+      return null;
+    }
+    Token t = tokens.get(lo - 1);
+    return t.contains(start, stop) ? t : null;
   }
 
   /** Forgets tokens that end at or before {@code offset}. */
   void forgetBefore(long offset) {
-    Iterator<Token> it = tokens.iterator();
-    while (it.hasNext() && it.next().end <= offset) {
-      it.remove();
+    while (tokensHead < tokens.size() && tokens.get(tokensHead).end <= offset) {
+      tokensHead++;
+    }
+    if (tokensHead > 1024 && tokensHead > tokens.size() / 2) {
+      tokens.subList(0, tokensHead).clear();
+      tokensHead = 0;
     }
   }
 

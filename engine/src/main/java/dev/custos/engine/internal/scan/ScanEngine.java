@@ -53,13 +53,11 @@ public final class ScanEngine implements AutoCloseable {
   public static ScanEngine compile(
       List<DetectorDefinition> definitions, Backend backend, EvidenceKey key, ScanSettings settings) {
     CompiledDetector[] detectors = new CompiledDetector[definitions.size()];
-    List<PatternNode> patterns = new ArrayList<>(detectors.length);
     for (int i = 0; i < detectors.length; i++) {
       detectors[i] = new CompiledDetector(i, definitions.get(i));
-      patterns.add(detectors[i].searchPattern);
     }
     Backend chosen = Backends.choose(backend);
-    MultiPatternMatcher matcher = Backends.compile(chosen, patterns);
+    MultiPatternMatcher matcher = Backends.compile(chosen, detectors);
     return new ScanEngine(detectors, matcher, chosen, key, settings);
   }
 
@@ -114,10 +112,18 @@ public final class ScanEngine implements AutoCloseable {
       }
     }
 
-    static MultiPatternMatcher compile(Backend backend, List<PatternNode> patterns) {
-      return backend == Backend.HYPERSCAN
-          ? HyperscanMatcher.compile(patterns)
-          : JavaMatcher.compile(patterns);
+    static MultiPatternMatcher compile(Backend backend, CompiledDetector[] detectors) {
+      List<PatternNode> patterns = new ArrayList<>(detectors.length);
+      if (backend == Backend.HYPERSCAN) {
+        for (CompiledDetector d : detectors) {
+          patterns.add(d.exactPattern);
+        }
+        return HyperscanMatcher.compile(patterns);
+      }
+      for (CompiledDetector d : detectors) {
+        patterns.add(d.searchPattern);
+      }
+      return JavaMatcher.compile(patterns);
     }
   }
 }

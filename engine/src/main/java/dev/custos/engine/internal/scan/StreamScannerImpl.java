@@ -179,6 +179,8 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     }
     finished = true;
     eventCount = 0;
+    matches.finish(this);
+    sortEvents();
     locateCandidates(true);
     if (json != null) {
       interestCursor = unresolvedHead;
@@ -475,7 +477,20 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
   private boolean isDominated(Candidate x) {
     Confidence xc = Objects.requireNonNull(x.finding).confidence();
     long xLength = x.end - x.start;
-    for (Candidate y : active) {
+    // Only candidates starting after x.start - maxLength can overlap x; the list is sorted by start.
+    long from = x.start - maxLength;
+    int lo = 0;
+    int hi = active.size();
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (active.get(mid).start <= from) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    for (int i = lo; i < active.size(); i++) {
+      Candidate y = active.get(i);
       if (y.start >= x.end) {
         break;
       }
