@@ -127,7 +127,7 @@ final class ScanCommand implements Callable<Integer> {
       if (sink != null) {
         sink.begin();
       }
-      for (int i = 0; i < sources.size(); i++) {
+      for (int i = 0; i < sources.size() && !outputClosed(); i++) {
         Source source = sources.get(i);
         progress.startFile(i + 1, source.name());
         long n = scanOne(scanner, source, fixedType, style, sink, progress, counts);
@@ -202,6 +202,9 @@ final class ScanCommand implements Callable<Integer> {
           }
           report(source, stream.feed(buffer, 0, n), sink, lines, counts);
           progress.advance(n);
+          if (outputClosed()) {
+            return stream.bytesScanned();
+          }
         }
         n = in.read(buffer);
       }
@@ -291,6 +294,11 @@ final class ScanCommand implements Callable<Integer> {
         warn(child + ": not a regular file (skipped)");
       }
     }
+  }
+
+  /** Returns whether stdout was closed (as by {@code | head}); scanning then stops quietly. */
+  private boolean outputClosed() {
+    return io.out().checkError();
   }
 
   private void warn(String message) {
