@@ -35,13 +35,13 @@ import picocli.CommandLine.Parameters;
     name = "test",
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
-    description = {
-      "Scans each sample file in DIR (recursively) with the policy and compares the number of",
-      "findings per category with the expectation file beside it: x.json is checked against",
-      "x.expect.yaml, which holds e.g. 'categories: {us_ssn: 2, email: 1}' (exact counts;",
-      "categories not listed must have none) and optionally 'content_type: json'."
-    },
-    footer = {"", "Exit codes: 0 all samples pass, 1 a sample fails, 2 usage or configuration error."})
+    description =
+        "Scans each sample file in DIR (recursively) with the policy and compares the number of "
+            + "findings per category with the expectation file beside it: x.json is checked "
+            + "against x.expect.yaml, which holds e.g. 'categories: {us_ssn: 2, email: 1}' (exact "
+            + "counts; categories not listed must have none) and optionally 'content_type: json'. "
+            + "Prints counts, never values.",
+    footer = {"", "Exit codes: 0 all samples pass, 1 a sample fails,", "            2 usage or configuration error."})
 final class PolicyTestCommand implements Callable<Integer> {
   @Parameters(paramLabel = "FILE", description = "The policy file.")
   Path file;

@@ -13,7 +13,7 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
     description = "Parses and validates a policy file against the policy schema.",
-    footer = {"", "Exit codes: 0 valid, 2 invalid (the first problem is printed with its file:line:column)."})
+    footer = {"", "Exit codes: 0 valid, 2 invalid (the first problem is printed with its", "            file:line:column)."})
 final class PolicyValidateCommand implements Callable<Integer> {
   @Parameters(paramLabel = "FILE", description = "The policy file.")
   Path file;

@@ -36,10 +36,10 @@ import picocli.CommandLine.Spec;
     name = "scan",
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
-    description = {
-      "Scans files, directories (recursively, in sorted order) or stdin (-) for sensitive data.",
-      "Prints one finding per line, JSON Lines or SARIF; or, with --redact, the redacted content."
-    },
+    description =
+        "Scans files, directories (recursively, in sorted order) or stdin (-) for sensitive "
+            + "data. Prints findings as text, JSON Lines or SARIF; or, with --redact, the content "
+            + "with every finding rewritten.",
     footer = {
       "",
       "Text format: FILE:LINE:COLUMN CATEGORY DETECTOR CONFIDENCE PREVIEW [JSON-PATH]",
@@ -47,8 +47,8 @@ import picocli.CommandLine.Spec;
       "Evidence hashes use the key in CUSTOS_EVIDENCE_KEY or the file named by",
       "CUSTOS_EVIDENCE_KEY_FILE (a random per-process key otherwise).",
       "",
-      "Exit codes: 0 nothing found, 1 sensitive data found, 2 usage or configuration error,",
-      "            or a file could not be read."
+      "Exit codes: 0 nothing found, 1 sensitive data found,",
+      "            2 usage or configuration error, or a file could not be read."
     })
 final class ScanCommand implements Callable<Integer> {
   static final int CHUNK_SIZE = 64 * 1024;
