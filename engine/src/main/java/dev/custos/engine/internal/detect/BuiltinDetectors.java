@@ -1,50 +1,62 @@
 package dev.custos.engine.internal.detect;
 
 import dev.custos.engine.DetectorDefinition;
-import java.util.LinkedHashMap;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
-/** The built-in detectors, in a stable order. */
+/**
+ * The built-in detectors and categories, loaded once from the class-path resource {@value
+ * #RESOURCE}. Immutable and thread-safe. A broken resource fails class initialization with a
+ * message naming the detector at fault.
+ */
 public final class BuiltinDetectors {
-  private static final List<DetectorDefinition> ALL = List.of(
-      DetectorDefinition.builder("credit_card.pan", "credit_card", "[3-6]\\d{3}(?:[ -]?\\d{4}){2}[ -]?\\d{1,7}")
-          .description("Payment card number (13 to 19 digits) passing the Luhn check")
-          .validator("luhn")
-          .context(List.of("card", "visa", "mastercard", "amex", "pan"))
-          .normalization(DetectorDefinition.Normalization.DIGITS)
-          .examples(List.of("4111 1111 1111 1111"))
-          .counterExamples(List.of("4111 1111 1111 1112"))
-          .build(),
-      DetectorDefinition.builder("us_ssn.dashed", "us_ssn", "\\d{3}-\\d{2}-\\d{4}")
-          .description("US Social Security number")
-          .context(List.of("ssn", "social security"))
-          .normalization(DetectorDefinition.Normalization.DIGITS)
-          .examples(List.of("078-05-1120"))
-          .build(),
-      DetectorDefinition.builder("email.address", "email", "[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\\.[A-Za-z0-9-]{1,63})*\\.[A-Za-z]{2,24}")
-          .description("Email address")
-          .normalization(DetectorDefinition.Normalization.LOWERCASE)
-          .examples(List.of("jane.doe@example.com"))
-          .build());
-  private static final Map<String, DetectorDefinition> BY_ID = new LinkedHashMap<>();
+  /** The class-path resource holding the catalog. */
+  static final String RESOURCE = "/dev/custos/engine/builtin-detectors.yaml";
 
-  static {
-    for (DetectorDefinition d : ALL) {
-      BY_ID.put(d.id(), d);
-    }
-  }
+  private static final DetectorCatalog CATALOG = load();
+  private static final Map<String, DetectorDefinition> BY_ID = index(CATALOG.detectors());
 
   private BuiltinDetectors() {}
 
-  /** Returns every built-in detector. */
+  /** Returns every built-in detector, in catalog order. */
   public static List<DetectorDefinition> all() {
-    return ALL;
+    return CATALOG.detectors();
   }
 
   /** Returns the built-in detector with this id, or {@code null}. */
   public static @Nullable DetectorDefinition byId(String id) {
     return BY_ID.get(id);
+  }
+
+  /** Returns the built-in categories, in catalog order: category id to a one-line description. */
+  public static Map<String, String> categories() {
+    return CATALOG.categories();
+  }
+
+  private static DetectorCatalog load() {
+    try (InputStream in = BuiltinDetectors.class.getResourceAsStream(RESOURCE)) {
+      if (in == null) {
+        throw new IllegalStateException(RESOURCE + ": missing from the class path");
+      }
+      return DetectorCatalog.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), RESOURCE);
+    } catch (IOException e) {
+      throw new UncheckedIOException(RESOURCE + ": cannot be read", e);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalStateException("invalid built-in detector catalog: " + e.getMessage(), e);
+    }
+  }
+
+  private static Map<String, DetectorDefinition> index(List<DetectorDefinition> detectors) {
+    Map<String, DetectorDefinition> byId = new HashMap<>();
+    for (DetectorDefinition d : detectors) {
+      byId.put(d.id(), d);
+    }
+    return Map.copyOf(byId);
   }
 }

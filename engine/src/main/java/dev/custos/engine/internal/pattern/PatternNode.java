@@ -26,6 +26,18 @@ public abstract class PatternNode {
   /** Returns the shortest match in bytes. */
   public abstract int minLength();
 
+  /** Returns a pattern matching exactly the reversed byte strings of this one. */
+  public abstract PatternNode reverse();
+
+  /**
+   * Returns a pattern whose language contains this one's, with every counted repetition made
+   * {@code *} or {@code +}. A searching automaton ({@code .*P}) of a counted pattern must remember
+   * every position a match may have started at, which can take exponentially many states; a
+   * relaxed one stays small. Relaxing only adds end positions, and the exact pattern then decides
+   * every candidate, so findings do not change.
+   */
+  public abstract PatternNode relaxed();
+
   /** A set of single bytes. */
   static final class ByteSet extends PatternNode {
     final BitSet bytes;
@@ -84,6 +96,16 @@ public abstract class PatternNode {
     public int minLength() {
       return 1;
     }
+
+    @Override
+    public PatternNode reverse() {
+      return this;
+    }
+
+    @Override
+    public PatternNode relaxed() {
+      return this;
+    }
   }
 
   /** A sequence. */
@@ -132,6 +154,24 @@ public abstract class PatternNode {
         sum += p.minLength();
       }
       return sum;
+    }
+
+    @Override
+    public PatternNode reverse() {
+      List<PatternNode> reversed = new java.util.ArrayList<>(parts.size());
+      for (int i = parts.size() - 1; i >= 0; i--) {
+        reversed.add(parts.get(i).reverse());
+      }
+      return new Concat(reversed);
+    }
+
+    @Override
+    public PatternNode relaxed() {
+      List<PatternNode> relaxed = new java.util.ArrayList<>(parts.size());
+      for (PatternNode p : parts) {
+        relaxed.add(p.relaxed());
+      }
+      return new Concat(relaxed);
     }
   }
 
@@ -184,6 +224,24 @@ public abstract class PatternNode {
         min = Math.min(min, p.minLength());
       }
       return min;
+    }
+
+    @Override
+    public PatternNode reverse() {
+      List<PatternNode> reversed = new java.util.ArrayList<>(choices.size());
+      for (PatternNode p : choices) {
+        reversed.add(p.reverse());
+      }
+      return new Alternation(reversed);
+    }
+
+    @Override
+    public PatternNode relaxed() {
+      List<PatternNode> relaxed = new java.util.ArrayList<>(choices.size());
+      for (PatternNode p : choices) {
+        relaxed.add(p.relaxed());
+      }
+      return new Alternation(relaxed);
     }
   }
 
@@ -238,6 +296,20 @@ public abstract class PatternNode {
     @Override
     public int minLength() {
       return body.minLength() * min;
+    }
+
+    @Override
+    public PatternNode reverse() {
+      return new Repeat(body.reverse(), min, max);
+    }
+
+    @Override
+    public PatternNode relaxed() {
+      PatternNode b = body.relaxed();
+      if (max == 1) {
+        return new Repeat(b, min, max);
+      }
+      return new Repeat(b, Math.min(min, 1), UNBOUNDED);
     }
   }
 }

@@ -1,5 +1,6 @@
 package dev.custos.engine.internal.scan;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import dev.custos.engine.Backend;
 import dev.custos.engine.ContentType;
 import dev.custos.engine.DetectorDefinition;
@@ -7,27 +8,116 @@ import dev.custos.engine.EvidenceKey;
 import dev.custos.engine.RedactedOutput;
 import dev.custos.engine.RedactionStyle;
 import dev.custos.engine.StreamScanner;
+import dev.custos.engine.internal.match.HyperscanMatcher;
+import dev.custos.engine.internal.match.JavaMatcher;
+import dev.custos.engine.internal.match.MultiPatternMatcher;
+import dev.custos.engine.internal.pattern.PatternNode;
+import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
-/** A compiled set of detectors and the matcher that finds their candidates. (Work in progress.) */
+/**
+ * A compiled set of detectors, the matcher that finds their candidates, and shared settings.
+ * Immutable and thread-safe; each stream gets its own {@link StreamScannerImpl}.
+ */
 public final class ScanEngine implements AutoCloseable {
-  private ScanEngine() {}
+  private final CompiledDetector[] detectors;
+  private final MultiPatternMatcher matcher;
+  private final Backend backend;
+  private final EvidenceKey key;
+  private final ScanSettings settings;
+  private final int maxLength;
+  private final JsonFactory jsonFactory;
 
+  private ScanEngine(
+      CompiledDetector[] detectors, MultiPatternMatcher matcher, Backend backend, EvidenceKey key, ScanSettings settings) {
+    this.detectors = detectors;
+    this.matcher = matcher;
+    this.backend = backend;
+    this.key = key;
+    this.settings = settings;
+    int max = 1;
+    for (CompiledDetector d : detectors) {
+      max = Math.max(max, d.maxLength);
+    }
+    this.maxLength = max;
+    this.jsonFactory = JsonTracker.factory(settings.maxJsonDepth, settings.maxJsonTokenLength);
+  }
+
+  /**
+   * Compiles detectors for a backend.
+   *
+   * @throws IllegalArgumentException for an invalid pattern or unknown validator
+   * @throws IllegalStateException when Hyperscan is asked for and cannot load
+   */
   public static ScanEngine compile(
-      List<DetectorDefinition> detectors, Backend backend, EvidenceKey key, ScanSettings settings) {
-    throw new UnsupportedOperationException("not yet");
+      List<DetectorDefinition> definitions, Backend backend, EvidenceKey key, ScanSettings settings) {
+    CompiledDetector[] detectors = new CompiledDetector[definitions.size()];
+    List<PatternNode> patterns = new ArrayList<>(detectors.length);
+    for (int i = 0; i < detectors.length; i++) {
+      detectors[i] = new CompiledDetector(i, definitions.get(i));
+      patterns.add(detectors[i].searchPattern);
+    }
+    Backend chosen = Backends.choose(backend);
+    MultiPatternMatcher matcher = Backends.compile(chosen, patterns);
+    return new ScanEngine(detectors, matcher, chosen, key, settings);
   }
 
+  /** Returns the backend running. */
   public Backend backend() {
-    return Backend.JAVA;
+    return backend;
   }
 
+  /** Returns the longest match of any detector, in bytes. */
+  public int maxLength() {
+    return maxLength;
+  }
+
+  /** Opens a stream; redacting when {@code style} and {@code output} are given. */
   public StreamScanner newStream(
       ContentType type, @Nullable RedactionStyle style, @Nullable RedactedOutput output) {
-    throw new UnsupportedOperationException("not yet");
+    JsonTracker json = type == ContentType.JSON ? new JsonTracker(jsonFactory) : null;
+    return new StreamScannerImpl(
+        detectors,
+        maxLength,
+        settings.contextWindow,
+        matcher.newStream(),
+        json,
+        new EvidenceMaker(key),
+        style,
+        output);
   }
 
   @Override
-  public void close() {}
+  public void close() {
+    matcher.close();
+  }
+
+  /** Chooses and builds backends. */
+  static final class Backends {
+    private Backends() {}
+
+    static Backend choose(Backend requested) {
+      switch (requested) {
+        case AUTO:
+          return HyperscanMatcher.isAvailable() ? Backend.HYPERSCAN : Backend.JAVA;
+        case HYPERSCAN:
+          if (!HyperscanMatcher.isAvailable()) {
+            throw new IllegalStateException(
+                "engine: hyperscan (expected: a loadable Hyperscan native library; "
+                    + HyperscanMatcher.unavailableReason()
+                    + "; use auto or java)");
+          }
+          return Backend.HYPERSCAN;
+        default:
+          return requested;
+      }
+    }
+
+    static MultiPatternMatcher compile(Backend backend, List<PatternNode> patterns) {
+      return backend == Backend.HYPERSCAN
+          ? HyperscanMatcher.compile(patterns)
+          : JavaMatcher.compile(patterns);
+    }
+  }
 }

@@ -1,6 +1,9 @@
 package dev.custos.engine.internal.validate;
 
-/** The Luhn (mod 10) check over the digits of a value; other characters are ignored. */
+/**
+ * Implements the Luhn mod 10 check (ISO/IEC 7812-1, Annex B) over the digits of a value; other
+ * characters are ignored.
+ */
 final class Luhn implements Validator {
   @Override
   public String name() {
@@ -21,17 +24,29 @@ final class Luhn implements Validator {
       if (c < '0' || c > '9') {
         continue;
       }
-      int d = c - '0';
-      if (doubleIt) {
-        d *= 2;
-        if (d > 9) {
-          d -= 9;
-        }
-      }
-      sum += d;
-      digits++;
+      sum = (sum + weighted(c - '0', doubleIt)) % 10;
+      digits = digits < 2 ? digits + 1 : 2;
       doubleIt = !doubleIt;
     }
-    return digits > 1 && sum % 10 == 0;
+    return digits > 1 && sum == 0;
+  }
+
+  /** Returns whether {@code digits} (most significant first) pass the Luhn check. */
+  static boolean check(int[] digits) {
+    int sum = 0;
+    boolean doubleIt = false;
+    for (int i = digits.length - 1; i >= 0; i--) {
+      sum += weighted(digits[i], doubleIt);
+      doubleIt = !doubleIt;
+    }
+    return digits.length > 1 && sum % 10 == 0;
+  }
+
+  private static int weighted(int d, boolean doubleIt) {
+    if (!doubleIt) {
+      return d;
+    }
+    int x = d * 2;
+    return x > 9 ? x - 9 : x;
   }
 }

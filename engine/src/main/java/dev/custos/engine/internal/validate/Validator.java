@@ -11,4 +11,12 @@ public interface Validator {
 
   /** Returns whether {@code value} (the exact matched text, separators included) passes. */
   boolean isValid(CharSequence value);
+
+  /**
+   * Returns whether passing this validator confirms a match (a checksum does), raising its
+   * confidence to high. Structural checks (a plausible date, an IP octet range) return false.
+   */
+  default boolean confirms() {
+    return true;
+  }
 }

@@ -5,12 +5,50 @@ import java.util.Set;
 import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
 
-/** The registry of validators by name. */
+/** The registry of built-in validators by name; immutable after class initialization. */
 public final class Validators {
   private static final Map<String, Validator> BY_NAME = new TreeMap<>();
 
   static {
     register(new Luhn());
+    register(new CreditCard());
+    register(new Iban());
+    register(new UsSsn());
+    register(new UsItin());
+    register(new AbaRouting());
+    register(new UsNpi());
+    register(new UsDea());
+    register(new UsMbi());
+    register(new UsEin());
+    register(new UkNino());
+    register(new UkNhs());
+    register(new EsNif());
+    register(new EsNie());
+    register(new ItFiscalCode());
+    register(new PlPesel());
+    register(new SePersonnummer());
+    register(new FiHetu());
+    register(new NlBsn());
+    register(new CaSin());
+    register(new AuTfn());
+    register(new AuAbn());
+    register(new AuAcn());
+    register(new AuMedicare());
+    register(new InAadhaar());
+    register(new InPan());
+    register(new SgNric());
+    register(new KrRrn());
+    register(new BrCpf());
+    register(new Imei());
+    register(new BitcoinAddress());
+    register(new EthereumAddress());
+    register(new DateOfBirth());
+    register(new Ipv4());
+    register(new Jwt());
+    register(new PrivateKey());
+    register(new GcpServiceAccountKey());
+    register(new MacAddress());
+    register(new NotRepeated());
   }
 
   private Validators() {}
@@ -26,6 +64,6 @@ public final class Validators {
 
   /** Returns all validator names, sorted. */
   public static Set<String> names() {
-    return BY_NAME.keySet();
+    return java.util.Collections.unmodifiableSet(BY_NAME.keySet());
   }
 }

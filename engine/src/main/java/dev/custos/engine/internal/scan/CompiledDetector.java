@@ -1,0 +1,159 @@
+package dev.custos.engine.internal.scan;
+
+import dev.custos.engine.Confidence;
+import dev.custos.engine.DetectorDefinition;
+import dev.custos.engine.DetectorDefinition.Normalization;
+import dev.custos.engine.internal.pattern.ByteDfa;
+import dev.custos.engine.internal.pattern.PatternException;
+import dev.custos.engine.internal.pattern.PatternNode;
+import dev.custos.engine.internal.pattern.PatternParser;
+import dev.custos.engine.internal.validate.Validator;
+import dev.custos.engine.internal.validate.Validators;
+import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/** A detector compiled for scanning: exact reverse automaton, filters, normalization. Immutable. */
+final class CompiledDetector {
+  static final int DEFAULT_UNBOUNDED_MAX_LENGTH = 256;
+
+  final int index;
+  final String id;
+  final String category;
+  final PatternNode searchPattern;
+  final ByteDfa reverse;
+  final int maxLength;
+  final @Nullable Validator validator;
+  final byte[][] keywords;
+  final byte[][] context;
+  final Set<String> excludedValues;
+  final ByteDfa[] excludedPatterns;
+  final double minEntropy;
+  final Confidence confidence;
+  final Normalization normalization;
+
+  CompiledDetector(int index, DetectorDefinition d) {
+    this.index = index;
+    this.id = d.id();
+    this.category = d.category();
+    PatternNode pattern = parse(d, d.pattern(), "pattern");
+    this.searchPattern = pattern.relaxed();
+    this.reverse = ByteDfa.reversed(pattern);
+    int natural = pattern.maxLength();
+    if (d.maxLength() > 0) {
+      this.maxLength = natural < 0 ? d.maxLength() : Math.min(natural, d.maxLength());
+    } else {
+      this.maxLength = natural < 0 ? DEFAULT_UNBOUNDED_MAX_LENGTH : natural;
+    }
+    String validatorName = d.validator();
+    if (validatorName == null) {
+      this.validator = null;
+    } else {
+      this.validator = Validators.byName(validatorName);
+      if (validator == null) {
+        throw new IllegalArgumentException(
+            "detector "
+                + id
+                + ": validator: "
+                + validatorName
+                + " (expected one of: "
+                + String.join(", ", Validators.names())
+                + ")");
+      }
+    }
+    this.keywords = lowerBytes(d.keywords());
+    this.context = lowerBytes(d.context());
+    this.normalization = d.normalization();
+    Set<String> excluded = new HashSet<>();
+    for (String v : d.excludeValues()) {
+      byte[] b = v.getBytes(StandardCharsets.UTF_8);
+      excluded.add(normalize(b, 0, b.length));
+    }
+    this.excludedValues = Set.copyOf(excluded);
+    List<String> patterns = d.excludePatterns();
+    this.excludedPatterns = new ByteDfa[patterns.size()];
+    for (int i = 0; i < patterns.size(); i++) {
+      excludedPatterns[i] = ByteDfa.exact(parse(d, patterns.get(i), "exclude pattern " + (i + 1)));
+    }
+    this.minEntropy = d.minEntropy();
+    this.confidence = d.confidence();
+  }
+
+  private static PatternNode parse(DetectorDefinition d, String pattern, String what) {
+    try {
+      return PatternParser.parse(pattern);
+    } catch (PatternException e) {
+      throw new IllegalArgumentException("detector " + d.id() + ": " + what + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static byte[][] lowerBytes(List<String> words) {
+    byte[][] result = new byte[words.size()][];
+    for (int i = 0; i < result.length; i++) {
+      result[i] = words.get(i).toLowerCase(Locale.ROOT).getBytes(StandardCharsets.UTF_8);
+    }
+    return result;
+  }
+
+  /** Returns the value normalized for hashing and exclusion checks. */
+  String normalize(byte[] bytes, int offset, int length) {
+    switch (normalization) {
+      case DIGITS:
+        {
+          StringBuilder sb = new StringBuilder(length);
+          for (int i = offset; i < offset + length; i++) {
+            byte b = bytes[i];
+            if (b >= '0' && b <= '9') {
+              sb.append((char) b);
+            }
+          }
+          return sb.toString();
+        }
+      case ALPHANUMERIC:
+        {
+          StringBuilder sb = new StringBuilder(length);
+          for (int i = offset; i < offset + length; i++) {
+            int b = bytes[i] & 0xff;
+            if ((b >= '0' && b <= '9') || (b >= 'A' && b <= 'Z')) {
+              sb.append((char) b);
+            } else if (b >= 'a' && b <= 'z') {
+              sb.append((char) (b - 32));
+            }
+          }
+          return sb.toString();
+        }
+      case LOWERCASE:
+        return new String(bytes, offset, length, StandardCharsets.UTF_8).toLowerCase(Locale.ROOT);
+      case EXACT:
+      default:
+        return new String(bytes, offset, length, StandardCharsets.UTF_8);
+    }
+  }
+
+  /** Returns the Shannon entropy of the bytes, in bits per byte. */
+  static double entropy(byte[] bytes, int offset, int length) {
+    if (length == 0) {
+      return 0;
+    }
+    int[] counts = new int[256];
+    for (int i = offset; i < offset + length; i++) {
+      counts[bytes[i] & 0xff]++;
+    }
+    double h = 0;
+    for (int c : counts) {
+      if (c > 0) {
+        double p = (double) c / length;
+        h -= p * (Math.log(p) / Math.log(2));
+      }
+    }
+    return h;
+  }
+
+  @Override
+  public String toString() {
+    return "CompiledDetector{" + id + '}';
+  }
+}

@@ -1,0 +1,57 @@
+package dev.custos.engine.internal.scan;
+
+import dev.custos.engine.Evidence;
+import dev.custos.engine.EvidenceKey;
+import java.nio.charset.StandardCharsets;
+import javax.crypto.Mac;
+
+/** Makes masked previews and keyed hashes. One per stream (a {@link Mac} is not thread-safe). */
+final class EvidenceMaker {
+  private static final int MAX_STARS = 16;
+  private static final char[] HEX = "0123456789abcdef".toCharArray();
+
+  private final EvidenceKey key;
+  private Mac mac;
+
+  EvidenceMaker(EvidenceKey key) {
+    this.key = key;
+  }
+
+  Evidence evidence(byte[] bytes, int offset, int length, String normalized) {
+    return Evidence.of(preview(bytes, offset, length), hash(normalized));
+  }
+
+  /** Returns the first 32 hex digits (128 bits) of HMAC-SHA256(key, normalized value). */
+  String hash(String normalized) {
+    if (mac == null) {
+      mac = key.newMac();
+    }
+    byte[] h = mac.doFinal(normalized.getBytes(StandardCharsets.UTF_8));
+    char[] out = new char[32];
+    for (int i = 0; i < 16; i++) {
+      out[2 * i] = HEX[(h[i] >> 4) & 0xf];
+      out[2 * i + 1] = HEX[h[i] & 0xf];
+    }
+    return new String(out);
+  }
+
+  /**
+   * Returns stars for the letters and digits of the value, at most 16, then its last letters or
+   * digits: 4 of them for values of 12 or more, 2 for 8 to 11, none for shorter ones.
+   */
+  static String preview(byte[] bytes, int offset, int length) {
+    String value = new String(bytes, offset, length, StandardCharsets.UTF_8);
+    int[] alnum = value.codePoints().filter(Character::isLetterOrDigit).toArray();
+    int n = alnum.length;
+    int keep = n >= 12 ? 4 : n >= 8 ? 2 : 0;
+    int stars = Math.max(1, Math.min(n - keep, MAX_STARS));
+    StringBuilder sb = new StringBuilder(stars + keep);
+    for (int i = 0; i < stars; i++) {
+      sb.append('*');
+    }
+    for (int i = n - keep; i < n; i++) {
+      sb.appendCodePoint(alnum[i]);
+    }
+    return sb.toString();
+  }
+}

@@ -1,0 +1,239 @@
+package dev.custos.engine.internal.scan;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonStreamContext;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.async.ByteArrayFeeder;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import dev.custos.engine.ScanNote;
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.Iterator;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Follows the structure of JSON (one document or many in a row) with Jackson's non-blocking
+ * parser, fed chunk by chunk, and remembers the scalar tokens that may contain a candidate: their
+ * byte spans, JSON paths and key names. On malformed input, too deep nesting or a too long token it
+ * stops and records where structure was last known ({@link #failedAt()}).
+ */
+final class JsonTracker {
+  /** Decides whether a token spanning {@code (first, end]} is worth remembering. */
+  interface Interest {
+    boolean anyEndWithin(long first, long end);
+  }
+
+  /** A scalar token: a string value, a field name or a number. */
+  static final class Token {
+    final long first;
+    final long end;
+    final long contentStart;
+    final long contentEnd;
+    final boolean number;
+    final boolean fieldName;
+    final String path;
+    final @Nullable String key;
+
+    Token(long first, long end, boolean number, boolean fieldName, String path, @Nullable String key) {
+      this.first = first;
+      this.end = end;
+      this.number = number;
+      this.fieldName = fieldName;
+      this.contentStart = number ? first : first + 1;
+      this.contentEnd = number ? end : end - 1;
+      this.path = path;
+      this.key = key;
+    }
+
+    boolean contains(long start, long stop) {
+      return start >= contentStart && stop <= contentEnd;
+    }
+  }
+
+  private final JsonParser parser;
+  private final ByteArrayFeeder feeder;
+  private final ArrayDeque<Token> tokens = new ArrayDeque<>();
+  private long completedUpTo;
+  private boolean failed;
+  private boolean finished;
+  private @Nullable ScanNote failure;
+
+  JsonTracker(JsonFactory factory) {
+    try {
+      this.parser = factory.createNonBlockingByteArrayParser();
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot create a non-blocking JSON parser", e);
+    }
+    this.feeder = (ByteArrayFeeder) parser.getNonBlockingInputFeeder();
+  }
+
+  static JsonFactory factory(int maxDepth, int maxTokenLength) {
+    return JsonFactory.builder()
+        .streamReadConstraints(
+            StreamReadConstraints.builder()
+                .maxNestingDepth(maxDepth)
+                .maxStringLength(maxTokenLength)
+                .maxNameLength(maxTokenLength)
+                .maxNumberLength(Math.min(maxTokenLength, 10_000))
+                .maxDocumentLength(-1)
+                .build())
+        .build();
+  }
+
+  /** Feeds the next chunk; the array is only read during this call. */
+  void feed(byte[] bytes, int offset, int length, Interest interest) {
+    if (failed || length == 0) {
+      return;
+    }
+    try {
+      feeder.feedInput(bytes, offset, offset + length);
+      drain(interest);
+    } catch (IOException | RuntimeException e) {
+      fail(e);
+    }
+  }
+
+  /** Ends the input; truncated documents count as malformed. */
+  void finish(Interest interest) {
+    if (finished) {
+      return;
+    }
+    finished = true;
+    if (failed) {
+      return;
+    }
+    try {
+      feeder.endOfInput();
+      drain(interest);
+      if (!parser.getParsingContext().inRoot()) {
+        failed = true;
+        failure = ScanNote.JSON_MALFORMED;
+      }
+    } catch (IOException | RuntimeException e) {
+      fail(e);
+    }
+  }
+
+  private void fail(Exception e) {
+    failed = true;
+    if (e instanceof StreamConstraintsException) {
+      String message = String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT);
+      failure = message.contains("depth") ? ScanNote.JSON_TOO_DEEP : ScanNote.JSON_TOKEN_TOO_LONG;
+    } else {
+      failure = ScanNote.JSON_MALFORMED;
+    }
+    try {
+      parser.close();
+    } catch (IOException ignored) {
+      // Nothing to release beyond buffers.
+    }
+  }
+
+  private void drain(Interest interest) throws IOException {
+    JsonToken t;
+    while ((t = parser.nextToken()) != null && t != JsonToken.NOT_AVAILABLE) {
+      // Jackson's non-blocking parser reports a token's location one byte past its first byte.
+      long first = parser.currentTokenLocation().getByteOffset() - 1;
+      long end = parser.currentLocation().getByteOffset();
+      boolean number = t == JsonToken.VALUE_NUMBER_INT || t == JsonToken.VALUE_NUMBER_FLOAT;
+      boolean fieldName = t == JsonToken.FIELD_NAME;
+      if ((number || fieldName || t == JsonToken.VALUE_STRING) && interest.anyEndWithin(first, end)) {
+        JsonStreamContext context = parser.getParsingContext();
+        tokens.add(new Token(first, end, number, fieldName, path(context, fieldName), key(context, fieldName)));
+      }
+      completedUpTo = end;
+    }
+  }
+
+  /** Returns the JSON path of the current token; a field name's path is its object's. */
+  private static String path(JsonStreamContext context, boolean fieldName) {
+    java.util.ArrayList<JsonStreamContext> chain = new java.util.ArrayList<>();
+    for (JsonStreamContext c = fieldName ? context.getParent() : context; c != null; c = c.getParent()) {
+      chain.add(c);
+    }
+    StringBuilder sb = new StringBuilder("$");
+    for (int i = chain.size() - 1; i >= 0; i--) {
+      JsonStreamContext c = chain.get(i);
+      if (c.inArray()) {
+        sb.append('[').append(Math.max(0, c.getCurrentIndex())).append(']');
+      } else if (c.inObject()) {
+        String name = c.getCurrentName();
+        if (name != null) {
+          appendName(name, sb);
+        }
+      }
+    }
+    return sb.toString();
+  }
+
+  private static void appendName(String name, StringBuilder sb) {
+    boolean simple = !name.isEmpty() && (Character.isLetter(name.charAt(0)) || name.charAt(0) == '_');
+    for (int i = 0; simple && i < name.length(); i++) {
+      char c = name.charAt(i);
+      simple = c < 0x80 && (Character.isLetterOrDigit(c) || c == '_');
+    }
+    if (simple) {
+      sb.append('.').append(name);
+    } else {
+      sb.append("['").append(name.replace("\\", "\\\\").replace("'", "\\'")).append("']");
+    }
+  }
+
+  /** Returns the name of the field holding the current value (the nearest one for array items). */
+  private static @Nullable String key(JsonStreamContext context, boolean fieldName) {
+    if (fieldName) {
+      return null;
+    }
+    for (JsonStreamContext c = context; c != null; c = c.getParent()) {
+      if (c.inObject()) {
+        return c.getCurrentName();
+      }
+    }
+    return null;
+  }
+
+  /** Returns the remembered token containing {@code [start, stop)}, or null. */
+  @Nullable Token find(long start, long stop) {
+    for (Token t : tokens) {
+      if (t.first > start) {
+        break;
+      }
+      if (t.contains(start, stop)) {
+        return t;
+      }
+    }
+    return null;
+  }
+
+  /** Forgets tokens that end at or before {@code offset}. */
+  void forgetBefore(long offset) {
+    Iterator<Token> it = tokens.iterator();
+    while (it.hasNext() && it.next().end <= offset) {
+      it.remove();
+    }
+  }
+
+  /** Returns the end offset of the last token parsed. */
+  long completedUpTo() {
+    return completedUpTo;
+  }
+
+  boolean failed() {
+    return failed;
+  }
+
+  boolean finished() {
+    return finished;
+  }
+
+  /** Returns where structure was last known; meaningful only once {@link #failed()}. */
+  long failedAt() {
+    return completedUpTo;
+  }
+
+  @Nullable ScanNote failure() {
+    return failure;
+  }
+}

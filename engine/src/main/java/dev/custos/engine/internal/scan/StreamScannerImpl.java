@@ -1,0 +1,639 @@
+package dev.custos.engine.internal.scan;
+
+import dev.custos.engine.Confidence;
+import dev.custos.engine.Finding;
+import dev.custos.engine.RedactedOutput;
+import dev.custos.engine.RedactionStyle;
+import dev.custos.engine.ScanNote;
+import dev.custos.engine.StreamScanner;
+import dev.custos.engine.internal.match.EndSink;
+import dev.custos.engine.internal.match.MatchStream;
+import dev.custos.engine.internal.pattern.ByteDfa;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The streaming pipeline of one stream.
+ *
+ * <ol>
+ *   <li>The backend reports end events {@code (detector, e)}: some match of the detector's
+ *       (relaxed) pattern ends at {@code e}.
+ *   <li>Once byte {@code e} is known (for the end boundary), the detector's exact reverse DFA walks
+ *       back from {@code e} over the retained window to the longest match starting on a boundary:
+ *       a candidate {@code [s, e)}.
+ *   <li>For JSON, the candidate waits until the parser has passed {@code e}; it must lie inside one
+ *       string, field name or number, whose path and key it takes. Past a parse failure, text rules.
+ *   <li>Once the context window after {@code e} is known, filters run (validator, exclusions,
+ *       entropy, keyword gate, context) and evidence is made.
+ *   <li>A candidate becomes final when no unknown candidate can precede or overlap it (its start
+ *       plus twice the longest match is behind the frontier); it is dropped if an overlapping
+ *       candidate dominates it (higher confidence, then longer, then earlier, then detector order).
+ * </ol>
+ *
+ * Every decision depends only on the bytes, never on where chunks begin or end.
+ */
+final class StreamScannerImpl implements StreamScanner, EndSink {
+  private static final Finding[] NO_FINDINGS = new Finding[0];
+
+  private final CompiledDetector[] detectors;
+  private final int maxLength;
+  private final int contextWindow;
+  private final MatchStream matches;
+  private final @Nullable JsonTracker json;
+  private final @Nullable RedactionStyle style;
+  private final @Nullable RedactedOutput output;
+  private final EvidenceMaker evidence;
+  private final EnumSet<ScanNote> notes = EnumSet.noneOf(ScanNote.class);
+
+  private byte[] buf = new byte[8192];
+  private long bufStart;
+  private int bufLen;
+  private long total;
+
+  private long[] eventEnd = new long[64];
+  private int[] eventDetector = new int[64];
+  private int eventCount;
+
+  private long[] deferredEnd = new long[16];
+  private int[] deferredDetector = new int[16];
+  private int deferredCount;
+
+  private final ArrayList<Candidate> unresolved = new ArrayList<>();
+  private int unresolvedHead;
+  private int interestCursor;
+
+  private final ArrayList<Candidate> active = new ArrayList<>();
+  private int finalizedCount;
+
+  private final ArrayDeque<Candidate> toRedact = new ArrayDeque<>();
+  private long emitted;
+
+  private final List<Finding> out = new ArrayList<>();
+  private boolean finished;
+  private boolean closed;
+
+  StreamScannerImpl(
+      CompiledDetector[] detectors,
+      int maxLength,
+      int contextWindow,
+      MatchStream matches,
+      @Nullable JsonTracker json,
+      EvidenceMaker evidence,
+      @Nullable RedactionStyle style,
+      @Nullable RedactedOutput output) {
+    this.detectors = detectors;
+    this.maxLength = maxLength;
+    this.contextWindow = contextWindow;
+    this.matches = matches;
+    this.json = json;
+    this.evidence = evidence;
+    this.style = style;
+    this.output = output;
+  }
+
+  /** A candidate match; holds offsets and, once evaluated, its finding — never the value. */
+  static final class Candidate {
+    final CompiledDetector detector;
+    final long start;
+    final long end;
+    JsonTracker.@Nullable Token token;
+    boolean jsonResolved;
+    @Nullable Finding finding;
+
+    Candidate(CompiledDetector detector, long start, long end) {
+      this.detector = detector;
+      this.start = start;
+      this.end = end;
+    }
+
+    /** Where a redaction of this candidate begins: a whole JSON number is rewritten as a string. */
+    long replaceStart() {
+      return token != null && token.number ? Math.min(start, token.first) : start;
+    }
+
+    long replaceEnd() {
+      return token != null && token.number ? Math.max(end, token.end) : end;
+    }
+
+    @Override
+    public String toString() {
+      return "Candidate{" + detector.id + " [" + start + ", " + end + ")}";
+    }
+  }
+
+  // ---- StreamScanner ----
+
+  @Override
+  public List<Finding> feed(ByteBuffer chunk) {
+    Objects.requireNonNull(chunk, "chunk");
+    if (chunk.hasArray()) {
+      int length = chunk.remaining();
+      List<Finding> result = feed(chunk.array(), chunk.arrayOffset() + chunk.position(), length);
+      chunk.position(chunk.limit());
+      return result;
+    }
+    byte[] copy = new byte[chunk.remaining()];
+    chunk.get(copy);
+    return feed(copy, 0, copy.length);
+  }
+
+  @Override
+  public List<Finding> feed(byte[] bytes, int offset, int length) {
+    Objects.requireNonNull(bytes, "bytes");
+    Objects.checkFromIndexSize(offset, length, bytes.length);
+    checkOpen();
+    if (finished) {
+      throw new IllegalStateException("stream finished (expected: no feed after finish())");
+    }
+    if (length == 0) {
+      return List.of();
+    }
+    append(bytes, offset, length);
+    eventCount = 0;
+    matches.scan(bytes, offset, length, this);
+    sortEvents();
+    locateCandidates(false);
+    if (json != null) {
+      interestCursor = unresolvedHead;
+      json.feed(bytes, offset, length, this::anyEndWithin);
+      noteJsonFailure();
+    }
+    advance(false);
+    compact();
+    return takeOutput();
+  }
+
+  @Override
+  public List<Finding> finish() {
+    checkOpen();
+    if (finished) {
+      return List.of();
+    }
+    finished = true;
+    eventCount = 0;
+    locateCandidates(true);
+    if (json != null) {
+      interestCursor = unresolvedHead;
+      json.finish(this::anyEndWithin);
+      noteJsonFailure();
+    }
+    advance(true);
+    return takeOutput();
+  }
+
+  @Override
+  public Set<ScanNote> notes() {
+    return notes.isEmpty() ? Set.of() : Set.copyOf(notes);
+  }
+
+  @Override
+  public long bytesScanned() {
+    return total;
+  }
+
+  @Override
+  public void close() {
+    if (!closed) {
+      closed = true;
+      matches.close();
+    }
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("stream closed");
+    }
+  }
+
+  private List<Finding> takeOutput() {
+    if (out.isEmpty()) {
+      return List.of();
+    }
+    List<Finding> result = List.copyOf(out);
+    out.clear();
+    return result;
+  }
+
+  private void noteJsonFailure() {
+    if (json != null && json.failed() && json.failure() != null) {
+      notes.add(json.failure());
+    }
+  }
+
+  // ---- window ----
+
+  private void append(byte[] bytes, int offset, int length) {
+    if (bufLen + length > buf.length) {
+      buf = Arrays.copyOf(buf, Math.max(buf.length * 2, bufLen + length));
+    }
+    System.arraycopy(bytes, offset, buf, bufLen, length);
+    bufLen += length;
+    total += length;
+  }
+
+  private int at(long offset) {
+    return buf[(int) (offset - bufStart)] & 0xff;
+  }
+
+  private void compact() {
+    long keepFrom = total - maxLength - contextWindow - 2;
+    for (int i = unresolvedHead; i < unresolved.size(); i++) {
+      keepFrom = Math.min(keepFrom, unresolved.get(i).replaceStart() - contextWindow - 1);
+    }
+    if (output != null) {
+      keepFrom = Math.min(keepFrom, emitted);
+      for (Candidate c : toRedact) {
+        keepFrom = Math.min(keepFrom, c.replaceStart());
+      }
+      for (int i = finalizedCount; i < active.size(); i++) {
+        keepFrom = Math.min(keepFrom, active.get(i).replaceStart());
+      }
+    }
+    long drop = keepFrom - bufStart;
+    if (drop >= 4096 && drop >= bufLen / 2) {
+      int d = (int) drop;
+      System.arraycopy(buf, d, buf, 0, bufLen - d);
+      bufLen -= d;
+      bufStart += d;
+      if (buf.length > 65536 && bufLen < buf.length / 4) {
+        buf = Arrays.copyOf(buf, Math.max(8192, buf.length / 2));
+      }
+    }
+    if (unresolvedHead > 256 && unresolvedHead > unresolved.size() / 2) {
+      unresolved.subList(0, unresolvedHead).clear();
+      interestCursor = Math.max(0, interestCursor - unresolvedHead);
+      unresolvedHead = 0;
+    }
+  }
+
+  // ---- events and candidates ----
+
+  @Override
+  public void onEnd(int pattern, long end) {
+    if (eventCount == eventEnd.length) {
+      eventEnd = Arrays.copyOf(eventEnd, eventCount * 2);
+      eventDetector = Arrays.copyOf(eventDetector, eventCount * 2);
+    }
+    eventEnd[eventCount] = end;
+    eventDetector[eventCount] = pattern;
+    eventCount++;
+  }
+
+  /** Sorts this chunk's events by end, then detector (insertion sort: they arrive nearly sorted). */
+  private void sortEvents() {
+    for (int i = 1; i < eventCount; i++) {
+      long e = eventEnd[i];
+      int d = eventDetector[i];
+      int j = i - 1;
+      while (j >= 0 && (eventEnd[j] > e || (eventEnd[j] == e && eventDetector[j] > d))) {
+        eventEnd[j + 1] = eventEnd[j];
+        eventDetector[j + 1] = eventDetector[j];
+        j--;
+      }
+      eventEnd[j + 1] = e;
+      eventDetector[j + 1] = d;
+    }
+  }
+
+  /** Turns events whose end boundary can be judged into candidates, in end order. */
+  private void locateCandidates(boolean finishing) {
+    int previouslyDeferred = deferredCount;
+    deferredCount = 0;
+    for (int i = 0; i < previouslyDeferred; i++) {
+      locate(deferredDetector[i], deferredEnd[i], finishing);
+    }
+    for (int i = 0; i < eventCount; i++) {
+      locate(eventDetector[i], eventEnd[i], finishing);
+    }
+  }
+
+  private void locate(int detectorIndex, long end, boolean finishing) {
+    if (!finishing && end >= total) {
+      if (deferredCount == deferredEnd.length) {
+        deferredEnd = Arrays.copyOf(deferredEnd, deferredCount * 2);
+        deferredDetector = Arrays.copyOf(deferredDetector, deferredCount * 2);
+      }
+      deferredEnd[deferredCount] = end;
+      deferredDetector[deferredCount] = detectorIndex;
+      deferredCount++;
+      return;
+    }
+    if (isWord(at(end - 1)) && end < total && isWord(at(end))) {
+      return;
+    }
+    CompiledDetector detector = detectors[detectorIndex];
+    ByteDfa reverse = detector.reverse;
+    int state = reverse.initial();
+    long limit = Math.max(bufStart, end - detector.maxLength);
+    long best = -1;
+    for (long p = end - 1; p >= limit; p--) {
+      state = reverse.step(state, at(p));
+      if (state < 0) {
+        break;
+      }
+      if (reverse.isAccept(state) && (p == 0 || !isWord(at(p)) || !isWord(at(p - 1)))) {
+        best = p;
+      }
+    }
+    if (best >= 0) {
+      unresolved.add(new Candidate(detector, best, end));
+    }
+  }
+
+  private static boolean isWord(int b) {
+    return (b >= '0' && b <= '9') || (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || b == '_';
+  }
+
+  /** Tells the JSON tracker whether a candidate (or pending event) ends within a token. */
+  private boolean anyEndWithin(long first, long end) {
+    while (interestCursor < unresolved.size() && unresolved.get(interestCursor).end <= first) {
+      interestCursor++;
+    }
+    if (interestCursor < unresolved.size() && unresolved.get(interestCursor).end <= end) {
+      return true;
+    }
+    for (int i = 0; i < deferredCount; i++) {
+      if (deferredEnd[i] > first && deferredEnd[i] <= end) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // ---- resolution, evaluation, finalization ----
+
+  private void advance(boolean finishing) {
+    while (unresolvedHead < unresolved.size()) {
+      Candidate c = unresolved.get(unresolvedHead);
+      if (json != null && !c.jsonResolved) {
+        if (json.failed() && c.end > json.failedAt()) {
+          c.jsonResolved = true;
+        } else if (json.completedUpTo() >= c.end || json.finished() || json.failed()) {
+          c.token = json.find(c.start, c.end);
+          c.jsonResolved = true;
+          if (c.token == null) {
+            unresolvedHead++;
+            continue;
+          }
+        } else {
+          break;
+        }
+      }
+      if (!finishing && c.end + contextWindow > total) {
+        break;
+      }
+      unresolvedHead++;
+      if (evaluate(c)) {
+        insertActive(c);
+      }
+    }
+    long frontier = finishing ? Long.MAX_VALUE / 4 : total;
+    if (deferredCount > 0) {
+      frontier = Math.min(frontier, deferredEnd[0]);
+    }
+    if (unresolvedHead < unresolved.size()) {
+      frontier = Math.min(frontier, unresolved.get(unresolvedHead).end);
+    }
+    if (json != null) {
+      long forget = frontier - maxLength;
+      for (int i = unresolvedHead; i < unresolved.size(); i++) {
+        forget = Math.min(forget, unresolved.get(i).start);
+      }
+      json.forgetBefore(forget);
+    }
+    finalizeUpTo(frontier, finishing);
+    if (output != null) {
+      long safe = finishing ? total : frontier - maxLength;
+      if (finalizedCount < active.size()) {
+        safe = Math.min(safe, active.get(finalizedCount).replaceStart());
+      }
+      for (int i = unresolvedHead; i < unresolved.size(); i++) {
+        safe = Math.min(safe, unresolved.get(i).replaceStart());
+      }
+      emitUpTo(Math.min(safe, total));
+    }
+  }
+
+  private void insertActive(Candidate c) {
+    int lo = finalizedCount;
+    int hi = active.size();
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (order(active.get(mid), c) <= 0) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    active.add(lo, c);
+  }
+
+  private static int order(Candidate a, Candidate b) {
+    if (a.start != b.start) {
+      return Long.compare(a.start, b.start);
+    }
+    if (a.end != b.end) {
+      return Long.compare(a.end, b.end);
+    }
+    return Integer.compare(a.detector.index, b.detector.index);
+  }
+
+  private void finalizeUpTo(long frontier, boolean finishing) {
+    long horizon = 2L * maxLength;
+    while (finalizedCount < active.size()) {
+      Candidate x = active.get(finalizedCount);
+      if (!finishing && x.start + horizon > frontier) {
+        break;
+      }
+      finalizedCount++;
+      if (!isDominated(x)) {
+        out.add(Objects.requireNonNull(x.finding));
+        if (output != null) {
+          toRedact.add(x);
+        }
+      }
+    }
+    int removable = 0;
+    while (removable < finalizedCount
+        && (finishing || active.get(removable).end + horizon <= frontier)) {
+      removable++;
+    }
+    if (removable > 0 && (removable > 64 || finishing || removable == active.size())) {
+      active.subList(0, removable).clear();
+      finalizedCount -= removable;
+    }
+  }
+
+  private boolean isDominated(Candidate x) {
+    Confidence xc = Objects.requireNonNull(x.finding).confidence();
+    long xLength = x.end - x.start;
+    for (Candidate y : active) {
+      if (y.start >= x.end) {
+        break;
+      }
+      if (y == x || y.end <= x.start) {
+        continue;
+      }
+      int byConfidence = Objects.requireNonNull(y.finding).confidence().compareTo(xc);
+      if (byConfidence > 0) {
+        return true;
+      }
+      if (byConfidence < 0) {
+        continue;
+      }
+      long yLength = y.end - y.start;
+      if (yLength != xLength) {
+        if (yLength > xLength) {
+          return true;
+        }
+        continue;
+      }
+      if (y.start < x.start || (y.start == x.start && y.detector.index < x.detector.index)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Runs the filters and makes the finding; returns false when the candidate is not a finding. */
+  private boolean evaluate(Candidate c) {
+    CompiledDetector d = c.detector;
+    int offset = (int) (c.start - bufStart);
+    int length = (int) (c.end - c.start);
+    if (d.validator != null && !d.validator.isValid(new Latin1View(buf, offset, length))) {
+      return false;
+    }
+    String normalized = d.normalize(buf, offset, length);
+    if (d.excludedValues.contains(normalized)) {
+      return false;
+    }
+    for (ByteDfa excluded : d.excludedPatterns) {
+      if (excluded.matchesFully(buf, offset, length)) {
+        return false;
+      }
+    }
+    if (d.minEntropy > 0 && CompiledDetector.entropy(buf, offset, length) < d.minEntropy) {
+      return false;
+    }
+    String key = c.token == null || c.token.key == null ? null : normalizeKey(c.token.key);
+    long from = Math.max(bufStart, c.start - contextWindow);
+    long to = Math.min(total, c.end + contextWindow);
+    if (d.keywords.length > 0 && !containsAny(d.keywords, from, to, key)) {
+      return false;
+    }
+    Confidence confidence = d.confidence;
+    if ((d.validator != null && d.validator.confirms())
+        || (d.context.length > 0 && containsAny(d.context, from, to, key))) {
+      confidence = Confidence.HIGH;
+    }
+    c.finding =
+        Finding.of(
+            d.category,
+            d.id,
+            c.start,
+            c.end,
+            c.token == null ? null : c.token.path,
+            confidence,
+            evidence.evidence(buf, offset, length, normalized));
+    return true;
+  }
+
+  private static String normalizeKey(String key) {
+    return key.toLowerCase(Locale.ROOT).replace('_', ' ').replace('-', ' ');
+  }
+
+  private boolean containsAny(byte[][] words, long from, long to, @Nullable String key) {
+    int start = (int) (from - bufStart);
+    int end = (int) (to - bufStart);
+    for (byte[] word : words) {
+      if (key != null && key.contains(new String(word, java.nio.charset.StandardCharsets.UTF_8))) {
+        return true;
+      }
+      outer:
+      for (int i = start; i <= end - word.length; i++) {
+        for (int k = 0; k < word.length; k++) {
+          int b = buf[i + k] & 0xff;
+          if (b >= 'A' && b <= 'Z') {
+            b += 32;
+          }
+          if (b != (word[k] & 0xff)) {
+            continue outer;
+          }
+        }
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // ---- redaction ----
+
+  private void emitUpTo(long safe) {
+    RedactedOutput o = Objects.requireNonNull(output);
+    RedactionStyle s = Objects.requireNonNull(style);
+    while (!toRedact.isEmpty()) {
+      Candidate c = toRedact.peek();
+      long rs = c.replaceStart();
+      if (rs >= safe) {
+        break;
+      }
+      toRedact.poll();
+      long re = c.replaceEnd();
+      boolean wholeNumber = c.token != null && c.token.number;
+      if (rs < emitted) {
+        if (re <= emitted) {
+          continue;
+        }
+        rs = emitted;
+        wholeNumber = false;
+      }
+      writeRaw(o, emitted, rs);
+      Finding f = Objects.requireNonNull(c.finding);
+      int offset = (int) (rs - bufStart);
+      int length = (int) (re - rs);
+      byte[] replacement;
+      if (wholeNumber) {
+        replacement =
+            Rewriter.numberToken(buf, offset, length, s, Rewriter.label(f.category(), f.evidence().hash()));
+      } else if (s == RedactionStyle.HASH) {
+        replacement = Rewriter.hashLabel(f.category(), f.evidence().hash());
+      } else {
+        boolean inJsonString = c.token != null && !c.token.number;
+        replacement =
+            Rewriter.maskInPlace(buf, offset, length, s == RedactionStyle.PARTIAL, inJsonString);
+        if (c.token != null && c.token.number) {
+          for (int i = 0; i < replacement.length; i++) {
+            if (replacement[i] == '*') {
+              replacement[i] = '0';
+            }
+          }
+        }
+      }
+      o.write(replacement, 0, replacement.length);
+      emitted = re;
+    }
+    if (safe > emitted) {
+      writeRaw(o, emitted, safe);
+      emitted = safe;
+    }
+  }
+
+  private void writeRaw(RedactedOutput o, long from, long to) {
+    if (to > from) {
+      o.write(buf, (int) (from - bufStart), (int) (to - from));
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "StreamScanner{bytes=" + total + ", json=" + (json != null) + ", redacting=" + (output != null) + '}';
+  }
+}

@@ -1,0 +1,83 @@
+package dev.custos.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ScannerTest {
+  static final EvidenceKey KEY = EvidenceKey.of(new byte[32]);
+
+  static Scanner scanner() {
+    return Scanner.builder(Policy.ofDefault()).backend(Backend.JAVA).evidenceKey(KEY).build();
+  }
+
+  static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void cardInTextIsFoundWithExactOffsets() {
+    try (Scanner scanner = scanner()) {
+      String text = "paid with card 4111 1111 1111 1111 yesterday";
+      ScanResult result = scanner.scan(utf8(text), ContentType.TEXT);
+      assertThat(result.findings()).hasSize(1);
+      Finding f = result.findings().get(0);
+      assertThat(f.category()).isEqualTo("credit_card");
+      assertThat(text.substring((int) f.start(), (int) f.end())).isEqualTo("4111 1111 1111 1111");
+      assertThat(f.confidence()).isEqualTo(Confidence.HIGH);
+      assertThat(f.evidence().preview()).isEqualTo("************1111");
+      assertThat(f.jsonPath()).isNull();
+    }
+  }
+
+  @Test
+  void ssnUnderItsJsonKeyHasPathAndHighConfidence() {
+    try (Scanner scanner = scanner()) {
+      String json = "{\"users\":[{},{},{},{\"name\":\"x\",\"ssn\":\"078-05-1120\"}]}";
+      ScanResult result = scanner.scan(utf8(json), ContentType.JSON);
+      assertThat(result.findings()).hasSize(1);
+      Finding f = result.findings().get(0);
+      assertThat(f.jsonPath()).isEqualTo("$.users[3].ssn");
+      assertThat(f.confidence()).isEqualTo(Confidence.HIGH);
+      assertThat(json.substring((int) f.start(), (int) f.end())).isEqualTo("078-05-1120");
+    }
+  }
+
+  @Test
+  void oneByteChunksGiveTheSameFindings() {
+    try (Scanner scanner = scanner()) {
+      String json = "{\"a\":\"mail jane.doe@example.com now\",\"card\":4111111111111111,\"ssn\":\"078-05-1120\"}\n{\"b\":[\"x\",\"078-05-1120\"]}";
+      byte[] bytes = utf8(json);
+      List<Finding> oneShot = scanner.scan(bytes, ContentType.JSON).findings();
+      List<Finding> chunked = new ArrayList<>();
+      try (StreamScanner s = scanner.newStream(ContentType.JSON)) {
+        for (int i = 0; i < bytes.length; i++) {
+          chunked.addAll(s.feed(bytes, i, 1));
+        }
+        chunked.addAll(s.finish());
+      }
+      assertThat(oneShot).hasSize(4);
+      assertThat(chunked).containsExactlyElementsOf(oneShot);
+    }
+  }
+
+  @Test
+  void maskKeepsJsonValidAndLength() {
+    try (Scanner scanner = scanner()) {
+      String json = "{\"ssn\":\"078-05-1120\",\"card\":4111111111111111}";
+      ByteArrayOutputStream redacted = new ByteArrayOutputStream();
+      try (StreamScanner s =
+          scanner.newRedactingStream(ContentType.JSON, RedactionStyle.MASK, redacted::write)) {
+        byte[] bytes = utf8(json);
+        s.feed(bytes, 0, bytes.length);
+        s.finish();
+      }
+      assertThat(redacted.toString(StandardCharsets.UTF_8))
+          .isEqualTo("{\"ssn\":\"***-**-****\",\"card\":\"**************\"}");
+    }
+  }
+}

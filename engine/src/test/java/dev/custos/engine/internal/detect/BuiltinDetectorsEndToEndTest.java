@@ -1,0 +1,87 @@
+package dev.custos.engine.internal.detect;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.custos.engine.Backend;
+import dev.custos.engine.ContentType;
+import dev.custos.engine.DetectorDefinition;
+import dev.custos.engine.EvidenceKey;
+import dev.custos.engine.Finding;
+import dev.custos.engine.Policy;
+import dev.custos.engine.Scanner;
+import dev.custos.engine.internal.match.HyperscanMatcher;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every built-in example is found by its detector, and no counter-example is found by any
+ * detector of the same category, through the public {@link Scanner} with the default policy.
+ */
+class BuiltinDetectorsEndToEndTest {
+  private static Scanner scanner;
+  private static Scanner hyperscan;
+
+  @BeforeAll
+  static void compile() {
+    scanner =
+        Scanner.builder(Policy.ofDefault())
+            .backend(Backend.JAVA)
+            .evidenceKey(EvidenceKey.of(new byte[32]))
+            .build();
+    if (HyperscanMatcher.isAvailable()) {
+      hyperscan =
+          Scanner.builder(Policy.ofDefault())
+              .backend(Backend.HYPERSCAN)
+              .evidenceKey(EvidenceKey.of(new byte[32]))
+              .build();
+    }
+  }
+
+  @AfterAll
+  static void close() {
+    scanner.close();
+    if (hyperscan != null) {
+      hyperscan.close();
+    }
+  }
+
+  static Stream<Arguments> detectors() {
+    return BuiltinDetectors.all().stream().map(d -> Arguments.of(d.id(), d));
+  }
+
+  /** Scans with the pure-Java backend, and checks that Hyperscan (where it loads) agrees. */
+  private static List<Finding> scan(String text) {
+    byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+    List<Finding> findings = scanner.scan(bytes, ContentType.TEXT).findings();
+    if (hyperscan != null) {
+      assertThat(hyperscan.scan(bytes, ContentType.TEXT).findings()).isEqualTo(findings);
+    }
+    return findings;
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("detectors")
+  void everyExampleIsFoundByItsDetector(String id, DetectorDefinition d) {
+    for (String example : d.examples()) {
+      assertThat(scan(example))
+          .as("%s: example %s", id, example)
+          .anySatisfy(f -> assertThat(f.detector()).isEqualTo(id));
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("detectors")
+  void noCounterExampleIsFoundInItsCategory(String id, DetectorDefinition d) {
+    for (String counter : d.counterExamples()) {
+      assertThat(scan(counter))
+          .as("%s: counter-example %s", id, counter)
+          .noneSatisfy(f -> assertThat(f.category()).isEqualTo(d.category()));
+    }
+  }
+}
