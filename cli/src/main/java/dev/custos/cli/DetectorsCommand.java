@@ -17,12 +17,16 @@ import picocli.CommandLine.Option;
     name = "detectors",
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
-    description = "Lists the built-in detectors: id, category, what it checks and an example it finds.")
+    description =
+        "Lists the built-in detectors: id, category, what it checks and an example it finds "
+            + "(in text, shortened to one line; --format json gives it whole).")
 final class DetectorsCommand implements Callable<Integer> {
   enum Format {
     text,
     json
   }
+
+  private static final int EXAMPLE_WIDTH = 48;
 
   @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "text", description = "Output format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
   Format format = Format.text;
@@ -82,7 +86,31 @@ final class DetectorsCommand implements Callable<Integer> {
     }
   }
 
-  private static String example(DetectorDefinition d) {
-    return d.examples().isEmpty() ? "-" : d.examples().get(0);
+  /** Returns the first example on one line (control characters escaped), shortened for the table. */
+  static String example(DetectorDefinition d) {
+    if (d.examples().isEmpty()) {
+      return "-";
+    }
+    String example = d.examples().get(0);
+    StringBuilder s = new StringBuilder();
+    for (int i = 0; i < example.length() && s.length() <= EXAMPLE_WIDTH; i++) {
+      char c = example.charAt(i);
+      if (c == '\n') {
+        s.append("\\n");
+      } else if (c == '\r') {
+        s.append("\\r");
+      } else if (c == '\t') {
+        s.append("\\t");
+      } else if (Character.isISOControl(c)) {
+        s.append('?');
+      } else {
+        s.append(c);
+      }
+    }
+    if (s.length() > EXAMPLE_WIDTH) {
+      s.setLength(EXAMPLE_WIDTH - 1);
+      s.append('…');
+    }
+    return s.toString();
   }
 }

@@ -15,6 +15,7 @@ class DetectorsCommandTest {
     assertThat(r.code()).isEqualTo(0);
     assertThat(r.out().lines().findFirst().orElseThrow()).matches("ID +CATEGORY +DESCRIPTION +EXAMPLE");
     assertThat(r.out().lines().count()).isEqualTo(Policy.ofDefault().detectors().size() + 1);
+    assertThat(r.out()).contains("private_key.pem").doesNotContain("\nRVhB");
     assertThat(r.out()).containsPattern("credit_card\\.pan +credit_card +\\S.* +\\d");
   }
 

@@ -1,6 +1,7 @@
 package dev.custos.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -12,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -25,6 +27,23 @@ class ScanCommandTest {
   private static final String EMAIL = "jane.doe@example.com";
 
   @TempDir Path dir;
+  @TempDir Path policyDir;
+  private Path policy;
+
+  @BeforeEach
+  void writePolicy() throws IOException {
+    policy = TestPolicies.ssnCardEmail(policyDir);
+  }
+
+  /** Runs scan with the small test policy. */
+  private Cli.Result scan(String... args) {
+    String[] all = new String[args.length + 3];
+    all[0] = "scan";
+    all[1] = "--policy";
+    all[2] = policy.toString();
+    System.arraycopy(args, 0, all, 3, args.length);
+    return Cli.run(all);
+  }
 
   private Path write(String name, String content) throws IOException {
     Path file = dir.resolve(name);
@@ -43,7 +62,7 @@ class ScanCommandTest {
   @Test
   void cleanFileExitsZero() throws IOException {
     Path file = write("clean.txt", "nothing to see here\n");
-    Cli.Result r = Cli.run("scan", file.toString());
+    Cli.Result r = scan(file.toString());
     assertThat(r.code()).as(r.err()).isEqualTo(0);
     assertThat(r.out()).isEmpty();
   }
@@ -59,14 +78,14 @@ class ScanCommandTest {
   @Test
   void textFormatShowsLineAndColumn() throws IOException {
     Path file = write("ticket.txt", "first line\n  ssn: " + SSN + "\n");
-    Cli.Result r = Cli.run("scan", file.toString());
+    Cli.Result r = scan(file.toString());
     assertThat(r.out()).startsWith(file + ":2:8 us_ssn us_ssn.");
   }
 
   @Test
   void jsonlHasExactlyTheSpecifiedKeysInOrder() throws IOException {
     Path file = apiResponse();
-    Cli.Result r = Cli.run("scan", "--format", "jsonl", file.toString());
+    Cli.Result r = scan("--format", "jsonl", file.toString());
     assertThat(r.code()).as(r.err()).isEqualTo(1);
     List<String> lines = r.out().lines().toList();
     assertThat(lines).hasSize(3);
@@ -96,7 +115,7 @@ class ScanCommandTest {
   @Test
   void jsonlPathIsNullForText() throws IOException {
     Path file = write("ticket.txt", "ssn " + SSN + "\n");
-    Cli.Result r = Cli.run("scan", "--format", "jsonl", file.toString());
+    Cli.Result r = scan("--format", "jsonl", file.toString());
     JsonNode node = parse(r.out().lines().findFirst().orElseThrow());
     assertThat(node.get("path").isNull()).isTrue();
   }
@@ -104,7 +123,7 @@ class ScanCommandTest {
   @Test
   void sarifIsVersion210WithRulesForTheDetectorsThatFired() throws IOException {
     Path file = apiResponse();
-    Cli.Result r = Cli.run("scan", "--format", "sarif", file.toString());
+    Cli.Result r = scan("--format", "sarif", file.toString());
     assertThat(r.code()).as(r.err()).isEqualTo(1);
     JsonNode log = MAPPER.readTree(r.out());
     assertThat(log.get("version").asText()).isEqualTo("2.1.0");
@@ -134,7 +153,7 @@ class ScanCommandTest {
   @Test
   void sarifOfCleanFileHasNoResults() throws IOException {
     Path file = write("clean.txt", "nothing\n");
-    Cli.Result r = Cli.run("scan", "--format", "sarif", file.toString());
+    Cli.Result r = scan("--format", "sarif", file.toString());
     assertThat(r.code()).isEqualTo(0);
     JsonNode log = MAPPER.readTree(r.out());
     assertThat(log.at("/runs/0/results")).isEmpty();
@@ -156,7 +175,7 @@ class ScanCommandTest {
   @ValueSource(strings = {"mask", "partial", "hash"})
   void redactedOutputHoldsNoPlantedValue(String style) throws IOException {
     Path file = apiResponse();
-    Cli.Result r = Cli.run("scan", "--redact", style, file.toString());
+    Cli.Result r = scan("--redact", style, file.toString());
     assertThat(r.code()).as(r.err()).isEqualTo(1);
     assertThat(r.all()).doesNotContain(SSN, CARD, EMAIL);
     assertThat(r.out()).contains("\"users\"");
@@ -171,7 +190,7 @@ class ScanCommandTest {
   void redactConcatenatesFilesInOrder() throws IOException {
     write("a.txt", "first ssn " + SSN + "\n");
     write("b.txt", "second\n");
-    Cli.Result r = Cli.run("scan", "--redact", "mask", dir.toString());
+    Cli.Result r = scan("--redact", "mask", dir.toString());
     assertThat(r.out()).isEqualTo("first ssn ***-**-****\nsecond\n");
   }
 
@@ -180,11 +199,27 @@ class ScanCommandTest {
     write("b/deep/x.txt", "ssn " + SSN + "\n");
     write("a.txt", "ssn " + SSN + "\n");
     write("c.txt", "nothing\n");
-    Cli.Result r = Cli.run("scan", "--format", "jsonl", dir.toString());
+    Cli.Result r = scan("--format", "jsonl", dir.toString());
     assertThat(r.code()).isEqualTo(1);
     List<String> files = r.out().lines().map(l -> parse(l).get("file").asText()).toList();
     assertThat(files)
         .containsExactly(dir.resolve("a.txt").toString(), dir.resolve("b/deep/x.txt").toString());
+  }
+
+  @Test
+  void backendsReportTheSameFindings() throws IOException {
+    Path file = apiResponse();
+    write("log.txt", "user " + EMAIL + " paid with " + CARD_SPACED + ", ssn " + SSN + "\n");
+    Cli.Result java = scan("--engine", "java", "--format", "jsonl", dir.toString());
+    Cli.Result hyperscan = scan("--engine", "hyperscan", "--format", "jsonl", dir.toString());
+    assumeTrue(hyperscan.code() != 2, "Hyperscan does not load here: " + hyperscan.err());
+    assertThat(java.code()).isEqualTo(1);
+    assertThat(withoutHashes(hyperscan.out())).isEqualTo(withoutHashes(java.out()));
+    assertThat(file).exists();
+  }
+
+  private static String withoutHashes(String jsonl) {
+    return jsonl.replaceAll("\"hash\":\"[0-9a-f]+\"", "");
   }
 
   @Test
@@ -200,14 +235,14 @@ class ScanCommandTest {
   @Test
   void contentTypeOptionOverridesTheGuess() throws IOException {
     Path file = write("data.txt", "{\"ssn\": \"" + SSN + "\"}\n");
-    Cli.Result r = Cli.run("scan", "--format", "jsonl", "--content-type", "application/json", file.toString());
+    Cli.Result r = scan("--format", "jsonl", "--content-type", "application/json", file.toString());
     assertThat(parse(r.out().lines().findFirst().orElseThrow()).get("path").asText()).isEqualTo("$.ssn");
   }
 
   @Test
   void missingFileWarnsAndExitsTwoAfterScanningTheRest() throws IOException {
     Path file = write("ticket.txt", "ssn " + SSN + "\n");
-    Cli.Result r = Cli.run("scan", dir.resolve("nope.txt").toString(), file.toString());
+    Cli.Result r = scan(dir.resolve("nope.txt").toString(), file.toString());
     assertThat(r.code()).isEqualTo(2);
     assertThat(r.out()).contains("us_ssn");
     assertThat(r.err()).contains("custos: warning: " + dir.resolve("nope.txt") + ": no such file or directory");
