@@ -62,7 +62,7 @@ final class Progress {
       return;
     }
     lastDraw = now;
-    int filled = totalFiles == 0 ? 0 : (int) ((long) WIDTH * file / totalFiles);
+    int filled = totalFiles == 0 ? 0 : (int) ((long) WIDTH * Math.max(file - 1, 0) / totalFiles);
     StringBuilder line = new StringBuilder("\r\033[K[");
     line.append("#".repeat(filled)).append("-".repeat(WIDTH - filled)).append("] ");
     line.append(file).append('/').append(totalFiles).append(" files, ").append(Sizes.human(bytes));
