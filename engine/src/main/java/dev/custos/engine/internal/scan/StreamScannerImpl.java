@@ -632,6 +632,11 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     }
   }
 
+ /** Returns how many bytes this stream holds right now (for tests of its memory bound). */
+  long retainedBytes() {
+    return bufLen;
+  }
+
   @Override
   public String toString() {
     return "StreamScanner{bytes=" + total + ", json=" + (json != null) + ", redacting=" + (output != null) + '}';

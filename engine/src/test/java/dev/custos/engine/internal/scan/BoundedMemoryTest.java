@@ -1,0 +1,67 @@
+package dev.custos.engine.internal.scan;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.custos.engine.Backend;
+import dev.custos.engine.ContentType;
+import dev.custos.engine.EvidenceKey;
+import dev.custos.engine.Policy;
+import dev.custos.engine.RedactionStyle;
+import dev.custos.engine.StreamScanner;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/** A stream's retained bytes stay bounded by the longest match and the context window. */
+class BoundedMemoryTest {
+  private static final int CHUNK = 64 * 1024;
+
+  private static byte[] chunk(ContentType type) {
+    StringBuilder sb = new StringBuilder(CHUNK + 200);
+    int i = 0;
+    while (sb.length() < CHUNK) {
+      if (type == ContentType.JSON) {
+        sb.append("{\"id\":").append(i).append(",\"ssn\":\"078-05-1120\",\"note\":\"hello world ")
+            .append(i).append(" card 4111 1111 1111 1111\"}\n");
+      } else {
+        sb.append("line ").append(i).append(" mail jane.doe@example.com ssn 078-05-1120 and more text\n");
+      }
+      i++;
+    }
+    return sb.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void retainedBytesStayBoundedOverSixtyFourMebibytes() {
+    try (ScanEngine engine =
+        ScanEngine.compile(
+            Policy.ofDefault().detectors(),
+            Backend.JAVA,
+            EvidenceKey.of(new byte[32]),
+            new ScanSettings(ScanSettings.DEFAULT_CONTEXT_WINDOW, 256, 1 << 20))) {
+      long bound = 2L * engine.maxLength() + 2L * ScanSettings.DEFAULT_CONTEXT_WINDOW + 2L * CHUNK + 16;
+      for (ContentType type : ContentType.values()) {
+        for (boolean redacting : new boolean[] {false, true}) {
+          byte[] chunk = chunk(type);
+          long[] written = {0};
+          StreamScanner stream =
+              redacting
+                  ? engine.newStream(type, RedactionStyle.MASK, (b, o, l) -> written[0] += l)
+                  : engine.newStream(type, null, null);
+          long findings = 0;
+          long maxRetained = 0;
+          for (int i = 0; i < 1024; i++) {
+            findings += stream.feed(chunk, 0, chunk.length).size();
+            maxRetained = Math.max(maxRetained, ((StreamScannerImpl) stream).retainedBytes());
+          }
+          findings += stream.finish().size();
+          stream.close();
+          assertThat(findings).as("%s findings", type).isGreaterThan(100_000);
+          assertThat(maxRetained).as("%s retained (redacting=%s)", type, redacting).isLessThan(bound);
+          if (redacting) {
+            assertThat(written[0]).isEqualTo(1024L * chunk.length);
+          }
+        }
+      }
+    }
+  }
+}
