@@ -1,11 +1,114 @@
 package dev.custos.cli;
 
-/** Entry point of the {@code custos} command. (Work in progress.) */
+import java.io.BufferedOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.InputStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import picocli.CommandLine;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+
+/**
+ * Entry point of the {@code custos} command. Exit codes: 0 no findings (or success), 1 findings
+ * (or a failing policy test), 2 usage or configuration error.
+ */
 public final class Main {
+  /** Exit code: nothing found, or the command succeeded. */
+  public static final int OK = 0;
+  /** Exit code: sensitive data found, or a policy test failed. */
+  public static final int FOUND = 1;
+  /** Exit code: a usage or configuration error (or a file that could not be scanned). */
+  public static final int ERROR = 2;
+
   private Main() {}
 
+  /** Runs the command and exits the JVM with its exit code. */
   public static void main(String[] args) {
-    System.err.println("custos: not built yet");
-    System.exit(2);
+    PrintStream out =
+        new PrintStream(
+            new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16),
+            false,
+            StandardCharsets.UTF_8);
+    int code = run(args, System.in, out, System.err);
+    out.flush();
+    System.exit(code);
+  }
+
+  /** Runs the command with the given arguments, reading standard input from {@code System.in}. */
+  public static int run(String[] args, PrintStream out, PrintStream err) {
+    return run(args, System.in, out, err);
+  }
+
+  /** Runs the command with the given arguments and streams, and returns its exit code. */
+  public static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
+    Io io = new Io(in, out, err);
+    CommandLine cmd = commandLine(io);
+    int code = cmd.execute(args);
+    out.flush();
+    err.flush();
+    return code;
+  }
+
+  static CommandLine commandLine(Io io) {
+    CommandLine policy =
+        new CommandLine(new PolicyCommand())
+            .addSubcommand(new PolicyValidateCommand(io))
+            .addSubcommand(new PolicyTestCommand(io));
+    CommandLine cmd =
+        new CommandLine(new CustosCommand())
+            .addSubcommand(new ScanCommand(io))
+            .addSubcommand(new DetectorsCommand(io))
+            .addSubcommand(policy);
+    cmd.setOut(new PrintWriter(new OutputStreamWriter(io.out(), StandardCharsets.UTF_8), true));
+    cmd.setErr(new PrintWriter(new OutputStreamWriter(io.err(), StandardCharsets.UTF_8), true));
+    cmd.setCaseInsensitiveEnumValuesAllowed(true);
+    cmd.setParameterExceptionHandler(Main::onUsageError);
+    cmd.setExecutionExceptionHandler(
+        (e, command, parseResult) -> onFailure(e, command, parseResult, io.err()));
+    return cmd;
+  }
+
+  private static int onUsageError(ParameterException e, String[] args) {
+    CommandLine command = e.getCommandLine();
+    PrintWriter err = command.getErr();
+    err.println(
+        "custos: " + oneLine(e.getMessage()) + " (see '" + command.getCommandSpec().qualifiedName() + " --help')");
+    err.flush();
+    return ERROR;
+  }
+
+  private static int onFailure(Exception e, CommandLine command, ParseResult parseResult, PrintStream err) {
+    if (e instanceof ParameterException) {
+      return onUsageError((ParameterException) e, new String[0]);
+    }
+    boolean expected = e instanceof CliException || Messages.isConfigurationError(e);
+    boolean verbose = isVerbose(parseResult);
+    String message = oneLine(Messages.of(e));
+    if (!expected) {
+      message = "internal error: " + message + (verbose ? "" : " (run with --verbose for details)");
+    }
+    err.println("custos: " + message);
+    if (verbose) {
+      e.printStackTrace(err);
+    }
+    err.flush();
+    return ERROR;
+  }
+
+  private static boolean isVerbose(ParseResult parseResult) {
+    for (ParseResult r = parseResult; r != null; r = r.subcommand()) {
+      if (r.hasMatchedOption("--verbose")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  static String oneLine(String message) {
+    return message == null ? "" : message.strip().replaceAll("\\s*\\R\\s*", "; ");
   }
 }

@@ -1,0 +1,115 @@
+package dev.custos.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PolicyCommandTest {
+  private static final String SSN = "078-05-1120";
+  private static final String EMAIL = "jane.doe@example.com";
+
+  @TempDir Path dir;
+
+  private Path write(String name, String content) throws IOException {
+    Path file = dir.resolve(name);
+    Files.createDirectories(file.getParent());
+    Files.writeString(file, content, StandardCharsets.UTF_8);
+    return file;
+  }
+
+  /** Returns a policy with few detectors: compiling every built-in takes seconds. */
+  private Path defaultPolicy() throws IOException {
+    return TestPolicies.ssnCardEmail(dir);
+  }
+
+  @Test
+  void validateAcceptsAGoodPolicy() throws IOException {
+    Path policy = write("policy.yaml", "version: 1\ndisable: [email]\n");
+    Cli.Result r = Cli.run("policy", "validate", policy.toString());
+    assertThat(r.code()).as(r.err()).isEqualTo(0);
+    assertThat(r.out()).matches(java.util.regex.Pattern.quote(policy.toString()) + ": ok \\(\\d+ detectors\\)\\R");
+  }
+
+  @Test
+  void validateReportsTheFirstProblemWithItsPosition() throws IOException {
+    Path policy = write("policy.yaml", "version: 1\nbogus: true\n");
+    Cli.Result r = Cli.run("policy", "validate", policy.toString());
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.out()).isEmpty();
+    assertThat(r.err().lines()).hasSize(1);
+    assertThat(r.err()).startsWith("custos: " + policy + ":2:");
+  }
+
+  @Test
+  void validateOfMissingFileIsAnError() {
+    Cli.Result r = Cli.run("policy", "validate", dir.resolve("nope.yaml").toString());
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err().lines()).hasSize(1);
+  }
+
+  @Test
+  void policyWithoutSubcommandIsAUsageError() {
+    Cli.Result r = Cli.run("policy");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("missing command");
+  }
+
+  @Test
+  void testPassesWhenCountsMatch() throws IOException {
+    Path policy = defaultPolicy();
+    write("samples/ticket.txt", "ssn " + SSN + " from " + EMAIL + "\n");
+    write("samples/ticket.expect.yaml", "categories: {us_ssn: 1, email: 1}\n");
+    write("samples/nested/api.json", "{\"ssn\": \"" + SSN + "\"}");
+    write("samples/nested/api.expect.yaml", "categories:\n  us_ssn: 1\ncontent_type: json\n");
+    write("samples/clean.txt", "nothing here\n");
+    write("samples/clean.expect.yaml", "categories: {}\n");
+    Cli.Result r = Cli.run("policy", "test", policy.toString(), "--samples", dir.resolve("samples").toString());
+    assertThat(r.code()).as(r.out() + r.err()).isEqualTo(0);
+    assertThat(r.out()).contains("PASS " + dir.resolve("samples/ticket.txt"), "PASS " + dir.resolve("samples/nested/api.json"));
+    assertThat(r.out()).contains("3 passed, 0 failed");
+  }
+
+  @Test
+  void testFailsWithCountDifferencesButNoValues() throws IOException {
+    Path policy = defaultPolicy();
+    write("samples/ticket.txt", "ssn " + SSN + " from " + EMAIL + "\n");
+    write("samples/ticket.expect.yaml", "categories: {us_ssn: 2}\n");
+    Cli.Result r = Cli.run("policy", "test", policy.toString(), "--samples", dir.resolve("samples").toString());
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.out())
+        .contains("FAIL " + dir.resolve("samples/ticket.txt") + ": email expected 0, found 1; us_ssn expected 2, found 1")
+        .contains("0 passed, 1 failed");
+    assertThat(r.all()).doesNotContain(SSN, EMAIL);
+  }
+
+  @Test
+  void testReportsBadExpectationFilesWithPosition() throws IOException {
+    Path policy = defaultPolicy();
+    write("samples/ticket.txt", "nothing\n");
+    write("samples/ticket.expect.yaml", "categories: {}\nexpected: 3\n");
+    Cli.Result r = Cli.run("policy", "test", policy.toString(), "--samples", dir.resolve("samples").toString());
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains(dir.resolve("samples/ticket.expect.yaml") + ":2:1: unknown key expected");
+  }
+
+  @Test
+  void testReportsSamplesWithoutExpectation() throws IOException {
+    Path policy = defaultPolicy();
+    write("samples/ticket.txt", "nothing\n");
+    Cli.Result r = Cli.run("policy", "test", policy.toString(), "--samples", dir.resolve("samples").toString());
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("no expectation file ticket.expect.yaml");
+  }
+
+  @Test
+  void testNeedsSamplesOption() throws IOException {
+    Cli.Result r = Cli.run("policy", "test", defaultPolicy().toString());
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("--samples");
+  }
+}
