@@ -27,7 +27,10 @@ public final class JavaMatcher implements MultiPatternMatcher {
   private final int[][] classTables;
   private volatile Generation generation;
 
-  private JavaMatcher(List<PatternNode> patterns) {
+  private final boolean[] raw;
+
+  private JavaMatcher(List<PatternNode> patterns, boolean[] raw) {
+    this.raw = raw.clone();
     this.dfas = new ByteDfa[patterns.size()];
     for (int i = 0; i < dfas.length; i++) {
       dfas[i] = ByteDfa.searching(patterns.get(i));
@@ -53,12 +56,23 @@ public final class JavaMatcher implements MultiPatternMatcher {
       }
       classTables[d] = table;
     }
-    this.generation = new Generation();
+    this.generation = new Generation(this);
   }
 
   /** Compiles patterns; their indices are the ids reported to {@link EndSink}. */
   public static JavaMatcher compile(List<PatternNode> patterns) {
-    return new JavaMatcher(List.copyOf(patterns));
+    return new JavaMatcher(List.copyOf(patterns), new boolean[patterns.size()]);
+  }
+
+  /**
+   * Compiles patterns; those marked {@code raw} report every end, even inside a word (for keywords,
+   * which count as substrings).
+   */
+  public static JavaMatcher compile(List<PatternNode> patterns, boolean[] raw) {
+    if (raw.length != patterns.size()) {
+      throw new IllegalArgumentException("raw: " + raw.length + " flags (expected: " + patterns.size() + ")");
+    }
+    return new JavaMatcher(List.copyOf(patterns), raw);
   }
 
   static boolean isWord(int b) {
@@ -107,83 +121,91 @@ public final class JavaMatcher implements MultiPatternMatcher {
   @Override
   public void close() {}
 
-  private DState initialState(Generation gen) {
+  private int[] initialComponents() {
     int[] components = new int[dfas.length];
     for (int d = 0; d < dfas.length; d++) {
       components[d] = dfas[d].initial();
     }
-    return gen.intern(components, this);
+    return components;
   }
 
   /** Computes and caches a transition; moves the stream to a fresh generation when full. */
-  private DState computeNext(Stream stream, DState from, int cls) {
+  private int computeNext(Stream stream, int from, int cls) {
+    Generation gen = stream.gen;
+    int[] current = gen.components[from];
     int[] components = new int[dfas.length];
-    int[] current = from.components;
     for (int d = 0; d < components.length; d++) {
       components[d] = classTables[d][current[d] * classCount + cls];
     }
-    Generation gen = stream.gen;
     synchronized (gen) {
-      if (gen.size() < MAX_STATES) {
-        DState next = gen.intern(components, this);
-        from.next[cls] = next;
+      int next = gen.intern(components);
+      if (next >= 0) {
+        TABLE.setRelease(gen.table, from * classCount + cls, next);
         return next;
       }
     }
     synchronized (this) {
       if (generation == gen) {
-        generation = new Generation();
+        generation = new Generation(this);
       }
       stream.gen = generation;
     }
-    return stream.gen.intern(components, this);
-  }
-
-  DState newState(int[] components) {
-    int accepting = 0;
-    for (int d = 0; d < components.length; d++) {
-      if (dfas[d].isAccept(components[d])) {
-        accepting++;
-      }
-    }
-    int[] accepts = new int[accepting];
-    int k = 0;
-    for (int d = 0; d < components.length; d++) {
-      if (dfas[d].isAccept(components[d])) {
-        accepts[k++] = d;
-      }
-    }
-    return new DState(components, accepts, classCount);
-  }
-
-  /** A combined state. Final fields make instances safe to publish through a data race. */
-  static final class DState {
-    final int[] components;
-    final int[] accepts;
-    final DState[] next;
-
-    DState(int[] components, int[] accepts, int classCount) {
-      this.components = components;
-      this.accepts = accepts;
-      this.next = new DState[classCount];
+    synchronized (stream.gen) {
+      return stream.gen.intern(components);
     }
   }
 
-  /** One cache of combined states; guarded by its own monitor for writes. */
+  private static final java.lang.invoke.VarHandle TABLE =
+      java.lang.invoke.MethodHandles.arrayElementVarHandle(int[].class);
+
+  static final byte HELD = 1;
+  static final byte RAW = 2;
+
+  /**
+   * One cache of combined states: a flat transition table ({@code state * classCount + class},
+   * -1 when not computed yet) and, per state, its components and accepting patterns. Entries are
+   * written under the generation's monitor and published with release semantics; readers use
+   * acquire reads, so a state's data is visible before any transition leading to it.
+   */
   static final class Generation {
-    private final Map<Key, DState> states = new HashMap<>();
+    private final JavaMatcher matcher;
+    final int[] table;
+    final int[][] components = new int[MAX_STATES][];
+    final int[][] accepts = new int[MAX_STATES][];
+    final int[][] rawAccepts = new int[MAX_STATES][];
+    final byte[] flags = new byte[MAX_STATES];
+    private final Map<Key, Integer> index = new HashMap<>();
+    private int count;
 
-    int size() {
-      return states.size();
+    Generation(JavaMatcher matcher) {
+      this.matcher = matcher;
+      this.table = new int[MAX_STATES * matcher.classCount];
+      Arrays.fill(table, -1);
     }
 
-    synchronized DState intern(int[] components, JavaMatcher matcher) {
+    /** Returns the id of the state with these components, adding it; -1 when full. */
+    int intern(int[] components) {
       Key key = new Key(components);
-      DState s = states.get(key);
-      if (s == null) {
-        s = matcher.newState(components);
-        states.put(key, s);
+      Integer id = index.get(key);
+      if (id != null) {
+        return id;
       }
+      if (count == MAX_STATES) {
+        return -1;
+      }
+      int s = count++;
+      List<Integer> held = new ArrayList<>();
+      List<Integer> raw = new ArrayList<>();
+      for (int d = 0; d < components.length; d++) {
+        if (matcher.dfas[d].isAccept(components[d])) {
+          (matcher.raw[d] ? raw : held).add(d);
+        }
+      }
+      this.components[s] = components;
+      this.accepts[s] = held.stream().mapToInt(Integer::intValue).toArray();
+      this.rawAccepts[s] = raw.stream().mapToInt(Integer::intValue).toArray();
+      this.flags[s] = (byte) ((held.isEmpty() ? 0 : HELD) | (raw.isEmpty() ? 0 : RAW));
+      index.put(key, s);
       return s;
     }
   }
@@ -210,51 +232,96 @@ public final class JavaMatcher implements MultiPatternMatcher {
 
   private final class Stream implements MatchStream {
     private Generation gen;
-    private DState state;
+    private int state;
     private long offset;
-    /** Accepting state whose ends wait for the next byte: they ended on a word byte. */
-    private @Nullable DState held;
+    /** State whose held ends wait for the next byte (they ended on a word byte), or -1. */
+    private int held = -1;
 
     Stream() {
       this.gen = generation;
-      this.state = initialState(gen);
+      synchronized (gen) {
+        int s = gen.intern(initialComponents());
+        if (s < 0) {
+          synchronized (JavaMatcher.this) {
+            if (generation == gen) {
+              generation = new Generation(JavaMatcher.this);
+            }
+            gen = generation;
+          }
+          synchronized (gen) {
+            s = gen.intern(initialComponents());
+          }
+        }
+        this.state = s;
+      }
     }
 
     @Override
     public void scan(byte[] bytes, int off, int length, EndSink sink) {
       Generation current = generation;
       if (current != gen) {
+        int[] components = gen.components[state];
+        int[] heldAccepts = held >= 0 ? gen.accepts[held] : null;
         gen = current;
-        state = current.intern(state.components, JavaMatcher.this);
+        synchronized (current) {
+          state = current.intern(components);
+        }
+        if (state < 0) {
+          state = computeNextFromComponents(components);
+        }
+        if (heldAccepts != null) {
+          // Report the held ends as if the boundary were known; the caller confirms every end.
+          for (int d : heldAccepts) {
+            sink.onEnd(d, offset);
+          }
+          held = -1;
+        }
       }
-      DState s = state;
-      DState h = held;
+      int s = state;
+      int h = held;
+      Generation g = gen;
+      int[] table = g.table;
+      byte[] flags = g.flags;
       int[] classes = byteClass;
       boolean[] word = wordClass;
+      int classes0 = classCount;
       long base = offset - off + 1;
       int end = off + length;
       for (int i = off; i < end; i++) {
         int cls = classes[bytes[i] & 0xff];
-        if (h != null) {
+        if (h >= 0) {
           // A match that ended on a word byte can only end before a non-word byte.
           if (!word[cls]) {
-            for (int d : h.accepts) {
+            for (int d : g.accepts[h]) {
               sink.onEnd(d, base + i - 1);
             }
           }
-          h = null;
+          h = -1;
         }
-        DState n = s.next[cls];
-        if (n == null) {
+        int n = (int) TABLE.getAcquire(table, s * classes0 + cls);
+        if (n < 0) {
           n = computeNext(this, s, cls);
+          if (gen != g) {
+            g = gen;
+            table = g.table;
+            flags = g.flags;
+          }
         }
         s = n;
-        if (s.accepts.length != 0) {
-          if (word[cls]) {
-            h = s;
-          } else {
-            for (int d : s.accepts) {
+        byte f = flags[s];
+        if (f != 0) {
+          if ((f & RAW) != 0) {
+            for (int d : g.rawAccepts[s]) {
               sink.onEnd(d, base + i);
+            }
+          }
+          if ((f & HELD) != 0) {
+            if (word[cls]) {
+              h = s;
+            } else {
+              for (int d : g.accepts[s]) {
+                sink.onEnd(d, base + i);
+              }
             }
           }
         }
@@ -264,13 +331,23 @@ public final class JavaMatcher implements MultiPatternMatcher {
       offset += length;
     }
 
+    private int computeNextFromComponents(int[] components) {
+      synchronized (JavaMatcher.this) {
+        generation = new Generation(JavaMatcher.this);
+        gen = generation;
+      }
+      synchronized (gen) {
+        return gen.intern(components);
+      }
+    }
+
     @Override
     public void finish(EndSink sink) {
-      if (held != null) {
-        for (int d : held.accepts) {
+      if (held >= 0) {
+        for (int d : gen.accepts[held]) {
           sink.onEnd(d, offset);
         }
-        held = null;
+        held = -1;
       }
     }
 

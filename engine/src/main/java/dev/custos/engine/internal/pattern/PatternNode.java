@@ -37,11 +37,41 @@ public abstract class PatternNode {
    * every candidate, so findings do not change.
    */
   public final PatternNode relaxed() {
-    return relaxed(1);
+    return relaxed(1, false);
+  }
+
+  /** Like {@link #relaxed(int)}, but a relaxed repetition keeps its minimum ({@code {m,n}} becomes {@code {m,}}). */
+  public final PatternNode relaxedKeepingMinimum() {
+    return relaxed(1, true);
   }
 
   /** Like {@link #relaxed()}, but relaxes only repetitions whose maximum is above {@code above}. */
-  public abstract PatternNode relaxed(int above);
+  public final PatternNode relaxed(int above) {
+    return relaxed(above, false);
+  }
+
+  /** Relaxes repetitions whose maximum is above {@code above}, keeping their minimum. */
+  public final PatternNode relaxedKeepingMinimum(int above) {
+    return relaxed(above, true);
+  }
+
+  abstract PatternNode relaxed(int above, boolean keepMinimum);
+
+  /**
+   * Returns this pattern without its first element, or {@code null} when it is not a sequence of
+   * two or more. Every match of {@code A·X} ending at some offset contains a match of {@code X}
+   * ending there, so searching for {@code X} finds a superset of the ends. A narrow first element
+   * (such as {@code [13]} before {@code [1-9A-Za-z]{25,34}}) is what makes a searching automaton
+   * remember many possible starts; without it the automaton stays small.
+   */
+  public @org.jspecify.annotations.Nullable PatternNode withoutFirstElement() {
+    if (this instanceof Concat && ((Concat) this).parts.size() >= 2) {
+      List<PatternNode> parts = ((Concat) this).parts;
+      PatternNode rest = parts.size() == 2 ? parts.get(1) : new Concat(parts.subList(1, parts.size()));
+      return rest.minLength() > 0 ? rest : null;
+    }
+    return null;
+  }
 
   /** A set of single bytes. */
   static final class ByteSet extends PatternNode {
@@ -108,7 +138,7 @@ public abstract class PatternNode {
     }
 
     @Override
-    public PatternNode relaxed(int above) {
+    PatternNode relaxed(int above, boolean keepMinimum) {
       return this;
     }
   }
@@ -171,10 +201,10 @@ public abstract class PatternNode {
     }
 
     @Override
-    public PatternNode relaxed(int above) {
+    PatternNode relaxed(int above, boolean keepMinimum) {
       List<PatternNode> relaxed = new java.util.ArrayList<>(parts.size());
       for (PatternNode p : parts) {
-        relaxed.add(p.relaxed(above));
+        relaxed.add(p.relaxed(above, keepMinimum));
       }
       return new Concat(relaxed);
     }
@@ -241,10 +271,10 @@ public abstract class PatternNode {
     }
 
     @Override
-    public PatternNode relaxed(int above) {
+    PatternNode relaxed(int above, boolean keepMinimum) {
       List<PatternNode> relaxed = new java.util.ArrayList<>(choices.size());
       for (PatternNode p : choices) {
-        relaxed.add(p.relaxed(above));
+        relaxed.add(p.relaxed(above, keepMinimum));
       }
       return new Alternation(relaxed);
     }
@@ -309,12 +339,12 @@ public abstract class PatternNode {
     }
 
     @Override
-    public PatternNode relaxed(int above) {
-      PatternNode b = body.relaxed(above);
+    PatternNode relaxed(int above, boolean keepMinimum) {
+      PatternNode b = body.relaxed(above, keepMinimum);
       if (max != UNBOUNDED && max <= above) {
         return new Repeat(b, min, max);
       }
-      return new Repeat(b, Math.min(min, 1), UNBOUNDED);
+      return new Repeat(b, keepMinimum ? min : Math.min(min, 1), UNBOUNDED);
     }
   }
 }

@@ -55,6 +55,19 @@ public final class PatternParser {
     return node;
   }
 
+  /** Returns a pattern matching {@code text}'s UTF-8 bytes, ASCII letters in either case. */
+  public static PatternNode caseInsensitiveLiteral(String text) {
+    requireNonNull(text, "text");
+    if (text.isEmpty()) {
+      throw new IllegalArgumentException("literal: empty (expected: at least one character)");
+    }
+    StringBuilder sb = new StringBuilder("(?i)");
+    for (byte b : text.getBytes(StandardCharsets.UTF_8)) {
+      sb.append(String.format("\\x%02x", b & 0xff));
+    }
+    return parse(sb.toString());
+  }
+
   private PatternNode alternation() {
     List<PatternNode> choices = new ArrayList<>();
     choices.add(concatenation());

@@ -31,6 +31,10 @@ final class CompiledDetector {
   final int maxLength;
   final @Nullable Validator validator;
   final byte[][] keywords;
+  /** The keywords as written (lower case), or empty: gated detectors run only near a keyword. */
+  final List<String> keywordTexts;
+  /** For gated detectors: the searching DFA run over the region around a keyword; else null. */
+  final @Nullable ByteDfa regionDfa;
   final byte[][] context;
   final Set<String> excludedValues;
   final ByteDfa[] excludedPatterns;
@@ -69,6 +73,12 @@ final class CompiledDetector {
       }
     }
     this.keywords = lowerBytes(d.keywords());
+    List<String> texts = new java.util.ArrayList<>();
+    for (String k : d.keywords()) {
+      texts.add(k.toLowerCase(Locale.ROOT));
+    }
+    this.keywordTexts = List.copyOf(texts);
+    this.regionDfa = texts.isEmpty() ? null : ByteDfa.searching(searchPattern);
     this.context = lowerBytes(d.context());
     this.normalization = d.normalization();
     Set<String> excluded = new HashSet<>();
@@ -91,16 +101,29 @@ final class CompiledDetector {
 
   /**
    * Chooses the most precise pattern whose searching DFA stays under {@link #SEARCH_STATE_CAP}
-   * states: the exact pattern, then one with repetitions above 8 relaxed, then every counted
-   * repetition relaxed. A more precise pattern reports fewer end positions to confirm.
+   * states: the exact pattern; then repetitions relaxed to at least their minimum (those above 8,
+   * then all); then the pattern without a narrow first element; then repetitions relaxed to one;
+   * then every counted repetition relaxed. A more precise pattern reports fewer end positions to confirm.
    */
+  boolean isGated() {
+    return regionDfa != null;
+  }
+
   private static PatternNode searchPattern(PatternNode exact) {
-    if (ByteDfa.searchingFits(exact, SEARCH_STATE_CAP)) {
-      return exact;
+    List<PatternNode> tiers = new java.util.ArrayList<>();
+    tiers.add(exact);
+    tiers.add(exact.relaxedKeepingMinimum(8));
+    tiers.add(exact.relaxedKeepingMinimum());
+    PatternNode rest = exact.withoutFirstElement();
+    if (rest != null && rest.minLength() >= 4) {
+      tiers.add(rest);
+      tiers.add(rest.relaxedKeepingMinimum());
     }
-    PatternNode partly = exact.relaxed(8);
-    if (ByteDfa.searchingFits(partly, SEARCH_STATE_CAP)) {
-      return partly;
+    tiers.add(exact.relaxed(8));
+    for (PatternNode tier : tiers) {
+      if (ByteDfa.searchingFits(tier, SEARCH_STATE_CAP)) {
+        return tier;
+      }
     }
     return exact.relaxed();
   }

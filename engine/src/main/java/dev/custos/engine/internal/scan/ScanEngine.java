@@ -12,6 +12,7 @@ import dev.custos.engine.internal.match.HyperscanMatcher;
 import dev.custos.engine.internal.match.JavaMatcher;
 import dev.custos.engine.internal.match.MultiPatternMatcher;
 import dev.custos.engine.internal.pattern.PatternNode;
+import dev.custos.engine.internal.pattern.PatternParser;
 import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -22,6 +23,7 @@ import org.jspecify.annotations.Nullable;
  */
 public final class ScanEngine implements AutoCloseable {
   private final CompiledDetector[] detectors;
+  private final MatcherLayout layout;
   private final MultiPatternMatcher matcher;
   private final Backend backend;
   private final EvidenceKey key;
@@ -30,8 +32,14 @@ public final class ScanEngine implements AutoCloseable {
   private final JsonFactory jsonFactory;
 
   private ScanEngine(
-      CompiledDetector[] detectors, MultiPatternMatcher matcher, Backend backend, EvidenceKey key, ScanSettings settings) {
+      CompiledDetector[] detectors,
+      MatcherLayout layout,
+      MultiPatternMatcher matcher,
+      Backend backend,
+      EvidenceKey key,
+      ScanSettings settings) {
     this.detectors = detectors;
+    this.layout = layout;
     this.matcher = matcher;
     this.backend = backend;
     this.key = key;
@@ -57,8 +65,9 @@ public final class ScanEngine implements AutoCloseable {
       detectors[i] = new CompiledDetector(i, definitions.get(i));
     }
     Backend chosen = Backends.choose(backend);
-    MultiPatternMatcher matcher = Backends.compile(chosen, detectors);
-    return new ScanEngine(detectors, matcher, chosen, key, settings);
+    MatcherLayout layout = MatcherLayout.of(detectors);
+    MultiPatternMatcher matcher = Backends.compile(chosen, layout, detectors);
+    return new ScanEngine(detectors, layout, matcher, chosen, key, settings);
   }
 
   /** Returns the backend running. */
@@ -77,6 +86,7 @@ public final class ScanEngine implements AutoCloseable {
     JsonTracker json = type == ContentType.JSON ? new JsonTracker(jsonFactory) : null;
     return new StreamScannerImpl(
         detectors,
+        layout,
         maxLength,
         settings.contextWindow,
         matcher.newStream(),
@@ -112,18 +122,21 @@ public final class ScanEngine implements AutoCloseable {
       }
     }
 
-    static MultiPatternMatcher compile(Backend backend, CompiledDetector[] detectors) {
-      List<PatternNode> patterns = new ArrayList<>(detectors.length);
-      if (backend == Backend.HYPERSCAN) {
-        for (CompiledDetector d : detectors) {
-          patterns.add(d.exactPattern);
+    static MultiPatternMatcher compile(Backend backend, MatcherLayout layout, CompiledDetector[] detectors) {
+      List<PatternNode> patterns = new ArrayList<>(layout.patternCount());
+      boolean[] raw = new boolean[layout.patternCount()];
+      for (int p = 0; p < layout.patternCount(); p++) {
+        int d = layout.detectorOf(p);
+        if (d >= 0) {
+          patterns.add(backend == Backend.HYPERSCAN ? detectors[d].exactPattern : detectors[d].searchPattern);
+        } else {
+          patterns.add(PatternParser.caseInsensitiveLiteral(layout.keywordOf(p)));
+          raw[p] = true;
         }
-        return HyperscanMatcher.compile(patterns);
       }
-      for (CompiledDetector d : detectors) {
-        patterns.add(d.searchPattern);
-      }
-      return JavaMatcher.compile(patterns);
+      return backend == Backend.HYPERSCAN
+          ? HyperscanMatcher.compile(patterns)
+          : JavaMatcher.compile(patterns, raw);
     }
   }
 }

@@ -44,6 +44,13 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
   private static final Finding[] NO_FINDINGS = new Finding[0];
 
   private final CompiledDetector[] detectors;
+  private final MatcherLayout layout;
+  private final int[] gated;
+  private final long[] regionPos;
+  private final long[] regionEnd;
+  private final int[] regionState;
+  private final int jsonLag;
+  private long jsonFed;
   private final int maxLength;
   private final int contextWindow;
   private final MatchStream matches;
@@ -82,6 +89,7 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
 
   StreamScannerImpl(
       CompiledDetector[] detectors,
+      MatcherLayout layout,
       int maxLength,
       int contextWindow,
       MatchStream matches,
@@ -90,6 +98,16 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
       @Nullable RedactionStyle style,
       @Nullable RedactedOutput output) {
     this.detectors = detectors;
+    this.layout = layout;
+    this.gated =
+        java.util.Arrays.stream(detectors).filter(CompiledDetector::isGated).mapToInt(d -> d.index).toArray();
+    this.regionPos = new long[detectors.length];
+    this.regionEnd = new long[detectors.length];
+    this.regionState = new int[detectors.length];
+    for (int g : gated) {
+      regionState[g] = Objects.requireNonNull(detectors[g].regionDfa).initial();
+    }
+    this.jsonLag = contextWindow + layout.maxKeywordLength() + 2;
     this.maxLength = maxLength;
     this.contextWindow = contextWindow;
     this.matches = matches;
@@ -156,19 +174,34 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     if (length == 0) {
       return List.of();
     }
-    append(bytes, offset, length);
-    eventCount = 0;
-    matches.scan(bytes, offset, length, this);
-    sortEvents();
-    locateCandidates(false);
-    if (json != null) {
+    // Large chunks are taken in slices so that the window and event buffers stay small.
+    int slice = 64 * 1024;
+    for (int from = offset; from < offset + length; from += slice) {
+      int n = Math.min(slice, offset + length - from);
+      append(bytes, from, n);
+      eventCount = 0;
+      matches.scan(bytes, from, n, this);
+      runRegions();
+      sortEvents();
+      locateCandidates(false);
+      if (json != null) {
+        feedJson(total - jsonLag);
+      }
+      advance(false);
+      compact();
+    }
+    return takeOutput();
+  }
+
+  /** Feeds the JSON tracker up to {@code upTo}; it lags behind so that late candidates find their tokens. */
+  private void feedJson(long upTo) {
+    JsonTracker j = Objects.requireNonNull(json);
+    if (upTo > jsonFed) {
       interestCursor = unresolvedHead;
-      json.feed(bytes, offset, length, this::anyEndWithin);
+      j.feed(buf, (int) (jsonFed - bufStart), (int) (upTo - jsonFed), this::anyEndWithin);
+      jsonFed = upTo;
       noteJsonFailure();
     }
-    advance(false);
-    compact();
-    return takeOutput();
   }
 
   @Override
@@ -180,9 +213,11 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     finished = true;
     eventCount = 0;
     matches.finish(this);
+    runRegions();
     sortEvents();
     locateCandidates(true);
     if (json != null) {
+      feedJson(total);
       interestCursor = unresolvedHead;
       json.finish(this::anyEndWithin);
       noteJsonFailure();
@@ -247,6 +282,9 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
 
   private void compact() {
     long keepFrom = total - maxLength - contextWindow - 2;
+    if (json != null) {
+      keepFrom = Math.min(keepFrom, jsonFed);
+    }
     for (int i = unresolvedHead; i < unresolved.size(); i++) {
       keepFrom = Math.min(keepFrom, unresolved.get(i).replaceStart() - contextWindow - 1);
     }
@@ -280,12 +318,66 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
 
   @Override
   public void onEnd(int pattern, long end) {
+    int detector = layout.detectorOf(pattern);
+    if (detector >= 0) {
+      addEvent(detector, end);
+      return;
+    }
+    long keywordStart = end - layout.keywordLength(pattern);
+    for (int g : layout.gatedBy(pattern)) {
+      openRegion(g, keywordStart, end);
+    }
+  }
+
+  /**
+   * Opens (or extends) the region around a keyword where detector {@code g} must run. A candidate
+   * passes the keyword gate only if a keyword lies within the context window of it, so every such
+   * candidate lies within {@code [keywordEnd - window - maxLength, keywordStart + window +
+   * maxLength]}; running the detector's searching DFA over that region finds all of them.
+   */
+  private void openRegion(int g, long keywordStart, long keywordEnd) {
+    CompiledDetector d = detectors[g];
+    long start = Math.max(0, keywordEnd - contextWindow - d.maxLength - 1);
+    long end = keywordStart + contextWindow + d.maxLength + 1;
+    if (start <= regionPos[g]) {
+      regionEnd[g] = Math.max(regionEnd[g], end);
+    } else {
+      regionPos[g] = start;
+      regionEnd[g] = end;
+      regionState[g] = Objects.requireNonNull(d.regionDfa).initial();
+    }
+  }
+
+  /** Runs every gated detector over the part of its open region that has arrived. */
+  private void runRegions() {
+    for (int g : gated) {
+      long to = Math.min(regionEnd[g], total);
+      long from = regionPos[g];
+      if (from >= to) {
+        continue;
+      }
+      ByteDfa dfa = Objects.requireNonNull(detectors[g].regionDfa);
+      int state = regionState[g];
+      int base = (int) (from - bufStart);
+      int stop = (int) (to - bufStart);
+      for (int i = base; i < stop; i++) {
+        state = dfa.step(state, buf[i] & 0xff);
+        if (dfa.isAccept(state)) {
+          addEvent(g, bufStart + i + 1);
+        }
+      }
+      regionState[g] = state;
+      regionPos[g] = to;
+    }
+  }
+
+  private void addEvent(int detector, long end) {
     if (eventCount == eventEnd.length) {
       eventEnd = Arrays.copyOf(eventEnd, eventCount * 2);
       eventDetector = Arrays.copyOf(eventDetector, eventCount * 2);
     }
     eventEnd[eventCount] = end;
-    eventDetector[eventCount] = pattern;
+    eventDetector[eventCount] = detector;
     eventCount++;
   }
 
@@ -346,8 +438,28 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
       }
     }
     if (best >= 0) {
-      unresolved.add(new Candidate(detector, best, end));
+      insertUnresolved(new Candidate(detector, best, end));
     }
+  }
+
+  /** Keeps the unresolved candidates in end order; region scans may find earlier ends late. */
+  private void insertUnresolved(Candidate c) {
+    int size = unresolved.size();
+    if (size == unresolvedHead || unresolved.get(size - 1).end <= c.end) {
+      unresolved.add(c);
+      return;
+    }
+    int lo = unresolvedHead;
+    int hi = size;
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (unresolved.get(mid).end <= c.end) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    unresolved.add(lo, c);
   }
 
   private static boolean isWord(int b) {
@@ -413,7 +525,7 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     }
     finalizeUpTo(frontier, finishing);
     if (output != null) {
-      long safe = finishing ? total : frontier - maxLength;
+      long safe = finishing ? total : frontier - maxLength - contextWindow - 2;
       if (finalizedCount < active.size()) {
         safe = Math.min(safe, active.get(finalizedCount).replaceStart());
       }
@@ -422,6 +534,15 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
       }
       emitUpTo(Math.min(safe, total));
     }
+  }
+
+  /**
+   * Returns how far behind the frontier a candidate must start to be final: a candidate not yet
+   * known ends at or after the frontier, so it starts at most one match length before it (a
+   * region around a keyword reaches back the context window more).
+   */
+  private long horizon() {
+    return 2L * maxLength + contextWindow + 2;
   }
 
   private void insertActive(Candidate c) {
@@ -449,7 +570,7 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
   }
 
   private void finalizeUpTo(long frontier, boolean finishing) {
-    long horizon = 2L * maxLength;
+    long horizon = horizon();
     while (finalizedCount < active.size()) {
       Candidate x = active.get(finalizedCount);
       if (!finishing && x.start + horizon > frontier) {

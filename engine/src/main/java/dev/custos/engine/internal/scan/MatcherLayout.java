@@ -1,0 +1,98 @@
+package dev.custos.engine.internal.scan;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Which pattern ids the matcher reports: first the patterns of detectors that run everywhere
+ * (those without keywords), then one case-insensitive literal per distinct keyword of the gated
+ * detectors. A keyword occurrence opens a scan region for the detectors gated by it. Immutable.
+ */
+final class MatcherLayout {
+  private final int[] detectorOf;
+  private final String[] keywordOf;
+  private final int[][] gatedBy;
+  private final int[] keywordLength;
+
+  private MatcherLayout(int[] detectorOf, String[] keywordOf, int[][] gatedBy) {
+    this.detectorOf = detectorOf;
+    this.keywordOf = keywordOf;
+    this.gatedBy = gatedBy;
+    this.keywordLength = new int[detectorOf.length];
+    for (int p = 0; p < detectorOf.length; p++) {
+      keywordLength[p] =
+          detectorOf[p] >= 0 ? 0 : keywordOf[p].getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    }
+  }
+
+  static MatcherLayout of(CompiledDetector[] detectors) {
+    List<Integer> continuous = new ArrayList<>();
+    Map<String, List<Integer>> keywords = new LinkedHashMap<>();
+    for (CompiledDetector d : detectors) {
+      if (d.isGated()) {
+        for (String k : d.keywordTexts) {
+          List<Integer> gated = keywords.computeIfAbsent(k, x -> new ArrayList<>());
+          if (!gated.contains(d.index)) {
+            gated.add(d.index);
+          }
+        }
+      } else {
+        continuous.add(d.index);
+      }
+    }
+    int count = continuous.size() + keywords.size();
+    int[] detectorOf = new int[count];
+    String[] keywordOf = new String[count];
+    int[][] gatedBy = new int[count][];
+    int p = 0;
+    for (int d : continuous) {
+      detectorOf[p] = d;
+      gatedBy[p] = new int[0];
+      p++;
+    }
+    for (Map.Entry<String, List<Integer>> e : keywords.entrySet()) {
+      detectorOf[p] = -1;
+      keywordOf[p] = e.getKey();
+      gatedBy[p] = e.getValue().stream().mapToInt(Integer::intValue).toArray();
+      p++;
+    }
+    return new MatcherLayout(detectorOf, keywordOf, gatedBy);
+  }
+
+  int patternCount() {
+    return detectorOf.length;
+  }
+
+  /** Returns the detector a pattern belongs to, or -1 for a keyword pattern. */
+  int detectorOf(int pattern) {
+    return detectorOf[pattern];
+  }
+
+  /** Returns the keyword text (lower case) of a keyword pattern. */
+  String keywordOf(int pattern) {
+    return keywordOf[pattern];
+  }
+
+  /** Returns the detectors gated by a keyword pattern. */
+  int[] gatedBy(int pattern) {
+    return gatedBy[pattern];
+  }
+
+  /** Returns the byte length of a keyword pattern's keyword. */
+  int keywordLength(int pattern) {
+    return keywordLength[pattern];
+  }
+
+  /** Returns the longest keyword in bytes, 0 if none. */
+  int maxKeywordLength() {
+    int max = 0;
+    for (int p = 0; p < detectorOf.length; p++) {
+      if (detectorOf[p] < 0) {
+        max = Math.max(max, keywordLength(p));
+      }
+    }
+    return max;
+  }
+}
