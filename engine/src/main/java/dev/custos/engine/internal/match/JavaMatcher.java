@@ -29,12 +29,9 @@ public final class JavaMatcher implements MultiPatternMatcher {
 
   private final boolean[] raw;
 
-  private JavaMatcher(List<PatternNode> patterns, boolean[] raw) {
+  private JavaMatcher(List<ByteDfa> searching, boolean[] raw) {
     this.raw = raw.clone();
-    this.dfas = new ByteDfa[patterns.size()];
-    for (int i = 0; i < dfas.length; i++) {
-      dfas[i] = ByteDfa.searching(patterns.get(i));
-    }
+    this.dfas = searching.toArray(new ByteDfa[0]);
     this.byteClass = new int[256];
     this.classCount = computeByteClasses(dfas, byteClass);
     this.wordClass = new boolean[classCount];
@@ -61,18 +58,22 @@ public final class JavaMatcher implements MultiPatternMatcher {
 
   /** Compiles patterns; their indices are the ids reported to {@link EndSink}. */
   public static JavaMatcher compile(List<PatternNode> patterns) {
-    return new JavaMatcher(List.copyOf(patterns), new boolean[patterns.size()]);
+    List<ByteDfa> dfas = new ArrayList<>();
+    for (PatternNode p : patterns) {
+      dfas.add(ByteDfa.searching(p));
+    }
+    return new JavaMatcher(dfas, new boolean[patterns.size()]);
   }
 
   /**
-   * Compiles patterns; those marked {@code raw} report every end, even inside a word (for keywords,
-   * which count as substrings).
+   * Builds a matcher from searching DFAs (each accepting after every byte that ends a match);
+   * those marked {@code raw} report every end, even inside a word (for keywords).
    */
-  public static JavaMatcher compile(List<PatternNode> patterns, boolean[] raw) {
-    if (raw.length != patterns.size()) {
-      throw new IllegalArgumentException("raw: " + raw.length + " flags (expected: " + patterns.size() + ")");
+  public static JavaMatcher ofSearching(List<ByteDfa> searching, boolean[] raw) {
+    if (raw.length != searching.size()) {
+      throw new IllegalArgumentException("raw: " + raw.length + " flags (expected: " + searching.size() + ")");
     }
-    return new JavaMatcher(List.copyOf(patterns), raw);
+    return new JavaMatcher(List.copyOf(searching), raw);
   }
 
   static boolean isWord(int b) {

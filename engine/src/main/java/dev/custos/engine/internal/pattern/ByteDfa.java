@@ -14,9 +14,22 @@ public final class ByteDfa {
   private final int initial;
   private final int size;
 
+  private ByteDfa(int[] next, boolean[] accept, int initial) {
+    this.next = next;
+    this.accept = accept;
+    this.initial = initial;
+    this.size = accept.length;
+  }
+
   private ByteDfa(Automaton automaton) {
+    this(automaton, true);
+  }
+
+  private ByteDfa(Automaton automaton, boolean minimize) {
     automaton.determinize();
-    automaton.minimize();
+    if (minimize) {
+      automaton.minimize();
+    }
     RunAutomaton run = new RunAutomaton(automaton, false);
     this.size = run.getSize();
     this.initial = run.getInitialState();
@@ -35,9 +48,9 @@ public final class ByteDfa {
     return new ByteDfa(pattern.toAutomaton());
   }
 
-  /** Returns a DFA accepting exactly the reversed matches of {@code pattern}. */
+  /** Returns a DFA (not necessarily minimal) accepting exactly the reversed matches of {@code pattern}. */
   public static ByteDfa reversed(PatternNode pattern) {
-    return new ByteDfa(pattern.reverse().toAutomaton());
+    return new ByteDfa(pattern.reverse().toAutomaton(), false);
   }
 
   /**
@@ -51,46 +64,94 @@ public final class ByteDfa {
 
   /**
    * Returns whether the searching DFA of {@code pattern} ({@code .*pattern}) has at most {@code
-   * cap} states, by a subset construction that stops as soon as it passes the cap. Lets callers
-   * choose a pattern whose searching DFA cannot explode before building it.
+   * cap} states.
    */
   public static boolean searchingFits(PatternNode pattern, int cap) {
+    return searchingWithin(pattern, cap) != null;
+  }
+
+  /**
+   * Returns the searching DFA of {@code pattern} ({@code .*pattern}, not necessarily minimal), or
+   * null when it would have more than {@code cap} states. The subset construction stops as soon as
+   * it passes the cap, so a pattern whose searching DFA would explode costs little to refuse.
+   */
+  public static @org.jspecify.annotations.Nullable ByteDfa searchingWithin(PatternNode pattern, int cap) {
     Automaton nfa = BasicAutomata.makeCharRange('\u0000', '\u00ff').repeat().concatenate(pattern.toAutomaton());
     java.util.List<dk.brics.automaton.State> states = new java.util.ArrayList<>(nfa.getStates());
     java.util.Map<dk.brics.automaton.State, Integer> index = new java.util.HashMap<>();
     for (int i = 0; i < states.size(); i++) {
       index.put(states.get(i), i);
     }
-    java.util.Set<java.util.BitSet> seen = new java.util.HashSet<>();
-    java.util.ArrayDeque<java.util.BitSet> queue = new java.util.ArrayDeque<>();
+    // Per NFA state: its transitions as (min, max, destination) triples, clipped to bytes.
+    int[][] transitions = new int[states.size()][];
+    for (int i = 0; i < states.size(); i++) {
+      java.util.List<int[]> list = new java.util.ArrayList<>();
+      for (dk.brics.automaton.Transition t : states.get(i).getTransitions()) {
+        if (t.getMin() <= 255) {
+          list.add(new int[] {t.getMin(), Math.min(255, t.getMax()), index.get(t.getDest())});
+        }
+      }
+      int[] flat = new int[list.size() * 3];
+      for (int k = 0; k < list.size(); k++) {
+        System.arraycopy(list.get(k), 0, flat, 3 * k, 3);
+      }
+      transitions[i] = flat;
+    }
+    java.util.Map<java.util.BitSet, Integer> ids = new java.util.HashMap<>();
+    java.util.List<java.util.BitSet> subsets = new java.util.ArrayList<>();
     java.util.BitSet start = new java.util.BitSet();
     start.set(index.get(nfa.getInitialState()));
-    seen.add(start);
-    queue.add(start);
+    ids.put(start, 0);
+    subsets.add(start);
+    int[] table = new int[256 * Math.min(cap, 64)];
     java.util.BitSet[] next = new java.util.BitSet[256];
-    while (!queue.isEmpty()) {
-      java.util.BitSet set = queue.poll();
+    for (int current = 0; current < subsets.size(); current++) {
+      java.util.BitSet set = subsets.get(current);
       for (int b = 0; b < 256; b++) {
-        next[b] = new java.util.BitSet();
+        next[b] = null;
       }
       for (int i = set.nextSetBit(0); i >= 0; i = set.nextSetBit(i + 1)) {
-        for (dk.brics.automaton.Transition t : states.get(i).getTransitions()) {
-          int to = index.get(t.getDest());
-          for (int c = t.getMin(); c <= Math.min(255, (int) t.getMax()); c++) {
-            next[c].set(to);
+        int[] flat = transitions[i];
+        for (int k = 0; k < flat.length; k += 3) {
+          for (int c = flat[k]; c <= flat[k + 1]; c++) {
+            if (next[c] == null) {
+              next[c] = new java.util.BitSet();
+            }
+            next[c].set(flat[k + 2]);
           }
         }
       }
+      if (table.length < (current + 1) * 256) {
+        table = java.util.Arrays.copyOf(table, Math.max(table.length * 2, (current + 1) * 256));
+      }
       for (int b = 0; b < 256; b++) {
-        if (!next[b].isEmpty() && seen.add(next[b])) {
-          if (seen.size() > cap) {
-            return false;
+        if (next[b] == null) {
+          table[current * 256 + b] = -1;
+          continue;
+        }
+        Integer id = ids.get(next[b]);
+        if (id == null) {
+          if (subsets.size() == cap) {
+            return null;
           }
-          queue.add(next[b]);
+          id = subsets.size();
+          ids.put(next[b], id);
+          subsets.add(next[b]);
+        }
+        table[current * 256 + b] = id;
+      }
+    }
+    boolean[] accept = new boolean[subsets.size()];
+    for (int s = 0; s < accept.length; s++) {
+      java.util.BitSet set = subsets.get(s);
+      for (int i = set.nextSetBit(0); i >= 0; i = set.nextSetBit(i + 1)) {
+        if (states.get(i).isAccept()) {
+          accept[s] = true;
+          break;
         }
       }
     }
-    return true;
+    return new ByteDfa(java.util.Arrays.copyOf(table, subsets.size() * 256), accept, 0);
   }
 
   /** Returns the number of states. */

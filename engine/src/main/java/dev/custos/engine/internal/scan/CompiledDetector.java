@@ -27,7 +27,10 @@ final class CompiledDetector {
   final PatternNode exactPattern;
   /** The pattern the pure-Java backend searches with: exact when its DFA stays small. */
   final PatternNode searchPattern;
-  final ByteDfa reverse;
+  /** The searching DFA of {@link #searchPattern}. */
+  final ByteDfa searchDfa;
+  private final PatternNode pattern;
+  private volatile @Nullable ByteDfa reverse;
   final int maxLength;
   final @Nullable Validator validator;
   final byte[][] keywords;
@@ -48,8 +51,10 @@ final class CompiledDetector {
     this.category = d.category();
     PatternNode pattern = parse(d, d.pattern(), "pattern");
     this.exactPattern = pattern;
-    this.searchPattern = searchPattern(pattern);
-    this.reverse = ByteDfa.reversed(pattern);
+    this.pattern = pattern;
+    Object[] chosen = searchPattern(pattern);
+    this.searchPattern = (PatternNode) chosen[0];
+    this.searchDfa = (ByteDfa) chosen[1];
     int natural = pattern.maxLength();
     if (d.maxLength() > 0) {
       this.maxLength = natural < 0 ? d.maxLength() : Math.min(natural, d.maxLength());
@@ -78,7 +83,7 @@ final class CompiledDetector {
       texts.add(k.toLowerCase(Locale.ROOT));
     }
     this.keywordTexts = List.copyOf(texts);
-    this.regionDfa = texts.isEmpty() ? null : ByteDfa.searching(searchPattern);
+    this.regionDfa = texts.isEmpty() ? null : searchDfa;
     this.context = lowerBytes(d.context());
     this.normalization = d.normalization();
     Set<String> excluded = new HashSet<>();
@@ -109,7 +114,21 @@ final class CompiledDetector {
     return regionDfa != null;
   }
 
-  private static PatternNode searchPattern(PatternNode exact) {
+  /**
+   * Returns the exact reverse DFA, which finds where a match ending at a given offset starts.
+   * Built on the detector's first candidate: most detectors never see one in a given process.
+   */
+  ByteDfa reverse() {
+    ByteDfa r = reverse;
+    if (r == null) {
+      r = ByteDfa.reversed(pattern);
+      reverse = r;
+    }
+    return r;
+  }
+
+  /** Returns the chosen search pattern and its searching DFA. */
+  private static Object[] searchPattern(PatternNode exact) {
     List<PatternNode> tiers = new java.util.ArrayList<>();
     tiers.add(exact);
     tiers.add(exact.relaxedKeepingMinimum(8));
@@ -121,11 +140,13 @@ final class CompiledDetector {
     }
     tiers.add(exact.relaxed(8));
     for (PatternNode tier : tiers) {
-      if (ByteDfa.searchingFits(tier, SEARCH_STATE_CAP)) {
-        return tier;
+      ByteDfa dfa = ByteDfa.searchingWithin(tier, SEARCH_STATE_CAP);
+      if (dfa != null) {
+        return new Object[] {tier, dfa};
       }
     }
-    return exact.relaxed();
+    PatternNode relaxed = exact.relaxed();
+    return new Object[] {relaxed, ByteDfa.searching(relaxed)};
   }
 
   private static PatternNode parse(DetectorDefinition d, String pattern, String what) {

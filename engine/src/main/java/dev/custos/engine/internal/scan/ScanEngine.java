@@ -11,6 +11,7 @@ import dev.custos.engine.StreamScanner;
 import dev.custos.engine.internal.match.HyperscanMatcher;
 import dev.custos.engine.internal.match.JavaMatcher;
 import dev.custos.engine.internal.match.MultiPatternMatcher;
+import dev.custos.engine.internal.pattern.ByteDfa;
 import dev.custos.engine.internal.pattern.PatternNode;
 import dev.custos.engine.internal.pattern.PatternParser;
 import java.util.ArrayList;
@@ -60,10 +61,11 @@ public final class ScanEngine implements AutoCloseable {
    */
   public static ScanEngine compile(
       List<DetectorDefinition> definitions, Backend backend, EvidenceKey key, ScanSettings settings) {
-    CompiledDetector[] detectors = new CompiledDetector[definitions.size()];
-    for (int i = 0; i < detectors.length; i++) {
-      detectors[i] = new CompiledDetector(i, definitions.get(i));
-    }
+    CompiledDetector[] detectors =
+        java.util.stream.IntStream.range(0, definitions.size())
+            .parallel()
+            .mapToObj(i -> new CompiledDetector(i, definitions.get(i)))
+            .toArray(CompiledDetector[]::new);
     Backend chosen = Backends.choose(backend);
     MatcherLayout layout = MatcherLayout.of(detectors);
     MultiPatternMatcher matcher = Backends.compile(chosen, layout, detectors);
@@ -124,19 +126,25 @@ public final class ScanEngine implements AutoCloseable {
 
     static MultiPatternMatcher compile(Backend backend, MatcherLayout layout, CompiledDetector[] detectors) {
       List<PatternNode> patterns = new ArrayList<>(layout.patternCount());
+      List<ByteDfa> searching = new ArrayList<>(layout.patternCount());
       boolean[] raw = new boolean[layout.patternCount()];
       for (int p = 0; p < layout.patternCount(); p++) {
         int d = layout.detectorOf(p);
         if (d >= 0) {
-          patterns.add(backend == Backend.HYPERSCAN ? detectors[d].exactPattern : detectors[d].searchPattern);
+          patterns.add(detectors[d].exactPattern);
+          searching.add(detectors[d].searchDfa);
         } else {
-          patterns.add(PatternParser.caseInsensitiveLiteral(layout.keywordOf(p)));
+          PatternNode keyword = PatternParser.caseInsensitiveLiteral(layout.keywordOf(p));
+          patterns.add(keyword);
+          if (backend != Backend.HYPERSCAN) {
+            searching.add(ByteDfa.searching(keyword));
+          }
           raw[p] = true;
         }
       }
       return backend == Backend.HYPERSCAN
           ? HyperscanMatcher.compile(patterns)
-          : JavaMatcher.compile(patterns, raw);
+          : JavaMatcher.ofSearching(searching, raw);
     }
   }
 }

@@ -424,7 +424,7 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
       return;
     }
     CompiledDetector detector = detectors[detectorIndex];
-    ByteDfa reverse = detector.reverse;
+    ByteDfa reverse = detector.reverse();
     int state = reverse.initial();
     long limit = Math.max(bufStart, end - detector.maxLength);
     long best = -1;
