@@ -4,8 +4,8 @@
 # and the ratio to the java.util.regex baseline on the same content.
 #
 # Usage: bench/run.sh [extra JMH options...]     e.g. bench/run.sh ScanBenchmark -p backend=java
-# Single-threaded benchmarks: every figure is per core. Takes about 11 minutes on 2 cores
-# (the java.util.regex baseline alone needs ~16 s per 4 MiB op).
+# Single-threaded benchmarks: every figure is per core. Takes about 5 minutes on 2 cores
+# (the java.util.regex baseline needs a few seconds per 4 MiB op).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -25,6 +25,8 @@ public final class EvidenceKey {
 
   private static final int MINIMUM_LENGTH = 16;
   private static final Logger logger = LoggerFactory.getLogger(EvidenceKey.class);
+  private static final java.util.concurrent.atomic.AtomicBoolean WARNED =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   private final byte[] key;
   private final boolean ephemeral;
@@ -80,7 +82,8 @@ public final class EvidenceKey {
 
   /**
    * Returns the key from {@value #ENVIRONMENT_VARIABLE} or the file named by {@value
-   * #FILE_ENVIRONMENT_VARIABLE}; when neither is set, logs a warning and returns {@link #random()}.
+   * #FILE_ENVIRONMENT_VARIABLE}; when neither is set, logs a warning (once per process) and returns
+   * {@link #random()}.
    */
   public static EvidenceKey fromEnvironment() {
     return fromEnvironment(System.getenv());
@@ -95,11 +98,13 @@ public final class EvidenceKey {
     if (file != null && !file.isEmpty()) {
       return fromFile(Path.of(file));
     }
-    logger.warn(
-        "No evidence key set ({} or {}): using a random key for this process, so evidence "
-            + "hashes will not match those of other processes.",
-        ENVIRONMENT_VARIABLE,
-        FILE_ENVIRONMENT_VARIABLE);
+    if (WARNED.compareAndSet(false, true)) {
+      logger.warn(
+          "No evidence key set ({} or {}): using a random key for this process, so evidence "
+              + "hashes will not match those of other processes.",
+          ENVIRONMENT_VARIABLE,
+          FILE_ENVIRONMENT_VARIABLE);
+    }
     return random();
   }
 

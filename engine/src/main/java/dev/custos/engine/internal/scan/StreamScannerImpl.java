@@ -381,19 +381,27 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     eventCount++;
   }
 
-  /** Sorts this chunk's events by end, then detector (insertion sort: they arrive nearly sorted). */
+  /** Sorts this chunk's events by end, then detector. */
   private void sortEvents() {
-    for (int i = 1; i < eventCount; i++) {
-      long e = eventEnd[i];
-      int d = eventDetector[i];
-      int j = i - 1;
-      while (j >= 0 && (eventEnd[j] > e || (eventEnd[j] == e && eventDetector[j] > d))) {
-        eventEnd[j + 1] = eventEnd[j];
-        eventDetector[j + 1] = eventDetector[j];
-        j--;
-      }
-      eventEnd[j + 1] = e;
-      eventDetector[j + 1] = d;
+    if (eventCount < 2) {
+      return;
+    }
+    boolean sorted = true;
+    for (int i = 1; i < eventCount && sorted; i++) {
+      sorted = eventEnd[i - 1] < eventEnd[i]
+          || (eventEnd[i - 1] == eventEnd[i] && eventDetector[i - 1] <= eventDetector[i]);
+    }
+    if (sorted) {
+      return;
+    }
+    long[] packed = new long[eventCount];
+    for (int i = 0; i < eventCount; i++) {
+      packed[i] = (eventEnd[i] << 16) | eventDetector[i];
+    }
+    Arrays.sort(packed);
+    for (int i = 0; i < eventCount; i++) {
+      eventEnd[i] = packed[i] >>> 16;
+      eventDetector[i] = (int) (packed[i] & 0xffff);
     }
   }
 
