@@ -57,6 +57,11 @@ final class Samples {
 
   /** Text made of fragments, words, separators and a few arbitrary bytes. */
   static Arbitrary<byte[]> text() {
+    return text(40);
+  }
+
+  /** Like {@link #text()}, with up to {@code maxPieces} pieces. */
+  static Arbitrary<byte[]> text(int maxPieces) {
     Arbitrary<String> piece =
         Arbitraries.frequencyOf(
             net.jqwik.api.Tuple.of(4, Arbitraries.of(FRAGMENTS)),
@@ -67,7 +72,7 @@ final class Samples {
     Arbitrary<byte[]> chunk =
         Arbitraries.frequencyOf(
             net.jqwik.api.Tuple.of(12, piece.map(Samples::utf8)), net.jqwik.api.Tuple.of(1, noise));
-    return chunk.list().ofMaxSize(40).map(Samples::concat);
+    return chunk.list().ofMaxSize(maxPieces).map(Samples::concat);
   }
 
   /** JSON documents (one or several in a row) whose keys and values come from the fragments. */

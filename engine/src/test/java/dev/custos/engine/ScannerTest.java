@@ -80,4 +80,45 @@ class ScannerTest {
           .isEqualTo("{\"ssn\":\"***-**-****\",\"card\":\"**************\"}");
     }
   }
+
+  @Test
+  void keywordGatedCustomDetectorIsFoundInTextAndJson() {
+    Policy policy =
+        Policy.builder()
+            .detector(
+                DetectorDefinition.builder("employee_id.1", "employee_id", "EMP-[0-9]{6}")
+                    .keywords(List.of("EMP-"))
+                    .context(List.of("employee"))
+                    .excludeValues(List.of("EMP-000000"))
+                    .build())
+            .build();
+    try (Scanner scanner = Scanner.builder(policy).backend(Backend.JAVA).evidenceKey(KEY).build()) {
+      String json = "{\"users\": [{\"employee\": \"EMP-204518\"}, {\"employee\": \"EMP-000000\"}]}";
+      for (ContentType type : ContentType.values()) {
+        List<Finding> findings = scanner.scan(utf8(json), type).findings();
+        assertThat(findings).as(type.id()).extracting(Finding::category).containsExactly("employee_id");
+        assertThat(findings.get(0).confidence()).isEqualTo(Confidence.HIGH);
+      }
+      assertThat(scanner.scan(utf8(json), ContentType.JSON).findings().get(0).jsonPath())
+          .isEqualTo("$.users[0].employee");
+    }
+  }
+
+  @Test
+  void keywordGatedMatchesFarApartInOneChunkAreAllFound() {
+    Policy policy =
+        Policy.builder()
+            .detector(
+                DetectorDefinition.builder("employee_id.1", "employee_id", "EMP-[0-9]{6}")
+                    .keywords(List.of("EMP-"))
+                    .build())
+            .build();
+    try (Scanner scanner = Scanner.builder(policy).backend(Backend.JAVA).evidenceKey(KEY).build()) {
+      String text = "first EMP-204518" + " filler".repeat(40) + " second EMP-204519" + " more".repeat(40);
+      byte[] bytes = utf8(text);
+      assertThat(scanner.scan(bytes, ContentType.TEXT).findings()).hasSize(2);
+      assertThat(Samples.scanChunked(scanner, bytes, ContentType.TEXT, List.of(1)).findings())
+          .isEqualTo(scanner.scan(bytes, ContentType.TEXT).findings());
+    }
+  }
 }

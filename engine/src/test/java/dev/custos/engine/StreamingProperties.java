@@ -43,6 +43,26 @@ class StreamingProperties {
         .coverage(coverage -> coverage.check(true).percentage(p -> p > 30));
   }
 
+  @Provide
+  Arbitrary<byte[]> longText() {
+    return Samples.text(400);
+  }
+
+  @Provide
+  Arbitrary<List<Integer>> largeChunking() {
+    return Arbitraries.integers().between(1, 4096).list().ofMinSize(1).ofMaxSize(4);
+  }
+
+  /** Long inputs with large chunks: many keywords and candidates far apart inside one chunk. */
+  @Property(tries = 100)
+  void longTextFindingsMatchOneByteChunking(
+      @ForAll("longText") byte[] input, @ForAll("largeChunking") List<Integer> sizes) {
+    ScanResult oneByte = Samples.scanChunked(Samples.JAVA, input, ContentType.TEXT, List.of(1));
+    assertThat(Samples.scanChunked(Samples.JAVA, input, ContentType.TEXT, sizes).findings())
+        .isEqualTo(oneByte.findings());
+    assertThat(Samples.JAVA.scan(input, ContentType.TEXT).findings()).isEqualTo(oneByte.findings());
+  }
+
   @Property(tries = 300)
   @StatisticsReport(StatisticsReport.StatisticsReportMode.OFF)
   void jsonFindingsDoNotDependOnChunking(@ForAll("json") byte[] input, @ForAll("chunking") List<Integer> sizes) {

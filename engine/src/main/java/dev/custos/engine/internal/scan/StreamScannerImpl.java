@@ -339,6 +339,11 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     CompiledDetector d = detectors[g];
     long start = Math.max(0, keywordEnd - contextWindow - d.maxLength - 1);
     long end = keywordStart + contextWindow + d.maxLength + 1;
+    if (start > regionPos[g] && regionPos[g] < regionEnd[g]) {
+      // Scan what has arrived of the open region before moving on: keyword events come in while
+      // the backend scans a chunk, before runRegions(), and the region must not be lost.
+      runRegion(g);
+    }
     if (start <= regionPos[g]) {
       regionEnd[g] = Math.max(regionEnd[g], end);
     } else {
@@ -351,24 +356,28 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
   /** Runs every gated detector over the part of its open region that has arrived. */
   private void runRegions() {
     for (int g : gated) {
-      long to = Math.min(regionEnd[g], total);
-      long from = regionPos[g];
-      if (from >= to) {
-        continue;
-      }
-      ByteDfa dfa = Objects.requireNonNull(detectors[g].regionDfa);
-      int state = regionState[g];
-      int base = (int) (from - bufStart);
-      int stop = (int) (to - bufStart);
-      for (int i = base; i < stop; i++) {
-        state = dfa.step(state, buf[i] & 0xff);
-        if (dfa.isAccept(state)) {
-          addEvent(g, bufStart + i + 1);
-        }
-      }
-      regionState[g] = state;
-      regionPos[g] = to;
+      runRegion(g);
     }
+  }
+
+  private void runRegion(int g) {
+    long to = Math.min(regionEnd[g], total);
+    long from = regionPos[g];
+    if (from >= to) {
+      return;
+    }
+    ByteDfa dfa = Objects.requireNonNull(detectors[g].regionDfa);
+    int state = regionState[g];
+    int base = (int) (from - bufStart);
+    int stop = (int) (to - bufStart);
+    for (int i = base; i < stop; i++) {
+      state = dfa.step(state, buf[i] & 0xff);
+      if (dfa.isAccept(state)) {
+        addEvent(g, bufStart + i + 1);
+      }
+    }
+    regionState[g] = state;
+    regionPos[g] = to;
   }
 
   private void addEvent(int detector, long end) {
