@@ -5,16 +5,10 @@ package dev.custos.engine.internal.validate;
  * YYYY-MM-DD, YYYY/MM/DD, DD/MM/YYYY, MM/DD/YYYY, DD.MM.YYYY or DD-MM-YYYY; day and month may have
  * one or two digits.
  */
-final class DateOfBirth implements Validator {
+final class DateOfBirth extends StructuralCheck {
   @Override
   public String name() {
     return "date";
-  }
-
-  /** A structural check, not a checksum: passing it does not raise confidence. */
-  @Override
-  public boolean confirms() {
-    return false;
   }
 
   @Override

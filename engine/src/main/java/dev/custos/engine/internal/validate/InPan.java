@@ -4,18 +4,12 @@ package dev.custos.engine.internal.validate;
  * Implements the Indian Permanent Account Number format (Income Tax Department): AAAAA9999A with
  * the 4th letter a holder type.
  */
-final class InPan implements Validator {
+final class InPan extends StructuralCheck {
   private static final String HOLDER_TYPES = "ABCFGHLJPTK";
 
   @Override
   public String name() {
     return "in_pan";
-  }
-
-  /** A structural check, not a checksum: passing it does not raise confidence. */
-  @Override
-  public boolean confirms() {
-    return false;
   }
 
   @Override

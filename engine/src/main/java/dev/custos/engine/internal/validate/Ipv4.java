@@ -4,16 +4,10 @@ package dev.custos.engine.internal.validate;
  * Checks an IPv4 address in dotted-decimal form (RFC 791, RFC 6943 section 3.1.1 strict form):
  * four octets 0-255 without leading zeros; 0.0.0.0 and 255.255.255.255 are rejected.
  */
-final class Ipv4 implements Validator {
+final class Ipv4 extends StructuralCheck {
   @Override
   public String name() {
     return "ipv4";
-  }
-
-  /** A structural check, not a checksum: passing it does not raise confidence. */
-  @Override
-  public boolean confirms() {
-    return false;
   }
 
   @Override

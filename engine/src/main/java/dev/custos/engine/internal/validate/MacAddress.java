@@ -4,16 +4,10 @@ package dev.custos.engine.internal.validate;
  * Checks an IEEE 802 MAC-48 address as six octets in the IEEE form (01-23-45-67-89-AB), with colons,
  * or in dotted groups of four (0123.4567.89ab); all-zero and broadcast addresses are rejected.
  */
-final class MacAddress implements Validator {
+final class MacAddress extends StructuralCheck {
   @Override
   public String name() {
     return "mac_address";
-  }
-
-  /** A structural check, not a checksum: passing it does not raise confidence. */
-  @Override
-  public boolean confirms() {
-    return false;
   }
 
   @Override

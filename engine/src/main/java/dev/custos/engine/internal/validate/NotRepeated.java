@@ -4,18 +4,12 @@ package dev.custos.engine.internal.validate;
  * Rejects placeholder-looking values: letters and digits that are all one character, or digits
  * that run up or down by one (wrapping 9 to 0) for six or more places, such as 1234567890.
  */
-final class NotRepeated implements Validator {
+final class NotRepeated extends StructuralCheck {
   private static final int MIN_RUN = 6;
 
   @Override
   public String name() {
     return "not_repeated";
-  }
-
-  /** A structural check, not a checksum: passing it does not raise confidence. */
-  @Override
-  public boolean confirms() {
-    return false;
   }
 
   @Override

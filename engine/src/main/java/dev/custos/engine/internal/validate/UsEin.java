@@ -1,16 +1,10 @@
 package dev.custos.engine.internal.validate;
 
 /** Implements the IRS Employer Identification Number structure: 9 digits with a valid campus prefix. */
-final class UsEin implements Validator {
+final class UsEin extends StructuralCheck {
   @Override
   public String name() {
     return "us_ein";
-  }
-
-  /** A structural check, not a checksum: passing it does not raise confidence. */
-  @Override
-  public boolean confirms() {
-    return false;
   }
 
   @Override

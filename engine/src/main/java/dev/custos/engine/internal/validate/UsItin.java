@@ -4,16 +4,10 @@ package dev.custos.engine.internal.validate;
  * Implements the IRS Individual Taxpayer Identification Number structure: 9XX-GG-XXXX with the
  * group in 50-65, 70-88, 90-92 or 94-99.
  */
-final class UsItin implements Validator {
+final class UsItin extends StructuralCheck {
   @Override
   public String name() {
     return "us_itin";
-  }
-
-  /** A structural check, not a checksum: passing it does not raise confidence. */
-  @Override
-  public boolean confirms() {
-    return false;
   }
 
   @Override

@@ -4,19 +4,13 @@ package dev.custos.engine.internal.validate;
  * Implements the CMS Medicare Beneficiary Identifier format: 11 characters, optionally printed as
  * XXXX-XXX-XXXX, letters excluding S, L, O, I, B and Z.
  */
-final class UsMbi implements Validator {
+final class UsMbi extends StructuralCheck {
   /** Per position: 'N' digit 1-9, 'D' digit, 'A' letter, 'X' letter or digit. */
   private static final String LAYOUT = "NAXDAXDAADD";
 
   @Override
   public String name() {
     return "us_mbi";
-  }
-
-  /** A structural check, not a checksum: passing it does not raise confidence. */
-  @Override
-  public boolean confirms() {
-    return false;
   }
 
   @Override

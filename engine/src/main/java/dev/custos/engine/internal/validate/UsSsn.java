@@ -4,16 +4,10 @@ package dev.custos.engine.internal.validate;
  * Implements the US Social Security number structure published by the Social Security
  * Administration: area not 000, 666 or 900-999, group not 00, serial not 0000.
  */
-final class UsSsn implements Validator {
+final class UsSsn extends StructuralCheck {
   @Override
   public String name() {
     return "us_ssn";
-  }
-
-  /** A structural check, not a checksum: passing it does not raise confidence. */
-  @Override
-  public boolean confirms() {
-    return false;
   }
 
   @Override
