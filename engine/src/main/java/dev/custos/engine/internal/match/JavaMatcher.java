@@ -104,11 +104,6 @@ public final class JavaMatcher implements MultiPatternMatcher {
     return signatures.size();
   }
 
-  /** Returns how many byte classes the patterns distinguish (for diagnostics and tests). */
-  public int byteClassCount() {
-    return classCount;
-  }
-
   @Override
   public String name() {
     return "java";

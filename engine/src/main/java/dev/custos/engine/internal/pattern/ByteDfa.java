@@ -63,14 +63,6 @@ public final class ByteDfa {
   }
 
   /**
-   * Returns whether the searching DFA of {@code pattern} ({@code .*pattern}) has at most {@code
-   * cap} states.
-   */
-  public static boolean searchingFits(PatternNode pattern, int cap) {
-    return searchingWithin(pattern, cap) != null;
-  }
-
-  /**
    * Returns the searching DFA of {@code pattern} ({@code .*pattern}, not necessarily minimal), or
    * null when it would have more than {@code cap} states. The subset construction stops as soon as
    * it passes the cap, so a pattern whose searching DFA would explode costs little to refuse.

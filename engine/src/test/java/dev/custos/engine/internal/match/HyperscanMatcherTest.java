@@ -61,6 +61,7 @@ class HyperscanMatcherTest {
         from = split;
       }
       stream.scan(input, from, input.length - from, (p, e) -> events.add(new Event(p, e)));
+      stream.finish((p, e) -> events.add(new Event(p, e)));
     }
     return events;
   }
