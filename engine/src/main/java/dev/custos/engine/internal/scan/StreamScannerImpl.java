@@ -518,7 +518,7 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
           break;
         }
       }
-      if (!finishing && c.end + contextWindow > total) {
+      if (!finishing && c.end + contextWindow + 2 > total) {
         break;
       }
       unresolvedHead++;
@@ -703,6 +703,12 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     return key.toLowerCase(Locale.ROOT).replace('_', ' ').replace('-', ' ');
   }
 
+  /**
+   * Returns whether one of {@code words} occurs in the JSON key name, or as a whole word (an
+   * optional plural {@code s} allowed) within {@code [from, to)}, ignoring ASCII case. "Whole"
+   * means that a word starting or ending with a letter or digit is not preceded or followed by one,
+   * so {@code dl} does not occur in "handling".
+   */
   private boolean containsAny(byte[][] words, long from, long to, @Nullable String key) {
     int start = (int) (from - bufStart);
     int end = (int) (to - bufStart);
@@ -710,21 +716,39 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
       if (key != null && key.contains(new String(word, java.nio.charset.StandardCharsets.UTF_8))) {
         return true;
       }
+      boolean checkBefore = isAlphanumeric(word[0] & 0xff);
+      boolean checkAfter = isAlphanumeric(word[word.length - 1] & 0xff);
       outer:
       for (int i = start; i <= end - word.length; i++) {
         for (int k = 0; k < word.length; k++) {
-          int b = buf[i + k] & 0xff;
-          if (b >= 'A' && b <= 'Z') {
-            b += 32;
-          }
-          if (b != (word[k] & 0xff)) {
+          if (lower(buf[i + k] & 0xff) != (word[k] & 0xff)) {
             continue outer;
+          }
+        }
+        if (checkBefore && i > 0 && isAlphanumeric(buf[i - 1] & 0xff)) {
+          continue;
+        }
+        if (checkAfter) {
+          int after = i + word.length;
+          if (after < bufLen && lower(buf[after] & 0xff) == 's') {
+            after++;
+          }
+          if (after < bufLen && isAlphanumeric(buf[after] & 0xff)) {
+            continue;
           }
         }
         return true;
       }
     }
     return false;
+  }
+
+  private static int lower(int b) {
+    return b >= 'A' && b <= 'Z' ? b + 32 : b;
+  }
+
+  private static boolean isAlphanumeric(int b) {
+    return (b >= '0' && b <= '9') || (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z');
   }
 
   // ---- redaction ----
