@@ -133,21 +133,32 @@ public final class JavaMatcher implements MultiPatternMatcher {
     for (int d = 0; d < components.length; d++) {
       components[d] = classTables[d][current[d] * classCount + cls];
     }
-    synchronized (gen) {
-      int next = gen.intern(components);
-      if (next >= 0) {
-        TABLE.setRelease(gen.table, from * classCount + cls, next);
-        return next;
-      }
+    int next = intern(stream, components);
+    if (stream.gen == gen) {
+      TABLE.setRelease(gen.table, from * classCount + cls, next);
     }
-    synchronized (this) {
-      if (generation == gen) {
-        generation = new Generation(this);
+    return next;
+  }
+
+  /**
+   * Returns the id of the state with these components in the stream's generation; when that
+   * generation is full, moves the stream to a fresh one (shared with every other stream).
+   */
+  private int intern(Stream stream, int[] components) {
+    while (true) {
+      Generation gen = stream.gen;
+      synchronized (gen) {
+        int s = gen.intern(components);
+        if (s >= 0) {
+          return s;
+        }
       }
-      stream.gen = generation;
-    }
-    synchronized (stream.gen) {
-      return stream.gen.intern(components);
+      synchronized (this) {
+        if (generation == gen) {
+          generation = new Generation(this);
+        }
+        stream.gen = generation;
+      }
     }
   }
 
@@ -235,21 +246,7 @@ public final class JavaMatcher implements MultiPatternMatcher {
 
     Stream() {
       this.gen = generation;
-      synchronized (gen) {
-        int s = gen.intern(initialComponents());
-        if (s < 0) {
-          synchronized (JavaMatcher.this) {
-            if (generation == gen) {
-              generation = new Generation(JavaMatcher.this);
-            }
-            gen = generation;
-          }
-          synchronized (gen) {
-            s = gen.intern(initialComponents());
-          }
-        }
-        this.state = s;
-      }
+      this.state = intern(this, initialComponents());
     }
 
     @Override
@@ -259,12 +256,7 @@ public final class JavaMatcher implements MultiPatternMatcher {
         int[] components = gen.components[state];
         int[] heldAccepts = held >= 0 ? gen.accepts[held] : null;
         gen = current;
-        synchronized (current) {
-          state = current.intern(components);
-        }
-        if (state < 0) {
-          state = computeNextFromComponents(components);
-        }
+        state = intern(this, components);
         if (heldAccepts != null) {
           // Report the held ends as if the boundary were known; the caller confirms every end.
           for (int d : heldAccepts) {
@@ -325,16 +317,6 @@ public final class JavaMatcher implements MultiPatternMatcher {
       state = s;
       held = h;
       offset += length;
-    }
-
-    private int computeNextFromComponents(int[] components) {
-      synchronized (JavaMatcher.this) {
-        generation = new Generation(JavaMatcher.this);
-        gen = generation;
-      }
-      synchronized (gen) {
-        return gen.intern(components);
-      }
     }
 
     @Override

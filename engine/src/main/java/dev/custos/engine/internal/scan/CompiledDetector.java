@@ -25,20 +25,18 @@ final class CompiledDetector {
   final String category;
   /** The exact pattern (Hyperscan counts repetitions natively, so it searches with this one). */
   final PatternNode exactPattern;
-  /** The pattern the pure-Java backend searches with: exact when its DFA stays small. */
-  final PatternNode searchPattern;
-  /** The searching DFA of {@link #searchPattern}. */
+  /**
+   * The searching DFA the pure-Java backend (and, for gated detectors, the keyword regions of both
+   * backends) runs: of the exact pattern when it stays small, else of a relaxed one.
+   */
   final ByteDfa searchDfa;
-  private final PatternNode pattern;
   private volatile @Nullable ByteDfa reverse;
   final int maxLength;
   final @Nullable Validator validator;
-  final byte[][] keywords;
-  /** The keywords as written (lower case), or empty: gated detectors run only near a keyword. */
-  final List<String> keywordTexts;
-  /** For gated detectors: the searching DFA run over the region around a keyword; else null. */
-  final @Nullable ByteDfa regionDfa;
-  final byte[][] context;
+  /** Keywords in lower case, or none: gated detectors run only near a keyword. */
+  final Words keywords;
+  /** Context words in lower case. */
+  final Words context;
   final Set<String> excludedValues;
   final ByteDfa[] excludedPatterns;
   final double minEntropy;
@@ -51,10 +49,7 @@ final class CompiledDetector {
     this.category = d.category();
     PatternNode pattern = parse(d, d.pattern(), "pattern");
     this.exactPattern = pattern;
-    this.pattern = pattern;
-    Object[] chosen = searchPattern(pattern);
-    this.searchPattern = (PatternNode) chosen[0];
-    this.searchDfa = (ByteDfa) chosen[1];
+    this.searchDfa = searchingDfa(pattern);
     int natural = pattern.maxLength();
     if (d.maxLength() > 0) {
       this.maxLength = natural < 0 ? d.maxLength() : Math.min(natural, d.maxLength());
@@ -77,14 +72,8 @@ final class CompiledDetector {
                 + ")");
       }
     }
-    this.keywords = lowerBytes(d.keywords());
-    List<String> texts = new java.util.ArrayList<>();
-    for (String k : d.keywords()) {
-      texts.add(k.toLowerCase(Locale.ROOT));
-    }
-    this.keywordTexts = List.copyOf(texts);
-    this.regionDfa = texts.isEmpty() ? null : searchDfa;
-    this.context = lowerBytes(d.context());
+    this.keywords = new Words(d.keywords());
+    this.context = new Words(d.context());
     this.normalization = d.normalization();
     Set<String> excluded = new HashSet<>();
     for (String v : d.excludeValues()) {
@@ -104,14 +93,9 @@ final class CompiledDetector {
   /** States a pure-Java searching DFA may have before its pattern is relaxed. */
   static final int SEARCH_STATE_CAP = 2000;
 
-  /**
-   * Chooses the most precise pattern whose searching DFA stays under {@link #SEARCH_STATE_CAP}
-   * states: the exact pattern; then repetitions relaxed to at least their minimum (those above 8,
-   * then all); then the pattern without a narrow first element; then repetitions relaxed to one;
-   * then every counted repetition relaxed. A more precise pattern reports fewer end positions to confirm.
-   */
+  /** Returns whether this detector runs only in regions around its keywords. */
   boolean isGated() {
-    return regionDfa != null;
+    return keywords.size() > 0;
   }
 
   /**
@@ -121,14 +105,20 @@ final class CompiledDetector {
   ByteDfa reverse() {
     ByteDfa r = reverse;
     if (r == null) {
-      r = ByteDfa.reversed(pattern);
+      r = ByteDfa.reversed(exactPattern);
       reverse = r;
     }
     return r;
   }
 
-  /** Returns the chosen search pattern and its searching DFA. */
-  private static Object[] searchPattern(PatternNode exact) {
+  /**
+   * Returns the searching DFA of the most precise pattern whose DFA stays under {@link
+   * #SEARCH_STATE_CAP} states: the exact pattern; then repetitions relaxed to at least their
+   * minimum (those above 8, then all); then the pattern without a narrow first element; then
+   * repetitions above 8 relaxed to one; then every counted repetition relaxed. A more precise
+   * pattern reports fewer end positions to confirm.
+   */
+  private static ByteDfa searchingDfa(PatternNode exact) {
     List<PatternNode> tiers = new java.util.ArrayList<>();
     tiers.add(exact);
     tiers.add(exact.relaxedKeepingMinimum(8));
@@ -142,11 +132,29 @@ final class CompiledDetector {
     for (PatternNode tier : tiers) {
       ByteDfa dfa = ByteDfa.searchingWithin(tier, SEARCH_STATE_CAP);
       if (dfa != null) {
-        return new Object[] {tier, dfa};
+        return dfa;
       }
     }
-    PatternNode relaxed = exact.relaxed();
-    return new Object[] {relaxed, ByteDfa.searching(relaxed)};
+    return ByteDfa.searching(exact.relaxed());
+  }
+
+  /** Words in lower case, as bytes for scanning and as text for JSON key names. */
+  static final class Words {
+    final String[] texts;
+    final byte[][] bytes;
+
+    Words(List<String> words) {
+      this.texts = new String[words.size()];
+      this.bytes = new byte[words.size()][];
+      for (int i = 0; i < texts.length; i++) {
+        texts[i] = words.get(i).toLowerCase(Locale.ROOT);
+        bytes[i] = texts[i].getBytes(StandardCharsets.UTF_8);
+      }
+    }
+
+    int size() {
+      return texts.length;
+    }
   }
 
   private static PatternNode parse(DetectorDefinition d, String pattern, String what) {
@@ -155,14 +163,6 @@ final class CompiledDetector {
     } catch (PatternException e) {
       throw new IllegalArgumentException("detector " + d.id() + ": " + what + ": " + e.getMessage(), e);
     }
-  }
-
-  private static byte[][] lowerBytes(List<String> words) {
-    byte[][] result = new byte[words.size()][];
-    for (int i = 0; i < result.length; i++) {
-      result[i] = words.get(i).toLowerCase(Locale.ROOT).getBytes(StandardCharsets.UTF_8);
-    }
-    return result;
   }
 
   /** Returns the value normalized for hashing and exclusion checks. */

@@ -30,15 +30,13 @@ final class JsonTracker {
     final long contentStart;
     final long contentEnd;
     final boolean number;
-    final boolean fieldName;
     final String path;
     final @Nullable String key;
 
-    Token(long first, long end, boolean number, boolean fieldName, String path, @Nullable String key) {
+    Token(long first, long end, boolean number, String path, @Nullable String key) {
       this.first = first;
       this.end = end;
       this.number = number;
-      this.fieldName = fieldName;
       this.contentStart = number ? first : first + 1;
       this.contentEnd = number ? end : end - 1;
       this.path = path;
@@ -141,7 +139,7 @@ final class JsonTracker {
       boolean fieldName = t == JsonToken.FIELD_NAME;
       if ((number || fieldName || t == JsonToken.VALUE_STRING) && interest.anyEndWithin(first, end)) {
         JsonStreamContext context = parser.getParsingContext();
-        tokens.add(new Token(first, end, number, fieldName, path(context, fieldName), key(context, fieldName)));
+        tokens.add(new Token(first, end, number, path(context, fieldName), key(context, fieldName)));
       }
       completedUpTo = end;
     }

@@ -15,8 +15,11 @@ final class MatcherLayout {
   private final String[] keywordOf;
   private final int[][] gatedBy;
   private final int[] keywordLength;
+  private final int maxKeywordLength;
+  private final int[] gated;
 
-  private MatcherLayout(int[] detectorOf, String[] keywordOf, int[][] gatedBy) {
+  private MatcherLayout(int[] detectorOf, String[] keywordOf, int[][] gatedBy, int[] gated) {
+    this.gated = gated;
     this.detectorOf = detectorOf;
     this.keywordOf = keywordOf;
     this.gatedBy = gatedBy;
@@ -25,17 +28,20 @@ final class MatcherLayout {
       keywordLength[p] =
           detectorOf[p] >= 0 ? 0 : keywordOf[p].getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
     }
+    this.maxKeywordLength = java.util.Arrays.stream(keywordLength).max().orElse(0);
   }
 
   static MatcherLayout of(CompiledDetector[] detectors) {
     List<Integer> continuous = new ArrayList<>();
+    List<Integer> gated = new ArrayList<>();
     Map<String, List<Integer>> keywords = new LinkedHashMap<>();
     for (CompiledDetector d : detectors) {
       if (d.isGated()) {
-        for (String k : d.keywordTexts) {
-          List<Integer> gated = keywords.computeIfAbsent(k, x -> new ArrayList<>());
-          if (!gated.contains(d.index)) {
-            gated.add(d.index);
+        gated.add(d.index);
+        for (String k : d.keywords.texts) {
+          List<Integer> detectorsOfKeyword = keywords.computeIfAbsent(k, x -> new ArrayList<>());
+          if (!detectorsOfKeyword.contains(d.index)) {
+            detectorsOfKeyword.add(d.index);
           }
         }
       } else {
@@ -58,7 +64,8 @@ final class MatcherLayout {
       gatedBy[p] = e.getValue().stream().mapToInt(Integer::intValue).toArray();
       p++;
     }
-    return new MatcherLayout(detectorOf, keywordOf, gatedBy);
+    return new MatcherLayout(
+        detectorOf, keywordOf, gatedBy, gated.stream().mapToInt(Integer::intValue).toArray());
   }
 
   int patternCount() {
@@ -87,12 +94,11 @@ final class MatcherLayout {
 
   /** Returns the longest keyword in bytes, 0 if none. */
   int maxKeywordLength() {
-    int max = 0;
-    for (int p = 0; p < detectorOf.length; p++) {
-      if (detectorOf[p] < 0) {
-        max = Math.max(max, keywordLength(p));
-      }
-    }
-    return max;
+    return maxKeywordLength;
+  }
+
+  /** Returns the detectors that run only in regions around their keywords. */
+  int[] gated() {
+    return gated;
   }
 }

@@ -99,13 +99,12 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
       @Nullable RedactedOutput output) {
     this.detectors = detectors;
     this.layout = layout;
-    this.gated =
-        java.util.Arrays.stream(detectors).filter(CompiledDetector::isGated).mapToInt(d -> d.index).toArray();
+    this.gated = layout.gated();
     this.regionPos = new long[detectors.length];
     this.regionEnd = new long[detectors.length];
     this.regionState = new int[detectors.length];
     for (int g : gated) {
-      regionState[g] = Objects.requireNonNull(detectors[g].regionDfa).initial();
+      regionState[g] = detectors[g].searchDfa.initial();
     }
     this.jsonLag = contextWindow + layout.maxKeywordLength() + 2;
     this.maxLength = maxLength;
@@ -349,7 +348,7 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     } else {
       regionPos[g] = start;
       regionEnd[g] = end;
-      regionState[g] = Objects.requireNonNull(d.regionDfa).initial();
+      regionState[g] = d.searchDfa.initial();
     }
   }
 
@@ -366,7 +365,7 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     if (from >= to) {
       return;
     }
-    ByteDfa dfa = Objects.requireNonNull(detectors[g].regionDfa);
+    ByteDfa dfa = detectors[g].searchDfa;
     int state = regionState[g];
     int base = (int) (from - bufStart);
     int stop = (int) (to - bufStart);
@@ -679,12 +678,12 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     String key = c.token == null || c.token.key == null ? null : normalizeKey(c.token.key);
     long from = Math.max(bufStart, c.start - contextWindow);
     long to = Math.min(total, c.end + contextWindow);
-    if (d.keywords.length > 0 && !containsAny(d.keywords, from, to, key)) {
+    if (d.keywords.size() > 0 && !containsAny(d.keywords, from, to, key)) {
       return false;
     }
     Confidence confidence = d.confidence;
     if ((d.validator != null && d.validator.confirms())
-        || (d.context.length > 0 && containsAny(d.context, from, to, key))) {
+        || (d.context.size() > 0 && containsAny(d.context, from, to, key))) {
       confidence = Confidence.HIGH;
     }
     c.finding =
@@ -709,11 +708,12 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
    * means that a word starting or ending with a letter or digit is not preceded or followed by one,
    * so {@code dl} does not occur in "handling".
    */
-  private boolean containsAny(byte[][] words, long from, long to, @Nullable String key) {
+  private boolean containsAny(CompiledDetector.Words words, long from, long to, @Nullable String key) {
     int start = (int) (from - bufStart);
     int end = (int) (to - bufStart);
-    for (byte[] word : words) {
-      if (key != null && key.contains(new String(word, java.nio.charset.StandardCharsets.UTF_8))) {
+    for (int w = 0; w < words.size(); w++) {
+      byte[] word = words.bytes[w];
+      if (key != null && key.contains(words.texts[w])) {
         return true;
       }
       boolean checkBefore = isAlphanumeric(word[0] & 0xff);
