@@ -1,6 +1,10 @@
 package dev.custos.cli;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
 
 /**
  * A one-line progress bar on stderr, redrawn at most every 100 ms. Disabled (every method a no-op)
@@ -23,6 +27,31 @@ final class Progress {
     this.err = err;
     this.enabled = enabled;
     this.totalFiles = totalFiles;
+  }
+
+  /**
+   * Returns whether {@code err} is this process's standard error and that is a terminal. Java 17
+   * cannot ask about one stream, so on Linux this reads where file descriptor 2 points; elsewhere
+   * it falls back to {@link System#console()}, which needs standard input and output too.
+   */
+  static boolean isTerminal(PrintStream err) {
+    if (err != System.err) {
+      return false;
+    }
+    Path fd = Path.of("/proc/self/fd/2");
+    if (Files.exists(fd, LinkOption.NOFOLLOW_LINKS)) {
+      try {
+        return isTerminalDevice(Files.readSymbolicLink(fd).toString());
+      } catch (IOException | UnsupportedOperationException | SecurityException e) {
+        return false;
+      }
+    }
+    return System.console() != null;
+  }
+
+  /** Returns whether a device path names a terminal ({@code /dev/pts/N}, {@code /dev/ttyN}). */
+  static boolean isTerminalDevice(String device) {
+    return device.startsWith("/dev/pts/") || device.startsWith("/dev/tty");
   }
 
   static Progress disabled(PrintStream err) {

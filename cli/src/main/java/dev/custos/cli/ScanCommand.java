@@ -114,7 +114,7 @@ final class ScanCommand implements Callable<Integer> {
     EvidenceKey key = EvidenceKey.fromEnvironment();
 
     Progress progress =
-        new Progress(io.err(), sources.size() > 1 && System.console() != null, sources.size());
+        new Progress(io.err(), sources.size() > 1 && Progress.isTerminal(io.err()), sources.size());
     FindingSink sink = style != null ? null : newSink(format == null ? Format.text : format, policy, progress);
     Map<String, Long> counts = new TreeMap<>();
     long bytes = 0;
