@@ -12,16 +12,40 @@ public enum ContentType {
    * One JSON document or many in a row (JSON Lines). Findings carry their JSON path and the key
    * name serves as context; malformed or too deeply nested input falls back to {@link #TEXT}.
    */
-  JSON;
+  JSON,
+  /**
+   * An HTML form or query string, {@code application/x-www-form-urlencoded}: {@code
+   * name=value&name=value…}; the whole stream is one form. Only {@code &} separates fields ({@code ;}
+   * is content); the first {@code =} of a field ends its name, and a field without one is a name
+   * alone.
+   *
+   * <p>Names and values are percent-decoded before detection ({@code +} is a space, {@code %XX} a
+   * byte), so {@code email=a%40b.example} holds an email and {@code card=4111+1111+1111+1111} a card
+   * number. A {@code %} not followed by two hex digits ({@code %zz}, {@code %4} at the end) is taken
+   * literally; no form is malformed. A match lies within one name or one value, never across a
+   * separator. Findings give byte offsets into the original (encoded) bytes, covering the whole
+   * encoded span of the match; a value's path is {@code $.} plus its decoded name ({@code $.email},
+   * or {@code $['odd name']} as for JSON keys), and that name serves as context exactly as a JSON
+   * key does ({@code ssn=078-05-1120} is high confidence). A match in a name has the path {@code $}.
+   *
+   * <p>Redaction keeps the form valid: {@code mask} and {@code partial} replace each letter or digit
+   * with {@code *}, written {@code %2A} where it was percent-encoded, so the length is kept, and
+   * {@code hash} writes the label percent-encoded ({@code %5Bcredit_card%3A1a2b3c4d%5D}). Decoding the
+   * redacted form gives the same field names (unless a name itself held a finding) and the redacted
+   * values. A field name is kept up to 1 KiB for paths and context; past that it is cut, noted as
+   * {@link ScanNote#FORM_FIELD_NAME_TOO_LONG}.
+   */
+  FORM;
 
-  /** Returns the lower-case id ({@code "text"}, {@code "json"}). */
+  /** Returns the lower-case id ({@code "text"}, {@code "json"}, {@code "form"}). */
   public String id() {
     return name().toLowerCase(Locale.ROOT);
   }
 
   /**
    * Returns the content type for a MIME type or short name such as {@code application/json},
-   * {@code application/x-ndjson}, {@code text/plain}, {@code json} or {@code text}.
+   * {@code application/x-ndjson}, {@code application/x-www-form-urlencoded}, {@code text/plain},
+   * {@code json}, {@code form} or {@code text}. Other MIME types are text.
    *
    * @throws IllegalArgumentException for an empty value
    */
@@ -33,7 +57,7 @@ public enum ContentType {
       v = v.substring(0, semicolon).trim();
     }
     if (v.isEmpty()) {
-      throw new IllegalArgumentException("content type: empty (expected: json, text or a MIME type)");
+      throw new IllegalArgumentException("content type: empty (expected: json, form, text or a MIME type)");
     }
     if (v.equals("json")
         || v.equals("jsonl")
@@ -45,13 +69,16 @@ public enum ContentType {
         || v.endsWith("/x-jsonlines")) {
       return JSON;
     }
+    if (v.equals("form") || v.endsWith("/x-www-form-urlencoded")) {
+      return FORM;
+    }
     return TEXT;
   }
 
   /**
    * Guesses the content type of a file from its name and its first bytes: {@code .json},
    * {@code .jsonl} and {@code .ndjson} are JSON, and so is content whose first non-blank byte is
-   * <code>{</code> or {@code [}. Everything else is text.
+   * <code>{</code> or {@code [}. Everything else is text (a form is never guessed).
    */
   public static ContentType guess(String fileName, byte[] head, int headLength) {
     requireNonNull(fileName, "fileName");

@@ -83,7 +83,8 @@ public final class EvidenceKey {
   /**
    * Returns the key from {@value #ENVIRONMENT_VARIABLE} or the file named by {@value
    * #FILE_ENVIRONMENT_VARIABLE}; when neither is set, logs a warning (once per process) and returns
-   * {@link #random()}.
+   * a key made at random once per process, so hashes agree within the process (across policy
+   * reloads, say) but not with other processes.
    */
   public static EvidenceKey fromEnvironment() {
     return fromEnvironment(System.getenv());
@@ -105,7 +106,12 @@ public final class EvidenceKey {
           ENVIRONMENT_VARIABLE,
           FILE_ENVIRONMENT_VARIABLE);
     }
-    return random();
+    return ProcessKey.KEY;
+  }
+
+  /** The random key of this process, made once: every scanner and identity hash agree on it. */
+  private static final class ProcessKey {
+    static final EvidenceKey KEY = random();
   }
 
   /** Returns whether this key was made at random for this process only. */

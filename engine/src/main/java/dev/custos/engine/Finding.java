@@ -76,7 +76,10 @@ public final class Finding {
     return end;
   }
 
-  /** Returns the JSON path of the value, such as {@code $.users[3].ssn}, or {@code null}. */
+  /**
+   * Returns the JSON path of the value, such as {@code $.users[3].ssn} (for a form field, {@code
+   * $.name}), or {@code null}.
+   */
   public @Nullable String jsonPath() {
     return jsonPath;
   }

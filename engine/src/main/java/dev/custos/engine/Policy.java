@@ -6,23 +6,45 @@ import dev.custos.engine.internal.detect.BuiltinDetectors;
 import dev.custos.engine.internal.policy.PolicyParser;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
- * What to look for: the enabled detectors (built-in ones minus the disabled, plus custom ones).
- * Parsed from YAML validated against {@code policy.schema.json}, or built in code. Immutable and
- * thread-safe. Later versions add rules, actions and identity extractors.
+ * What to look for and what to do: the enabled detectors (built-in ones minus the disabled, plus
+ * custom ones), the {@link Rule}s in order, where identities come from, and whether actions are
+ * enforced. Parsed from YAML validated against {@code policy.schema.json}, or built in code.
+ * Immutable and thread-safe.
  */
 public final class Policy {
   private static final Policy DEFAULT = builder().sourceName("<default>").build();
 
   private final String sourceName;
   private final List<DetectorDefinition> detectors;
+  private final List<PluginDetectorDefinition> pluginDetectors;
   private final Set<String> disabled;
+  private final List<Rule> rules;
+  private final List<IdentitySource> identitySources;
+  private final boolean enforce;
+  private final @Nullable OnUninspectable onUninspectable;
+
+  /** What the proxy does with a message it cannot inspect (too big, malformed, a bomb…). */
+  public enum OnUninspectable {
+    /** Lets the message pass uninspected. */
+    ALLOW,
+    /** Refuses the message. */
+    BLOCK;
+
+    /** Returns the lower-case id used in policy YAML. */
+    public String id() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
 
   private Policy(Builder b) {
     this.sourceName = b.sourceName;
@@ -41,6 +63,7 @@ public final class Policy {
             "disable: " + name + " (expected: a built-in category or detector id)");
       }
     }
+    Set<String> pluginIds = new HashSet<>();
     for (DetectorDefinition d : b.detectors) {
       if (byId.containsKey(d.id()) || BuiltinDetectors.byId(d.id()) != null) {
         throw new IllegalArgumentException("detector id: " + d.id() + " (expected: a unique id)");
@@ -48,9 +71,46 @@ public final class Policy {
       byId.put(d.id(), d);
     }
     this.detectors = List.copyOf(byId.values());
+    for (PluginDetectorDefinition d : b.pluginDetectors) {
+      if (byId.containsKey(d.id()) || BuiltinDetectors.byId(d.id()) != null
+          || pluginIds.contains(d.id())) {
+        throw new IllegalArgumentException("detector id: " + d.id() + " (expected: a unique id)");
+      }
+      pluginIds.add(d.id());
+    }
+    this.pluginDetectors = List.copyOf(b.pluginDetectors);
+    Set<String> categories = new HashSet<>(builtinCategories);
+    for (DetectorDefinition d : b.detectors) {
+      categories.add(d.category());
+    }
+    for (PluginDetectorDefinition d : b.pluginDetectors) {
+      categories.add(d.category());
+      categories.addAll(d.categories());
+    }
+    Set<String> ruleNames = new HashSet<>();
+    for (Rule rule : b.rules) {
+      if (!ruleNames.add(rule.name())) {
+        throw new IllegalArgumentException(
+            "rule name: " + rule.name() + " (expected: a unique rule name)");
+      }
+      for (String c : rule.categories()) {
+        if (!categories.contains(c)) {
+          throw new IllegalArgumentException("rule " + rule.name() + ": category: " + c
+              + " (expected: a built-in or custom category id)");
+        }
+      }
+    }
+    this.rules = List.copyOf(b.rules);
+    this.identitySources = b.identitySources.isEmpty()
+        ? List.of(IdentitySource.clientIp()) : List.copyOf(b.identitySources);
+    this.enforce = b.enforce;
+    this.onUninspectable = b.onUninspectable;
   }
 
-  /** Returns the built-in default policy: every built-in detector enabled, action observe. */
+  /**
+   * Returns the built-in default policy: every built-in detector enabled, no rules (so every
+   * finding is only observed), identity from the client IP, enforce on.
+   */
   public static Policy ofDefault() {
     return DEFAULT;
   }
@@ -87,6 +147,14 @@ public final class Policy {
     return detectors;
   }
 
+  /**
+   * Returns the plugin detectors (such as WebAssembly modules), in policy order. A {@link Scanner}
+   * of a policy with any needs a {@link PluginDetectorFactory}.
+   */
+  public List<PluginDetectorDefinition> pluginDetectors() {
+    return pluginDetectors;
+  }
+
   /** Returns the disabled built-in categories and detector ids. */
   public Set<String> disabled() {
     return disabled;
@@ -97,16 +165,75 @@ public final class Policy {
     return sourceName;
   }
 
+  /** Returns the rules, in file order; empty when every finding is only observed. */
+  public List<Rule> rules() {
+    return rules;
+  }
+
+  /**
+   * Returns the rules that apply to a message, in order; see {@link Rule#appliesTo}.
+   *
+   * @param method the HTTP method, in any case
+   * @param host the host name without port
+   * @param path the normalized request path; a query or fragment is ignored
+   */
+  public List<Rule> rulesFor(Direction direction, String method, String host, String path) {
+    requireNonNull(direction, "direction");
+    requireNonNull(method, "method");
+    requireNonNull(host, "host");
+    requireNonNull(path, "path");
+    List<Rule> out = new ArrayList<>();
+    for (Rule rule : rules) {
+      if (rule.appliesTo(direction, method, host, path)) {
+        out.add(rule);
+      }
+    }
+    return List.copyOf(out);
+  }
+
+  /**
+   * Returns where identities come from, in order (the first that yields one wins); by default
+   * only the client IP.
+   */
+  public List<IdentitySource> identitySources() {
+    return identitySources;
+  }
+
+  /**
+   * Returns whether actions are enforced (the default). When false (shadow mode) the proxy
+   * records what it would have done and changes nothing.
+   */
+  public boolean enforce() {
+    return enforce;
+  }
+
+  /**
+   * Returns what to do with a message that cannot be inspected, or {@code null} when the policy
+   * does not say: then the proxy blocks when any rule's action is {@link Action#BLOCK} and allows
+   * otherwise.
+   */
+  public @Nullable OnUninspectable onUninspectable() {
+    return onUninspectable;
+  }
+
   @Override
   public String toString() {
-    return "Policy{" + sourceName + ", " + detectors.size() + " detectors}";
+    return "Policy{" + sourceName + ", " + detectors.size() + " detectors, "
+        + (pluginDetectors.isEmpty() ? "" : pluginDetectors.size() + " plugin detectors, ")
+        + rules.size()
+        + " rules" + (enforce ? "" : ", shadow") + "}";
   }
 
   /** Builds a {@link Policy}. Not thread-safe. */
   public static final class Builder {
     private String sourceName = "<code>";
     private final List<DetectorDefinition> detectors = new ArrayList<>();
+    private final List<PluginDetectorDefinition> pluginDetectors = new ArrayList<>();
     private final Set<String> disabled = new LinkedHashSet<>();
+    private final List<Rule> rules = new ArrayList<>();
+    private final List<IdentitySource> identitySources = new ArrayList<>();
+    private boolean enforce = true;
+    private @Nullable OnUninspectable onUninspectable;
 
     private Builder() {}
 
@@ -122,16 +249,50 @@ public final class Policy {
       return this;
     }
 
+    /** Adds a plugin detector, such as a WebAssembly module. */
+    public Builder pluginDetector(PluginDetectorDefinition detector) {
+      pluginDetectors.add(requireNonNull(detector, "detector"));
+      return this;
+    }
+
     /** Switches off a built-in category or detector by id. */
     public Builder disable(String categoryOrDetectorId) {
       disabled.add(requireNonNull(categoryOrDetectorId, "categoryOrDetectorId"));
       return this;
     }
 
+    /** Adds a rule after those added before. */
+    public Builder rule(Rule rule) {
+      rules.add(requireNonNull(rule, "rule"));
+      return this;
+    }
+
+    /**
+     * Adds an identity source after those added before; with none, the client IP is used.
+     */
+    public Builder identitySource(IdentitySource source) {
+      identitySources.add(requireNonNull(source, "source"));
+      return this;
+    }
+
+    /** Sets whether actions are enforced (default true); false is shadow mode. */
+    public Builder enforce(boolean enforce) {
+      this.enforce = enforce;
+      return this;
+    }
+
+    /** Sets what to do with a message that cannot be inspected; see {@link Policy#onUninspectable()}. */
+    public Builder onUninspectable(OnUninspectable onUninspectable) {
+      this.onUninspectable = requireNonNull(onUninspectable, "onUninspectable");
+      return this;
+    }
+
     /**
      * Returns the immutable policy.
      *
-     * @throws IllegalArgumentException for a duplicate detector id or an unknown disabled id
+     * @throws IllegalArgumentException for a duplicate detector id (of either kind), an unknown
+     *     disabled id, a duplicate rule name, or a rule category that is neither built-in nor
+     *     custom (a plugin detector's categories count as custom)
      */
     public Policy build() {
       return new Policy(this);

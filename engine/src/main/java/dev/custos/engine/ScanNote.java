@@ -2,14 +2,33 @@ package dev.custos.engine;
 
 import java.util.Locale;
 
-/** Something about a scan the caller should know: how structure was (or was not) used. */
+/**
+ * Something about a scan the caller should know: how structure was (or was not) used, and whether
+ * a plugin detector failed.
+ */
 public enum ScanNote {
   /** JSON content was malformed or truncated; the rest of the bytes were scanned as text. */
   JSON_MALFORMED,
   /** JSON nesting went past the depth limit; the rest of the bytes were scanned as text. */
   JSON_TOO_DEEP,
   /** A JSON token went past the size limit; the rest of the bytes were scanned as text. */
-  JSON_TOKEN_TOO_LONG;
+  JSON_TOKEN_TOO_LONG,
+  /**
+   * A form field name went past 1 KiB (decoded): the paths of its value and the name as context
+   * word use its first 1 KiB only. The value itself is scanned in full.
+   */
+  FORM_FIELD_NAME_TOO_LONG,
+  /**
+   * A plugin detector failed on a window (trap, timeout, bad result): its findings in that window
+   * are missing. The scan went on.
+   */
+  PLUGIN_ERROR,
+  /**
+   * A plugin detector whose policy says {@code on_error: block} failed: the caller (the proxy)
+   * refuses the message, as for {@code on_uninspectable: block}. Always comes with {@link
+   * #PLUGIN_ERROR}.
+   */
+  PLUGIN_ERROR_BLOCK;
 
   /** Returns the lower-case id, for example {@code json_malformed}. */
   public String id() {

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A policy compiled once into a multi-pattern matcher; immutable and shared by all threads. Open a
@@ -19,6 +20,10 @@ import java.util.List;
  *   ScanResult result = scanner.scan(bytes, ContentType.JSON);
  * }
  * }</pre>
+ *
+ * <p>A policy with {@linkplain Policy#pluginDetectors() plugin detectors} needs a runtime for them:
+ * {@link Builder#pluginDetectors(PluginDetectorFactory)}. Plugins run synchronously inside {@link
+ * StreamScanner#feed}; a caller on an event loop should feed such streams elsewhere.
  */
 public final class Scanner implements AutoCloseable {
   private final ScanEngine engine;
@@ -27,12 +32,41 @@ public final class Scanner implements AutoCloseable {
   private Scanner(Builder b) {
     this.policy = b.policy;
     EvidenceKey key = b.evidenceKey != null ? b.evidenceKey : EvidenceKey.fromEnvironment();
-    this.engine =
-        ScanEngine.compile(
-            b.policy.detectors(),
-            b.backend,
-            key,
-            new ScanSettings(b.contextWindow, b.maxJsonDepth, b.maxJsonTokenLength));
+    List<PluginDetectorDefinition> definitions = b.policy.pluginDetectors();
+    List<PluginDetector> plugins = new ArrayList<>(definitions.size());
+    try {
+      for (PluginDetectorDefinition d : definitions) {
+        PluginDetectorFactory factory = b.pluginFactory;
+        if (factory == null) {
+          throw new IllegalStateException("categories." + d.category() + ": detector '" + d.id()
+              + "' (wasm: " + d.location() + ") needs a plugin runtime (expected:"
+              + " Scanner.builder(...).pluginDetectors(...), as custos scan and the proxy provide)");
+        }
+        PluginDetector plugin = factory.create(d);
+        if (plugin == null) {
+          throw new IllegalStateException("detector '" + d.id()
+              + "': the plugin runtime returned null (expected: a plugin detector)");
+        }
+        plugins.add(plugin);
+      }
+      this.engine =
+          ScanEngine.compile(
+              b.policy.detectors(),
+              definitions,
+              plugins,
+              b.backend,
+              key,
+              new ScanSettings(b.contextWindow, b.maxJsonDepth, b.maxJsonTokenLength));
+    } catch (RuntimeException e) {
+      for (PluginDetector p : plugins) {
+        try {
+          p.close();
+        } catch (RuntimeException suppressed) {
+          e.addSuppressed(suppressed);
+        }
+      }
+      throw e;
+    }
   }
 
   /** Returns a builder that compiles {@code policy}. */
@@ -61,9 +95,19 @@ public final class Scanner implements AutoCloseable {
    */
   public StreamScanner newRedactingStream(
       ContentType contentType, RedactionStyle style, RedactedOutput output) {
+    return newRedactingStream(contentType, RedactionChoice.always(style), output);
+  }
+
+  /**
+   * Opens a stream scanner that also writes the input to {@code output}, with each finding
+   * rewritten in the style {@code choice} gives it, or left as it is. Every finding is still
+   * reported.
+   */
+  public StreamScanner newRedactingStream(
+      ContentType contentType, RedactionChoice choice, RedactedOutput output) {
     return engine.newStream(
         requireNonNull(contentType, "contentType"),
-        requireNonNull(style, "style"),
+        requireNonNull(choice, "choice"),
         requireNonNull(output, "output"));
   }
 
@@ -92,7 +136,7 @@ public final class Scanner implements AutoCloseable {
     }
   }
 
-  /** Releases the compiled matcher's native resources, if any. */
+  /** Releases the compiled matcher's native resources, if any, and closes the plugin detectors. */
   @Override
   public void close() {
     engine.close();
@@ -107,7 +151,8 @@ public final class Scanner implements AutoCloseable {
   public static final class Builder {
     private final Policy policy;
     private Backend backend = Backend.AUTO;
-    private @org.jspecify.annotations.Nullable EvidenceKey evidenceKey;
+    private @Nullable EvidenceKey evidenceKey;
+    private @Nullable PluginDetectorFactory pluginFactory;
     private int contextWindow = ScanSettings.DEFAULT_CONTEXT_WINDOW;
     private int maxJsonDepth = ScanSettings.DEFAULT_MAX_JSON_DEPTH;
     private int maxJsonTokenLength = ScanSettings.DEFAULT_MAX_JSON_TOKEN_LENGTH;
@@ -125,6 +170,16 @@ public final class Scanner implements AutoCloseable {
     /** Sets the evidence key (default: {@link EvidenceKey#fromEnvironment()}). */
     public Builder evidenceKey(EvidenceKey evidenceKey) {
       this.evidenceKey = requireNonNull(evidenceKey, "evidenceKey");
+      return this;
+    }
+
+    /**
+     * Sets the runtime that makes the policy's {@linkplain Policy#pluginDetectors() plugin
+     * detectors} (such as the WebAssembly one of the {@code wasm} module). Needed only when the
+     * policy has any; {@link #build()} calls it once per plugin detector.
+     */
+    public Builder pluginDetectors(PluginDetectorFactory factory) {
+      this.pluginFactory = requireNonNull(factory, "factory");
       return this;
     }
 
@@ -159,7 +214,11 @@ public final class Scanner implements AutoCloseable {
      * Compiles the policy.
      *
      * @throws IllegalArgumentException if a detector's pattern or validator is invalid
-     * @throws IllegalStateException if {@link Backend#HYPERSCAN} was asked for and cannot load
+     * @throws IllegalStateException if {@link Backend#HYPERSCAN} was asked for and cannot load, or
+     *     the policy has plugin detectors and no {@linkplain #pluginDetectors plugin runtime} was
+     *     given
+     * @throws PluginDetectorException if the plugin runtime cannot load a plugin detector (the
+     *     detectors already made are closed)
      */
     public Scanner build() {
       return new Scanner(this);

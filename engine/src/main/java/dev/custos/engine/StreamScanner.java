@@ -8,11 +8,19 @@ import java.util.Set;
  * Scans one stream of bytes fed in chunks of any size, down to one byte. Findings are identical to
  * a one-shot scan of the same bytes whatever the chunking, including matches that span chunk
  * boundaries. Memory is bounded by the longest detector match plus the context window (and, for
- * JSON, the longest token), never by the stream's length.
+ * JSON, the longest token; for a form, the current field name up to 1 KiB; with plugin detectors,
+ * the largest plugin window), never by the stream's length.
  *
  * <p>Each call returns the findings that became final with that call; a finding becomes final
  * once enough bytes follow it to rule out a longer or overlapping match. {@link #finish()} returns
  * the rest. Not thread-safe: use one instance per stream from one thread at a time.
+ *
+ * <p>With {@linkplain Policy#pluginDetectors() plugin detectors}, a feed runs each plugin over
+ * every window the chunk completes, on the calling thread, so it may take up to the plugins'
+ * timeouts. A plugin failure never fails the feed: it shows in {@link #notes()} as {@link
+ * ScanNote#PLUGIN_ERROR}, plus {@link ScanNote#PLUGIN_ERROR_BLOCK} when the plugin's policy says
+ * {@code on_error: block}, as soon as the failing window has run; the caller then refuses the
+ * message.
  *
  * <p>A redacting stream (see {@link Scanner#newRedactingStream}) also writes the input, with every
  * final finding rewritten, to its {@link RedactedOutput}, holding back at most the same bounded

@@ -48,6 +48,25 @@ class BackendsAgreeProperties {
         .isEqualTo(Samples.JAVA.scan(input, ContentType.JSON).findings());
   }
 
+  @Provide
+  Arbitrary<byte[]> form() {
+    return Samples.form();
+  }
+
+  @Property(tries = 300)
+  void backendsAgreeOnForms(@ForAll("form") byte[] input) {
+    assumeThat(Samples.HYPERSCAN).isNotNull();
+    assertThat(Samples.HYPERSCAN.scan(input, ContentType.FORM).findings())
+        .isEqualTo(Samples.JAVA.scan(input, ContentType.FORM).findings());
+  }
+
+  @Property(tries = 100)
+  void backendsRedactFormsAlike(@ForAll("form") byte[] input, @ForAll RedactionStyle style) {
+    assumeThat(Samples.HYPERSCAN).isNotNull();
+    assertThat(Samples.redactChunked(Samples.HYPERSCAN, input, ContentType.FORM, style, List.of(7)))
+        .isEqualTo(Samples.redactChunked(Samples.JAVA, input, ContentType.FORM, style, List.of()));
+  }
+
   @Test
   void backendsAgreeOnEverySeededFragmentConcatenated() {
     assumeThat(Samples.HYPERSCAN).isNotNull();

@@ -41,8 +41,11 @@ class EvidenceKeyTest {
   }
 
   @Test
-  void noKeyConfiguredGivesAnEphemeralKey() {
-    assertThat(EvidenceKey.fromEnvironment(Map.of()).isEphemeral()).isTrue();
+  void noKeyConfiguredGivesAnEphemeralKeyThatIsTheSameForTheWholeProcess() {
+    EvidenceKey first = EvidenceKey.fromEnvironment(Map.of());
+    assertThat(first.isEphemeral()).isTrue();
+    assertThat(hashOf(EvidenceKey.fromEnvironment(Map.of()))).isEqualTo(hashOf(first));
+    assertThat(hashOf(EvidenceKey.random())).isNotEqualTo(hashOf(first));
   }
 
   @Test

@@ -31,6 +31,9 @@ class NoRawValueTest {
   private static final String JSON =
       "{\"card\":4111111111111111,\"ssn\":\"078-05-1120\",\"email\":\"jane.canary@example.com\","
           + "\"aws\":\"AKIAIOSFODNN7EXAMPLE\",\"iban\":\"GB82 WEST 1234 5698 7654 32\"}";
+  private static final String FORM =
+      "card=4111+1111+1111+1111&pan=4111111111111111&ssn=%30%37%38-05-1120&email=jane.canary%40example.com"
+          + "&aws=AKIAIOSFODNN7EXAMPLE&iban=GB82WEST12345698765432&bad=%zz%4";
 
   @Test
   void plantedValuesAppearInNoOutputOfTheEngine() {
@@ -41,7 +44,10 @@ class NoRawValueTest {
     try (Scanner scanner = Scanner.builder(Policy.ofDefault()).evidenceKey(EvidenceKey.random()).build()) {
       outputs.add(scanner.toString());
       for (ContentType type : ContentType.values()) {
-        for (String input : List.of(TEXT, JSON, JSON.substring(0, JSON.length() - 5))) {
+        for (String input : List.of(TEXT, JSON, JSON.substring(0, JSON.length() - 5), FORM)) {
+          if (input == FORM && type != ContentType.FORM) {
+            continue; // as text, a form hides its encoded values
+          }
           byte[] bytes = input.getBytes(StandardCharsets.UTF_8);
           ScanResult result = scanner.scan(bytes, type);
           assertThat(result.findings()).hasSizeGreaterThanOrEqualTo(4);
@@ -100,15 +106,27 @@ class NoRawValueTest {
   void maskedOutputHoldsNoPlantedValue() {
     try (Scanner scanner = Scanner.builder(Policy.ofDefault()).evidenceKey(EvidenceKey.random()).build()) {
       for (RedactionStyle style : RedactionStyle.values()) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (StreamScanner stream = scanner.newRedactingStream(ContentType.TEXT, style, out::write)) {
-          byte[] bytes = TEXT.getBytes(StandardCharsets.UTF_8);
-          stream.feed(bytes, 0, bytes.length);
-          stream.finish();
-        }
-        String redacted = out.toString(StandardCharsets.UTF_8);
-        for (String canary : CANARIES) {
-          assertThat(redacted).as(style.id()).doesNotContain(canary);
+        for (ContentType type : List.of(ContentType.TEXT, ContentType.FORM)) {
+          ByteArrayOutputStream out = new ByteArrayOutputStream();
+          try (StreamScanner stream = scanner.newRedactingStream(type, style, out::write)) {
+            byte[] bytes = (type == ContentType.FORM ? FORM : TEXT).getBytes(StandardCharsets.UTF_8);
+            stream.feed(bytes, 0, bytes.length);
+            stream.finish();
+          }
+          String redacted = out.toString(StandardCharsets.UTF_8);
+          // A form is checked decoded too: an encoded value (jane.canary%40example.com) is still the value.
+          List<String> views = new ArrayList<>(List.of(redacted));
+          if (type == ContentType.FORM) {
+            for (byte[][] field : Samples.decodeForm(out.toByteArray())) {
+              views.add(new String(field[0], StandardCharsets.UTF_8));
+              views.add(field[1] == null ? "" : new String(field[1], StandardCharsets.UTF_8));
+            }
+          }
+          for (String view : views) {
+            for (String canary : CANARIES) {
+              assertThat(view).as("%s %s", style.id(), type.id()).doesNotContain(canary);
+            }
+          }
         }
       }
     }

@@ -113,6 +113,110 @@ final class Samples {
     return out.toByteArray();
   }
 
+  /** Sensitive values every scan must find when one is a whole form value (see FormProperties). */
+  static final List<String> PLANTED =
+      List.of(
+          "4111111111111111",
+          "4111 1111 1111 1111",
+          "5500-0000-0000-0004",
+          "078-05-1120",
+          "jane.canary@example.com",
+          "AKIAIOSFODNN7EXAMPLE",
+          "GB82WEST12345698765432");
+
+  /** Field names of generated forms: plain, odd and percent-encoded ones, none of them sensitive. */
+  static final List<String> FORM_NAMES =
+      List.of("ssn", "card", "email", "note", "id", "user", "phone", "iban", "x y", "a&b=c", "é", "100%", "");
+
+  /**
+   * Forms whose values come from the fragments, the planted values and random words or digits, each
+   * byte percent-encoded at random (always where it must be), with now and then a literal {@code %}
+   * that starts no escape ({@code %zz}, {@code %-}, or {@code %4} at the very end).
+   */
+  static Arbitrary<byte[]> form() {
+    Arbitrary<String> value =
+        Arbitraries.frequencyOf(
+            net.jqwik.api.Tuple.of(5, Arbitraries.of(FRAGMENTS)),
+            net.jqwik.api.Tuple.of(3, Arbitraries.of(PLANTED)),
+            net.jqwik.api.Tuple.of(1, Arbitraries.strings().withCharRange('a', 'z').ofMaxLength(8)),
+            net.jqwik.api.Tuple.of(1, Arbitraries.strings().numeric().ofMaxLength(20)));
+    Arbitrary<String[]> field =
+        Combinators.combine(Arbitraries.of(FORM_NAMES), value).as((n, v) -> new String[] {n, v});
+    return Combinators.combine(field.list().ofMaxSize(10), Arbitraries.longs(), Arbitraries.integers().between(0, 9))
+        .as((fields, seed, malformed) -> toForm(fields, new java.util.Random(seed), malformed));
+  }
+
+  private static byte[] toForm(List<String[]> fields, java.util.Random random, int malformed) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    for (int i = 0; i < fields.size(); i++) {
+      if (i > 0) {
+        out.write('&');
+      }
+      encode(utf8(fields.get(i)[0]), random, out);
+      out.write('=');
+      encode(utf8(fields.get(i)[1]), random, out);
+      if (malformed == 1 && random.nextInt(4) == 0) {
+        out.writeBytes(utf8(random.nextBoolean() ? "%zz" : "%-"));
+      }
+    }
+    if (malformed == 2) {
+      out.writeBytes(utf8("%4"));
+    }
+    return out.toByteArray();
+  }
+
+  private static void encode(byte[] bytes, java.util.Random random, ByteArrayOutputStream out) {
+    for (byte value : bytes) {
+      int b = value & 0xff;
+      boolean must = b == '&' || b == '=' || b == '+' || b == '%';
+      if (b == ' ' && random.nextBoolean()) {
+        out.write('+');
+      } else if (must || random.nextInt(5) == 0) {
+        out.writeBytes(utf8(String.format(random.nextBoolean() ? "%%%02X" : "%%%02x", b)));
+      } else {
+        out.write(b);
+      }
+    }
+  }
+
+  /**
+   * Decodes a form the plain way, for reference: fields split at {@code &}, name and value at the
+   * first {@code =}, {@code +} a space, {@code %XX} a byte, any other {@code %} literal.
+   */
+  static List<byte[][]> decodeForm(byte[] form) {
+    List<byte[][]> fields = new ArrayList<>();
+    int start = 0;
+    for (int i = 0; i <= form.length; i++) {
+      if (i == form.length || form[i] == '&') {
+        int eq = start;
+        while (eq < i && form[eq] != '=') {
+          eq++;
+        }
+        byte[] name = percentDecode(form, start, eq);
+        byte[] value = eq < i ? percentDecode(form, eq + 1, i) : null;
+        fields.add(new byte[][] {name, value});
+        start = i + 1;
+      }
+    }
+    return fields;
+  }
+
+  private static byte[] percentDecode(byte[] bytes, int from, int to) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    for (int i = from; i < to; i++) {
+      int b = bytes[i];
+      if (b == '%' && i + 2 < to
+          && Character.digit(bytes[i + 1], 16) >= 0
+          && Character.digit(bytes[i + 2], 16) >= 0) {
+        out.write(Character.digit(bytes[i + 1], 16) * 16 + Character.digit(bytes[i + 2], 16));
+        i += 2;
+      } else {
+        out.write(b == '+' ? ' ' : b);
+      }
+    }
+    return out.toByteArray();
+  }
+
   static byte[] concat(List<byte[]> parts) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     for (byte[] p : parts) {
@@ -123,35 +227,11 @@ final class Samples {
 
   /** Scans {@code bytes} in chunks cut at the given sizes (cycled), collecting all findings. */
   static ScanResult scanChunked(Scanner scanner, byte[] bytes, ContentType type, List<Integer> sizes) {
-    List<Finding> findings = new ArrayList<>();
-    try (StreamScanner stream = scanner.newStream(type)) {
-      int offset = 0;
-      int i = 0;
-      while (offset < bytes.length) {
-        int size = sizes.isEmpty() ? bytes.length : Math.max(1, sizes.get(i++ % sizes.size()));
-        int n = Math.min(size, bytes.length - offset);
-        findings.addAll(stream.feed(bytes, offset, n));
-        offset += n;
-      }
-      findings.addAll(stream.finish());
-      return ScanResult.of(findings, stream.notes(), stream.bytesScanned());
-    }
+    return Chunked.scan(scanner, bytes, type, sizes);
   }
 
   /** Redacts {@code bytes} in chunks cut at the given sizes (cycled). */
   static byte[] redactChunked(Scanner scanner, byte[] bytes, ContentType type, RedactionStyle style, List<Integer> sizes) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try (StreamScanner stream = scanner.newRedactingStream(type, style, out::write)) {
-      int offset = 0;
-      int i = 0;
-      while (offset < bytes.length) {
-        int size = sizes.isEmpty() ? bytes.length : Math.max(1, sizes.get(i++ % sizes.size()));
-        int n = Math.min(size, bytes.length - offset);
-        stream.feed(bytes, offset, n);
-        offset += n;
-      }
-      stream.finish();
-    }
-    return out.toByteArray();
+    return Chunked.redact(scanner, bytes, type, style, sizes);
   }
 }

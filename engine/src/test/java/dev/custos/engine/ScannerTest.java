@@ -66,6 +66,30 @@ class ScannerTest {
   }
 
   @Test
+  void redactionChoiceRewritesOnlyTheChosenFindingsButReportsAll() {
+    try (Scanner scanner = scanner()) {
+      String json = "{\"email\":\"ana@example.com\",\"card\":\"4111 1111 1111 1111\",\"ssn\":\"078-05-1120\"}";
+      ByteArrayOutputStream redacted = new ByteArrayOutputStream();
+      List<Finding> findings = new ArrayList<>();
+      RedactionChoice choice =
+          f -> f.category().equals("credit_card") ? RedactionStyle.PARTIAL
+              : f.category().equals("us_ssn") ? RedactionStyle.HASH : null;
+      try (StreamScanner s = scanner.newRedactingStream(ContentType.JSON, choice, redacted::write)) {
+        byte[] bytes = utf8(json);
+        for (int i = 0; i < bytes.length; i++) {
+          findings.addAll(s.feed(bytes, i, 1));
+        }
+        findings.addAll(s.finish());
+      }
+      assertThat(findings).extracting(Finding::category)
+          .containsExactlyInAnyOrder("email", "credit_card", "us_ssn");
+      assertThat(redacted.toString(StandardCharsets.UTF_8))
+          .startsWith("{\"email\":\"ana@example.com\",\"card\":\"**** **** **** 1111\",\"ssn\":\"[us_ssn:")
+          .doesNotContain("078-05-1120");
+    }
+  }
+
+  @Test
   void maskKeepsJsonValidAndLength() {
     try (Scanner scanner = scanner()) {
       String json = "{\"ssn\":\"078-05-1120\",\"card\":4111111111111111}";

@@ -39,8 +39,10 @@ class StreamingProperties {
     assertThat(chunked.findings()).isEqualTo(oneShot.findings());
     assertThat(chunked.notes()).isEqualTo(oneShot.notes());
     Statistics.label("has findings").collect(!oneShot.findings().isEmpty());
+    // About a third of the generated texts hold a finding; 15 % is far below that (several
+    // standard deviations at 300 tries) yet far above what a broken generator would give.
     Statistics.label("has findings")
-        .coverage(coverage -> coverage.check(true).percentage(p -> p > 30));
+        .coverage(coverage -> coverage.check(true).percentage(p -> p > 15));
   }
 
   @Provide
@@ -73,7 +75,7 @@ class StreamingProperties {
     Statistics.label("has findings with a path")
         .collect(oneShot.findings().stream().anyMatch(f -> f.jsonPath() != null));
     Statistics.label("has findings with a path")
-        .coverage(coverage -> coverage.check(true).percentage(p -> p > 30));
+        .coverage(coverage -> coverage.check(true).percentage(p -> p > 15));
   }
 
   @Property(tries = 200)

@@ -72,15 +72,34 @@ public final class HyperscanMatcher implements MultiPatternMatcher {
     if (!isAvailable()) {
       throw new IllegalStateException("hyperscan: unavailable (" + unavailableReason() + ")");
     }
-    int count = patterns.size();
+    List<String> expressions = new java.util.ArrayList<>(patterns.size());
+    for (int i = 0; i < patterns.size(); i++) {
+      expressions.add(requireNonNull(patterns.get(i), "patterns[" + i + "]").toHyperscan());
+    }
+    return compileExpressions(expressions);
+  }
+
+  /**
+   * Compiles Hyperscan expressions (byte mode, no flags) into a streaming database; expression
+   * {@code i} of the list reports as {@code i}.
+   *
+   * @throws IllegalArgumentException naming the index of an expression Hyperscan refuses
+   * @throws IllegalStateException if Hyperscan is not {@linkplain #isAvailable() available}
+   */
+  public static HyperscanMatcher compileExpressions(List<String> sources) {
+    requireNonNull(sources, "sources");
+    if (!isAvailable()) {
+      throw new IllegalStateException("hyperscan: unavailable (" + unavailableReason() + ")");
+    }
+    int count = sources.size();
     if (count == 0) {
       return new HyperscanMatcher(null, null);
     }
     BytePointer[] expressions = new BytePointer[count];
     int[] ids = new int[count];
     for (int i = 0; i < count; i++) {
-      PatternNode p = requireNonNull(patterns.get(i), "patterns[" + i + "]");
-      expressions[i] = new BytePointer(p.toHyperscan(), StandardCharsets.US_ASCII);
+      expressions[i] =
+          new BytePointer(requireNonNull(sources.get(i), "sources[" + i + "]"), StandardCharsets.US_ASCII);
       ids[i] = i;
     }
     try (PointerPointer<BytePointer> expressionArray = new PointerPointer<>(expressions);
@@ -316,6 +335,25 @@ public final class HyperscanMatcher implements MultiPatternMatcher {
       }
     }
 
+    /**
+     * Ends the data: Hyperscan reports the matches that needed to know the data ends here (such as
+     * a {@code \b} after the last byte) to {@code sink}. The stream takes no more bytes.
+     */
+    @Override
+    public void finish(EndSink sink) {
+      requireNonNull(sink, "sink");
+      if (!open) {
+        throw new IllegalStateException("stream: closed (expected: open)");
+      }
+      hs_stream_t s = state;
+      if (s == null) {
+        return;
+      }
+      lastSink = sink;
+      state = null;
+      closeStream(s);
+    }
+
     /** Closes the stream; matches Hyperscan reports at end of data go to the last sink. */
     @Override
     public void close() {
@@ -404,8 +442,20 @@ public final class HyperscanMatcher implements MultiPatternMatcher {
   private static final class Availability {
     static final @Nullable String REASON = probe();
 
+    /**
+     * JavaCPP refuses native allocations once the process's resident memory passes twice the
+     * maximum heap, and throws {@link OutOfMemoryError} from whatever thread allocates. A proxy
+     * with a small heap that streams large bodies and compiles Hyperscan databases crosses that
+     * line while nothing is wrong, so unless the deployment set it, the check is turned off:
+     * Hyperscan's memory is bounded by the databases and streams we open, not by the heap.
+     */
+    private static final String MAX_PHYSICAL_BYTES = "org.bytedeco.javacpp.maxPhysicalBytes";
+
     private static @Nullable String probe() {
       try {
+        if (System.getProperty(MAX_PHYSICAL_BYTES) == null) {
+          System.setProperty(MAX_PHYSICAL_BYTES, "0");
+        }
         Loader.load(hyperscan.class);
         int rc = hyperscan.hs_valid_platform();
         return rc == hyperscan.HS_SUCCESS

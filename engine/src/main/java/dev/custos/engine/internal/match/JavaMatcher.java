@@ -28,8 +28,11 @@ public final class JavaMatcher implements MultiPatternMatcher {
   private volatile Generation generation;
 
   private final boolean[] raw;
+  /** Combined states per generation: {@link #MAX_STATES} but in tests. */
+  private final int maxStates;
 
-  private JavaMatcher(List<ByteDfa> searching, boolean[] raw) {
+  private JavaMatcher(List<ByteDfa> searching, boolean[] raw, int maxStates) {
+    this.maxStates = maxStates;
     this.raw = raw.clone();
     this.dfas = searching.toArray(new ByteDfa[0]);
     this.byteClass = new int[256];
@@ -58,22 +61,28 @@ public final class JavaMatcher implements MultiPatternMatcher {
 
   /** Compiles patterns; their indices are the ids reported to {@link EndSink}. */
   public static JavaMatcher compile(List<PatternNode> patterns) {
+    return compile(patterns, MAX_STATES);
+  }
+
+  /** Compiles patterns with a cache of at most {@code maxStates} states per generation. */
+  static JavaMatcher compile(List<PatternNode> patterns, int maxStates) {
     List<ByteDfa> dfas = new ArrayList<>();
     for (PatternNode p : patterns) {
       dfas.add(ByteDfa.searching(p));
     }
-    return new JavaMatcher(dfas, new boolean[patterns.size()]);
+    return new JavaMatcher(dfas, new boolean[patterns.size()], maxStates);
   }
 
   /**
-   * Builds a matcher from searching DFAs (each accepting after every byte that ends a match);
-   * those marked {@code raw} report every end, even inside a word (for keywords).
+   * Builds a matcher from searching DFAs (each accepting after every byte that ends a match it
+   * must report, such as {@link ByteDfa#searchingFromBoundaryWithin}); those marked {@code raw}
+   * report every end, even inside a word (for keywords).
    */
   public static JavaMatcher ofSearching(List<ByteDfa> searching, boolean[] raw) {
     if (raw.length != searching.size()) {
       throw new IllegalArgumentException("raw: " + raw.length + " flags (expected: " + searching.size() + ")");
     }
-    return new JavaMatcher(List.copyOf(searching), raw);
+    return new JavaMatcher(List.copyOf(searching), raw, MAX_STATES);
   }
 
   static boolean isWord(int b) {
@@ -125,17 +134,23 @@ public final class JavaMatcher implements MultiPatternMatcher {
     return components;
   }
 
-  /** Computes and caches a transition; moves the stream to a fresh generation when full. */
+  /**
+   * Computes and caches a transition; moves the stream to a fresh generation when full. Returns
+   * the next state in the stream's (possibly new) generation.
+   */
   private int computeNext(Stream stream, int from, int cls) {
     Generation gen = stream.gen;
-    int[] current = gen.components[from];
+    int[] current;
+    synchronized (gen) {
+      current = gen.components[from];
+    }
     int[] components = new int[dfas.length];
     for (int d = 0; d < components.length; d++) {
       components[d] = classTables[d][current[d] * classCount + cls];
     }
     int next = intern(stream, components);
     if (stream.gen == gen) {
-      TABLE.setRelease(gen.table, from * classCount + cls, next);
+      TABLE.setRelease(gen.table, from * classCount + cls, gen.entry(next));
     }
     return next;
   }
@@ -169,25 +184,41 @@ public final class JavaMatcher implements MultiPatternMatcher {
   static final byte RAW = 2;
 
   /**
-   * One cache of combined states: a flat transition table ({@code state * classCount + class},
-   * -1 when not computed yet) and, per state, its components and accepting patterns. Entries are
-   * written under the generation's monitor and published with release semantics; readers use
-   * acquire reads, so a state's data is visible before any transition leading to it.
+   * One cache of combined states: a flat transition table ({@code state * classCount + class})
+   * and, per state, its components and accepting patterns. A table entry is -1 until computed,
+   * then {@link #entry(int)} of the next state: its row offset shifted left by one, with the low
+   * bit set when the state accepts any pattern. The scanning loop thus needs neither a multiply
+   * nor a flag lookup per byte, and stops only on odd entries (unknown or accepting).
+   *
+   * <p>State data is written under the generation's monitor, entries with release semantics. The
+   * loop reads entries plainly: an int is never torn, and all it takes from one is the next row
+   * and the accept bit, both in the entry itself. Whatever else it needs about a state (its
+   * accepts, its components) it reads after an acquire read of the entry or under the monitor.
    */
   static final class Generation {
     private final JavaMatcher matcher;
     final int[] table;
-    final int[][] components = new int[MAX_STATES][];
-    final int[][] accepts = new int[MAX_STATES][];
-    final int[][] rawAccepts = new int[MAX_STATES][];
-    final byte[] flags = new byte[MAX_STATES];
+    final int[][] components;
+    final int[][] accepts;
+    final int[][] rawAccepts;
+    final byte[] flags;
     private final Map<Key, Integer> index = new HashMap<>();
     private int count;
 
     Generation(JavaMatcher matcher) {
       this.matcher = matcher;
-      this.table = new int[MAX_STATES * matcher.classCount];
+      int max = matcher.maxStates;
+      this.components = new int[max][];
+      this.accepts = new int[max][];
+      this.rawAccepts = new int[max][];
+      this.flags = new byte[max];
+      this.table = new int[max * matcher.classCount];
       Arrays.fill(table, -1);
+    }
+
+    /** Returns the table entry leading to state {@code s}. */
+    int entry(int s) {
+      return ((s * matcher.classCount) << 1) | (flags[s] != 0 ? 1 : 0);
     }
 
     /** Returns the id of the state with these components, adding it; -1 when full. */
@@ -197,7 +228,7 @@ public final class JavaMatcher implements MultiPatternMatcher {
       if (id != null) {
         return id;
       }
-      if (count == MAX_STATES) {
+      if (count == matcher.maxStates) {
         return -1;
       }
       int s = count++;
@@ -253,7 +284,10 @@ public final class JavaMatcher implements MultiPatternMatcher {
     public void scan(byte[] bytes, int off, int length, EndSink sink) {
       Generation current = generation;
       if (current != gen) {
-        int[] components = gen.components[state];
+        int[] components;
+        synchronized (gen) {
+          components = gen.components[state];
+        }
         int[] heldAccepts = held >= 0 ? gen.accepts[held] : null;
         gen = current;
         state = intern(this, components);
@@ -265,17 +299,25 @@ public final class JavaMatcher implements MultiPatternMatcher {
           held = -1;
         }
       }
-      int s = state;
+      int classes0 = classCount;
+      int row = state * classes0;
       int h = held;
       Generation g = gen;
       int[] table = g.table;
-      byte[] flags = g.flags;
       int[] classes = byteClass;
       boolean[] word = wordClass;
-      int classes0 = classCount;
       long base = offset - off + 1;
       int end = off + length;
-      for (int i = off; i < end; i++) {
+      int i = off;
+      while (i < end) {
+        if (h < 0) {
+          long stop = run(table, classes, bytes, i, end, row);
+          i = (int) (stop >>> 32);
+          row = (int) stop;
+          if (i == end) {
+            break;
+          }
+        }
         int cls = classes[bytes[i] & 0xff];
         if (h >= 0) {
           // A match that ended on a word byte can only end before a non-word byte.
@@ -286,17 +328,19 @@ public final class JavaMatcher implements MultiPatternMatcher {
           }
           h = -1;
         }
-        int n = (int) TABLE.getAcquire(table, s * classes0 + cls);
-        if (n < 0) {
-          n = computeNext(this, s, cls);
+        int s;
+        int e = (int) TABLE.getAcquire(table, row + cls);
+        if (e < 0) {
+          s = computeNext(this, row / classes0, cls);
           if (gen != g) {
             g = gen;
             table = g.table;
-            flags = g.flags;
           }
+        } else {
+          s = (e >> 1) / classes0;
         }
-        s = n;
-        byte f = flags[s];
+        row = s * classes0;
+        byte f = g.flags[s];
         if (f != 0) {
           if ((f & RAW) != 0) {
             for (int d : g.rawAccepts[s]) {
@@ -313,10 +357,28 @@ public final class JavaMatcher implements MultiPatternMatcher {
             }
           }
         }
+        i++;
       }
-      state = s;
+      state = row / classes0;
       held = h;
       offset += length;
+    }
+
+    /**
+     * Steps through {@code bytes[i, end)} while every transition is known and leads to a state
+     * accepting nothing: one plain table read per byte. Returns the index it stopped at (end, or
+     * the byte whose entry is odd) in the high half and the row reached in the low half. A method
+     * of its own so that the JIT compiles it whole, however the caller's profile looks.
+     */
+    private static long run(int[] table, int[] classes, byte[] bytes, int i, int end, int row) {
+      for (; i < end; i++) {
+        int e = table[row + classes[bytes[i] & 0xff]];
+        if ((e & 1) != 0) {
+          break;
+        }
+        row = e >> 1;
+      }
+      return ((long) i << 32) | row;
     }
 
     @Override

@@ -7,7 +7,9 @@ package dev.custos.engine.internal.match;
  * ones included, not only leftmost ones — whatever the chunking of the stream. A backend may
  * report more end events than that (the caller confirms each), and may leave out an end whose last
  * byte and the byte after it are both word bytes ({@code [A-Za-z0-9_]}), since no match may end
- * there.
+ * there, or an end all of whose matches start with a word byte preceded by a word byte, since no
+ * match may start there (Hyperscan states this as {@code \b}; the pure-Java backend's searching
+ * automata, as the scanner builds them, start only on word boundaries).
  */
 public interface MatchStream extends AutoCloseable {
   /**

@@ -3,6 +3,7 @@ package dev.custos.engine.internal.pattern;
 import dk.brics.automaton.Automaton;
 import dk.brics.automaton.BasicAutomata;
 import dk.brics.automaton.RunAutomaton;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A minimal deterministic automaton over bytes, as a flat transition table ({@code state * 256 +
@@ -67,8 +68,56 @@ public final class ByteDfa {
    * null when it would have more than {@code cap} states. The subset construction stops as soon as
    * it passes the cap, so a pattern whose searching DFA would explode costs little to refuse.
    */
-  public static @org.jspecify.annotations.Nullable ByteDfa searchingWithin(PatternNode pattern, int cap) {
-    Automaton nfa = BasicAutomata.makeCharRange('\u0000', '\u00ff').repeat().concatenate(pattern.toAutomaton());
+  public static @Nullable ByteDfa searchingWithin(PatternNode pattern, int cap) {
+    return determinizeWithin(anyBytes().concatenate(pattern.toAutomaton()), cap);
+  }
+
+  /**
+   * Returns a DFA that never dies and is in an accepting state after every byte that ends a match
+   * of {@code pattern} starting on a word boundary (or null when it would have more than {@code
+   * cap} states, not necessarily minimal). A match at {@code p} starts on a word boundary when
+   * {@code p} is 0, its first byte is not a word byte, or the byte before it is not one (word:
+   * {@code [0-9A-Za-z_]}). The language is {@code (ε | .*[^w])P ∪ .*(P ∩ [^w].*)}: no match is
+   * followed from inside a run of word bytes, which is what keeps a searching DFA small on long
+   * digit and hex runs. Input scanned from the middle of a stream (a keyword region) behaves as if
+   * it started at offset 0, which only adds ends.
+   */
+  public static @Nullable ByteDfa searchingFromBoundaryWithin(PatternNode pattern, int cap) {
+    Automaton p = pattern.toAutomaton();
+    Automaton nonWord = nonWordByte();
+    Automaton afterBoundary = BasicAutomata.makeEmptyString().union(anyBytes().concatenate(nonWord)).concatenate(p);
+    java.util.BitSet first = pattern.firstBytes();
+    first.andNot(WORD_BYTES);
+    if (first.isEmpty()) {
+      return determinizeWithin(afterBoundary, cap);
+    }
+    Automaton nonWordFirst = p.intersection(nonWord.concatenate(anyBytes()));
+    return determinizeWithin(afterBoundary.union(anyBytes().concatenate(nonWordFirst)), cap);
+  }
+
+  private static Automaton anyBytes() {
+    return BasicAutomata.makeCharRange('\u0000', '\u00ff').repeat();
+  }
+
+  private static final java.util.BitSet WORD_BYTES = new java.util.BitSet(256);
+
+  static {
+    WORD_BYTES.set('0', '9' + 1);
+    WORD_BYTES.set('A', 'Z' + 1);
+    WORD_BYTES.set('a', 'z' + 1);
+    WORD_BYTES.set('_');
+  }
+
+  private static Automaton nonWordByte() {
+    return BasicAutomata.makeCharRange('\u0000', (char) ('0' - 1))
+        .union(BasicAutomata.makeCharRange((char) ('9' + 1), (char) ('A' - 1)))
+        .union(BasicAutomata.makeCharRange((char) ('Z' + 1), (char) ('_' - 1)))
+        .union(BasicAutomata.makeChar((char) ('_' + 1)))
+        .union(BasicAutomata.makeCharRange((char) ('z' + 1), '\u00ff'));
+  }
+
+  /** Runs the subset construction over bytes, giving up (null) past {@code cap} states. */
+  private static @Nullable ByteDfa determinizeWithin(Automaton nfa, int cap) {
     java.util.List<dk.brics.automaton.State> states = new java.util.ArrayList<>(nfa.getStates());
     java.util.Map<dk.brics.automaton.State, Integer> index = new java.util.HashMap<>();
     for (int i = 0; i < states.size(); i++) {
@@ -89,48 +138,70 @@ public final class ByteDfa {
       }
       transitions[i] = flat;
     }
+    // Bytes no transition tells apart share a class: the construction steps once per class.
+    java.util.BitSet cuts = new java.util.BitSet(257);
+    cuts.set(0);
+    cuts.set(256);
+    for (int[] flat : transitions) {
+      for (int k = 0; k < flat.length; k += 3) {
+        cuts.set(flat[k]);
+        cuts.set(flat[k + 1] + 1);
+      }
+    }
+    int[] classOf = new int[256];
+    int classes = 0;
+    for (int b = 0; b < 256; b++) {
+      if (b > 0 && cuts.get(b)) {
+        classes++;
+      }
+      classOf[b] = classes;
+    }
+    classes++;
+    int nfaSize = states.size();
     java.util.Map<java.util.BitSet, Integer> ids = new java.util.HashMap<>();
     java.util.List<java.util.BitSet> subsets = new java.util.ArrayList<>();
-    java.util.BitSet start = new java.util.BitSet();
+    java.util.BitSet start = new java.util.BitSet(nfaSize);
     start.set(index.get(nfa.getInitialState()));
     ids.put(start, 0);
     subsets.add(start);
     int[] table = new int[256 * Math.min(cap, 64)];
-    java.util.BitSet[] next = new java.util.BitSet[256];
+    java.util.BitSet[] next = new java.util.BitSet[classes];
+    int[] nextId = new int[classes];
     for (int current = 0; current < subsets.size(); current++) {
       java.util.BitSet set = subsets.get(current);
-      for (int b = 0; b < 256; b++) {
-        next[b] = null;
-      }
+      java.util.Arrays.fill(next, null);
       for (int i = set.nextSetBit(0); i >= 0; i = set.nextSetBit(i + 1)) {
         int[] flat = transitions[i];
         for (int k = 0; k < flat.length; k += 3) {
-          for (int c = flat[k]; c <= flat[k + 1]; c++) {
+          for (int c = classOf[flat[k]]; c <= classOf[flat[k + 1]]; c++) {
             if (next[c] == null) {
-              next[c] = new java.util.BitSet();
+              next[c] = new java.util.BitSet(nfaSize);
             }
             next[c].set(flat[k + 2]);
           }
         }
       }
-      if (table.length < (current + 1) * 256) {
-        table = java.util.Arrays.copyOf(table, Math.max(table.length * 2, (current + 1) * 256));
-      }
-      for (int b = 0; b < 256; b++) {
-        if (next[b] == null) {
-          table[current * 256 + b] = -1;
+      for (int c = 0; c < classes; c++) {
+        if (next[c] == null) {
+          nextId[c] = -1;
           continue;
         }
-        Integer id = ids.get(next[b]);
+        Integer id = ids.get(next[c]);
         if (id == null) {
           if (subsets.size() == cap) {
             return null;
           }
           id = subsets.size();
-          ids.put(next[b], id);
-          subsets.add(next[b]);
+          ids.put(next[c], id);
+          subsets.add(next[c]);
         }
-        table[current * 256 + b] = id;
+        nextId[c] = id;
+      }
+      if (table.length < (current + 1) * 256) {
+        table = java.util.Arrays.copyOf(table, Math.max(table.length * 2, (current + 1) * 256));
+      }
+      for (int b = 0; b < 256; b++) {
+        table[current * 256 + b] = nextId[classOf[b]];
       }
     }
     boolean[] accept = new boolean[subsets.size()];
@@ -143,7 +214,86 @@ public final class ByteDfa {
         }
       }
     }
-    return new ByteDfa(java.util.Arrays.copyOf(table, subsets.size() * 256), accept, 0);
+    return minimized(java.util.Arrays.copyOf(table, subsets.size() * 256), accept, classOf, classes);
+  }
+
+  /**
+   * Returns the minimal DFA equivalent to a table whose initial state is 0 (Moore's partition
+   * refinement), given classes of bytes that every state treats alike. Fewer states per pattern
+   * mean fewer combined states in a product of DFAs.
+   */
+  private static ByteDfa minimized(int[] table, boolean[] accept, int[] classOf, int classes) {
+    int n = accept.length;
+    int[] representative = new int[classes];
+    for (int b = 255; b >= 0; b--) {
+      representative[classOf[b]] = b;
+    }
+    int[] block = new int[n];
+    for (int s = 0; s < n; s++) {
+      block[s] = accept[s] ? 1 : 0;
+    }
+    int blocks = -1;
+    while (true) {
+      java.util.Map<Signature, Integer> ids = new java.util.HashMap<>();
+      int[] next = new int[n];
+      for (int s = 0; s < n; s++) {
+        int[] signature = new int[classes + 1];
+        signature[0] = block[s];
+        for (int c = 0; c < classes; c++) {
+          int t = table[s * 256 + representative[c]];
+          signature[c + 1] = t < 0 ? -1 : block[t];
+        }
+        Integer id = ids.putIfAbsent(new Signature(signature), ids.size());
+        next[s] = id == null ? ids.size() - 1 : id;
+      }
+      block = next;
+      if (ids.size() == blocks) {
+        break;
+      }
+      blocks = ids.size();
+    }
+    // Renumber so that the initial state's block is 0.
+    int[] order = new int[blocks];
+    java.util.Arrays.fill(order, -1);
+    order[block[0]] = 0;
+    int count = 1;
+    for (int s = 0; s < n; s++) {
+      if (order[block[s]] < 0) {
+        order[block[s]] = count++;
+      }
+    }
+    int[] minTable = new int[blocks * 256];
+    boolean[] minAccept = new boolean[blocks];
+    for (int s = 0; s < n; s++) {
+      int m = order[block[s]];
+      minAccept[m] = accept[s];
+      for (int b = 0; b < 256; b++) {
+        int t = table[s * 256 + b];
+        minTable[m * 256 + b] = t < 0 ? -1 : order[block[t]];
+      }
+    }
+    return new ByteDfa(minTable, minAccept, 0);
+  }
+
+  /** A state's block and its successors' blocks, compared by value. */
+  private static final class Signature {
+    private final int[] values;
+    private final int hash;
+
+    Signature(int[] values) {
+      this.values = values;
+      this.hash = java.util.Arrays.hashCode(values);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Signature && java.util.Arrays.equals(((Signature) o).values, values);
+    }
+
+    @Override
+    public int hashCode() {
+      return hash;
+    }
   }
 
   /** Returns the number of states. */

@@ -73,6 +73,20 @@ public abstract class PatternNode {
     return null;
   }
 
+  /** Returns the bytes a match may begin with (empty when the pattern matches only ""). */
+  public final BitSet firstBytes() {
+    BitSet first = new BitSet(256);
+    for (dk.brics.automaton.Transition t : toAutomaton().getInitialState().getTransitions()) {
+      first.set(t.getMin(), t.getMax() + 1);
+    }
+    return first;
+  }
+
+  /** Returns the bytes a match may end with (empty when the pattern matches only ""). */
+  public final BitSet lastBytes() {
+    return reverse().firstBytes();
+  }
+
   /** A set of single bytes. */
   static final class ByteSet extends PatternNode {
     final BitSet bytes;

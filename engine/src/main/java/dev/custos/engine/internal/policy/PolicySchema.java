@@ -1,29 +1,12 @@
 package dev.custos.engine.internal.policy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.networknt.schema.JsonNodePath;
-import com.networknt.schema.JsonSchema;
-import com.networknt.schema.JsonSchemaFactory;
-import com.networknt.schema.PathType;
-import com.networknt.schema.SchemaValidatorsConfig;
-import com.networknt.schema.SpecVersion;
-import com.networknt.schema.ValidationMessage;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.util.ArrayList;
-import java.util.Iterator;
+import dev.custos.engine.config.SchemaValidator;
 import java.util.List;
-import java.util.Locale;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
-import org.snakeyaml.engine.v2.nodes.Node;
 
-/**
- * The policy JSON Schema, loaded once from the classpath, and the rewriting of its validation
- * messages into "path: what was wrong (expected: what)" at a line and column. Thread-safe.
- */
+/** The policy JSON Schema, loaded once from the classpath. Thread-safe. */
 final class PolicySchema {
   /** Where the schema lives on the classpath. */
   static final String RESOURCE = "dev/custos/engine/policy.schema.json";
@@ -32,16 +15,12 @@ final class PolicySchema {
   private static final Pattern SENSITIVE =
       Pattern.compile("^/categories/[^/]+/detectors/\\d+/exclude(/.*)?$");
 
-  private static final int MAX_ECHO = 40;
-
   private static volatile @Nullable PolicySchema instance;
 
-  private final JsonNode schemaNode;
-  private final JsonSchema schema;
+  private final SchemaValidator validator;
 
-  private PolicySchema(JsonNode schemaNode, JsonSchema schema) {
-    this.schemaNode = schemaNode;
-    this.schema = schema;
+  private PolicySchema(SchemaValidator validator) {
+    this.validator = validator;
   }
 
   /** Returns the shared schema, loading it on first use. */
@@ -51,7 +30,7 @@ final class PolicySchema {
       synchronized (PolicySchema.class) {
         s = instance;
         if (s == null) {
-          s = load();
+          s = new PolicySchema(SchemaValidator.of(readSchemaJson(), SENSITIVE));
           instance = s;
         }
       }
@@ -61,255 +40,11 @@ final class PolicySchema {
 
   /** Reads the schema's JSON from the classpath. */
   static JsonNode readSchemaJson() {
-    try (InputStream in = PolicySchema.class.getClassLoader().getResourceAsStream(RESOURCE)) {
-      if (in == null) {
-        throw new IllegalStateException("missing resource " + RESOURCE);
-      }
-      return new ObjectMapper().readTree(in);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + RESOURCE, e);
-    }
-  }
-
-  private static PolicySchema load() {
-    JsonNode node = readSchemaJson();
-    SchemaValidatorsConfig config =
-        SchemaValidatorsConfig.builder().pathType(PathType.JSON_POINTER).locale(Locale.ROOT).build();
-    JsonSchema schema =
-        JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(node, config);
-    schema.initializeValidators();
-    return new PolicySchema(node, schema);
+    return SchemaValidator.readSchemaJson(PolicySchema.class.getClassLoader(), RESOURCE);
   }
 
   /** Validates a document; returns its problems, in no particular order. */
   List<Problem> validate(YamlDocument doc) {
-    List<Problem> problems = new ArrayList<>();
-    for (ValidationMessage m : schema.validate(doc.root())) {
-      problems.add(problem(doc, m));
-    }
-    return problems;
-  }
-
-  private Problem problem(YamlDocument doc, ValidationMessage m) {
-    String pointer = pointer(m.getInstanceLocation());
-    YamlDocument.Entry entry = doc.entry(pointer);
-    String path = YamlDocument.displayPath(entry.path());
-    JsonNode value = m.getInstanceNode();
-    JsonNode keyword = m.getSchemaNode();
-    String type = m.getType() == null ? "" : m.getType();
-    Node at = entry.node();
-    String text;
-    switch (type) {
-      case "additionalProperties": {
-        String key = property(m);
-        String keyPointer = pointer + "/" + YamlDocument.escape(key);
-        YamlDocument.Entry keyEntry = doc.has(keyPointer) ? doc.entry(keyPointer) : null;
-        if (keyEntry != null && keyEntry.key() != null) {
-          at = keyEntry.key();
-        }
-        JsonNode parent = parentSchema(m);
-        text = "unknown key '" + key + "' in " + title(parent)
-            + " (expected one of: " + String.join(", ", propertyNames(parent)) + ")";
-        break;
-      }
-      case "propertyNames": {
-        String key = property(m);
-        String keyPointer = pointer + "/" + YamlDocument.escape(key);
-        YamlDocument.Entry keyEntry = doc.has(keyPointer) ? doc.entry(keyPointer) : null;
-        if (keyEntry != null && keyEntry.key() != null) {
-          at = keyEntry.key();
-        }
-        text = path + ": key '" + key + "' (expected: " + describeSchema(keyword) + ")";
-        break;
-      }
-      case "required": {
-        JsonNode parent = parentSchema(m);
-        text = path + ": missing key '" + property(m) + "' in " + title(parent)
-            + " (expected: required keys: " + join(keyword) + ")";
-        break;
-      }
-      case "type":
-        text = path + ": " + describe(pointer, value) + " (expected: " + typeName(keyword.asText())
-            + (keyword.asText().equals("string") && value.isValueNode() && !value.isNull()
-                ? "; quote values so YAML keeps them as text" : "")
-            + ")";
-        break;
-      case "enum":
-        text = path + ": " + render(pointer, value) + " (expected one of: " + join(keyword) + ")";
-        break;
-      case "const":
-        text = path + ": " + render(pointer, value) + " (expected: " + keyword + ")";
-        break;
-      case "minimum":
-        text = path + ": " + render(pointer, value) + " (expected: at least " + keyword + ")";
-        break;
-      case "maximum":
-        text = path + ": " + render(pointer, value) + " (expected: at most " + keyword + ")";
-        break;
-      case "exclusiveMinimum":
-        text = path + ": " + render(pointer, value) + " (expected: more than " + keyword + ")";
-        break;
-      case "exclusiveMaximum":
-        text = path + ": " + render(pointer, value) + " (expected: less than " + keyword + ")";
-        break;
-      case "pattern":
-        text = path + ": " + render(pointer, value) + " (expected: matching " + keyword.asText()
-            + ")";
-        break;
-      case "minItems":
-        text = path + ": " + value.size() + (value.size() == 1 ? " item" : " items")
-            + " (expected: at least " + keyword + (keyword.asInt() == 1 ? " item)" : " items)");
-        break;
-      case "minLength":
-        text = path + ": " + (value.asText().isEmpty() ? "an empty string" : "too short")
-            + (keyword.asInt() == 1 ? " (expected: a non-empty string)"
-                : " (expected: at least " + keyword + " characters)");
-        break;
-      case "maxLength":
-        text = path + ": " + value.asText().length() + " characters (expected: at most "
-            + keyword + ")";
-        break;
-      default:
-        // Keywords without a rewrite above; networknt's wording, without the value for sensitive
-        // paths (its messages can quote the instance).
-        text = SENSITIVE.matcher(pointer).matches()
-            ? path + ": not allowed by the schema (expected: a value allowed by '" + type + "')"
-            : path + ": " + stripPath(m.getMessage()) + " (expected: a value allowed by '" + type
-                + "')";
-        break;
-    }
-    return new Problem(YamlDocument.line(at), YamlDocument.column(at), text);
-  }
-
-  /** Returns the schema object holding the keyword that failed. */
-  private JsonNode parentSchema(ValidationMessage m) {
-    JsonNodePath fragment = m.getSchemaLocation().getFragment();
-    String p = pointer(fragment);
-    int slash = p.lastIndexOf('/');
-    return slash < 0 ? schemaNode : schemaNode.at(p.substring(0, slash));
-  }
-
-  /** Returns the description of a schema object, following a local {@code $ref}. */
-  private String describeSchema(JsonNode schemaObject) {
-    JsonNode s = schemaObject;
-    String ref = s.path("$ref").asText("");
-    if (ref.startsWith("#")) {
-      s = schemaNode.at(ref.substring(1));
-    }
-    String pattern = s.path("pattern").asText("");
-    String description = s.path("description").asText("a valid key");
-    if (description.endsWith(".")) {
-      description = description.substring(0, description.length() - 1);
-    }
-    if (!description.isEmpty()) {
-      description = Character.toLowerCase(description.charAt(0)) + description.substring(1);
-    }
-    return description + (pattern.isEmpty() ? "" : " (" + pattern + ")");
-  }
-
-  private static String title(JsonNode schemaObject) {
-    return schemaObject.path("title").asText("mapping");
-  }
-
-  private static List<String> propertyNames(JsonNode schemaObject) {
-    List<String> names = new ArrayList<>();
-    Iterator<String> it = schemaObject.path("properties").fieldNames();
-    it.forEachRemaining(names::add);
-    return names;
-  }
-
-  private static String property(ValidationMessage m) {
-    if (m.getProperty() != null) {
-      return m.getProperty();
-    }
-    Object[] args = m.getArguments();
-    return args != null && args.length > 0 ? String.valueOf(args[0]) : "?";
-  }
-
-  private static String join(JsonNode array) {
-    List<String> items = new ArrayList<>();
-    for (JsonNode n : array) {
-      items.add(n.isTextual() ? n.asText() : n.toString());
-    }
-    return String.join(", ", items);
-  }
-
-  /** Returns "a string 'abc'", "an integer 3", "a list"; only the kind for sensitive values. */
-  private static String describe(String pointer, JsonNode value) {
-    String kind = kind(value);
-    if (!value.isValueNode() || value.isNull() || SENSITIVE.matcher(pointer).matches()) {
-      return kind;
-    }
-    return kind + " " + render(pointer, value);
-  }
-
-  /** Returns the value as written ('text' quoted), or only its kind for sensitive values. */
-  private static String render(String pointer, JsonNode value) {
-    if (SENSITIVE.matcher(pointer).matches() || !value.isValueNode()) {
-      return kind(value);
-    }
-    if (value.isTextual()) {
-      String s = value.asText();
-      if (s.length() > MAX_ECHO) {
-        s = s.substring(0, MAX_ECHO) + "...";
-      }
-      return "'" + s.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t") + "'";
-    }
-    return value.toString();
-  }
-
-  private static String kind(JsonNode value) {
-    switch (value.getNodeType()) {
-      case OBJECT:
-        return "a mapping";
-      case ARRAY:
-        return "a list";
-      case STRING:
-        return "a string";
-      case BOOLEAN:
-        return "a boolean";
-      case NULL:
-        return "an empty value";
-      case NUMBER:
-        return value.isIntegralNumber() ? "an integer" : "a number";
-      default:
-        return "a value";
-    }
-  }
-
-  private static String typeName(String schemaType) {
-    switch (schemaType) {
-      case "object":
-        return "a mapping";
-      case "array":
-        return "a list";
-      case "string":
-        return "a string";
-      case "integer":
-        return "an integer";
-      case "number":
-        return "a number";
-      case "boolean":
-        return "true or false";
-      default:
-        return schemaType;
-    }
-  }
-
-  private static String stripPath(String message) {
-    int colon = message.indexOf(": ");
-    return colon >= 0 && message.startsWith("/") ? message.substring(colon + 2) : message;
-  }
-
-  /** Returns the JSON pointer of a networknt path, whatever its path type. */
-  static String pointer(JsonNodePath path) {
-    StringBuilder sb = new StringBuilder();
-    for (int i = 0; i < path.getNameCount(); i++) {
-      Object element = path.getElement(i);
-      sb.append('/');
-      sb.append(element instanceof Integer ? element.toString()
-          : YamlDocument.escape(String.valueOf(element)));
-    }
-    return sb.toString();
+    return YamlDocument.problems(validator.validate(doc.document()));
   }
 }

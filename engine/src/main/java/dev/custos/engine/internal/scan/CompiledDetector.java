@@ -116,7 +116,9 @@ final class CompiledDetector {
    * #SEARCH_STATE_CAP} states: the exact pattern; then repetitions relaxed to at least their
    * minimum (those above 8, then all); then the pattern without a narrow first element; then
    * repetitions above 8 relaxed to one; then every counted repetition relaxed. A more precise
-   * pattern reports fewer end positions to confirm.
+   * pattern reports fewer end positions to confirm. Each searches only from word boundaries: the
+   * scanner keeps a candidate only when it starts on one, so ends of matches starting inside a word
+   * need not be reported.
    */
   private static ByteDfa searchingDfa(PatternNode exact) {
     List<PatternNode> tiers = new java.util.ArrayList<>();
@@ -130,7 +132,7 @@ final class CompiledDetector {
     }
     tiers.add(exact.relaxed(8));
     for (PatternNode tier : tiers) {
-      ByteDfa dfa = ByteDfa.searchingWithin(tier, SEARCH_STATE_CAP);
+      ByteDfa dfa = ByteDfa.searchingFromBoundaryWithin(tier, SEARCH_STATE_CAP);
       if (dfa != null) {
         return dfa;
       }
@@ -167,6 +169,11 @@ final class CompiledDetector {
 
   /** Returns the value normalized for hashing and exclusion checks. */
   String normalize(byte[] bytes, int offset, int length) {
+    return normalize(normalization, bytes, offset, length);
+  }
+
+  /** Returns a value normalized as {@code normalization} says. */
+  static String normalize(Normalization normalization, byte[] bytes, int offset, int length) {
     switch (normalization) {
       case DIGITS:
         {

@@ -40,6 +40,34 @@ final class EvidenceMaker {
    * digits: 4 of them for values of 12 or more, 2 for 8 to 11, none for shorter ones.
    */
   static String preview(byte[] bytes, int offset, int length) {
+    int n = 0;
+    for (int i = offset; i < offset + length; i++) {
+      int b = bytes[i];
+      if (b < 0) {
+        return previewOfText(bytes, offset, length);
+      }
+      if (isAsciiAlphanumeric(b)) {
+        n++;
+      }
+    }
+    int keep = n >= 12 ? 4 : n >= 8 ? 2 : 0;
+    int stars = Math.max(1, Math.min(n - keep, MAX_STARS));
+    char[] out = new char[stars + keep];
+    java.util.Arrays.fill(out, 0, stars, '*');
+    for (int i = offset + length - 1, k = out.length - 1; k >= stars; i--) {
+      if (isAsciiAlphanumeric(bytes[i])) {
+        out[k--] = (char) bytes[i];
+      }
+    }
+    return new String(out);
+  }
+
+  private static boolean isAsciiAlphanumeric(int b) {
+    return (b >= '0' && b <= '9') || (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z');
+  }
+
+  /** The general case: the value holds non-ASCII UTF-8, whose letters and digits count too. */
+  static String previewOfText(byte[] bytes, int offset, int length) {
     String value = new String(bytes, offset, length, StandardCharsets.UTF_8);
     int[] alnum = value.codePoints().filter(Character::isLetterOrDigit).toArray();
     int n = alnum.length;

@@ -5,8 +5,10 @@ import dev.custos.engine.Backend;
 import dev.custos.engine.ContentType;
 import dev.custos.engine.DetectorDefinition;
 import dev.custos.engine.EvidenceKey;
+import dev.custos.engine.PluginDetector;
+import dev.custos.engine.PluginDetectorDefinition;
 import dev.custos.engine.RedactedOutput;
-import dev.custos.engine.RedactionStyle;
+import dev.custos.engine.RedactionChoice;
 import dev.custos.engine.StreamScanner;
 import dev.custos.engine.internal.match.HyperscanMatcher;
 import dev.custos.engine.internal.match.JavaMatcher;
@@ -24,6 +26,7 @@ import org.jspecify.annotations.Nullable;
  */
 public final class ScanEngine implements AutoCloseable {
   private final CompiledDetector[] detectors;
+  private final PluginRunner[] plugins;
   private final MatcherLayout layout;
   private final MultiPatternMatcher matcher;
   private final Backend backend;
@@ -34,12 +37,14 @@ public final class ScanEngine implements AutoCloseable {
 
   private ScanEngine(
       CompiledDetector[] detectors,
+      PluginRunner[] plugins,
       MatcherLayout layout,
       MultiPatternMatcher matcher,
       Backend backend,
       EvidenceKey key,
       ScanSettings settings) {
     this.detectors = detectors;
+    this.plugins = plugins;
     this.layout = layout;
     this.matcher = matcher;
     this.backend = backend;
@@ -49,18 +54,47 @@ public final class ScanEngine implements AutoCloseable {
     for (CompiledDetector d : detectors) {
       max = Math.max(max, d.maxLength);
     }
+    for (PluginRunner p : plugins) {
+      max = Math.max(max, p.maxLength);
+    }
     this.maxLength = max;
     this.jsonFactory = JsonTracker.factory(settings.maxJsonDepth, settings.maxJsonTokenLength);
   }
 
   /**
-   * Compiles detectors for a backend.
+   * Compiles detectors for a backend, without plugin detectors.
    *
    * @throws IllegalArgumentException for an invalid pattern or unknown validator
    * @throws IllegalStateException when Hyperscan is asked for and cannot load
    */
   public static ScanEngine compile(
       List<DetectorDefinition> definitions, Backend backend, EvidenceKey key, ScanSettings settings) {
+    return compile(definitions, List.of(), List.of(), backend, key, settings);
+  }
+
+  /**
+   * Compiles detectors for a backend, with plugin detectors ({@code pluginDetectors.get(i)} made
+   * from {@code pluginDefinitions.get(i)}), which the engine closes with itself.
+   *
+   * @throws IllegalArgumentException for an invalid pattern or unknown validator
+   * @throws IllegalStateException when Hyperscan is asked for and cannot load
+   */
+  public static ScanEngine compile(
+      List<DetectorDefinition> definitions,
+      List<PluginDetectorDefinition> pluginDefinitions,
+      List<PluginDetector> pluginDetectors,
+      Backend backend,
+      EvidenceKey key,
+      ScanSettings settings) {
+    if (pluginDefinitions.size() != pluginDetectors.size()) {
+      throw new IllegalArgumentException("pluginDetectors: " + pluginDetectors.size()
+          + " (expected: one per definition, " + pluginDefinitions.size() + ")");
+    }
+    PluginRunner[] plugins = new PluginRunner[pluginDefinitions.size()];
+    for (int i = 0; i < plugins.length; i++) {
+      plugins[i] = new PluginRunner(
+          definitions.size() + i, pluginDefinitions.get(i), pluginDetectors.get(i));
+    }
     CompiledDetector[] detectors =
         java.util.stream.IntStream.range(0, definitions.size())
             .parallel()
@@ -69,7 +103,7 @@ public final class ScanEngine implements AutoCloseable {
     Backend chosen = Backends.choose(backend);
     MatcherLayout layout = MatcherLayout.of(detectors);
     MultiPatternMatcher matcher = Backends.compile(chosen, layout, detectors);
-    return new ScanEngine(detectors, layout, matcher, chosen, key, settings);
+    return new ScanEngine(detectors, plugins, layout, matcher, chosen, key, settings);
   }
 
   /** Returns the backend running. */
@@ -82,25 +116,44 @@ public final class ScanEngine implements AutoCloseable {
     return maxLength;
   }
 
-  /** Opens a stream; redacting when {@code style} and {@code output} are given. */
+  /** Opens a stream; redacting when {@code redaction} and {@code output} are given. */
   public StreamScanner newStream(
-      ContentType type, @Nullable RedactionStyle style, @Nullable RedactedOutput output) {
+      ContentType type, @Nullable RedactionChoice redaction, @Nullable RedactedOutput output) {
     JsonTracker json = type == ContentType.JSON ? new JsonTracker(jsonFactory) : null;
+    FormDecoder form = type == ContentType.FORM ? new FormDecoder(output != null) : null;
     return new StreamScannerImpl(
         detectors,
+        plugins,
         layout,
         maxLength,
         settings.contextWindow,
         matcher.newStream(),
         json,
+        form,
         new EvidenceMaker(key),
-        style,
+        redaction,
         output);
   }
 
+  /** Releases the matcher's native resources and closes the plugin detectors. */
   @Override
   public void close() {
-    matcher.close();
+    try {
+      matcher.close();
+    } finally {
+      for (PluginRunner p : plugins) {
+        closeQuietly(p.detector);
+      }
+    }
+  }
+
+  /** Closes a plugin detector; its failure to close must not hide the closing of the others. */
+  static void closeQuietly(PluginDetector detector) {
+    try {
+      detector.close();
+    } catch (RuntimeException e) {
+      // Nothing to do: the detector's resources are its runtime's to account for.
+    }
   }
 
   /** Chooses and builds backends. */
@@ -126,16 +179,19 @@ public final class ScanEngine implements AutoCloseable {
 
     static MultiPatternMatcher compile(Backend backend, MatcherLayout layout, CompiledDetector[] detectors) {
       List<PatternNode> patterns = new ArrayList<>(layout.patternCount());
+      List<String> expressions = new ArrayList<>(layout.patternCount());
       List<ByteDfa> searching = new ArrayList<>(layout.patternCount());
       boolean[] raw = new boolean[layout.patternCount()];
       for (int p = 0; p < layout.patternCount(); p++) {
         int d = layout.detectorOf(p);
         if (d >= 0) {
           patterns.add(detectors[d].exactPattern);
+          expressions.add(bounded(detectors[d].exactPattern));
           searching.add(detectors[d].searchDfa);
         } else {
           PatternNode keyword = PatternParser.caseInsensitiveLiteral(layout.keywordOf(p));
           patterns.add(keyword);
+          expressions.add(keyword.toHyperscan());
           if (backend != Backend.HYPERSCAN) {
             searching.add(ByteDfa.searching(keyword));
           }
@@ -143,8 +199,39 @@ public final class ScanEngine implements AutoCloseable {
         }
       }
       return backend == Backend.HYPERSCAN
-          ? HyperscanMatcher.compile(patterns)
+          ? HyperscanMatcher.compileExpressions(expressions)
           : JavaMatcher.ofSearching(searching, raw);
+    }
+
+    /**
+     * Returns the Hyperscan expression of a detector pattern with the word boundaries the pipeline
+     * demands stated where Hyperscan's {@code \b} expresses them exactly. A candidate may not start
+     * or end between two word bytes ({@code [0-9A-Za-z_]}, which is also {@code \w} in Hyperscan's
+     * byte mode); when every byte a match may begin with is a word byte, that is {@code \b} before
+     * the match, and likewise after it. Ends Hyperscan then leaves out are ones the pipeline would
+     * drop, so findings do not change, while no match attempt starts inside a run of digits or
+     * letters: on text full of numbers and identifiers this is most of Hyperscan's work.
+     */
+    static String bounded(PatternNode pattern) {
+      String expression = pattern.toHyperscan();
+      if (pattern.minLength() == 0) {
+        return expression;
+      }
+      boolean before = allWordBytes(pattern.firstBytes());
+      boolean after = allWordBytes(pattern.lastBytes());
+      if (!before && !after) {
+        return expression;
+      }
+      return (before ? "\\b" : "") + "(?:" + expression + ")" + (after ? "\\b" : "");
+    }
+
+    private static boolean allWordBytes(java.util.BitSet bytes) {
+      for (int b = bytes.nextSetBit(0); b >= 0; b = bytes.nextSetBit(b + 1)) {
+        if (!((b >= '0' && b <= '9') || (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || b == '_')) {
+          return false;
+        }
+      }
+      return !bytes.isEmpty();
     }
   }
 }

@@ -1,8 +1,12 @@
 package dev.custos.engine.internal.scan;
 
 import dev.custos.engine.Confidence;
+import dev.custos.engine.DetectorDefinition.Normalization;
 import dev.custos.engine.Finding;
+import dev.custos.engine.PluginDetectorDefinition;
+import dev.custos.engine.PluginMatch;
 import dev.custos.engine.RedactedOutput;
+import dev.custos.engine.RedactionChoice;
 import dev.custos.engine.RedactionStyle;
 import dev.custos.engine.ScanNote;
 import dev.custos.engine.StreamScanner;
@@ -24,6 +28,9 @@ import org.jspecify.annotations.Nullable;
  * The streaming pipeline of one stream.
  *
  * <ol>
+ *   <li>For a form ({@code application/x-www-form-urlencoded}), a {@link FormDecoder} decodes the
+ *       bytes first; everything below runs on the decoded bytes, and offsets of findings and the
+ *       redacted output are mapped back to the original ones.
  *   <li>The backend reports end events {@code (detector, e)}: some match of the detector's
  *       (relaxed) pattern ends at {@code e}.
  *   <li>Once byte {@code e} is known (for the end boundary), the detector's exact reverse DFA walks
@@ -31,8 +38,16 @@ import org.jspecify.annotations.Nullable;
  *       a candidate {@code [s, e)}.
  *   <li>For JSON, the candidate waits until the parser has passed {@code e}; it must lie inside one
  *       string, field name or number, whose path and key it takes. Past a parse failure, text rules.
+ *       For a form, the walk back stops at the start of the name or value holding {@code e - 1},
+ *       whose path and key the candidate takes at once.
  *   <li>Once the context window after {@code e} is known, filters run (validator, exclusions,
  *       entropy, keyword gate, context) and evidence is made.
+ *   <li>Plugin detectors get windows of the same bytes, placed by offset only: window {@code k}
+ *       covers {@code [k * stride, k * stride + window)} ({@code stride = window - maxLength}), is
+ *       run once all of it has arrived (the last one at the end), and gives the candidates that
+ *       start before the next window does and are at most {@code maxLength} long, so each is taken
+ *       exactly once. They skip the filters but otherwise go through the steps below: the JSON
+ *       tracker and the frontier wait for the next window to run.
  *   <li>A candidate becomes final when no unknown candidate can precede or overlap it (its start
  *       plus twice the longest match is behind the frontier); it is dropped if an overlapping
  *       candidate dominates it (higher confidence, then longer, then earlier, then detector order).
@@ -43,7 +58,18 @@ import org.jspecify.annotations.Nullable;
 final class StreamScannerImpl implements StreamScanner, EndSink {
   private static final Finding[] NO_FINDINGS = new Finding[0];
 
+  /** Orders plugin candidates as {@link #order} does, the most confident first among equals. */
+  private static final java.util.Comparator<Candidate> BY_ORDER_THEN_CONFIDENCE =
+      ((java.util.Comparator<Candidate>) StreamScannerImpl::order)
+          .thenComparing(c -> Objects.requireNonNull(c.confidence), java.util.Comparator.reverseOrder());
+
+  /** What {@link #pluginNext} holds once the last window of a plugin has run. */
+  private static final long DONE = Long.MAX_VALUE / 4;
+
   private final CompiledDetector[] detectors;
+  private final PluginRunner[] plugins;
+  /** Per plugin, the start of the next window to run. */
+  private final long[] pluginNext;
   private final MatcherLayout layout;
   private final int[] gated;
   private final long[] regionPos;
@@ -55,7 +81,8 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
   private final int contextWindow;
   private final MatchStream matches;
   private final @Nullable JsonTracker json;
-  private final @Nullable RedactionStyle style;
+  private final @Nullable FormDecoder form;
+  private final @Nullable RedactionChoice redaction;
   private final @Nullable RedactedOutput output;
   private final EvidenceMaker evidence;
   private final EnumSet<ScanNote> notes = EnumSet.noneOf(ScanNote.class);
@@ -89,15 +116,19 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
 
   StreamScannerImpl(
       CompiledDetector[] detectors,
+      PluginRunner[] plugins,
       MatcherLayout layout,
       int maxLength,
       int contextWindow,
       MatchStream matches,
       @Nullable JsonTracker json,
+      @Nullable FormDecoder form,
       EvidenceMaker evidence,
-      @Nullable RedactionStyle style,
+      @Nullable RedactionChoice redaction,
       @Nullable RedactedOutput output) {
     this.detectors = detectors;
+    this.plugins = plugins;
+    this.pluginNext = new long[plugins.length];
     this.layout = layout;
     this.gated = layout.gated();
     this.regionPos = new long[detectors.length];
@@ -111,22 +142,51 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     this.contextWindow = contextWindow;
     this.matches = matches;
     this.json = json;
+    this.form = form;
     this.evidence = evidence;
-    this.style = style;
+    this.redaction = redaction;
     this.output = output;
   }
 
-  /** A candidate match; holds offsets and, once evaluated, its finding — never the value. */
+  /**
+   * A candidate match; holds offsets, once evaluated its confidence, and once final and not
+   * dominated its finding — never the value.
+   */
   static final class Candidate {
-    final CompiledDetector detector;
+    /** The built-in or custom detector, or null for a plugin's candidate. */
+    final @Nullable CompiledDetector detector;
+    /** The detector's rank among all detectors, for ties. */
+    final int index;
+    final String id;
+    final String category;
+    final Normalization normalization;
     final long start;
     final long end;
     JsonTracker.@Nullable Token token;
     boolean jsonResolved;
+    @Nullable Confidence confidence;
     @Nullable Finding finding;
+    /** How a redacting stream rewrites this finding; set when it is final. */
+    @Nullable RedactionStyle style;
 
     Candidate(CompiledDetector detector, long start, long end) {
       this.detector = detector;
+      this.index = detector.index;
+      this.id = detector.id;
+      this.category = detector.category;
+      this.normalization = detector.normalization;
+      this.start = start;
+      this.end = end;
+    }
+
+    /** A plugin's candidate, whose confidence the plugin gave. */
+    Candidate(PluginRunner plugin, String category, Confidence confidence, long start, long end) {
+      this.detector = null;
+      this.index = plugin.index;
+      this.id = plugin.id;
+      this.category = category;
+      this.normalization = plugin.definition.normalization();
+      this.confidence = confidence;
       this.start = start;
       this.end = end;
     }
@@ -142,7 +202,7 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
 
     @Override
     public String toString() {
-      return "Candidate{" + detector.id + " [" + start + ", " + end + ")}";
+      return "Candidate{" + id + " [" + start + ", " + end + ")}";
     }
   }
 
@@ -177,19 +237,36 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     int slice = 64 * 1024;
     for (int from = offset; from < offset + length; from += slice) {
       int n = Math.min(slice, offset + length - from);
-      append(bytes, from, n);
-      eventCount = 0;
-      matches.scan(bytes, from, n, this);
-      runRegions();
-      sortEvents();
-      locateCandidates(false);
-      if (json != null) {
-        feedJson(total - jsonLag);
+      if (form != null) {
+        int decoded = form.decode(bytes, from, n);
+        scanSlice(form.decoded(), 0, decoded);
+      } else {
+        scanSlice(bytes, from, n);
       }
-      advance(false);
-      compact();
     }
     return takeOutput();
+  }
+
+  /** Runs the pipeline over the next bytes it scans (decoded ones for a form). */
+  private void scanSlice(byte[] bytes, int from, int n) {
+    if (n == 0) {
+      return;
+    }
+    append(bytes, from, n);
+    eventCount = 0;
+    matches.scan(bytes, from, n, this);
+    runRegions();
+    sortEvents();
+    locateCandidates(false);
+    runPlugins(false);
+    if (json != null) {
+      feedJson(Math.min(total - jsonLag, pluginFrom()));
+    }
+    if (form != null && form.nameTruncated()) {
+      notes.add(ScanNote.FORM_FIELD_NAME_TOO_LONG);
+    }
+    advance(false);
+    compact();
   }
 
   /** Feeds the JSON tracker up to {@code upTo}; it lags behind so that late candidates find their tokens. */
@@ -210,11 +287,16 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
       return List.of();
     }
     finished = true;
+    if (form != null) {
+      int decoded = form.finish();
+      scanSlice(form.decoded(), 0, decoded);
+    }
     eventCount = 0;
     matches.finish(this);
     runRegions();
     sortEvents();
     locateCandidates(true);
+    runPlugins(true);
     if (json != null) {
       feedJson(total);
       interestCursor = unresolvedHead;
@@ -232,7 +314,7 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
 
   @Override
   public long bytesScanned() {
-    return total;
+    return form != null ? form.fed() : total;
   }
 
   @Override
@@ -280,20 +362,23 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
   }
 
   private void compact() {
-    long keepFrom = total - maxLength - contextWindow - 2;
+    // Later candidates end past this, and a gated region reaches back no further.
+    long horizon = Math.min(total - maxLength - contextWindow - 2, pluginFrom());
+    long keepFrom = horizon;
     if (json != null) {
       keepFrom = Math.min(keepFrom, jsonFed);
     }
     for (int i = unresolvedHead; i < unresolved.size(); i++) {
       keepFrom = Math.min(keepFrom, unresolved.get(i).replaceStart() - contextWindow - 1);
     }
+    // Candidates not yet final keep their bytes: their evidence (and redaction) needs them.
+    for (int i = finalizedCount; i < active.size(); i++) {
+      keepFrom = Math.min(keepFrom, active.get(i).replaceStart());
+    }
     if (output != null) {
       keepFrom = Math.min(keepFrom, emitted);
       for (Candidate c : toRedact) {
         keepFrom = Math.min(keepFrom, c.replaceStart());
-      }
-      for (int i = finalizedCount; i < active.size(); i++) {
-        keepFrom = Math.min(keepFrom, active.get(i).replaceStart());
       }
     }
     long drop = keepFrom - bufStart;
@@ -304,6 +389,12 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
       bufStart += d;
       if (buf.length > 65536 && bufLen < buf.length / 4) {
         buf = Arrays.copyOf(buf, Math.max(8192, buf.length / 2));
+      }
+    }
+    if (form != null) {
+      form.forgetBefore(horizon, bufStart);
+      if (output != null) {
+        form.dropOriginalBefore(form.originalOffset(emitted));
       }
     }
     if (unresolvedHead > 256 && unresolvedHead > unresolved.size() / 2) {
@@ -440,21 +531,35 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
       return;
     }
     CompiledDetector detector = detectors[detectorIndex];
+    long limit = Math.max(bufStart, end - detector.maxLength);
+    long fieldStart = -1;
+    if (form != null) {
+      // A form match lies in one name or value; the byte before either is a separator.
+      fieldStart = form.fieldStart(end - 1);
+      if (fieldStart < 0) {
+        return;
+      }
+      limit = Math.max(limit, fieldStart);
+    }
     ByteDfa reverse = detector.reverse();
     int state = reverse.initial();
-    long limit = Math.max(bufStart, end - detector.maxLength);
     long best = -1;
     for (long p = end - 1; p >= limit; p--) {
       state = reverse.step(state, at(p));
       if (state < 0) {
         break;
       }
-      if (reverse.isAccept(state) && (p == 0 || !isWord(at(p)) || !isWord(at(p - 1)))) {
+      if (reverse.isAccept(state) && (p == 0 || p == fieldStart || !isWord(at(p)) || !isWord(at(p - 1)))) {
         best = p;
       }
     }
     if (best >= 0) {
-      insertUnresolved(new Candidate(detector, best, end));
+      Candidate c = new Candidate(detector, best, end);
+      if (form != null) {
+        c.token = form.tokenAt(end - 1);
+        c.jsonResolved = true;
+      }
+      insertUnresolved(c);
     }
   }
 
@@ -498,6 +603,89 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     return false;
   }
 
+  // ---- plugin detectors ----
+
+  /** Returns where the earliest window not yet run starts; no plugin candidate starts before it. */
+  private long pluginFrom() {
+    long from = DONE;
+    for (long next : pluginNext) {
+      from = Math.min(from, next);
+    }
+    return from;
+  }
+
+  /** Runs every window that has arrived in full and, when finishing, the last ones. */
+  private void runPlugins(boolean finishing) {
+    for (int p = 0; p < plugins.length; p++) {
+      PluginRunner r = plugins[p];
+      while (pluginNext[p] != DONE && pluginNext[p] + r.window <= total) {
+        long from = pluginNext[p];
+        runWindow(r, from, from + r.window, from + r.stride);
+        pluginNext[p] = from + r.stride;
+      }
+      if (finishing) {
+        if (pluginNext[p] < total) {
+          runWindow(r, pluginNext[p], total, total);
+        }
+        pluginNext[p] = DONE;
+      }
+    }
+  }
+
+  /**
+   * Runs a plugin over {@code [from, to)} and adds the candidates that start before {@code owned}
+   * (where the next window takes over). A failure drops the whole window's matches and is noted.
+   */
+  private void runWindow(PluginRunner r, long from, long to, long owned) {
+    int length = (int) (to - from);
+    List<Candidate> found = new ArrayList<>();
+    try {
+      for (PluginMatch m : r.detect(buf, (int) (from - bufStart), length)) {
+        if (m == null) {
+          throw new IllegalStateException("match: null (expected: a match)");
+        }
+        if (m.end() > length) {
+          throw new IllegalStateException("match end: " + m.end()
+              + " (expected: at most the window length, " + length + ")");
+        }
+        String category = r.categoryOf(m);
+        long start = from + m.start();
+        long end = from + m.end();
+        Confidence confidence = r.confidenceOf(m);
+        if (start >= owned || end - start > r.maxLength || confidence == null) {
+          continue;
+        }
+        found.add(new Candidate(r, category, confidence, start, end));
+      }
+    } catch (RuntimeException e) {
+      // The exception is not kept: a plugin's message might quote the payload.
+      notes.add(ScanNote.PLUGIN_ERROR);
+      if (r.definition.onError() == PluginDetectorDefinition.OnError.BLOCK) {
+        notes.add(ScanNote.PLUGIN_ERROR_BLOCK);
+      }
+      return;
+    }
+    // Of equal matches the most confident is kept.
+    found.sort(BY_ORDER_THEN_CONFIDENCE);
+    Candidate previous = null;
+    for (Candidate c : found) {
+      if (previous != null && order(previous, c) == 0) {
+        continue;
+      }
+      previous = c;
+      if (form != null) {
+        // Like a built-in match, a plugin's lies within one name or value.
+        long fieldStart = form.fieldStart(c.end - 1);
+        if (fieldStart < 0 || fieldStart > c.start) {
+          continue;
+        }
+        c.token = form.tokenAt(c.end - 1);
+        c.jsonResolved = true;
+      }
+      insertUnresolved(c);
+    }
+  }
+
   // ---- resolution, evaluation, finalization ----
 
   private void advance(boolean finishing) {
@@ -529,6 +717,8 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     if (deferredCount > 0) {
       frontier = Math.min(frontier, deferredEnd[0]);
     }
+    // A plugin's candidate not yet known starts at or after its next window.
+    frontier = Math.min(frontier, pluginFrom());
     if (unresolvedHead < unresolved.size()) {
       frontier = Math.min(frontier, unresolved.get(unresolvedHead).end);
     }
@@ -582,7 +772,10 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     if (a.end != b.end) {
       return Long.compare(a.end, b.end);
     }
-    return Integer.compare(a.detector.index, b.detector.index);
+    if (a.index != b.index) {
+      return Integer.compare(a.index, b.index);
+    }
+    return a.category.compareTo(b.category);
   }
 
   private void finalizeUpTo(long frontier, boolean finishing) {
@@ -594,9 +787,13 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
       }
       finalizedCount++;
       if (!isDominated(x)) {
-        out.add(Objects.requireNonNull(x.finding));
+        x.finding = finding(x);
+        out.add(x.finding);
         if (output != null) {
-          toRedact.add(x);
+          x.style = Objects.requireNonNull(redaction).styleFor(x.finding);
+          if (x.style != null) {
+            toRedact.add(x);
+          }
         }
       }
     }
@@ -612,7 +809,7 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
   }
 
   private boolean isDominated(Candidate x) {
-    Confidence xc = Objects.requireNonNull(x.finding).confidence();
+    Confidence xc = Objects.requireNonNull(x.confidence);
     long xLength = x.end - x.start;
     // Only candidates starting after x.start - maxLength can overlap x; the list is sorted by start.
     long from = x.start - maxLength;
@@ -634,7 +831,7 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
       if (y == x || y.end <= x.start) {
         continue;
       }
-      int byConfidence = Objects.requireNonNull(y.finding).confidence().compareTo(xc);
+      int byConfidence = Objects.requireNonNull(y.confidence).compareTo(xc);
       if (byConfidence > 0) {
         return true;
       }
@@ -648,23 +845,29 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
         }
         continue;
       }
-      if (y.start < x.start || (y.start == x.start && y.detector.index < x.detector.index)) {
+      if (y.start < x.start || (y.start == x.start && order(y, x) < 0)) {
         return true;
       }
     }
     return false;
   }
 
-  /** Runs the filters and makes the finding; returns false when the candidate is not a finding. */
+  /**
+   * Runs the filters and sets the confidence; returns false when the candidate is not a finding.
+   * The evidence waits for {@link #finding}: many candidates (every frame of a long stack trace,
+   * say) are dominated by a longer one, and hashing each would cost more than finding them.
+   */
   private boolean evaluate(Candidate c) {
     CompiledDetector d = c.detector;
+    if (d == null) {
+      return true;
+    }
     int offset = (int) (c.start - bufStart);
     int length = (int) (c.end - c.start);
     if (d.validator != null && !d.validator.isValid(new Latin1View(buf, offset, length))) {
       return false;
     }
-    String normalized = d.normalize(buf, offset, length);
-    if (d.excludedValues.contains(normalized)) {
+    if (!d.excludedValues.isEmpty() && d.excludedValues.contains(d.normalize(buf, offset, length))) {
       return false;
     }
     for (ByteDfa excluded : d.excludedPatterns) {
@@ -686,16 +889,23 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
         || (d.context.size() > 0 && containsAny(d.context, from, to, key))) {
       confidence = Confidence.HIGH;
     }
-    c.finding =
-        Finding.of(
-            d.category,
-            d.id,
-            c.start,
-            c.end,
-            c.token == null ? null : c.token.path,
-            confidence,
-            evidence.evidence(buf, offset, length, normalized));
+    c.confidence = confidence;
     return true;
+  }
+
+  /** Makes the finding of a candidate that is final and not dominated; its bytes are retained. */
+  private Finding finding(Candidate c) {
+    int offset = (int) (c.start - bufStart);
+    int length = (int) (c.end - c.start);
+    return Finding.of(
+        c.category,
+        c.id,
+        form == null ? c.start : form.originalOffset(c.start),
+        form == null ? c.end : form.originalOffset(c.end),
+        c.token == null ? null : c.token.path,
+        Objects.requireNonNull(c.confidence),
+        evidence.evidence(
+            buf, offset, length, CompiledDetector.normalize(c.normalization, buf, offset, length)));
   }
 
   private static String normalizeKey(String key) {
@@ -755,9 +965,9 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
 
   private void emitUpTo(long safe) {
     RedactedOutput o = Objects.requireNonNull(output);
-    RedactionStyle s = Objects.requireNonNull(style);
     while (!toRedact.isEmpty()) {
       Candidate c = toRedact.peek();
+      RedactionStyle s = Objects.requireNonNull(c.style);
       long rs = c.replaceStart();
       if (rs >= safe) {
         break;
@@ -777,7 +987,14 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
       int offset = (int) (rs - bufStart);
       int length = (int) (re - rs);
       byte[] replacement;
-      if (wholeNumber) {
+      if (form != null) {
+        replacement =
+            form.rewrite(
+                form.originalOffset(rs),
+                form.originalOffset(re),
+                s,
+                Rewriter.label(f.category(), f.evidence().hash()));
+      } else if (wholeNumber) {
         replacement =
             Rewriter.numberToken(buf, offset, length, s, Rewriter.label(f.category(), f.evidence().hash()));
       } else if (s == RedactionStyle.HASH) {
@@ -805,17 +1022,29 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
 
   private void writeRaw(RedactedOutput o, long from, long to) {
     if (to > from) {
-      o.write(buf, (int) (from - bufStart), (int) (to - from));
+      if (form != null) {
+        form.writeOriginal(o, form.originalOffset(from), form.originalOffset(to));
+      } else {
+        o.write(buf, (int) (from - bufStart), (int) (to - from));
+      }
     }
   }
 
- /** Returns how many bytes this stream holds right now (for tests of its memory bound). */
+  /** Returns how many bytes this stream holds right now (for tests of its memory bound). */
   long retainedBytes() {
-    return bufLen;
+    return bufLen + (form != null ? form.retainedBytes() : 0);
   }
 
   @Override
   public String toString() {
-    return "StreamScanner{bytes=" + total + ", json=" + (json != null) + ", redacting=" + (output != null) + '}';
+    return "StreamScanner{bytes="
+        + bytesScanned()
+        + ", json="
+        + (json != null)
+        + ", form="
+        + (form != null)
+        + ", redacting="
+        + (output != null)
+        + '}';
   }
 }

@@ -55,6 +55,32 @@ class PatternParserTest {
     assertThat(node.maxLength()).isEqualTo(max);
   }
 
+  @ParameterizedTest
+  @CsvSource({
+    "'\\+?1?[2-9]x', '+12-9', 'x'",
+    "'(?:ab|cd)+e?', 'ac', 'bde'",
+    "'(?i)k', 'Kk', 'Kk'",
+    "'[0-9]{3}-', '0-9', '-'",
+  })
+  void reportsTheBytesAMatchMayBeginAndEndWith(String pattern, String first, String last) {
+    PatternNode node = PatternParser.parse(pattern);
+    assertThat(node.firstBytes()).isEqualTo(bytes(first));
+    assertThat(node.lastBytes()).isEqualTo(bytes(last));
+  }
+
+  private static java.util.BitSet bytes(String spec) {
+    java.util.BitSet set = new java.util.BitSet();
+    for (int i = 0; i < spec.length(); i++) {
+      if (i + 2 < spec.length() && spec.charAt(i + 1) == '-') {
+        set.set(spec.charAt(i), spec.charAt(i + 2) + 1);
+        i += 2;
+      } else {
+        set.set(spec.charAt(i));
+      }
+    }
+    return set;
+  }
+
   @Property(tries = 500)
   void reverseAcceptsExactlyTheReversedStrings(@ForAll @StringLength(max = 12) String raw) {
     String input = raw.chars().mapToObj(c -> String.valueOf("ab1-"

@@ -1,5 +1,7 @@
 package dev.custos.engine.internal.policy;
 
+import static dev.custos.engine.PolicyErrors.assertPosition;
+import static dev.custos.engine.PolicyErrors.error;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
@@ -114,7 +116,8 @@ class PolicyParserTest {
     PolicyException e = error("version: 1\nrulez: []\n");
     assertPosition(e, 2, 1);
     assertThat(e.getMessage())
-        .startsWith("p.yaml:2:1: unknown key 'rulez' in policy (expected one of: version, categories, disable)");
+        .startsWith("p.yaml:2:1: unknown key 'rulez' in policy (expected one of: version,"
+            + " categories, disable, rules, identity, enforce, on_uninspectable)");
   }
 
   @Test
@@ -130,7 +133,7 @@ class PolicyParserTest {
         ""));
     assertPosition(e, 7, 9);
     assertThat(e.getMessage()).startsWith(
-        "p.yaml:7:9: unknown key 'regx' in detector (expected one of: id, regex, keywords,"
+        "p.yaml:7:9: unknown key 'regx' in pattern detector (expected one of: id, regex, keywords,"
             + " validator, context, exclude, exclude_patterns, min_entropy, confidence, max_length,"
             + " normalize)");
   }
@@ -174,7 +177,7 @@ class PolicyParserTest {
     assertPosition(e, 1, 1);
     assertThat(e.getMessage()).isEqualTo(String.join("\n",
         "p.yaml:1:1: policy: missing key 'version' in policy (expected: required keys: version)",
-        "p.yaml:4:9: categories.c.detectors[0]: missing key 'regex' in detector"
+        "p.yaml:4:9: categories.c.detectors[0]: missing key 'regex' in pattern detector"
             + " (expected: required keys: regex)"));
   }
 
@@ -206,7 +209,8 @@ class PolicyParserTest {
             + " (expected one of: exact, digits, lowercase, alphanumeric)",
         "p.yaml:7:21: categories.c.detectors[0].confidence: 'sure'"
             + " (expected one of: low, medium, high)",
-        "p.yaml:8:1: unknown key 'extra' in policy (expected one of: version, categories, disable)");
+        "p.yaml:8:1: unknown key 'extra' in policy (expected one of: version, categories, disable,"
+            + " rules, identity, enforce, on_uninspectable)");
   }
 
   @Test
@@ -480,18 +484,6 @@ class PolicyParserTest {
       sb.append("        regex: 'c[0-9]{4}'\n");
     }
     return sb.toString();
-  }
-
-  private static PolicyException error(String yaml) {
-    PolicyException e =
-        catchThrowableOfType(PolicyException.class, () -> PolicyParser.parse(yaml, "p.yaml"));
-    assertThat(e).as("expected a PolicyException").isNotNull();
-    return e;
-  }
-
-  private static void assertPosition(PolicyException e, int line, int column) {
-    assertThat(e.line()).as("line of: " + e.getMessage()).isEqualTo(line);
-    assertThat(e.column()).as("column of: " + e.getMessage()).isEqualTo(column);
   }
 
   private static DetectorDefinition detector(Policy policy, String id) {

@@ -19,7 +19,10 @@ class BoundedMemoryTest {
     StringBuilder sb = new StringBuilder(CHUNK + 200);
     int i = 0;
     while (sb.length() < CHUNK) {
-      if (type == ContentType.JSON) {
+      if (type == ContentType.FORM) {
+        sb.append("id=").append(i).append("&ssn=%30%37%38-05-1120&note=hello+world+").append(i)
+            .append("+card+4111+1111+1111+1111&email=jane.doe%40example.com&");
+      } else if (type == ContentType.JSON) {
         sb.append("{\"id\":").append(i).append(",\"ssn\":\"078-05-1120\",\"note\":\"hello world ")
             .append(i).append(" card 4111 1111 1111 1111\"}\n");
       } else {
@@ -45,7 +48,7 @@ class BoundedMemoryTest {
           long[] written = {0};
           StreamScanner stream =
               redacting
-                  ? engine.newStream(type, RedactionStyle.MASK, (b, o, l) -> written[0] += l)
+                  ? engine.newStream(type, dev.custos.engine.RedactionChoice.always(RedactionStyle.MASK), (b, o, l) -> written[0] += l)
                   : engine.newStream(type, null, null);
           long findings = 0;
           long maxRetained = 0;
@@ -56,7 +59,10 @@ class BoundedMemoryTest {
           findings += stream.finish().size();
           stream.close();
           assertThat(findings).as("%s findings", type).isGreaterThan(100_000);
-          assertThat(maxRetained).as("%s retained (redacting=%s)", type, redacting).isLessThan(bound);
+          // A redacting form stream also holds the original bytes of its window, as many as the
+          // decoded ones here (three times as many were all of them percent-encoded).
+          long limit = redacting && type == ContentType.FORM ? 2 * bound : bound;
+          assertThat(maxRetained).as("%s retained (redacting=%s)", type, redacting).isLessThan(limit);
           if (redacting) {
             assertThat(written[0]).isEqualTo(1024L * chunk.length);
           }

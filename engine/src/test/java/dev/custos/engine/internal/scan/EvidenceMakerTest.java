@@ -1,0 +1,36 @@
+package dev.custos.engine.internal.scan;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.CharRange;
+import net.jqwik.api.constraints.StringLength;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class EvidenceMakerTest {
+
+  @ParameterizedTest
+  @CsvSource({
+    "4111 1111 1111 1111, ************1111",
+    "078-05-1120, *******20",
+    "AKIAIOSFODNN7EXAMPLE, ****************MPLE",
+    "ab, **",
+    "'--', *",
+    "Zürich-12345678, **********5678",
+  })
+  void previewShowsAtMostTheLastFourLettersOrDigits(String value, String preview) {
+    byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+    assertThat(EvidenceMaker.preview(bytes, 0, bytes.length)).isEqualTo(preview);
+  }
+
+  @Property(tries = 1000)
+  void asciiPreviewEqualsTheGeneralOne(
+      @ForAll @CharRange(from = ' ', to = '~') @StringLength(max = 40) String value) {
+    byte[] bytes = ("xx" + value + "yy").getBytes(StandardCharsets.US_ASCII);
+    assertThat(EvidenceMaker.preview(bytes, 2, bytes.length - 4))
+        .isEqualTo(EvidenceMaker.previewOfText(bytes, 2, bytes.length - 4));
+  }
+}
