@@ -1,0 +1,42 @@
+package dev.custos.wasm.proxywasm;
+
+import static java.util.Objects.requireNonNull;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Metrics;
+import java.time.Clock;
+
+/** Builds a {@link ProxyWasmPlugin}. Not thread-safe. */
+public final class ProxyWasmPluginBuilder {
+  private final ProxyWasmFilterConfig config;
+  private MeterRegistry meterRegistry = Metrics.globalRegistry;
+  private ProxyWasmSharedData sharedData = ProxyWasmSharedData.create();
+  private Clock clock = Clock.systemUTC();
+
+  ProxyWasmPluginBuilder(ProxyWasmFilterConfig config) {
+    this.config = config;
+  }
+
+  /** Sets where metrics the filter defines are registered (default: Micrometer's global one). */
+  public ProxyWasmPluginBuilder meterRegistry(MeterRegistry meterRegistry) {
+    this.meterRegistry = requireNonNull(meterRegistry, "meterRegistry");
+    return this;
+  }
+
+  /** Sets the shared data store, to share it with other plugins of the same VM id. */
+  public ProxyWasmPluginBuilder sharedData(ProxyWasmSharedData sharedData) {
+    this.sharedData = requireNonNull(sharedData, "sharedData");
+    return this;
+  }
+
+  /** Sets the clock behind {@code proxy_get_current_time_nanoseconds} (default: system UTC). */
+  public ProxyWasmPluginBuilder clock(Clock clock) {
+    this.clock = requireNonNull(clock, "clock");
+    return this;
+  }
+
+  /** Returns the plugin. */
+  public ProxyWasmPlugin build() {
+    return new ProxyWasmPlugin(config, meterRegistry, sharedData, clock);
+  }
+}

@@ -1,0 +1,4 @@
+;; Traps on purpose.
+(module
+  (func (export "boom")
+    unreachable))
