@@ -1,0 +1,410 @@
+package dev.custos.proxy;
+
+import static java.util.Objects.requireNonNull;
+
+import com.linecorp.armeria.client.ClientFactory;
+import com.linecorp.armeria.client.ClientFactoryBuilder;
+import com.linecorp.armeria.client.ClientTlsConfig;
+import com.linecorp.armeria.client.ClientTlsConfigBuilder;
+import com.linecorp.armeria.common.SessionProtocol;
+import com.linecorp.armeria.server.HttpService;
+import com.linecorp.armeria.server.Server;
+import com.linecorp.armeria.server.ServerBuilder;
+import com.linecorp.armeria.server.ServerTlsConfig;
+import com.linecorp.armeria.server.ServerTlsConfigBuilder;
+import com.linecorp.armeria.common.util.EventLoopGroups;
+import dev.custos.proxy.internal.AdminService;
+import dev.custos.proxy.internal.Affinity;
+import dev.custos.proxy.internal.Canaries;
+import dev.custos.proxy.internal.CallerEventLoopScheduler;
+import dev.custos.proxy.internal.ConfigWatcher;
+import dev.custos.proxy.internal.ForwardingService;
+import dev.custos.proxy.internal.RoutingService;
+import dev.custos.proxy.internal.Snapshot;
+import dev.custos.proxy.internal.authn.Authentication;
+import dev.custos.proxy.internal.upstream.UpstreamMetrics;
+import dev.custos.proxy.internal.upstream.Upstreams;
+import dev.custos.proxy.internal.authz.Authorization;
+import dev.custos.proxy.internal.inspect.ProxyInspection;
+import dev.custos.proxy.internal.limits.InMemoryRateLimitStore;
+import dev.custos.proxy.internal.limits.Limits;
+import dev.custos.proxy.internal.wasm.WasmFilterRuntime;
+import dev.custos.proxy.internal.wasm.WasmFilterService;
+import dev.custos.proxy.internal.wasm.WasmFilters;
+import dev.custos.proxy.internal.telemetry.AccessLogger;
+import dev.custos.proxy.internal.telemetry.Tracing;
+import dev.custos.proxy.internal.telemetry.FindingsOutput;
+import dev.custos.proxy.internal.tls.FileTlsProvider;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.channel.EventLoopGroup;
+import io.netty.handler.ssl.ClientAuth;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import javax.net.ssl.X509TrustManager;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Custos proxy: a cleartext listener (HTTP/1.1 and h2c), an optional TLS listener (ALPN h2
+ * and http/1.1), an optional admin server, and a watcher that reloads the configuration file and
+ * its policy file when they change.
+ *
+ * <p>Every request reads the current configuration once: a reload swaps routes, clusters and
+ * policy atomically, open connections and requests in flight keep going, and requests that
+ * arrive after it use the new configuration. Listener addresses are fixed at start; a reload that
+ * changes them is applied in every other respect and logs that a restart is needed. The TLS
+ * listener's certificate and key files, and the CA and client certificate files of upstream
+ * clusters, are reread at the reload interval: new connections get the new material, open
+ * connections keep theirs.
+ *
+ * <pre>{@code
+ * try (CustosProxy proxy = CustosProxy.builder(ProxyConfig.load(Path.of("custos.yaml"))).build()) {
+ *   proxy.start();
+ *   ...
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe.
+ */
+public final class CustosProxy implements AutoCloseable {
+  private static final Logger logger = LoggerFactory.getLogger(CustosProxy.class);
+
+  private final AtomicReference<Snapshot> current = new AtomicReference<>();
+  private final Map<FactoryKey, ClientFactory> factories = new ConcurrentHashMap<>();
+  private final ScheduledExecutorService tlsReloader = Executors.newSingleThreadScheduledExecutor(
+      r -> {
+        Thread t = new Thread(r, "custos-tls-reload");
+        t.setDaemon(true);
+        return t;
+      });
+  private final EventLoopGroup workers;
+  private final PrometheusMeterRegistry registry;
+  private final ProxyConfig initial;
+  private final Duration reloadInterval;
+  private final boolean watch;
+  private final Server server;
+  private final @Nullable Server admin;
+  private final HttpService forwarding;
+  private final Upstreams upstreams;
+  private final ProxyInspection inspection;
+  private final Authentication authentication;
+  private final Limits limits;
+  private final AtomicReference<byte @Nullable []> adminToken = new AtomicReference<>();
+  private final Authorization authorization;
+  private final FindingsOutput findings;
+  private final AccessLogger accessLog;
+  private final Tracing tracing;
+  private final WasmFilters wasmFilters;
+  private final Affinity affinity;
+  private final Canaries canaries;
+  private volatile boolean running;
+  private @Nullable ConfigWatcher watcher;
+
+  CustosProxy(CustosProxyBuilder b, PrometheusMeterRegistry registry) {
+    this.registry = registry;
+    this.initial = b.config;
+    this.workers = EventLoopGroups.newEventLoopGroup(initial.workers() > 0 ? initial.workers()
+        : Runtime.getRuntime().availableProcessors(), "custos-worker");
+    this.reloadInterval = b.reloadInterval;
+    this.watch = b.watch;
+    this.findings = new FindingsOutput(b.findingsSink);
+    this.accessLog = new AccessLogger(registry);
+    this.inspection = new ProxyInspection(registry, findings);
+    inspection.prepare(initial.policy());
+    this.authentication = new Authentication(registry, inspection.identityKey());
+    authentication.prepare(initial);
+    this.authorization = new Authorization(registry);
+    RateLimitStore store = b.rateLimitStore != null ? b.rateLimitStore
+        : new InMemoryRateLimitStore(1_000_000, b.nanoTime);
+    this.limits = new Limits(registry, inspection.identityKey(), store, b.nanoTime::getAsLong,
+        b.wallClock);
+    adminToken.set(AdminService.tokenDigest(initial));
+    this.wasmFilters = new WasmFilters(registry, current::get, b.reloadInterval);
+    Map<String, List<WasmFilterRuntime>> filters;
+    try {
+      filters = wasmFilters.prepare(initial);
+    } catch (RuntimeException e) {
+      workers.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
+      throw e;
+    }
+    wasmFilters.commit(filters);
+    this.affinity = new Affinity(inspection.identityKey());
+    this.canaries = new Canaries(registry, b.random, System::nanoTime);
+    canaries.reset(initial);
+    this.upstreams = new Upstreams(this::factory, workers, new UpstreamMetrics(registry));
+    current.set(new Snapshot(initial, upstreams.update(initial), filters, this::factory,
+        affinity));
+    this.forwarding = new ForwardingService(upstreams.metrics(), canaries);
+    HttpService chain = forwarding;
+    List<FilterStage> stages = new ArrayList<>(List.of(FilterStage.values()));
+    java.util.Collections.reverse(stages);
+    for (FilterStage stage : stages) {
+      List<Function<? super HttpService, ? extends HttpService>> list =
+          new ArrayList<>(b.decorators.getOrDefault(stage, List.of()));
+      if (stage == FilterStage.AUTHN) {
+        list.add(0, AuthenticationService.newDecorator(authentication));
+      }
+      if (stage == FilterStage.LIMITS) {
+        list.add(0, delegate -> (HttpService) (ctx, req) -> limits.serve(delegate, ctx, req));
+      }
+      if (stage == FilterStage.WASM) {
+        list.add(0, WasmFilterService.newDecorator());
+      }
+      if (stage == FilterStage.AUTHZ) {
+        list.add(0, AuthorizationService.newDecorator(authorization));
+      }
+      if (stage == FilterStage.INSPECTION) {
+        list.add(0, delegate -> {
+          HttpService inspected = InspectionService.newDecorator(inspection::current)
+              .apply(delegate);
+          return (HttpService) (ctx, req) -> inspection.enabled(ctx)
+              ? inspected.serve(ctx, req) : delegate.serve(ctx, req);
+        });
+      }
+      for (int i = list.size() - 1; i >= 0; i--) {
+        chain = list.get(i).apply(chain);
+      }
+    }
+    // Read at start only: a reload does not change where spans go.
+    this.tracing = new Tracing(initial.tracing().orElse(null));
+    HttpService routed = new RoutingService(chain, current, registry, accessLog, tracing,
+        limits);
+    // The listeners' own header limits stay above limits.max_header_size, so that the proxy's
+    // JSON 431 (counted) answers first.
+    int headerLimit = (int) Math.max(8192, initial.limits().maxHeaderSize() + 8192);
+
+    ServerBuilder sb = Server.builder()
+        .port(socket(initial.listen()), SessionProtocol.HTTP)
+        .workerGroup(workers, false)
+        .requestTimeout(Duration.ZERO)
+        .idleTimeout(initial.idleTimeout())
+        .maxRequestLength(initial.maxRequestLength())
+        .http1MaxHeaderSize(headerLimit)
+        .http2MaxHeaderListSize(headerLimit)
+        .gracefulShutdownTimeout(Duration.ZERO, Duration.ofSeconds(5))
+        .meterRegistry(registry)
+        .serviceUnder("/", routed);
+    initial.tls().ifPresent(tls -> {
+      FileTlsProvider keys = new FileTlsProvider("the TLS listener", tls.cert(), tls.key(), null);
+      poll(keys);
+      // Optional at the handshake: each route decides whether it needs a certificate.
+      X509TrustManager trust = initial.authn().mtls() == null ? null
+          : authentication.trustManager(() -> current.get().config());
+      ServerTlsConfigBuilder tc = ServerTlsConfig.builder().tlsCustomizer(ssl -> {
+        ssl.protocols(protocols(tls.minVersion()));
+        if (!tls.ciphers().isEmpty()) {
+          ssl.ciphers(tls.ciphers());
+        }
+        if (trust != null) {
+          ssl.trustManager(trust);
+        }
+      });
+      if (trust != null) {
+        tc.clientAuth(ClientAuth.OPTIONAL);
+      }
+      sb.port(socket(tls.listen()), SessionProtocol.HTTPS).tlsProvider(keys, tc.build());
+    });
+    this.server = sb.build();
+    this.admin = initial.admin().map(a -> {
+      ServerBuilder ab = Server.builder().port(socket(a), SessionProtocol.HTTP)
+          .gracefulShutdownTimeout(Duration.ZERO, Duration.ofSeconds(1));
+      AdminService.addTo(ab, current, () -> running, registry, adminToken::get, canaries);
+      return ab.build();
+    }).orElse(null);
+  }
+
+  /** Returns a builder for a proxy serving a configuration. */
+  public static CustosProxyBuilder builder(ProxyConfig config) {
+    return new CustosProxyBuilder(config);
+  }
+
+  /**
+   * Starts the listeners (and the watcher, for a configuration loaded from a file); returns once
+   * they accept connections.
+   *
+   * @throws java.util.concurrent.CompletionException if a listener cannot bind
+   */
+  public synchronized CustosProxy start() {
+    if (running) {
+      return this;
+    }
+    ProxyConfig now = current.get().config();
+    findings.configure(now.findingsFile().orElse(null));
+    accessLog.configure(now.accessLog());
+    server.start().join();
+    if (admin != null) {
+      try {
+        admin.start().join();
+      } catch (RuntimeException e) {
+        server.stop().join();
+        throw e;
+      }
+    }
+    running = true;
+    Path source = initial.source().orElse(null);
+    if (watch && source != null) {
+      watcher = new ConfigWatcher(source, initial, reloadInterval, this::apply, registry);
+    }
+    return this;
+  }
+
+  /** Stops the watcher and the listeners, letting requests in flight finish for a moment. */
+  public synchronized void stop() {
+    running = false;
+    if (watcher != null) {
+      watcher.close();
+      watcher = null;
+    }
+    // Stopped together: each server's acceptor thread takes a quiet period to wind down.
+    CompletableFuture.allOf(server.stop(),
+        admin == null ? CompletableFuture.completedFuture(null) : admin.stop()).join();
+    upstreams.close();
+    for (ClientFactory f : factories.values()) {
+      f.closeAsync();
+    }
+    factories.clear();
+    wasmFilters.close();
+    tlsReloader.shutdownNow();
+    workers.shutdownGracefully(0, 5, java.util.concurrent.TimeUnit.SECONDS);
+    findings.close();
+    accessLog.close();
+    tracing.close();
+    limits.store().close();
+  }
+
+  /** Stops the proxy. */
+  @Override
+  public void close() {
+    stop();
+  }
+
+  /** Returns the cleartext listener's bound port. */
+  public int activeHttpPort() {
+    return server.activeLocalPort(SessionProtocol.HTTP);
+  }
+
+  /** Returns the TLS listener's bound port, if one is configured. */
+  public OptionalInt activeHttpsPort() {
+    return initial.tls().isPresent()
+        ? OptionalInt.of(server.activeLocalPort(SessionProtocol.HTTPS)) : OptionalInt.empty();
+  }
+
+  /** Returns the admin server's bound port, if one is configured. */
+  public OptionalInt activeAdminPort() {
+    return admin == null ? OptionalInt.empty() : OptionalInt.of(admin.activeLocalPort());
+  }
+
+  /** Returns the configuration new requests run under. */
+  public ProxyConfig config() {
+    return current.get().config();
+  }
+
+  /** Returns the registry the proxy's metrics go to. */
+  public PrometheusMeterRegistry meterRegistry() {
+    return registry;
+  }
+
+  /**
+   * Serves a new configuration from the next request on; listener settings stay as they were
+   * at start.
+   */
+  public void reload(ProxyConfig config) {
+    apply(requireNonNull(config, "config"));
+  }
+
+  private void apply(ProxyConfig next) {
+    if (next.listenersDiffer(initial)) {
+      logger.warn("config reload: listen, admin, tls, authn.mtls, idle_timeout,"
+          + " max_request_length, workers or a larger limits.max_header_size changed in {};"
+          + " those take effect after a restart", next.sourceName());
+    }
+    Map<String, List<WasmFilterRuntime>> filters = wasmFilters.prepare(next);
+    try {
+      authentication.prepare(next);
+    } catch (RuntimeException e) {
+      wasmFilters.abandon(filters);
+      throw e;
+    }
+    try {
+      byte[] token = AdminService.tokenDigest(next);
+      boolean exposed = initial.admin().map(a -> !ProxyConfig.isLoopback(a.host())).orElse(false);
+      if (token == null && exposed) {
+        // The admin listener stays where it was bound at start: never without a token.
+        logger.warn("config reload: no admin token in {} while admin listens on {}; the previous"
+            + " token stays", next.sourceName(), initial.admin().get());
+      } else {
+        adminToken.set(token);
+      }
+    } catch (IllegalArgumentException e) {
+      logger.warn("config reload: admin token cannot be read ({}); the previous one stays",
+          e.getMessage());
+    }
+    inspection.prepareInBackground(next.policy());
+    if (running) {
+      findings.configure(next.findingsFile().orElse(null));
+      accessLog.configure(next.accessLog());
+    }
+    canaries.reset(next);
+    current.set(new Snapshot(next, upstreams.update(next), filters, this::factory, affinity));
+    wasmFilters.commit(filters);
+    logger.info("config reloaded: {} ({} routes, {} clusters)", next.sourceName(),
+        next.routes().size(), next.clusters().size());
+  }
+
+  /** What clusters may share a client factory (and so its connection pool) by. */
+  private record FactoryKey(Duration connectTimeout, ProxyConfig.@Nullable UpstreamTls tls) {}
+
+  private ClientFactory factory(ProxyConfig.Cluster cluster) {
+    return factories.computeIfAbsent(new FactoryKey(cluster.connectTimeout(), cluster.tls()),
+        k -> {
+          Duration t = k.connectTimeout();
+          ClientFactoryBuilder b = ClientFactory.builder()
+              .workerGroup(workers, false)
+              .eventLoopSchedulerFactory(CallerEventLoopScheduler::new)
+              .connectTimeout(t.isZero() ? Duration.ofDays(1) : t);
+          ProxyConfig.UpstreamTls tls = k.tls();
+          if (tls != null) {
+            FileTlsProvider material = new FileTlsProvider("cluster " + cluster.name(),
+                tls.cert(), tls.key(), tls.ca());
+            poll(material);
+            ClientTlsConfigBuilder tc = ClientTlsConfig.builder()
+                .tlsCustomizer(ssl -> ssl.protocols(protocols(tls.minVersion())));
+            if (tls.insecureSkipVerify()) {
+              logger.warn("cluster {}: insecure_skip_verify is set; the upstream's certificate"
+                  + " is not verified", cluster.name());
+              tc.tlsNoVerify();
+            }
+            b.tlsProvider(material, tc.build());
+          }
+          return b.build();
+        });
+  }
+
+  private void poll(FileTlsProvider material) {
+    long ms = Math.max(10, reloadInterval.toMillis());
+    tlsReloader.scheduleWithFixedDelay(material::poll, ms, ms, TimeUnit.MILLISECONDS);
+  }
+
+  /** Returns the protocols from a minimum version on; TLS 1.0 and 1.1 are never enabled. */
+  private static String[] protocols(String minVersion) {
+    return minVersion.equals("TLSv1.3") ? new String[] {"TLSv1.3"}
+        : new String[] {"TLSv1.3", "TLSv1.2"};
+  }
+
+  private static InetSocketAddress socket(ProxyConfig.Address a) {
+    return new InetSocketAddress(a.host(), a.port());
+  }
+}

@@ -1,0 +1,60 @@
+package dev.custos.proxy;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.custos.engine.Direction;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What the inspection layer found in one message and what it did, without any value: counts per
+ * category, where the findings were (parts such as {@code body}, {@code header:x-card} or
+ * {@code query:card} — names only), which rules acted and how. Immutable.
+ *
+ * @param time when the message ended (or was refused)
+ * @param route the route name
+ * @param direction request or response
+ * @param identityHash keyed hash of the caller's identity (16 hex digits), never the identity
+ * @param categories findings per category id
+ * @param locations the parts of the message that held findings
+ * @param actions what was done, in order of rules: {@code observe}, {@code alert}, {@code
+ *     redact}, {@code block}; in shadow mode what would have been done
+ * @param rules the names of the rules that acted (or would have)
+ * @param blockedBy the rule that refused the message, {@code on_uninspectable}, or {@code null}
+ * @param stage how a refusal happened: {@code before_upstream}, {@code in_place}, {@code
+ *     stream_aborted}, or {@code null}
+ * @param alert whether an alert rule acted
+ * @param shadow whether the policy was in shadow mode (nothing was changed)
+ * @param uninspectable why the message could not be inspected in full, or {@code null}
+ * @param inspectedBytes bytes scanned (decoded bytes for a compressed body)
+ */
+public record FindingsEvent(
+    Instant time,
+    String route,
+    Direction direction,
+    String identityHash,
+    Map<String, Integer> categories,
+    Set<String> locations,
+    List<String> actions,
+    List<String> rules,
+    @Nullable String blockedBy,
+    @Nullable String stage,
+    boolean alert,
+    boolean shadow,
+    @Nullable String uninspectable,
+    long inspectedBytes) {
+  /** Copies the collections. */
+  public FindingsEvent {
+    requireNonNull(time, "time");
+    requireNonNull(route, "route");
+    requireNonNull(direction, "direction");
+    requireNonNull(identityHash, "identityHash");
+    categories = Map.copyOf(categories);
+    locations = Set.copyOf(locations);
+    actions = List.copyOf(actions);
+    rules = List.copyOf(rules);
+  }
+}

@@ -1,0 +1,22 @@
+package dev.custos.proxy.internal;
+
+import dev.custos.proxy.ProxyConfig;
+import io.netty.util.AttributeKey;
+
+/**
+ * The snapshot a request runs under and the route chosen for it, stored in the request context
+ * by {@link RoutingService} before any filter runs.
+ */
+public record Selection(Snapshot snapshot, ProxyConfig.Route route) {
+  /** The request context attribute holding the selection. */
+  public static final AttributeKey<Selection> KEY =
+      AttributeKey.valueOf(Selection.class, "SELECTION");
+
+  /**
+   * The request context attribute that says whether the request arrived without a body (set by
+   * {@link RoutingService} before any filter replaces the request); only such requests, and those
+   * with a small declared body, may be retried.
+   */
+  public static final AttributeKey<Boolean> BODYLESS =
+      AttributeKey.valueOf(Selection.class, "BODYLESS");
+}

@@ -1,0 +1,70 @@
+package dev.custos.proxy.internal.inspect;
+
+import com.linecorp.armeria.common.HttpHeaderNames;
+import com.linecorp.armeria.common.HttpRequest;
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.RequestHeaders;
+import com.linecorp.armeria.server.HttpService;
+import com.linecorp.armeria.server.ServiceRequestContext;
+import dev.custos.engine.Direction;
+import dev.custos.engine.Policy;
+import dev.custos.engine.Rule;
+import dev.custos.proxy.InspectionSettings;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Sets up the inspection of one exchange: the caller's identity, the rules for the request and
+ * for the response, the scan of the request's headers and query, and the pumps that carry both
+ * bodies.
+ */
+public final class Inspector {
+  private Inspector() {}
+
+  /** Serves one exchange through {@code delegate}, inspected with {@code settings}. */
+  public static HttpResponse serve(InspectionSettings settings, ServiceRequestContext ctx,
+      HttpRequest req, HttpService delegate) {
+    String identity = settings.callerIdentity().identify(ctx);
+    Exchange ex = new Exchange(
+        settings, InspectionMetrics.of(settings.meterRegistry(), settings.route()), identity);
+    ctx.setAttr(InspectionRecord.KEY, ex.record());
+    RequestHeaders h = req.headers();
+    Policy policy = settings.policy();
+    String method = h.method().name();
+    String host = hostOf(h.authority());
+    String path = ctx.path();
+    List<Rule> requestRules = policy.rulesFor(Direction.REQUEST, method, host, path);
+    List<Rule> responseRules = policy.rulesFor(Direction.RESPONSE, method, host, path);
+
+    RuleTally tally = new RuleTally(
+        requestRules, settings.budgetStore(), ex.identityHash(), settings.clock());
+    FieldScan fields = new FieldScan(h);
+    fields.scan(ex, tally);
+    MessageInspection inspection = new MessageInspection(ex, Direction.REQUEST, tally,
+        Media.contentTypeOf(h.contentType(), settings.skippedMediaTypes()),
+        h.get(HttpHeaderNames.CONTENT_ENCODING));
+    inspection.fieldNotes(fields.notes());
+    RequestPump pump = new RequestPump(ctx, req, inspection, fields, ex, forwarded -> {
+      HttpResponse res;
+      try {
+        res = delegate.serve(ctx, forwarded);
+      } catch (Exception e) {
+        res = HttpResponse.ofFailure(e);
+      }
+      return ResponsePump.inspect(ctx, res, ex, responseRules);
+    });
+    return pump.start();
+  }
+
+  static String hostOf(@Nullable String authority) {
+    if (authority == null || authority.isEmpty()) {
+      return "";
+    }
+    if (authority.startsWith("[")) {
+      int end = authority.indexOf(']');
+      return end > 0 ? authority.substring(1, end) : authority;
+    }
+    int colon = authority.lastIndexOf(':');
+    return colon >= 0 ? authority.substring(0, colon) : authority;
+  }
+}

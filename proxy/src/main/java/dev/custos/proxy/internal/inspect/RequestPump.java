@@ -1,0 +1,217 @@
+package dev.custos.proxy.internal.inspect;
+
+import com.linecorp.armeria.common.HttpData;
+import com.linecorp.armeria.common.HttpHeaders;
+import com.linecorp.armeria.common.HttpObject;
+import com.linecorp.armeria.common.HttpRequest;
+import com.linecorp.armeria.common.HttpRequestWriter;
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.RequestHeaders;
+import com.linecorp.armeria.common.RequestHeadersBuilder;
+import com.linecorp.armeria.server.ServiceRequestContext;
+import dev.custos.engine.Direction;
+import dev.custos.proxy.internal.inspect.MessageInspection.Step;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+import org.reactivestreams.Subscriber;
+import org.reactivestreams.Subscription;
+
+/**
+ * Moves a request body from the client to the service behind, through its {@link
+ * MessageInspection}. The service is called only once the inspection releases the request, so a
+ * refused request never reaches it. Backpressure: while streaming, the next chunk is asked for
+ * once the service consumed the last; while holding, the hold limit bounds what is read ahead.
+ * All callbacks run on the request's event loop.
+ */
+final class RequestPump implements Subscriber<HttpObject> {
+  private final ServiceRequestContext ctx;
+  private final HttpRequest req;
+  private final MessageInspection inspection;
+  private final FieldScan fields;
+  private final Exchange ex;
+  private final Function<HttpRequest, HttpResponse> forward;
+  private final CompletableFuture<HttpResponse> response = new CompletableFuture<>();
+  /** The chunks one step lets through; reused, as every callback runs on one event loop. */
+  private final List<HttpData> out = new ArrayList<>();
+  private @Nullable Subscription subscription;
+  private @Nullable HttpRequestWriter writer;
+  private @Nullable HttpHeaders trailers;
+  private boolean finished;
+
+  RequestPump(ServiceRequestContext ctx, HttpRequest req, MessageInspection inspection,
+      FieldScan fields, Exchange ex, Function<HttpRequest, HttpResponse> forward) {
+    this.ctx = ctx;
+    this.req = req;
+    this.inspection = inspection;
+    this.fields = fields;
+    this.ex = ex;
+    this.forward = forward;
+  }
+
+  /** Starts inspecting and returns the response, known once the request is released or refused. */
+  HttpResponse start() {
+    Step step = inspection.begin();
+    if (step == Step.BLOCK) {
+      refuse();
+      req.abort();
+      return HttpResponse.of(response);
+    }
+    if (step == Step.RELEASE) {
+      release(List.of());
+    }
+    req.subscribe(this, ctx.eventLoop());
+    return HttpResponse.of(response);
+  }
+
+  private void release(List<HttpData> out) {
+    RequestHeaders headers = req.headers();
+    RequestHeaders rewritten =
+        ex.enforce() ? fields.redact(ex, inspection.tally(), headers, Direction.REQUEST) : null;
+    RequestHeadersBuilder b = (rewritten != null ? rewritten : headers).toBuilder();
+    inspection.applyHeaderChanges(b);
+    HttpRequestWriter w = HttpRequest.streaming(b.build());
+    writer = w;
+    ctx.updateRequest(w);
+    w.whenComplete().handleAsync((unused, cause) -> {
+      if (cause != null && !finished) {
+        finished = true;
+        cancelUpstream();
+        inspection.close();
+      }
+      return null;
+    }, ctx.eventLoop());
+    try {
+      response.complete(forward.apply(w));
+    } catch (Throwable t) {
+      response.completeExceptionally(t);
+    }
+    write(out);
+  }
+
+  private void write(List<HttpData> out) {
+    HttpRequestWriter w = writer;
+    if (w == null) {
+      return;
+    }
+    for (HttpData d : out) {
+      if (!w.tryWrite(d)) {
+        return;
+      }
+    }
+  }
+
+  @Override
+  public void onSubscribe(Subscription s) {
+    subscription = s;
+    s.request(1);
+  }
+
+  @Override
+  public void onNext(HttpObject obj) {
+    if (finished) {
+      return;
+    }
+    if (obj instanceof HttpData) {
+      out.clear();
+      Step step = inspection.onData((HttpData) obj, out);
+      if (handle(step, out)) {
+        requestNext();
+      }
+    } else if (obj instanceof HttpHeaders) {
+      trailers = (HttpHeaders) obj;
+      requestNext();
+    } else {
+      requestNext();
+    }
+  }
+
+  @Override
+  public void onComplete() {
+    if (finished) {
+      return;
+    }
+    out.clear();
+    Step step = inspection.onEnd(out);
+    if (handle(step, out)) {
+      finished = true;
+      HttpRequestWriter w = writer;
+      if (w != null) {
+        HttpHeaders t = trailers;
+        if (t != null) {
+          w.tryWrite(t);
+        }
+        w.close();
+      }
+    }
+  }
+
+  @Override
+  public void onError(Throwable t) {
+    if (finished) {
+      return;
+    }
+    finished = true;
+    inspection.close();
+    HttpRequestWriter w = writer;
+    if (w != null) {
+      w.abort(t);
+    } else {
+      response.completeExceptionally(t);
+    }
+  }
+
+  /** Acts on a step; returns false once the message was refused. */
+  private boolean handle(Step step, List<HttpData> out) {
+    switch (step) {
+      case BLOCK:
+        finished = true;
+        cancelUpstream();
+        HttpRequestWriter w = writer;
+        if (w == null) {
+          refuse();
+        } else {
+          inspection.blocked("stream_aborted");
+          w.abort(new Refusals.StreamBlockedException());
+        }
+        return false;
+      case RELEASE:
+        if (writer == null) {
+          release(out);
+        } else {
+          write(out);
+        }
+        return true;
+      default:
+        write(out);
+        return true;
+    }
+  }
+
+  private void refuse() {
+    inspection.blocked("before_upstream");
+    response.complete(Refusals.response(inspection.blockedBy()));
+  }
+
+  private void requestNext() {
+    Subscription s = subscription;
+    if (s == null || finished) {
+      return;
+    }
+    HttpRequestWriter w = writer;
+    if (w == null) {
+      s.request(1);
+    } else {
+      Demand.requestWhenConsumed(w, s, ctx.eventLoop());
+    }
+  }
+
+  private void cancelUpstream() {
+    Subscription s = subscription;
+    if (s != null) {
+      s.cancel();
+    }
+  }
+}

@@ -1,0 +1,209 @@
+package dev.custos.proxy.internal.inspect;
+
+import com.linecorp.armeria.common.HttpData;
+import com.linecorp.armeria.common.HttpHeaderNames;
+import com.linecorp.armeria.common.HttpHeaders;
+import com.linecorp.armeria.common.HttpObject;
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.HttpResponseWriter;
+import com.linecorp.armeria.common.ResponseHeaders;
+import com.linecorp.armeria.common.ResponseHeadersBuilder;
+import com.linecorp.armeria.server.ServiceRequestContext;
+import dev.custos.engine.Direction;
+import dev.custos.engine.Rule;
+import dev.custos.proxy.internal.inspect.MessageInspection.Step;
+import java.util.ArrayList;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+import org.reactivestreams.Subscriber;
+import org.reactivestreams.Subscription;
+
+/**
+ * Moves a response from the service behind to the client through its {@link MessageInspection}.
+ * While the body is held, the response headers are held too, so a refusal replaces the whole
+ * response with a 403. Once headers went out, a refusal aborts the stream: Armeria resets an
+ * HTTP/2 stream ({@code RST_STREAM}) and closes an HTTP/1.1 connection, so the client sees a
+ * truncated response, never a complete one. Callbacks run on the request's event loop.
+ */
+final class ResponsePump implements Subscriber<HttpObject> {
+  private final ServiceRequestContext ctx;
+  private final Exchange ex;
+  private final List<Rule> rules;
+  private final HttpResponseWriter out = HttpResponse.streaming();
+  /** The chunks one step lets through; reused, as every callback runs on one event loop. */
+  private final List<HttpData> chunks = new ArrayList<>();
+  private @Nullable MessageInspection inspection;
+  private @Nullable ResponseHeaders headers;
+  private boolean headersSent;
+  private @Nullable HttpHeaders trailers;
+  private @Nullable Subscription subscription;
+  private boolean finished;
+
+  private ResponsePump(ServiceRequestContext ctx, Exchange ex, List<Rule> rules) {
+    this.ctx = ctx;
+    this.ex = ex;
+    this.rules = rules;
+  }
+
+  /** Returns {@code res} as the client will see it, inspected. */
+  static HttpResponse inspect(
+      ServiceRequestContext ctx, HttpResponse res, Exchange ex, List<Rule> rules) {
+    ResponsePump pump = new ResponsePump(ctx, ex, rules);
+    pump.out.whenComplete().handleAsync((unused, cause) -> {
+      if (cause != null && !pump.finished) {
+        pump.finished = true;
+        pump.cancelUpstream();
+        MessageInspection i = pump.inspection;
+        if (i != null) {
+          i.close();
+        }
+      }
+      return null;
+    }, ctx.eventLoop());
+    res.subscribe(pump, ctx.eventLoop());
+    return pump.out;
+  }
+
+  @Override
+  public void onSubscribe(Subscription s) {
+    subscription = s;
+    s.request(1);
+  }
+
+  @Override
+  public void onNext(HttpObject obj) {
+    if (finished) {
+      return;
+    }
+    if (obj instanceof ResponseHeaders && inspection == null) {
+      ResponseHeaders h = (ResponseHeaders) obj;
+      if (h.status().isInformational()) {
+        out.tryWrite(h);
+        requestNext();
+        return;
+      }
+      headers = h;
+      RuleTally tally = new RuleTally(
+          rules, ex.settings().budgetStore(), ex.identityHash(), ex.settings().clock());
+      MessageInspection i = new MessageInspection(ex, Direction.RESPONSE, tally,
+          Media.contentTypeOf(h.contentType(), ex.settings().skippedMediaTypes()),
+          h.get(HttpHeaderNames.CONTENT_ENCODING));
+      inspection = i;
+      if (handle(i.begin(), List.of())) {
+        requestNext();
+      }
+    } else if (obj instanceof HttpData && inspection != null) {
+      chunks.clear();
+      if (handle(inspection.onData((HttpData) obj, chunks), chunks)) {
+        requestNext();
+      }
+    } else if (obj instanceof HttpHeaders) {
+      trailers = (HttpHeaders) obj;
+      requestNext();
+    } else {
+      requestNext();
+    }
+  }
+
+  @Override
+  public void onComplete() {
+    if (finished) {
+      return;
+    }
+    MessageInspection i = inspection;
+    if (i == null) {
+      finished = true;
+      out.close();
+      return;
+    }
+    chunks.clear();
+    if (handle(i.onEnd(chunks), chunks)) {
+      finished = true;
+      HttpHeaders t = trailers;
+      if (t != null) {
+        out.tryWrite(t);
+      }
+      out.close();
+    }
+  }
+
+  @Override
+  public void onError(Throwable t) {
+    if (finished) {
+      return;
+    }
+    finished = true;
+    MessageInspection i = inspection;
+    if (i != null) {
+      i.close();
+    }
+    out.abort(t);
+  }
+
+  /** Acts on a step; returns false once the response was refused. */
+  private boolean handle(Step step, List<HttpData> chunks) {
+    MessageInspection i = java.util.Objects.requireNonNull(inspection);
+    switch (step) {
+      case BLOCK:
+        finished = true;
+        cancelUpstream();
+        if (!headersSent) {
+          i.blocked("in_place");
+          HttpData body = Refusals.body(i.blockedBy());
+          out.tryWrite(Refusals.headers(body));
+          out.tryWrite(body);
+          out.close();
+        } else {
+          i.blocked("stream_aborted");
+          out.abort(new Refusals.StreamBlockedException());
+        }
+        return false;
+      case RELEASE:
+        sendHeaders(i);
+        write(chunks);
+        return true;
+      default:
+        if (headersSent) {
+          write(chunks);
+        }
+        return true;
+    }
+  }
+
+  private void sendHeaders(MessageInspection i) {
+    if (headersSent) {
+      return;
+    }
+    headersSent = true;
+    ResponseHeadersBuilder b = java.util.Objects.requireNonNull(headers).toBuilder();
+    i.applyHeaderChanges(b);
+    out.tryWrite(b.build());
+  }
+
+  private void write(List<HttpData> chunks) {
+    for (HttpData d : chunks) {
+      if (!out.tryWrite(d)) {
+        return;
+      }
+    }
+  }
+
+  private void requestNext() {
+    Subscription s = subscription;
+    if (s == null || finished) {
+      return;
+    }
+    if (!headersSent) {
+      s.request(1);
+    } else {
+      Demand.requestWhenConsumed(out, s, ctx.eventLoop());
+    }
+  }
+
+  private void cancelUpstream() {
+    Subscription s = subscription;
+    if (s != null) {
+      s.cancel();
+    }
+  }
+}

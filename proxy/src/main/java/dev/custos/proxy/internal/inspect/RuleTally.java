@@ -1,0 +1,223 @@
+package dev.custos.proxy.internal.inspect;
+
+import dev.custos.engine.Action;
+import dev.custos.engine.Finding;
+import dev.custos.engine.RedactionStyle;
+import dev.custos.engine.Rule;
+import dev.custos.proxy.BudgetKey;
+import dev.custos.proxy.BudgetStore;
+import dev.custos.proxy.BudgetUsage;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The rules that apply to one message and what the message has shown them so far: covered
+ * findings and distinct value hashes per rule, findings per category, and the parts that held
+ * them. Decides whether a rule's condition holds (always, per message, per identity through the
+ * {@link BudgetStore}'s projection). Not thread-safe: one per message, used from its event loop.
+ *
+ * <p>Memory: per rule at most {@value #MAX_HASHES_PER_RULE} distinct hashes per message.
+ */
+final class RuleTally {
+  static final int MAX_HASHES_PER_RULE = 10_000;
+
+  private final List<Rule> rules;
+  private final BudgetStore budgets;
+  private final String identity;
+  private final Clock clock;
+  private final int[] counts;
+  private final List<Set<String>> hashes;
+  private final Map<String, Integer> categories = new TreeMap<>();
+  private final Set<String> locations = new TreeSet<>();
+  private long findings;
+
+  RuleTally(List<Rule> rules, BudgetStore budgets, String identity, Clock clock) {
+    this.rules = List.copyOf(rules);
+    this.budgets = budgets;
+    this.identity = identity;
+    this.clock = clock;
+    this.counts = new int[rules.size()];
+    this.hashes = new ArrayList<>(rules.size());
+    for (int i = 0; i < rules.size(); i++) {
+      hashes.add(new HashSet<>());
+    }
+  }
+
+  private RuleTally(RuleTally other) {
+    this.rules = other.rules;
+    this.budgets = other.budgets;
+    this.identity = other.identity;
+    this.clock = other.clock;
+    this.counts = other.counts.clone();
+    this.hashes = new ArrayList<>(rules.size());
+    for (Set<String> s : other.hashes) {
+      hashes.add(new HashSet<>(s));
+    }
+    this.categories.putAll(other.categories);
+    this.locations.addAll(other.locations);
+    this.findings = other.findings;
+  }
+
+  /** Returns an independent copy, to start over from this point. */
+  RuleTally copy() {
+    return new RuleTally(this);
+  }
+
+  List<Rule> rules() {
+    return rules;
+  }
+
+  /** Counts a finding for every rule covering its category. */
+  void record(Finding finding, String location) {
+    findings++;
+    categories.merge(finding.category(), 1, Integer::sum);
+    locations.add(location);
+    for (int i = 0; i < rules.size(); i++) {
+      if (rules.get(i).covers(finding.category())) {
+        counts[i]++;
+        Set<String> h = hashes.get(i);
+        if (h.size() < MAX_HASHES_PER_RULE) {
+          h.add(finding.evidence().hash());
+        }
+      }
+    }
+  }
+
+  long findings() {
+    return findings;
+  }
+
+  Map<String, Integer> categories() {
+    return categories;
+  }
+
+  Set<String> locations() {
+    return locations;
+  }
+
+  boolean has(Action action) {
+    return rules.stream().anyMatch(r -> r.action() == action);
+  }
+
+  /** Returns whether a decision needs the whole message: a block, or a per-message redaction. */
+  boolean needsWholeMessage() {
+    return rules.stream()
+        .anyMatch(r -> r.action() == Action.BLOCK
+            || (r.action() == Action.REDACT
+                && r.condition().kind() == Rule.Condition.Kind.PER_MESSAGE));
+  }
+
+  /** Returns whether every redaction style of the rules keeps the byte length. */
+  boolean redactionPreservesLength() {
+    return rules.stream()
+        .filter(r -> r.action() == Action.REDACT)
+        .allMatch(r -> r.redactionStyle() == null || r.redactionStyle().preservesLength());
+  }
+
+  /** Returns whether rule {@code i} acts on what was counted so far. */
+  boolean holds(int i) {
+    if (counts[i] == 0) {
+      return false;
+    }
+    Rule.Condition c = rules.get(i).condition();
+    switch (c.kind()) {
+      case ALWAYS:
+        return true;
+      case PER_MESSAGE:
+        return counts[i] >= c.threshold();
+      case PER_IDENTITY:
+        return projected(i).findings() >= c.threshold();
+      case PER_IDENTITY_DISTINCT:
+        return projected(i).distinctValues() >= c.threshold();
+      default:
+        return false;
+    }
+  }
+
+  private BudgetUsage projected(int i) {
+    return budgets.projected(key(i), counts[i], hashes.get(i), clock.instant());
+  }
+
+  private BudgetKey key(int i) {
+    Rule r = rules.get(i);
+    Duration window = r.condition().window();
+    return new BudgetKey(r.name(), identity, window == null ? Duration.ofSeconds(1) : window);
+  }
+
+  /** Returns the style of the first redact rule covering {@code category} that acts, or null. */
+  @Nullable RedactionStyle styleFor(String category) {
+    for (int i = 0; i < rules.size(); i++) {
+      Rule r = rules.get(i);
+      if (r.action() == Action.REDACT && r.covers(category) && holds(i)) {
+        return r.redactionStyle();
+      }
+    }
+    return null;
+  }
+
+  /** Returns whether some redact rule acts on what was counted. */
+  boolean anyRedaction() {
+    return firstActing(Action.REDACT) != null;
+  }
+
+  /** Returns the first block rule that acts on what was counted, or null. */
+  @Nullable Rule blockingRule() {
+    return firstActing(Action.BLOCK);
+  }
+
+  private @Nullable Rule firstActing(Action action) {
+    for (int i = 0; i < rules.size(); i++) {
+      if (rules.get(i).action() == action && holds(i)) {
+        return rules.get(i);
+      }
+    }
+    return null;
+  }
+
+  /** Returns the rules that act on the whole message, in policy order. */
+  List<Rule> actingRules() {
+    List<Rule> out = new ArrayList<>();
+    for (int i = 0; i < rules.size(); i++) {
+      if (holds(i)) {
+        out.add(rules.get(i));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Returns the strongest action taken on findings of {@code category}: block, redact, alert or
+   * observe.
+   */
+  Action actionFor(String category, List<Rule> acting) {
+    Action best = Action.OBSERVE;
+    for (Rule r : acting) {
+      if (!r.covers(category)) {
+        continue;
+      }
+      Action a = r.action();
+      if (a.outranks(best)) {
+        best = a;
+      }
+    }
+    return best;
+  }
+
+
+  /** Adds this message's counts to the budgets of its per-identity rules. */
+  void commitBudgets() {
+    for (int i = 0; i < rules.size(); i++) {
+      if (counts[i] > 0 && rules.get(i).condition().isPerIdentity()) {
+        budgets.add(key(i), counts[i], hashes.get(i), clock.instant());
+      }
+    }
+  }
+}

@@ -1,0 +1,5 @@
+/** Internal: anything here can be changed or removed at any time. */
+@NullMarked
+package dev.custos.proxy.internal;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,110 @@
+package dev.custos.proxy.internal.telemetry;
+
+import com.linecorp.armeria.common.RequestHeaders;
+import com.linecorp.armeria.server.ServiceRequestContext;
+import io.netty.util.AttributeKey;
+import java.util.concurrent.ThreadLocalRandom;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The W3C Trace Context (https://www.w3.org/TR/trace-context/) of one request as the proxy sees
+ * it: the trace it belongs to (continued from a valid incoming {@code traceparent}, else new),
+ * the caller's span id if any, the proxy's own span id and the trace flags. Immutable.
+ *
+ * @param traceId 32 lowercase hex digits, not all zero
+ * @param parentId the incoming parent id (16 hex digits), or null when the trace starts here
+ * @param spanId the proxy's span id, 16 hex digits, not all zero
+ * @param flags the trace flags, 2 hex digits, kept from the caller
+ */
+public record TraceContext(String traceId, @Nullable String parentId, String spanId,
+    String flags) {
+  /** The request context attribute holding the trace context, set by the routing layer. */
+  public static final AttributeKey<TraceContext> KEY =
+      AttributeKey.valueOf(TraceContext.class, "KEY");
+  public static final String TRACEPARENT = "traceparent";
+  public static final String TRACESTATE = "tracestate";
+
+  /** Returns the context of an incoming request: its trace continued, or a new trace. */
+  public static TraceContext of(RequestHeaders headers) {
+    TraceContext parsed = parse(headers.get(TRACEPARENT));
+    return parsed != null ? parsed : new TraceContext(randomHex(16), null, randomHex(8), "00");
+  }
+
+  /** Returns the trace context of a request, or null before the routing layer has run. */
+  public static @Nullable TraceContext of(ServiceRequestContext ctx) {
+    return ctx.attr(KEY);
+  }
+
+  /** Returns whether the trace was continued from a valid incoming {@code traceparent}. */
+  public boolean continued() {
+    return parentId != null;
+  }
+
+  /** Returns the {@code traceparent} to send upstream: this trace, with the proxy as parent. */
+  public String traceparent() {
+    return "00-" + traceId + '-' + spanId + '-' + flags;
+  }
+
+  /**
+   * Parses a {@code traceparent} value; returns null when it is absent or invalid. Version 00
+   * must be exactly 55 characters; a later version (not {@code ff}) may carry more after a
+   * dash, which is ignored. Lowercase hex only; all-zero trace or parent ids are invalid.
+   */
+  static @Nullable TraceContext parse(@Nullable String value) {
+    if (value == null) {
+      return null;
+    }
+    String v = value.strip();
+    if (v.length() < 55 || !isHex(v, 0, 2) || v.startsWith("ff") || v.charAt(2) != '-'
+        || v.charAt(35) != '-' || v.charAt(52) != '-') {
+      return null;
+    }
+    boolean v00 = v.startsWith("00");
+    if (v00 ? v.length() != 55 : v.length() > 55 && v.charAt(55) != '-') {
+      return null;
+    }
+    if (!isHex(v, 3, 35) || !isHex(v, 36, 52) || !isHex(v, 53, 55)
+        || isZero(v, 3, 35) || isZero(v, 36, 52)) {
+      return null;
+    }
+    return new TraceContext(v.substring(3, 35), v.substring(36, 52), randomHex(8),
+        v.substring(53, 55));
+  }
+
+  private static boolean isHex(String s, int from, int to) {
+    for (int i = from; i < to; i++) {
+      char c = s.charAt(i);
+      if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean isZero(String s, int from, int to) {
+    for (int i = from; i < to; i++) {
+      if (s.charAt(i) != '0') {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Returns {@code bytes} random bytes as lowercase hex, never all zero. */
+  private static String randomHex(int bytes) {
+    ThreadLocalRandom r = ThreadLocalRandom.current();
+    StringBuilder sb = new StringBuilder(bytes * 2);
+    long word = 0;
+    while (word == 0) {
+      word = r.nextLong();
+    }
+    for (int i = 0; i < bytes; i++) {
+      if (i == 8) {
+        word = r.nextLong();
+      }
+      int b = (int) (word >>> (8 * (i % 8))) & 0xff;
+      sb.append(Character.forDigit(b >>> 4, 16)).append(Character.forDigit(b & 0xf, 16));
+    }
+    return sb.toString();
+  }
+}

@@ -1,0 +1,63 @@
+package dev.custos.proxy.internal.telemetry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class JsonLinesWriterTest {
+  @TempDir
+  Path dir;
+
+  @Test
+  void itemsPastTheQueueAreDroppedAndCountedWithoutBlockingTheCaller() throws Exception {
+    CountDownLatch writerStuck = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicLong dropped = new AtomicLong();
+    Path file = dir.resolve("out.jsonl");
+    JsonLinesWriter<Integer> w = JsonLinesWriter.toFile("test", file, 2, (item, g) -> {
+      if (item == 0) {
+        writerStuck.countDown();
+        try {
+          release.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      g.writeStartObject();
+      g.writeNumberField("n", item);
+      g.writeEndObject();
+    }, dropped::addAndGet);
+    try {
+      assertThat(w.offer(0)).isTrue();
+      assertThat(writerStuck.await(10, TimeUnit.SECONDS)).isTrue();
+      // The writer thread holds item 0; the queue takes two more, the rest are dropped at once.
+      long start = System.nanoTime();
+      assertThat(w.offer(1)).isTrue();
+      assertThat(w.offer(2)).isTrue();
+      for (int i = 3; i < 1003; i++) {
+        assertThat(w.offer(i)).isFalse();
+      }
+      assertThat(System.nanoTime() - start).isLessThan(TimeUnit.SECONDS.toNanos(5));
+      assertThat(dropped.get()).isEqualTo(1000);
+      release.countDown();
+      await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(file)
+          && Files.readAllLines(file, StandardCharsets.UTF_8).size() == 3);
+    } finally {
+      release.countDown();
+      w.close();
+    }
+    assertThat(Files.readAllLines(file, StandardCharsets.UTF_8))
+        .containsExactly("{\"n\":0}", "{\"n\":1}", "{\"n\":2}");
+    assertThat(w.offer(9)).isFalse();
+    assertThat(dropped.get()).isEqualTo(1001);
+  }
+}

@@ -1,0 +1,47 @@
+package dev.custos.proxy.internal.telemetry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.custos.engine.Direction;
+import dev.custos.proxy.FindingsEvent;
+import dev.custos.proxy.FindingsSink;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class JsonlFindingsSinkTest {
+  @Test
+  void eachEventIsOneJsonLineAndCloseFlushesThem(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("findings.jsonl");
+    try (FindingsSink.Closeable sink = FindingsSink.jsonl(file)) {
+      for (int i = 0; i < 3; i++) {
+        sink.accept(new FindingsEvent(Instant.parse("2026-01-01T00:00:00Z"), "api",
+            Direction.RESPONSE, "0123456789abcdef", Map.of("credit_card", 2, "email", 1),
+            Set.of("body", "header:x-card"), List.of("redact"), List.of("cards \"out\""),
+            i == 2 ? "cards \"out\"" : null, i == 2 ? "in_place" : null, false, false,
+            null, 42));
+      }
+      assertThat(sink.dropped()).isZero();
+    }
+
+    List<String> lines = Files.readAllLines(file);
+    assertThat(lines).hasSize(3);
+    JsonNode first = new ObjectMapper().readTree(lines.get(0));
+    assertThat(first.get("route").asText()).isEqualTo("api");
+    assertThat(first.get("direction").asText()).isEqualTo("response");
+    assertThat(first.get("identity_hash").asText()).isEqualTo("0123456789abcdef");
+    assertThat(first.get("categories").get("credit_card").asInt()).isEqualTo(2);
+    assertThat(first.get("locations").toString()).isEqualTo("[\"body\",\"header:x-card\"]");
+    assertThat(first.get("rules").get(0).asText()).isEqualTo("cards \"out\"");
+    assertThat(first.has("blocked_by")).isFalse();
+    JsonNode third = new ObjectMapper().readTree(lines.get(2));
+    assertThat(third.get("stage").asText()).isEqualTo("in_place");
+  }
+}

@@ -1,0 +1,15 @@
+;; Hostile proxy-wasm filter: starts fine, then traps in every HTTP callback.
+(module
+  (memory (export "memory") 1)
+  (func (export "proxy_abi_version_0_2_1"))
+  (func (export "proxy_on_memory_allocate") (param i32) (result i32) (i32.const 4096))
+  (func (export "proxy_on_vm_start") (param i32 i32) (result i32) (i32.const 1))
+  (func (export "proxy_on_configure") (param i32 i32) (result i32) (i32.const 1))
+  (func (export "proxy_on_context_create") (param i32 i32) (if (i32.gt_u (local.get 0) (i32.const 1)) (then unreachable)))
+  (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32) unreachable)
+  (func (export "proxy_on_request_body") (param i32 i32 i32) (result i32) unreachable)
+  (func (export "proxy_on_response_headers") (param i32 i32 i32) (result i32) unreachable)
+  (func (export "proxy_on_response_body") (param i32 i32 i32) (result i32) unreachable)
+  (func (export "proxy_on_done") (param i32) (result i32) unreachable)
+  (func (export "proxy_on_log") (param i32) unreachable)
+  (func (export "proxy_on_delete") (param i32) unreachable))
