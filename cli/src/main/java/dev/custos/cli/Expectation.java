@@ -89,7 +89,7 @@ final class Expectation {
           counts = counts(name, entry.getValueNode(), categories);
           break;
         case "content_type":
-          ScalarNode value = scalar(name, entry.getValueNode(), "json, text or a MIME type");
+          ScalarNode value = scalar(name, entry.getValueNode(), "json, form, text or a MIME type");
           try {
             contentType = ContentType.of(value.getValue());
           } catch (IllegalArgumentException e) {

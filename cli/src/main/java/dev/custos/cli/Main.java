@@ -62,7 +62,9 @@ public final class Main {
         new CommandLine(new CustosCommand())
             .addSubcommand(new ScanCommand(io))
             .addSubcommand(new DetectorsCommand(io))
-            .addSubcommand(policy);
+            .addSubcommand(policy)
+            .addSubcommand(new ProxyCommand(io))
+            .addSubcommand(new DemoCommand(io));
     cmd.setOut(new PrintWriter(new OutputStreamWriter(io.out(), StandardCharsets.UTF_8), true));
     cmd.setErr(new PrintWriter(new OutputStreamWriter(io.err(), StandardCharsets.UTF_8), true));
     cmd.setCaseInsensitiveEnumValuesAllowed(true);

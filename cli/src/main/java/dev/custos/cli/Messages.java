@@ -1,6 +1,7 @@
 package dev.custos.cli;
 
 import dev.custos.engine.PolicyException;
+import dev.custos.engine.config.ConfigException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
@@ -15,6 +16,8 @@ final class Messages {
   /** Returns whether {@code e} is a problem of the user's input or setup rather than a bug. */
   static boolean isConfigurationError(Throwable e) {
     return e instanceof PolicyException
+        || e instanceof dev.custos.engine.PluginDetectorException
+        || e instanceof ConfigException
         || e instanceof IllegalArgumentException
         || e instanceof IllegalStateException
         || e instanceof IOException

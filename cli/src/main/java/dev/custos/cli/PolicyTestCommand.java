@@ -2,10 +2,12 @@ package dev.custos.cli;
 
 import dev.custos.engine.ContentType;
 import dev.custos.engine.DetectorDefinition;
+import dev.custos.engine.PluginDetectorDefinition;
 import dev.custos.engine.EvidenceKey;
 import dev.custos.engine.Finding;
 import dev.custos.engine.Policy;
 import dev.custos.engine.Scanner;
+import dev.custos.wasm.WasmDetectors;
 import dev.custos.engine.StreamScanner;
 import java.io.IOException;
 import java.io.InputStream;
@@ -68,6 +70,10 @@ final class PolicyTestCommand implements Callable<Integer> {
     for (DetectorDefinition d : policy.detectors()) {
       categories.add(d.category());
     }
+    for (PluginDetectorDefinition d : policy.pluginDetectors()) {
+      categories.add(d.category());
+      categories.addAll(d.categories());
+    }
     List<Path> files = new ArrayList<>();
     walk(samples, files);
     Set<Path> expectations = new TreeSet<>();
@@ -84,7 +90,8 @@ final class PolicyTestCommand implements Callable<Integer> {
     int errors = 0;
     Set<Path> used = new HashSet<>();
     // Hashes are never shown here, so a per-process key is enough.
-    try (Scanner scanner = Scanner.builder(policy).evidenceKey(EvidenceKey.random()).build()) {
+    try (Scanner scanner = Scanner.builder(policy).evidenceKey(EvidenceKey.random())
+        .pluginDetectors(WasmDetectors.ofDefault()).build()) {
       for (Path sample : sampleFiles) {
         Path expectFile = expectationOf(sample);
         used.add(expectFile);

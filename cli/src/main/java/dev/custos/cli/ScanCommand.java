@@ -9,6 +9,7 @@ import dev.custos.engine.Policy;
 import dev.custos.engine.RedactionStyle;
 import dev.custos.engine.ScanNote;
 import dev.custos.engine.Scanner;
+import dev.custos.wasm.WasmDetectors;
 import dev.custos.engine.StreamScanner;
 import java.io.IOException;
 import java.io.InputStream;
@@ -70,7 +71,9 @@ final class ScanCommand implements Callable<Integer> {
   @Option(
       names = "--content-type",
       paramLabel = "TYPE",
-      description = "json, text or a MIME type (default: guessed per file from its name and first bytes).")
+      description =
+          "json, form, text or a MIME type (default: guessed per file from its name and first bytes;"
+              + " form, application/x-www-form-urlencoded, is never guessed).")
   @Nullable String contentType;
 
   @Option(
@@ -119,7 +122,8 @@ final class ScanCommand implements Callable<Integer> {
     Map<String, Long> counts = new TreeMap<>();
     long bytes = 0;
     int scanned = 0;
-    try (Scanner scanner = Scanner.builder(policy).backend(backend).evidenceKey(key).build()) {
+    try (Scanner scanner = Scanner.builder(policy).backend(backend).evidenceKey(key)
+        .pluginDetectors(WasmDetectors.ofDefault()).build()) {
       if (verbose) {
         io.err().println(
             "custos: " + policy.detectors().size() + " detectors, backend " + scanner.backend().id());
@@ -209,10 +213,14 @@ final class ScanCommand implements Callable<Integer> {
         n = in.read(buffer);
       }
       report(source, stream.finish(), sink, lines, counts);
-      if (verbose) {
-        for (ScanNote note : stream.notes()) {
+      for (ScanNote note : stream.notes()) {
+        if (verbose) {
           progress.clear();
           io.err().println("custos: " + source.name() + ": note: " + note.id());
+        } else if (note == ScanNote.PLUGIN_ERROR) {
+          progress.clear();
+          warn(source.name() + ": a wasm detector failed; its findings in part of the file are"
+              + " missing (run with --verbose for notes)");
         }
       }
       if (sink != null) {

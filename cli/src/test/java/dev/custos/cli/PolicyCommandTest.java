@@ -32,7 +32,49 @@ class PolicyCommandTest {
     Path policy = write("policy.yaml", "version: 1\ndisable: [email]\n");
     Cli.Result r = Cli.run("policy", "validate", policy.toString());
     assertThat(r.code()).as(r.err()).isEqualTo(0);
-    assertThat(r.out()).matches(java.util.regex.Pattern.quote(policy.toString()) + ": ok \\(\\d+ detectors\\)\\R");
+    assertThat(r.out()).matches(java.util.regex.Pattern.quote(policy.toString())
+        + ": ok \\(\\d+ detectors, 0 rules, enforcing\\)\\R");
+  }
+
+  @Test
+  void validateCountsRulesAndShowsShadowMode() throws IOException {
+    Path policy = write("policy.yaml", """
+        version: 1
+        enforce: false
+        rules:
+          - { name: cards, categories: [credit_card], action: redact }
+        """);
+    Cli.Result r = Cli.run("policy", "validate", policy.toString());
+    assertThat(r.code()).as(r.err()).isEqualTo(0);
+    assertThat(r.out()).contains(": ok (").contains(" detectors, 1 rule, shadow mode)");
+  }
+
+  @Test
+  void validateListsWasmDetectorsWithoutLoadingThem() throws IOException {
+    // The module does not exist: validate checks the policy, not the plugin runtime.
+    Path policy = write("policy.yaml", """
+        version: 1
+        categories:
+          internal_project_code:
+            detectors:
+              - wasm: plugins/project-code.wasm
+                sha256: 3B1F000000000000000000000000000000000000000000000000000000000000
+                timeout_ms: 5
+                on_error: block
+              - wasm: plugins/other.wasm
+        rules:
+          - { name: codes, categories: [internal_project_code], action: block }
+        """);
+    Cli.Result r = Cli.run("policy", "validate", policy.toString());
+    assertThat(r.code()).as(r.err()).isEqualTo(0);
+    assertThat(r.out().lines()).containsExactly(
+        policy + ": ok (" + r.out().replaceAll("(?s)^.*: ok \\((\\d+) detectors.*$", "$1")
+            + " detectors, 2 plugin detectors, 1 rule, enforcing)",
+        "  plugin detector internal_project_code.1 (internal_project_code): wasm"
+            + " plugins/project-code.wasm, sha256 3b1f" + "0".repeat(60)
+            + ", timeout 5 ms, on_error block",
+        "  plugin detector internal_project_code.2 (internal_project_code): wasm plugins/other.wasm,"
+            + " no sha256 (recommended), timeout 10 ms, on_error allow");
   }
 
   @Test

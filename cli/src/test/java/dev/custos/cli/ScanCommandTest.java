@@ -240,6 +240,24 @@ class ScanCommandTest {
   }
 
   @Test
+  void contentTypeFormDecodesFormBodies() throws IOException {
+    String ssn = SSN.replace("-", "%2D");
+    Path file = write("body.txt", "name=Jane&ssn=" + ssn + "&card=4111+1111+1111+1111\n");
+    Cli.Result r = scan("--format", "jsonl", "--content-type", "form", file.toString());
+    assertThat(r.code()).as(r.err()).isEqualTo(1);
+    List<JsonNode> findings = new ArrayList<>();
+    for (String line : r.out().lines().toList()) {
+      findings.add(parse(line));
+    }
+    assertThat(findings).extracting(n -> n.get("path").asText()).containsExactly("$.ssn", "$.card");
+    assertThat(findings.get(0).get("start").asInt()).isEqualTo("name=Jane&ssn=".length());
+    assertThat(findings.get(0).get("end").asInt()).isEqualTo("name=Jane&ssn=".length() + ssn.length());
+    Cli.Result masked =
+        scan("--redact", "mask", "--content-type", "application/x-www-form-urlencoded", file.toString());
+    assertThat(masked.out()).isEqualTo("name=Jane&ssn=***%2D**%2D****&card=****+****+****+****\n");
+  }
+
+  @Test
   void missingFileWarnsAndExitsTwoAfterScanningTheRest() throws IOException {
     Path file = write("ticket.txt", "ssn " + SSN + "\n");
     Cli.Result r = scan(dir.resolve("nope.txt").toString(), file.toString());

@@ -1,0 +1,80 @@
+package dev.custos.cli;
+
+import dev.custos.proxy.CustosProxy;
+import dev.custos.proxy.ProxyConfig;
+import dev.custos.cli.internal.BindFailure;
+import dev.custos.cli.internal.ShutdownHook;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code custos proxy --config custos.yaml}: runs the proxy until SIGINT or SIGTERM, reloading
+ * the configuration and policy files when they change.
+ */
+@Command(
+    name = "proxy",
+    mixinStandardHelpOptions = true,
+    versionProvider = VersionProvider.class,
+    description = {
+      "Runs the Custos proxy: forwards requests to upstream clusters per custos.yaml,",
+      "reloading it (and its policy file) when they change. Stops on SIGINT or SIGTERM."
+    },
+    footer = {"", "Exit codes: 0 stopped cleanly, 2 invalid configuration or a listener could",
+        "            not bind (one line on stderr, with file:line:column)."})
+final class ProxyCommand implements Callable<Integer> {
+  @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE",
+      description = "The configuration file (custos.yaml).")
+  Path config;
+
+  @Option(names = {"-v", "--verbose"}, description = "Show stack traces of errors.")
+  boolean verbose;
+
+  private final Io io;
+  /** Counted down to stop the proxy; a shutdown hook does it on SIGINT and SIGTERM. */
+  final CountDownLatch stop = new CountDownLatch(1);
+
+  ProxyCommand(Io io) {
+    this.io = io;
+  }
+
+  @Override
+  public Integer call() throws InterruptedException {
+    ProxyConfig cfg = ProxyConfig.load(config);
+    CustosProxy proxy = CustosProxy.builder(cfg).build();
+    try {
+      proxy.start();
+    } catch (RuntimeException e) {
+      Throwable bind = BindFailure.find(e);
+      if (bind != null) {
+        proxy.close();
+        throw new CliException(config + ": cannot listen: " + bind.getMessage()
+            + " (expected: free addresses for listen, tls.listen and admin)", e);
+      }
+      throw e;
+    }
+    ShutdownHook hook = ShutdownHook.install(stop, "custos-proxy-shutdown");
+    io.out().println("custos proxy: listening on http://" + host(cfg.listen()) + ":"
+        + proxy.activeHttpPort() + " (HTTP/1.1, h2c)");
+    cfg.tls().ifPresent(t -> io.out().println("custos proxy: listening on https://"
+        + host(t.listen()) + ":" + proxy.activeHttpsPort().orElseThrow() + " (HTTP/1.1, h2)"));
+    cfg.admin().ifPresent(a -> io.out().println("custos proxy: admin on http://" + host(a) + ":"
+        + proxy.activeAdminPort().orElseThrow() + " (/healthz, /readyz, /config, /metrics)"));
+    io.out().flush();
+    try {
+      stop.await();
+    } finally {
+      proxy.stop();
+      io.out().println("custos proxy: stopped");
+      io.out().flush();
+      hook.close();
+    }
+    return Main.OK;
+  }
+
+  private static String host(ProxyConfig.Address a) {
+    return a.host().indexOf(':') >= 0 ? "[" + a.host() + "]" : a.host();
+  }
+}
