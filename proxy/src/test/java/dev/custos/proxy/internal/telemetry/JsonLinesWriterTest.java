@@ -60,4 +60,40 @@ class JsonLinesWriterTest {
     assertThat(w.offer(9)).isFalse();
     assertThat(dropped.get()).isEqualTo(1001);
   }
+
+  @Test
+  void aLoneItemIsWrittenWithoutWaitingForMoreOrForClose() throws Exception {
+    Path file = dir.resolve("lone.jsonl");
+    try (JsonLinesWriter<Integer> w = JsonLinesWriter.toFile("test", file, 10_000,
+        JsonLinesWriterTest::number, n -> { })) {
+      assertThat(w.offer(7)).isTrue();
+      await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(file)
+          && Files.readAllLines(file, StandardCharsets.UTF_8).equals(java.util.List.of("{\"n\":7}")));
+    }
+  }
+
+  @Test
+  void everythingOfferedBeforeCloseIsWrittenInOrder() throws Exception {
+    Path file = dir.resolve("many.jsonl");
+    AtomicLong dropped = new AtomicLong();
+    JsonLinesWriter<Integer> w = JsonLinesWriter.toFile("test", file, 100_000,
+        JsonLinesWriterTest::number, dropped::addAndGet);
+    for (int i = 0; i < 20_000; i++) {
+      assertThat(w.offer(i)).isTrue();
+    }
+    w.close();
+    java.util.List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+    assertThat(lines).hasSize(20_000);
+    for (int i = 0; i < lines.size(); i++) {
+      assertThat(lines.get(i)).isEqualTo("{\"n\":" + i + "}");
+    }
+    assertThat(dropped.get()).isZero();
+  }
+
+  private static void number(Integer item, com.fasterxml.jackson.core.JsonGenerator g)
+      throws java.io.IOException {
+    g.writeStartObject();
+    g.writeNumberField("n", item);
+    g.writeEndObject();
+  }
 }
