@@ -30,6 +30,7 @@ public final class EvidenceKey {
 
   private final byte[] key;
   private final boolean ephemeral;
+  private final ThreadLocal<javax.crypto.Mac> macs = ThreadLocal.withInitial(this::newMac);
 
   private EvidenceKey(byte[] key, boolean ephemeral) {
     this.key = key;
@@ -119,11 +120,8 @@ public final class EvidenceKey {
     return ephemeral;
   }
 
-  /**
-   * Returns a new HMAC-SHA256 instance keyed with this key. Each caller gets its own instance, as
-   * {@link javax.crypto.Mac} is not thread-safe.
-   */
-  public javax.crypto.Mac newMac() {
+  /** Returns a new HMAC-SHA256 instance keyed with this key. */
+  private javax.crypto.Mac newMac() {
     try {
       javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
       mac.init(new javax.crypto.spec.SecretKeySpec(key, "HmacSHA256"));
@@ -131,6 +129,14 @@ public final class EvidenceKey {
     } catch (java.security.GeneralSecurityException e) {
       throw new IllegalStateException("HmacSHA256 is not available in this JVM", e);
     }
+  }
+
+  /**
+   * Returns HMAC-SHA256 of {@code message} under this key. Thread-safe: each thread reuses its own
+   * {@link javax.crypto.Mac}, so hot paths pay neither the provider look-up nor the key set-up.
+   */
+  public byte[] hmac(byte[] message) {
+    return macs.get().doFinal(message); // doFinal resets the MAC for the next message
   }
 
   @Override

@@ -32,6 +32,25 @@ class EvidenceKeyTest {
   }
 
   @Test
+  void hmacIsHmacSha256OfTheKeyAndAgreesAcrossThreadsAndCalls() throws Exception {
+    String secret = "a-deployment-key-of-some-length";
+    EvidenceKey key = EvidenceKey.fromEnvironment(Map.of(EvidenceKey.ENVIRONMENT_VARIABLE, secret));
+    javax.crypto.Mac reference = javax.crypto.Mac.getInstance("HmacSHA256");
+    reference.init(new javax.crypto.spec.SecretKeySpec(
+        secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+    byte[] expected = reference.doFinal(VALUE);
+
+    assertThat(key.hmac(VALUE)).isEqualTo(expected);
+    assertThat(key.hmac("other".getBytes(StandardCharsets.UTF_8))).isNotEqualTo(expected);
+    assertThat(key.hmac(VALUE)).as("the per-thread MAC is reset between calls").isEqualTo(expected);
+    byte[][] fromOtherThread = new byte[1][];
+    Thread t = new Thread(() -> fromOtherThread[0] = key.hmac(VALUE));
+    t.start();
+    t.join();
+    assertThat(fromOtherThread[0]).isEqualTo(expected);
+  }
+
+  @Test
   void keyFileNamedByEnvironmentIsRead(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("key");
     Files.writeString(file, "another-deployment-key-0123");

@@ -6,13 +6,12 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Base64;
 import java.util.HexFormat;
-import javax.crypto.Mac;
 import org.jspecify.annotations.Nullable;
 
 /**
  * Signs and checks affinity cookies: {@code cluster~endpointId~signature}, where the endpoint id
  * is a keyed hash of the endpoint's address (never the address itself) and the signature an
- * HMAC-SHA256 of the rest under the deployment key. Thread-safe; each call takes a new {@link Mac}.
+ * HMAC-SHA256 of the rest under the deployment key. Thread-safe.
  */
 public final class Affinity {
   private static final Base64.Encoder BASE64 = Base64.getUrlEncoder().withoutPadding();
@@ -63,7 +62,6 @@ public final class Affinity {
   }
 
   private byte[] mac(String text) {
-    Mac mac = key.newMac();
-    return mac.doFinal(text.getBytes(StandardCharsets.UTF_8));
+    return key.hmac(text.getBytes(StandardCharsets.UTF_8));
   }
 }

@@ -3,15 +3,13 @@ package dev.custos.engine.internal.scan;
 import dev.custos.engine.Evidence;
 import dev.custos.engine.EvidenceKey;
 import java.nio.charset.StandardCharsets;
-import javax.crypto.Mac;
 
-/** Makes masked previews and keyed hashes. One per stream (a {@link Mac} is not thread-safe). */
+/** Makes masked previews and keyed hashes. */
 final class EvidenceMaker {
   private static final int MAX_STARS = 16;
   private static final char[] HEX = "0123456789abcdef".toCharArray();
 
   private final EvidenceKey key;
-  private Mac mac;
 
   EvidenceMaker(EvidenceKey key) {
     this.key = key;
@@ -23,10 +21,7 @@ final class EvidenceMaker {
 
   /** Returns the first 32 hex digits (128 bits) of HMAC-SHA256(key, normalized value). */
   String hash(String normalized) {
-    if (mac == null) {
-      mac = key.newMac();
-    }
-    byte[] h = mac.doFinal(normalized.getBytes(StandardCharsets.UTF_8));
+    byte[] h = key.hmac(normalized.getBytes(StandardCharsets.UTF_8));
     char[] out = new char[32];
     for (int i = 0; i < 16; i++) {
       out[2 * i] = HEX[(h[i] >> 4) & 0xf];

@@ -5,7 +5,6 @@ import static java.util.Objects.requireNonNull;
 import dev.custos.engine.EvidenceKey;
 import dev.custos.proxy.Identity;
 import java.nio.charset.StandardCharsets;
-import javax.crypto.Mac;
 
 /**
  * Turns an identity's value into its {@link Identity#key()}: the kind and 16 hex digits of
@@ -16,22 +15,17 @@ public final class IdentityHasher {
   private static final char[] HEX = "0123456789abcdef".toCharArray();
 
   private final EvidenceKey key;
-  private final ThreadLocal<Mac> macs;
 
   /** Creates a hasher under {@code key}. */
   public IdentityHasher(EvidenceKey key) {
     this.key = requireNonNull(key, "key");
-    this.macs = ThreadLocal.withInitial(key::newMac);
   }
 
   /** Returns the identity of a value; the value itself is not kept. */
   public Identity identity(Identity.Kind kind, String value, boolean verified) {
     requireNonNull(kind, "kind");
     requireNonNull(value, "value");
-    Mac mac = macs.get();
-    mac.update(kind.id().getBytes(StandardCharsets.UTF_8));
-    mac.update((byte) 0);
-    byte[] h = mac.doFinal(value.getBytes(StandardCharsets.UTF_8));
+    byte[] h = key.hmac((kind.id() + '\0' + value).getBytes(StandardCharsets.UTF_8));
     char[] out = new char[HASH_HEX_DIGITS];
     for (int i = 0; i < HASH_HEX_DIGITS / 2; i++) {
       out[2 * i] = HEX[(h[i] >> 4) & 0xf];

@@ -6,7 +6,6 @@ import dev.custos.engine.Scanner;
 import dev.custos.proxy.InspectionSettings;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
-import javax.crypto.Mac;
 
 /**
  * What the request and the response of one exchange share: the settings it started with, its
@@ -14,20 +13,18 @@ import javax.crypto.Mac;
  */
 final class Exchange {
   /**
-   * The last key's MAC on this thread, and the last identity it hashed: exchanges run on a few
-   * event loops, under one key, and a caller usually sends more than one request.
+   * The last identity hashed on this thread, and under which key: exchanges run on a few event
+   * loops, under one key, and a caller usually sends more than one request.
    */
-  private static final ThreadLocal<KeyedMac> MACS = new ThreadLocal<>();
+  private static final ThreadLocal<LastHash> LAST = new ThreadLocal<>();
 
-  private static final class KeyedMac {
+  private static final class LastHash {
     final EvidenceKey key;
-    final Mac mac;
-    String lastIdentity = "";
-    String lastHash = "";
+    String identity = "";
+    String hash = "";
 
-    KeyedMac(EvidenceKey key) {
+    LastHash(EvidenceKey key) {
       this.key = key;
-      this.mac = key.newMac();
     }
   }
 
@@ -49,17 +46,17 @@ final class Exchange {
   }
 
   private static String hash(EvidenceKey key, String identity) {
-    KeyedMac m = MACS.get();
-    if (m == null || m.key != key) {
-      m = new KeyedMac(key);
-      MACS.set(m);
-    } else if (m.lastIdentity.equals(identity) && !identity.isEmpty()) {
-      return m.lastHash;
+    LastHash last = LAST.get();
+    if (last == null || last.key != key) {
+      last = new LastHash(key);
+      LAST.set(last);
+    } else if (last.identity.equals(identity) && !identity.isEmpty()) {
+      return last.hash;
     }
-    byte[] h = m.mac.doFinal(identity.getBytes(StandardCharsets.UTF_8)); // Resets the MAC.
+    byte[] h = key.hmac(identity.getBytes(StandardCharsets.UTF_8));
     String hash = HexFormat.of().formatHex(h, 0, 8);
-    m.lastIdentity = identity;
-    m.lastHash = hash;
+    last.identity = identity;
+    last.hash = hash;
     return hash;
   }
 
