@@ -8,6 +8,7 @@ import com.linecorp.armeria.common.HttpRequestWriter;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.common.RequestHeadersBuilder;
+import com.linecorp.armeria.common.stream.StreamMessage;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import dev.custos.engine.Direction;
 import dev.custos.proxy.internal.inspect.MessageInspection.Step;
@@ -59,6 +60,9 @@ final class RequestPump implements Subscriber<HttpObject> {
       req.abort();
       return HttpResponse.of(response);
     }
+    if (req.isEmpty()) {
+      return forwardWithoutBody();
+    }
     if (step == Step.RELEASE) {
       release(List.of());
     }
@@ -66,13 +70,41 @@ final class RequestPump implements Subscriber<HttpObject> {
     return HttpResponse.of(response);
   }
 
-  private void release(List<HttpData> out) {
+  /**
+   * A request that has no body (a GET, most often) ends its inspection at once and goes to the
+   * service whole. Sent as a stream it would reach an HTTP/1.1 upstream chunked, with its empty
+   * last chunk in a write of its own.
+   */
+  private HttpResponse forwardWithoutBody() {
+    finished = true;
+    out.clear();
+    if (inspection.onEnd(out) == Step.BLOCK) {
+      refuse();
+      return HttpResponse.of(response);
+    }
+    RequestHeaders headers = releasedHeaders();
+    HttpRequest whole = out.isEmpty() ? HttpRequest.of(headers)
+        : HttpRequest.of(headers, StreamMessage.of(out.toArray(new HttpData[0])));
+    ctx.updateRequest(whole);
+    try {
+      return forward.apply(whole);
+    } catch (Throwable t) {
+      return HttpResponse.ofFailure(t);
+    }
+  }
+
+  /** Returns the request's headers with the rules' redactions and the inspection's changes. */
+  private RequestHeaders releasedHeaders() {
     RequestHeaders headers = req.headers();
     RequestHeaders rewritten =
         ex.enforce() ? fields.redact(ex, inspection.tally(), headers, Direction.REQUEST) : null;
     RequestHeadersBuilder b = (rewritten != null ? rewritten : headers).toBuilder();
     inspection.applyHeaderChanges(b);
-    HttpRequestWriter w = HttpRequest.streaming(b.build());
+    return b.build();
+  }
+
+  private void release(List<HttpData> out) {
+    HttpRequestWriter w = HttpRequest.streaming(releasedHeaders());
     writer = w;
     ctx.updateRequest(w);
     w.whenComplete().handleAsync((unused, cause) -> {
