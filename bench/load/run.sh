@@ -7,7 +7,9 @@
 # (Armeria's cost alone), Custos observing, Custos redacting. Each Custos runs alone while measured.
 # Prints requests/s and latency p50/p99 for each, and Custos's ratios to nginx.
 #
-# Usage: bench/load/run.sh            (DURATION=20s CONNECTIONS=64 THREADS=2 WARMUP=10s to change)
+# Usage: bench/load/run.sh            (DURATION=20s CONNECTIONS=64 THREADS=2 WARMUP=60s to change)
+# The warm-up is long because on two cores, with wrk and nginx busy too, the JIT compiler needs
+# about a minute to finish compiling the request path; shorter runs measure half-compiled code.
 # Installs nginx-light and wrk from Debian's packages when missing (needs root or sudo).
 # All processes share this machine's cores with wrk, so compare ratios, not absolute figures.
 set -euo pipefail
@@ -15,7 +17,7 @@ cd "$(dirname "$0")/../.."
 root=$PWD
 
 DURATION=${DURATION:-20s}
-WARMUP=${WARMUP:-10s}
+WARMUP=${WARMUP:-60s}
 CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}
 UPSTREAM_PORT=${UPSTREAM_PORT:-18081}
@@ -152,9 +154,9 @@ stop_custos() {
 to_ms() {
   awk '{ v = $1; if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) } else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 } printf "%.3f", v }'
 }
-measure() { # name port
+measure() { # name port warm-up
   local url="http://127.0.0.1:$2/api/users" out
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" "$url" > /dev/null
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$3" "$url" > /dev/null
   out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$url")
   local rps p50 p99 errors
   rps=$(awk '/^Requests\/sec:/ { print $2 }' <<< "$out")
@@ -165,11 +167,11 @@ measure() { # name port
 }
 
 results=()
-results+=("$(measure upstream "$UPSTREAM_PORT")")
-results+=("$(measure nginx-proxy "$NGINX_PROXY_PORT")")
+results+=("$(measure upstream "$UPSTREAM_PORT" 5s)") # nginx has no JIT to warm
+results+=("$(measure nginx-proxy "$NGINX_PROXY_PORT" 5s)")
 for spec in "forward:$FORWARD_PORT" "observe:$OBSERVE_PORT" "redact:$REDACT_PORT"; do
   start_custos "${spec%%:*}" "${spec##*:}"
-  results+=("$(measure "custos-${spec%%:*}" "${spec##*:}")")
+  results+=("$(measure "custos-${spec%%:*}" "${spec##*:}" "$WARMUP")")
   stop_custos
 done
 
