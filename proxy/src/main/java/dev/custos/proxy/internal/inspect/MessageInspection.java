@@ -250,7 +250,7 @@ final class MessageInspection implements AutoCloseable {
         }
         if (redacting) {
           if (redacted.size() > 0) {
-            out.add(HttpData.wrap(redacted.take()));
+            out.add(redacted.take());
           }
         } else {
           out.add(data);
@@ -480,7 +480,7 @@ final class MessageInspection implements AutoCloseable {
           return Step.BLOCK;
         }
         if (redacting && redacted.size() > 0) {
-          out.add(HttpData.wrap(redacted.take()));
+          out.add(redacted.take());
         }
         return Step.RELEASE;
     }
@@ -519,11 +519,11 @@ final class MessageInspection implements AutoCloseable {
       return Step.BLOCK;
     }
     held.clear();
-    byte[] body = sink.take();
+    HttpData body = sink.take();
     dropEncoding = decoder != null;
-    contentLength = body.length;
-    if (body.length > 0) {
-      out.add(HttpData.wrap(body));
+    contentLength = body.length();
+    if (!body.isEmpty()) {
+      out.add(body);
     }
     return Step.RELEASE;
   }
