@@ -36,9 +36,11 @@ public record Identity(Kind kind, String key, boolean verified) {
     /** None of the sources applied. */
     ANONYMOUS;
 
+    private final String id = name().toLowerCase(java.util.Locale.ROOT);
+
     /** Returns the id used in keys, logs and configuration. */
     public String id() {
-      return name().toLowerCase(java.util.Locale.ROOT);
+      return id;
     }
   }
 
