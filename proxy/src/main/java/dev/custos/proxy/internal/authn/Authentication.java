@@ -19,6 +19,7 @@ import dev.custos.proxy.CallerIdentity;
 import dev.custos.proxy.Principal;
 import dev.custos.proxy.ProxyConfig;
 import dev.custos.proxy.internal.ErrorResponses;
+import dev.custos.proxy.internal.LogThrottle;
 import dev.custos.proxy.internal.Selection;
 import dev.custos.proxy.internal.Snapshot;
 import dev.custos.proxy.internal.identity.IdentityHasher;
@@ -41,7 +42,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
@@ -65,7 +65,6 @@ public final class Authentication {
       AttributeKey.valueOf(Authentication.class, "PRINCIPAL");
 
   private static final Logger logger = LoggerFactory.getLogger(Authentication.class);
-  private static final long LOG_INTERVAL_NANOS = Duration.ofSeconds(1).toNanos();
 
   private final MeterRegistry registry;
   private final IdentityHasher hasher;
@@ -76,8 +75,7 @@ public final class Authentication {
       .maximumSize(16)
       .build();
   private final ConcurrentMap<String, Counter> counters = new ConcurrentHashMap<>();
-  private final AtomicLong nextLog = new AtomicLong(System.nanoTime());
-  private final AtomicLong suppressedLogs = new AtomicLong();
+  private final LogThrottle log = new LogThrottle(Duration.ofSeconds(1));
 
   /** Creates the layer; identities are hashed under {@code identityKey}. */
   public Authentication(MeterRegistry registry, EvidenceKey identityKey) {
@@ -328,16 +326,12 @@ public final class Authentication {
   }
 
   private void logRateLimited(String format, Object... args) {
-    long now = System.nanoTime();
-    long next = nextLog.get();
-    if (now - next >= 0 && nextLog.compareAndSet(next, now + LOG_INTERVAL_NANOS)) {
-      long suppressed = suppressedLogs.getAndSet(0);
-      if (suppressed > 0) {
-        logger.warn("authn: {} similar messages suppressed", suppressed);
-      }
+    long suppressed = log.tryAcquire();
+    if (suppressed > 0) {
+      logger.warn("authn: {} similar messages suppressed", suppressed);
+    }
+    if (suppressed >= 0) {
       logger.warn(format, args);
-    } else {
-      suppressedLogs.incrementAndGet();
     }
   }
 

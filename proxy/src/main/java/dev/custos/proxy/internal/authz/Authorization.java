@@ -11,6 +11,7 @@ import com.linecorp.armeria.server.ServiceRequestContext;
 import dev.custos.proxy.AuthnConfig;
 import dev.custos.proxy.Principal;
 import dev.custos.proxy.internal.ErrorResponses;
+import dev.custos.proxy.internal.LogThrottle;
 import dev.custos.proxy.internal.Selection;
 import dev.custos.proxy.internal.Snapshot;
 import dev.custos.proxy.internal.authn.Authentication;
@@ -29,7 +30,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
-import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,13 +45,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class Authorization {
   private static final Logger logger = LoggerFactory.getLogger(Authorization.class);
-  private static final long LOG_INTERVAL_NANOS = Duration.ofSeconds(1).toNanos();
 
   private final MeterRegistry registry;
   private final ConcurrentMap<String, Counter> counters = new ConcurrentHashMap<>();
-  private final AtomicLong nextDenyLog = new AtomicLong(System.nanoTime());
-  private final AtomicLong suppressedDenyLogs = new AtomicLong();
-  private final AtomicLong nextAllowLog = new AtomicLong(System.nanoTime());
+  private final LogThrottle denyLog = new LogThrottle(Duration.ofSeconds(1));
+  private final LogThrottle allowLog = new LogThrottle(Duration.ofSeconds(1));
 
   /** Creates the layer, counting into {@code registry}. */
   public Authorization(MeterRegistry registry) {
@@ -76,23 +74,15 @@ public final class Authorization {
     count(route, d.allowed() ? "allow" : "deny");
     Decisions.authz(ctx, d.allowed(), d.ruleName());
     if (!d.allowed()) {
-      long now = System.nanoTime();
-      long at = nextDenyLog.get();
-      if (now - at >= 0 && nextDenyLog.compareAndSet(at, now + LOG_INTERVAL_NANOS)) {
-        long suppressed = suppressedDenyLogs.getAndSet(0);
+      long suppressed = denyLog.tryAcquire();
+      if (suppressed >= 0) {
         logger.info("authz: deny route={} rule={} version={}{}", route, d.ruleName(), version,
             suppressed > 0 ? " (" + suppressed + " similar suppressed)" : "");
-      } else {
-        suppressedDenyLogs.incrementAndGet();
       }
       return ErrorResponses.of(HttpStatus.FORBIDDEN, "forbidden");
     }
-    if (logger.isDebugEnabled()) {
-      long now = System.nanoTime();
-      long at = nextAllowLog.get();
-      if (now - at >= 0 && nextAllowLog.compareAndSet(at, now + LOG_INTERVAL_NANOS)) {
-        logger.debug("authz: allow route={} rule={} version={}", route, d.ruleName(), version);
-      }
+    if (logger.isDebugEnabled() && allowLog.tryAcquire() >= 0) {
+      logger.debug("authz: allow route={} rule={} version={}", route, d.ruleName(), version);
     }
     return next.serve(ctx, req);
   }
