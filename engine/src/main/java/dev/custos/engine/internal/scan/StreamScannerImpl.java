@@ -14,6 +14,7 @@ import dev.custos.engine.internal.match.EndSink;
 import dev.custos.engine.internal.match.MatchStream;
 import dev.custos.engine.internal.pattern.ByteDfa;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -986,19 +987,16 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
       Finding f = Objects.requireNonNull(c.finding);
       int offset = (int) (rs - bufStart);
       int length = (int) (re - rs);
+      // Only the hash style writes the label; the others need not build it.
+      @Nullable String label =
+          s == RedactionStyle.HASH ? Rewriter.label(f.category(), f.evidence().hash()) : null;
       byte[] replacement;
       if (form != null) {
-        replacement =
-            form.rewrite(
-                form.originalOffset(rs),
-                form.originalOffset(re),
-                s,
-                Rewriter.label(f.category(), f.evidence().hash()));
+        replacement = form.rewrite(form.originalOffset(rs), form.originalOffset(re), s, label);
       } else if (wholeNumber) {
-        replacement =
-            Rewriter.numberToken(buf, offset, length, s, Rewriter.label(f.category(), f.evidence().hash()));
-      } else if (s == RedactionStyle.HASH) {
-        replacement = Rewriter.hashLabel(f.category(), f.evidence().hash());
+        replacement = Rewriter.numberToken(buf, offset, length, s, label);
+      } else if (label != null) {
+        replacement = label.getBytes(StandardCharsets.US_ASCII);
       } else {
         boolean inJsonString = c.token != null && !c.token.number;
         replacement =
