@@ -96,6 +96,8 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
   private long[] eventEnd = new long[64];
   private int[] eventDetector = new int[64];
   private int eventCount;
+  /** Scratch for {@link #sortEvents}, kept so that a chunk's sort allocates nothing. */
+  private long[] packed = new long[0];
 
   private long[] deferredEnd = new long[16];
   private int[] deferredDetector = new int[16];
@@ -494,11 +496,14 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     if (sorted) {
       return;
     }
-    long[] packed = new long[eventCount];
+    if (packed.length < eventCount) {
+      packed = new long[eventEnd.length];
+    }
+    long[] packed = this.packed;
     for (int i = 0; i < eventCount; i++) {
       packed[i] = (eventEnd[i] << 16) | eventDetector[i];
     }
-    Arrays.sort(packed);
+    Arrays.sort(packed, 0, eventCount);
     for (int i = 0; i < eventCount; i++) {
       eventEnd[i] = packed[i] >>> 16;
       eventDetector[i] = (int) (packed[i] & 0xffff);
