@@ -3,11 +3,12 @@ package dev.custos.engine.internal.scan;
 import dev.custos.engine.Evidence;
 import dev.custos.engine.EvidenceKey;
 import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
 
 /** Makes masked previews and keyed hashes. */
 final class EvidenceMaker {
   private static final int MAX_STARS = 16;
-  private static final char[] HEX = "0123456789abcdef".toCharArray();
+  private static final HexFormat HEX = HexFormat.of();
 
   private final EvidenceKey key;
 
@@ -21,13 +22,7 @@ final class EvidenceMaker {
 
   /** Returns the first 32 hex digits (128 bits) of HMAC-SHA256(key, normalized value). */
   String hash(String normalized) {
-    byte[] h = key.hmac(normalized.getBytes(StandardCharsets.UTF_8));
-    char[] out = new char[32];
-    for (int i = 0; i < 16; i++) {
-      out[2 * i] = HEX[(h[i] >> 4) & 0xf];
-      out[2 * i + 1] = HEX[h[i] & 0xf];
-    }
-    return new String(out);
+    return HEX.formatHex(key.hmac(normalized.getBytes(StandardCharsets.UTF_8)), 0, 16);
   }
 
   /**

@@ -4,6 +4,7 @@ import dev.custos.engine.RedactedOutput;
 import dev.custos.engine.RedactionStyle;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -386,11 +387,12 @@ final class FormDecoder {
 
   /**
    * Returns the rewrite of the original bytes {@code [from, to)}, which encode whole decoded
-   * bytes, in {@code style}; {@code label} is the hash style's {@code [category:hash8]}.
+   * bytes, in {@code style}; {@code label} is the hash style's {@code [category:hash8]} (null for
+   * the other styles).
    */
-  byte[] rewrite(long from, long to, RedactionStyle style, String label) {
+  byte[] rewrite(long from, long to, RedactionStyle style, @Nullable String label) {
     if (style == RedactionStyle.HASH) {
-      return Rewriter.percentEncode(label);
+      return Rewriter.percentEncode(Objects.requireNonNull(label));
     }
     return Rewriter.maskFormEncoded(
         original, (int) (from - originalStart), (int) (to - from), style == RedactionStyle.PARTIAL);

@@ -2,6 +2,8 @@ package dev.custos.engine.internal.scan;
 
 import dev.custos.engine.RedactionStyle;
 import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /** Rewrites the bytes of one finding in a redaction style. Stateless. */
 final class Rewriter {
@@ -59,10 +61,14 @@ final class Rewriter {
     return out;
   }
 
-  /** Returns the replacement for a whole JSON number token: a string of the same byte length. */
-  static byte[] numberToken(byte[] bytes, int offset, int length, RedactionStyle style, String label) {
+  /**
+   * Returns the replacement for a whole JSON number token: a string of the same byte length, or
+   * for {@code HASH} the quoted {@code label} (which is null for the other styles).
+   */
+  static byte[] numberToken(
+      byte[] bytes, int offset, int length, RedactionStyle style, @Nullable String label) {
     if (style == RedactionStyle.HASH) {
-      return ("\"" + label + "\"").getBytes(StandardCharsets.US_ASCII);
+      return ("\"" + Objects.requireNonNull(label) + "\"").getBytes(StandardCharsets.US_ASCII);
     }
     byte[] out = new byte[length];
     out[0] = '"';
@@ -159,10 +165,6 @@ final class Rewriter {
   }
 
   /** Returns {@code [category:hash8]}. */
-  static byte[] hashLabel(String category, String hash) {
-    return label(category, hash).getBytes(StandardCharsets.US_ASCII);
-  }
-
   static String label(String category, String hash) {
     return "[" + category + ":" + hash.substring(0, 8) + "]";
   }

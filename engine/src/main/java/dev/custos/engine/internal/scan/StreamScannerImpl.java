@@ -14,6 +14,7 @@ import dev.custos.engine.internal.match.EndSink;
 import dev.custos.engine.internal.match.MatchStream;
 import dev.custos.engine.internal.pattern.ByteDfa;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -95,6 +96,8 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
   private long[] eventEnd = new long[64];
   private int[] eventDetector = new int[64];
   private int eventCount;
+  /** Scratch for {@link #sortEvents}, kept so that a chunk's sort allocates nothing. */
+  private long[] packed = new long[0];
 
   private long[] deferredEnd = new long[16];
   private int[] deferredDetector = new int[16];
@@ -493,11 +496,14 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     if (sorted) {
       return;
     }
-    long[] packed = new long[eventCount];
+    if (packed.length < eventCount) {
+      packed = new long[eventEnd.length];
+    }
+    long[] packed = this.packed;
     for (int i = 0; i < eventCount; i++) {
       packed[i] = (eventEnd[i] << 16) | eventDetector[i];
     }
-    Arrays.sort(packed);
+    Arrays.sort(packed, 0, eventCount);
     for (int i = 0; i < eventCount; i++) {
       eventEnd[i] = packed[i] >>> 16;
       eventDetector[i] = (int) (packed[i] & 0xffff);
@@ -986,19 +992,16 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
       Finding f = Objects.requireNonNull(c.finding);
       int offset = (int) (rs - bufStart);
       int length = (int) (re - rs);
+      // Only the hash style writes the label; the others need not build it.
+      @Nullable String label =
+          s == RedactionStyle.HASH ? Rewriter.label(f.category(), f.evidence().hash()) : null;
       byte[] replacement;
       if (form != null) {
-        replacement =
-            form.rewrite(
-                form.originalOffset(rs),
-                form.originalOffset(re),
-                s,
-                Rewriter.label(f.category(), f.evidence().hash()));
+        replacement = form.rewrite(form.originalOffset(rs), form.originalOffset(re), s, label);
       } else if (wholeNumber) {
-        replacement =
-            Rewriter.numberToken(buf, offset, length, s, Rewriter.label(f.category(), f.evidence().hash()));
-      } else if (s == RedactionStyle.HASH) {
-        replacement = Rewriter.hashLabel(f.category(), f.evidence().hash());
+        replacement = Rewriter.numberToken(buf, offset, length, s, label);
+      } else if (label != null) {
+        replacement = label.getBytes(StandardCharsets.US_ASCII);
       } else {
         boolean inJsonString = c.token != null && !c.token.number;
         replacement =
