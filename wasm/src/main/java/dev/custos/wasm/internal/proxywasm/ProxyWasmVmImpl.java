@@ -331,6 +331,11 @@ public final class ProxyWasmVmImpl implements ProxyWasmVm {
     return new String(read(ptr, size), StandardCharsets.UTF_8);
   }
 
+  long readU32(long ptr) {
+    check(ptr, 4);
+    return memory().readU32((int) ptr);
+  }
+
   void writeI32(long ptr, int value) {
     check(ptr, 4);
     memory().writeI32((int) ptr, value);
