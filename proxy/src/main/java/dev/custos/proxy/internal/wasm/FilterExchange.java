@@ -57,6 +57,7 @@ import org.slf4j.LoggerFactory;
  */
 final class FilterExchange implements StreamHost {
   private static final Logger logger = LoggerFactory.getLogger(FilterExchange.class);
+  private static final byte[] NO_BYTES = new byte[0];
   private static final Set<String> UNAVAILABLE =
       Set.of("backoff", "unavailable", "instantiation", "link", "vm_replaced");
 
@@ -393,7 +394,7 @@ final class FilterExchange implements StreamHost {
           endRequest();
           return;
         }
-        Action a = onStream(st -> st.onRequestBody(new byte[0], true));
+        Action a = onStream(st -> st.onRequestBody(NO_BYTES, true));
         if (done || bypass) {
           if (!done) {
             endRequest();
@@ -572,7 +573,7 @@ final class FilterExchange implements StreamHost {
           endResponse();
           return;
         }
-        Action a = onStream(st -> st.onResponseBody(new byte[0], true));
+        Action a = onStream(st -> st.onResponseBody(NO_BYTES, true));
         if (done) {
           return;
         }
