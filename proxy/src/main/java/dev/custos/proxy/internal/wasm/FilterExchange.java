@@ -57,11 +57,11 @@ import org.slf4j.LoggerFactory;
  */
 final class FilterExchange implements StreamHost {
   private static final Logger logger = LoggerFactory.getLogger(FilterExchange.class);
+  private static final byte[] NO_BYTES = new byte[0];
   private static final Set<String> UNAVAILABLE =
       Set.of("backoff", "unavailable", "instantiation", "link", "vm_replaced");
 
-  private record Local(int status, String details, byte[] body,
-      List<Map.Entry<String, String>> headers) {}
+  private record Local(int status, byte[] body, List<Map.Entry<String, String>> headers) {}
 
   private final WasmFilterRuntime rt;
   private final WasmFilterRuntime.Loop loop;
@@ -221,8 +221,9 @@ final class FilterExchange implements StreamHost {
         b.add(h.getKey(), h.getValue());
       }
     }
-    logger.debug("wasm filter {} on route {}: local response {} ({})", rt.name(), rt.route(),
-        l.status(), l.details());
+    // The details string is the module's: log the status only.
+    logger.debug("wasm filter {} on route {}: local response {}", rt.name(), rt.route(),
+        l.status());
     b.contentLength(l.body().length);
     out.tryWrite(b.build());
     if (l.body().length > 0) {
@@ -393,7 +394,7 @@ final class FilterExchange implements StreamHost {
           endRequest();
           return;
         }
-        Action a = onStream(st -> st.onRequestBody(new byte[0], true));
+        Action a = onStream(st -> st.onRequestBody(NO_BYTES, true));
         if (done || bypass) {
           if (!done) {
             endRequest();
@@ -572,7 +573,7 @@ final class FilterExchange implements StreamHost {
           endResponse();
           return;
         }
-        Action a = onStream(st -> st.onResponseBody(new byte[0], true));
+        Action a = onStream(st -> st.onResponseBody(NO_BYTES, true));
         if (done) {
           return;
         }
@@ -653,7 +654,7 @@ final class FilterExchange implements StreamHost {
     if (grpcStatus >= 0) {
       h.add(Map.entry("grpc-status", String.valueOf(grpcStatus)));
     }
-    local = new Local(status < 100 || status > 599 ? 500 : status, details, body.clone(), h);
+    local = new Local(status < 100 || status > 599 ? 500 : status, body.clone(), h);
   }
 
   @Override

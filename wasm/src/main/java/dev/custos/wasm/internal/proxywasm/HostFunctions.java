@@ -275,9 +275,9 @@ final class HostFunctions {
     StringBuilder text = new StringBuilder();
     long written = 0;
     for (int i = 0; i < (int) a[2]; i++) {
-      byte[] iov = vm.read(a[1] + 8L * i, 8);
-      long ptr = (iov[0] & 0xffL) | (iov[1] & 0xffL) << 8 | (iov[2] & 0xffL) << 16 | (iov[3] & 0xffL) << 24;
-      long len = (iov[4] & 0xffL) | (iov[5] & 0xffL) << 8 | (iov[6] & 0xffL) << 16 | (iov[7] & 0xffL) << 24;
+      long iov = a[1] + 8L * i;
+      long ptr = vm.readU32(iov);
+      long len = vm.readU32(iov + 4);
       text.append(new String(vm.read(ptr, len), StandardCharsets.UTF_8));
       written += len;
     }

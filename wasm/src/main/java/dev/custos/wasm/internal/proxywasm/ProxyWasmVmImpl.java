@@ -1,6 +1,7 @@
 package dev.custos.wasm.internal.proxywasm;
 
 import com.dylibso.chicory.runtime.ChicoryInterruptedException;
+import com.dylibso.chicory.runtime.ExportFunction;
 import com.dylibso.chicory.runtime.ImportFunction;
 import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
@@ -58,6 +59,8 @@ public final class ProxyWasmVmImpl implements ProxyWasmVm {
   private final Map<Integer, Integer> pendingCalls = new HashMap<>();
   private final List<PluginMetrics.Metric> definedMetrics = new ArrayList<>();
   private final Set<String> exports = new HashSet<>();
+  /** The guest functions called so far, looked up once each on the instance. */
+  private final Map<String, ExportFunction> functions = new HashMap<>();
   private final Map<String, ImportFunction> hostFunctions = new HashMap<>();
   private ImportValues imports = ImportValues.empty();
   private boolean started;
@@ -270,7 +273,7 @@ public final class ProxyWasmVmImpl implements ProxyWasmVm {
     int saved = effectiveContext;
     effectiveContext = context;
     try {
-      long[] result = instance().export(function).apply(args);
+      long[] result = function(function).apply(args);
       return result == null || result.length == 0 ? 0 : result[0];
     } catch (ChicoryInterruptedException | ProxyWasmException e) {
       failed = true;
@@ -286,6 +289,15 @@ public final class ProxyWasmVmImpl implements ProxyWasmVm {
     } finally {
       effectiveContext = saved;
     }
+  }
+
+  private ExportFunction function(String name) {
+    ExportFunction f = functions.get(name);
+    if (f == null) {
+      f = instance().export(name);
+      functions.put(name, f);
+    }
+    return f;
   }
 
   private Instance instance() {
@@ -331,6 +343,11 @@ public final class ProxyWasmVmImpl implements ProxyWasmVm {
     return new String(read(ptr, size), StandardCharsets.UTF_8);
   }
 
+  long readU32(long ptr) {
+    check(ptr, 4);
+    return memory().readU32((int) ptr);
+  }
+
   void writeI32(long ptr, int value) {
     check(ptr, 4);
     memory().writeI32((int) ptr, value);
@@ -361,7 +378,7 @@ public final class ProxyWasmVmImpl implements ProxyWasmVm {
       if (allocator.isEmpty()) {
         throw new TrapException("module exports neither proxy_on_memory_allocate nor malloc");
       }
-      ptr = (int) instance().export(allocator).apply(data.length)[0];
+      ptr = (int) function(allocator).apply(data.length)[0];
       if (ptr == 0) {
         throw new TrapException(allocator + " returned 0");
       }
