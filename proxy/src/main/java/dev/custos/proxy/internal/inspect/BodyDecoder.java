@@ -140,10 +140,6 @@ final class BodyDecoder implements AutoCloseable {
     }
   }
 
-  long decodedBytes() {
-    return decoded;
-  }
-
   @Override
   public void close() {
     if (!closed) {

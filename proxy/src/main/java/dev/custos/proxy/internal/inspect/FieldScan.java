@@ -93,14 +93,6 @@ final class FieldScan {
     doc.write('"');
   }
 
-  boolean isEmpty() {
-    return fields.isEmpty();
-  }
-
-  long size() {
-    return document.length;
-  }
-
   /** Returns the notes of {@link #scan} (a plugin detector's failure, for one). */
   java.util.Set<dev.custos.engine.ScanNote> notes() {
     return notes;
