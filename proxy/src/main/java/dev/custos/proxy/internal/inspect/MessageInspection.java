@@ -68,6 +68,7 @@ final class MessageInspection implements AutoCloseable {
   private final @Nullable ContentType contentType;
   private final @Nullable String contentEncoding;
   private RuleTally tally;
+  /** The tally as the body began, kept while the body is held. */
   private @Nullable RuleTally beforeBody;
 
   private Mode mode = Mode.PASS;
@@ -123,7 +124,6 @@ final class MessageInspection implements AutoCloseable {
    * {@link Step#RELEASE} when headers may go now.
    */
   Step begin() {
-    beforeBody = tally.copy();
     if (refusePluginError(fieldNotes)) {
       return Step.BLOCK;
     }
@@ -149,6 +149,7 @@ final class MessageInspection implements AutoCloseable {
     }
     if (ex.enforce() && tally.needsWholeMessage()) {
       mode = Mode.HOLD;
+      beforeBody = tally.copy(); // Only a held body can start over (past the hold limit).
       scanner = ex.scanner().newStream(contentType);
       return Step.CONTINUE;
     }
