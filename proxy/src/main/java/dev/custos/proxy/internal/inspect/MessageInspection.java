@@ -105,10 +105,6 @@ final class MessageInspection implements AutoCloseable {
     return tally;
   }
 
-  Direction direction() {
-    return direction;
-  }
-
   @Nullable String blockedBy() {
     return blockedBy;
   }
