@@ -62,6 +62,9 @@ final class MessageInspection implements AutoCloseable {
   static final String ON_ERROR = "on_error";
   /** The uninspectable reason counted when a plugin detector failed. */
   static final String PLUGIN_ERROR = "plugin_error";
+  /** The pseudo-rules that can refuse a message, as they are reported. */
+  private static final List<String> PSEUDO_RULES = List.of(ON_UNINSPECTABLE, ON_ERROR);
+  private static final byte[] NO_BYTES = new byte[0];
 
   private final Exchange ex;
   private final Direction direction;
@@ -453,7 +456,7 @@ final class MessageInspection implements AutoCloseable {
         return Step.RELEASE;
       case HOLD:
         try {
-          scanHeld(new byte[0], true);
+          scanHeld(NO_BYTES, true);
         } catch (UninspectableException e) {
           return uninspectableWhileHolding(e.reason(), out);
         }
@@ -468,7 +471,7 @@ final class MessageInspection implements AutoCloseable {
         return Step.RELEASE;
       default:
         try {
-          feedStream(new byte[0], true);
+          feedStream(NO_BYTES, true);
         } catch (UninspectableException e) {
           Step s = uninspectableWhileStreaming(e.reason(), HttpData.empty(), out);
           return s == Step.CONTINUE ? Step.RELEASE : s;
@@ -563,7 +566,7 @@ final class MessageInspection implements AutoCloseable {
       alert |= r.action() == Action.ALERT;
     }
     String refusedBy = blockedBy;
-    for (String pseudo : List.of(ON_UNINSPECTABLE, ON_ERROR)) {
+    for (String pseudo : PSEUDO_RULES) {
       if (pseudo.equals(refusedBy) || pseudo.equals(shadowBlockedBy)) {
         String a = (shadow ? "would_" : "") + "block";
         if (!actions.contains(a)) {
