@@ -62,6 +62,9 @@ public final class ForwardingService implements HttpService {
   /** The pseudonym this proxy uses in Via and Forwarded. */
   static final String PSEUDONYM = "custos";
 
+  private static final String VIA_1_1 = "1.1 " + PSEUDONYM;
+  private static final String VIA_2_0 = "2.0 " + PSEUDONYM;
+
   private static final List<AsciiString> HOP_BY_HOP = List.of(
       HttpHeaderNames.CONNECTION, HttpHeaderNames.KEEP_ALIVE, HttpHeaderNames.of("proxy-connection"),
       HttpHeaderNames.TE, HttpHeaderNames.TRAILER, HttpHeaderNames.TRANSFER_ENCODING,
@@ -232,7 +235,8 @@ public final class ForwardingService implements HttpService {
     removeHopByHop(b, in);
     InetAddress peer = ctx.remoteAddress().getAddress();
     boolean trusted = snapshot.trusts(peer);
-    String proto = ctx.sessionProtocol().isTls() ? "https" : "http";
+    SessionProtocol protocol = ctx.sessionProtocol();
+    String proto = protocol.isTls() ? "https" : "http";
     String ip = address(peer);
 
     String xff = trusted ? joined(in, X_FORWARDED_FOR) : null;
@@ -249,7 +253,7 @@ public final class ForwardingService implements HttpService {
     String prior = trusted ? joined(in, HttpHeaderNames.FORWARDED) : null;
     b.set(HttpHeaderNames.FORWARDED,
         prior == null ? forwarded.toString() : prior + ", " + forwarded);
-    appendVia(b, in, ctx.sessionProtocol().isMultiplex() ? "2.0" : "1.1");
+    appendVia(b, in, protocol.isMultiplex() ? VIA_2_0 : VIA_1_1);
     TraceContext trace = TraceContext.of(ctx);
     if (trace != null) {
       b.set(TraceContext.TRACEPARENT, trace.traceparent());
@@ -284,7 +288,7 @@ public final class ForwardingService implements HttpService {
     for (String name : route.stripResponseHeaders()) {
       b.remove(name);
     }
-    appendVia(b, in, upstreamVersion(upstream));
+    appendVia(b, in, upstreamVia(upstream));
     return b.build();
   }
 
@@ -297,15 +301,16 @@ public final class ForwardingService implements HttpService {
     return b.build();
   }
 
-  private static String upstreamVersion(@Nullable ClientRequestContext upstream) {
+  /** Returns this proxy's Via entry for the response, by the upstream connection's version. */
+  private static String upstreamVia(@Nullable ClientRequestContext upstream) {
     if (upstream != null && upstream.log().isAvailable(RequestLogProperty.SESSION)) {
       RequestLog log = upstream.log().partial();
       SessionProtocol p = log.sessionProtocol();
       if (p != null && p.isMultiplex()) {
-        return "2.0";
+        return VIA_2_0;
       }
     }
-    return "1.1";
+    return VIA_1_1;
   }
 
   /**
@@ -332,9 +337,8 @@ public final class ForwardingService implements HttpService {
     }
   }
 
-  private static void appendVia(HttpHeadersBuilder b, HttpHeaders in, String version) {
+  private static void appendVia(HttpHeadersBuilder b, HttpHeaders in, String via) {
     String prior = joined(in, HttpHeaderNames.VIA);
-    String via = version + " " + PSEUDONYM;
     b.set(HttpHeaderNames.VIA, prior == null ? via : prior + ", " + via);
   }
 

@@ -18,6 +18,7 @@ import org.jspecify.annotations.Nullable;
  */
 final class BodyDecoder implements AutoCloseable {
   private static final long RATIO_GRACE = 1L << 20;
+  private static final byte[] NO_BYTES = new byte[0];
 
   private final StreamDecoder decoder;
   private final long maxDecoded;
@@ -85,17 +86,16 @@ final class BodyDecoder implements AutoCloseable {
   /** Decodes the next compressed bytes and returns what they decode to (possibly nothing). */
   byte[] decode(byte[] in, int offset, int length) throws UninspectableException {
     if (length == 0) {
-      return new byte[0];
+      return NO_BYTES;
     }
     ByteSink out = new ByteSink();
     for (int pos = offset; pos < offset + length; pos += slice) {
       int n = Math.min(slice, offset + length - pos);
       compressed += n;
-      byte[] part = new byte[n];
-      System.arraycopy(in, pos, part, 0, n);
       HttpData d;
       try {
-        d = decoder.decode(HttpData.wrap(part));
+        // Wraps the slice without copying it: the decoder only reads it.
+        d = decoder.decode(HttpData.wrap(in, pos, n));
       } catch (ContentTooLargeException e) {
         throw new UninspectableException(UninspectableException.DECODED_TOO_LARGE);
       } catch (RuntimeException e) {
@@ -138,10 +138,6 @@ final class BodyDecoder implements AutoCloseable {
     } finally {
       d.close();
     }
-  }
-
-  long decodedBytes() {
-    return decoded;
   }
 
   @Override

@@ -19,6 +19,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -30,6 +31,7 @@ import org.jspecify.annotations.Nullable;
  */
 final class FieldScan {
   private static final JsonFactory JSON = new JsonFactory();
+  private static final Pattern DIGIT_RUN = Pattern.compile("[0-9]{4,}");
   private static final Set<AsciiString> NOT_SCANNED = Set.of(
       AsciiString.of("content-length"), AsciiString.of("content-type"),
       AsciiString.of("content-encoding"), AsciiString.of("transfer-encoding"),
@@ -93,14 +95,6 @@ final class FieldScan {
     doc.write('"');
   }
 
-  boolean isEmpty() {
-    return fields.isEmpty();
-  }
-
-  long size() {
-    return document.length;
-  }
-
   /** Returns the notes of {@link #scan} (a plugin detector's failure, for one). */
   java.util.Set<dev.custos.engine.ScanNote> notes() {
     return notes;
@@ -134,7 +128,7 @@ final class FieldScan {
   /** A name as it may appear in events: short, and with no long run of digits. */
   private static String safeName(String name) {
     String n = name.length() > 64 ? name.substring(0, 64) : name;
-    return n.replaceAll("[0-9]{4,}", "#");
+    return DIGIT_RUN.matcher(n).replaceAll("#");
   }
 
   /**

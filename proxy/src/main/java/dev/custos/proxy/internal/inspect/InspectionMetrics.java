@@ -52,12 +52,15 @@ final class InspectionMetrics {
 
   /** Counts findings of a category with the action taken on them ({@code would_…} in shadow). */
   void findings(Direction direction, String category, String action, long n) {
-    findings.computeIfAbsent(new Key(direction, category, action), k -> Counter.builder(
-            "custos.findings")
-        .description("Sensitive values found, by category and the action taken")
-        .tags("route", route, "direction", direction.id(), "category", category, "action", action)
-        .register(registry))
-        .increment(n);
+    Key key = new Key(direction, category, action);
+    Counter c = findings.get(key);
+    if (c == null) {
+      c = findings.computeIfAbsent(key, k -> Counter.builder("custos.findings")
+          .description("Sensitive values found, by category and the action taken")
+          .tags("route", route, "direction", direction.id(), "category", category, "action", action)
+          .register(registry));
+    }
+    c.increment(n);
   }
 
   /**
@@ -65,48 +68,65 @@ final class InspectionMetrics {
    * in_place} (response replaced by 403) or {@code stream_aborted} (reset after bytes went out).
    */
   void blocked(Direction direction, String stage) {
-    blocked.computeIfAbsent(new Key(direction, stage, ""), k -> Counter.builder("custos.blocked")
-        .description("Messages refused by a block rule or on_uninspectable")
-        .tags("route", route, "direction", direction.id(), "stage", stage)
-        .register(registry))
-        .increment();
+    Key key = new Key(direction, stage, "");
+    Counter c = blocked.get(key);
+    if (c == null) {
+      c = blocked.computeIfAbsent(key, k -> Counter.builder("custos.blocked")
+          .description("Messages refused by a block rule or on_uninspectable")
+          .tags("route", route, "direction", direction.id(), "stage", stage)
+          .register(registry));
+    }
+    c.increment();
   }
 
   void redaction(Direction direction, String category, String style) {
-    redactions.computeIfAbsent(new Key(direction, category, style), k -> Counter.builder(
-            "custos.redactions")
-        .description("Values rewritten by a redact rule")
-        .tags("route", route, "direction", direction.id(), "category", category, "style", style)
-        .register(registry))
-        .increment();
+    Key key = new Key(direction, category, style);
+    Counter c = redactions.get(key);
+    if (c == null) {
+      c = redactions.computeIfAbsent(key, k -> Counter.builder("custos.redactions")
+          .description("Values rewritten by a redact rule")
+          .tags("route", route, "direction", direction.id(), "category", category, "style", style)
+          .register(registry));
+    }
+    c.increment();
   }
 
   void inspectedBytes(Direction direction, long n) {
-    if (n > 0) {
-      inspectedBytes.computeIfAbsent(direction, d -> Counter.builder("custos.inspected.bytes")
+    if (n <= 0) {
+      return;
+    }
+    Counter c = inspectedBytes.get(direction);
+    if (c == null) {
+      c = inspectedBytes.computeIfAbsent(direction, d -> Counter.builder("custos.inspected.bytes")
           .baseUnit("bytes")
           .description("Bytes scanned (decoded bytes for compressed bodies)")
           .tags("route", route, "direction", d.id())
-          .register(registry))
-          .increment(n);
+          .register(registry));
     }
+    c.increment(n);
   }
 
   void inspectionTime(Direction direction, long nanos) {
-    inspectionTime.computeIfAbsent(direction, d -> Timer.builder("custos.inspection")
-        .description("Time spent scanning one message")
-        .tags("route", route, "direction", d.id())
-        .publishPercentileHistogram()
-        .register(registry))
-        .record(nanos, TimeUnit.NANOSECONDS);
+    Timer t = inspectionTime.get(direction);
+    if (t == null) {
+      t = inspectionTime.computeIfAbsent(direction, d -> Timer.builder("custos.inspection")
+          .description("Time spent scanning one message")
+          .tags("route", route, "direction", d.id())
+          .publishPercentileHistogram()
+          .register(registry));
+    }
+    t.record(nanos, TimeUnit.NANOSECONDS);
   }
 
   void uninspectable(Direction direction, String reason, String decision) {
-    uninspectable.computeIfAbsent(new Key(direction, reason, decision), k -> Counter.builder(
-            "custos.uninspectable")
-        .description("Messages or parts that could not be inspected, and what was done")
-        .tags("route", route, "direction", direction.id(), "reason", reason, "decision", decision)
-        .register(registry))
-        .increment();
+    Key key = new Key(direction, reason, decision);
+    Counter c = uninspectable.get(key);
+    if (c == null) {
+      c = uninspectable.computeIfAbsent(key, k -> Counter.builder("custos.uninspectable")
+          .description("Messages or parts that could not be inspected, and what was done")
+          .tags("route", route, "direction", direction.id(), "reason", reason, "decision", decision)
+          .register(registry));
+    }
+    c.increment();
   }
 }

@@ -62,12 +62,16 @@ final class MessageInspection implements AutoCloseable {
   static final String ON_ERROR = "on_error";
   /** The uninspectable reason counted when a plugin detector failed. */
   static final String PLUGIN_ERROR = "plugin_error";
+  /** The pseudo-rules that can refuse a message, as they are reported. */
+  private static final List<String> PSEUDO_RULES = List.of(ON_UNINSPECTABLE, ON_ERROR);
+  private static final byte[] NO_BYTES = new byte[0];
 
   private final Exchange ex;
   private final Direction direction;
   private final @Nullable ContentType contentType;
   private final @Nullable String contentEncoding;
   private RuleTally tally;
+  /** The tally as the body began, kept while the body is held. */
   private @Nullable RuleTally beforeBody;
 
   private Mode mode = Mode.PASS;
@@ -104,10 +108,6 @@ final class MessageInspection implements AutoCloseable {
     return tally;
   }
 
-  Direction direction() {
-    return direction;
-  }
-
   @Nullable String blockedBy() {
     return blockedBy;
   }
@@ -123,7 +123,6 @@ final class MessageInspection implements AutoCloseable {
    * {@link Step#RELEASE} when headers may go now.
    */
   Step begin() {
-    beforeBody = tally.copy();
     if (refusePluginError(fieldNotes)) {
       return Step.BLOCK;
     }
@@ -149,6 +148,7 @@ final class MessageInspection implements AutoCloseable {
     }
     if (ex.enforce() && tally.needsWholeMessage()) {
       mode = Mode.HOLD;
+      beforeBody = tally.copy(); // Only a held body can start over (past the hold limit).
       scanner = ex.scanner().newStream(contentType);
       return Step.CONTINUE;
     }
@@ -456,7 +456,7 @@ final class MessageInspection implements AutoCloseable {
         return Step.RELEASE;
       case HOLD:
         try {
-          scanHeld(new byte[0], true);
+          scanHeld(NO_BYTES, true);
         } catch (UninspectableException e) {
           return uninspectableWhileHolding(e.reason(), out);
         }
@@ -471,7 +471,7 @@ final class MessageInspection implements AutoCloseable {
         return Step.RELEASE;
       default:
         try {
-          feedStream(new byte[0], true);
+          feedStream(NO_BYTES, true);
         } catch (UninspectableException e) {
           Step s = uninspectableWhileStreaming(e.reason(), HttpData.empty(), out);
           return s == Step.CONTINUE ? Step.RELEASE : s;
@@ -566,7 +566,7 @@ final class MessageInspection implements AutoCloseable {
       alert |= r.action() == Action.ALERT;
     }
     String refusedBy = blockedBy;
-    for (String pseudo : List.of(ON_UNINSPECTABLE, ON_ERROR)) {
+    for (String pseudo : PSEUDO_RULES) {
       if (pseudo.equals(refusedBy) || pseudo.equals(shadowBlockedBy)) {
         String a = (shadow ? "would_" : "") + "block";
         if (!actions.contains(a)) {

@@ -104,22 +104,36 @@ final class RuleTally {
   }
 
   boolean has(Action action) {
-    return rules.stream().anyMatch(r -> r.action() == action);
+    for (int i = 0; i < rules.size(); i++) {
+      if (rules.get(i).action() == action) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Returns whether a decision needs the whole message: a block, or a per-message redaction. */
   boolean needsWholeMessage() {
-    return rules.stream()
-        .anyMatch(r -> r.action() == Action.BLOCK
-            || (r.action() == Action.REDACT
-                && r.condition().kind() == Rule.Condition.Kind.PER_MESSAGE));
+    for (int i = 0; i < rules.size(); i++) {
+      Rule r = rules.get(i);
+      if (r.action() == Action.BLOCK || (r.action() == Action.REDACT
+          && r.condition().kind() == Rule.Condition.Kind.PER_MESSAGE)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Returns whether every redaction style of the rules keeps the byte length. */
   boolean redactionPreservesLength() {
-    return rules.stream()
-        .filter(r -> r.action() == Action.REDACT)
-        .allMatch(r -> r.redactionStyle() == null || r.redactionStyle().preservesLength());
+    for (int i = 0; i < rules.size(); i++) {
+      Rule r = rules.get(i);
+      if (r.action() == Action.REDACT && r.redactionStyle() != null
+          && !r.redactionStyle().preservesLength()) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Returns whether rule {@code i} acts on what was counted so far. */
