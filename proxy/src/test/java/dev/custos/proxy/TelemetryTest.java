@@ -67,6 +67,15 @@ class TelemetryTest {
   }
 
   @Test
+  void digitRunsInThePathAreMaskedInTheAccessLog() throws Exception {
+    try (ProxyFixture p = ProxyFixture.start(dir, config("access_log: { file: paths.jsonl }"))) {
+      WebClient.of(p.http()).get("/echo/cards/" + CARD + "/v2").aggregate().join();
+      JsonNode line = awaitLines(dir.resolve("paths.jsonl"), 1).get(0);
+      assertThat(line.get("path").asText()).isEqualTo("/echo/cards/#/v2");
+    }
+  }
+
+  @Test
   void theAccessLogDescribesEachRequestWithoutValuesQueriesOrHeaderValues() throws Exception {
     String extra = """
         access_log: { file: access.jsonl }

@@ -12,6 +12,7 @@ import dev.custos.engine.ContentType;
 import dev.custos.engine.Finding;
 import dev.custos.engine.RedactionStyle;
 import dev.custos.engine.StreamScanner;
+import dev.custos.proxy.internal.telemetry.SafeText;
 import io.netty.util.AsciiString;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -19,7 +20,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -31,7 +31,6 @@ import org.jspecify.annotations.Nullable;
  */
 final class FieldScan {
   private static final JsonFactory JSON = new JsonFactory();
-  private static final Pattern DIGIT_RUN = Pattern.compile("[0-9]{4,}");
   private static final Set<AsciiString> NOT_SCANNED = Set.of(
       AsciiString.of("content-length"), AsciiString.of("content-type"),
       AsciiString.of("content-encoding"), AsciiString.of("transfer-encoding"),
@@ -127,8 +126,7 @@ final class FieldScan {
 
   /** A name as it may appear in events: short, and with no long run of digits. */
   private static String safeName(String name) {
-    String n = name.length() > 64 ? name.substring(0, 64) : name;
-    return DIGIT_RUN.matcher(n).replaceAll("#");
+    return SafeText.of(name, 64);
   }
 
   /**

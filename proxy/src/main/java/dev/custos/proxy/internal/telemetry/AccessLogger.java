@@ -40,6 +40,8 @@ public final class AccessLogger implements AutoCloseable {
       AttributeKey.valueOf(AccessLogger.class, "UPSTREAM");
 
   static final int CAPACITY = 10_000;
+  /** Paths are logged (and traced) cut to this length, their long digit runs masked. */
+  static final int MAX_PATH = 256;
   private static final Logger logger = LoggerFactory.getLogger(AccessLogger.class);
 
   /** One request, as logged. */
@@ -111,7 +113,7 @@ public final class AccessLogger implements AutoCloseable {
     TraceContext trace = TraceContext.of(ctx);
     w.offer(new Entry(Instant.EPOCH.plus(log.requestStartTimeMicros(),
             java.time.temporal.ChronoUnit.MICROS), route, log.requestHeaders().method().name(),
-        ctx.path(), status, log.totalDurationNanos(), log.requestLength(), log.responseLength(),
+        SafeText.of(ctx.path(), MAX_PATH), status, log.totalDurationNanos(), log.requestLength(), log.responseLength(),
         log.sessionProtocol().uriText(), endpoint == null ? null : endpoint.authority(),
         record == null ? null : record.identityHash(),
         record == null ? List.of() : record.events(), ctx.attr(Decisions.AUTHN),

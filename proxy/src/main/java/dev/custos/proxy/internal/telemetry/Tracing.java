@@ -102,7 +102,7 @@ public final class Tracing implements AutoCloseable {
         .setParent(parent)
         .setSpanKind(SpanKind.SERVER)
         .setAttribute(METHOD, headers.method().name())
-        .setAttribute(PATH, ctx.path())
+        .setAttribute(PATH, SafeText.of(ctx.path(), AccessLogger.MAX_PATH))
         .startSpan();
     ctx.setAttr(SPAN, span);
     SpanContext sc = span.getSpanContext();
