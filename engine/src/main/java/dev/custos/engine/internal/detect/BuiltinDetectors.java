@@ -6,18 +6,26 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The built-in detectors and categories, loaded once from the class-path resource {@value
- * #RESOURCE}. Immutable and thread-safe. A broken resource fails class initialization with a
- * message naming the detector at fault.
+ * The built-in detectors and categories, loaded once from the class-path resources in {@link
+ * #RESOURCES}, one file per family of data, read as one catalog. Immutable and thread-safe. A
+ * broken resource fails class initialization with a message naming the file and the detector at
+ * fault.
  */
 public final class BuiltinDetectors {
-  /** The class-path resource holding the catalog. */
-  static final String RESOURCE = "/dev/custos/engine/builtin-detectors.yaml";
+  /** The class-path resources holding the catalog, in catalog order. */
+  static final List<String> RESOURCES =
+      List.of(
+          "/dev/custos/engine/builtin/contact.yaml",
+          "/dev/custos/engine/builtin/financial.yaml",
+          "/dev/custos/engine/builtin/personal-ids.yaml",
+          "/dev/custos/engine/builtin/secrets.yaml",
+          "/dev/custos/engine/builtin/generic.yaml");
 
   private static final DetectorCatalog CATALOG = load();
   private static final Map<String, DetectorDefinition> BY_ID = index(CATALOG.detectors());
@@ -40,13 +48,19 @@ public final class BuiltinDetectors {
   }
 
   private static DetectorCatalog load() {
-    try (InputStream in = BuiltinDetectors.class.getResourceAsStream(RESOURCE)) {
-      if (in == null) {
-        throw new IllegalStateException(RESOURCE + ": missing from the class path");
+    Map<String, String> files = new LinkedHashMap<>();
+    for (String resource : RESOURCES) {
+      try (InputStream in = BuiltinDetectors.class.getResourceAsStream(resource)) {
+        if (in == null) {
+          throw new IllegalStateException(resource + ": missing from the class path");
+        }
+        files.put(resource, new String(in.readAllBytes(), StandardCharsets.UTF_8));
+      } catch (IOException e) {
+        throw new UncheckedIOException(resource + ": cannot be read", e);
       }
-      return DetectorCatalog.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), RESOURCE);
-    } catch (IOException e) {
-      throw new UncheckedIOException(RESOURCE + ": cannot be read", e);
+    }
+    try {
+      return DetectorCatalog.parseAll(files);
     } catch (IllegalArgumentException e) {
       throw new IllegalStateException("invalid built-in detector catalog: " + e.getMessage(), e);
     }

@@ -61,39 +61,71 @@ record DetectorCatalog(Map<String, String> categories, List<DetectorDefinition> 
   static DetectorCatalog parse(String yaml, String source) {
     requireNonNull(yaml, "yaml");
     requireNonNull(source, "source");
-    Object root;
-    try {
-      root = new Load(LoadSettings.builder().setLabel(source).build()).loadFromString(yaml);
-    } catch (YamlEngineException e) {
-      throw new IllegalArgumentException(source + ": invalid YAML: " + e.getMessage(), e);
-    }
-    Map<String, Object> top = map(root, source, "document");
-    checkKeys(top, TOP_KEYS, source, "document");
+    return parseAll(Map.of(source, yaml));
+  }
+
+  /**
+   * Parses several catalog files as one catalog, in the map's order. Each file may declare
+   * categories and may use any category declared in any of the files; category and detector ids
+   * are unique across all of them.
+   *
+   * @param yamlBySource each file's YAML text by the name used in error messages
+   * @throws IllegalArgumentException naming the source, the detector and what was expected
+   */
+  static DetectorCatalog parseAll(Map<String, String> yamlBySource) {
+    requireNonNull(yamlBySource, "yamlBySource");
+    Map<String, Map<String, Object>> documents = new LinkedHashMap<>();
     Map<String, String> categories = new LinkedHashMap<>();
-    for (Map.Entry<String, Object> e : map(top.get("categories"), source, "categories").entrySet()) {
-      String description = string(e.getValue(), source, "categories." + e.getKey());
-      if (!e.getKey().matches("[a-z][a-z0-9_]*")) {
-        throw new IllegalArgumentException(
-            source + ": category id: " + e.getKey() + " (expected: lower case letters, digits, _)");
+    Map<String, String> declaredIn = new LinkedHashMap<>();
+    for (Map.Entry<String, String> file : yamlBySource.entrySet()) {
+      String source = file.getKey();
+      Object root;
+      try {
+        root = new Load(LoadSettings.builder().setLabel(source).build()).loadFromString(file.getValue());
+      } catch (YamlEngineException e) {
+        throw new IllegalArgumentException(source + ": invalid YAML: " + e.getMessage(), e);
       }
-      categories.put(e.getKey(), description);
-    }
-    Object list = top.get("detectors");
-    if (!(list instanceof List<?> items) || items.isEmpty()) {
-      throw new IllegalArgumentException(source + ": detectors (expected: a non-empty list)");
+      Map<String, Object> top = map(root, source, "document");
+      checkKeys(top, TOP_KEYS, source, "document");
+      documents.put(source, top);
+      Object declared = top.get("categories");
+      if (declared == null) {
+        continue;
+      }
+      for (Map.Entry<String, Object> e : map(declared, source, "categories").entrySet()) {
+        String description = string(e.getValue(), source, "categories." + e.getKey());
+        if (!e.getKey().matches("[a-z][a-z0-9_]*")) {
+          throw new IllegalArgumentException(
+              source + ": category id: " + e.getKey() + " (expected: lower case letters, digits, _)");
+        }
+        String earlier = declaredIn.putIfAbsent(e.getKey(), source);
+        if (earlier != null) {
+          throw new IllegalArgumentException(
+              source + ": category id: " + e.getKey() + " (expected: a unique id; also declared in "
+                  + earlier + ")");
+        }
+        categories.put(e.getKey(), description);
+      }
     }
     Map<String, DetectorDefinition> byId = new LinkedHashMap<>();
-    int index = 0;
-    for (Object item : items) {
-      String where = source + ": detectors[" + index++ + "]";
-      Map<String, Object> m = map(item, where, "detector");
-      Object rawId = m.get("id");
-      if (rawId instanceof String s && !s.isEmpty()) {
-        where = source + ": detector " + s;
+    for (Map.Entry<String, Map<String, Object>> document : documents.entrySet()) {
+      String source = document.getKey();
+      Object list = document.getValue().get("detectors");
+      if (!(list instanceof List<?> items) || items.isEmpty()) {
+        throw new IllegalArgumentException(source + ": detectors (expected: a non-empty list)");
       }
-      DetectorDefinition d = detector(m, where, categories);
-      if (byId.putIfAbsent(d.id(), d) != null) {
-        throw new IllegalArgumentException(where + ": id: " + d.id() + " (expected: a unique id)");
+      int index = 0;
+      for (Object item : items) {
+        String where = source + ": detectors[" + index++ + "]";
+        Map<String, Object> m = map(item, where, "detector");
+        Object rawId = m.get("id");
+        if (rawId instanceof String s && !s.isEmpty()) {
+          where = source + ": detector " + s;
+        }
+        DetectorDefinition d = detector(m, where, categories);
+        if (byId.putIfAbsent(d.id(), d) != null) {
+          throw new IllegalArgumentException(where + ": id: " + d.id() + " (expected: a unique id)");
+        }
       }
     }
     return new DetectorCatalog(categories, new ArrayList<>(byId.values()));
