@@ -16,6 +16,7 @@ import dev.custos.engine.internal.match.MultiPatternMatcher;
 import dev.custos.engine.internal.pattern.ByteDfa;
 import dev.custos.engine.internal.pattern.PatternNode;
 import dev.custos.engine.internal.pattern.PatternParser;
+import java.nio.charset.Charset;
 import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -119,8 +120,20 @@ public final class ScanEngine implements AutoCloseable {
   /** Opens a stream; redacting when {@code redaction} and {@code output} are given. */
   public StreamScanner newStream(
       ContentType type, @Nullable RedactionChoice redaction, @Nullable RedactedOutput output) {
+    return newStream(type, null, redaction, output);
+  }
+
+  /**
+   * Opens a stream of text declared in {@code charset} (null when none is), which decides the
+   * encoding only when the bytes do not (see {@link TextDecoder}); redacting when {@code
+   * redaction} and {@code output} are given.
+   */
+  public StreamScanner newStream(ContentType type, @Nullable Charset charset,
+      @Nullable RedactionChoice redaction, @Nullable RedactedOutput output) {
     JsonTracker json = type == ContentType.JSON ? new JsonTracker(jsonFactory) : null;
     FormDecoder form = type == ContentType.FORM ? new FormDecoder(output != null) : null;
+    TextDecoder text =
+        type == ContentType.FORM ? null : new TextDecoder(type == ContentType.JSON, charset, output != null);
     return new StreamScannerImpl(
         detectors,
         plugins,
@@ -130,6 +143,7 @@ public final class ScanEngine implements AutoCloseable {
         matcher.newStream(),
         json,
         form,
+        text,
         new EvidenceMaker(key),
         redaction,
         output);
