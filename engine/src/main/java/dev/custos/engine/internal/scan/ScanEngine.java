@@ -130,10 +130,23 @@ public final class ScanEngine implements AutoCloseable {
    */
   public StreamScanner newStream(ContentType type, @Nullable Charset charset,
       @Nullable RedactionChoice redaction, @Nullable RedactedOutput output) {
-    JsonTracker json = type == ContentType.JSON ? new JsonTracker(jsonFactory) : null;
-    FormDecoder form = type == ContentType.FORM ? new FormDecoder(output != null) : null;
-    TextDecoder text =
-        type == ContentType.FORM ? null : new TextDecoder(type == ContentType.JSON, charset, output != null);
+    if (type == ContentType.FORM) {
+      return stream(null, new FormDecoder(output != null), null, redaction, output);
+    }
+    return new TranscodedStream(
+        out -> stream(
+            type == ContentType.JSON ? new JsonTracker(jsonFactory) : null,
+            null,
+            new TextDecoder(type == ContentType.JSON, charset, out != null),
+            redaction,
+            out),
+        out -> stream(null, null, null, redaction, out),
+        charset,
+        output);
+  }
+
+  private StreamScannerImpl stream(@Nullable JsonTracker json, @Nullable FormDecoder form,
+      @Nullable TextDecoder text, @Nullable RedactionChoice redaction, @Nullable RedactedOutput output) {
     return new StreamScannerImpl(
         detectors,
         plugins,

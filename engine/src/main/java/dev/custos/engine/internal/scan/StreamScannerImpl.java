@@ -320,7 +320,7 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
       noteJsonFailure();
     }
     advance(true);
-    if (text != null && output != null && text.fed() > emittedOriginal) {
+    if (text != null && !text.transparent() && output != null && text.fed() > emittedOriginal) {
       text.writeOriginal(output, emittedOriginal, text.fed());
       emittedOriginal = text.fed();
     }
@@ -1020,7 +1020,7 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
       // Only the hash style writes the label; the others need not build it.
       @Nullable String label =
           s == RedactionStyle.HASH ? Rewriter.label(f.category(), f.evidence().hash()) : null;
-      if (text != null) {
+      if (text != null && !text.transparent()) {
         redactText(o, text, c, rs, re, wholeNumber, s, label);
         emitted = re;
         continue;
@@ -1090,7 +1090,7 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
   }
 
   private void writeRaw(RedactedOutput o, long from, long to) {
-    if (text != null) {
+    if (text != null && !text.transparent()) {
       long end = text.originalStart(to);
       if (end > emittedOriginal) {
         text.writeOriginal(o, emittedOriginal, end);
@@ -1105,6 +1105,14 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
         o.write(buf, (int) (from - bufStart), (int) (to - from));
       }
     }
+  }
+
+  /** Returns how many bytes a stream of this engine holds right now (for tests of its memory bound). */
+  static long retainedBytesOf(StreamScanner stream) {
+    if (stream instanceof TranscodedStream) {
+      return ((TranscodedStream) stream).retainedBytes();
+    }
+    return ((StreamScannerImpl) stream).retainedBytes();
   }
 
   /** Returns how many bytes this stream holds right now (for tests of its memory bound). */

@@ -65,7 +65,7 @@ final class TextDecoder {
 
   private final boolean jsonEscapes;
   private final @Nullable Charset declared;
-  private final boolean keepOriginal;
+  private boolean keepOriginal;
 
   private @Nullable Encoding encoding;
   private final byte[] sniff = new byte[SNIFF];
@@ -279,7 +279,7 @@ final class TextDecoder {
       if (sniffLength < SNIFF) {
         return result(0);
       }
-      encoding = sniff(sniff, sniffLength, declared);
+      decided(sniff(sniff, sniffLength, declared));
       process(sniff, 0, sniffLength, 0);
       from += take;
       n -= take;
@@ -299,7 +299,7 @@ final class TextDecoder {
   int finish() {
     outLength = 0;
     if (encoding == null) {
-      encoding = sniff(sniff, sniffLength, declared);
+      decided(sniff(sniff, sniffLength, declared));
       process(sniff, 0, sniffLength, 0);
     }
     if (partialLength > 0) {
@@ -317,6 +317,24 @@ final class TextDecoder {
       }
     }
     return result(outLength);
+  }
+
+  private void decided(Encoding e) {
+    encoding = e;
+    if (transparent()) {
+      // Every byte decodes to itself: the scanner's own window holds the original.
+      keepOriginal = false;
+      original = new byte[0];
+      originalLength = 0;
+    }
+  }
+
+  /**
+   * Returns whether the decoded bytes are the original ones, one for one, for the whole stream:
+   * text (not JSON) taken as bytes. Before the encoding is decided, nothing has been decoded.
+   */
+  boolean transparent() {
+    return encoding == Encoding.BYTES && !jsonEscapes;
   }
 
   private int result(int n) {

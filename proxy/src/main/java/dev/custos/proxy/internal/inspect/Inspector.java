@@ -42,6 +42,7 @@ public final class Inspector {
     fields.scan(ex, tally);
     MessageInspection inspection = new MessageInspection(ex, Direction.REQUEST, tally,
         Media.contentTypeOf(h.contentType(), settings.skippedMediaTypes()),
+        Media.charsetOf(h.contentType()),
         h.get(HttpHeaderNames.CONTENT_ENCODING));
     inspection.fieldNotes(fields.notes());
     RequestPump pump = new RequestPump(ctx, req, inspection, fields, ex, forwarded -> {

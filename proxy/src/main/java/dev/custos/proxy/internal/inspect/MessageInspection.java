@@ -14,6 +14,7 @@ import dev.custos.engine.ScanNote;
 import dev.custos.engine.StreamScanner;
 import dev.custos.proxy.FindingsEvent;
 import dev.custos.proxy.InspectionSettings;
+import java.nio.charset.Charset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -69,6 +70,8 @@ final class MessageInspection implements AutoCloseable {
   private final Exchange ex;
   private final Direction direction;
   private final @Nullable ContentType contentType;
+  /** The charset the message's media type declares, if any: a hint for the text's encoding. */
+  private final @Nullable Charset charset;
   private final @Nullable String contentEncoding;
   private RuleTally tally;
   /** The tally as the body began, kept while the body is held. */
@@ -96,11 +99,12 @@ final class MessageInspection implements AutoCloseable {
   private Set<ScanNote> fieldNotes = Set.of();
 
   MessageInspection(Exchange ex, Direction direction, RuleTally tally,
-      @Nullable ContentType contentType, @Nullable String contentEncoding) {
+      @Nullable ContentType contentType, @Nullable Charset charset, @Nullable String contentEncoding) {
     this.ex = ex;
     this.direction = direction;
     this.tally = tally;
     this.contentType = contentType;
+    this.charset = charset;
     this.contentEncoding = contentEncoding;
   }
 
@@ -149,7 +153,7 @@ final class MessageInspection implements AutoCloseable {
     if (ex.enforce() && tally.needsWholeMessage()) {
       mode = Mode.HOLD;
       beforeBody = tally.copy(); // Only a held body can start over (past the hold limit).
-      scanner = ex.scanner().newStream(contentType);
+      scanner = ex.scanner().newStream(contentType, charset);
       return Step.CONTINUE;
     }
     startStream();
@@ -170,7 +174,7 @@ final class MessageInspection implements AutoCloseable {
     // block arising from it aborts the stream before any of its bytes left.
     redacting = ex.enforce() && (tally.has(Action.REDACT) || tally.has(Action.BLOCK));
     if (redacting) {
-      scanner = ex.scanner().newRedactingStream(ct, this::chooseWhileStreaming, redacted::write);
+      scanner = ex.scanner().newRedactingStream(ct, charset, this::chooseWhileStreaming, redacted::write);
       if (decoder != null) {
         dropEncoding = true;
         contentLength = -2;
@@ -178,7 +182,7 @@ final class MessageInspection implements AutoCloseable {
         contentLength = -2;
       }
     } else {
-      scanner = ex.scanner().newStream(ct);
+      scanner = ex.scanner().newStream(ct, charset);
     }
   }
 
@@ -491,7 +495,7 @@ final class MessageInspection implements AutoCloseable {
     ContentType ct = java.util.Objects.requireNonNull(contentType);
     ByteSink sink = new ByteSink();
     try (StreamScanner s = ex.scanner().newRedactingStream(
-        ct, f -> counted(tally.styleFor(f.category()), f), sink::write)) {
+        ct, charset, f -> counted(tally.styleFor(f.category()), f), sink::write)) {
       BodyDecoder d = newDecoder();
       try {
         for (int i = 0; i < held.size(); i++) {

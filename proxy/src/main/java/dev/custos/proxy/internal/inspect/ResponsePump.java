@@ -87,6 +87,7 @@ final class ResponsePump implements Subscriber<HttpObject> {
           rules, ex.settings().budgetStore(), ex.identityHash(), ex.settings().clock());
       MessageInspection i = new MessageInspection(ex, Direction.RESPONSE, tally,
           Media.contentTypeOf(h.contentType(), ex.settings().skippedMediaTypes()),
+          Media.charsetOf(h.contentType()),
           h.get(HttpHeaderNames.CONTENT_ENCODING));
       inspection = i;
       if (handle(i.begin(), List.of())) {
