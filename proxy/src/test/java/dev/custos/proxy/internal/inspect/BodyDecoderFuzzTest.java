@@ -1,0 +1,82 @@
+package dev.custos.proxy.internal.inspect;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import java.io.ByteArrayOutputStream;
+import java.util.Arrays;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Coverage-guided fuzzing of the compression decoding ({@link BodyDecoder}): whatever the bytes,
+ * only {@link UninspectableException} escapes; the outcome and the decoded bytes are identical
+ * whatever the chunking; and a body compressed by the JDK decodes to exactly what was compressed.
+ *
+ * <p>The first input byte picks the {@code Content-Encoding}, the second the chunk size, the
+ * third whether the rest is compressed first (a valid stream, possibly cut or with a byte
+ * flipped) or fed as it is. Without {@code JAZZER_FUZZ} set, only the seeds in {@code
+ * BodyDecoderFuzzTestInputs/decode/} run.
+ */
+class BodyDecoderFuzzTest {
+  private static final String[] ENCODINGS = {"gzip", "deflate", "x-gzip", "identity", "GZIP ", "br"};
+  private static final long MAX_DECODED = 1 << 20;
+
+  @FuzzTest(maxDuration = "30s")
+  void decode(byte[] input) throws Exception {
+    if (input.length < 3) {
+      return;
+    }
+    String encoding = ENCODINGS[(input[0] & 0xff) % ENCODINGS.length];
+    int chunk = 1 + (input[1] & 0x7f);
+    int mode = input[2] & 0xff;
+    byte[] body = Arrays.copyOfRange(input, 3, input.length);
+    byte[] compressed = body;
+    boolean valid = false;
+    if ((mode & 1) != 0 && !encoding.equals("identity") && !encoding.equals("br")) {
+      compressed = encoding.equals("deflate") ? BodyDecoderTest.deflate(body) : BodyDecoderTest.gzip(body);
+      valid = true;
+      if ((mode & 2) != 0 && compressed.length > 0) {
+        // Flip one byte of the valid stream.
+        int at = (mode >> 2) % compressed.length;
+        compressed[at] ^= (byte) (1 + (mode >> 5));
+        valid = false;
+      }
+    }
+
+    Outcome whole = run(encoding, compressed, compressed.length + 1);
+    Outcome chunked = run(encoding, compressed, chunk);
+    assertThat(chunked.reason).as("outcome whatever the chunking").isEqualTo(whole.reason);
+    if (whole.reason == null) {
+      assertThat(chunked.decoded).as("decoded bytes whatever the chunking").isEqualTo(whole.decoded);
+    }
+    if (valid) {
+      assertThat(whole.reason).as("a valid %s stream decodes", encoding).isNull();
+      assertThat(whole.decoded).isEqualTo(body);
+    }
+  }
+
+  record Outcome(byte @Nullable [] decoded, @Nullable String reason) {}
+
+  private static Outcome run(String encoding, byte[] compressed, int chunk) {
+    BodyDecoder d;
+    try {
+      d = BodyDecoder.forEncoding(encoding, MAX_DECODED, 1000, 2048);
+    } catch (UninspectableException e) {
+      return new Outcome(null, Objects.requireNonNull(e.reason()));
+    }
+    if (d == null) {
+      return new Outcome(compressed, null);
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (d) {
+      for (int i = 0; i < compressed.length; i += chunk) {
+        out.writeBytes(d.decode(compressed, i, Math.min(chunk, compressed.length - i)));
+      }
+      out.writeBytes(d.finish());
+      return new Outcome(out.toByteArray(), null);
+    } catch (UninspectableException e) {
+      return new Outcome(null, Objects.requireNonNull(e.reason()));
+    }
+  }
+}
