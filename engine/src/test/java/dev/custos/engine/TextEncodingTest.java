@@ -235,6 +235,14 @@ class TextEncodingTest {
   }
 
   @Test
+  void htmlCharacterReferencesAndBase64AreNotDecoded() {
+    // Decided and documented (docs/security.md): only the encodings of the text itself are decoded.
+    String card = "&#52;&#49;&#49;&#49;" + "&#49;".repeat(12);
+    assertThat(scan(utf8("<p>" + card + "</p>"), ContentType.TEXT, null, 5)).isEmpty();
+    assertThat(scan(utf8("NDExMTExMTExMTExMTExMQ=="), ContentType.TEXT, null, 5)).isEmpty();
+  }
+
+  @Test
   void plainUtf8IsUnchanged() {
     String json = "{\"card\":\"" + CARD + "\",\"quote\":\"a \\\"b\\\" \\n\"}";
     byte[] out = redact(utf8(json), ContentType.JSON, RedactionStyle.MASK, 2);
