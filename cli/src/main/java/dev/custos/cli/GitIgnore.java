@@ -43,12 +43,17 @@ final class GitIgnore {
    * @throws IllegalArgumentException for an empty or malformed glob
    */
   static GitIgnore ofGlobs(List<String> globs) {
+    return ofGlobs(globs, "--exclude");
+  }
+
+  /** Returns the rules of globs given by {@code what} (named in errors). */
+  static GitIgnore ofGlobs(List<String> globs, String what) {
     List<Rule> rules = new ArrayList<>();
     for (String glob : globs) {
       Rule rule = glob.isBlank() || glob.startsWith("#") ? null : rule(glob);
       if (rule == null) {
         throw new IllegalArgumentException(
-            "--exclude: '" + glob + "' (expected: a glob such as '*.log', 'build/' or 'docs/**/*.md')");
+            what + ": '" + glob + "' (expected: a glob such as '*.log', 'build/' or 'docs/**/*.md')");
       }
       rules.add(rule);
     }

@@ -198,6 +198,11 @@ final class ScanCommand implements Callable<Integer> {
       throws IOException {
 
     Policy policy = policyFile == null ? Policy.ofDefault() : Policy.parse(policyFile);
+    if (!policy.allowlist().files().isEmpty()) {
+      List<String> globs = new ArrayList<>(excludes);
+      globs.addAll(policy.allowlist().files());
+      excluded = usage(() -> GitIgnore.ofGlobs(globs, "allowlist.files / --exclude"));
+    }
     List<Source> sources = collectSources();
     EvidenceKey key = EvidenceKey.fromEnvironment();
 

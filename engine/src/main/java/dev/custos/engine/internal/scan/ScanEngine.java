@@ -163,7 +163,8 @@ public final class ScanEngine implements AutoCloseable {
         form,
         new EvidenceMaker(key),
         redaction,
-        output);
+        output,
+        settings.allow);
   }
 
   /** Releases the matcher's native resources and closes the plugin detectors. */

@@ -137,7 +137,7 @@ final class FieldScan {
       dev.custos.engine.Direction direction) {
     boolean any = false;
     for (Finding f : findings) {
-      if (tally.styleFor(f.category()) != null) {
+      if (tally.styleFor(f) != null) {
         any = true;
         break;
       }
@@ -147,7 +147,7 @@ final class FieldScan {
     }
     ByteSink out = new ByteSink();
     try (StreamScanner s = ex.scanner().newRedactingStream(ContentType.JSON, f -> {
-      RedactionStyle style = tally.styleFor(f.category());
+      RedactionStyle style = tally.styleFor(f);
       if (style != null) {
         ex.metrics().redaction(direction, f.category(), style.id());
       }
@@ -165,7 +165,7 @@ final class FieldScan {
         values.add(f.value());
       }
       for (Finding f : findings) {
-        if (tally.styleFor(f.category()) != null) {
+        if (tally.styleFor(f) != null) {
           for (int i = 0; i < fields.size(); i++) {
             if (f.start() < valueEnds[i]) {
               values.set(i, "[redacted]");
