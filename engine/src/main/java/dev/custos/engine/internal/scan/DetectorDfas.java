@@ -26,6 +26,9 @@ public final class DetectorDfas {
   /** The class-path resource holding the built-in detectors' automata. */
   public static final String RESOURCE = "/dev/custos/engine/builtin/compiled-detectors.bin";
 
+  /** A system property that, when true, leaves the cache unused (to measure or rule it out). */
+  public static final String DISABLE_PROPERTY = "custos.noCompiledDetectors";
+
   /** A detector's searching automaton (see {@link CompiledDetector}). */
   static final String SEARCH = "search";
   /** The exact automaton of an exclusion pattern. */
@@ -53,6 +56,9 @@ public final class DetectorDfas {
     static final DfaCache BUILTIN = load();
 
     private static DfaCache load() {
+      if (Boolean.getBoolean(DISABLE_PROPERTY)) {
+        return DfaCache.unusable("compiled-detector cache: off (-D" + DISABLE_PROPERTY + ")");
+      }
       try (InputStream in = DetectorDfas.class.getResourceAsStream(RESOURCE)) {
         return DfaCache.read(in, CODE_VERSION);
       } catch (IOException e) {
