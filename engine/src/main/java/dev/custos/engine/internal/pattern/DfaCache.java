@@ -53,7 +53,7 @@ public final class DfaCache {
   }
 
   /** Returns a cache holding nothing, saying why in {@link #status()}. */
-  static DfaCache unusable(String reason) {
+  public static DfaCache unusable(String reason) {
     return new DfaCache(Map.of(), reason);
   }
 
