@@ -368,6 +368,40 @@ public final class ByteDfa {
     return new ByteDfa(next, accept, initial);
   }
 
+  /**
+   * Returns whether {@code other} accepts after exactly the same byte strings (whatever its state
+   * numbering): a walk over the pairs of states both reach on the same input, the dead state
+   * included, finds no pair where one accepts and the other does not.
+   */
+  public boolean equivalentTo(ByteDfa other) {
+    java.util.Set<Long> seen = new java.util.HashSet<>();
+    java.util.ArrayDeque<long[]> todo = new java.util.ArrayDeque<>();
+    todo.add(new long[] {initial, other.initial});
+    seen.add(pair(initial, other.initial));
+    while (!todo.isEmpty()) {
+      long[] p = todo.poll();
+      int a = (int) p[0];
+      int b = (int) p[1];
+      boolean acceptA = a >= 0 && accept[a];
+      boolean acceptB = b >= 0 && other.accept[b];
+      if (acceptA != acceptB) {
+        return false;
+      }
+      for (int x = 0; x < 256; x++) {
+        int na = a < 0 ? -1 : next[a * 256 + x];
+        int nb = b < 0 ? -1 : other.next[b * 256 + x];
+        if ((na >= 0 || nb >= 0) && seen.add(pair(na, nb))) {
+          todo.add(new long[] {na, nb});
+        }
+      }
+    }
+    return true;
+  }
+
+  private static long pair(int a, int b) {
+    return ((long) a << 32) ^ (b & 0xffffffffL);
+  }
+
   /** Returns whether {@code other} has the same states, initial state and transitions. */
   public boolean sameAs(ByteDfa other) {
     return initial == other.initial
