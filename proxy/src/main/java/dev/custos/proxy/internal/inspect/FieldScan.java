@@ -33,12 +33,12 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Scans the fields of a message that are not its body: a request's header values and names, its
- * host name (not an IP literal), its decoded path and its query parameters; a response's header values and names; the trailers of
- * either. They are written as one small JSON object, <code>{"name":"value",…}</code>, so each
- * name is the key (and context) of its value; a finding is mapped back to {@code header:<name>},
- * {@code trailer:<name>}, {@code query:<name>} or {@code path} by its offset. A redaction
- * rewrites that document and reads the names and values back; the path is never rewritten (see
- * {@link #redactsPath}). Values never leave this class except through the rebuilt headers. Not
+ * host name (not an IP literal), its decoded path and its query parameters; a response's header
+ * values and names; the trailers of either. They are written as one small JSON object,
+ * <code>{"name":"value",…}</code>, so each name is the key (and context) of its value; a finding
+ * is mapped back to {@code header:<name>}, {@code header:host}, {@code trailer:<name>}, {@code
+ * query:<name>} or {@code path} by its offset. A redaction rewrites that document and reads the
+ * names and values back; the path and host are never rewritten (see {@link #redactsPath}). Values never leave this class except through the rebuilt headers. Not
  * thread-safe; one per message part.
  */
 final class FieldScan {
@@ -148,8 +148,8 @@ final class FieldScan {
   }
 
   /**
-   * Returns the path with each segment percent-decoded as a server would (UTF-8; {@code +} stays a
-   * plus; a {@code %} not followed by two hex digits stays as it is), segments joined by {@code /}.
+   * Returns the path percent-decoded once, as a server decodes its segments (UTF-8; {@code +}
+   * stays a plus; a {@code %} not followed by two hex digits stays as it is).
    */
   static String decodedPath(String rawPath) {
     if (rawPath.indexOf('%') < 0) {
