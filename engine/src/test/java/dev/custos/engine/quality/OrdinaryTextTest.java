@@ -3,6 +3,7 @@ package dev.custos.engine.quality;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.custos.engine.Backend;
+import dev.custos.engine.Confidence;
 import dev.custos.engine.ContentType;
 import dev.custos.engine.EvidenceKey;
 import dev.custos.engine.Finding;
@@ -38,13 +39,15 @@ class OrdinaryTextTest {
   @Test
   void ordinaryTextHoldsFewFindingsPerMib() throws IOException {
     Map<String, List<byte[]>> corpora = new LinkedHashMap<>();
-    corpora.put("repository sources", repositorySources(6 * MIB));
-    corpora.put("jdk src.zip", jdkSources(6 * MIB));
-    corpora.put("man pages", manPages(4 * MIB));
-    corpora.put("/var/log", logs(2 * MIB));
+    corpora.put("repository sources", repositorySources(2 * MIB));
+    corpora.put("jdk src.zip", jdkSources(2 * MIB));
+    corpora.put("man pages", manPages(2 * MIB));
+    corpora.put("/var/log", logs(1 * MIB));
     StringBuilder report = new StringBuilder();
     long totalBytes = 0;
     long totalFindings = 0;
+    long totalOthers = 0;
+    long totalOthersAboveLow = 0;
     Map<String, Integer> byDetector = new TreeMap<>();
     try (Scanner scanner =
         Scanner.builder(Policy.ofDefault())
@@ -54,24 +57,35 @@ class OrdinaryTextTest {
       for (Map.Entry<String, List<byte[]>> corpus : corpora.entrySet()) {
         long bytes = 0;
         long findings = 0;
+        long others = 0;
         for (byte[] document : corpus.getValue()) {
           bytes += document.length;
           for (Finding f : scanner.scan(document, ContentType.TEXT).findings()) {
             findings++;
             byDetector.merge(f.detector(), 1, Integer::sum);
+            if (!f.category().equals("email")) {
+              others++;
+              if (f.confidence() != Confidence.LOW) {
+                totalOthersAboveLow++;
+              }
+            }
           }
         }
         if (bytes > 0) {
-          report.append(String.format("%-20s %8.2f MiB %6d findings %8.2f per MiB%n",
-              corpus.getKey(), bytes / (double) MIB, findings, findings / (bytes / (double) MIB)));
+          report.append(String.format("%-20s %8.2f MiB %6d findings %8.2f per MiB, %8.2f per MiB besides emails%n",
+              corpus.getKey(), bytes / (double) MIB, findings, findings / (bytes / (double) MIB),
+              others / (bytes / (double) MIB)));
         }
         totalBytes += bytes;
         totalFindings += findings;
+        totalOthers += others;
       }
     }
-    double perMib = totalFindings / (totalBytes / (double) MIB);
-    report.append(String.format("%-20s %8.2f MiB %6d findings %8.2f per MiB%n", "all",
-        totalBytes / (double) MIB, totalFindings, perMib));
+    double mib = totalBytes / (double) MIB;
+    double perMib = totalOthers / mib;
+    report.append(String.format("%-20s %8.2f MiB %6d findings %8.2f per MiB, %8.2f per MiB besides emails"
+        + " (%.2f above low confidence)%n", "all", mib, totalFindings, totalFindings / mib, perMib,
+        totalOthersAboveLow / mib));
     byDetector.entrySet().stream()
         .sorted(Map.Entry.<String, Integer>comparingByValue(Comparator.reverseOrder()))
         .limit(15)
@@ -82,7 +96,8 @@ class OrdinaryTextTest {
     Files.writeString(out.resolve("ordinary-text.txt"), report.toString());
     double max = Double.parseDouble(QualityCorpus.thresholds().getProperty("ordinary.max_findings_per_mib"));
     assertThat(totalBytes).isGreaterThan(0);
-    assertThat(perMib).as("findings per MiB of ordinary text").isLessThanOrEqualTo(max);
+    // Emails in man pages and logs are real addresses (authors, maintainers), not false findings.
+    assertThat(perMib).as("findings besides emails per MiB of ordinary text").isLessThanOrEqualTo(max);
   }
 
   /** The main Java sources of every module (tests hold synthetic sensitive values on purpose). */
@@ -96,6 +111,8 @@ class OrdinaryTextTest {
       walk.filter(p -> p.toString().endsWith(".java"))
           .filter(p -> p.toString().contains("/src/main/java/"))
           .filter(p -> !p.toString().contains("/target/"))
+          // The demo plants synthetic people, cards and ids on purpose.
+          .filter(p -> !p.toString().contains("/demo/") && !p.getFileName().toString().startsWith("Demo"))
           .sorted()
           .forEach(files::add);
     }

@@ -52,7 +52,7 @@ final class SecretValues {
           "notset", "unset", "env", "foo", "bar", "foobar");
 
   /** Words that mark a value as a sample: reported, but at low confidence. */
-  private static final String[] SAMPLE_WORDS = {"example", "sample", "dummy", "fake"};
+  private static final String[] SAMPLE_WORDS = {"example", "sample", "dummy", "fake", "demo"};
 
   private static final String[] TEMPLATE_MARKS = {"${", "{{", "}}", "%(", "#{", "<%", "%>", "{%"};
 
@@ -170,10 +170,12 @@ final class SecretValues {
     }
     // A sentence may end right after a value: "password = config.db.password." is code too.
     String bare = value;
-    while (bare.length() > 1 && (bare.endsWith(".") || bare.endsWith(","))) {
+    while (bare.length() > 1 && ".,;+-*".indexOf(bare.charAt(bare.length() - 1)) >= 0) {
       bare = bare.substring(0, bare.length() - 1);
     }
-    if (next == '(' || isPlaceholder(value) || (assigned && value.contains("://"))
+    // An assigned value followed by more value bytes is a cut of a longer candidate, which decides.
+    boolean truncated = assigned && next >= 0 && isValueByte(next);
+    if (truncated || next == '(' || isPlaceholder(value) || (assigned && value.contains("://"))
         || (!quoted && isIdentifier(bare))) {
       return Verdict.DROP;
     }
@@ -380,6 +382,11 @@ final class SecretValues {
   private static boolean isSeparator(byte c) {
     return c == '"' || c == '\'' || c == ']' || c == ')' || c == ' ' || c == '\t' || c == ':'
         || c == '=' || c == '>' || c == '?' || c == ',' || c == '(';
+  }
+
+  private static boolean isValueByte(int c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+        || "!#$%&*+./=?@^_~-".indexOf(c) >= 0;
   }
 
   private static boolean isSpace(byte c) {

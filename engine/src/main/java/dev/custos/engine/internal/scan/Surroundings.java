@@ -29,7 +29,7 @@ final class Surroundings {
   private static final int VERSION_LOOKBACK = 32;
 
   private static final String[] VERSION_WORDS = {
-    "version", "versions", "ver", "v", "release", "released", "releases", "rev", "revision",
+    "version", "versions", "ver", "v", "since", "release", "released", "releases", "rev", "revision",
     "build", "update", "updated", "updates", "upgrade", "upgraded", "upgrades", "bump", "bumped",
     "bumps", "firmware", "kernel", "patch", "tag", "changelog", "sdk", "api", "chrome", "firefox",
     "safari", "edge", "mozilla", "applewebkit", "gecko", "opera", "agent"
@@ -84,6 +84,20 @@ final class Surroundings {
     if ((after == '-' || after == '+' || after == '~') && isLetter(after2)) {
       return true;
     }
+    if (after == '-' && isDigit(after2)) {
+      // A Debian revision (1.2.5.1-2) unless another quad follows (an address range).
+      int i = end + 1;
+      while (i < limit && isDigit(b[i])) {
+        i++;
+      }
+      if (i >= limit || b[i] != '.') {
+        return true;
+      }
+    }
+    if (after == '/' && isDigit(after2)) {
+      // A CIDR block (10.0.0.0/8) names a network, not a host.
+      return true;
+    }
     if ((before == 'v' || before == 'V') && !isWordByte(before2)) {
       return true;
     }
@@ -98,7 +112,7 @@ final class Surroundings {
         hostLike |= b[p] == '.';
         p--;
       }
-      if (wordEnd > p + 1 && !hostLike && after == ')'
+      if (wordEnd > p + 1 && !hostLike && (after == ')' || after == ',' || after == '-')
           && !isAnyWord(b, p + 1, wordEnd, IP_WORDS)) {
         return true;
       }
@@ -153,6 +167,10 @@ final class Surroundings {
     if (empty == 0) {
       return groups == 8 && !allPairs;
     }
+    if (groups == 2 && end - start == 4 && !isDigit(b[start]) && !isDigit(b[end - 1])) {
+      // "B::C" is a Perl or C++ name; an address as short as that has a digit (fe80::1, ::1).
+      return false;
+    }
     return empty == 1 && groups <= 7;
   }
 
@@ -183,10 +201,12 @@ final class Surroundings {
 
   static boolean inLongerNumber(byte[] b, int limit, int start, int end) {
     if (start < limit && (b[start] == '+' || b[start] == '-') && start + 1 < end) {
-      // A signed number: "1.2e+51824153016" is an exponent, not a phone number.
+      // A signed number: "1.2e+51824153016" is an exponent and "30+20221128" a version, not a
+      // phone number.
       int before = start > 0 ? b[start - 1] : -1;
       int before2 = start > 1 ? b[start - 2] : -1;
-      if ((before == 'e' || before == 'E') && isDigit(before2)) {
+      if (((before == 'e' || before == 'E') && isDigit(before2)) || isWordByte(before)
+          || before == '.') {
         return true;
       }
       start++;
