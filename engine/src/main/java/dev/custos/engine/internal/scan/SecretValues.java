@@ -111,7 +111,14 @@ final class SecretValues {
     while (i < to && isKeyByte(b[i])) {
       i++;
     }
-    return i;
+    int key = i;
+    boolean operator = false;
+    while (i < to && isSeparator(b[i])) {
+      operator |= b[i] == ':' || b[i] == '=' || b[i] == '>' || b[i] == ',' || b[i] == '(';
+      i++;
+    }
+    // Only a name followed by an operator and a value is a key ("fakeKey0" inside a token is not).
+    return operator && i < to && i > key ? key : -1;
   }
 
   /**
