@@ -64,7 +64,9 @@ public final class DetectorOverride {
             .maxLength(d.maxLength())
             .normalization(d.normalization())
             .examples(d.examples())
-            .counterExamples(d.counterExamples());
+            .counterExamples(d.counterExamples())
+            .secret(d.secret())
+            .keyValue(d.keyValue());
     return b.build();
   }
 
