@@ -37,11 +37,12 @@ public final class Inspector {
 
     RuleTally tally = new RuleTally(
         requestRules, settings.budgetStore(), ex.identityHash(), settings.clock());
-    FieldScan fields = new FieldScan(h);
+    FieldScan fields = FieldScan.ofRequest(h);
     fields.scan(ex, tally);
     MessageInspection inspection =
         MessageInspection.of(ex, Direction.REQUEST, tally, h, settings.skippedMediaTypes());
     inspection.fieldNotes(fields.notes());
+    inspection.pathScan(fields);
     RequestPump pump = new RequestPump(ctx, req, inspection, fields, ex, forwarded -> {
       HttpResponse res;
       try {

@@ -69,8 +69,14 @@ final class MessageInspection implements AutoCloseable {
   static final String ON_ERROR = "on_error";
   /** The uninspectable reason counted when a plugin detector failed. */
   static final String PLUGIN_ERROR = "plugin_error";
+  /**
+   * The refusing "rule" when a redact rule acts on a value in the URL path: a path names the
+   * resource and is never rewritten, so the request is refused instead.
+   */
+  static final String PATH_REDACTION = "path_redaction";
   /** The pseudo-rules that can refuse a message, as they are reported. */
-  private static final List<String> PSEUDO_RULES = List.of(ON_UNINSPECTABLE, ON_ERROR);
+  private static final List<String> PSEUDO_RULES =
+      List.of(ON_UNINSPECTABLE, ON_ERROR, PATH_REDACTION);
   private static final byte[] NO_BYTES = new byte[0];
 
   private final Exchange ex;
@@ -109,6 +115,8 @@ final class MessageInspection implements AutoCloseable {
   private @Nullable String ambiguity;
   private boolean badRequest;
   private String problem = "";
+  /** The scan of the request's path, headers and query, checked for a redacted path value. */
+  private @Nullable FieldScan pathScan;
 
   MessageInspection(Exchange ex, Direction direction, RuleTally tally,
       @Nullable ContentType contentType, @Nullable String contentEncoding) {
@@ -158,6 +166,53 @@ final class MessageInspection implements AutoCloseable {
     this.fieldNotes = java.util.Objects.requireNonNull(notes, "notes");
   }
 
+  /** Takes the scan of the request's fields, so that a redacted path value refuses it. */
+  void pathScan(FieldScan scan) {
+    this.pathScan = java.util.Objects.requireNonNull(scan, "scan");
+  }
+
+  /**
+   * Takes the message's trailers, scanned into the tally, and returns {@link Step#BLOCK} when
+   * they refuse the message (a block rule, or a failing plugin detector that blocks), else
+   * {@link Step#CONTINUE}. Redactions of the trailers are applied by the pump.
+   */
+  Step onTrailers(FieldScan trailers) {
+    long t0 = System.nanoTime();
+    try {
+      trailers.scan(ex, tally);
+      if (refusePluginError(trailers.notes())) {
+        return Step.BLOCK;
+      }
+      if (ex.enforce()) {
+        Rule r = tally.blockingRule();
+        if (r != null) {
+          blockedBy = r.name();
+          return Step.BLOCK;
+        }
+      }
+      return Step.CONTINUE;
+    } finally {
+      scanNanos += System.nanoTime() - t0;
+    }
+  }
+
+  /**
+   * Returns whether a redact rule now acts on a value in the path, which refuses the request
+   * (only recorded in shadow mode).
+   */
+  private boolean refusePathRedaction() {
+    FieldScan scan = pathScan;
+    if (scan == null || !scan.redactsPath(tally)) {
+      return false;
+    }
+    if (!ex.enforce()) {
+      shadowBlockedBy = PATH_REDACTION;
+      return false;
+    }
+    blockedBy = PATH_REDACTION;
+    return true;
+  }
+
   /**
    * Skips the body, before {@link #begin}, if its first bytes prove it is of {@code claimed} (a
    * type on the skip list with a known signature); else it is scanned.
@@ -185,10 +240,6 @@ final class MessageInspection implements AutoCloseable {
    * {@link Step#RELEASE} when headers may go now.
    */
   Step begin() {
-    String ambiguous = ambiguity;
-    if (ambiguous != null) {
-      return beginAmbiguous(ambiguous);
-    }
     if (refusePluginError(fieldNotes)) {
       return Step.BLOCK;
     }
@@ -198,6 +249,13 @@ final class MessageInspection implements AutoCloseable {
         blockedBy = r.name();
         return Step.BLOCK;
       }
+    }
+    if (refusePathRedaction()) {
+      return Step.BLOCK;
+    }
+    String ambiguous = ambiguity;
+    if (ambiguous != null) {
+      return beginAmbiguous(ambiguous);
     }
     if (skippable != null && BodyDecoder.codings(contentEncoding).isEmpty()) {
       mode = Mode.SNIFF;
@@ -418,7 +476,7 @@ final class MessageInspection implements AutoCloseable {
       blockedBy = r.name();
       return true;
     }
-    return false;
+    return refusePathRedaction();
   }
 
   private void scanHeld(byte[] bytes, boolean last) throws UninspectableException {
