@@ -209,8 +209,9 @@ public final class Policy {
 
   /**
    * Returns what to do with a message that cannot be inspected, or {@code null} when the policy
-   * does not say: then the proxy blocks when any rule's action is {@link Action#BLOCK} and allows
-   * otherwise.
+   * does not say: then the proxy blocks a message when any rule that applies to it would block or
+   * redact ({@link Action#BLOCK}, {@link Action#REDACT}), since passing it uninspected would let
+   * through what those rules protect, and allows it otherwise.
    */
   public @Nullable OnUninspectable onUninspectable() {
     return onUninspectable;
