@@ -929,7 +929,7 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     int end = (int) (to - bufStart);
     for (int w = 0; w < words.size(); w++) {
       byte[] word = words.bytes[w];
-      if (key != null && key.contains(words.texts[w])) {
+      if (key != null && key.contains(normalizeKey(words.texts[w]))) {
         return true;
       }
       boolean checkBefore = isAlphanumeric(word[0] & 0xff);

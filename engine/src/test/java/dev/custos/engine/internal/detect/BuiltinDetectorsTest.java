@@ -26,11 +26,45 @@ class BuiltinDetectorsTest {
           "us_dea", "us_mbi", "us_ein", "uk_nino", "uk_nhs", "uk_passport", "es_nif", "es_nie",
           "it_fiscal_code", "pl_pesel", "se_personnummer", "fi_personal_identity_code", "nl_bsn",
           "ca_sin", "au_tfn", "au_abn", "au_acn", "au_medicare", "in_pan", "in_aadhaar", "sg_nric",
-          "kr_rrn", "br_cpf", "imei", "aws_access_key_id", "aws_secret_access_key", "gcp_api_key",
-          "gcp_service_account_key", "azure_storage_key", "github_token", "gitlab_token",
-          "slack_token", "slack_webhook_url", "stripe_key", "twilio_key", "sendgrid_key",
-          "npm_token", "pypi_token", "openai_api_key", "anthropic_api_key", "jwt", "private_key",
-          "password_hash", "generic_secret", "stack_trace");
+          "kr_rrn", "br_cpf", "imei", "aws_access_key_id", "aws_secret_access_key",
+          "aws_session_token", "azure_ad_client_secret", "azure_sas_token", "azure_storage_key",
+          "azure_cosmosdb_key", "azure_service_bus_key", "azure_devops_token", "gcp_api_key",
+          "gcp_service_account_key", "gcp_oauth_client_secret", "google_oauth_token",
+          "alibaba_access_key", "tencent_cloud_key", "ibm_cloud_api_key", "digitalocean_token",
+          "linode_token", "heroku_api_key", "cloudflare_api_token", "fastly_api_token",
+          "vercel_token", "netlify_token", "scaleway_key", "yandex_cloud_key", "hetzner_token",
+          "vultr_api_key", "backblaze_key", "akamai_edgegrid_token", "github_token",
+          "gitlab_token", "bitbucket_token", "atlassian_api_token", "trello_token",
+          "circleci_token", "travis_ci_token", "buildkite_token", "terraform_cloud_token",
+          "pulumi_token", "doppler_token", "vault_token", "jenkins_token", "octopus_deploy_key",
+          "harness_token", "sonarqube_token", "snyk_token", "postman_api_key", "sourcegraph_token",
+          "prefect_api_key", "readme_api_key", "scalingo_token", "infracost_api_key",
+          "flyio_token", "render_api_key", "railway_token", "ngrok_token", "tailscale_key",
+          "frameio_token", "launchdarkly_key", "age_secret_key", "npm_token", "pypi_token",
+          "rubygems_api_key", "nuget_api_key", "docker_hub_token", "crates_io_token",
+          "artifactory_token", "clojars_token", "slack_token", "slack_webhook_url",
+          "discord_token", "discord_webhook_url", "telegram_bot_token", "twilio_key",
+          "sendgrid_key", "mailgun_key", "mailchimp_api_key", "postmark_token", "brevo_api_key",
+          "mattermost_token", "microsoft_teams_webhook", "zapier_webhook_url", "stripe_key",
+          "square_token", "paypal_braintree_token", "adyen_api_key", "shopify_token",
+          "flutterwave_key", "razorpay_key", "plaid_token", "duffel_token", "gocardless_token",
+          "easypost_api_key", "shippo_token", "datadog_api_key", "new_relic_key", "sentry_token",
+          "grafana_token", "dynatrace_token", "honeycomb_key", "splunk_token", "pagerduty_key",
+          "lightstep_token", "rollbar_token", "bugsnag_key", "sumo_logic_key", "axiom_token",
+          "posthog_api_key", "opsgenie_api_key", "openai_api_key", "anthropic_api_key",
+          "hugging_face_token", "cohere_api_key", "replicate_api_token", "groq_api_key",
+          "perplexity_api_key", "mistral_api_key", "xai_api_key", "deepseek_api_key",
+          "openrouter_api_key", "langsmith_api_key", "elevenlabs_api_key", "pinecone_api_key",
+          "mongodb_connection_string", "planetscale_token", "supabase_key", "databricks_token",
+          "snowflake_credentials", "airtable_token", "notion_token", "contentful_token",
+          "algolia_api_key", "firebase_key", "neon_api_key", "confluent_key", "cloudinary_url",
+          "okta_token", "auth0_client_secret", "onepassword_token", "clerk_secret_key",
+          "keycloak_client_secret", "asana_token", "linear_api_key", "figma_token",
+          "dropbox_token", "zendesk_token", "intercom_token", "hubspot_token", "twitch_token",
+          "twitter_token", "facebook_access_token", "linkedin_token", "mapbox_token",
+          "typeform_token", "salesforce_token", "clickup_token", "adafruit_io_key",
+          "riot_games_api_key", "rapidapi_key", "sidekiq_credentials", "curl_credentials",
+          "package_manager_credentials", "jwt", "private_key", "password_hash", "generic_secret", "stack_trace");
 
   /** The validator names the engine registers; a detector may only name one of these. */
   static final Set<String> VALIDATOR_NAMES =
@@ -40,7 +74,8 @@ class BuiltinDetectorsTest {
           "pl_pesel", "se_personnummer", "fi_hetu", "nl_bsn", "ca_sin", "au_tfn", "au_abn",
           "au_acn", "au_medicare", "in_aadhaar", "in_pan", "sg_nric", "kr_rrn", "br_cpf", "imei",
           "bitcoin_address", "ethereum_address", "date", "ipv4", "jwt", "private_key",
-          "gcp_service_account_key", "mac_address", "not_repeated");
+          "gcp_service_account_key", "mac_address", "not_repeated", "crc32_base62",
+          "random_token");
 
   static Stream<Arguments> detectors() {
     return BuiltinDetectors.all().stream().map(d -> Arguments.of(d.id(), d));

@@ -17,7 +17,7 @@ class ValidatorsTest {
     "se_personnummer", "fi_hetu", "nl_bsn", "ca_sin", "au_tfn", "au_abn", "au_acn", "au_medicare",
     "in_aadhaar", "in_pan", "sg_nric", "kr_rrn", "br_cpf", "imei", "bitcoin_address",
     "ethereum_address", "date", "ipv4", "jwt", "private_key", "gcp_service_account_key",
-    "mac_address", "not_repeated"
+    "mac_address", "not_repeated", "crc32_base62", "random_token"
   };
 
   @Test
