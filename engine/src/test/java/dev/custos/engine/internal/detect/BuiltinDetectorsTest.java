@@ -55,16 +55,21 @@ class BuiltinDetectorsTest {
           "hugging_face_token", "cohere_api_key", "replicate_api_token", "groq_api_key",
           "perplexity_api_key", "mistral_api_key", "xai_api_key", "deepseek_api_key",
           "openrouter_api_key", "langsmith_api_key", "elevenlabs_api_key", "pinecone_api_key",
-          "mongodb_connection_string", "planetscale_token", "supabase_key", "databricks_token",
+          "mongodb_atlas_api_key", "planetscale_token", "supabase_key", "databricks_token",
           "snowflake_credentials", "airtable_token", "notion_token", "contentful_token",
-          "algolia_api_key", "firebase_key", "neon_api_key", "confluent_key", "cloudinary_url",
-          "okta_token", "auth0_client_secret", "onepassword_token", "clerk_secret_key",
-          "keycloak_client_secret", "asana_token", "linear_api_key", "figma_token",
-          "dropbox_token", "zendesk_token", "intercom_token", "hubspot_token", "twitch_token",
-          "twitter_token", "facebook_access_token", "linkedin_token", "mapbox_token",
-          "typeform_token", "salesforce_token", "clickup_token", "adafruit_io_key",
-          "riot_games_api_key", "rapidapi_key", "sidekiq_credentials", "curl_credentials",
-          "package_manager_credentials", "jwt", "private_key", "password_hash", "generic_secret", "stack_trace");
+          "algolia_api_key", "firebase_key", "neon_api_key", "confluent_key", "okta_token",
+          "auth0_client_secret", "onepassword_token", "clerk_secret_key", "keycloak_client_secret",
+          "asana_token", "linear_api_key", "figma_token", "dropbox_token", "zendesk_token",
+          "intercom_token", "hubspot_token", "twitch_token", "twitter_token",
+          "facebook_access_token", "linkedin_token", "mapbox_token", "typeform_token",
+          "salesforce_token", "clickup_token", "adafruit_io_key", "riot_games_api_key",
+          "rapidapi_key", "sidekiq_credentials", "deepgram_api_key", "assemblyai_api_key",
+          "together_api_key", "fireworks_api_key", "gitea_token", "codecov_token",
+          "cypress_record_key", "browserstack_access_key", "saucelabs_access_key", "pusher_secret",
+          "ably_api_key", "segment_write_key", "mixpanel_secret", "amplitude_secret",
+          "vonage_api_secret", "lob_api_key", "infisical_token", "mailersend_api_key",
+          "resend_api_key", "bitly_token", "curl_credentials", "package_manager_credentials",
+          "jwt", "private_key", "password_hash", "generic_secret", "stack_trace");
 
   /** The validator names the engine registers; a detector may only name one of these. */
   static final Set<String> VALIDATOR_NAMES =
