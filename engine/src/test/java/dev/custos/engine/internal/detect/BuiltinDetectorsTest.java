@@ -26,7 +26,18 @@ class BuiltinDetectorsTest {
           "us_dea", "us_mbi", "us_ein", "uk_nino", "uk_nhs", "uk_passport", "es_nif", "es_nie",
           "it_fiscal_code", "pl_pesel", "se_personnummer", "fi_personal_identity_code", "nl_bsn",
           "ca_sin", "au_tfn", "au_abn", "au_acn", "au_medicare", "in_pan", "in_aadhaar", "sg_nric",
-          "kr_rrn", "br_cpf", "imei", "aws_access_key_id", "aws_secret_access_key",
+          "kr_rrn", "br_cpf", "imei",
+          "de_tax_id", "de_id_card", "de_vat_id", "fr_nir", "fr_passport",
+          "fr_vat_id", "it_vat_number", "it_passport", "it_driving_licence", "es_passport",
+          "be_national_number", "dk_cpr", "no_fodselsnummer", "at_social_security", "ch_ahv",
+          "pt_nif", "pt_citizen_card", "ie_ppsn", "se_orgnr", "uk_driving_licence",
+          "uk_postcode", "tr_tc_kimlik", "za_id_number", "ng_nin", "ng_bvn",
+          "ng_vehicle_plate", "in_gstin", "in_voter_id", "in_passport", "kr_passport",
+          "kr_driver_license", "kr_brn", "ph_tin", "ph_umid", "ph_psn",
+          "ph_passport", "sg_uen", "th_national_id", "cn_resident_id", "jp_my_number",
+          "hk_hkid", "tw_national_id", "il_teudat_zehut", "nz_ird", "mx_curp",
+          "mx_rfc", "cl_rut", "ar_cuit",
+          "aws_access_key_id", "aws_secret_access_key",
           "aws_session_token", "azure_ad_client_secret", "azure_sas_token", "azure_storage_key",
           "azure_cosmosdb_key", "azure_service_bus_key", "azure_devops_token", "gcp_api_key",
           "gcp_service_account_key", "gcp_oauth_client_secret", "google_oauth_token",
@@ -79,8 +90,13 @@ class BuiltinDetectorsTest {
           "pl_pesel", "se_personnummer", "fi_hetu", "nl_bsn", "ca_sin", "au_tfn", "au_abn",
           "au_acn", "au_medicare", "in_aadhaar", "in_pan", "sg_nric", "kr_rrn", "br_cpf", "imei",
           "bitcoin_address", "ethereum_address", "date", "ipv4", "jwt", "private_key",
-          "gcp_service_account_key", "mac_address", "not_repeated", "crc32_base62",
-          "random_token");
+          "gcp_service_account_key", "mac_address", "not_repeated",
+          "phone_number", "de_tax_id", "de_id_card", "de_vat_id", "fr_nir", "fr_vat_id",
+          "it_vat_number", "be_national_number", "dk_cpr", "no_fodselsnummer", "at_social_security", "ch_ahv",
+          "pt_nif", "pt_citizen_card", "ie_ppsn", "se_orgnr", "uk_driving_licence", "tr_tc_kimlik",
+          "za_id_number", "in_gstin", "kr_brn", "sg_uen", "th_national_id", "cn_resident_id",
+          "jp_my_number", "hk_hkid", "tw_national_id", "il_teudat_zehut", "nz_ird", "mx_curp",
+          "mx_rfc", "cl_rut", "ar_cuit", "crc32_base62", "random_token");
 
   static Stream<Arguments> detectors() {
     return BuiltinDetectors.all().stream().map(d -> Arguments.of(d.id(), d));

@@ -38,12 +38,13 @@ public final class Inspector {
 
     RuleTally tally = new RuleTally(
         requestRules, settings.budgetStore(), ex.identityHash(), settings.clock());
-    FieldScan fields = new FieldScan(h);
+    FieldScan fields = FieldScan.ofRequest(h);
     fields.scan(ex, tally);
     MessageInspection inspection = new MessageInspection(ex, Direction.REQUEST, tally,
         Media.contentTypeOf(h.contentType(), settings.skippedMediaTypes()),
         h.get(HttpHeaderNames.CONTENT_ENCODING));
     inspection.fieldNotes(fields.notes());
+    inspection.pathScan(fields);
     RequestPump pump = new RequestPump(ctx, req, inspection, fields, ex, forwarded -> {
       HttpResponse res;
       try {

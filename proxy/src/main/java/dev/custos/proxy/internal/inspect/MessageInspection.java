@@ -62,8 +62,14 @@ final class MessageInspection implements AutoCloseable {
   static final String ON_ERROR = "on_error";
   /** The uninspectable reason counted when a plugin detector failed. */
   static final String PLUGIN_ERROR = "plugin_error";
+  /**
+   * The refusing "rule" when a redact rule acts on a value in the URL path: a path names the
+   * resource and is never rewritten, so the request is refused instead.
+   */
+  static final String PATH_REDACTION = "path_redaction";
   /** The pseudo-rules that can refuse a message, as they are reported. */
-  private static final List<String> PSEUDO_RULES = List.of(ON_UNINSPECTABLE, ON_ERROR);
+  private static final List<String> PSEUDO_RULES =
+      List.of(ON_UNINSPECTABLE, ON_ERROR, PATH_REDACTION);
   private static final byte[] NO_BYTES = new byte[0];
 
   private final Exchange ex;
@@ -94,6 +100,8 @@ final class MessageInspection implements AutoCloseable {
   /** How far plugin failures were counted: 0 none, 1 allowed, 2 refusing. */
   private int pluginFailure;
   private Set<ScanNote> fieldNotes = Set.of();
+  /** The scan of the request's path, headers and query, checked for a redacted path value. */
+  private @Nullable FieldScan pathScan;
 
   MessageInspection(Exchange ex, Direction direction, RuleTally tally,
       @Nullable ContentType contentType, @Nullable String contentEncoding) {
@@ -117,6 +125,53 @@ final class MessageInspection implements AutoCloseable {
     this.fieldNotes = java.util.Objects.requireNonNull(notes, "notes");
   }
 
+  /** Takes the scan of the request's fields, so that a redacted path value refuses it. */
+  void pathScan(FieldScan scan) {
+    this.pathScan = java.util.Objects.requireNonNull(scan, "scan");
+  }
+
+  /**
+   * Takes the message's trailers, scanned into the tally, and returns {@link Step#BLOCK} when
+   * they refuse the message (a block rule, or a failing plugin detector that blocks), else
+   * {@link Step#CONTINUE}. Redactions of the trailers are applied by the pump.
+   */
+  Step onTrailers(FieldScan trailers) {
+    long t0 = System.nanoTime();
+    try {
+      trailers.scan(ex, tally);
+      if (refusePluginError(trailers.notes())) {
+        return Step.BLOCK;
+      }
+      if (ex.enforce()) {
+        Rule r = tally.blockingRule();
+        if (r != null) {
+          blockedBy = r.name();
+          return Step.BLOCK;
+        }
+      }
+      return Step.CONTINUE;
+    } finally {
+      scanNanos += System.nanoTime() - t0;
+    }
+  }
+
+  /**
+   * Returns whether a redact rule now acts on a value in the path, which refuses the request
+   * (only recorded in shadow mode).
+   */
+  private boolean refusePathRedaction() {
+    FieldScan scan = pathScan;
+    if (scan == null || !scan.redactsPath(tally)) {
+      return false;
+    }
+    if (!ex.enforce()) {
+      shadowBlockedBy = PATH_REDACTION;
+      return false;
+    }
+    blockedBy = PATH_REDACTION;
+    return true;
+  }
+
   /**
    * Starts the body, after any header or query findings were counted. Returns {@link Step#BLOCK}
    * when those already refuse the message, {@link Step#CONTINUE} when the body is held, and
@@ -132,6 +187,9 @@ final class MessageInspection implements AutoCloseable {
         blockedBy = r.name();
         return Step.BLOCK;
       }
+    }
+    if (refusePathRedaction()) {
+      return Step.BLOCK;
     }
     if (contentType == null) {
       mode = Mode.PASS;
@@ -275,7 +333,7 @@ final class MessageInspection implements AutoCloseable {
       blockedBy = r.name();
       return true;
     }
-    return false;
+    return refusePathRedaction();
   }
 
   private void scanHeld(byte[] bytes, boolean last) throws UninspectableException {
