@@ -34,6 +34,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Hostile-input cases for the parts of a message other than its body: response headers (values,
@@ -236,7 +237,48 @@ class HostileMessagePartsTest {
     assertThat(read(alerting.accessLogFile)).doesNotContain(CARD);
   }
 
+  @ParameterizedTest(name = "Host: {0}")
+  @ValueSource(strings = {"078-05-1120.example.test", "078-05-1120.example.test:8080",
+      "api.078-05-1120.example.test"})
+  void anSsnInTheHostNameIsBlockedBeforeTheUpstream(String host) {
+    String raw = RawHttp1Client.exchange(masking.port(),
+        "GET /host HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n");
+    assertThat(RawHttp1Client.statuses(raw)).doesNotContain(200);
+    masking.assertStillServes();
+    masking.assertNeverLeaked(SSN);
+  }
+
+  @Test
+  void aRedactRuleThatCoversAHostNameValueRefusesTheRequest() {
+    String raw = RawHttp1Client.exchange(alerting.port(),
+        "GET /host HTTP/1.1\r\nHost: " + SSN + ".example.test\r\nConnection: close\r\n\r\n");
+    assertThat(RawHttp1Client.statuses(raw)).containsExactly(403);
+    assertThat(raw).contains("path_redaction");
+    alerting.assertStillServes();
+    alerting.assertNeverLeaked(SSN);
+  }
+
   // ---- client-supplied telemetry ------------------------------------------------------------
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {
+      "GET /ua HTTP/1.1\r\nHost: example.test\r\nUser-Agent: agent/" + CARD
+          + "\r\nConnection: close\r\n\r\n",
+      "GET /ref HTTP/1.1\r\nHost: example.test\r\nReferer: http://example.test/c/" + CARD
+          + "\r\nConnection: close\r\n\r\n",
+      "GET /q?card=" + CARD + " HTTP/1.1\r\nHost: example.test\r\nConnection: close\r\n\r\n",
+      "PAY" + CARD + " /m HTTP/1.1\r\nHost: example.test\r\nConnection: close\r\n\r\n",
+      "GET /c/" + CARD + " HTTP/1.1\r\nHost: example.test\r\nConnection: close\r\n\r\n"})
+  void clientStringsReachNoLogAsTheyCame(String request) {
+    String raw = RawHttp1Client.exchange(masking.port(), request);
+    assertThat(RawHttp1Client.statuses(raw)).hasSize(1);
+    masking.assertStillServes();
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+        .until(() -> read(masking.accessLogFile).lines().count() > 0);
+    assertThat(read(masking.accessLogFile)).doesNotContain(CARD);
+    assertThat(read(masking.findingsFile)).doesNotContain(CARD);
+    assertThat(masking.logOutput()).doesNotContain(CARD);
+  }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("traceparents")

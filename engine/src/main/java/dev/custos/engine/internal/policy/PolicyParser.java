@@ -374,6 +374,12 @@ public final class PolicyParser {
         if (d.has("min_entropy")) {
           b.minEntropy(d.get("min_entropy").asDouble());
         }
+        if (d.has("secret")) {
+          b.secret(d.get("secret").asBoolean());
+        }
+        if (d.has("key_value")) {
+          b.keyValue(d.get("key_value").asBoolean());
+        }
         if (d.has("confidence")) {
           b.confidence(Confidence.ofId(d.get("confidence").asText()));
         }

@@ -42,6 +42,10 @@ final class CompiledDetector {
   final double minEntropy;
   final Confidence confidence;
   final Normalization normalization;
+  /** Whether matches are credentials, judged by {@link SecretValues}. */
+  final boolean secret;
+  /** Whether matches must be whole JSON string values under a key named by a keyword. */
+  final boolean keyValue;
 
   CompiledDetector(int index, DetectorDefinition d) {
     this.index = index;
@@ -88,6 +92,8 @@ final class CompiledDetector {
     }
     this.minEntropy = d.minEntropy();
     this.confidence = d.confidence();
+    this.secret = d.secret();
+    this.keyValue = d.keyValue();
   }
 
   /** States a pure-Java searching DFA may have before its pattern is relaxed. */
@@ -140,17 +146,24 @@ final class CompiledDetector {
     return ByteDfa.searching(exact.relaxed());
   }
 
-  /** Words in lower case, as bytes for scanning and as text for JSON key names. */
+  /**
+   * Words in lower case, as bytes for scanning text and, for JSON key names, as their letters and
+   * digits only ({@code date of birth} and {@code api_key} become {@code dateofbirth} and {@code
+   * apikey}), which {@link KeyName} matches word by word.
+   */
   static final class Words {
     final String[] texts;
     final byte[][] bytes;
+    final String[] joined;
 
     Words(List<String> words) {
       this.texts = new String[words.size()];
       this.bytes = new byte[words.size()][];
+      this.joined = new String[words.size()];
       for (int i = 0; i < texts.length; i++) {
         texts[i] = words.get(i).toLowerCase(Locale.ROOT);
         bytes[i] = texts[i].getBytes(StandardCharsets.UTF_8);
+        joined[i] = texts[i].replaceAll("[^a-z0-9]", "");
       }
     }
 

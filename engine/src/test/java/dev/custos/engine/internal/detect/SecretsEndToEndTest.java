@@ -149,7 +149,7 @@ class SecretsEndToEndTest {
     for (int i = 0; i < lines.size(); i++) {
       Line line = lines.get(i);
       json.append(i == 0 ? "" : ", ")
-          .append('"').append(line.key()).append(i).append("\": \"")
+          .append('"').append(line.key()).append('_').append(i).append("\": \"")
           .append(line.value()).append('"');
     }
     json.append("}}");

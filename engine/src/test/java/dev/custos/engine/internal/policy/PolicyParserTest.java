@@ -134,8 +134,8 @@ class PolicyParserTest {
     assertPosition(e, 7, 9);
     assertThat(e.getMessage()).startsWith(
         "p.yaml:7:9: unknown key 'regx' in pattern detector (expected one of: id, regex, keywords,"
-            + " validator, context, exclude, exclude_patterns, min_entropy, confidence, max_length,"
-            + " normalize)");
+            + " validator, context, exclude, exclude_patterns, min_entropy, secret, key_value,"
+            + " confidence, max_length, normalize)");
   }
 
   @Test

@@ -20,6 +20,7 @@ import dev.custos.engine.ScanNote;
 import dev.custos.engine.StreamScanner;
 import dev.custos.proxy.internal.telemetry.SafeText;
 import io.netty.util.AsciiString;
+import io.netty.util.NetUtil;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -32,12 +33,12 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Scans the fields of a message that are not its body: a request's header values and names, its
- * decoded path and its query parameters; a response's header values and names; the trailers of
- * either. They are written as one small JSON object, <code>{"name":"value",…}</code>, so each
- * name is the key (and context) of its value; a finding is mapped back to {@code header:<name>},
- * {@code trailer:<name>}, {@code query:<name>} or {@code path} by its offset. A redaction
- * rewrites that document and reads the names and values back; the path is never rewritten (see
- * {@link #redactsPath}). Values never leave this class except through the rebuilt headers. Not
+ * host name (not an IP literal), its decoded path and its query parameters; a response's header
+ * values and names; the trailers of either. They are written as one small JSON object,
+ * <code>{"name":"value",…}</code>, so each name is the key (and context) of its value; a finding
+ * is mapped back to {@code header:<name>}, {@code header:host}, {@code trailer:<name>}, {@code
+ * query:<name>} or {@code path} by its offset. A redaction rewrites that document and reads the
+ * names and values back; the path and host are never rewritten (see {@link #redactsPath}). Values never leave this class except through the rebuilt headers. Not
  * thread-safe; one per message part.
  */
 final class FieldScan {
@@ -53,7 +54,7 @@ final class FieldScan {
   private static final String PATH_KEY = "path";
 
   private enum Kind {
-    HEADER("header:"), TRAILER("trailer:"), QUERY("query:"), PATH("path");
+    HEADER("header:"), TRAILER("trailer:"), QUERY("query:"), PATH("path"), HOST("header:host");
 
     final String prefix;
 
@@ -66,7 +67,8 @@ final class FieldScan {
     /** Names the field's location only: its value may be the sensitive one. */
     @Override
     public String toString() {
-      return kind == Kind.PATH ? kind.prefix : kind.prefix + SafeText.of(name, 64);
+      return kind == Kind.PATH || kind == Kind.HOST ? kind.prefix
+          : kind.prefix + SafeText.of(name, 64);
     }
   }
 
@@ -87,6 +89,13 @@ final class FieldScan {
     }
     String query = null;
     if (pathAndQuery && headers instanceof RequestHeaders req) {
+      String host = Inspector.hostOf(req.authority());
+      if (!host.isEmpty() && !NetUtil.isValidIpV4Address(host)
+          && !NetUtil.isValidIpV6Address(host)) {
+        // A host name is scanned (an IP literal is not: it would be an ip_address finding on
+        // every request); like the path it is never rewritten.
+        fields.add(new Field(Kind.HOST, "host", host));
+      }
       String path = req.path();
       int q = path.indexOf('?');
       pathWithoutQuery = q >= 0 ? path.substring(0, q) : path;
@@ -139,8 +148,8 @@ final class FieldScan {
   }
 
   /**
-   * Returns the path with each segment percent-decoded as a server would (UTF-8; {@code +} stays a
-   * plus; a {@code %} not followed by two hex digits stays as it is), segments joined by {@code /}.
+   * Returns the path percent-decoded once, as a server decodes its segments (UTF-8; {@code +}
+   * stays a plus; a {@code %} not followed by two hex digits stays as it is).
    */
   static String decodedPath(String rawPath) {
     if (rawPath.indexOf('%') < 0) {
@@ -198,16 +207,21 @@ final class FieldScan {
   }
 
   /**
-   * Returns whether a redact rule acts on a finding in the path: the path cannot be rewritten
-   * (it names the resource), so such a request is refused rather than passed with the value.
+   * Returns whether a redact rule acts on a finding in the path or the host name: neither can be
+   * rewritten (they name the resource), so such a request is refused rather than passed with the
+   * value.
    */
   boolean redactsPath(RuleTally tally) {
     for (Finding f : findings) {
-      if (fieldOf(f).kind() == Kind.PATH && tally.styleFor(f.category()) != null) {
+      if (!rewritable(fieldOf(f)) && tally.styleFor(f.category()) != null) {
         return true;
       }
     }
     return false;
+  }
+
+  private static boolean rewritable(Field f) {
+    return f.kind() != Kind.PATH && f.kind() != Kind.HOST;
   }
 
   /**
@@ -291,7 +305,7 @@ final class FieldScan {
   private @Nullable List<Field> rewritten(Exchange ex, RuleTally tally, Direction direction) {
     boolean any = false;
     for (Finding f : findings) {
-      if (fieldOf(f).kind() != Kind.PATH && tally.styleFor(f.category()) != null) {
+      if (rewritable(fieldOf(f)) && tally.styleFor(f.category()) != null) {
         any = true;
         break;
       }
@@ -315,8 +329,8 @@ final class FieldScan {
     if (read != null && read.size() == fields.size() && validNames(read)) {
       for (int i = 0; i < fields.size(); i++) {
         Field f = fields.get(i);
-        // The path is never rewritten (a redacted path finding refuses the request instead).
-        result.add(f.kind() == Kind.PATH ? f : read.get(i));
+        // The path and host are never rewritten (a redacted finding there refuses the request).
+        result.add(rewritable(f) ? read.get(i) : f);
       }
       return result;
     }
@@ -328,7 +342,7 @@ final class FieldScan {
       if (tally.styleFor(f.category()) != null) {
         int i = indexOf(f);
         Field field = fields.get(i);
-        if (field.kind() != Kind.PATH) {
+        if (rewritable(field)) {
           result.set(i, new Field(field.kind(), field.name(), "[redacted]"));
         }
       }
