@@ -241,7 +241,9 @@ final class RequestPump implements Subscriber<HttpObject> {
 
   private void refuse() {
     inspection.blocked("before_upstream");
-    response.complete(Refusals.response(inspection.blockedBy()));
+    response.complete(inspection.badRequest()
+        ? Refusals.badRequest(inspection.problem())
+        : Refusals.response(inspection.blockedBy()));
   }
 
   private void requestNext() {

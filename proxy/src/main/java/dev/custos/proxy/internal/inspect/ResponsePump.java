@@ -1,7 +1,6 @@
 package dev.custos.proxy.internal.inspect;
 
 import com.linecorp.armeria.common.HttpData;
-import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.HttpHeaders;
 import com.linecorp.armeria.common.HttpObject;
 import com.linecorp.armeria.common.HttpResponse;
@@ -92,9 +91,8 @@ final class ResponsePump implements Subscriber<HttpObject> {
       FieldScan scan = FieldScan.ofResponse(h);
       scan.scan(ex, tally);
       headerScan = scan;
-      MessageInspection i = new MessageInspection(ex, Direction.RESPONSE, tally,
-          Media.contentTypeOf(h.contentType(), ex.settings().skippedMediaTypes()),
-          h.get(HttpHeaderNames.CONTENT_ENCODING));
+      MessageInspection i = MessageInspection.of(
+          ex, Direction.RESPONSE, tally, h, ex.settings().skippedMediaTypes());
       i.fieldNotes(scan.notes());
       inspection = i;
       if (handle(i.begin(), List.of())) {
