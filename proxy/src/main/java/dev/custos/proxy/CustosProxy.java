@@ -118,6 +118,7 @@ public final class CustosProxy implements AutoCloseable {
   private final FatalErrors fatal;
   private volatile boolean running;
   private volatile boolean draining;
+  private boolean stopped;
   private @Nullable ConfigWatcher watcher;
 
   CustosProxy(CustosProxyBuilder b, PrometheusMeterRegistry registry) {
@@ -323,6 +324,10 @@ public final class CustosProxy implements AutoCloseable {
    */
   public synchronized void stop() {
     running = false;
+    if (stopped) {
+      return;
+    }
+    stopped = true;
     if (watcher != null) {
       watcher.close();
       watcher = null;

@@ -3,6 +3,7 @@ package dev.custos.proxy.internal;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http2.Http2ConnectionDecoder;
 import io.netty.handler.codec.http2.Http2ConnectionHandler;
@@ -17,7 +18,7 @@ import java.util.function.Consumer;
 /**
  * Bounds the PING and SETTINGS acknowledgements queued for an HTTP/2 client connection that
  * sends control frames without reading its socket: past {@code maxQueued} acknowledgements
- * answered while the connection's outbound buffer is full, the connection gets GOAWAY
+ * answered while 64 KiB or more wait in the connection's outbound buffer, the connection gets GOAWAY
  * ENHANCE_YOUR_CALM, stops being read, and is closed a moment later.
  *
  * <p>Netty's own bound ({@code Http2ControlFrameLimitEncoder}) only applies to handlers its builder
@@ -25,11 +26,18 @@ import java.util.function.Consumer;
  * queue of acknowledgements grows until the heap is exhausted. Installed first in every client
  * channel's pipeline, the guard waits until the HTTP/2 handler appears (prior knowledge, upgrade
  * or ALPN), wraps that handler's frame listener, and removes itself. Memory per connection stays
- * within the outbound buffer's high-water mark plus {@code maxQueued} acknowledgements.
+ * within the data HTTP/2 flow control lets through, plus 64 KiB, plus {@code maxQueued}
+ * acknowledgements.
  */
 public final class Http2ControlFrameGuard extends ChannelInboundHandlerAdapter {
   /** How long a tripped connection has to read its GOAWAY before it is closed. */
   private static final long CLOSE_DELAY_MILLIS = 1000;
+
+  /**
+   * Outbound bytes from which the peer is taken not to keep up (Netty's default high-water
+   * mark); acknowledgements answered while more is waiting count against the bound.
+   */
+  private static final long BACKLOG_BYTES = 64 * 1024;
 
   private final int maxQueued;
 
@@ -86,7 +94,10 @@ public final class Http2ControlFrameGuard extends ChannelInboundHandlerAdapter {
 
     private void acknowledged(ChannelHandlerContext ctx) throws Http2Exception {
       Channel ch = ctx.channel();
-      if (ch.isWritable()) {
+      // Armeria turns writability off (its high-water mark is Integer.MAX_VALUE): the bytes
+      // waiting in the outbound buffer tell whether the peer keeps up.
+      ChannelOutboundBuffer out = ch.unsafe().outboundBuffer();
+      if (out == null || out.totalPendingWriteBytes() < BACKLOG_BYTES) {
         queued = 0;
         return;
       }
