@@ -392,7 +392,8 @@ public final class CustosProxy implements AutoCloseable {
   private void apply(ProxyConfig next) {
     if (next.listenersDiffer(initial)) {
       logger.warn("config reload: listen, admin, tls, authn.mtls, idle_timeout,"
-          + " max_request_length, workers or a larger limits.max_header_size changed in {};"
+          + " max_request_length, workers, shutdown_timeout, http2_max_concurrent_streams,"
+          + " http2_max_queued_control_frames or a larger limits.max_header_size changed in {};"
           + " those take effect after a restart", next.sourceName());
     }
     Map<String, List<WasmFilterRuntime>> filters = wasmFilters.prepare(next);
