@@ -79,6 +79,10 @@ public final class Corpus {
     "Hernández", "Kim", "Patel", "Schmidt", "O'Brien", "Costa"
   };
   private static final String[] STREETS = {"Oak", "Maple", "Cedar", "Pine", "Elm", "Washington", "Lake", "Hill", "Park", "Sunset"};
+  /** Assigned North American area codes: phone numbers are validated with libphonenumber. */
+  private static final String[] AREA_CODES = {
+    "201", "212", "213", "305", "312", "404", "415", "512", "604", "617", "646", "702", "718", "917"
+  };
   private static final String[] SUFFIXES = {"Street", "Avenue", "Road", "Boulevard", "Lane", "Drive", "Court", "Way"};
   private static final String[] CITIES = {
     "Springfield", "Portland", "Austin", "Berlin", "Lyon", "Kraków", "Osaka", "São Paulo", "Toronto",
@@ -631,7 +635,7 @@ public final class Corpus {
 
     String phone() {
       String exchange = (2 + r.nextInt(8)) + digits(2);
-      String area = (2 + r.nextInt(8)) + digits(2);
+      String area = pick(AREA_CODES);
       return switch (r.nextInt(3)) {
         case 0 -> "+1" + area + exchange + digits(4);
         case 1 -> "(" + area + ") " + exchange + "-" + digits(4);

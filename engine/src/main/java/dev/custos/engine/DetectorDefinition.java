@@ -51,6 +51,8 @@ public final class DetectorDefinition {
   private final Normalization normalization;
   private final List<String> examples;
   private final List<String> counterExamples;
+  private final boolean secret;
+  private final boolean keyValue;
 
   private DetectorDefinition(Builder b) {
     this.id = b.id;
@@ -68,6 +70,8 @@ public final class DetectorDefinition {
     this.normalization = b.normalization;
     this.examples = List.copyOf(b.examples);
     this.counterExamples = List.copyOf(b.counterExamples);
+    this.secret = b.secret;
+    this.keyValue = b.keyValue;
   }
 
   /**
@@ -134,6 +138,26 @@ public final class DetectorDefinition {
     return minEntropy;
   }
 
+  /**
+   * Returns whether matches are credentials: placeholders ({@code xxxx}, {@code ${VAR}},
+   * {@code changeme}, sequential or repeated characters) are dropped, publicly documented sample
+   * credentials and values spelled EXAMPLE, sample, dummy or fake are reported at low confidence,
+   * and the entropy floor applies to the assigned value rather than to the whole match.
+   */
+  public boolean secret() {
+    return secret;
+  }
+
+  /**
+   * Returns whether this detector finds whole values of structured fields only: a match must be
+   * the entire value of a JSON string or form field whose key name ends with one of the keywords
+   * (as words: {@code slackToken}, {@code client_secret}, {@code db.password}). Such a detector
+   * finds nothing in plain text.
+   */
+  public boolean keyValue() {
+    return keyValue;
+  }
+
   /** Returns the confidence of a match that neither a validator nor a context word confirmed. */
   public Confidence confidence() {
     return confidence;
@@ -184,6 +208,8 @@ public final class DetectorDefinition {
     private Normalization normalization = Normalization.EXACT;
     private final List<String> examples = new ArrayList<>();
     private final List<String> counterExamples = new ArrayList<>();
+    private boolean secret;
+    private boolean keyValue;
 
     private Builder(String id, String category, String pattern) {
       this.id = requireNonEmpty(id, "id");
@@ -267,6 +293,21 @@ public final class DetectorDefinition {
     /** Adds near misses that must not be found. */
     public Builder counterExamples(Iterable<String> counterExamples) {
       addAll(this.counterExamples, counterExamples, "counterExamples");
+      return this;
+    }
+
+    /** Marks matches as credentials (see {@link DetectorDefinition#secret()}); default false. */
+    public Builder secret(boolean secret) {
+      this.secret = secret;
+      return this;
+    }
+
+    /**
+     * Makes this detector find whole structured-field values under a key named by a keyword (see
+     * {@link DetectorDefinition#keyValue()}); default false.
+     */
+    public Builder keyValue(boolean keyValue) {
+      this.keyValue = keyValue;
       return this;
     }
 

@@ -63,7 +63,13 @@ final class HostileProxy implements AutoCloseable {
   private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
   private final PrintStream originalErr = System.err;
 
-  private HostileProxy(Path dir, String routes, String extraTopLevel) {
+  /** The suite's rules: SSNs never go upstream; cards and SSNs are masked in responses. */
+  static final String DEFAULT_RULES = """
+            - { name: ssn never goes upstream, match: { direction: request }, categories: [us_ssn], action: block }
+            - { name: mask responses, match: { direction: response }, categories: [credit_card, us_ssn], action: redact }
+      """;
+
+  private HostileProxy(Path dir, String routes, String extraTopLevel, String rules) {
     upstream = Server.builder()
         .http(new java.net.InetSocketAddress("127.0.0.1", 0))
         .requestTimeout(Duration.ZERO)
@@ -90,9 +96,9 @@ final class HostileProxy implements AutoCloseable {
         policy:
           version: 1
           rules:
-            - { name: ssn never goes upstream, match: { direction: request }, categories: [us_ssn], action: block }
-            - { name: mask responses, match: { direction: response }, categories: [credit_card, us_ssn], action: redact }
-        """.formatted(extraTopLevel, routes.stripTrailing(), upstream.activeLocalPort());
+        %s
+        """.formatted(extraTopLevel, routes.stripTrailing(), upstream.activeLocalPort(),
+        rules.stripTrailing());
     ProxyFixture started;
     try {
       started = ProxyFixture.start(dir, yaml);
@@ -106,7 +112,7 @@ final class HostileProxy implements AutoCloseable {
 
   /** Starts the suite's proxy with the default route. */
   static HostileProxy start(Path dir) {
-    return new HostileProxy(dir, DEFAULT_ROUTE, "");
+    return new HostileProxy(dir, DEFAULT_ROUTE, "", DEFAULT_RULES);
   }
 
   /**
@@ -114,7 +120,15 @@ final class HostileProxy implements AutoCloseable {
    * {@link #DEFAULT_ROUTE}; the cluster is {@code u}) and extra top-level keys (YAML, may be empty).
    */
   static HostileProxy start(Path dir, String routes, String extraTopLevel) {
-    return new HostileProxy(dir, routes, extraTopLevel);
+    return new HostileProxy(dir, routes, extraTopLevel, DEFAULT_RULES);
+  }
+
+  /**
+   * Starts the proxy with the default route and these policy rules instead of the suite's (YAML
+   * list items indented by four spaces, as in {@link #DEFAULT_RULES}).
+   */
+  static HostileProxy withRules(Path dir, String rules) {
+    return new HostileProxy(dir, DEFAULT_ROUTE, "", rules);
   }
 
   /** Makes the upstream answer every later request with what this function returns. */

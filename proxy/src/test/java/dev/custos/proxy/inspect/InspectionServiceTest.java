@@ -165,6 +165,10 @@ class InspectionServiceTest {
           ResponseHeaders.builder(HttpStatus.OK).contentType(MediaType.JSON_UTF_8)
               .set(HttpHeaderNames.CONTENT_ENCODING, "br").build(),
           HttpData.wrap(brotli(("{\"card\":\"" + CARD + "\"}").getBytes(StandardCharsets.UTF_8)))));
+      sb.service("/compress", (ctx, req) -> HttpResponse.of(
+          ResponseHeaders.builder(HttpStatus.OK).contentType(MediaType.JSON_UTF_8)
+              .set(HttpHeaderNames.CONTENT_ENCODING, "compress").build(),
+          HttpData.ofUtf8("{\"card\":\"" + CARD + "\"}")));
       sb.service("/bomb", (ctx, req) -> HttpResponse.of(
           ResponseHeaders.builder(HttpStatus.OK).contentType(MediaType.PLAIN_TEXT_UTF_8)
               .set(HttpHeaderNames.CONTENT_ENCODING, "gzip").build(),
@@ -605,6 +609,31 @@ class InspectionServiceTest {
     assertThat(allowed.headers().get(HttpHeaderNames.CONTENT_ENCODING)).isEqualTo("gzip");
     assertThat(count("custos.uninspectable", "reason", "ratio_exceeded", "decision", "allow"))
         .isEqualTo(1);
+  }
+
+  @Test
+  void uninspectableResponseUnderARedactRuleIsBlockedUnlessOnUninspectableAllows() {
+    String mask = "rules:\n  - { name: mask cards, match: { direction: response },"
+        + " categories: [credit_card], action: redact }\n";
+    policy(mask);
+    AggregatedHttpResponse res = client(SessionProtocol.H2C).get("/compress").aggregate().join();
+    assertThat(res.status()).isEqualTo(HttpStatus.FORBIDDEN);
+    assertThat(res.contentUtf8()).contains("on_uninspectable").doesNotContain(CARD);
+    assertThat(count("custos.uninspectable", "reason", "unsupported_encoding", "decision",
+        "block")).isEqualTo(1);
+
+    // A redaction streams: headers went out before the bomb showed, so the stream is cut off.
+    CompletableFuture<AggregatedHttpResponse> cut =
+        client(SessionProtocol.H2C).get("/bomb").aggregate();
+    assertThatThrownBy(cut::join).isInstanceOf(java.util.concurrent.CompletionException.class);
+
+    policy(mask + "on_uninspectable: allow\n");
+    AggregatedHttpResponse allowed =
+        client(SessionProtocol.H2C).get("/compress").aggregate().join();
+    assertThat(allowed.status()).isEqualTo(HttpStatus.OK);
+    assertThat(allowed.headers().get(HttpHeaderNames.CONTENT_ENCODING)).isEqualTo("compress");
+    assertThat(count("custos.uninspectable", "reason", "unsupported_encoding", "decision",
+        "allow")).isEqualTo(1);
   }
 
   @Test

@@ -28,7 +28,7 @@ import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
  */
 record DetectorCatalog(Map<String, String> categories, List<DetectorDefinition> detectors) {
 
-  private static final Set<String> TOP_KEYS = Set.of("categories", "detectors");
+  private static final Set<String> TOP_KEYS = Set.of("categories", "detectors", "secret");
   private static final Set<String> DETECTOR_KEYS =
       Set.of(
           "id",
@@ -45,7 +45,9 @@ record DetectorCatalog(Map<String, String> categories, List<DetectorDefinition> 
           "max_length",
           "normalize",
           "examples",
-          "counter_examples");
+          "counter_examples",
+          "secret",
+          "key_value");
 
   DetectorCatalog {
     categories = Collections.unmodifiableMap(new LinkedHashMap<>(categories));
@@ -114,6 +116,7 @@ record DetectorCatalog(Map<String, String> categories, List<DetectorDefinition> 
       if (!(list instanceof List<?> items) || items.isEmpty()) {
         throw new IllegalArgumentException(source + ": detectors (expected: a non-empty list)");
       }
+      boolean secretFile = flag(document.getValue().get("secret"), source, "secret", false);
       int index = 0;
       for (Object item : items) {
         String where = source + ": detectors[" + index++ + "]";
@@ -122,7 +125,7 @@ record DetectorCatalog(Map<String, String> categories, List<DetectorDefinition> 
         if (rawId instanceof String s && !s.isEmpty()) {
           where = source + ": detector " + s;
         }
-        DetectorDefinition d = detector(m, where, categories);
+        DetectorDefinition d = detector(m, where, categories, secretFile);
         if (byId.putIfAbsent(d.id(), d) != null) {
           throw new IllegalArgumentException(where + ": id: " + d.id() + " (expected: a unique id)");
         }
@@ -132,7 +135,7 @@ record DetectorCatalog(Map<String, String> categories, List<DetectorDefinition> 
   }
 
   private static DetectorDefinition detector(
-      Map<String, Object> m, String where, Map<String, String> categories) {
+      Map<String, Object> m, String where, Map<String, String> categories, boolean secretFile) {
     checkKeys(m, DETECTOR_KEYS, where, "detector");
     String id = string(m.get("id"), where, "id");
     String category = string(m.get("category"), where, "category");
@@ -183,7 +186,24 @@ record DetectorCatalog(Map<String, String> categories, List<DetectorDefinition> 
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
     }
+    b.secret(flag(m.get("secret"), where, "secret", secretFile));
+    b.keyValue(flag(m.get("key_value"), where, "key_value", false));
+    if (m.get("key_value") != null && b.build().keyValue() && b.build().keywords().isEmpty()) {
+      throw new IllegalArgumentException(
+          where + ": keywords: missing (expected: the key names a key_value detector looks for)");
+    }
     return b.build();
+  }
+
+  private static boolean flag(@Nullable Object value, String where, String key, boolean absent) {
+    if (value == null) {
+      return absent;
+    }
+    if (!(value instanceof Boolean b)) {
+      throw new IllegalArgumentException(
+          where + ": " + key + ": " + describe(value) + " (expected: true or false)");
+    }
+    return b;
   }
 
   private static PatternNode parsePattern(String pattern, String where, String key) {

@@ -114,6 +114,8 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
   private long emitted;
 
   private final List<Finding> out = new ArrayList<>();
+  /** The policy's global allowlist, or null. */
+  private final @Nullable AllowFilter allow;
   private boolean finished;
   private boolean closed;
 
@@ -128,7 +130,9 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
       @Nullable FormDecoder form,
       EvidenceMaker evidence,
       @Nullable RedactionChoice redaction,
-      @Nullable RedactedOutput output) {
+      @Nullable RedactedOutput output,
+      @Nullable AllowFilter allow) {
+    this.allow = allow;
     this.detectors = detectors;
     this.plugins = plugins;
     this.pluginNext = new long[plugins.length];
@@ -163,7 +167,8 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     final String id;
     final String category;
     final Normalization normalization;
-    final long start;
+    /** Where the candidate starts; a credential's moves to its value once evaluated. */
+    long start;
     final long end;
     JsonTracker.@Nullable Token token;
     boolean jsonResolved;
@@ -881,10 +886,51 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
         return false;
       }
     }
-    if (d.minEntropy > 0 && CompiledDetector.entropy(buf, offset, length) < d.minEntropy) {
+    int stop = offset + length;
+    if (Surroundings.rejects(d.category, d.normalization, buf, bufLen, offset, stop)) {
       return false;
     }
-    String key = c.token == null || c.token.key == null ? null : normalizeKey(c.token.key);
+    JsonTracker.Token token = c.token;
+    if (d.normalization == Normalization.DIGITS && token != null && token.number
+        && Surroundings.isNonIntegerNumber(
+            buf, bufLen, (int) (token.first - bufStart), (int) (token.end - bufStart))) {
+      return false;
+    }
+    KeyName key = token == null || token.key == null ? null : new KeyName(token.key);
+    if (d.keyValue && !isWholeValueUnderKey(c, key, d.keywords)) {
+      return false;
+    }
+    boolean sample = false;
+    int valueOffset = offset;
+    if (d.secret) {
+      int valueStart = d.keyValue ? offset : SecretValues.valueStart(buf, offset, stop);
+      int keyEnd = d.keyValue ? -1 : SecretValues.keyEnd(buf, offset, stop);
+      String joinedKey = keyEnd > offset && keyEnd <= valueStart
+          ? SecretValues.joinedKey(buf, offset, keyEnd)
+          : key != null ? key.joined() : "";
+      if (SecretValues.isCursorKey(joinedKey)) {
+        return false;
+      }
+      boolean quoted = d.keyValue
+          || (valueStart > 0 && (buf[valueStart - 1] == '"' || buf[valueStart - 1] == '\''));
+      int next = stop < bufLen ? buf[stop] & 0xff : -1;
+      boolean assigned = d.keyValue || keyEnd > offset;
+      SecretValues.Verdict verdict =
+          SecretValues.judge(buf, valueStart, stop, quoted, assigned, next);
+      if (verdict == SecretValues.Verdict.DROP) {
+        return false;
+      }
+      sample = verdict == SecretValues.Verdict.LOW;
+      valueOffset = valueStart;
+      int valueLength = stop - valueStart;
+      if (d.minEntropy > 0
+          && CompiledDetector.entropy(buf, valueStart, valueLength)
+              < SecretValues.entropyFloor(d.minEntropy, valueLength)) {
+        return false;
+      }
+    } else if (d.minEntropy > 0 && CompiledDetector.entropy(buf, offset, length) < d.minEntropy) {
+      return false;
+    }
     long from = Math.max(bufStart, c.start - contextWindow);
     long to = Math.min(total, c.end + contextWindow);
     if (d.keywords.size() > 0 && !containsAny(d.keywords, from, to, key)) {
@@ -895,8 +941,37 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
         || (d.context.size() > 0 && containsAny(d.context, from, to, key))) {
       confidence = Confidence.HIGH;
     }
-    c.confidence = confidence;
+    if (allow != null && allow.allows(buf, valueOffset, stop - valueOffset,
+        c.token == null ? null : c.token.path, d, evidence)) {
+      return false;
+    }
+    // A documented sample credential or a value spelled EXAMPLE is reported, at low confidence.
+    c.confidence = sample ? Confidence.LOW : confidence;
+    if (valueOffset > offset) {
+      // The value is the finding, not the name it is assigned to: the redacted output keeps the
+      // name, the evidence hashes the value, and a vendor detector's equal span takes precedence.
+      c.start = bufStart + valueOffset;
+    }
     return true;
+  }
+
+  /**
+   * Returns whether a candidate is the whole content of a JSON string value whose key name ends
+   * with one of the words ({@code slackToken}, {@code client_secret}, {@code db.password}).
+   */
+  private static boolean isWholeValueUnderKey(
+      Candidate c, @Nullable KeyName key, CompiledDetector.Words words) {
+    JsonTracker.Token token = c.token;
+    if (token == null || key == null || token.number
+        || c.start != token.contentStart || c.end != token.contentEnd) {
+      return false;
+    }
+    for (String word : words.joined) {
+      if (key.endsWithWord(word)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Makes the finding of a candidate that is final and not dominated; its bytes are retained. */
@@ -914,22 +989,20 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
             buf, offset, length, CompiledDetector.normalize(c.normalization, buf, offset, length)));
   }
 
-  private static String normalizeKey(String key) {
-    return key.toLowerCase(Locale.ROOT).replace('_', ' ').replace('-', ' ');
-  }
-
   /**
-   * Returns whether one of {@code words} occurs in the JSON key name, or as a whole word (an
-   * optional plural {@code s} allowed) within {@code [from, to)}, ignoring ASCII case. "Whole"
-   * means that a word starting or ending with a letter or digit is not preceded or followed by one,
-   * so {@code dl} does not occur in "handling".
+   * Returns whether one of {@code words} occurs as whole words in the JSON key name ({@code
+   * birthDate} holds {@code birth}, {@code drivers} does not hold {@code driver}), or as a whole
+   * word within {@code [from, to)}, ignoring ASCII case. "Whole" means that a word starting or
+   * ending with a letter or digit is not preceded or followed by one, so {@code dl} does not occur
+   * in "handling" and {@code driver} does not occur in "drivers".
    */
-  private boolean containsAny(CompiledDetector.Words words, long from, long to, @Nullable String key) {
+  private boolean containsAny(
+      CompiledDetector.Words words, long from, long to, @Nullable KeyName key) {
     int start = (int) (from - bufStart);
     int end = (int) (to - bufStart);
     for (int w = 0; w < words.size(); w++) {
       byte[] word = words.bytes[w];
-      if (key != null && key.contains(words.texts[w])) {
+      if (key != null && key.containsWord(words.joined[w])) {
         return true;
       }
       boolean checkBefore = isAlphanumeric(word[0] & 0xff);
@@ -946,9 +1019,6 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
         }
         if (checkAfter) {
           int after = i + word.length;
-          if (after < bufLen && lower(buf[after] & 0xff) == 's') {
-            after++;
-          }
           if (after < bufLen && isAlphanumeric(buf[after] & 0xff)) {
             continue;
           }

@@ -117,7 +117,7 @@ class PolicyParserTest {
     assertPosition(e, 2, 1);
     assertThat(e.getMessage())
         .startsWith("p.yaml:2:1: unknown key 'rulez' in policy (expected one of: version,"
-            + " categories, disable, rules, identity, enforce, on_uninspectable)");
+            + " categories, disable, rules, identity, enforce, on_uninspectable, allowlist, overrides)");
   }
 
   @Test
@@ -134,8 +134,8 @@ class PolicyParserTest {
     assertPosition(e, 7, 9);
     assertThat(e.getMessage()).startsWith(
         "p.yaml:7:9: unknown key 'regx' in pattern detector (expected one of: id, regex, keywords,"
-            + " validator, context, exclude, exclude_patterns, min_entropy, confidence, max_length,"
-            + " normalize)");
+            + " validator, context, exclude, exclude_patterns, min_entropy, secret, key_value,"
+            + " confidence, max_length, normalize)");
   }
 
   @Test
@@ -210,7 +210,7 @@ class PolicyParserTest {
         "p.yaml:7:21: categories.c.detectors[0].confidence: 'sure'"
             + " (expected one of: low, medium, high)",
         "p.yaml:8:1: unknown key 'extra' in policy (expected one of: version, categories, disable,"
-            + " rules, identity, enforce, on_uninspectable)");
+            + " rules, identity, enforce, on_uninspectable, allowlist, overrides)");
   }
 
   @Test

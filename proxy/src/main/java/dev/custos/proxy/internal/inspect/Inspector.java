@@ -1,6 +1,5 @@
 package dev.custos.proxy.internal.inspect;
 
-import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.HttpRequest;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.RequestHeaders;
@@ -38,12 +37,12 @@ public final class Inspector {
 
     RuleTally tally = new RuleTally(
         requestRules, settings.budgetStore(), ex.identityHash(), settings.clock());
-    FieldScan fields = new FieldScan(h);
+    FieldScan fields = FieldScan.ofRequest(h);
     fields.scan(ex, tally);
-    MessageInspection inspection = new MessageInspection(ex, Direction.REQUEST, tally,
-        Media.contentTypeOf(h.contentType(), settings.skippedMediaTypes()),
-        h.get(HttpHeaderNames.CONTENT_ENCODING));
+    MessageInspection inspection =
+        MessageInspection.of(ex, Direction.REQUEST, tally, h, settings.skippedMediaTypes());
     inspection.fieldNotes(fields.notes());
+    inspection.pathScan(fields);
     RequestPump pump = new RequestPump(ctx, req, inspection, fields, ex, forwarded -> {
       HttpResponse res;
       try {

@@ -5,24 +5,38 @@ import dev.custos.engine.ContentType;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
-/** Maps a message's media type to how the engine scans it. */
+/** Maps a message's media type to how the engine scans it, and to whether it may be skipped. */
 final class Media {
   private Media() {}
 
   /**
-   * Returns how to scan a body of {@code mediaType}, or {@code null} when it is on the skip list.
-   * JSON types scan as JSON; {@code application/x-www-form-urlencoded} as whatever the engine
-   * makes of it (form once it has a form decoder, text until then); everything else as text.
+   * Returns how to scan a body of {@code mediaType}: JSON types as JSON; {@code
+   * application/x-www-form-urlencoded} as whatever the engine makes of it; everything else (and a
+   * body with no or an invalid media type) as text.
    */
-  static @Nullable ContentType contentTypeOf(@Nullable MediaType mediaType, List<MediaType> skipped) {
+  static ContentType contentTypeOf(@Nullable MediaType mediaType) {
     if (mediaType == null) {
       return ContentType.TEXT;
     }
+    return ContentType.of(mediaType.nameWithoutParameters());
+  }
+
+  /**
+   * Returns the claimed type when a body of {@code mediaType} may be skipped once its first bytes
+   * prove it: the type is on the skip list (matched without regard to case or parameters) and has
+   * a known signature ({@link MediaSignatures}). Returns null when the body must be scanned: not on
+   * the list, or a type no signature can prove (SVG and other {@code +xml} or {@code +json} types,
+   * {@code text/*}, unknown types).
+   */
+  static @Nullable MediaType skippable(@Nullable MediaType mediaType, List<MediaType> skipped) {
+    if (mediaType == null || !MediaSignatures.known(mediaType)) {
+      return null;
+    }
     for (MediaType s : skipped) {
       if (mediaType.belongsTo(s)) {
-        return null;
+        return mediaType;
       }
     }
-    return ContentType.of(mediaType.nameWithoutParameters());
+    return null;
   }
 }

@@ -3,6 +3,7 @@ package dev.custos.proxy.internal.inspect;
 import com.linecorp.armeria.common.HttpData;
 import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.HttpHeadersBuilder;
+import com.linecorp.armeria.common.MediaType;
 import dev.custos.engine.Action;
 import dev.custos.engine.ContentType;
 import dev.custos.engine.Direction;
@@ -38,6 +39,12 @@ import org.slf4j.LoggerFactory;
  *       allowed).
  * </ul>
  *
+ * A body whose type is on the skip list is first <b>sniffed</b>: its first bytes (at most {@link
+ * MediaSignatures#MAX_PREFIX}, headers held meanwhile) must open a body of the claimed type, else
+ * it is scanned as text like any other; a skippable type with a content coding is always scanned.
+ * A message whose representation headers are ambiguous ({@link Representation}) is not inspected:
+ * a request is refused with 400, a response takes the {@code on_uninspectable} decision.
+ *
  * A compressed body is decoded for scanning; when it is rewritten, the decoded, redacted bytes go
  * on and {@code Content-Encoding} is dropped. Not thread-safe: the pump calls it from one event
  * loop. Memory is bounded by the hold limit, the decoder's slice, and the scanner's window.
@@ -55,20 +62,26 @@ final class MessageInspection implements AutoCloseable {
     BLOCK
   }
 
-  private enum Mode { HOLD, STREAM, PASS }
+  private enum Mode { SNIFF, HOLD, STREAM, PASS }
 
   static final String ON_UNINSPECTABLE = "on_uninspectable";
   /** The refusing "rule" when a plugin detector with {@code on_error: block} failed. */
   static final String ON_ERROR = "on_error";
   /** The uninspectable reason counted when a plugin detector failed. */
   static final String PLUGIN_ERROR = "plugin_error";
+  /**
+   * The refusing "rule" when a redact rule acts on a value in the URL path: a path names the
+   * resource and is never rewritten, so the request is refused instead.
+   */
+  static final String PATH_REDACTION = "path_redaction";
   /** The pseudo-rules that can refuse a message, as they are reported. */
-  private static final List<String> PSEUDO_RULES = List.of(ON_UNINSPECTABLE, ON_ERROR);
+  private static final List<String> PSEUDO_RULES =
+      List.of(ON_UNINSPECTABLE, ON_ERROR, PATH_REDACTION);
   private static final byte[] NO_BYTES = new byte[0];
 
   private final Exchange ex;
   private final Direction direction;
-  private final @Nullable ContentType contentType;
+  private @Nullable ContentType contentType;
   private final @Nullable String contentEncoding;
   private RuleTally tally;
   /** The tally as the body began, kept while the body is held. */
@@ -94,6 +107,16 @@ final class MessageInspection implements AutoCloseable {
   /** How far plugin failures were counted: 0 none, 1 allowed, 2 refusing. */
   private int pluginFailure;
   private Set<ScanNote> fieldNotes = Set.of();
+  /** The claimed type of a body skipped if its first bytes prove it, or null. */
+  private @Nullable MediaType skippable;
+  private final List<HttpData> sniffed = new ArrayList<>();
+  private int sniffedBytes;
+  /** Why the representation headers cannot be trusted, or null. */
+  private @Nullable String ambiguity;
+  private boolean badRequest;
+  private String problem = "";
+  /** The scan of the request's path, headers and query, checked for a redacted path value. */
+  private @Nullable FieldScan pathScan;
 
   MessageInspection(Exchange ex, Direction direction, RuleTally tally,
       @Nullable ContentType contentType, @Nullable String contentEncoding) {
@@ -102,6 +125,32 @@ final class MessageInspection implements AutoCloseable {
     this.tally = tally;
     this.contentType = contentType;
     this.contentEncoding = contentEncoding;
+  }
+
+  /**
+   * Returns the inspection of a message with these headers: its body scanned as its {@code
+   * Content-Type} says and decoded as its {@code Content-Encoding} says, sniffed first when the
+   * type is on {@code skipped}, not inspected when those headers are ambiguous.
+   */
+  static MessageInspection of(Exchange ex, Direction direction, RuleTally tally,
+      com.linecorp.armeria.common.HttpHeaders headers, List<MediaType> skipped) {
+    Representation r = Representation.of(headers);
+    MessageInspection i = new MessageInspection(ex, direction, tally,
+        Media.contentTypeOf(r.mediaType()), r.contentEncoding());
+    if (r.ambiguous()) {
+      i.ambiguous(Representation.AMBIGUOUS);
+      i.problem = r.problem();
+    }
+    MediaType claimed = Media.skippable(r.mediaType(), skipped);
+    if (claimed != null) {
+      i.skipIfProved(claimed);
+    }
+    return i;
+  }
+
+  /** Returns what a 400 refusal says (which header was ambiguous), or an empty string. */
+  String problem() {
+    return problem;
   }
 
   RuleTally tally() {
@@ -115,6 +164,74 @@ final class MessageInspection implements AutoCloseable {
   /** Takes the notes of the scan of the message's header and query fields, before {@link #begin}. */
   void fieldNotes(Set<ScanNote> notes) {
     this.fieldNotes = java.util.Objects.requireNonNull(notes, "notes");
+  }
+
+  /** Takes the scan of the request's fields, so that a redacted path value refuses it. */
+  void pathScan(FieldScan scan) {
+    this.pathScan = java.util.Objects.requireNonNull(scan, "scan");
+  }
+
+  /**
+   * Takes the message's trailers, scanned into the tally, and returns {@link Step#BLOCK} when
+   * they refuse the message (a block rule, or a failing plugin detector that blocks), else
+   * {@link Step#CONTINUE}. Redactions of the trailers are applied by the pump.
+   */
+  Step onTrailers(FieldScan trailers) {
+    long t0 = System.nanoTime();
+    try {
+      trailers.scan(ex, tally);
+      if (refusePluginError(trailers.notes())) {
+        return Step.BLOCK;
+      }
+      if (ex.enforce()) {
+        Rule r = tally.blockingRule();
+        if (r != null) {
+          blockedBy = r.name();
+          return Step.BLOCK;
+        }
+      }
+      return Step.CONTINUE;
+    } finally {
+      scanNanos += System.nanoTime() - t0;
+    }
+  }
+
+  /**
+   * Returns whether a redact rule now acts on a value in the path, which refuses the request
+   * (only recorded in shadow mode).
+   */
+  private boolean refusePathRedaction() {
+    FieldScan scan = pathScan;
+    if (scan == null || !scan.redactsPath(tally)) {
+      return false;
+    }
+    if (!ex.enforce()) {
+      shadowBlockedBy = PATH_REDACTION;
+      return false;
+    }
+    blockedBy = PATH_REDACTION;
+    return true;
+  }
+
+  /**
+   * Skips the body, before {@link #begin}, if its first bytes prove it is of {@code claimed} (a
+   * type on the skip list with a known signature); else it is scanned.
+   */
+  void skipIfProved(MediaType claimed) {
+    this.skippable = java.util.Objects.requireNonNull(claimed, "claimed");
+  }
+
+  /**
+   * Marks the message's representation headers as ambiguous, before {@link #begin}: a request is
+   * refused (see {@link #badRequest}), a response takes the {@code on_uninspectable} decision.
+   */
+  void ambiguous(String reason) {
+    this.ambiguity = java.util.Objects.requireNonNull(reason, "reason");
+  }
+
+  /** Returns whether the message was refused as malformed (400) rather than by a rule (403). */
+  boolean badRequest() {
+    return badRequest;
   }
 
   /**
@@ -133,6 +250,41 @@ final class MessageInspection implements AutoCloseable {
         return Step.BLOCK;
       }
     }
+    if (refusePathRedaction()) {
+      return Step.BLOCK;
+    }
+    String ambiguous = ambiguity;
+    if (ambiguous != null) {
+      return beginAmbiguous(ambiguous);
+    }
+    if (skippable != null && BodyDecoder.codings(contentEncoding).isEmpty()) {
+      mode = Mode.SNIFF;
+      return Step.CONTINUE;
+    }
+    return startBody();
+  }
+
+  private Step beginAmbiguous(String reason) {
+    if (direction == Direction.REQUEST) {
+      // Whatever the rules, a request the upstream could read otherwise than the proxy does is
+      // malformed: refused unless in shadow mode.
+      uninspectable = reason;
+      ex.metrics().uninspectable(direction, reason, "block");
+      if (ex.enforce()) {
+        blockedBy = ON_UNINSPECTABLE;
+        badRequest = true;
+        return Step.BLOCK;
+      }
+      shadowBlockedBy = ON_UNINSPECTABLE;
+    } else if (refuseUninspectable(reason)) {
+      return Step.BLOCK;
+    }
+    mode = Mode.PASS;
+    return Step.RELEASE;
+  }
+
+  /** Starts inspecting the body: holding, streaming or passing it. */
+  private Step startBody() {
     if (contentType == null) {
       mode = Mode.PASS;
       return Step.RELEASE;
@@ -187,7 +339,7 @@ final class MessageInspection implements AutoCloseable {
     if (tally.has(Action.BLOCK) && tally.blockingRule() != null) {
       return RedactionStyle.MASK; // The stream is aborted after this feed; mask it meanwhile.
     }
-    return counted(tally.styleFor(f.category()), f);
+    return counted(tally.styleFor(f), f);
   }
 
   private @Nullable RedactionStyle counted(@Nullable RedactionStyle style, Finding f) {
@@ -221,6 +373,14 @@ final class MessageInspection implements AutoCloseable {
 
   private Step data(HttpData data, List<HttpData> out) {
     switch (mode) {
+      case SNIFF:
+        sniffed.add(data);
+        sniffedBytes += data.length();
+        MediaType claimed = java.util.Objects.requireNonNull(skippable);
+        if (sniffedBytes < MediaSignatures.prefix(claimed)) {
+          return Step.CONTINUE;
+        }
+        return endSniffing(out);
       case PASS:
         out.add(data);
         return Step.CONTINUE;
@@ -260,6 +420,47 @@ final class MessageInspection implements AutoCloseable {
   }
 
   /**
+   * Decides on the sniffed first bytes: the body passes when they prove the claimed type, else it
+   * is scanned as text from its first byte.
+   */
+  private Step endSniffing(List<HttpData> out) {
+    MediaType claimed = java.util.Objects.requireNonNull(skippable);
+    byte[] head = new byte[Math.min(sniffedBytes, MediaSignatures.MAX_PREFIX)];
+    int n = 0;
+    for (HttpData d : sniffed) {
+      if (n == head.length) {
+        break;
+      }
+      int take = Math.min(d.length(), head.length - n);
+      System.arraycopy(d.array(), 0, head, n, take);
+      n += take;
+    }
+    List<HttpData> replay = new ArrayList<>(sniffed);
+    sniffed.clear();
+    sniffedBytes = 0;
+    if (MediaSignatures.matches(claimed, head, n)) {
+      mode = Mode.PASS;
+      out.addAll(replay);
+      return Step.RELEASE;
+    }
+    contentType = ContentType.TEXT;
+    Step step = startBody();
+    if (step == Step.BLOCK) {
+      return step;
+    }
+    for (HttpData d : replay) {
+      Step s = data(d, out);
+      if (s == Step.BLOCK) {
+        return s;
+      }
+      if (s == Step.RELEASE) {
+        step = Step.RELEASE;
+      }
+    }
+    return step;
+  }
+
+  /**
    * Returns whether what was scanned refuses the message: a plugin error that blocks, or a block
    * rule that fired (noted in {@code blockedBy}). While streaming, rules block only when enforced.
    */
@@ -275,7 +476,7 @@ final class MessageInspection implements AutoCloseable {
       blockedBy = r.name();
       return true;
     }
-    return false;
+    return refusePathRedaction();
   }
 
   private void scanHeld(byte[] bytes, boolean last) throws UninspectableException {
@@ -380,13 +581,15 @@ final class MessageInspection implements AutoCloseable {
 
   /**
    * Counts an uninspectable part and returns whether it refuses the message (never in shadow
-   * mode, where a refusal is only recorded).
+   * mode, where a refusal is only recorded). Unless the policy sets {@code on_uninspectable}, a
+   * message is refused when a rule that applies to it blocks or redacts: passing it on
+   * uninspected would let through what those rules protect.
    */
   private boolean refuseUninspectable(String reason) {
     Policy.OnUninspectable configured = ex.policy().onUninspectable();
     boolean block = configured != null
         ? configured == Policy.OnUninspectable.BLOCK
-        : tally.has(Action.BLOCK);
+        : tally.has(Action.BLOCK) || tally.has(Action.REDACT);
     uninspectable = reason;
     ex.metrics().uninspectable(direction, reason, block ? "block" : "allow");
     if (!block) {
@@ -452,6 +655,12 @@ final class MessageInspection implements AutoCloseable {
 
   private Step end(List<HttpData> out) {
     switch (mode) {
+      case SNIFF:
+        // The body is shorter than the signature: it decides on what there is.
+        if (endSniffing(out) == Step.BLOCK) {
+          return Step.BLOCK;
+        }
+        return end(out);
       case PASS:
         return Step.RELEASE;
       case HOLD:
@@ -491,7 +700,7 @@ final class MessageInspection implements AutoCloseable {
     ContentType ct = java.util.Objects.requireNonNull(contentType);
     ByteSink sink = new ByteSink();
     try (StreamScanner s = ex.scanner().newRedactingStream(
-        ct, f -> counted(tally.styleFor(f.category()), f), sink::write)) {
+        ct, f -> counted(tally.styleFor(f), f), sink::write)) {
       BodyDecoder d = newDecoder();
       try {
         for (int i = 0; i < held.size(); i++) {
@@ -552,6 +761,7 @@ final class MessageInspection implements AutoCloseable {
     done = true;
     closeScanner();
     held.clear();
+    sniffed.clear();
     boolean shadow = !ex.enforce();
     List<Rule> acting = tally.actingRules();
     List<String> actions = new ArrayList<>();

@@ -38,6 +38,15 @@ final class Refusals {
   }
 
   /**
+   * The 400 answer to a malformed request, such as one with conflicting representation headers:
+   * {@code {"error":"<problem>","status":400}}, as the proxy's other errors. The problem names a
+   * header, never a value.
+   */
+  static HttpResponse badRequest(String problem) {
+    return dev.custos.proxy.internal.ErrorResponses.of(HttpStatus.BAD_REQUEST, problem);
+  }
+
+  /**
    * The cause a stream is aborted with once bytes went out; it names no value. A closed-stream
    * exception, so Armeria resets the stream (or closes an HTTP/1.1 connection) as for any other
    * stream cut short.

@@ -40,6 +40,7 @@ final class RequestPump implements Subscriber<HttpObject> {
   private @Nullable Subscription subscription;
   private @Nullable HttpRequestWriter writer;
   private @Nullable HttpHeaders trailers;
+  private @Nullable FieldScan trailerScan;
   private boolean finished;
 
   RequestPump(ServiceRequestContext ctx, HttpRequest req, MessageInspection inspection,
@@ -103,6 +104,17 @@ final class RequestPump implements Subscriber<HttpObject> {
     return b.build();
   }
 
+  /** Returns the request's trailers with the rules' redactions, or null when it has none. */
+  private @Nullable HttpHeaders releasedTrailers() {
+    HttpHeaders t = trailers;
+    FieldScan scan = trailerScan;
+    if (t == null || scan == null || !ex.enforce()) {
+      return t;
+    }
+    HttpHeaders rewritten = scan.redactTrailers(ex, inspection.tally(), t, Direction.REQUEST);
+    return rewritten != null ? rewritten : t;
+  }
+
   private void release(List<HttpData> out) {
     HttpRequestWriter w = HttpRequest.streaming(releasedHeaders());
     writer = w;
@@ -153,8 +165,13 @@ final class RequestPump implements Subscriber<HttpObject> {
         requestNext();
       }
     } else if (obj instanceof HttpHeaders) {
-      trailers = (HttpHeaders) obj;
-      requestNext();
+      HttpHeaders t = (HttpHeaders) obj;
+      trailers = t;
+      FieldScan scan = FieldScan.ofTrailers(t);
+      trailerScan = scan;
+      if (handle(inspection.onTrailers(scan), List.of())) {
+        requestNext();
+      }
     } else {
       requestNext();
     }
@@ -171,7 +188,7 @@ final class RequestPump implements Subscriber<HttpObject> {
       finished = true;
       HttpRequestWriter w = writer;
       if (w != null) {
-        HttpHeaders t = trailers;
+        HttpHeaders t = releasedTrailers();
         if (t != null) {
           w.tryWrite(t);
         }
@@ -224,7 +241,9 @@ final class RequestPump implements Subscriber<HttpObject> {
 
   private void refuse() {
     inspection.blocked("before_upstream");
-    response.complete(Refusals.response(inspection.blockedBy()));
+    response.complete(inspection.badRequest()
+        ? Refusals.badRequest(inspection.problem())
+        : Refusals.response(inspection.blockedBy()));
   }
 
   private void requestNext() {

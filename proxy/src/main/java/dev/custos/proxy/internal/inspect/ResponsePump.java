@@ -1,7 +1,6 @@
 package dev.custos.proxy.internal.inspect;
 
 import com.linecorp.armeria.common.HttpData;
-import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.HttpHeaders;
 import com.linecorp.armeria.common.HttpObject;
 import com.linecorp.armeria.common.HttpResponse;
@@ -35,7 +34,9 @@ final class ResponsePump implements Subscriber<HttpObject> {
   private @Nullable MessageInspection inspection;
   private @Nullable ResponseHeaders headers;
   private boolean headersSent;
+  private @Nullable FieldScan headerScan;
   private @Nullable HttpHeaders trailers;
+  private @Nullable FieldScan trailerScan;
   private @Nullable Subscription subscription;
   private boolean finished;
 
@@ -78,16 +79,21 @@ final class ResponsePump implements Subscriber<HttpObject> {
     if (obj instanceof ResponseHeaders && inspection == null) {
       ResponseHeaders h = (ResponseHeaders) obj;
       if (h.status().isInformational()) {
-        out.tryWrite(h);
+        if (informationalIsClean(h)) {
+          out.tryWrite(h);
+        }
         requestNext();
         return;
       }
       headers = h;
       RuleTally tally = new RuleTally(
           rules, ex.settings().budgetStore(), ex.identityHash(), ex.settings().clock());
-      MessageInspection i = new MessageInspection(ex, Direction.RESPONSE, tally,
-          Media.contentTypeOf(h.contentType(), ex.settings().skippedMediaTypes()),
-          h.get(HttpHeaderNames.CONTENT_ENCODING));
+      FieldScan scan = FieldScan.ofResponse(h);
+      scan.scan(ex, tally);
+      headerScan = scan;
+      MessageInspection i = MessageInspection.of(
+          ex, Direction.RESPONSE, tally, h, ex.settings().skippedMediaTypes());
+      i.fieldNotes(scan.notes());
       inspection = i;
       if (handle(i.begin(), List.of())) {
         requestNext();
@@ -97,9 +103,14 @@ final class ResponsePump implements Subscriber<HttpObject> {
       if (handle(inspection.onData((HttpData) obj, chunks), chunks)) {
         requestNext();
       }
-    } else if (obj instanceof HttpHeaders) {
-      trailers = (HttpHeaders) obj;
-      requestNext();
+    } else if (obj instanceof HttpHeaders && inspection != null) {
+      HttpHeaders t = (HttpHeaders) obj;
+      trailers = t;
+      FieldScan scan = FieldScan.ofTrailers(t);
+      trailerScan = scan;
+      if (handle(inspection.onTrailers(scan), List.of())) {
+        requestNext();
+      }
     } else {
       requestNext();
     }
@@ -119,7 +130,7 @@ final class ResponsePump implements Subscriber<HttpObject> {
     chunks.clear();
     if (handle(i.onEnd(chunks), chunks)) {
       finished = true;
-      HttpHeaders t = trailers;
+      HttpHeaders t = releasedTrailers(i);
       if (t != null) {
         out.tryWrite(t);
       }
@@ -170,12 +181,43 @@ final class ResponsePump implements Subscriber<HttpObject> {
     }
   }
 
+  /**
+   * Returns whether an informational (1xx) response may go on as it is: it is scanned like the
+   * final headers, and one holding anything the policy finds is not forwarded (1xx responses are
+   * advisory; the final response follows).
+   */
+  private boolean informationalIsClean(ResponseHeaders h) {
+    RuleTally scratch = new RuleTally(
+        rules, ex.settings().budgetStore(), ex.identityHash(), ex.settings().clock());
+    FieldScan.ofResponse(h).scan(ex, scratch);
+    return scratch.findings() == 0;
+  }
+
+  /** Returns the trailers with the rules' redactions, or null when the response has none. */
+  private @Nullable HttpHeaders releasedTrailers(MessageInspection i) {
+    HttpHeaders t = trailers;
+    FieldScan scan = trailerScan;
+    if (t == null || scan == null || !ex.enforce()) {
+      return t;
+    }
+    HttpHeaders rewritten = scan.redactTrailers(ex, i.tally(), t, Direction.RESPONSE);
+    return rewritten != null ? rewritten : t;
+  }
+
   private void sendHeaders(MessageInspection i) {
     if (headersSent) {
       return;
     }
     headersSent = true;
-    ResponseHeadersBuilder b = java.util.Objects.requireNonNull(headers).toBuilder();
+    ResponseHeaders h = java.util.Objects.requireNonNull(headers);
+    FieldScan scan = headerScan;
+    if (scan != null && ex.enforce()) {
+      ResponseHeaders rewritten = scan.redact(ex, i.tally(), h);
+      if (rewritten != null) {
+        h = rewritten;
+      }
+    }
+    ResponseHeadersBuilder b = h.toBuilder();
     i.applyHeaderChanges(b);
     out.tryWrite(b.build());
   }

@@ -49,7 +49,7 @@ public final class AccessLogger implements AutoCloseable {
       long durationNanos, long requestBytes, long responseBytes, @Nullable String protocol,
       @Nullable String upstream, @Nullable String identityHash, List<FindingsEvent> events,
       @Nullable String authn, @Nullable String authz, @Nullable String limit,
-      @Nullable String traceId) {}
+      @Nullable String traceId, @Nullable String spanId) {}
 
   private final Counter dropped;
   private ProxyConfig.AccessLog target = ProxyConfig.AccessLog.OFF;
@@ -118,7 +118,8 @@ public final class AccessLogger implements AutoCloseable {
         record == null ? null : record.identityHash(),
         record == null ? List.of() : record.events(), ctx.attr(Decisions.AUTHN),
         ctx.attr(Decisions.AUTHZ), ctx.attr(Decisions.LIMIT),
-        trace == null ? null : trace.traceId()));
+        trace == null ? null : SafeText.identifier(trace.traceId(), 32),
+        trace == null ? null : trace.spanId()));
   }
 
   static void write(Entry e, JsonGenerator g) throws IOException {
@@ -144,6 +145,7 @@ public final class AccessLogger implements AutoCloseable {
     writeIfPresent(g, "authz", e.authz());
     writeIfPresent(g, "limit", e.limit());
     writeIfPresent(g, "trace_id", e.traceId());
+    writeIfPresent(g, "span_id", e.spanId());
     if (!e.events().isEmpty()) {
       writeFindings(e.events(), g);
     }

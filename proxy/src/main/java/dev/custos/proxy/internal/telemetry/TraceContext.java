@@ -3,6 +3,12 @@ package dev.custos.proxy.internal.telemetry;
 import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import io.netty.util.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.propagation.TextMapGetter;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import org.jspecify.annotations.Nullable;
 
@@ -46,49 +52,37 @@ public record TraceContext(String traceId, @Nullable String parentId, String spa
   }
 
   /**
-   * Parses a {@code traceparent} value; returns null when it is absent or invalid. Version 00
-   * must be exactly 55 characters; a later version (not {@code ff}) may carry more after a
-   * dash, which is ignored. Lowercase hex only; all-zero trace or parent ids are invalid.
+   * Parses a {@code traceparent} value with OpenTelemetry's W3C propagator; returns null when it
+   * is absent or invalid: version 00 must be exactly 55 characters, a later version (not {@code
+   * ff}) may carry more after a dash, which is ignored; lowercase hex only, exact lengths, trace
+   * and parent ids not all zero, flags two hex digits.
    */
   static @Nullable TraceContext parse(@Nullable String value) {
     if (value == null) {
       return null;
     }
-    String v = value.strip();
-    if (v.length() < 55 || !isHex(v, 0, 2) || v.startsWith("ff") || v.charAt(2) != '-'
-        || v.charAt(35) != '-' || v.charAt(52) != '-') {
+    Context extracted =
+        W3CTraceContextPropagator.getInstance().extract(Context.root(), value, ONLY_TRACEPARENT);
+    SpanContext sc = Span.fromContext(extracted).getSpanContext();
+    if (!sc.isValid() || !sc.isRemote()) {
       return null;
     }
-    boolean v00 = v.startsWith("00");
-    if (v00 ? v.length() != 55 : v.length() > 55 && v.charAt(55) != '-') {
-      return null;
-    }
-    if (!isHex(v, 3, 35) || !isHex(v, 36, 52) || !isHex(v, 53, 55)
-        || isZero(v, 3, 35) || isZero(v, 36, 52)) {
-      return null;
-    }
-    return new TraceContext(v.substring(3, 35), v.substring(36, 52), randomHex(8),
-        v.substring(53, 55));
+    return new TraceContext(sc.getTraceId(), sc.getSpanId(), randomHex(8),
+        sc.getTraceFlags().asHex());
   }
 
-  private static boolean isHex(String s, int from, int to) {
-    for (int i = from; i < to; i++) {
-      char c = s.charAt(i);
-      if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
-        return false;
-      }
+  /** Hands the propagator one {@code traceparent} value, and no {@code tracestate}. */
+  private static final TextMapGetter<String> ONLY_TRACEPARENT = new TextMapGetter<>() {
+    @Override
+    public Iterable<String> keys(String carrier) {
+      return List.of(TRACEPARENT);
     }
-    return true;
-  }
 
-  private static boolean isZero(String s, int from, int to) {
-    for (int i = from; i < to; i++) {
-      if (s.charAt(i) != '0') {
-        return false;
-      }
+    @Override
+    public @Nullable String get(@Nullable String carrier, String key) {
+      return TRACEPARENT.equals(key) ? carrier : null;
     }
-    return true;
-  }
+  };
 
   /** Returns {@code bytes} random bytes as lowercase hex, never all zero. */
   private static String randomHex(int bytes) {

@@ -51,11 +51,121 @@ class BodyDecoderTest {
   }
 
   @Test
-  void unknownOrStackedEncodingIsUninspectable() {
+  void unknownEncodingIsUninspectableAloneOrAsOneLayer() {
     assertThatThrownBy(() -> BodyDecoder.forEncoding("compress", 1 << 20, 100, 8192))
         .isInstanceOf(UninspectableException.class).hasMessage("unsupported_encoding");
-    assertThatThrownBy(() -> BodyDecoder.forEncoding("gzip, br", 1 << 20, 100, 8192))
+    assertThatThrownBy(() -> BodyDecoder.forEncoding("gzip, dcz", 1 << 20, 100, 8192))
         .isInstanceOf(UninspectableException.class).hasMessage("unsupported_encoding");
+    assertThatThrownBy(() -> BodyDecoder.forEncoding("x-compress, gzip", 1 << 20, 100, 8192))
+        .isInstanceOf(UninspectableException.class).hasMessage("unsupported_encoding");
+  }
+
+  @Test
+  void stackedEncodingsAreUndoneFromTheLastApplied() throws Exception {
+    byte[] text = "ssn 078-05-1120 in a doubly coded body".getBytes(StandardCharsets.UTF_8);
+    assertThat(decodeOneByteAtATime(BodyDecoder.forEncoding("gzip, gzip", 1 << 20, 100, 7),
+        gzip(gzip(text)))).isEqualTo(text);
+    // deflate applied first, then zstd: zstd is undone first.
+    assertThat(decodeOneByteAtATime(BodyDecoder.forEncoding("deflate, zstd", 1 << 20, 100, 8192),
+        zstd(deflate(text)))).isEqualTo(text);
+    assertThat(decodeOneByteAtATime(
+        BodyDecoder.forEncoding("identity, gzip, identity", 1 << 20, 100, 8192), gzip(text)))
+        .isEqualTo(text);
+  }
+
+  @Test
+  void codingNamesIgnoreCaseWhitespaceAndEmptyElements() throws Exception {
+    assertThat(BodyDecoder.codings(" GZip ,, x-gzip,\tIdentity , ZSTD"))
+        .containsExactly("gzip", "gzip", "zstd");
+    assertThat(BodyDecoder.forEncoding(" IDENTITY , ", 1, 1, 1)).isNull();
+    assertThat(BodyDecoder.forEncoding("", 1, 1, 1)).isNull();
+    byte[] text = "plain".getBytes(StandardCharsets.UTF_8);
+    assertThat(decodeOneByteAtATime(BodyDecoder.forEncoding("X-GZIP", 1 << 20, 100, 8192),
+        gzip(text))).isEqualTo(text);
+  }
+
+  @Test
+  void zstdDecodesWhateverTheChunkingAcrossFrames() throws Exception {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < 20_000; i++) {
+      sb.append("line ").append(i).append(" card 4111111111111111\n");
+    }
+    byte[] text = sb.toString().getBytes(StandardCharsets.UTF_8);
+    byte[] frames = concat(zstd(text), zstd("second frame".getBytes(StandardCharsets.UTF_8)));
+    byte[] expected = concat(text, "second frame".getBytes(StandardCharsets.UTF_8));
+    assertThat(decodeOneByteAtATime(BodyDecoder.forEncoding("zstd", 64L << 20, 100, 2048),
+        frames)).isEqualTo(expected);
+    BodyDecoder whole = BodyDecoder.forEncoding("zstd", 64L << 20, 100, 2048);
+    assertThat(concat(whole.decode(frames, 0, frames.length), whole.finish())).isEqualTo(expected);
+  }
+
+  @Test
+  void zstdBombStopsAtTheRatioAndTheSizeLimit() throws Exception {
+    byte[] bomb = zstd(new byte[8 << 20]);
+    assertThat(bomb.length).isLessThan(4096);
+    BodyDecoder byRatio = BodyDecoder.forEncoding("zstd", 64L << 20, 100, 2048);
+    assertThatThrownBy(() -> {
+      byRatio.decode(bomb, 0, bomb.length);
+      byRatio.finish();
+    }).isInstanceOf(UninspectableException.class).hasMessage("ratio_exceeded");
+    BodyDecoder bySize = BodyDecoder.forEncoding("zstd", 1 << 20, 1 << 30, 2048);
+    assertThatThrownBy(() -> {
+      bySize.decode(bomb, 0, bomb.length);
+      bySize.finish();
+    }).isInstanceOf(UninspectableException.class).hasMessage("decoded_too_large");
+  }
+
+  @Test
+  void aBombInAnInnerLayerStopsToo() throws Exception {
+    byte[] bomb = gzip(zstd(new byte[8 << 20]));
+    BodyDecoder d = BodyDecoder.forEncoding("zstd, gzip", 64L << 20, 100, 2048);
+    assertThatThrownBy(() -> {
+      d.decode(bomb, 0, bomb.length);
+      d.finish();
+    }).isInstanceOf(UninspectableException.class).hasMessage("ratio_exceeded");
+  }
+
+  @Test
+  void truncatedOrBrokenZstdIsMalformed() throws Exception {
+    byte[] whole = zstd("ssn 078-05-1120 ".repeat(1000).getBytes(StandardCharsets.UTF_8));
+    BodyDecoder cut = BodyDecoder.forEncoding("zstd", 1 << 20, 100, 2048);
+    assertThatThrownBy(() -> {
+      cut.decode(whole, 0, whole.length - 5);
+      cut.finish();
+    }).isInstanceOf(UninspectableException.class).hasMessage("malformed_encoding");
+    byte[] text = "not zstd at all".getBytes(StandardCharsets.UTF_8);
+    BodyDecoder bad = BodyDecoder.forEncoding("zstd", 1 << 20, 100, 2048);
+    assertThatThrownBy(() -> {
+      bad.decode(text, 0, text.length);
+      bad.finish();
+    }).isInstanceOf(UninspectableException.class).hasMessage("malformed_encoding");
+    BodyDecoder trailing = BodyDecoder.forEncoding("zstd", 1 << 20, 100, 2048);
+    byte[] withJunk = concat(whole, new byte[] {1, 2});
+    assertThatThrownBy(() -> {
+      trailing.decode(withJunk, 0, withJunk.length);
+      trailing.finish();
+    }).isInstanceOf(UninspectableException.class).hasMessage("malformed_encoding");
+  }
+
+  @Test
+  void anEmptyBodyNeedsNoDecoding() throws Exception {
+    assertThat(BodyDecoder.forEncoding("zstd", 1 << 20, 100, 2048).finish()).isEmpty();
+    assertThat(BodyDecoder.forEncoding("gzip, zstd", 1 << 20, 100, 2048).finish()).isEmpty();
+  }
+
+  static byte[] zstd(byte[] bytes) throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (io.airlift.compress.zstd.ZstdOutputStream z =
+        new io.airlift.compress.zstd.ZstdOutputStream(out)) {
+      z.write(bytes);
+    }
+    return out.toByteArray();
+  }
+
+  static byte[] concat(byte[] a, byte[] b) {
+    byte[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, all, a.length, b.length);
+    return all;
   }
 
   @Test

@@ -18,4 +18,14 @@ class SafeTextTest {
     assertThat(SafeText.of("abcdef", 3)).isEqualTo("abc");
     assertThat(SafeText.of("ab123456", 5)).isEqualTo("ab123");
   }
+
+  @Test
+  void anIdentifierHasOnlyItsRunsOfNineOrMoreDigitsMasked() {
+    assertThat(SafeText.identifier("4bf92f3577b34da6a3ce929d0e0e4736", 32))
+        .isEqualTo("4bf92f3577b34da6a3ce929d0e0e4736");
+    assertThat(SafeText.identifier("00000000000000004111111111111111", 32)).isEqualTo("#");
+    assertThat(SafeText.identifier("4bf92f3577b34da6a3ce92a078051120", 32))
+        .isEqualTo("4bf92f3577b34da6a3ce92a#");
+    assertThat(SafeText.identifier("ab12345678cd", 32)).isEqualTo("ab12345678cd");
+  }
 }

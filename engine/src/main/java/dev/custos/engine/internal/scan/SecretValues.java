@@ -1,0 +1,406 @@
+package dev.custos.engine.internal.scan;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Judges the value of a credential-like match (see {@code DetectorDefinition#secret()}): finds the
+ * assigned value inside a {@code key = value} match, and tells placeholders, template variables,
+ * identifiers and calls (dropped) from publicly documented sample credentials and values spelled
+ * EXAMPLE, sample, dummy or fake (kept at low confidence) and from real-looking values. Stateless;
+ * every method runs in time linear in the value's length and never keeps the bytes.
+ */
+final class SecretValues {
+  /** What to do with a credential-like candidate. */
+  enum Verdict {
+    KEEP,
+    LOW,
+    DROP
+  }
+
+  /**
+   * Publicly documented sample credentials (vendor documentation, emulators, jwt.io). They are
+   * reported at low confidence rather than dropped, so that a policy may still choose to see them.
+   */
+  private static final Set<String> DOCUMENTED_EXAMPLES =
+      Set.of(
+          // AWS documentation key pair.
+          "AKIAIOSFODNN7EXAMPLE",
+          "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+          "AKIAI44QH8DHBEXAMPLE",
+          "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY",
+          // Stripe's documented test key.
+          "sk_test_4eC39HqLyjWDarjtT1zdp7dc",
+          "pk_test_TYooMQauvdEDq54NiTphI7jx",
+          // Azurite / Azure Storage Emulator development account key.
+          "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
+          // Google / Firebase documentation sample API keys.
+          "AIzaSyDaGmWKa4JsXZ-HjGw7ISLn_3namBGewQe",
+          "AIzaSyBOti4mM-6x9WDnZIjIeyEU21OpBXqWBgw",
+          // jwt.io's default sample token.
+          "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c");
+
+  /** Words that stand for "no value here" when they are the whole value (digits aside). */
+  private static final Set<String> PLACEHOLDER_WORDS =
+      Set.of(
+          "null", "none", "nil", "true", "false", "undefined", "empty", "blank", "changeme",
+          "changeit", "password", "passwd", "pass", "secret", "token", "apikey", "key", "redacted",
+          "removed", "hidden", "masked", "placeholder", "todo", "tbd", "na", "default", "value",
+          "string", "str", "required", "optional", "mypassword", "mysecret", "mytoken",
+          "yourpassword", "yoursecret", "yourtoken", "yourapikey", "secretkey", "accesskey",
+          "notset", "unset", "env", "foo", "bar", "foobar");
+
+  /** Words that mark a value as a sample: reported, but at low confidence. */
+  private static final String[] SAMPLE_WORDS = {"example", "sample", "dummy", "fake", "demo"};
+
+  private static final String[] TEMPLATE_MARKS = {"${", "{{", "}}", "%(", "#{", "<%", "%>", "{%"};
+
+  /**
+   * Words that, right before {@code token} in a key name, make it a cursor or request id rather
+   * than a credential ({@code nextPageToken}, {@code continuation_token}, {@code syncToken}).
+   */
+  private static final String[] CURSOR_WORDS = {
+    "page", "next", "continuation", "cursor", "sync", "resume", "idempotency", "delta", "change",
+    "pagination"
+  };
+
+  private SecretValues() {}
+
+  /**
+   * Returns whether a key name, as its lower-case letters and digits, names a cursor rather than a
+   * credential ({@code nextpagetoken}).
+   */
+  static boolean isCursorKey(String joinedKey) {
+    if (!joinedKey.endsWith("token")) {
+      return false;
+    }
+    String head = joinedKey.substring(0, joinedKey.length() - "token".length());
+    for (String w : CURSOR_WORDS) {
+      if (head.endsWith(w)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Returns the lower-case letters and digits of {@code [from, to)}, at most 64 of them. */
+  static String joinedKey(byte[] b, int from, int to) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = Math.max(from, to - 64); i < to; i++) {
+      int c = b[i] & 0xff;
+      if (c >= 'A' && c <= 'Z') {
+        sb.append((char) (c + 32));
+      } else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+        sb.append((char) c);
+      }
+    }
+    return sb.toString();
+  }
+
+  /**
+   * Returns where the key name of an assignment match ends (after its credential word), or -1
+   * when the match is not an assignment.
+   */
+  static int keyEnd(byte[] b, int from, int to) {
+    int stem = firstStemEnd(b, from, to);
+    if (stem < 0) {
+      return -1;
+    }
+    int i = stem;
+    while (i < to && isKeyByte(b[i])) {
+      i++;
+    }
+    int key = i;
+    boolean operator = false;
+    while (i < to && isSeparator(b[i])) {
+      operator |= b[i] == ':' || b[i] == '=' || b[i] == '>' || b[i] == ',' || b[i] == '(';
+      i++;
+    }
+    // Only a name followed by an operator and a value is a key ("fakeKey0" inside a token is not).
+    return operator && i < to && i > key ? key : -1;
+  }
+
+  /**
+   * Returns where the assigned value starts inside {@code [from, to)}: after a credential key name
+   * ({@code password}, {@code apiKey}, {@code client_secret}…) and the quotes, brackets and
+   * operator that follow it ({@code :}, {@code =}, {@code :=}, {@code =>}, {@code ?=}, {@code >},
+   * {@code ", "}); or the start of the longest run without white space when the match is not an
+   * assignment (a bare token, a {@code Bearer} header).
+   */
+  static int valueStart(byte[] b, int from, int to) {
+    int stem = firstStemEnd(b, from, to);
+    if (stem >= 0) {
+      int i = stem;
+      while (i < to && isKeyByte(b[i])) {
+        i++;
+      }
+      int separatorsFrom = i;
+      boolean operator = false;
+      while (i < to && isSeparator(b[i])) {
+        operator |= b[i] == ':' || b[i] == '=' || b[i] == '>' || b[i] == ',' || b[i] == '(';
+        i++;
+      }
+      if (operator && i < to && i > separatorsFrom) {
+        return i;
+      }
+    }
+    // Not an assignment: the value is the last run without white space ("Bearer <token>"), unless
+    // the match spans lines (a PEM block), which is one value as a whole.
+    int lastRun = from;
+    for (int i = from; i < to; i++) {
+      if (b[i] == '\n' || b[i] == '\r') {
+        return from;
+      }
+      if (isSpace(b[i])) {
+        lastRun = i + 1;
+      }
+    }
+    return lastRun < to ? lastRun : from;
+  }
+
+  /**
+   * Judges the value {@code [from, to)}. {@code quoted} tells whether a quote opens it, {@code
+   * assigned} whether it was assigned to a key name (so may be any string, a URL say, rather than
+   * a token); {@code next} is the byte after it, or -1 at the end of the input.
+   */
+  static Verdict judge(byte[] b, int from, int to, boolean quoted, boolean assigned, int next) {
+    int length = to - from;
+    if (length <= 0) {
+      return Verdict.DROP;
+    }
+    String value = new String(b, from, length, StandardCharsets.ISO_8859_1);
+    for (String documented : DOCUMENTED_EXAMPLES) {
+      if (value.contains(documented)) {
+        return Verdict.LOW;
+      }
+    }
+    // A sentence may end right after a value: "password = config.db.password." is code too.
+    String bare = value;
+    while (bare.length() > 1 && ".,;+-*".indexOf(bare.charAt(bare.length() - 1)) >= 0) {
+      bare = bare.substring(0, bare.length() - 1);
+    }
+    // An assigned value followed by more value bytes is a cut of a longer candidate, which decides.
+    boolean truncated = assigned && next >= 0 && isValueByte(next);
+    if (truncated || next == '(' || isPlaceholder(value) || (assigned && value.contains("://"))
+        || (!quoted && isIdentifier(bare))) {
+      return Verdict.DROP;
+    }
+    String lower = value.toLowerCase(Locale.ROOT);
+    for (String w : SAMPLE_WORDS) {
+      if (lower.contains(w)) {
+        return Verdict.LOW;
+      }
+    }
+    return Verdict.KEEP;
+  }
+
+  /**
+   * Returns whether a value is a placeholder: a template variable, an environment reference, a
+   * mask, a word standing for no value, a {@code test} value, or mostly repeated or sequential
+   * characters.
+   */
+  static boolean isPlaceholder(String value) {
+    for (String mark : TEMPLATE_MARKS) {
+      if (value.contains(mark)) {
+        return true;
+      }
+    }
+    char first = value.charAt(0);
+    char last = value.charAt(value.length() - 1);
+    if ((first == '<' && last == '>') || (first == '{' && last == '}') || (first == '[' && last == ']')) {
+      return true;
+    }
+    if (first == '$' && value.length() > 1 && isIdentifierStart(value.charAt(1))) {
+      return true;
+    }
+    if (first == '%' && value.length() <= 3) {
+      return true;
+    }
+    String lower = value.toLowerCase(Locale.ROOT);
+    if (lower.startsWith("your") || lower.startsWith("<your") || lower.contains("changeme")
+        || lower.contains("change_me") || lower.contains("placeholder") || lower.contains("redacted")
+        || lower.contains("xxxx") || lower.contains("***") || lower.contains("...")
+        || lower.contains("•") || lower.contains("…")) {
+      return true;
+    }
+    StringBuilder letters = new StringBuilder();
+    for (int i = 0; i < lower.length(); i++) {
+      char c = lower.charAt(i);
+      if (c >= 'a' && c <= 'z') {
+        letters.append(c);
+      }
+    }
+    String word = letters.toString();
+    if (PLACEHOLDER_WORDS.contains(word) || (word.startsWith("test") && word.length() <= 12)) {
+      return true;
+    }
+    return isPredictable(value);
+  }
+
+  /**
+   * Returns whether at least half of the letters and digits lie in runs of four or more repeated
+   * or consecutive characters ({@code xxxx}, {@code 0000}, {@code 1234}, {@code abcd}, {@code
+   * 9876}), or the value has at most two distinct characters.
+   */
+  static boolean isPredictable(String value) {
+    int alnum = 0;
+    int covered = 0;
+    int run = 0;
+    int step = Integer.MIN_VALUE;
+    char previous = 0;
+    boolean[] seen = new boolean[128];
+    int distinct = 0;
+    for (int i = 0; i <= value.length(); i++) {
+      char c = i < value.length() ? value.charAt(i) : 0;
+      boolean isAlnum = Character.isLetterOrDigit(c) && c < 128;
+      if (isAlnum && !seen[c]) {
+        seen[c] = true;
+        distinct++;
+      }
+      int d = c - previous;
+      boolean continues =
+          isAlnum && run > 0 && (d == 0 || d == 1 || d == -1) && (run == 1 || d == step)
+              && sameClass(c, previous);
+      if (continues) {
+        step = d;
+        run++;
+      } else {
+        if (run >= 4) {
+          covered += run;
+        }
+        run = isAlnum ? 1 : 0;
+        step = Integer.MIN_VALUE;
+      }
+      if (isAlnum) {
+        alnum++;
+      }
+      previous = c;
+    }
+    return distinct <= 2 || (alnum > 0 && covered * 2 >= alnum);
+  }
+
+  private static boolean sameClass(char a, char b) {
+    return (Character.isDigit(a) && Character.isDigit(b))
+        || (Character.isLowerCase(a) && Character.isLowerCase(b))
+        || (Character.isUpperCase(a) && Character.isUpperCase(b));
+  }
+
+  /**
+   * Returns whether an unquoted value reads as code rather than a literal: a member access
+   * ({@code self.password}, {@code config.db.token}) or an identifier made of words without digits
+   * ({@code userPassword}, {@code get_token}, {@code ACCESS_TOKEN}).
+   */
+  static boolean isIdentifier(String value) {
+    if (!isIdentifierStart(value.charAt(0))) {
+      return false;
+    }
+    boolean dot = false;
+    boolean underscore = false;
+    boolean digit = false;
+    boolean upper = false;
+    boolean lower = false;
+    boolean lowerThenUpper = false;
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c == '.') {
+        if (i + 1 >= value.length() || !isIdentifierStart(value.charAt(i + 1))) {
+          return false;
+        }
+        dot = true;
+      } else if (c == '_') {
+        underscore = true;
+      } else if (c >= '0' && c <= '9') {
+        digit = true;
+      } else if (c >= 'A' && c <= 'Z') {
+        lowerThenUpper |= lower && i > 0 && Character.isLowerCase(value.charAt(i - 1));
+        upper = true;
+      } else if (c >= 'a' && c <= 'z') {
+        lower = true;
+      } else if (c != '$') {
+        return false;
+      }
+    }
+    if (dot) {
+      return true;
+    }
+    if (digit) {
+      return false;
+    }
+    return underscore || (lowerThenUpper && !(upper && countUpper(value) > value.length() / 2));
+  }
+
+  private static int countUpper(String value) {
+    int n = 0;
+    for (int i = 0; i < value.length(); i++) {
+      if (Character.isUpperCase(value.charAt(i))) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /**
+   * Returns the Shannon entropy floor a value of {@code length} bytes must reach: the detector's,
+   * but no more than 85 % of the most a value that short can have ({@code log2(length)}).
+   */
+  static double entropyFloor(double detectorFloor, int length) {
+    return Math.min(detectorFloor, 0.85 * Math.log(Math.max(1, length)) / Math.log(2));
+  }
+
+  private static final String[] STEMS = {
+    "password", "passwd", "passphrase", "pwd", "secret", "token", "apikey", "api_key", "api-key",
+    "api.key", "key", "credential", "auth"
+  };
+
+  /** Returns the end of the first credential key word in {@code [from, to)}, or -1. */
+  private static int firstStemEnd(byte[] b, int from, int to) {
+    for (int i = from; i < to; i++) {
+      for (String stem : STEMS) {
+        if (regionMatchesIgnoreCase(b, i, to, stem)) {
+          return i + stem.length();
+        }
+      }
+    }
+    return -1;
+  }
+
+  private static boolean regionMatchesIgnoreCase(byte[] b, int at, int to, String word) {
+    if (at + word.length() > to) {
+      return false;
+    }
+    for (int k = 0; k < word.length(); k++) {
+      int c = b[at + k] & 0xff;
+      if (c >= 'A' && c <= 'Z') {
+        c += 32;
+      }
+      if (c != word.charAt(k)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean isKeyByte(byte c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'
+        || c == '-' || c == '.';
+  }
+
+  private static boolean isSeparator(byte c) {
+    return c == '"' || c == '\'' || c == ']' || c == ')' || c == ' ' || c == '\t' || c == ':'
+        || c == '=' || c == '>' || c == '?' || c == ',' || c == '(';
+  }
+
+  private static boolean isValueByte(int c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+        || "!#$%&*+./=?@^_~-".indexOf(c) >= 0;
+  }
+
+  private static boolean isSpace(byte c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+  }
+
+  private static boolean isIdentifierStart(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+  }
+}

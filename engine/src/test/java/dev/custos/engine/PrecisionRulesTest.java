@@ -1,0 +1,263 @@
+package dev.custos.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The engine-wide precision rules and the generic secret detectors, end to end through {@link
+ * Scanner} with the default policy, in text and JSON bodies: each rule with positives and near
+ * misses.
+ */
+class PrecisionRulesTest {
+  private static Scanner scanner;
+
+  @BeforeAll
+  static void compile() {
+    scanner =
+        Scanner.builder(Policy.ofDefault())
+            .backend(Backend.JAVA)
+            .evidenceKey(EvidenceKey.of(new byte[32]))
+            .build();
+  }
+
+  @AfterAll
+  static void close() {
+    scanner.close();
+  }
+
+  private static List<Finding> scan(String body, ContentType type) {
+    return scanner.scan(body.getBytes(StandardCharsets.UTF_8), type).findings();
+  }
+
+  private static List<String> categories(String body, ContentType type) {
+    return scan(body, type).stream().map(Finding::category).toList();
+  }
+
+  private static String span(String body, Finding f) {
+    byte[] b = body.getBytes(StandardCharsets.UTF_8);
+    return new String(b, (int) f.start(), (int) (f.end() - f.start()), StandardCharsets.UTF_8);
+  }
+
+  // ---- generic secrets ----
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "slackToken=Zq8vN3kP0wR7yT2m",
+        "client_secret: Wd3$Lp9qRz7mKx",
+        "apiKey := \"Hq4Nz8Lr2Vx6Kc\"",
+        "AUTH_PASSWORD => 'Fq7!zK2mWx9p'",
+        "TOKEN ?= Rk3Wq8Zm1Lp6Xv",
+        "<password>Wd3$Lp9qRz7m</password>",
+        "<db user=\"app\" password=\"Fq7!zK2mWx9p\"/>",
+        "props.setProperty(\"db.password\", \"Kt5!mNq8Zr2w\");",
+        "os.environ[\"API_KEY\"] = \"Jy6pQw3Xk9Tz\"",
+        "export FOO_TOKEN=Mx4Rk8Vq2Lz7Pn",
+        "Server=db;User Id=app;Password=Gz5Hq9Lm3Kx!;",
+      })
+  void assignmentsInEverySyntaxAreFoundAsTheirValue(String text) {
+    List<Finding> found = scan(text, ContentType.TEXT);
+    assertThat(found).anySatisfy(f -> {
+      assertThat(f.category()).isEqualTo("generic_secret");
+      assertThat(span(text, f)).doesNotContainIgnoringCase("password").doesNotContainIgnoringCase("token")
+          .doesNotContain("=").doesNotContain("\"");
+    });
+  }
+
+  @Test
+  void aValueOfMoreThan64CharactersIsFoundWhole() {
+    String value = "Zq8vN3kP0wR7yT2mLx5cHq4Nz8Lr2Vx6Kc9Pw3TbWd3Lp9qRz7mKxFq7zK2mWx9pGz5Hq9Lm3Kx";
+    String text = "db_password=" + value;
+    assertThat(scan(text, ContentType.TEXT))
+        .anySatisfy(f -> assertThat(span(text, f)).isEqualTo(value));
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "passwd = self.get_user_passwd(uid)",
+        "password = config.db.password",
+        "token = userAccessToken",
+        "password=${DB_PASSWORD}",
+        "PASSWORD=$DB_PASSWORD",
+        "token: {{ vault_token }}",
+        "password = \"<your-password>\"",
+        "secret = \"%(secret)s\"",
+        "api_key = \"xxxxxxxxxxxxxxxx\"",
+        "api_key: 1234567890abcdef",
+        "password: abcdefghijkl",
+        "password: null",
+        "enabled_token: true",
+        "password=changeme123",
+        "token=testtoken1",
+        "password: ********",
+        "nextPageToken=CiAKGjBpNDd2Nmp2Zml2cXRwYjBpOXA",
+        "token_url = https://auth.example.com/oauth/token",
+        "tokenizer = Tokenizer(vocab)",
+      })
+  void placeholdersIdentifiersAndCallsAreNotSecrets(String text) {
+    assertThat(categories(text, ContentType.TEXT)).doesNotContain("generic_secret");
+  }
+
+  @Test
+  void jsonValueUnderASecretKeyIsFound() {
+    String json = "{\"user\":{\"name\":\"x\",\"password\":\"hunter2-Qz8vN3kP0w\"},\"slackToken\":\"Zq8vN3kP0wR7yT2mLx5c\"}";
+    List<Finding> found = scan(json, ContentType.JSON);
+    assertThat(found).filteredOn(f -> f.category().equals("generic_secret"))
+        .extracting(Finding::jsonPath)
+        .containsExactly("$.user.password", "$.slackToken");
+    assertThat(found).filteredOn(f -> f.category().equals("generic_secret"))
+        .allSatisfy(f -> assertThat(span(json, f)).doesNotContain("\""));
+  }
+
+  @Test
+  void jsonValueWithSpacesIsFoundWhole() {
+    String json = "{\"AUTH_PASSWORD\": \"correct horse battery staple 7\"}";
+    assertThat(scan(json, ContentType.JSON))
+        .anySatisfy(f -> assertThat(span(json, f)).isEqualTo("correct horse battery staple 7"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "{\"password\": \"********\"}",
+        "{\"password\": \"changeme\"}",
+        "{\"token\": \"${TOKEN}\"}",
+        "{\"passwordHint\": \"Vb7kLm2Qz9xWq\"}",
+        "{\"tokenizer\": \"Vb7kLm2Qz9xWq\"}",
+        "{\"nextPageToken\": \"CiAKGjBpNDd2Nmp2Zml2cXRwYjBpOXA\"}",
+        "{\"token_type\": \"Bearer\"}",
+        "{\"description\": \"the token is Vb7kLm2Qz9xWq\"}",
+      })
+  void jsonNearMissesAreNotSecrets(String json) {
+    assertThat(categories(json, ContentType.JSON)).doesNotContain("generic_secret");
+  }
+
+  @Test
+  void documentedSampleCredentialsAreReportedAtLowConfidence() {
+    String text = "aws_access_key_id = AKIAIOSFODNN7EXAMPLE";
+    assertThat(scan(text, ContentType.TEXT))
+        .isNotEmpty()
+        .allSatisfy(f -> assertThat(f.confidence()).isEqualTo(Confidence.LOW));
+    String stripe = "{\"key\": \"sk_test_4eC39HqLyjWDarjtT1zdp7dc\"}";
+    assertThat(scan(stripe, ContentType.JSON))
+        .isNotEmpty()
+        .allSatisfy(f -> assertThat(f.confidence()).isEqualTo(Confidence.LOW));
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "AKIAXXXXXXXXXXXXXXXX",
+        "aws_access_key_id=AKIAXXXXXXXXXXXXXXXX",
+        "GITHUB_TOKEN=ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+        "ghp_000000000000000000000000000000000000",
+      })
+  void placeholderVendorTokensAreNotFound(String text) {
+    assertThat(scan(text, ContentType.TEXT)).isEmpty();
+  }
+
+  // ---- IPv4 and versions ----
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "update V8 to 10.9.194.9",
+        "libfoo-dev (1.13.11.1) unstable; urgency=medium",
+        "version 10.2.3.4 released",
+        "v2.10.3.4",
+        "release 1.2.3.4-beta",
+        "node 18.12.1.0.2",
+        "Mozilla/5.0 (X11) Chrome/120.0.6099.129 Safari/537.36",
+      })
+  void versionsAreNotIpAddresses(String text) {
+    assertThat(categories(text, ContentType.TEXT)).doesNotContain("ip_address");
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "client ip 203.0.113.42",
+        "connect to 198.51.100.7 failed",
+        "resolved db.example.com (192.0.2.10)",
+        "upgraded server 203.0.113.9 last night",
+      })
+  void addressesNearVersionsAreStillFound(String text) {
+    assertThat(categories(text, ContentType.TEXT)).contains("ip_address");
+  }
+
+  // ---- IPv6, MAC and fingerprints ----
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "SHA1 Fingerprint=AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01",
+        "SHA256:12:34:56:78:9a:bc:de:f0:12:34:56:78:9a:bc:de:f0:12:34:56:78:9a:bc:de:f0:12:34:56:78:9a:bc:de:f0",
+        "2001:db8::1::2",
+        "1:2:3:4:5:6:7:8:9:10",
+      })
+  void colonListsAndMalformedAddressesAreNotIpv6OrMac(String text) {
+    assertThat(categories(text, ContentType.TEXT)).doesNotContain("ip_address", "mac_address");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"peer 2001:db8::8a2e:370:7334 up", "ip=fe80:0:0:0:202:b3ff:fe1e:8329", "[2001:db8::1]:443"})
+  void wellFormedIpv6IsFound(String text) {
+    assertThat(categories(text, ContentType.TEXT)).contains("ip_address");
+  }
+
+  // ---- email versus SSH ----
+
+  @Test
+  void sshLocationsAreNotEmails() {
+    assertThat(categories("git clone git@github.com:owner/repo.git", ContentType.TEXT)).doesNotContain("email");
+    assertThat(categories("{\"ssh_url\":\"git@github.com:owner/repo.git\"}", ContentType.JSON)).doesNotContain("email");
+    assertThat(categories("ssh://git@example.com/owner/repo", ContentType.TEXT)).doesNotContain("email");
+    assertThat(categories("mail jane.doe@example.com: see below", ContentType.TEXT)).contains("email");
+    assertThat(categories("{\"email\":\"jane.doe@example.com\"}", ContentType.JSON)).contains("email");
+  }
+
+  // ---- whole words ----
+
+  @Test
+  void keywordsAndContextAreWholeWordsInTextAndKeys() {
+    // "drivers" is not "driver"; "DOB" in a camelCase key is a word.
+    assertThat(categories("{\"dateOfBirth\":\"1985-07-14\"}", ContentType.JSON)).contains("date_of_birth");
+    assertThat(categories("{\"birthdate\":\"1985-07-14\"}", ContentType.JSON)).contains("date_of_birth");
+    assertThat(categories("{\"rebirths\":\"1985-07-14\"}", ContentType.JSON)).doesNotContain("date_of_birth");
+    assertThat(categories("DOB: 1985-07-14", ContentType.TEXT)).contains("date_of_birth");
+    assertThat(categories("rebirth on 1985-07-14", ContentType.TEXT)).doesNotContain("date_of_birth");
+  }
+
+  // ---- numbers ----
+
+  @ParameterizedTest
+  @ValueSource(strings = {"{\"x\": 5.1234567890e10}", "ratio 0.51824153016 total", "1.23e+51824153016", "{\"v\": 51824153016.5}"})
+  void numbersInsideLongerNumericTokensAreNotIds(String body) {
+    ContentType type = body.startsWith("{") ? ContentType.JSON : ContentType.TEXT;
+    assertThat(scan(body, type)).isEmpty();
+  }
+
+  @Test
+  void anAbnAloneIsStillFound() {
+    assertThat(categories("ABN 51 824 753 556", ContentType.TEXT)).contains("au_abn");
+  }
+
+  // ---- street addresses ----
+
+  @Test
+  void streetAddressesNeedAnAddressWord() {
+    assertThat(categories(
+        "write to the Free Software Foundation, Inc., 51 Franklin Street, Fifth Floor, Boston",
+        ContentType.TEXT)).doesNotContain("street_address");
+    assertThat(categories("Ship to 123 Main Street", ContentType.TEXT)).contains("street_address");
+    assertThat(categories("{\"address\": \"4521 Oak Ridge Dr.\"}", ContentType.JSON)).contains("street_address");
+  }
+}

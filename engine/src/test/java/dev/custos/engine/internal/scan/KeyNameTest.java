@@ -1,0 +1,31 @@
+package dev.custos.engine.internal.scan;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class KeyNameTest {
+
+  @Test
+  void wordsBreakAtCaseChangesAndSeparators() {
+    assertThat(new KeyName("driverLicense").containsWord("driver")).isTrue();
+    assertThat(new KeyName("driver_license").containsWord("driver")).isTrue();
+    assertThat(new KeyName("DRIVER-LICENSE").containsWord("driver")).isTrue();
+    assertThat(new KeyName("drivers").containsWord("driver")).isFalse();
+    assertThat(new KeyName("screwdriver").containsWord("driver")).isFalse();
+    assertThat(new KeyName("dateOfBirth").containsWord("dateofbirth")).isTrue();
+    assertThat(new KeyName("date_of_birth").containsWord("birth")).isTrue();
+  }
+
+  @Test
+  void keysEndWithTheirLastWords() {
+    assertThat(new KeyName("slackToken").endsWithWord("token")).isTrue();
+    assertThat(new KeyName("APIKey").endsWithWord("apikey")).isTrue();
+    assertThat(new KeyName("api_key").endsWithWord("apikey")).isTrue();
+    assertThat(new KeyName("AWS_SECRET_ACCESS_KEY").endsWithWord("accesskey")).isTrue();
+    assertThat(new KeyName("db.password").endsWithWord("password")).isTrue();
+    assertThat(new KeyName("passwordHint").endsWithWord("password")).isFalse();
+    assertThat(new KeyName("tokenizer").endsWithWord("token")).isFalse();
+    assertThat(new KeyName("mytoken").endsWithWord("token")).isFalse();
+  }
+}

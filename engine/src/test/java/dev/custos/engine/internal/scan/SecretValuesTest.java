@@ -1,0 +1,90 @@
+package dev.custos.engine.internal.scan;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class SecretValuesTest {
+
+  private static byte[] b(String s) {
+    return s.getBytes(StandardCharsets.ISO_8859_1);
+  }
+
+  private static String value(String match) {
+    byte[] bytes = b(match);
+    int start = SecretValues.valueStart(bytes, 0, bytes.length);
+    return match.substring(start);
+  }
+
+  @Test
+  void valueStartsAfterTheKeyAndOperatorInEverySyntax() {
+    assertThat(value("password: Tr0ub4dor")).isEqualTo("Tr0ub4dor");
+    assertThat(value("slackToken=Zq8vN3kP")).isEqualTo("Zq8vN3kP");
+    assertThat(value("apiKey := \"Hq4Nz8Lr")).isEqualTo("Hq4Nz8Lr");
+    assertThat(value("AUTH_PASSWORD => 'Fq7!zK2m")).isEqualTo("Fq7!zK2m");
+    assertThat(value("TOKEN ?= Rk3Wq8Zm")).isEqualTo("Rk3Wq8Zm");
+    assertThat(value("password>Wd3$Lp9q")).isEqualTo("Wd3$Lp9q");
+    assertThat(value("db.password\", \"Kt5!mNq8")).isEqualTo("Kt5!mNq8");
+    assertThat(value("API_KEY\"] = \"Jy6pQw3X")).isEqualTo("Jy6pQw3X");
+    assertThat(value("Bearer EXAMPLEfakeAccessToken")).isEqualTo("EXAMPLEfakeAccessToken");
+    assertThat(value("ghp_Zq8vN3kP0wR7yT2m")).isEqualTo("ghp_Zq8vN3kP0wR7yT2m");
+    assertThat(value("-----BEGIN KEY-----\nMIIEvQ")).isEqualTo("-----BEGIN KEY-----\nMIIEvQ");
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "${DB_PASSWORD}", "{{ vault_token }}", "<your-key>", "%(secret)s", "$DB_PASSWORD", "%s",
+        "xxxxxxxxxxxx", "AKIAXXXXXXXXXXXXXXXX", "ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "********",
+        "123456789012", "abcdefghijkl", "9876543210", "aaaaaaaaaa", "changeme123", "null", "None",
+        "true", "your_api_key_here", "REDACTED", "testpassword", "sk_live_000000000000000000000000",
+      })
+  void placeholdersAreRecognised(String value) {
+    assertThat(SecretValues.isPlaceholder(value)).as(value).isTrue();
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "Tr0ub4dor&3xK9", "Zq8vN3kP0wR7yT2m", "9fK2xQ7mB4vL1zR8tW3nY6pH5sD0cJ", "correct horse battery 7",
+        "ghp_Zq8vN3kP0wR7yT2mLx5cHq4Nz8Lr2Vx6Kc9P", "sk_test_4eC39HqLyjWDarjtT1zdp7dc",
+      })
+  void realLookingValuesAreNotPlaceholders(String value) {
+    assertThat(SecretValues.isPlaceholder(value)).as(value).isFalse();
+  }
+
+  @Test
+  void identifiersAndMemberAccessesAreCode() {
+    assertThat(SecretValues.isIdentifier("self.get_user_passwd")).isTrue();
+    assertThat(SecretValues.isIdentifier("config.db.password")).isTrue();
+    assertThat(SecretValues.isIdentifier("userAccessToken")).isTrue();
+    assertThat(SecretValues.isIdentifier("ACCESS_TOKEN")).isTrue();
+    assertThat(SecretValues.isIdentifier("Tr0ub4dorxK9")).isFalse();
+    assertThat(SecretValues.isIdentifier("Zq8vN3kP0wR7")).isFalse();
+    assertThat(SecretValues.isIdentifier("hunter2-x")).isFalse();
+  }
+
+  @Test
+  void documentedExamplesAreLowAndSampleWordsAreLow() {
+    byte[] aws = b("AKIAIOSFODNN7EXAMPLE");
+    assertThat(SecretValues.judge(aws, 0, aws.length, false, false, -1)).isEqualTo(SecretValues.Verdict.LOW);
+    byte[] fake = b("EXAMPLE-s3cr3t!42");
+    assertThat(SecretValues.judge(fake, 0, fake.length, false, true, -1)).isEqualTo(SecretValues.Verdict.LOW);
+    byte[] real = b("Tr0ub4dor&3xK9");
+    assertThat(SecretValues.judge(real, 0, real.length, false, true, -1)).isEqualTo(SecretValues.Verdict.KEEP);
+    assertThat(SecretValues.judge(real, 0, real.length, false, true, '(')).isEqualTo(SecretValues.Verdict.DROP);
+    assertThat(SecretValues.judge(real, 0, 10, false, true, 'x')).as("a cut of a longer value")
+        .isEqualTo(SecretValues.Verdict.DROP);
+  }
+
+  @Test
+  void cursorKeysAreNotCredentials() {
+    assertThat(SecretValues.isCursorKey("nextpagetoken")).isTrue();
+    assertThat(SecretValues.isCursorKey("continuationtoken")).isTrue();
+    assertThat(SecretValues.isCursorKey("slacktoken")).isFalse();
+    assertThat(SecretValues.isCursorKey("accesstoken")).isFalse();
+  }
+}
