@@ -13,10 +13,12 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Decodes a compressed body for inspection, layer by layer as its {@code Content-Encoding} lists
- * the codings: {@code gzip} (and {@code x-gzip}), {@code deflate} and {@code br} with Armeria's
- * stream decoders, {@code zstd} with {@link ZstdLayer}; {@code identity} layers are no-ops and any
- * other coding makes the body uninspectable. Codings are listed in the order they were applied, so
- * they are undone from the last to the first (RFC 9110, section 8.4).
+ * the codings: {@code gzip} (and {@code x-gzip}) and {@code deflate} with {@link InflaterLayer},
+ * {@code br} with Armeria's stream decoder, {@code zstd} with {@link ZstdLayer}; {@code identity}
+ * layers are no-ops and any other coding makes the body uninspectable. Codings are listed in the
+ * order they were applied, so they are undone from the last to the first (RFC 9110, section 8.4).
+ * A layer whose stream does not reach its proper end (cut short, a check that does not match,
+ * bytes after the end) makes the body uninspectable in {@link #finish}, whatever the chunking.
  *
  * <p>Limits: at most {@code maxDecoded} bytes out of any layer, and past the first MiB at most
  * {@code maxRatio} bytes out of a layer per byte into it, and per compressed byte of the whole body.
@@ -97,11 +99,9 @@ final class BodyDecoder implements AutoCloseable {
     StreamDecoderFactory factory;
     switch (coding) {
       case "gzip":
-        factory = StreamDecoderFactory.gzip();
-        break;
+        return InflaterLayer.gzip(maxDecoded, maxRatio);
       case "deflate":
-        factory = StreamDecoderFactory.deflate();
-        break;
+        return InflaterLayer.deflate(maxDecoded, maxRatio);
       case "br":
         if (!brotliAvailable()) {
           throw new UninspectableException(UninspectableException.UNSUPPORTED_ENCODING);
