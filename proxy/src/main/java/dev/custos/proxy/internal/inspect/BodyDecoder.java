@@ -1,10 +1,5 @@
 package dev.custos.proxy.internal.inspect;
 
-import com.linecorp.armeria.common.ContentTooLargeException;
-import com.linecorp.armeria.common.HttpData;
-import com.linecorp.armeria.common.encoding.StreamDecoder;
-import com.linecorp.armeria.common.encoding.StreamDecoderFactory;
-import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.handler.codec.compression.Brotli;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,7 +9,7 @@ import org.jspecify.annotations.Nullable;
 /**
  * Decodes a compressed body for inspection, layer by layer as its {@code Content-Encoding} lists
  * the codings: {@code gzip} (and {@code x-gzip}) and {@code deflate} with {@link InflaterLayer},
- * {@code br} with Armeria's stream decoder, {@code zstd} with {@link ZstdLayer}; {@code identity}
+ * {@code br} with {@link BrotliLayer}, {@code zstd} with {@link ZstdLayer}; {@code identity}
  * layers are no-ops and any other coding makes the body uninspectable. Codings are listed in the
  * order they were applied, so they are undone from the last to the first (RFC 9110, section 8.4).
  * A layer whose stream does not reach its proper end (cut short, a check that does not match,
@@ -96,7 +91,6 @@ final class BodyDecoder implements AutoCloseable {
 
   private static Layer layer(String coding, long maxDecoded, int maxRatio)
       throws UninspectableException {
-    StreamDecoderFactory factory;
     switch (coding) {
       case "gzip":
         return InflaterLayer.gzip(maxDecoded, maxRatio);
@@ -106,16 +100,12 @@ final class BodyDecoder implements AutoCloseable {
         if (!brotliAvailable()) {
           throw new UninspectableException(UninspectableException.UNSUPPORTED_ENCODING);
         }
-        factory = StreamDecoderFactory.brotli();
-        break;
+        return BrotliLayer.create(maxDecoded, maxRatio);
       case "zstd":
         return new ZstdLayer(maxDecoded, maxRatio);
       default:
         throw new UninspectableException(UninspectableException.UNSUPPORTED_ENCODING);
     }
-    int limit = (int) Math.min(Integer.MAX_VALUE, maxDecoded);
-    return new ArmeriaLayer(
-        factory.newDecoder(UnpooledByteBufAllocator.DEFAULT, limit), maxDecoded, maxRatio);
   }
 
   private static boolean brotliAvailable() {
@@ -240,68 +230,6 @@ final class BodyDecoder implements AutoCloseable {
         throw new UninspectableException(UninspectableException.RATIO_EXCEEDED);
       }
       next.accept(bytes, offset, length);
-    }
-  }
-
-  /** A layer decoded by one of Armeria's stream decoders. */
-  private static final class ArmeriaLayer extends Layer {
-    private final StreamDecoder decoder;
-    private boolean ended;
-
-    ArmeriaLayer(StreamDecoder decoder, long maxDecoded, int maxRatio) {
-      super(maxDecoded, maxRatio);
-      this.decoder = decoder;
-    }
-
-    @Override
-    void write(byte[] bytes, int offset, int length, Sink next) throws UninspectableException {
-      HttpData d;
-      try {
-        // Wraps the slice without copying it: the decoder only reads it.
-        d = decoder.decode(HttpData.wrap(bytes, offset, length));
-      } catch (ContentTooLargeException e) {
-        throw new UninspectableException(UninspectableException.DECODED_TOO_LARGE);
-      } catch (RuntimeException e) {
-        throw new UninspectableException(UninspectableException.MALFORMED_ENCODING);
-      }
-      take(d, next);
-    }
-
-    @Override
-    void end(Sink next) throws UninspectableException {
-      HttpData d;
-      try {
-        d = decoder.finish();
-      } catch (ContentTooLargeException e) {
-        throw new UninspectableException(UninspectableException.DECODED_TOO_LARGE);
-      } catch (RuntimeException e) {
-        throw new UninspectableException(UninspectableException.MALFORMED_ENCODING);
-      } finally {
-        ended = true;
-      }
-      take(d, next);
-    }
-
-    private void take(HttpData d, Sink next) throws UninspectableException {
-      try {
-        if (!d.isEmpty()) {
-          emit(d.array(), 0, d.length(), next);
-        }
-      } finally {
-        d.close();
-      }
-    }
-
-    @Override
-    void close() {
-      if (!ended) {
-        ended = true;
-        try {
-          decoder.finish().close();
-        } catch (RuntimeException ignored) {
-          // The stream was cut short; only its buffers need releasing.
-        }
-      }
     }
   }
 }

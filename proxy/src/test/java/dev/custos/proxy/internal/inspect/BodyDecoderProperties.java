@@ -14,15 +14,15 @@ import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.constraints.Size;
 
 /**
- * Invariants of layered body decoding: whatever the codings stacked (gzip, deflate, zstd, in any
- * order, identity layers anywhere), whatever the chunking of the compressed bytes and the decoder's
+ * Invariants of layered body decoding: whatever the codings stacked (gzip, deflate, br, zstd, in
+ * any order, identity layers anywhere), whatever the chunking of the compressed bytes and the decoder's
  * slice, the decoded bytes are the original ones; and a body cut short is refused as malformed,
  * whatever the chunking, never decoded in part.
  */
 class BodyDecoderProperties {
   @Provide
   Arbitrary<List<String>> codings() {
-    return Arbitraries.of("gzip", "deflate", "zstd", "identity").list().ofMinSize(1).ofMaxSize(3);
+    return Arbitraries.of("gzip", "deflate", "br", "zstd", "identity").list().ofMinSize(1).ofMaxSize(3);
   }
 
   static byte[] encode(byte[] plain, List<String> codings) throws Exception {
@@ -31,6 +31,7 @@ class BodyDecoderProperties {
       switch (c) {
         case "gzip" -> b = BodyDecoderTest.gzip(b);
         case "deflate" -> b = BodyDecoderTest.deflate(b);
+        case "br" -> b = BodyDecoderTest.brotli(b);
         case "zstd" -> b = BodyDecoderTest.zstd(b);
         default -> { }
       }

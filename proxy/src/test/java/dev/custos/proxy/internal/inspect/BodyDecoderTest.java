@@ -195,4 +195,162 @@ class BodyDecoderTest {
       d.finish();
     }).isInstanceOf(UninspectableException.class).hasMessage("malformed_encoding");
   }
+
+  static byte[] brotli(byte[] bytes) throws Exception {
+    com.aayushatharva.brotli4j.Brotli4jLoader.ensureAvailability();
+    return com.aayushatharva.brotli4j.encoder.Encoder.compress(bytes);
+  }
+
+  static byte[] rawDeflate(byte[] bytes) {
+    java.util.zip.Deflater d = new java.util.zip.Deflater(6, true);
+    d.setInput(bytes);
+    d.finish();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    byte[] buf = new byte[4096];
+    while (!d.finished()) {
+      out.write(buf, 0, d.deflate(buf));
+    }
+    d.end();
+    return out.toByteArray();
+  }
+
+  private static final byte[] TEXT =
+      "ssn 078-05-1120 EXAMPLE, some text that compresses ".repeat(400)
+          .getBytes(StandardCharsets.UTF_8);
+
+  /** Decodes whole and then one byte at a time; both must refuse as malformed. */
+  private static void assertMalformed(String encoding, byte[] body) throws Exception {
+    BodyDecoder whole = BodyDecoder.forEncoding(encoding, 1 << 20, 100, 2048);
+    assertThatThrownBy(() -> {
+      whole.decode(body, 0, body.length);
+      whole.finish();
+    }).as("%s body of %d bytes, whole", encoding, body.length)
+        .isInstanceOf(UninspectableException.class).hasMessage("malformed_encoding");
+    BodyDecoder bytewise = BodyDecoder.forEncoding(encoding, 1 << 20, 100, 7);
+    assertThatThrownBy(() -> decodeOneByteAtATime(bytewise, body))
+        .as("%s body of %d bytes, byte by byte", encoding, body.length)
+        .isInstanceOf(UninspectableException.class).hasMessage("malformed_encoding");
+  }
+
+  private static byte[] cut(byte[] b, int length) {
+    return java.util.Arrays.copyOf(b, length);
+  }
+
+  @Test
+  void gzipCutShortAnywhereIsMalformed() throws Exception {
+    byte[] gz = gzip(TEXT);
+    // In the header, right after it, mid-data, before the trailer, mid-trailer, one byte short.
+    for (int at : new int[] {1, 5, 10, gz.length / 2, gz.length - 8, gz.length - 4,
+        gz.length - 1}) {
+      assertMalformed("gzip", cut(gz, at));
+    }
+  }
+
+  @Test
+  void deflateCutShortAnywhereIsMalformed() throws Exception {
+    byte[] zlib = deflate(TEXT);
+    for (int at : new int[] {1, 2, zlib.length / 2, zlib.length - 4, zlib.length - 1}) {
+      assertMalformed("deflate", cut(zlib, at));
+    }
+    byte[] raw = rawDeflate(TEXT);
+    for (int at : new int[] {1, raw.length / 2, raw.length - 1}) {
+      assertMalformed("deflate", cut(raw, at));
+    }
+  }
+
+  @Test
+  void rawDeflateDecodesLikeZlib() throws Exception {
+    byte[] raw = rawDeflate(TEXT);
+    assertThat(decodeOneByteAtATime(BodyDecoder.forEncoding("deflate", 1 << 20, 100, 3), raw))
+        .isEqualTo(TEXT);
+  }
+
+  @Test
+  void brotliCutShortAnywhereIsMalformed() throws Exception {
+    byte[] br = brotli(TEXT);
+    assertThat(decodeOneByteAtATime(BodyDecoder.forEncoding("br", 1 << 20, 100, 5), br))
+        .isEqualTo(TEXT);
+    for (int at : new int[] {1, br.length / 2, br.length - 1}) {
+      assertMalformed("br", cut(br, at));
+    }
+  }
+
+  @Test
+  void zstdCutShortAnywhereIsMalformed() throws Exception {
+    byte[] z = zstd(TEXT);
+    for (int at : new int[] {1, 4, z.length / 2, z.length - 1}) {
+      assertMalformed("zstd", cut(z, at));
+    }
+  }
+
+  @Test
+  void aCutInnerLayerIsMalformedToo() throws Exception {
+    // The outer gzip is whole; the zstd inside it is cut short.
+    byte[] inner = zstd(TEXT);
+    assertMalformed("zstd, gzip", gzip(cut(inner, inner.length - 3)));
+    byte[] zlib = deflate(TEXT);
+    assertMalformed("deflate, gzip", gzip(cut(zlib, zlib.length - 2)));
+  }
+
+  @Test
+  void aWrongCheckIsMalformed() throws Exception {
+    byte[] gz = gzip(TEXT);
+    byte[] badCrc = gz.clone();
+    badCrc[gz.length - 8] ^= 1;
+    assertMalformed("gzip", badCrc);
+    byte[] badSize = gz.clone();
+    badSize[gz.length - 1] ^= 1;
+    assertMalformed("gzip", badSize);
+    byte[] zlib = deflate(TEXT);
+    byte[] badAdler = zlib.clone();
+    badAdler[zlib.length - 1] ^= 1;
+    assertMalformed("deflate", badAdler);
+  }
+
+  @Test
+  void gzipMembersOneAfterTheOtherDecodeInTurn() throws Exception {
+    byte[] a = "first member ".getBytes(StandardCharsets.UTF_8);
+    byte[] two = concat(gzip(a), gzip(TEXT));
+    assertThat(decodeOneByteAtATime(BodyDecoder.forEncoding("gzip", 1 << 20, 100, 3), two))
+        .isEqualTo(concat(a, TEXT));
+    // A second member cut short is as malformed as a first one.
+    assertMalformed("gzip", cut(two, two.length - 5));
+  }
+
+  @Test
+  void bytesAfterTheEndAreMalformed() throws Exception {
+    byte[] garbage = "EXAMPLE trailing bytes".getBytes(StandardCharsets.UTF_8);
+    assertMalformed("gzip", concat(gzip(TEXT), garbage));
+    assertMalformed("gzip", concat(gzip(TEXT), new byte[8]));
+    assertMalformed("deflate", concat(deflate(TEXT), garbage));
+    assertMalformed("deflate", concat(rawDeflate(TEXT), garbage));
+    assertMalformed("br", concat(brotli(TEXT), garbage));
+    assertMalformed("zstd", concat(zstd(TEXT), garbage));
+  }
+
+  /** A gzip member with every optional header field, written by hand (RFC 1952, section 2.3). */
+  private static byte[] gzipWithAllFields(boolean goodHeaderCrc) throws Exception {
+    byte[] plain = gzip(TEXT);
+    ByteArrayOutputStream h = new ByteArrayOutputStream();
+    h.writeBytes(new byte[] {0x1f, (byte) 0x8b, 8, 0x02 | 0x04 | 0x08 | 0x10, 0, 0, 0, 0, 0, 3});
+    h.writeBytes(new byte[] {3, 0, 'a', 'b', 'c'}); // FEXTRA: XLEN 3
+    h.writeBytes("name.txt\0".getBytes(StandardCharsets.ISO_8859_1)); // FNAME
+    h.writeBytes("a comment\0".getBytes(StandardCharsets.ISO_8859_1)); // FCOMMENT
+    java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+    crc.update(h.toByteArray());
+    int crc16 = (int) crc.getValue() & 0xffff ^ (goodHeaderCrc ? 0 : 1);
+    h.write(crc16 & 0xff);
+    h.write(crc16 >>> 8);
+    // The deflate data and trailer of a plain member follow its 10-byte header.
+    h.write(plain, 10, plain.length - 10);
+    return h.toByteArray();
+  }
+
+  @Test
+  void gzipHeaderFieldsAreSkippedAndTheHeaderCrcChecked() throws Exception {
+    assertThat(decodeOneByteAtATime(
+        BodyDecoder.forEncoding("gzip", 1 << 20, 100, 2), gzipWithAllFields(true)))
+        .isEqualTo(TEXT);
+    assertMalformed("gzip", gzipWithAllFields(false));
+  }
 }
