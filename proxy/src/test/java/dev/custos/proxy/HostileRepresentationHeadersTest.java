@@ -28,6 +28,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -155,26 +156,9 @@ class HostileRepresentationHeadersTest {
   @MethodSource("requestsOverBothProtocols")
   void hostileRequestIsRefusedAndNeverReachesTheUpstream(String protocol, RequestCase c) {
     String path = "/req/" + Integer.toHexString(c.name().hashCode()) + "/" + protocol.charAt(1);
-    int status;
-    String body;
-    if (protocol.equals("h1 raw")) {
-      HostileBodies.RawResponse res =
-          HostileBodies.send(proxy.port(), "POST", path, c.headers(), c.body());
-      status = res.status();
-      body = res.bodyText();
-    } else {
-      RequestHeadersBuilder h = RequestHeaders.builder(HttpMethod.POST, path);
-      for (String line : c.headers()) {
-        int colon = line.indexOf(':');
-        h.add(line.substring(0, colon).trim(), line.substring(colon + 1).trim());
-      }
-      AggregatedHttpResponse res = WebClient.builder(proxy.http().replace("http:", "h2c:"))
-          .responseTimeout(Duration.ofSeconds(30)).build()
-          .execute(HttpRequest.of(h.build(), HttpData.wrap(c.body()))).aggregate().join();
-      status = res.status().code();
-      body = res.contentUtf8();
-    }
-
+    String[] answer = send(protocol, path, c.headers(), c.body());
+    int status = Integer.parseInt(answer[0]);
+    String body = answer[1];
     assertThat(status).as("answer to %s", c.name()).isEqualTo(c.status());
     assertThat(body).contains("\"error\"").doesNotContain(SSN);
     if (c.status() == 400) {
@@ -183,6 +167,64 @@ class HostileRepresentationHeadersTest {
     assertThat(proxy.received).noneMatch(r -> r.path().equals(path));
     proxy.assertStillServes();
     proxy.assertNeverLeaked(SSN);
+  }
+
+  /** Sends a request through the proxy; returns its status and body text. */
+  private String[] send(String protocol, String path, List<String> headers, byte[] requestBody) {
+    int status;
+    String body;
+    if (protocol.equals("h1 raw")) {
+      HostileBodies.RawResponse res =
+          HostileBodies.send(proxy.port(), "POST", path, headers, requestBody);
+      status = res.status();
+      body = res.bodyText();
+    } else {
+      RequestHeadersBuilder h = RequestHeaders.builder(HttpMethod.POST, path);
+      for (String line : headers) {
+        int colon = line.indexOf(':');
+        h.add(line.substring(0, colon).trim(), line.substring(colon + 1).trim());
+      }
+      AggregatedHttpResponse res = WebClient.builder(proxy.http().replace("http:", "h2c:"))
+          .responseTimeout(Duration.ofSeconds(30)).build()
+          .execute(HttpRequest.of(h.build(), HttpData.wrap(requestBody))).aggregate().join();
+      status = res.status().code();
+      body = res.contentUtf8();
+    }
+
+    return new String[] {Integer.toString(status), body};
+  }
+
+  /**
+   * A gzip request cut short is refused by {@code on_uninspectable} (malformed_encoding) whatever
+   * it decodes to: with the SSN in the part that decodes, and with only harmless bytes there (which
+   * were forwarded before the decoder checked a stream's end).
+   */
+  @ParameterizedTest(name = "{0}: {1}")
+  @MethodSource("cutGzipOverBothProtocols")
+  void cutGzipRequestIsUninspectableAndNeverReachesTheUpstream(
+      String protocol, String name, byte[] cutBody) {
+    String path = "/cut/" + Integer.toHexString(name.hashCode()) + "/" + protocol.charAt(1);
+    String[] answer = send(protocol, path, List.of(JSON, "Content-Encoding: gzip"), cutBody);
+    assertThat(Integer.parseInt(answer[0])).as("answer to %s", name).isEqualTo(403);
+    assertThat(answer[1]).contains("\"error\"").doesNotContain(SSN);
+    if (name.startsWith("harmless")) {
+      assertThat(answer[1]).contains("on_uninspectable");
+    }
+    assertThat(proxy.received).noneMatch(r -> r.path().equals(path));
+    proxy.assertStillServes();
+    proxy.assertNeverLeaked(SSN);
+  }
+
+  static Stream<Arguments> cutGzipOverBothProtocols() {
+    byte[] ssn = gzip(concat(SSN_JSON, new byte[2048]));
+    byte[] harmless = gzip(utf8("{\"note\":\"EXAMPLE harmless text\"}"));
+    List<Arguments> cases = List.of(
+        Arguments.of("SSN decodable, cut before the trailer", cut(ssn, 8)),
+        Arguments.of("SSN decodable, cut in the trailer", cut(ssn, 3)),
+        Arguments.of("harmless, cut before the trailer", cut(harmless, 8)),
+        Arguments.of("harmless, cut after the header", Arrays.copyOf(harmless, 10)));
+    return cases.stream().flatMap(a -> Stream.of("h1 raw", "h2c")
+        .map(p -> Arguments.of(p, a.get()[0], a.get()[1])));
   }
 
   static Stream<Arguments> responses() {
