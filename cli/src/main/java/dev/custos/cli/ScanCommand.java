@@ -1,6 +1,7 @@
 package dev.custos.cli;
 
 import dev.custos.engine.Backend;
+import dev.custos.engine.Confidence;
 import dev.custos.engine.ContentType;
 import dev.custos.engine.DetectorDefinition;
 import dev.custos.engine.EvidenceKey;
@@ -22,7 +23,9 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
@@ -48,7 +51,11 @@ import picocli.CommandLine.Spec;
       "Evidence hashes use the key in CUSTOS_EVIDENCE_KEY or the file named by",
       "CUSTOS_EVIDENCE_KEY_FILE (a random per-process key otherwise).",
       "",
-      "Exit codes: 0 nothing found, 1 sensitive data found,",
+      "Skipped: anything under .git/, paths ignored by .gitignore files (in the scanned",
+      "directories and below), --exclude globs, and binary files (a NUL byte in the first",
+      "64 KiB; named with --verbose). Findings on a line holding custos:ignore are dropped.",
+      "",
+      "Exit codes: 0 nothing found, 1 sensitive data found (or --exit-code),",
       "            2 usage or configuration error, or a file could not be read."
     })
 final class ScanCommand implements Callable<Integer> {
@@ -92,11 +99,54 @@ final class ScanCommand implements Callable<Integer> {
   @Option(names = {"-v", "--verbose"}, description = "Show the backend, scan notes and stack traces.")
   boolean verbose;
 
+  @Option(
+      names = "--min-confidence",
+      paramLabel = "LEVEL",
+      description = "Report only findings of at least this confidence: low, medium or high (default: low, all).")
+  @Nullable String minConfidence;
+
+  @Option(
+      names = "--baseline",
+      paramLabel = "FILE",
+      description = "Do not report findings listed in FILE (written by --write-baseline): keyed by file,"
+          + " detector and evidence hash, so set CUSTOS_EVIDENCE_KEY for both runs.")
+  @Nullable Path baselineFile;
+
+  @Option(
+      names = "--write-baseline",
+      paramLabel = "FILE",
+      description = "Write the key (file, detector, evidence hash; never a value) of every finding reported to FILE.")
+  @Nullable Path writeBaselineFile;
+
+  @Option(
+      names = "--exclude",
+      paramLabel = "GLOB",
+      description = "Skip paths matching GLOB (.gitignore syntax: '*.log', 'build/', 'docs/**/*.md'); repeatable.")
+  List<String> excludes = new ArrayList<>();
+
+  @Option(
+      names = "--exit-code",
+      paramLabel = "N",
+      defaultValue = "1",
+      description = "Exit code when findings are reported (default: ${DEFAULT-VALUE}; 0 to 255).")
+  int exitCode = Main.FOUND;
+
+  @Option(
+      names = {"-o", "--output"},
+      paramLabel = "FILE",
+      description = "Write findings (or, with --redact, the content) to FILE instead of stdout.")
+  @Nullable Path outputFile;
+
   @Parameters(arity = "1..*", paramLabel = "PATH", description = "Files or directories to scan, or - for stdin.")
   List<String> paths = new ArrayList<>();
 
-  private final Io io;
+  private Io io;
   private boolean problems;
+  private @Nullable Confidence minimum;
+  private Set<Baseline.Key> known = Set.of();
+  private final Set<Baseline.Key> seen = new TreeSet<>();
+  private GitIgnore excluded = GitIgnore.ofGlobs(List.of());
+  private int suppressed;
 
   ScanCommand(Io io) {
     this.io = io;
@@ -111,8 +161,48 @@ final class ScanCommand implements Callable<Integer> {
     }
     ContentType fixedType = contentType == null ? null : usage(() -> ContentType.of(contentType));
     Backend backend = usage(() -> Backend.ofId(engine));
+    minimum = minConfidence == null ? null : usage(() -> Confidence.ofId(minConfidence));
+    if (exitCode < 0 || exitCode > 255) {
+      throw new ParameterException(
+          spec.commandLine(), "--exit-code: " + exitCode + " (expected: 0 to 255)");
+    }
+    excluded = usage(() -> GitIgnore.ofGlobs(excludes));
+    if (baselineFile != null) {
+      known = Baseline.read(baselineFile);
+    }
+    if ((baselineFile != null || writeBaselineFile != null)
+        && System.getenv(EvidenceKey.ENVIRONMENT_VARIABLE) == null
+        && System.getenv(EvidenceKey.FILE_ENVIRONMENT_VARIABLE) == null) {
+      io.err().println("custos: note: no evidence key set: baseline hashes are of a per-process key"
+          + " and match no other run (set CUSTOS_EVIDENCE_KEY or CUSTOS_EVIDENCE_KEY_FILE)");
+    }
+    if (outputFile != null) {
+      try {
+        io = new Io(io.in(), new java.io.PrintStream(
+            new java.io.BufferedOutputStream(Files.newOutputStream(outputFile)), false,
+            java.nio.charset.StandardCharsets.UTF_8), io.err());
+      } catch (IOException e) {
+        throw new CliException("--output: " + Messages.of(e));
+      }
+    }
+    try {
+      return scanAll(style, fixedType, backend);
+    } finally {
+      if (outputFile != null) {
+        io.out().close();
+      }
+    }
+  }
+
+  private Integer scanAll(@Nullable RedactionStyle style, @Nullable ContentType fixedType, Backend backend)
+      throws IOException {
 
     Policy policy = policyFile == null ? Policy.ofDefault() : Policy.parse(policyFile);
+    if (!policy.allowlist().files().isEmpty()) {
+      List<String> globs = new ArrayList<>(excludes);
+      globs.addAll(policy.allowlist().files());
+      excluded = usage(() -> GitIgnore.ofGlobs(globs, "allowlist.files / --exclude"));
+    }
     List<Source> sources = collectSources();
     EvidenceKey key = EvidenceKey.fromEnvironment();
 
@@ -148,12 +238,24 @@ final class ScanCommand implements Callable<Integer> {
       io.out().flush();
     }
     if (sink == null || sink instanceof TextSink) {
-      io.err().println("custos: " + summary(counts, scanned, bytes));
+      io.err().println("custos: " + summary(counts, scanned, bytes)
+          + (suppressed > 0 ? " (" + suppressed + " suppressed by baseline, custos:ignore or --min-confidence)" : ""));
+    }
+    if (writeBaselineFile != null) {
+      try {
+        Baseline.write(writeBaselineFile, seen);
+      } catch (IOException e) {
+        throw new CliException("--write-baseline: " + Messages.of(e));
+      }
+      io.err().println("custos: baseline of " + seen.size() + " findings written to " + writeBaselineFile);
     }
     if (problems) {
       return Main.ERROR;
     }
-    return counts.isEmpty() ? Main.OK : Main.FOUND;
+    if (outputFile != null && io.out().checkError()) {
+      throw new CliException("--output: " + outputFile + ": write failed");
+    }
+    return counts.isEmpty() ? Main.OK : exitCode;
   }
 
   private FindingSink newSink(Format f, Policy policy, Progress progress) throws IOException {
@@ -191,8 +293,17 @@ final class ScanCommand implements Callable<Integer> {
       return -1;
     }
     StreamScanner stream = null;
+    InlineIgnores ignores = new InlineIgnores();
     try {
       int n = in.read(buffer);
+      if (style == null && !source.isStdin() && fixedType == null && hasNul(buffer, n)) {
+        if (verbose) {
+          progress.clear();
+          io.err().println("custos: " + source.name() + ": binary (a NUL byte in the first "
+              + Sizes.human(CHUNK_SIZE) + "), skipped");
+        }
+        return -1;
+      }
       ContentType type =
           fixedType != null ? fixedType : ContentType.guess(source.fileName(), buffer, Math.max(n, 0));
       stream =
@@ -204,7 +315,8 @@ final class ScanCommand implements Callable<Integer> {
           if (lines != null) {
             lines.add(buffer, 0, n);
           }
-          report(source, stream.feed(buffer, 0, n), sink, lines, counts);
+          ignores.feed(buffer, 0, n);
+          report(source, ignores.release(stream.feed(buffer, 0, n)), sink, lines, counts);
           progress.advance(n);
           if (outputClosed()) {
             return stream.bytesScanned();
@@ -212,7 +324,8 @@ final class ScanCommand implements Callable<Integer> {
         }
         n = in.read(buffer);
       }
-      report(source, stream.finish(), sink, lines, counts);
+      report(source, ignores.finish(stream.finish()), sink, lines, counts);
+      suppressed += ignores.dropped();
       for (ScanNote note : stream.notes()) {
         if (verbose) {
           progress.clear();
@@ -241,7 +354,16 @@ final class ScanCommand implements Callable<Integer> {
     }
   }
 
-  private static void report(
+  private static boolean hasNul(byte[] buffer, int n) {
+    for (int i = 0; i < n; i++) {
+      if (buffer[i] == 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void report(
       Source source,
       List<Finding> findings,
       @Nullable FindingSink sink,
@@ -249,6 +371,18 @@ final class ScanCommand implements Callable<Integer> {
       Map<String, Long> counts)
       throws IOException {
     for (Finding f : findings) {
+      if (minimum != null && f.confidence().compareTo(minimum) < 0) {
+        suppressed++;
+        continue;
+      }
+      Baseline.Key key = new Baseline.Key(source.name(), f.detector(), f.evidence().hash());
+      if (known.contains(key)) {
+        suppressed++;
+        continue;
+      }
+      if (writeBaselineFile != null) {
+        seen.add(key);
+      }
       counts.merge(f.category(), 1L, Long::sum);
       if (sink != null) {
         sink.finding(source, f, lines == null ? null : lines.position(f.start()));
@@ -269,10 +403,15 @@ final class ScanCommand implements Callable<Integer> {
         continue;
       }
       Path path = Path.of(p);
-      if (Files.isDirectory(path)) {
-        walk(path, sources);
+      String given = slashes(path.normalize());
+      if (Files.isSymbolicLink(path) && !Files.exists(path)) {
+        note(p + ": symbolic link to nothing (skipped)");
+      } else if (Files.isDirectory(path)) {
+        walk(path, "", new ArrayList<>(), sources);
       } else if (Files.isRegularFile(path)) {
-        sources.add(Source.file(path));
+        if (!Boolean.TRUE.equals(excluded.decide(given, false))) {
+          sources.add(Source.file(path));
+        }
       } else if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
         warn(p + ": no such file or directory");
       } else {
@@ -282,7 +421,16 @@ final class ScanCommand implements Callable<Integer> {
     return sources;
   }
 
-  private void walk(Path dir, List<Source> sources) {
+  /** One directory's .gitignore during a walk, and where it is relative to the walk's root. */
+  private record IgnoreLevel(String base, GitIgnore rules) {}
+
+  /**
+   * Adds the files under {@code dir} in name order, skipping {@code .git}, what the .gitignore
+   * files met on the way ignore (deeper files take precedence) and what --exclude matches.
+   *
+   * @param relative the directory relative to the walk's root ("" for the root, else ending in /)
+   */
+  private void walk(Path dir, String relative, List<IgnoreLevel> levels, List<Source> sources) {
     List<Path> children = new ArrayList<>();
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
       entries.forEach(children::add);
@@ -290,18 +438,63 @@ final class ScanCommand implements Callable<Integer> {
       warn(Messages.of(e) + " (directory not scanned)");
       return;
     }
+    List<IgnoreLevel> here = levels;
+    Path gitignore = dir.resolve(".gitignore");
+    if (Files.isRegularFile(gitignore)) {
+      try {
+        here = new ArrayList<>(levels);
+        here.add(new IgnoreLevel(relative,
+            GitIgnore.parse(Files.readString(gitignore, java.nio.charset.StandardCharsets.UTF_8))));
+      } catch (IOException | RuntimeException e) {
+        warn(gitignore + ": " + Messages.of(e) + " (its rules are not applied)");
+      }
+    }
     children.sort(Comparator.comparing(c -> c.getFileName().toString()));
     for (Path child : children) {
-      if (Files.isDirectory(child, LinkOption.NOFOLLOW_LINKS)) {
-        walk(child, sources);
+      String name = child.getFileName().toString();
+      boolean directory = Files.isDirectory(child, LinkOption.NOFOLLOW_LINKS);
+      String path = relative + name;
+      if ((directory && name.equals(".git")) || ignored(here, path, directory)) {
+        continue;
+      }
+      if (directory) {
+        walk(child, path + "/", here, sources);
+      } else if (Files.isSymbolicLink(child)) {
+        if (Files.isRegularFile(child)) {
+          sources.add(Source.file(child));
+        } else {
+          note(child + ": symbolic link " + (Files.isDirectory(child) ? "to a directory" : "to nothing")
+              + " (not followed)");
+        }
       } else if (Files.isRegularFile(child)) {
         sources.add(Source.file(child));
-      } else if (Files.isDirectory(child)) {
-        warn(child + ": symbolic link to a directory (not followed)");
       } else {
         warn(child + ": not a regular file (skipped)");
       }
     }
+  }
+
+  private boolean ignored(List<IgnoreLevel> levels, String path, boolean directory) {
+    if (Boolean.TRUE.equals(excluded.decide(path, directory))) {
+      return true;
+    }
+    for (int i = levels.size() - 1; i >= 0; i--) {
+      IgnoreLevel level = levels.get(i);
+      Boolean decision = level.rules().decide(path.substring(level.base().length()), directory);
+      if (decision != null) {
+        return decision;
+      }
+    }
+    return false;
+  }
+
+  private static String slashes(Path path) {
+    return path.toString().replace(path.getFileSystem().getSeparator(), "/");
+  }
+
+  /** Prints a note on stderr; unlike a warning it does not change the exit code. */
+  private void note(String message) {
+    io.err().println("custos: note: " + message);
   }
 
   /** Returns whether stdout was closed (as by {@code | head}); scanning then stops quietly. */

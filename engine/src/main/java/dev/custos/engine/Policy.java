@@ -32,6 +32,8 @@ public final class Policy {
   private final List<IdentitySource> identitySources;
   private final boolean enforce;
   private final @Nullable OnUninspectable onUninspectable;
+  private final Allowlist allowlist;
+  private final Map<String, DetectorOverride> overrides;
 
   /** What the proxy does with a message it cannot inspect (too big, malformed, a bomb…). */
   public enum OnUninspectable {
@@ -70,6 +72,23 @@ public final class Policy {
       }
       byId.put(d.id(), d);
     }
+    for (Map.Entry<String, DetectorOverride> o : b.overrides.entrySet()) {
+      DetectorDefinition d = byId.get(o.getKey());
+      if (d == null) {
+        if (BuiltinDetectors.byId(o.getKey()) != null) {
+          continue; // a disabled built-in: nothing to change
+        }
+        throw new IllegalArgumentException("overrides: " + o.getKey()
+            + " (expected: a built-in or custom detector id)");
+      }
+      if (o.getValue().disabled()) {
+        byId.remove(o.getKey());
+      } else {
+        byId.put(o.getKey(), o.getValue().applyTo(d));
+      }
+    }
+    this.overrides = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(b.overrides));
+    this.allowlist = b.allowlist;
     this.detectors = List.copyOf(byId.values());
     for (PluginDetectorDefinition d : b.pluginDetectors) {
       if (byId.containsKey(d.id()) || BuiltinDetectors.byId(d.id()) != null
@@ -217,6 +236,16 @@ public final class Policy {
     return onUninspectable;
   }
 
+  /** Returns the findings every rule, and {@code custos scan}, leaves alone. */
+  public Allowlist allowlist() {
+    return allowlist;
+  }
+
+  /** Returns the per-detector overrides by detector id, as given (already applied to {@link #detectors()}). */
+  public Map<String, DetectorOverride> overrides() {
+    return overrides;
+  }
+
   @Override
   public String toString() {
     return "Policy{" + sourceName + ", " + detectors.size() + " detectors, "
@@ -235,8 +264,22 @@ public final class Policy {
     private final List<IdentitySource> identitySources = new ArrayList<>();
     private boolean enforce = true;
     private @Nullable OnUninspectable onUninspectable;
+    private Allowlist allowlist = Allowlist.empty();
+    private final Map<String, DetectorOverride> overrides = new LinkedHashMap<>();
 
     private Builder() {}
+
+    /** Sets the allowlist that applies to every finding. */
+    public Builder allowlist(Allowlist allowlist) {
+      this.allowlist = requireNonNull(allowlist, "allowlist");
+      return this;
+    }
+
+    /** Overrides a built-in or custom detector's keywords, context, confidence, or switches it off. */
+    public Builder override(String detectorId, DetectorOverride override) {
+      overrides.put(requireNonNull(detectorId, "detectorId"), requireNonNull(override, "override"));
+      return this;
+    }
 
     /** Sets the name used for this policy in messages. */
     public Builder sourceName(String sourceName) {

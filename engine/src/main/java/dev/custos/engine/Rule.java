@@ -36,6 +36,8 @@ public final class Rule {
   private final Action action;
   private final @Nullable RedactionStyle redactionStyle;
   private final Condition condition;
+  private final Confidence minConfidence;
+  private final Allowlist allowlist;
 
   private Rule(Builder b, Action action) {
     this.name = b.name;
@@ -50,6 +52,9 @@ public final class Rule {
     this.redactionStyle =
         action == Action.REDACT ? (b.style == null ? RedactionStyle.MASK : b.style) : null;
     this.condition = b.condition;
+    this.minConfidence = b.minConfidence != null ? b.minConfidence
+        : action == Action.BLOCK ? Confidence.MEDIUM : Confidence.LOW;
+    this.allowlist = b.allowlist;
   }
 
   /**
@@ -136,6 +141,30 @@ public final class Rule {
       return false;
     }
     return paths.isEmpty() || paths.stream().anyMatch(p -> p.matches(path));
+  }
+
+  /**
+   * Returns the lowest confidence of a finding this rule covers: as set, else {@code medium} for a
+   * block rule (a weak match alone should not refuse a message) and {@code low} for the others.
+   */
+  public Confidence minConfidence() {
+    return minConfidence;
+  }
+
+  /** Returns the findings this rule (only) leaves alone. */
+  public Allowlist allowlist() {
+    return allowlist;
+  }
+
+  /**
+   * Returns whether the rule covers this finding: its category, a confidence of at least {@link
+   * #minConfidence()}, and not allowed by the rule's {@link #allowlist()}.
+   */
+  public boolean coversFinding(Finding finding) {
+    requireNonNull(finding, "finding");
+    return covers(finding.category())
+        && finding.confidence().compareTo(minConfidence) >= 0
+        && !allowlist.allows(finding);
   }
 
   /** Returns whether the rule covers findings of this category id. */
@@ -322,6 +351,8 @@ public final class Rule {
     private @Nullable Action action;
     private @Nullable RedactionStyle style;
     private Condition condition = Condition.always();
+    private @Nullable Confidence minConfidence;
+    private Allowlist allowlist = Allowlist.empty();
 
     private Builder(String name) {
       this.name = name;
@@ -448,6 +479,18 @@ public final class Rule {
      */
     public Builder perIdentityDistinctAtLeast(int n, Duration window) {
       this.condition = Condition.perIdentityDistinctAtLeast(n, window);
+      return this;
+    }
+
+    /** Sets the lowest confidence of a covered finding; see {@link Rule#minConfidence()}. */
+    public Builder minConfidence(Confidence minConfidence) {
+      this.minConfidence = requireNonNull(minConfidence, "minConfidence");
+      return this;
+    }
+
+    /** Sets the findings this rule leaves alone (by hash or JSON path). */
+    public Builder allowlist(Allowlist allowlist) {
+      this.allowlist = requireNonNull(allowlist, "allowlist");
       return this;
     }
 

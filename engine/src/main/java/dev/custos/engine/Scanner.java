@@ -2,6 +2,7 @@ package dev.custos.engine;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.custos.engine.internal.scan.AllowFilter;
 import dev.custos.engine.internal.scan.ScanEngine;
 import dev.custos.engine.internal.scan.ScanSettings;
 import java.io.IOException;
@@ -56,7 +57,8 @@ public final class Scanner implements AutoCloseable {
               plugins,
               b.backend,
               key,
-              new ScanSettings(b.contextWindow, b.maxJsonDepth, b.maxJsonTokenLength));
+              new ScanSettings(b.contextWindow, b.maxJsonDepth, b.maxJsonTokenLength,
+                  AllowFilter.of(b.policy.allowlist())));
     } catch (RuntimeException e) {
       for (PluginDetector p : plugins) {
         try {

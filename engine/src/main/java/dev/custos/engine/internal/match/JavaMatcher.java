@@ -94,24 +94,64 @@ public final class JavaMatcher implements MultiPatternMatcher {
    * returns the number of groups.
    */
   private static int computeByteClasses(ByteDfa[] dfas, int[] byteClass) {
-    Map<List<Integer>, Integer> signatures = new HashMap<>();
+    // Refine the partition {word bytes, other bytes} by each DFA in turn: two bytes stay together
+    // when every state of the DFA steps alike on them. A column hash finds the candidates, an
+    // exact comparison with the class's first byte confirms.
+    int[] current = new int[256];
     for (int b = 0; b < 256; b++) {
-      List<Integer> signature = new ArrayList<>();
-      signature.add(isWord(b) ? 1 : 0);
-      for (ByteDfa dfa : dfas) {
-        for (int s = 0; s < dfa.size(); s++) {
-          signature.add(dfa.step(s, b));
-        }
-      }
-      Integer id = signatures.get(signature);
-      if (id == null) {
-        id = signatures.size();
-        signatures.put(signature, id);
-      }
-      byteClass[b] = id;
+      current[b] = isWord(b) ? 1 : 0;
     }
-    return signatures.size();
+    for (ByteDfa dfa : dfas) {
+      int size = dfa.size();
+      int[] hash = new int[256];
+      for (int b = 0; b < 256; b++) {
+        int h = current[b];
+        for (int s = 0; s < size; s++) {
+          h = 31 * h + dfa.step(s, b);
+        }
+        hash[b] = h;
+      }
+      int[] next = new int[256];
+      int[] firstOf = new int[256];
+      int classes = 0;
+      for (int b = 0; b < 256; b++) {
+        int found = -1;
+        for (int c = 0; c < classes && found < 0; c++) {
+          int r = firstOf[c];
+          if (hash[r] == hash[b] && current[r] == current[b] && sameColumn(dfa, r, b)) {
+            found = c;
+          }
+        }
+        if (found < 0) {
+          found = classes;
+          firstOf[classes++] = b;
+        }
+        next[b] = found;
+      }
+      current = next;
+    }
+    // Number the classes in order of their first byte.
+    int[] id = new int[256];
+    java.util.Arrays.fill(id, -1);
+    int count = 0;
+    for (int b = 0; b < 256; b++) {
+      if (id[current[b]] < 0) {
+        id[current[b]] = count++;
+      }
+      byteClass[b] = id[current[b]];
+    }
+    return count;
   }
+
+  private static boolean sameColumn(ByteDfa dfa, int a, int b) {
+    for (int s = 0; s < dfa.size(); s++) {
+      if (dfa.step(s, a) != dfa.step(s, b)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
 
   @Override
   public String name() {

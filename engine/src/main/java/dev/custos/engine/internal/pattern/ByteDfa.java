@@ -296,6 +296,164 @@ public final class ByteDfa {
     }
   }
 
+  /**
+   * Writes this DFA compactly: its byte classes, then the table over classes as variable-length
+   * integers. {@link #readFrom} gives back an equal DFA.
+   */
+  public void writeTo(java.io.DataOutputStream out) throws java.io.IOException {
+    int[] classOf = new int[256];
+    java.util.List<Integer> representatives = new java.util.ArrayList<>();
+    java.util.Map<Column, Integer> columns = new java.util.HashMap<>();
+    for (int b = 0; b < 256; b++) {
+      int[] column = new int[size];
+      for (int s = 0; s < size; s++) {
+        column[s] = next[s * 256 + b];
+      }
+      Integer c = columns.putIfAbsent(new Column(column), columns.size());
+      if (c == null) {
+        c = columns.size() - 1;
+        representatives.add(b);
+      }
+      classOf[b] = c;
+    }
+    writeVarint(out, size);
+    writeVarint(out, initial);
+    writeVarint(out, representatives.size());
+    for (int b = 0; b < 256; b++) {
+      writeVarint(out, classOf[b]);
+    }
+    for (int s = 0; s < size; s++) {
+      out.writeBoolean(accept[s]);
+      for (int representative : representatives) {
+        writeVarint(out, next[s * 256 + representative] + 1);
+      }
+    }
+  }
+
+  /**
+   * Reads a DFA written by {@link #writeTo}.
+   *
+   * @throws java.io.IOException when the data is truncated or inconsistent
+   */
+  public static ByteDfa readFrom(java.io.DataInputStream in) throws java.io.IOException {
+    int size = readVarint(in);
+    int initial = readVarint(in);
+    int classes = readVarint(in);
+    if (size < 1 || initial >= size || classes < 1 || classes > 256) {
+      throw new java.io.IOException("dfa: size " + size + ", initial " + initial + ", classes " + classes
+          + " (expected: a state count of at least 1, an initial state below it, 1 to 256 classes)");
+    }
+    int[] classOf = new int[256];
+    for (int b = 0; b < 256; b++) {
+      classOf[b] = readVarint(in);
+      if (classOf[b] >= classes) {
+        throw new java.io.IOException("dfa: byte class " + classOf[b] + " (expected: below " + classes + ")");
+      }
+    }
+    int[] next = new int[size * 256];
+    boolean[] accept = new boolean[size];
+    int[] row = new int[classes];
+    for (int s = 0; s < size; s++) {
+      accept[s] = in.readBoolean();
+      for (int c = 0; c < classes; c++) {
+        row[c] = readVarint(in) - 1;
+        if (row[c] >= size) {
+          throw new java.io.IOException("dfa: state " + row[c] + " (expected: below " + size + ")");
+        }
+      }
+      for (int b = 0; b < 256; b++) {
+        next[s * 256 + b] = row[classOf[b]];
+      }
+    }
+    return new ByteDfa(next, accept, initial);
+  }
+
+  /**
+   * Returns whether {@code other} accepts after exactly the same byte strings (whatever its state
+   * numbering): a walk over the pairs of states both reach on the same input, the dead state
+   * included, finds no pair where one accepts and the other does not.
+   */
+  public boolean equivalentTo(ByteDfa other) {
+    java.util.Set<Long> seen = new java.util.HashSet<>();
+    java.util.ArrayDeque<long[]> todo = new java.util.ArrayDeque<>();
+    todo.add(new long[] {initial, other.initial});
+    seen.add(pair(initial, other.initial));
+    while (!todo.isEmpty()) {
+      long[] p = todo.poll();
+      int a = (int) p[0];
+      int b = (int) p[1];
+      boolean acceptA = a >= 0 && accept[a];
+      boolean acceptB = b >= 0 && other.accept[b];
+      if (acceptA != acceptB) {
+        return false;
+      }
+      for (int x = 0; x < 256; x++) {
+        int na = a < 0 ? -1 : next[a * 256 + x];
+        int nb = b < 0 ? -1 : other.next[b * 256 + x];
+        if ((na >= 0 || nb >= 0) && seen.add(pair(na, nb))) {
+          todo.add(new long[] {na, nb});
+        }
+      }
+    }
+    return true;
+  }
+
+  private static long pair(int a, int b) {
+    return ((long) a << 32) ^ (b & 0xffffffffL);
+  }
+
+  /** Returns whether {@code other} has the same states, initial state and transitions. */
+  public boolean sameAs(ByteDfa other) {
+    return initial == other.initial
+        && java.util.Arrays.equals(accept, other.accept)
+        && java.util.Arrays.equals(next, other.next);
+  }
+
+  private static void writeVarint(java.io.DataOutputStream out, int value) throws java.io.IOException {
+    int v = value;
+    while ((v & ~0x7f) != 0) {
+      out.writeByte((v & 0x7f) | 0x80);
+      v >>>= 7;
+    }
+    out.writeByte(v);
+  }
+
+  private static int readVarint(java.io.DataInputStream in) throws java.io.IOException {
+    int value = 0;
+    for (int shift = 0; shift < 32; shift += 7) {
+      int b = in.readUnsignedByte();
+      value |= (b & 0x7f) << shift;
+      if ((b & 0x80) == 0) {
+        if (value < 0) {
+          throw new java.io.IOException("dfa: negative number (expected: 0 or more)");
+        }
+        return value;
+      }
+    }
+    throw new java.io.IOException("dfa: number longer than 5 bytes (expected: a 32-bit varint)");
+  }
+
+  /** One byte's column of the table, compared by value. */
+  private static final class Column {
+    private final int[] values;
+    private final int hash;
+
+    Column(int[] values) {
+      this.values = values;
+      this.hash = java.util.Arrays.hashCode(values);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Column && java.util.Arrays.equals(((Column) o).values, values);
+    }
+
+    @Override
+    public int hashCode() {
+      return hash;
+    }
+  }
+
   /** Returns the number of states. */
   public int size() {
     return size;

@@ -76,10 +76,35 @@ public abstract class PatternNode {
   /** Returns the bytes a match may begin with (empty when the pattern matches only ""). */
   public final BitSet firstBytes() {
     BitSet first = new BitSet(256);
-    for (dk.brics.automaton.Transition t : toAutomaton().getInitialState().getTransitions()) {
-      first.set(t.getMin(), t.getMax() + 1);
-    }
+    addFirstBytes(this, first);
     return first;
+  }
+
+  /** Adds the bytes a match of {@code node} may start with, from the tree (no automaton built). */
+  private static void addFirstBytes(PatternNode node, BitSet out) {
+    if (node instanceof ByteSet) {
+      out.or(((ByteSet) node).bytes);
+    } else if (node instanceof Concat) {
+      for (PatternNode part : ((Concat) node).parts) {
+        addFirstBytes(part, out);
+        if (part.minLength() > 0) {
+          break;
+        }
+      }
+    } else if (node instanceof Alternation) {
+      for (PatternNode choice : ((Alternation) node).choices) {
+        addFirstBytes(choice, out);
+      }
+    } else if (node instanceof Repeat) {
+      Repeat r = (Repeat) node;
+      if (r.max != 0) {
+        addFirstBytes(r.body, out);
+      }
+    } else {
+      for (dk.brics.automaton.Transition t : node.toAutomaton().getInitialState().getTransitions()) {
+        out.set(t.getMin(), t.getMax() + 1);
+      }
+    }
   }
 
   /** Returns the bytes a match may end with (empty when the pattern matches only ""). */

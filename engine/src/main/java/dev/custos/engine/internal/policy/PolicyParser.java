@@ -12,6 +12,8 @@ import dev.custos.engine.PluginDetectorDefinition;
 import dev.custos.engine.Policy;
 import dev.custos.engine.PolicyException;
 import dev.custos.engine.RedactionStyle;
+import dev.custos.engine.Allowlist;
+import dev.custos.engine.DetectorOverride;
 import dev.custos.engine.Rule;
 import dev.custos.engine.config.Durations;
 import dev.custos.engine.internal.detect.BuiltinDetectors;
@@ -257,6 +259,38 @@ public final class PolicyParser {
       if (root.has("enforce")) {
         builder.enforce(root.get("enforce").asBoolean());
       }
+      if (root.has("allowlist")) {
+        Allowlist allowlist = allowlist("/allowlist", root.get("allowlist"), true);
+        if (allowlist != null) {
+          builder.allowlist(allowlist);
+        }
+      }
+      Iterator<Map.Entry<String, JsonNode>> overrides = root.path("overrides").properties().iterator();
+      while (overrides.hasNext()) {
+        Map.Entry<String, JsonNode> o = overrides.next();
+        String pointer = "/overrides/" + YamlDocument.escape(o.getKey());
+        String id = o.getKey();
+        if (BuiltinDetectors.byId(id) == null && !detectorIds.containsKey(id)) {
+          addAtKey(pointer, "overrides." + id + ": unknown detector id '" + id
+              + "' (expected: a built-in detector id, as custos detectors lists, or a custom one)");
+          continue;
+        }
+        DetectorOverride.Builder ob = DetectorOverride.builder();
+        JsonNode v = o.getValue();
+        if (v.has("keywords")) {
+          ob.keywords(strings(v.get("keywords")));
+        }
+        if (v.has("context")) {
+          ob.context(strings(v.get("context")));
+        }
+        if (v.has("confidence")) {
+          ob.confidence(Confidence.ofId(v.get("confidence").asText()));
+        }
+        if (v.has("disable")) {
+          ob.disabled(v.get("disable").asBoolean());
+        }
+        builder.override(id, ob.build());
+      }
       if (root.has("on_uninspectable")) {
         builder.onUninspectable(Policy.OnUninspectable.valueOf(
             root.get("on_uninspectable").asText().toUpperCase(Locale.ROOT)));
@@ -451,7 +485,9 @@ public final class PolicyParser {
       }
       Rule.Condition condition = r.has("when") ? condition(pointer + "/when", r.get("when"))
           : Rule.Condition.always();
-      if (problems.size() > problemsBefore || condition == null) {
+      Allowlist ruleAllowlist = r.has("allowlist")
+          ? allowlist(pointer + "/allowlist", r.get("allowlist"), false) : Allowlist.empty();
+      if (problems.size() > problemsBefore || condition == null || ruleAllowlist == null) {
         return null;
       }
       try {
@@ -468,6 +504,10 @@ public final class PolicyParser {
         if (style != null) {
           b.redactionStyle(style);
         }
+        if (r.has("min_confidence")) {
+          b.minConfidence(Confidence.ofId(r.get("min_confidence").asText()));
+        }
+        b.allowlist(ruleAllowlist);
         switch (condition.kind()) {
           case PER_MESSAGE:
             b.perMessageAtLeast(condition.threshold());
@@ -487,6 +527,54 @@ public final class PolicyParser {
         add(pointer, path + ": " + e.getMessage());
         return null;
       }
+    }
+
+    /**
+     * Reads an allowlist, or returns {@code null} after adding its problems. A rule's allowlist
+     * ({@code global} false) holds hashes and paths only: patterns need the value, which only the
+     * engine sees, and files are for custos scan, which applies no rules.
+     */
+    private @Nullable Allowlist allowlist(String pointer, JsonNode a, boolean global) {
+      int problemsBefore = problems.size();
+      Allowlist.Builder b = Allowlist.builder();
+      if (!global) {
+        for (String key : List.of("patterns", "files")) {
+          if (a.has(key)) {
+            addAtKey(pointer + "/" + key, doc.entry(pointer).path() + "." + key
+                + ": only in the policy-wide allowlist (expected: hashes or paths in a rule's allowlist)");
+          }
+        }
+      }
+      String[] keys = {"hashes", "patterns", "paths", "files"};
+      for (String key : keys) {
+        List<String> values = strings(a.path(key));
+        for (int j = 0; j < values.size(); j++) {
+          String value = values.get(j);
+          String p = pointer + "/" + key + "/" + j;
+          try {
+            switch (key) {
+              case "hashes":
+                b.hash(value);
+                break;
+              case "patterns":
+                b.pattern(value);
+                break;
+              case "paths":
+                b.path(value);
+                break;
+              default:
+                b.file(value);
+                break;
+            }
+          } catch (IllegalArgumentException e) {
+            // Hashes are no secret, but patterns could spell a value: name the position only.
+            String what = key.equals("patterns") ? e.getMessage().replaceFirst("^allowlist pattern: ", "")
+                : e.getMessage();
+            add(p, doc.entry(p).path() + ": " + what);
+          }
+        }
+      }
+      return problems.size() > problemsBefore ? null : b.build();
     }
 
     /** Reads a rule's {@code when}, or returns {@code null} after adding its problems. */

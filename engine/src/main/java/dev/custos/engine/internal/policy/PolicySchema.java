@@ -13,7 +13,7 @@ final class PolicySchema {
 
   /** Values under these pointers may be sensitive and are never echoed. */
   private static final Pattern SENSITIVE =
-      Pattern.compile("^/categories/[^/]+/detectors/\\d+/exclude(/.*)?$");
+      Pattern.compile("^(/categories/[^/]+/detectors/\\d+/exclude|(/rules/\\d+)?/allowlist)(/.*)?$");
 
   private static volatile @Nullable PolicySchema instance;
 

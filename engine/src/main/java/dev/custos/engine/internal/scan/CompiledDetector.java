@@ -4,6 +4,7 @@ import dev.custos.engine.Confidence;
 import dev.custos.engine.DetectorDefinition;
 import dev.custos.engine.DetectorDefinition.Normalization;
 import dev.custos.engine.internal.pattern.ByteDfa;
+import dev.custos.engine.internal.pattern.DfaCache;
 import dev.custos.engine.internal.pattern.PatternException;
 import dev.custos.engine.internal.pattern.PatternNode;
 import dev.custos.engine.internal.pattern.PatternParser;
@@ -42,18 +43,27 @@ final class CompiledDetector {
   final double minEntropy;
   final Confidence confidence;
   final Normalization normalization;
+  /** Whether the searching automaton came from a cache rather than being built here. */
+  final boolean fromCache;
   /** Whether matches are credentials, judged by {@link SecretValues}. */
   final boolean secret;
   /** Whether matches must be whole JSON string values under a key named by a keyword. */
   final boolean keyValue;
 
   CompiledDetector(int index, DetectorDefinition d) {
+    this(index, d, DfaCache.empty());
+  }
+
+  /** Compiles a detector, taking its automata from {@code cache} where it holds them. */
+  CompiledDetector(int index, DetectorDefinition d, DfaCache cache) {
     this.index = index;
     this.id = d.id();
     this.category = d.category();
     PatternNode pattern = parse(d, d.pattern(), "pattern");
     this.exactPattern = pattern;
-    this.searchDfa = searchingDfa(pattern);
+    ByteDfa cached = cache.get(DetectorDfas.SEARCH, d.pattern());
+    this.fromCache = cached != null;
+    this.searchDfa = cached != null ? cached : searchingDfa(pattern);
     int natural = pattern.maxLength();
     if (d.maxLength() > 0) {
       this.maxLength = natural < 0 ? d.maxLength() : Math.min(natural, d.maxLength());
@@ -88,7 +98,9 @@ final class CompiledDetector {
     List<String> patterns = d.excludePatterns();
     this.excludedPatterns = new ByteDfa[patterns.size()];
     for (int i = 0; i < patterns.size(); i++) {
-      excludedPatterns[i] = ByteDfa.exact(parse(d, patterns.get(i), "exclude pattern " + (i + 1)));
+      ByteDfa exact = cache.get(DetectorDfas.EXACT, patterns.get(i));
+      excludedPatterns[i] = exact != null
+          ? exact : ByteDfa.exact(parse(d, patterns.get(i), "exclude pattern " + (i + 1)));
     }
     this.minEntropy = d.minEntropy();
     this.confidence = d.confidence();
@@ -126,7 +138,7 @@ final class CompiledDetector {
    * scanner keeps a candidate only when it starts on one, so ends of matches starting inside a word
    * need not be reported.
    */
-  private static ByteDfa searchingDfa(PatternNode exact) {
+  static ByteDfa searchingDfa(PatternNode exact) {
     List<PatternNode> tiers = new java.util.ArrayList<>();
     tiers.add(exact);
     tiers.add(exact.relaxedKeepingMinimum(8));

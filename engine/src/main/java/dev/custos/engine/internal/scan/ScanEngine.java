@@ -14,6 +14,7 @@ import dev.custos.engine.internal.match.HyperscanMatcher;
 import dev.custos.engine.internal.match.JavaMatcher;
 import dev.custos.engine.internal.match.MultiPatternMatcher;
 import dev.custos.engine.internal.pattern.ByteDfa;
+import dev.custos.engine.internal.pattern.DfaCache;
 import dev.custos.engine.internal.pattern.PatternNode;
 import dev.custos.engine.internal.pattern.PatternParser;
 import java.util.ArrayList;
@@ -86,6 +87,22 @@ public final class ScanEngine implements AutoCloseable {
       Backend backend,
       EvidenceKey key,
       ScanSettings settings) {
+    return compile(definitions, pluginDefinitions, pluginDetectors, backend, key, settings,
+        DetectorDfas.builtin());
+  }
+
+  /**
+   * Compiles as {@link #compile(List, List, List, Backend, EvidenceKey, ScanSettings)} does,
+   * taking detectors' automata from {@code cache} where it holds them.
+   */
+  static ScanEngine compile(
+      List<DetectorDefinition> definitions,
+      List<PluginDetectorDefinition> pluginDefinitions,
+      List<PluginDetector> pluginDetectors,
+      Backend backend,
+      EvidenceKey key,
+      ScanSettings settings,
+      DfaCache cache) {
     if (pluginDefinitions.size() != pluginDetectors.size()) {
       throw new IllegalArgumentException("pluginDetectors: " + pluginDetectors.size()
           + " (expected: one per definition, " + pluginDefinitions.size() + ")");
@@ -98,17 +115,31 @@ public final class ScanEngine implements AutoCloseable {
     CompiledDetector[] detectors =
         java.util.stream.IntStream.range(0, definitions.size())
             .parallel()
-            .mapToObj(i -> new CompiledDetector(i, definitions.get(i)))
+            .mapToObj(i -> new CompiledDetector(i, definitions.get(i), cache))
             .toArray(CompiledDetector[]::new);
     Backend chosen = Backends.choose(backend);
     MatcherLayout layout = MatcherLayout.of(detectors);
-    MultiPatternMatcher matcher = Backends.compile(chosen, layout, detectors);
+    MultiPatternMatcher matcher = Backends.compile(chosen, layout, detectors, cache);
     return new ScanEngine(detectors, plugins, layout, matcher, chosen, key, settings);
   }
 
   /** Returns the backend running. */
   public Backend backend() {
     return backend;
+  }
+
+  /** Returns how many detectors took their automata from the compiled-detector cache. */
+  public int cachedDetectors() {
+    int n = 0;
+    for (CompiledDetector d : detectors) {
+      n += d.fromCache ? 1 : 0;
+    }
+    return n;
+  }
+
+  /** Returns the number of pattern detectors. */
+  public int detectorCount() {
+    return detectors.length;
   }
 
   /** Returns the longest match of any detector, in bytes. */
@@ -132,7 +163,8 @@ public final class ScanEngine implements AutoCloseable {
         form,
         new EvidenceMaker(key),
         redaction,
-        output);
+        output,
+        settings.allow);
   }
 
   /** Releases the matcher's native resources and closes the plugin detectors. */
@@ -177,7 +209,8 @@ public final class ScanEngine implements AutoCloseable {
       }
     }
 
-    static MultiPatternMatcher compile(Backend backend, MatcherLayout layout, CompiledDetector[] detectors) {
+    static MultiPatternMatcher compile(
+        Backend backend, MatcherLayout layout, CompiledDetector[] detectors, DfaCache cache) {
       List<PatternNode> patterns = new ArrayList<>(layout.patternCount());
       List<String> expressions = new ArrayList<>(layout.patternCount());
       List<ByteDfa> searching = new ArrayList<>(layout.patternCount());
@@ -186,14 +219,19 @@ public final class ScanEngine implements AutoCloseable {
         int d = layout.detectorOf(p);
         if (d >= 0) {
           patterns.add(detectors[d].exactPattern);
-          expressions.add(bounded(detectors[d].exactPattern));
+          if (backend == Backend.HYPERSCAN) {
+            expressions.add(bounded(detectors[d].exactPattern));
+          }
           searching.add(detectors[d].searchDfa);
         } else {
           PatternNode keyword = PatternParser.caseInsensitiveLiteral(layout.keywordOf(p));
           patterns.add(keyword);
-          expressions.add(keyword.toHyperscan());
-          if (backend != Backend.HYPERSCAN) {
-            searching.add(ByteDfa.searching(keyword));
+          if (backend == Backend.HYPERSCAN) {
+            expressions.add(keyword.toHyperscan());
+          } else {
+            String literal = layout.keywordOf(p);
+            ByteDfa cached = cache.get(DetectorDfas.KEYWORD, literal);
+            searching.add(cached != null ? cached : ByteDfa.searching(keyword));
           }
           raw[p] = true;
         }

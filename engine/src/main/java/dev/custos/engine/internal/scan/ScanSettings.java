@@ -9,8 +9,16 @@ public final class ScanSettings {
   final int contextWindow;
   final int maxJsonDepth;
   final int maxJsonTokenLength;
+  final @org.jspecify.annotations.Nullable AllowFilter allow;
 
   public ScanSettings(int contextWindow, int maxJsonDepth, int maxJsonTokenLength) {
+    this(contextWindow, maxJsonDepth, maxJsonTokenLength, null);
+  }
+
+  /** Settings with the policy's global allowlist compiled (null when it allows nothing). */
+  public ScanSettings(int contextWindow, int maxJsonDepth, int maxJsonTokenLength,
+      @org.jspecify.annotations.Nullable AllowFilter allow) {
+    this.allow = allow;
     this.contextWindow = contextWindow;
     this.maxJsonDepth = maxJsonDepth;
     this.maxJsonTokenLength = maxJsonTokenLength;

@@ -114,6 +114,8 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
   private long emitted;
 
   private final List<Finding> out = new ArrayList<>();
+  /** The policy's global allowlist, or null. */
+  private final @Nullable AllowFilter allow;
   private boolean finished;
   private boolean closed;
 
@@ -128,7 +130,9 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
       @Nullable FormDecoder form,
       EvidenceMaker evidence,
       @Nullable RedactionChoice redaction,
-      @Nullable RedactedOutput output) {
+      @Nullable RedactedOutput output,
+      @Nullable AllowFilter allow) {
+    this.allow = allow;
     this.detectors = detectors;
     this.plugins = plugins;
     this.pluginNext = new long[plugins.length];
@@ -938,6 +942,10 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     if ((d.validator != null && d.validator.confirms())
         || (d.context.size() > 0 && containsAny(d.context, from, to, key))) {
       confidence = Confidence.HIGH;
+    }
+    if (allow != null && allow.allows(buf, valueOffset, stop - valueOffset,
+        c.token == null ? null : c.token.path, d, evidence)) {
+      return false;
     }
     // A documented sample credential or a value spelled EXAMPLE is reported, at low confidence.
     c.confidence = sample ? Confidence.LOW : confidence;

@@ -117,7 +117,7 @@ class PolicyParserTest {
     assertPosition(e, 2, 1);
     assertThat(e.getMessage())
         .startsWith("p.yaml:2:1: unknown key 'rulez' in policy (expected one of: version,"
-            + " categories, disable, rules, identity, enforce, on_uninspectable)");
+            + " categories, disable, rules, identity, enforce, on_uninspectable, allowlist, overrides)");
   }
 
   @Test
@@ -210,7 +210,7 @@ class PolicyParserTest {
         "p.yaml:7:21: categories.c.detectors[0].confidence: 'sure'"
             + " (expected one of: low, medium, high)",
         "p.yaml:8:1: unknown key 'extra' in policy (expected one of: version, categories, disable,"
-            + " rules, identity, enforce, on_uninspectable)");
+            + " rules, identity, enforce, on_uninspectable, allowlist, overrides)");
   }
 
   @Test

@@ -213,7 +213,7 @@ final class FieldScan {
    */
   boolean redactsPath(RuleTally tally) {
     for (Finding f : findings) {
-      if (!rewritable(fieldOf(f)) && tally.styleFor(f.category()) != null) {
+      if (!rewritable(fieldOf(f)) && tally.styleFor(f) != null) {
         return true;
       }
     }
@@ -305,7 +305,7 @@ final class FieldScan {
   private @Nullable List<Field> rewritten(Exchange ex, RuleTally tally, Direction direction) {
     boolean any = false;
     for (Finding f : findings) {
-      if (rewritable(fieldOf(f)) && tally.styleFor(f.category()) != null) {
+      if (rewritable(fieldOf(f)) && tally.styleFor(f) != null) {
         any = true;
         break;
       }
@@ -315,7 +315,7 @@ final class FieldScan {
     }
     ByteSink out = new ByteSink();
     try (StreamScanner s = ex.scanner().newRedactingStream(ContentType.JSON, f -> {
-      RedactionStyle style = tally.styleFor(f.category());
+      RedactionStyle style = tally.styleFor(f);
       if (style != null) {
         ex.metrics().redaction(direction, f.category(), style.id());
       }
@@ -339,7 +339,7 @@ final class FieldScan {
     // each line whose name held one.
     result.addAll(fields);
     for (Finding f : findings) {
-      if (tally.styleFor(f.category()) != null) {
+      if (tally.styleFor(f) != null) {
         int i = indexOf(f);
         Field field = fields.get(i);
         if (rewritable(field)) {

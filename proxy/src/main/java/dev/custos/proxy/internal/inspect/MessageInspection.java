@@ -339,7 +339,7 @@ final class MessageInspection implements AutoCloseable {
     if (tally.has(Action.BLOCK) && tally.blockingRule() != null) {
       return RedactionStyle.MASK; // The stream is aborted after this feed; mask it meanwhile.
     }
-    return counted(tally.styleFor(f.category()), f);
+    return counted(tally.styleFor(f), f);
   }
 
   private @Nullable RedactionStyle counted(@Nullable RedactionStyle style, Finding f) {
@@ -700,7 +700,7 @@ final class MessageInspection implements AutoCloseable {
     ContentType ct = java.util.Objects.requireNonNull(contentType);
     ByteSink sink = new ByteSink();
     try (StreamScanner s = ex.scanner().newRedactingStream(
-        ct, f -> counted(tally.styleFor(f.category()), f), sink::write)) {
+        ct, f -> counted(tally.styleFor(f), f), sink::write)) {
       BodyDecoder d = newDecoder();
       try {
         for (int i = 0; i < held.size(); i++) {

@@ -81,7 +81,7 @@ final class RuleTally {
     categories.merge(finding.category(), 1, Integer::sum);
     locations.add(location);
     for (int i = 0; i < rules.size(); i++) {
-      if (rules.get(i).covers(finding.category())) {
+      if (rules.get(i).coversFinding(finding)) {
         counts[i]++;
         Set<String> h = hashes.get(i);
         if (h.size() < MAX_HASHES_PER_RULE) {
@@ -166,11 +166,11 @@ final class RuleTally {
     return new BudgetKey(r.name(), identity, window == null ? Duration.ofSeconds(1) : window);
   }
 
-  /** Returns the style of the first redact rule covering {@code category} that acts, or null. */
-  @Nullable RedactionStyle styleFor(String category) {
+  /** Returns the style of the first redact rule covering {@code finding} that acts, or null. */
+  @Nullable RedactionStyle styleFor(Finding finding) {
     for (int i = 0; i < rules.size(); i++) {
       Rule r = rules.get(i);
-      if (r.action() == Action.REDACT && r.covers(category) && holds(i)) {
+      if (r.action() == Action.REDACT && r.coversFinding(finding) && holds(i)) {
         return r.redactionStyle();
       }
     }

@@ -1,0 +1,236 @@
+package dev.custos.engine.internal.pattern;
+
+import static java.util.Objects.requireNonNull;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.zip.DeflaterOutputStream;
+import java.util.zip.InflaterInputStream;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Automata compiled ahead of time, looked up by what they were compiled from: a kind (such as a
+ * searching or an exact DFA) and the pattern text. Built-in detectors' automata are generated at
+ * build time into a class-path resource, so a process starts without building them.
+ *
+ * <p>The file names the version of the code that built it (a hash of the classes that construct
+ * automata); a file of another version, or whose payload does not match its checksum, is not used
+ * at all ({@link #status()} says why), and callers compile what the cache does not hold. Entries
+ * are keyed by a SHA-256 of kind and pattern, so a pattern that changed simply misses. Immutable
+ * and thread-safe.
+ */
+public final class DfaCache {
+  private static final byte[] MAGIC = "CUSTOS-DFA".getBytes(StandardCharsets.US_ASCII);
+  /** Version of the file layout; bump on any change to it. */
+  static final int FORMAT = 1;
+
+  private static final DfaCache EMPTY = new DfaCache(Map.of(), "no cache");
+
+  private final Map<Key, ByteDfa> byKey;
+  private final String status;
+
+  private DfaCache(Map<Key, ByteDfa> byKey, String status) {
+    this.byKey = byKey;
+    this.status = status;
+  }
+
+  /** Returns a cache holding nothing: every automaton is compiled. */
+  public static DfaCache empty() {
+    return EMPTY;
+  }
+
+  /** Returns a cache holding nothing, saying why in {@link #status()}. */
+  public static DfaCache unusable(String reason) {
+    return new DfaCache(Map.of(), reason);
+  }
+
+  /**
+   * Reads a cache written by {@link Writer#write}; a file written by other code ({@code
+   * codeVersion} differs), of another layout or corrupted gives an empty cache whose {@link
+   * #status()} says why. Never throws for bad content: the cache is only an optimization.
+   */
+  public static DfaCache read(@Nullable InputStream in, String codeVersion) {
+    requireNonNull(codeVersion, "codeVersion");
+    if (in == null) {
+      return unusable("no compiled-detector cache on the class path");
+    }
+    try {
+      DataInputStream data = new DataInputStream(in);
+      byte[] magic = new byte[MAGIC.length];
+      data.readFully(magic);
+      if (!Arrays.equals(magic, MAGIC)) {
+        return unusable("compiled-detector cache: not a cache file");
+      }
+      int format = data.readInt();
+      if (format != FORMAT) {
+        return unusable("compiled-detector cache: layout " + format + " (expected: " + FORMAT + ")");
+      }
+      String version = data.readUTF();
+      if (!version.equals(codeVersion)) {
+        return unusable("compiled-detector cache: stale (built by code " + abbreviate(version)
+            + ", running " + abbreviate(codeVersion) + ")");
+      }
+      byte[] checksum = new byte[32];
+      data.readFully(checksum);
+      byte[] payload = data.readAllBytes();
+      if (!MessageDigest.isEqual(checksum, sha256().digest(payload))) {
+        return unusable("compiled-detector cache: checksum mismatch (corrupted file)");
+      }
+      DataInputStream entries =
+          new DataInputStream(new InflaterInputStream(new ByteArrayInputStream(payload)));
+      int count = entries.readInt();
+      Map<Key, ByteDfa> byKey = new HashMap<>(count * 2);
+      for (int i = 0; i < count; i++) {
+        byte[] key = new byte[32];
+        entries.readFully(key);
+        byKey.put(new Key(key), ByteDfa.readFrom(entries));
+      }
+      return new DfaCache(Map.copyOf(byKey), "compiled-detector cache: " + count + " automata");
+    } catch (IOException | RuntimeException e) {
+      return unusable("compiled-detector cache: unreadable (" + e.getMessage() + ")");
+    }
+  }
+
+  /** Returns the cached automaton of this kind for {@code pattern}, or null. */
+  public @Nullable ByteDfa get(String kind, String pattern) {
+    if (byKey.isEmpty()) {
+      return null;
+    }
+    return byKey.get(Key.of(kind, pattern));
+  }
+
+  /** Returns the number of automata held. */
+  public int size() {
+    return byKey.size();
+  }
+
+  /** Returns what was loaded, or why nothing was: for {@code --verbose} output. */
+  public String status() {
+    return status;
+  }
+
+  /**
+   * Returns a version of the code that builds automata: a SHA-256 over the class files of {@code
+   * classes} and their nested classes, in name order. A change to any of them makes caches written
+   * before stale.
+   */
+  public static String codeVersion(Class<?>... classes) {
+    Map<String, Class<?>> all = new java.util.TreeMap<>();
+    for (Class<?> c : classes) {
+      collect(c, all);
+    }
+    MessageDigest digest = sha256();
+    digest.update(Integer.toString(FORMAT).getBytes(StandardCharsets.US_ASCII));
+    for (Map.Entry<String, Class<?>> e : all.entrySet()) {
+      Class<?> c = e.getValue();
+      String resource = c.getName().substring(c.getName().lastIndexOf('.') + 1) + ".class";
+      try (InputStream in = c.getResourceAsStream(resource)) {
+        digest.update(e.getKey().getBytes(StandardCharsets.UTF_8));
+        if (in != null) {
+          digest.update(in.readAllBytes());
+        }
+      } catch (IOException ex) {
+        digest.update((byte) 0);
+      }
+    }
+    return HexFormat.of().formatHex(digest.digest());
+  }
+
+  private static void collect(Class<?> c, Map<String, Class<?>> all) {
+    if (all.putIfAbsent(c.getName(), c) == null) {
+      for (Class<?> nested : c.getDeclaredClasses()) {
+        collect(nested, all);
+      }
+    }
+  }
+
+  private static String abbreviate(String version) {
+    return version.length() > 12 ? version.substring(0, 12) : version;
+  }
+
+  static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 (expected: available in every Java runtime)", e);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "DfaCache{" + byKey.size() + " automata}";
+  }
+
+  /** Collects automata and writes a cache file. Not thread-safe. */
+  public static final class Writer {
+    private final Map<Key, ByteDfa> entries = new LinkedHashMap<>();
+
+    /** Adds the automaton of this kind for {@code pattern}. */
+    public Writer put(String kind, String pattern, ByteDfa dfa) {
+      entries.put(Key.of(kind, pattern), requireNonNull(dfa, "dfa"));
+      return this;
+    }
+
+    /** Writes the cache for code of {@code codeVersion}. */
+    public void write(OutputStream out, String codeVersion) throws IOException {
+      ByteArrayOutputStream payload = new ByteArrayOutputStream();
+      try (DataOutputStream data = new DataOutputStream(new DeflaterOutputStream(payload))) {
+        data.writeInt(entries.size());
+        for (Map.Entry<Key, ByteDfa> e : entries.entrySet()) {
+          data.write(e.getKey().bytes);
+          e.getValue().writeTo(data);
+        }
+      }
+      byte[] bytes = payload.toByteArray();
+      DataOutputStream data = new DataOutputStream(out);
+      data.write(MAGIC);
+      data.writeInt(FORMAT);
+      data.writeUTF(codeVersion);
+      data.write(sha256().digest(bytes));
+      data.write(bytes);
+      data.flush();
+    }
+  }
+
+  /** A SHA-256 of kind and pattern. */
+  private static final class Key {
+    final byte[] bytes;
+    private final int hash;
+
+    Key(byte[] bytes) {
+      this.bytes = bytes;
+      this.hash = Arrays.hashCode(bytes);
+    }
+
+    static Key of(String kind, String pattern) {
+      MessageDigest digest = sha256();
+      digest.update(kind.getBytes(StandardCharsets.UTF_8));
+      digest.update((byte) 0);
+      digest.update(pattern.getBytes(StandardCharsets.UTF_8));
+      return new Key(digest.digest());
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Key && Arrays.equals(((Key) o).bytes, bytes);
+    }
+
+    @Override
+    public int hashCode() {
+      return hash;
+    }
+  }
+}
