@@ -1,0 +1,70 @@
+package dev.custos.engine.internal.scan;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.custos.engine.Backend;
+import dev.custos.engine.ContentType;
+import dev.custos.engine.DetectorDefinition;
+import dev.custos.engine.EvidenceKey;
+import dev.custos.engine.Finding;
+import dev.custos.engine.StreamScanner;
+import dev.custos.engine.internal.detect.BuiltinDetectors;
+import dev.custos.engine.internal.match.HyperscanCache;
+import dev.custos.engine.internal.match.HyperscanMatcher;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Differential: the built-in catalog scanned with a Hyperscan database loaded from the on-disk
+ * cache finds exactly what a freshly compiled database finds, on every detector's examples and
+ * counter-examples.
+ */
+class HyperscanDatabaseCacheTest {
+  private static final EvidenceKey KEY = EvidenceKey.of(new byte[32]);
+  private static final ScanSettings SETTINGS = new ScanSettings(48, 256, 1 << 20);
+
+  @TempDir Path dir;
+
+  @Test
+  void loadedDatabaseFindsWhatACompiledOneFinds() {
+    assumeTrue(HyperscanMatcher.isAvailable(), "Hyperscan is unavailable here");
+    List<DetectorDefinition> all = BuiltinDetectors.all();
+    HyperscanCache cache = HyperscanCache.in(dir);
+    ScanEngine.compile(all, List.of(), List.of(), Backend.HYPERSCAN, KEY, SETTINGS,
+        DetectorDfas.builtin(), cache).close();
+    try (ScanEngine loaded = ScanEngine.compile(all, List.of(), List.of(), Backend.HYPERSCAN, KEY,
+            SETTINGS, DetectorDfas.builtin(), cache);
+        ScanEngine compiled = ScanEngine.compile(all, List.of(), List.of(), Backend.HYPERSCAN, KEY,
+            SETTINGS, DetectorDfas.builtin(), HyperscanCache.none())) {
+      assertThat(loaded.compileNotes()).contains("hyperscan database loaded from cache");
+      assertThat(compiled.compileNotes()).contains("hyperscan compiled (database cache off)");
+      StringBuilder text = new StringBuilder();
+      for (DetectorDefinition d : all) {
+        for (String s : d.examples()) {
+          text.append(d.keywords().isEmpty() ? "" : d.keywords().get(0)).append(": ").append(s)
+              .append('\n');
+        }
+        for (String s : d.counterExamples()) {
+          text.append("value ").append(s).append('\n');
+        }
+      }
+      List<Finding> expected = scan(compiled, text.toString());
+      assertThat(expected).isNotEmpty();
+      assertThat(scan(loaded, text.toString())).isEqualTo(expected);
+    }
+  }
+
+  private static List<Finding> scan(ScanEngine engine, String text) {
+    byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+    try (StreamScanner stream = engine.newStream(ContentType.TEXT, null, null)) {
+      List<Finding> findings = new ArrayList<>(stream.feed(bytes, 0, bytes.length));
+      findings.addAll(stream.finish());
+      return findings;
+    }
+  }
+}
