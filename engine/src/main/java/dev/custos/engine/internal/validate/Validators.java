@@ -82,6 +82,8 @@ public final class Validators {
     register(new GcpServiceAccountKey());
     register(new MacAddress());
     register(new NotRepeated());
+    register(new Crc32Base62());
+    register(new RandomToken());
   }
 
   private Validators() {}

@@ -22,7 +22,8 @@ class ValidatorsTest {
     "at_social_security", "ch_ahv", "pt_nif", "pt_citizen_card", "ie_ppsn", "se_orgnr",
     "uk_driving_licence", "tr_tc_kimlik", "za_id_number", "in_gstin", "kr_brn", "sg_uen",
     "th_national_id", "cn_resident_id", "jp_my_number", "hk_hkid", "tw_national_id",
-    "il_teudat_zehut", "nz_ird", "mx_curp", "mx_rfc", "cl_rut", "ar_cuit"
+    "il_teudat_zehut", "nz_ird", "mx_curp", "mx_rfc", "cl_rut", "ar_cuit", "crc32_base62",
+    "random_token"
   };
 
   @Test
