@@ -20,7 +20,9 @@ import picocli.CommandLine.Option;
     versionProvider = VersionProvider.class,
     description = {
       "Runs the Custos proxy: forwards requests to upstream clusters per custos.yaml,",
-      "reloading it (and its policy file) when they change. Stops on SIGINT or SIGTERM."
+      "reloading it (and its policy file) when they change. Stops on SIGINT or SIGTERM:",
+      "/readyz answers 503 at once, the listeners serve for drain_timeout (default 5s),",
+      "then exchanges in flight get up to shutdown_timeout (default 20s) to finish."
     },
     footer = {"", "Exit codes: 0 stopped cleanly, 2 invalid configuration or a listener could",
         "            not bind (one line on stderr, with file:line:column)."})
@@ -65,6 +67,8 @@ final class ProxyCommand implements Callable<Integer> {
     io.out().flush();
     try {
       stop.await();
+      // SIGTERM: /readyz 503 at once, serve through drain_timeout, then let exchanges finish.
+      proxy.shutdown();
     } finally {
       proxy.stop();
       io.out().println("custos proxy: stopped");

@@ -45,6 +45,24 @@ class ProxyCommandTest {
   }
 
   @Test
+  void anOversizedConfigurationExitsWith2AndOneLineWithoutReadingIt() throws Exception {
+    Path config = dir.resolve("custos.yaml");
+    try (var out = Files.newOutputStream(config)) {
+      byte[] line = ("# " + "x".repeat(1021) + "\n").getBytes(StandardCharsets.US_ASCII);
+      for (int i = 0; i < 32 * 1024; i++) {
+        out.write(line);
+      }
+    }
+
+    Cli.Result r = Cli.run("proxy", "--config", config.toString());
+
+    assertThat(r.code()).isEqualTo(Main.ERROR);
+    assertThat(r.err().strip()).startsWith("custos: " + config + ": larger than ")
+        .endsWith(" bytes)");
+    assertThat(r.err().strip().lines()).hasSize(1);
+  }
+
+  @Test
   void aPortInUseExitsWith2AndOneLine() throws Exception {
     try (java.net.ServerSocket taken =
         new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
@@ -72,6 +90,7 @@ class ProxyCommandTest {
     Path config = Files.writeString(dir.resolve("custos.yaml"), """
         listen: 127.0.0.1:0
         admin: 127.0.0.1:0
+        drain_timeout: 100ms
         routes:
           - match: { prefix: / }
             cluster: backend

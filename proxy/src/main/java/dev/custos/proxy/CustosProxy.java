@@ -13,11 +13,16 @@ import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.ServerTlsConfig;
 import com.linecorp.armeria.server.ServerTlsConfigBuilder;
 import com.linecorp.armeria.common.util.EventLoopGroups;
+import com.linecorp.armeria.common.util.ThreadFactories;
+import com.linecorp.armeria.server.GracefulShutdown;
 import dev.custos.proxy.internal.AdminService;
 import dev.custos.proxy.internal.Affinity;
 import dev.custos.proxy.internal.Canaries;
 import dev.custos.proxy.internal.CallerEventLoopScheduler;
 import dev.custos.proxy.internal.ConfigWatcher;
+import dev.custos.proxy.internal.FatalErrors;
+import dev.custos.proxy.internal.Http2ControlFrameGuard;
+import dev.custos.proxy.internal.ProxyErrorHandler;
 import dev.custos.proxy.internal.ForwardingService;
 import dev.custos.proxy.internal.RoutingService;
 import dev.custos.proxy.internal.Snapshot;
@@ -110,14 +115,30 @@ public final class CustosProxy implements AutoCloseable {
   private final WasmFilters wasmFilters;
   private final Affinity affinity;
   private final Canaries canaries;
+  private final FatalErrors fatal;
   private volatile boolean running;
+  private volatile boolean draining;
+  private boolean stopped;
   private @Nullable ConfigWatcher watcher;
 
   CustosProxy(CustosProxyBuilder b, PrometheusMeterRegistry registry) {
     this.registry = registry;
     this.initial = b.config;
+    this.fatal = new FatalErrors(registry);
+    FatalErrors errors = fatal;
+    // An event loop whose thread dies of an Error is reported rather than left a zombie.
     this.workers = EventLoopGroups.newEventLoopGroup(initial.workers() > 0 ? initial.workers()
-        : Runtime.getRuntime().availableProcessors(), "custos-worker");
+        : Runtime.getRuntime().availableProcessors(), ThreadFactories.builder("custos-worker")
+            .eventLoop(true)
+            .taskFunction(task -> () -> {
+              try {
+                task.run();
+              } catch (Throwable t) {
+                errors.report(Thread.currentThread().getName(), t);
+                throw t;
+              }
+            })
+            .build());
     this.reloadInterval = b.reloadInterval;
     this.watch = b.watch;
     this.findings = new FindingsOutput(b.findingsSink);
@@ -191,10 +212,14 @@ public final class CustosProxy implements AutoCloseable {
         .workerGroup(workers, false)
         .requestTimeout(Duration.ZERO)
         .idleTimeout(initial.idleTimeout())
+        .http2MaxStreamsPerConnection(initial.http2MaxConcurrentStreams())
+        .childChannelPipelineCustomizer(
+            Http2ControlFrameGuard.installer(initial.http2MaxQueuedControlFrames()))
+        .errorHandler(new ProxyErrorHandler(fatal))
         .maxRequestLength(initial.maxRequestLength())
         .http1MaxHeaderSize(headerLimit)
         .http2MaxHeaderListSize(headerLimit)
-        .gracefulShutdownTimeout(Duration.ZERO, Duration.ofSeconds(5))
+        .gracefulShutdown(gracefulShutdown(initial.shutdownTimeout()))
         .meterRegistry(registry)
         .serviceUnder("/", routed);
     initial.tls().ifPresent(tls -> {
@@ -221,7 +246,8 @@ public final class CustosProxy implements AutoCloseable {
     this.admin = initial.admin().map(a -> {
       ServerBuilder ab = Server.builder().port(socket(a), SessionProtocol.HTTP)
           .gracefulShutdownTimeout(Duration.ZERO, Duration.ofSeconds(1));
-      AdminService.addTo(ab, current, () -> running, registry, adminToken::get, canaries);
+      AdminService.addTo(ab, current, () -> running && !fatal.failed(),
+          () -> running && !draining && !fatal.failed(), registry, adminToken::get, canaries);
       return ab.build();
     }).orElse(null);
   }
@@ -254,16 +280,54 @@ public final class CustosProxy implements AutoCloseable {
       }
     }
     running = true;
+    draining = false;
     Path source = initial.source().orElse(null);
     if (watch && source != null) {
-      watcher = new ConfigWatcher(source, initial, reloadInterval, this::apply, registry);
+      watcher = new ConfigWatcher(source, initial, reloadInterval, this::apply, registry, fatal);
     }
     return this;
   }
 
-  /** Stops the watcher and the listeners, letting requests in flight finish for a moment. */
+  /**
+   * Shuts down gracefully, as on SIGTERM: {@code /readyz} answers 503 at once while the listeners
+   * keep accepting and serving for {@code drain_timeout} (time for load balancers and Kubernetes
+   * endpoints to stop sending traffic), then {@link #stop()} lets exchanges in flight finish for
+   * up to {@code shutdown_timeout}, answering new requests meanwhile with a JSON 503. Returns when
+   * the proxy has stopped; an interrupt ends the drain early.
+   */
+  public void shutdown() {
+    if (!running) {
+      return;
+    }
+    draining = true;
+    Duration drain = current.get().config().drainTimeout();
+    logger.info("shutting down: /readyz answers 503; serving for {} ms more (drain_timeout),"
+        + " then up to {} ms for exchanges in flight (shutdown_timeout)", drain.toMillis(),
+        initial.shutdownTimeout().toMillis());
+    try {
+      Thread.sleep(drain.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      stop();
+    }
+  }
+
+  /** Returns whether {@code /readyz} answers 200: started, not shutting down, no fatal error. */
+  public boolean ready() {
+    return running && !draining && !fatal.failed();
+  }
+
+  /**
+   * Stops the watcher and the listeners, letting exchanges in flight finish for up to {@code
+   * shutdown_timeout} (new requests meanwhile get a JSON 503); {@link #shutdown()} drains first.
+   */
   public synchronized void stop() {
     running = false;
+    if (stopped) {
+      return;
+    }
+    stopped = true;
     if (watcher != null) {
       watcher.close();
       watcher = null;
@@ -328,7 +392,8 @@ public final class CustosProxy implements AutoCloseable {
   private void apply(ProxyConfig next) {
     if (next.listenersDiffer(initial)) {
       logger.warn("config reload: listen, admin, tls, authn.mtls, idle_timeout,"
-          + " max_request_length, workers or a larger limits.max_header_size changed in {};"
+          + " max_request_length, workers, shutdown_timeout, http2_max_concurrent_streams,"
+          + " http2_max_queued_control_frames or a larger limits.max_header_size changed in {};"
           + " those take effect after a restart", next.sourceName());
     }
     Map<String, List<WasmFilterRuntime>> filters = wasmFilters.prepare(next);
@@ -395,7 +460,23 @@ public final class CustosProxy implements AutoCloseable {
 
   private void poll(FileTlsProvider material) {
     long ms = Math.max(10, reloadInterval.toMillis());
-    tlsReloader.scheduleWithFixedDelay(material::poll, ms, ms, TimeUnit.MILLISECONDS);
+    tlsReloader.scheduleWithFixedDelay(fatal.guard("custos-tls-reload", material::poll), ms, ms,
+        TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Returns the listeners' graceful shutdown: no quiet period (the drain happens before), exchanges
+   * in flight get {@code timeout} to finish; zero stops at once.
+   */
+  private static GracefulShutdown gracefulShutdown(Duration timeout) {
+    if (timeout.isZero()) {
+      return GracefulShutdown.disabled();
+    }
+    // Armeria disables graceful shutdown for a zero quiet period: the shortest one keeps it on.
+    return GracefulShutdown.builder()
+        .quietPeriod(Duration.ofMillis(1))
+        .timeout(timeout)
+        .build();
   }
 
   /** Returns the protocols from a minimum version on; TLS 1.0 and 1.1 are never enabled. */

@@ -651,6 +651,11 @@ public final class ProxyConfig {
   private final @Nullable Address admin;
   private final @Nullable Tls tls;
   private final Duration idleTimeout;
+  private final Duration requestBodyIdleTimeout;
+  private final Duration drainTimeout;
+  private final Duration shutdownTimeout;
+  private final int http2MaxConcurrentStreams;
+  private final int http2MaxQueuedControlFrames;
   private final long maxRequestLength;
   private final int workers;
   private final List<String> trustedProxies;
@@ -675,6 +680,11 @@ public final class ProxyConfig {
     this.admin = v.admin;
     this.tls = v.tls;
     this.idleTimeout = requireNonNull(v.idleTimeout, "idleTimeout");
+    this.requestBodyIdleTimeout = v.requestBodyIdleTimeout;
+    this.drainTimeout = v.drainTimeout;
+    this.shutdownTimeout = v.shutdownTimeout;
+    this.http2MaxConcurrentStreams = v.http2MaxConcurrentStreams;
+    this.http2MaxQueuedControlFrames = v.http2MaxQueuedControlFrames;
     this.maxRequestLength = v.maxRequestLength;
     this.workers = v.workers;
     this.trustedProxies = List.copyOf(v.trustedProxies);
@@ -743,6 +753,40 @@ public final class ProxyConfig {
   /** Returns how long a client connection may stay idle; zero for no limit. */
   public Duration idleTimeout() {
     return idleTimeout;
+  }
+
+  /**
+   * Returns how long a request body may send nothing before the exchange is cut; zero for no
+   * limit.
+   */
+  public Duration requestBodyIdleTimeout() {
+    return requestBodyIdleTimeout;
+  }
+
+  /**
+   * Returns how long, on a graceful shutdown, {@code /readyz} answers 503 while the listeners keep
+   * serving.
+   */
+  public Duration drainTimeout() {
+    return drainTimeout;
+  }
+
+  /** Returns how long exchanges in flight may take to finish once the listeners stop. */
+  public Duration shutdownTimeout() {
+    return shutdownTimeout;
+  }
+
+  /** Returns the most streams one HTTP/2 client connection may have open at once. */
+  public int http2MaxConcurrentStreams() {
+    return http2MaxConcurrentStreams;
+  }
+
+  /**
+   * Returns the most PING and SETTINGS acknowledgements queued for an HTTP/2 client connection
+   * before it is closed with GOAWAY ENHANCE_YOUR_CALM.
+   */
+  public int http2MaxQueuedControlFrames() {
+    return http2MaxQueuedControlFrames;
   }
 
   /** Returns the largest request body accepted; 0 for no limit. */
@@ -844,6 +888,9 @@ public final class ProxyConfig {
         || (authn.mtls() == null) != (other.authn.mtls() == null)
         || !java.util.Objects.equals(tls, other.tls) || !idleTimeout.equals(other.idleTimeout)
         || maxRequestLength != other.maxRequestLength || workers != other.workers
+        || !shutdownTimeout.equals(other.shutdownTimeout)
+        || http2MaxConcurrentStreams != other.http2MaxConcurrentStreams
+        || http2MaxQueuedControlFrames != other.http2MaxQueuedControlFrames
         || limits.maxHeaderSize() > other.limits.maxHeaderSize();
   }
 
@@ -891,6 +938,11 @@ public final class ProxyConfig {
     private @Nullable Address admin;
     private @Nullable Tls tls;
     private Duration idleTimeout = Duration.ofSeconds(60);
+    private Duration requestBodyIdleTimeout = Duration.ofSeconds(10);
+    private Duration drainTimeout = Duration.ofSeconds(5);
+    private Duration shutdownTimeout = Duration.ofSeconds(20);
+    private int http2MaxConcurrentStreams = 100;
+    private int http2MaxQueuedControlFrames = 10_000;
     private long maxRequestLength;
     private int workers;
     private final List<String> trustedProxies = new java.util.ArrayList<>();
@@ -996,6 +1048,61 @@ public final class ProxyConfig {
     public Builder idleTimeout(Duration idleTimeout) {
       this.idleTimeout = requireNonNull(idleTimeout, "idleTimeout");
       return this;
+    }
+
+    /**
+     * Sets how long a request body may send nothing before the exchange is cut (default 10s);
+     * zero for no limit.
+     */
+    public Builder requestBodyIdleTimeout(Duration timeout) {
+      this.requestBodyIdleTimeout = nonNegative(timeout, "requestBodyIdleTimeout");
+      return this;
+    }
+
+    /**
+     * Sets how long, on a graceful shutdown, {@code /readyz} answers 503 while the listeners keep
+     * serving (default 5s).
+     */
+    public Builder drainTimeout(Duration timeout) {
+      this.drainTimeout = nonNegative(timeout, "drainTimeout");
+      return this;
+    }
+
+    /** Sets how long exchanges in flight may take to finish once the listeners stop (default 20s). */
+    public Builder shutdownTimeout(Duration timeout) {
+      this.shutdownTimeout = nonNegative(timeout, "shutdownTimeout");
+      return this;
+    }
+
+    /** Sets the most streams one HTTP/2 client connection may have open at once (default 100). */
+    public Builder http2MaxConcurrentStreams(int streams) {
+      if (streams < 1) {
+        throw new IllegalArgumentException(
+            "http2MaxConcurrentStreams: " + streams + " (expected: >= 1)");
+      }
+      this.http2MaxConcurrentStreams = streams;
+      return this;
+    }
+
+    /**
+     * Sets the most PING and SETTINGS acknowledgements queued for an HTTP/2 client connection
+     * that does not read, before it is closed (default 10,000).
+     */
+    public Builder http2MaxQueuedControlFrames(int frames) {
+      if (frames < 1) {
+        throw new IllegalArgumentException(
+            "http2MaxQueuedControlFrames: " + frames + " (expected: >= 1)");
+      }
+      this.http2MaxQueuedControlFrames = frames;
+      return this;
+    }
+
+    private static Duration nonNegative(Duration d, String name) {
+      requireNonNull(d, name);
+      if (d.isNegative()) {
+        throw new IllegalArgumentException(name + ": " + d + " (expected: >= 0)");
+      }
+      return d;
     }
 
     /** Sets the number of event-loop threads; 0 (the default) for one per core. */

@@ -33,10 +33,12 @@ public final class AdminService {
   /**
    * Adds the admin endpoints.
    *
-   * @param running whether the proxy's listeners are up
+   * @param running whether the proxy's listeners are up and no fatal error was seen
+   *     ({@code /healthz})
+   * @param ready whether, besides, the proxy is not shutting down ({@code /readyz})
    */
   public static void addTo(ServerBuilder sb, AtomicReference<Snapshot> current,
-      BooleanSupplier running, PrometheusMeterRegistry registry,
+      BooleanSupplier running, BooleanSupplier ready, PrometheusMeterRegistry registry,
       Supplier<byte @Nullable []> tokenDigest, Canaries canaries) {
     sb.decorator((delegate, ctx, req) -> {
       byte[] expected = tokenDigest.get();
@@ -56,7 +58,7 @@ public final class AdminService {
         ? HttpResponse.of(HttpStatus.OK, MediaType.PLAIN_TEXT_UTF_8, "ok\n")
         : HttpResponse.of(HttpStatus.SERVICE_UNAVAILABLE, MediaType.PLAIN_TEXT_UTF_8,
             "stopped\n"));
-    sb.service("/readyz", (ctx, req) -> running.getAsBoolean() && current.get() != null
+    sb.service("/readyz", (ctx, req) -> ready.getAsBoolean() && current.get() != null
         ? HttpResponse.of(HttpStatus.OK, MediaType.PLAIN_TEXT_UTF_8, "ready\n")
         : HttpResponse.of(HttpStatus.SERVICE_UNAVAILABLE, MediaType.PLAIN_TEXT_UTF_8,
             "not ready\n"));

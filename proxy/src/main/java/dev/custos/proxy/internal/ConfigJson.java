@@ -33,6 +33,11 @@ final class ConfigJson {
     });
     put(root, "idle_timeout", duration(config.idleTimeout()));
     root.put("max_request_length", config.maxRequestLength());
+    put(root, "request_body_idle_timeout", duration(config.requestBodyIdleTimeout()));
+    put(root, "drain_timeout", duration(config.drainTimeout()));
+    put(root, "shutdown_timeout", duration(config.shutdownTimeout()));
+    root.put("http2_max_concurrent_streams", config.http2MaxConcurrentStreams());
+    root.put("http2_max_queued_control_frames", config.http2MaxQueuedControlFrames());
     root.put("workers", config.workers());
     ArrayNode trusted = root.putArray("trusted_proxies");
     config.trustedProxies().forEach(trusted::add);

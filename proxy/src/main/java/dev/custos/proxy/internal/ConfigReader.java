@@ -80,12 +80,38 @@ public final class ConfigReader {
     return s;
   }
 
+  /**
+   * The largest configuration file read, in bytes: room for an inline policy as large as a
+   * policy file may be (4 MiB). Checked before reading, so that a huge file (or a device that
+   * never ends) is refused without being held in memory.
+   */
+  public static final int MAX_FILE_BYTES = MAX_CHARS;
+
   /** Reads a configuration file. */
   public static ProxyConfig load(Path file) {
     String name = file.toString();
     String text;
     try {
-      text = decode(Files.readAllBytes(file));
+      if (Files.isDirectory(file)) {
+        throw new ConfigException(name, List.of(new ConfigProblem(0, 0,
+            "a directory (expected: a configuration file)")));
+      }
+      long size = Files.exists(file) ? Files.size(file) : 0;
+      byte[] bytes;
+      if (size <= MAX_FILE_BYTES) {
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+          // Bounded even if the file grows between the size check and the read.
+          bytes = in.readNBytes(MAX_FILE_BYTES + 1);
+        }
+      } else {
+        bytes = null;
+      }
+      if (bytes == null || bytes.length > MAX_FILE_BYTES) {
+        throw new ConfigException(name, List.of(new ConfigProblem(0, 0, "larger than "
+            + MAX_FILE_BYTES + " bytes (expected: a configuration file of at most "
+            + MAX_FILE_BYTES + " bytes)")));
+      }
+      text = decode(bytes);
     } catch (NoSuchFileException e) {
       throw new ConfigException(name, List.of(new ConfigProblem(0, 0,
           "no such file (expected: a readable configuration file)")));
@@ -194,6 +220,21 @@ public final class ConfigReader {
       b.idleTimeout(root.has("idle_timeout") ? duration(root.get("idle_timeout").asText())
           : DEFAULT_IDLE_TIMEOUT);
       b.maxRequestLength(root.path("max_request_length").asLong(0));
+      if (root.has("request_body_idle_timeout")) {
+        b.requestBodyIdleTimeout(duration(root.get("request_body_idle_timeout").asText()));
+      }
+      if (root.has("drain_timeout")) {
+        b.drainTimeout(duration(root.get("drain_timeout").asText()));
+      }
+      if (root.has("shutdown_timeout")) {
+        b.shutdownTimeout(duration(root.get("shutdown_timeout").asText()));
+      }
+      if (root.has("http2_max_concurrent_streams")) {
+        b.http2MaxConcurrentStreams(root.get("http2_max_concurrent_streams").asInt());
+      }
+      if (root.has("http2_max_queued_control_frames")) {
+        b.http2MaxQueuedControlFrames(root.get("http2_max_queued_control_frames").asInt());
+      }
       b.workers(root.path("workers").asInt(0));
       JsonNode trusted = root.path("trusted_proxies");
       for (int i = 0; i < trusted.size(); i++) {

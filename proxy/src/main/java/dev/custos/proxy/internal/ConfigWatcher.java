@@ -28,10 +28,16 @@ import org.slf4j.LoggerFactory;
  * event loop), and hands a changed, valid configuration to a consumer. A change is seen by
  * content, so editors that replace the file and clocks with coarse modification times both
  * work. An invalid change is logged in one line ({@code config reload rejected: file:line:col:
- * ...}) and counted; the current configuration keeps serving.
+ * ...}) and counted; the current configuration keeps serving. So is a file that cannot be
+ * read, is too large ({@link ConfigReader#MAX_FILE_BYTES}) or was replaced by a directory. The
+ * watcher survives anything a poll throws: an {@link Error} is also reported to {@link
+ * FatalErrors}. Files are hashed as they stream, never held whole in memory.
  */
 public final class ConfigWatcher implements AutoCloseable {
   private static final Logger logger = LoggerFactory.getLogger(ConfigWatcher.class);
+
+  /** Files larger than this are compared by size and modification time, not content. */
+  private static final long HASHED_BYTES = 64L * 1024 * 1024;
 
   private final Path configFile;
   private final Consumer<ProxyConfig> onChange;
@@ -39,10 +45,13 @@ public final class ConfigWatcher implements AutoCloseable {
   private final Counter failure;
   private final ScheduledExecutorService executor;
   private final Map<Path, byte[]> seen = new HashMap<>();
+  private final FatalErrors fatal;
 
+  /** Starts watching; {@code fatal} hears of any {@link Error} a poll throws. */
   public ConfigWatcher(Path configFile, ProxyConfig initial, Duration interval,
-      Consumer<ProxyConfig> onChange, MeterRegistry registry) {
+      Consumer<ProxyConfig> onChange, MeterRegistry registry, FatalErrors fatal) {
     this.configFile = configFile;
+    this.fatal = fatal;
     this.onChange = onChange;
     this.success = counter(registry, "success");
     this.failure = counter(registry, "failure");
@@ -50,6 +59,7 @@ public final class ConfigWatcher implements AutoCloseable {
     this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "custos-config-watcher");
       t.setDaemon(true);
+      t.setUncaughtExceptionHandler(fatal);
       return t;
     });
     long millis = Math.max(10, interval.toMillis());
@@ -81,10 +91,18 @@ public final class ConfigWatcher implements AutoCloseable {
       remember(next);
       onChange.accept(next);
       success.increment();
-    } catch (RuntimeException e) {
-      rejected();
+    } catch (Throwable e) {
+      // Whatever happens, the next poll runs: a scheduled task that throws is never run again.
+      try {
+        rejected();
+      } catch (Throwable ignored) {
+        // The digests are retried at the next poll.
+      }
       failure.increment();
-      logger.warn("config reload rejected: {}: {}", configFile, e.toString());
+      logger.warn("config reload rejected: {}: {}", configFile, e.getClass().getName());
+      if (e instanceof Error) {
+        fatal.report("custos-config-watcher", e);
+      }
     }
   }
 
@@ -125,9 +143,29 @@ public final class ConfigWatcher implements AutoCloseable {
     seen.putAll(now);
   }
 
+  /**
+   * Returns a digest of a file's contents, streamed through a fixed buffer; for a file larger
+   * than {@link #HASHED_BYTES}, of its size and modification time instead.
+   */
   private static byte[] digest(Path file) {
     try {
-      return MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file));
+      MessageDigest md = MessageDigest.getInstance("SHA-256");
+      if (Files.isDirectory(file)) {
+        return md.digest("directory".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      }
+      long size = Files.size(file);
+      if (size > HASHED_BYTES) {
+        return md.digest(("size " + size + " modified " + Files.getLastModifiedTime(file))
+            .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      }
+      byte[] buf = new byte[8192];
+      try (java.io.InputStream in = Files.newInputStream(file)) {
+        long total = 0;
+        for (int n; (n = in.read(buf)) > 0 && total <= HASHED_BYTES; total += n) {
+          md.update(buf, 0, n);
+        }
+      }
+      return md.digest();
     } catch (IOException e) {
       return new byte[0];
     } catch (NoSuchAlgorithmException e) {

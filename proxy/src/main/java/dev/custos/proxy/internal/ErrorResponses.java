@@ -52,6 +52,9 @@ public final class ErrorResponses {
       return of(HttpStatus.SERVICE_UNAVAILABLE,
           rejection.equals(CIRCUIT_OPEN) ? "circuit open" : "cluster busy");
     }
+    if (requestBodyTimedOut(cause)) {
+      return of(HttpStatus.REQUEST_TIMEOUT, "request body timeout");
+    }
     Throwable t = unwrap(cause);
     if (t instanceof ResponseTimeoutException || t instanceof TimeoutException) {
       return of(HttpStatus.GATEWAY_TIMEOUT, "upstream timeout");
@@ -73,6 +76,18 @@ public final class ErrorResponses {
       return of(HttpStatus.BAD_GATEWAY, "upstream response too large");
     }
     return of(HttpStatus.BAD_GATEWAY, "upstream connection failed");
+  }
+
+  /** Returns whether a failure comes from a request body that sent nothing for too long. */
+  static boolean requestBodyTimedOut(Throwable cause) {
+    Throwable c = cause;
+    for (int i = 0; i < 8 && c != null; i++) {
+      if (c instanceof com.linecorp.armeria.common.StreamTimeoutException) {
+        return true;
+      }
+      c = c.getCause();
+    }
+    return false;
   }
 
   /**

@@ -5,6 +5,7 @@ import com.linecorp.armeria.client.ClientRequestContextCaptor;
 import com.linecorp.armeria.client.Clients;
 import com.linecorp.armeria.client.RequestOptions;
 import com.linecorp.armeria.client.RequestOptionsBuilder;
+import com.linecorp.armeria.client.ResponseTimeoutMode;
 import com.linecorp.armeria.client.WebClient;
 import com.linecorp.armeria.common.Cookie;
 import com.linecorp.armeria.common.Cookies;
@@ -113,6 +114,8 @@ public final class ForwardingService implements HttpService {
 
     RequestOptionsBuilder options = RequestOptions.builder()
         .responseTimeout(route.timeout())
+        // From the call's start: a request body that trickles counts against the route timeout.
+        .responseTimeoutMode(ResponseTimeoutMode.FROM_START)
         .maxResponseLength(cluster.maxResponseLength());
     WebClient client = null;
     boolean setAffinity = false;

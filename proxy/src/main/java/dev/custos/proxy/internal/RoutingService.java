@@ -5,6 +5,8 @@ import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.common.HttpRequest;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.RequestHeaders;
+import com.linecorp.armeria.common.stream.StreamTimeoutMode;
+import com.linecorp.armeria.common.util.TimeoutMode;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import com.linecorp.armeria.server.SimpleDecoratingHttpService;
@@ -16,6 +18,7 @@ import dev.custos.proxy.internal.telemetry.Tracing;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -39,6 +42,9 @@ import org.jspecify.annotations.Nullable;
  * since browsers send it without credentials.
  */
 public final class RoutingService extends SimpleDecoratingHttpService {
+  /** How much longer than the route's timeout the server waits before cutting an exchange. */
+  private static final Duration ROUTE_TIMEOUT_GRACE = Duration.ofSeconds(1);
+
   private final AtomicReference<Snapshot> current;
   private final MeterRegistry registry;
   private final AccessLogger accessLog;
@@ -123,10 +129,27 @@ public final class RoutingService extends SimpleDecoratingHttpService {
     }
     ctx.setAttr(Selection.KEY, new Selection(snapshot, route));
     ctx.setAttr(Selection.BODYLESS, req.isEmpty());
+    req = bounded(ctx, req, route, snapshot.config().requestBodyIdleTimeout());
     if (route.cors() != null) {
       return snapshot.cors(route, limited).serve(ctx, req);
     }
     return limited.serve(ctx, req);
+  }
+
+  /**
+   * Bounds how long a request may take to arrive: its body fails with a {@code
+   * StreamTimeoutException} (answered 408) when it sends nothing for {@code idle}, and the route's
+   * timeout covers the whole exchange from the request's start, body included. Both zero: no
+   * bound.
+   */
+  private static HttpRequest bounded(ServiceRequestContext ctx, HttpRequest req,
+      ProxyConfig.Route route, Duration idle) {
+    if (!route.timeout().isZero()) {
+      // The upstream call's own timeout (the same duration, from when it starts) answers first
+      // with 504; this one also cuts an exchange whose body never reaches the upstream call.
+      ctx.setRequestTimeout(TimeoutMode.SET_FROM_START, route.timeout().plus(ROUTE_TIMEOUT_GRACE));
+    }
+    return idle.isZero() || req.isEmpty() ? req : req.timeout(idle, StreamTimeoutMode.UNTIL_NEXT);
   }
 
   /** Returns the route with a CORS policy a preflight request asks about, or null. */
