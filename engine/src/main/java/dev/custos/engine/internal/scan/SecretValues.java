@@ -245,6 +245,9 @@ final class SecretValues {
     if ((first == '<' && last == '>') || (first == '{' && last == '}') || (first == '[' && last == ']')) {
       return true;
     }
+    if (containsAngleWord(value)) {
+      return true;
+    }
     if (first == '$' && value.length() > 1 && isIdentifierStart(value.charAt(1))) {
       return true;
     }
@@ -270,6 +273,26 @@ final class SecretValues {
       return true;
     }
     return isPredictable(value);
+  }
+
+  /**
+   * Returns whether a value holds a word in angle brackets ({@code sk_live_<your-key>}, {@code
+   * <TOKEN>}): a placeholder to fill in, in any position.
+   */
+  private static boolean containsAngleWord(String value) {
+    int open = -1;
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c == '<') {
+        open = i;
+      } else if (open >= 0 && c == '>' && i - open > 2) {
+        return true;
+      } else if (open >= 0 && !(Character.isLetterOrDigit(c) || c == '-' || c == '_' || c == ' '
+          || c == '.') || (open >= 0 && i == open + 1 && !Character.isLetter(c))) {
+        open = -1;
+      }
+    }
+    return false;
   }
 
   /**
