@@ -6,9 +6,10 @@ import java.util.Set;
 
 /**
  * Judges the value of a credential-like match (see {@code DetectorDefinition#secret()}): finds the
- * assigned value inside a {@code key = value} match, and tells placeholders, template variables,
- * identifiers and calls (dropped) from publicly documented sample credentials and values spelled
- * EXAMPLE, sample, dummy or fake (kept at low confidence) and from real-looking values. Stateless;
+ * assigned value inside a {@code key = value} match, and tells placeholders and template variables
+ * (dropped), publicly documented sample credentials and values spelled EXAMPLE, sample, dummy or
+ * fake (kept at low confidence) and, in assignments only, identifiers and calls (dropped) from
+ * real-looking values. Stateless;
  * every method runs in time linear in the value's length and never keeps the bytes.
  */
 final class SecretValues {
