@@ -6,11 +6,18 @@ import java.util.Locale;
 
 /** What the scanned bytes are; decides how structure is used to locate and confirm findings. */
 public enum ContentType {
-  /** Bytes scanned as text (any encoding compatible with ASCII). */
+  /**
+   * Text: UTF-8 or any encoding compatible with ASCII, scanned as bytes, or UTF-16 or UTF-32 (told
+   * by its first bytes or a declared charset; see {@link Scanner#newStream(ContentType,
+   * java.nio.charset.Charset)}), decoded for matching.
+   */
   TEXT,
   /**
    * One JSON document or many in a row (JSON Lines). Findings carry their JSON path and the key
    * name serves as context; malformed or too deeply nested input falls back to {@link #TEXT}.
+   * String escapes are decoded for matching (<code>&#92;u0034</code> reads {@code 4}), with
+   * findings and redaction covering whole escape sequences of the original; the text may be UTF-16
+   * or UTF-32, as for {@link #TEXT}.
    */
   JSON,
   /**

@@ -7,6 +7,7 @@ import dev.custos.engine.internal.scan.ScanEngine;
 import dev.custos.engine.internal.scan.ScanSettings;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.Charset;
 import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -89,6 +90,37 @@ public final class Scanner implements AutoCloseable {
   /** Opens a stream scanner for content of the given type. */
   public StreamScanner newStream(ContentType contentType) {
     return engine.newStream(requireNonNull(contentType, "contentType"), null, null);
+  }
+
+  /**
+   * Opens a stream scanner for content of the given type whose declared character set (the
+   * {@code charset} parameter of its media type) is {@code charset}, or null when none is declared.
+   *
+   * <p>Text and JSON are scanned as the characters they encode: the encoding is decided by the
+   * first 64 bytes (a byte-order mark; else the NUL bytes of UTF-16 or UTF-32 text holding ASCII;
+   * else a declared UTF-16 or UTF-32 {@code charset}, unless the bytes are plain ASCII; else the
+   * bytes as they are, UTF-8 or any ASCII-compatible encoding). UTF-16 and UTF-32 are decoded for
+   * matching, and JSON string escapes (<code>&#92;u0034</code>, <code>&#92;/</code>) are decoded too. Findings give
+   * offsets into the original bytes, covering whole code units and escape sequences, and redaction
+   * rewrites the original encoding: {@code mask} and {@code partial} keep its length, an escape
+   * sequence is masked whole.
+   */
+  public StreamScanner newStream(ContentType contentType, @Nullable Charset charset) {
+    return engine.newStream(requireNonNull(contentType, "contentType"), charset, null, null);
+  }
+
+  /**
+   * Opens a redacting stream, as {@link #newRedactingStream(ContentType, RedactionChoice,
+   * RedactedOutput)} does, for content declared in {@code charset} (or null; see {@link
+   * #newStream(ContentType, Charset)}).
+   */
+  public StreamScanner newRedactingStream(ContentType contentType, @Nullable Charset charset,
+      RedactionChoice choice, RedactedOutput output) {
+    return engine.newStream(
+        requireNonNull(contentType, "contentType"),
+        charset,
+        requireNonNull(choice, "choice"),
+        requireNonNull(output, "output"));
   }
 
   /**

@@ -17,6 +17,7 @@ import dev.custos.engine.internal.pattern.ByteDfa;
 import dev.custos.engine.internal.pattern.DfaCache;
 import dev.custos.engine.internal.pattern.PatternNode;
 import dev.custos.engine.internal.pattern.PatternParser;
+import java.nio.charset.Charset;
 import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -150,8 +151,33 @@ public final class ScanEngine implements AutoCloseable {
   /** Opens a stream; redacting when {@code redaction} and {@code output} are given. */
   public StreamScanner newStream(
       ContentType type, @Nullable RedactionChoice redaction, @Nullable RedactedOutput output) {
-    JsonTracker json = type == ContentType.JSON ? new JsonTracker(jsonFactory) : null;
-    FormDecoder form = type == ContentType.FORM ? new FormDecoder(output != null) : null;
+    return newStream(type, null, redaction, output);
+  }
+
+  /**
+   * Opens a stream of text declared in {@code charset} (null when none is), which decides the
+   * encoding only when the bytes do not (see {@link TextDecoder}); redacting when {@code
+   * redaction} and {@code output} are given.
+   */
+  public StreamScanner newStream(ContentType type, @Nullable Charset charset,
+      @Nullable RedactionChoice redaction, @Nullable RedactedOutput output) {
+    if (type == ContentType.FORM) {
+      return stream(null, new FormDecoder(output != null), null, redaction, output);
+    }
+    return new TranscodedStream(
+        out -> stream(
+            type == ContentType.JSON ? new JsonTracker(jsonFactory) : null,
+            null,
+            new TextDecoder(type == ContentType.JSON, charset, out != null),
+            redaction,
+            out),
+        out -> stream(null, null, null, redaction, out),
+        charset,
+        output);
+  }
+
+  private StreamScannerImpl stream(@Nullable JsonTracker json, @Nullable FormDecoder form,
+      @Nullable TextDecoder text, @Nullable RedactionChoice redaction, @Nullable RedactedOutput output) {
     return new StreamScannerImpl(
         detectors,
         plugins,
@@ -161,6 +187,7 @@ public final class ScanEngine implements AutoCloseable {
         matcher.newStream(),
         json,
         form,
+        text,
         new EvidenceMaker(key),
         redaction,
         output,

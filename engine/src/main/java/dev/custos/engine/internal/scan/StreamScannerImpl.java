@@ -87,6 +87,8 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
   private final MatchStream matches;
   private final @Nullable JsonTracker json;
   private final @Nullable FormDecoder form;
+  /** For text and JSON: decodes UTF-16/UTF-32 and JSON escapes, and maps back. */
+  private final @Nullable TextDecoder text;
   private final @Nullable RedactionChoice redaction;
   private final @Nullable RedactedOutput output;
   private final EvidenceMaker evidence;
@@ -116,6 +118,8 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
 
   private final ArrayDeque<Candidate> toRedact = new ArrayDeque<>();
   private long emitted;
+  /** With a text decoder: how many original bytes went to the output. */
+  private long emittedOriginal;
 
   private final List<Finding> out = new ArrayList<>();
   /** The policy's global allowlist, or null. */
@@ -132,6 +136,7 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
       MatchStream matches,
       @Nullable JsonTracker json,
       @Nullable FormDecoder form,
+      @Nullable TextDecoder text,
       EvidenceMaker evidence,
       @Nullable RedactionChoice redaction,
       @Nullable RedactedOutput output,
@@ -154,6 +159,7 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     this.matches = matches;
     this.json = json;
     this.form = form;
+    this.text = text;
     this.evidence = evidence;
     this.redaction = redaction;
     this.output = output;
@@ -257,6 +263,9 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
       if (form != null) {
         int decoded = form.decode(bytes, from, n);
         scanSlice(form.decoded(), 0, decoded);
+      } else if (text != null) {
+        int decoded = text.decode(bytes, from, n);
+        scanSlice(text.decodedArray(), text.decodedOffset(), decoded);
       } else {
         scanSlice(bytes, from, n);
       }
@@ -308,6 +317,10 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
       int decoded = form.finish();
       scanSlice(form.decoded(), 0, decoded);
     }
+    if (text != null) {
+      int decoded = text.finish();
+      scanSlice(text.decodedArray(), text.decodedOffset(), decoded);
+    }
     eventCount = 0;
     matches.finish(this);
     runRegions();
@@ -321,6 +334,10 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
       noteJsonFailure();
     }
     advance(true);
+    if (text != null && !text.transparent() && output != null && text.fed() > emittedOriginal) {
+      text.writeOriginal(output, emittedOriginal, text.fed());
+      emittedOriginal = text.fed();
+    }
     return takeOutput();
   }
 
@@ -331,7 +348,7 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
 
   @Override
   public long bytesScanned() {
-    return form != null ? form.fed() : total;
+    return form != null ? form.fed() : text != null ? text.fed() : total;
   }
 
   @Override
@@ -412,6 +429,12 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
       form.forgetBefore(horizon, bufStart);
       if (output != null) {
         form.dropOriginalBefore(form.originalOffset(emitted));
+      }
+    }
+    if (text != null) {
+      text.forgetBefore(bufStart);
+      if (output != null) {
+        text.dropOriginalBefore(emittedOriginal);
       }
     }
     if (unresolvedHead > 256 && unresolvedHead > unresolved.size() / 2) {
@@ -1005,11 +1028,13 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
   private Finding finding(Candidate c) {
     int offset = (int) (c.start - bufStart);
     int length = (int) (c.end - c.start);
+    long start = form != null ? form.originalOffset(c.start) : text != null ? text.originalStart(c.start) : c.start;
+    long end = form != null ? form.originalOffset(c.end) : text != null ? text.originalEnd(c.end) : c.end;
     return Finding.of(
         c.category,
         c.id,
-        form == null ? c.start : form.originalOffset(c.start),
-        form == null ? c.end : form.originalOffset(c.end),
+        start,
+        end,
         c.token == null ? null : c.token.path,
         Objects.requireNonNull(c.confidence),
         evidence.evidence(
@@ -1092,6 +1117,11 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
       // Only the hash style writes the label; the others need not build it.
       @Nullable String label =
           s == RedactionStyle.HASH ? Rewriter.label(f.category(), f.evidence().hash()) : null;
+      if (text != null && !text.transparent()) {
+        redactText(o, text, c, rs, re, wholeNumber, s, label);
+        emitted = re;
+        continue;
+      }
       byte[] replacement;
       if (form != null) {
         replacement = form.rewrite(form.originalOffset(rs), form.originalOffset(re), s, label);
@@ -1120,7 +1150,51 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     }
   }
 
+  /**
+   * Writes the rewrite of decoded {@code [rs, re)} in the original encoding, in place of the
+   * original bytes it came from (whole escape sequences and code units).
+   */
+  private void redactText(RedactedOutput o, TextDecoder t, Candidate c, long rs, long re,
+      boolean wholeNumber, RedactionStyle s, @Nullable String label) {
+    long os = t.originalStart(rs);
+    long oe = t.originalEnd(re);
+    int offset = (int) (rs - bufStart);
+    int length = (int) (re - rs);
+    byte[] replacement;
+    if (wholeNumber) {
+      replacement = t.encodeAscii(Rewriter.numberToken(buf, offset, length, s, label));
+    } else if (label != null) {
+      replacement = t.encodeAscii(label.getBytes(StandardCharsets.US_ASCII));
+    } else {
+      boolean inJsonString = c.token != null && !c.token.number;
+      boolean partial = s == RedactionStyle.PARTIAL;
+      replacement = t.plain(rs, re)
+          ? Rewriter.maskInPlace(buf, offset, length, partial, inJsonString)
+          : t.mask(buf, offset, rs, re, partial, inJsonString);
+      if (c.token != null && c.token.number) {
+        for (int i = 0; i < replacement.length; i++) {
+          if (replacement[i] == '*') {
+            replacement[i] = '0';
+          }
+        }
+      }
+    }
+    int skip = (int) Math.max(0, emittedOriginal - os);
+    if (skip < replacement.length) {
+      o.write(replacement, skip, replacement.length - skip);
+    }
+    emittedOriginal = Math.max(emittedOriginal, oe);
+  }
+
   private void writeRaw(RedactedOutput o, long from, long to) {
+    if (text != null && !text.transparent()) {
+      long end = text.originalStart(to);
+      if (end > emittedOriginal) {
+        text.writeOriginal(o, emittedOriginal, end);
+        emittedOriginal = end;
+      }
+      return;
+    }
     if (to > from) {
       if (form != null) {
         form.writeOriginal(o, form.originalOffset(from), form.originalOffset(to));
@@ -1130,9 +1204,17 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     }
   }
 
+  /** Returns how many bytes a stream of this engine holds right now (for tests of its memory bound). */
+  static long retainedBytesOf(StreamScanner stream) {
+    if (stream instanceof TranscodedStream) {
+      return ((TranscodedStream) stream).retainedBytes();
+    }
+    return ((StreamScannerImpl) stream).retainedBytes();
+  }
+
   /** Returns how many bytes this stream holds right now (for tests of its memory bound). */
   long retainedBytes() {
-    return bufLen + (form != null ? form.retainedBytes() : 0);
+    return bufLen + (form != null ? form.retainedBytes() : 0) + (text != null ? text.retainedBytes() : 0);
   }
 
   @Override

@@ -47,13 +47,15 @@ class PluginWindowMemoryTest {
         while (fed < 8L << 20) {
           findings += stream.feed(chunk, 0, chunk.length).size();
           fed += chunk.length;
-          maxRetained = Math.max(maxRetained, ((StreamScannerImpl) stream).retainedBytes());
+          maxRetained = Math.max(maxRetained, StreamScannerImpl.retainedBytesOf(stream));
         }
         findings += stream.finish().size();
         stream.close();
         assertThat(findings).as(type.toString()).isEqualTo(fed / chunk.length * 3000);
         assertThat(written[0]).isEqualTo(fed);
-        assertThat(maxRetained).as(type + " retained").isLessThanOrEqualTo(bound);
+        // A redacting JSON stream also keeps the original bytes of its window (escapes rewrite them).
+        long original = type == ContentType.JSON ? bound + 4096 : 0;
+        assertThat(maxRetained).as(type + " retained").isLessThanOrEqualTo(bound + original);
       }
     }
   }

@@ -2,6 +2,7 @@ package dev.custos.proxy.internal.inspect;
 
 import com.linecorp.armeria.common.MediaType;
 import dev.custos.engine.ContentType;
+import java.nio.charset.Charset;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
@@ -38,5 +39,20 @@ final class Media {
       }
     }
     return null;
+  }
+
+  /**
+   * Returns the charset a media type declares, or null when it declares none, or one that is
+   * unknown or given twice: the engine then decides the encoding from the bytes alone.
+   */
+  static @Nullable Charset charsetOf(@Nullable MediaType mediaType) {
+    if (mediaType == null) {
+      return null;
+    }
+    try {
+      return mediaType.charset();
+    } catch (RuntimeException e) {
+      return null;
+    }
   }
 }

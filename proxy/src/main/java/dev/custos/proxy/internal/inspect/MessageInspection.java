@@ -15,6 +15,7 @@ import dev.custos.engine.ScanNote;
 import dev.custos.engine.StreamScanner;
 import dev.custos.proxy.FindingsEvent;
 import dev.custos.proxy.InspectionSettings;
+import java.nio.charset.Charset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -82,6 +83,8 @@ final class MessageInspection implements AutoCloseable {
   private final Exchange ex;
   private final Direction direction;
   private @Nullable ContentType contentType;
+  /** The charset the message's media type declares, if any: a hint for the text's encoding. */
+  private final @Nullable Charset charset;
   private final @Nullable String contentEncoding;
   private RuleTally tally;
   /** The tally as the body began, kept while the body is held. */
@@ -119,11 +122,12 @@ final class MessageInspection implements AutoCloseable {
   private @Nullable FieldScan pathScan;
 
   MessageInspection(Exchange ex, Direction direction, RuleTally tally,
-      @Nullable ContentType contentType, @Nullable String contentEncoding) {
+      @Nullable ContentType contentType, @Nullable Charset charset, @Nullable String contentEncoding) {
     this.ex = ex;
     this.direction = direction;
     this.tally = tally;
     this.contentType = contentType;
+    this.charset = charset;
     this.contentEncoding = contentEncoding;
   }
 
@@ -136,7 +140,7 @@ final class MessageInspection implements AutoCloseable {
       com.linecorp.armeria.common.HttpHeaders headers, List<MediaType> skipped) {
     Representation r = Representation.of(headers);
     MessageInspection i = new MessageInspection(ex, direction, tally,
-        Media.contentTypeOf(r.mediaType()), r.contentEncoding());
+        Media.contentTypeOf(r.mediaType()), Media.charsetOf(r.mediaType()), r.contentEncoding());
     if (r.ambiguous()) {
       i.ambiguous(Representation.AMBIGUOUS);
       i.problem = r.problem();
@@ -301,7 +305,7 @@ final class MessageInspection implements AutoCloseable {
     if (ex.enforce() && tally.needsWholeMessage()) {
       mode = Mode.HOLD;
       beforeBody = tally.copy(); // Only a held body can start over (past the hold limit).
-      scanner = ex.scanner().newStream(contentType);
+      scanner = ex.scanner().newStream(contentType, charset);
       return Step.CONTINUE;
     }
     startStream();
@@ -322,7 +326,7 @@ final class MessageInspection implements AutoCloseable {
     // block arising from it aborts the stream before any of its bytes left.
     redacting = ex.enforce() && (tally.has(Action.REDACT) || tally.has(Action.BLOCK));
     if (redacting) {
-      scanner = ex.scanner().newRedactingStream(ct, this::chooseWhileStreaming, redacted::write);
+      scanner = ex.scanner().newRedactingStream(ct, charset, this::chooseWhileStreaming, redacted::write);
       if (decoder != null) {
         dropEncoding = true;
         contentLength = -2;
@@ -330,7 +334,7 @@ final class MessageInspection implements AutoCloseable {
         contentLength = -2;
       }
     } else {
-      scanner = ex.scanner().newStream(ct);
+      scanner = ex.scanner().newStream(ct, charset);
     }
   }
 
@@ -700,7 +704,7 @@ final class MessageInspection implements AutoCloseable {
     ContentType ct = java.util.Objects.requireNonNull(contentType);
     ByteSink sink = new ByteSink();
     try (StreamScanner s = ex.scanner().newRedactingStream(
-        ct, f -> counted(tally.styleFor(f), f), sink::write)) {
+        ct, charset, f -> counted(tally.styleFor(f), f), sink::write)) {
       BodyDecoder d = newDecoder();
       try {
         for (int i = 0; i < held.size(); i++) {
