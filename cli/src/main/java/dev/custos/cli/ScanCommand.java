@@ -217,6 +217,7 @@ final class ScanCommand implements Callable<Integer> {
       if (verbose) {
         io.err().println(
             "custos: " + policy.detectors().size() + " detectors, backend " + scanner.backend().id());
+        io.err().println("custos: " + scanner.compileNotes());
       }
       if (sink != null) {
         sink.begin();

@@ -310,6 +310,15 @@ class ScanCommandTest {
   }
 
   @Test
+  void verboseSaysWhetherTheCompiledCachesWereUsed() throws IOException {
+    Path file = write("note.txt", "nothing to find here\n");
+    Cli.Result r = Cli.run("scan", "--verbose", "--engine", "java", file.toString());
+    assertThat(r.code()).as(r.err()).isEqualTo(0);
+    assertThat(r.err()).containsPattern(
+        "automata of (\\d+) of \\1 detectors from the compiled-detector cache");
+  }
+
+  @Test
   void helpAndVersionExitZero() {
     Cli.Result help = Cli.run("scan", "--help");
     assertThat(help.code()).isEqualTo(0);

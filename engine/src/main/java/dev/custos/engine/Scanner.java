@@ -82,6 +82,15 @@ public final class Scanner implements AutoCloseable {
     return engine.backend();
   }
 
+  /**
+   * Returns how the compiled form was obtained, for diagnostics ({@code custos scan --verbose}):
+   * whether the detectors' automata came from the build's compiled-detector cache and whether the
+   * Hyperscan database was loaded from the on-disk database cache or compiled. Holds no data.
+   */
+  public String compileNotes() {
+    return engine.compileNotes();
+  }
+
   /** Returns the policy this scanner was compiled from. */
   public Policy policy() {
     return policy;

@@ -260,4 +260,37 @@ class PrecisionRulesTest {
     assertThat(categories("Ship to 123 Main Street", ContentType.TEXT)).contains("street_address");
     assertThat(categories("{\"address\": \"4521 Oak Ridge Dr.\"}", ContentType.JSON)).contains("street_address");
   }
+
+  // ---- South African id numbers: a bare run of 13 digits needs a keyword ----
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        // Epoch-millisecond timestamps and references that pass the date, C digit and Luhn checks.
+        "{\"ts\": 1705123456082, \"event\": \"login\"}",
+        "took 12 ms at 1705123456082",
+        "order ref 8001015009087 shipped",
+        "{\"created\": \"1705123456082\"}",
+        // With a keyword, the structure still decides: A is 2 in this timestamp.
+        "ID number: 1709296496123",
+      })
+  void aBareThirteenDigitRunWithoutAnIdKeywordOrStructureIsNoSouthAfricanId(String body) {
+    ContentType type = body.startsWith("{") ? ContentType.JSON : ContentType.TEXT;
+    assertThat(categories(body, type)).doesNotContain("za_id_number");
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "ID number: 8001015009087",
+        "RSA ID 8506151234190",
+        "{\"customer\": {\"idNumber\": \"8001015009087\"}}",
+        "{\"id_number\": 8001015009087}",
+        "identity number 8001015009186 (permanent resident)",
+        "applicant 800101 5009 087 approved",
+      })
+  void aSouthAfricanIdNextToAKeywordOrWrittenInItsGroupsIsFound(String body) {
+    ContentType type = body.startsWith("{") ? ContentType.JSON : ContentType.TEXT;
+    assertThat(categories(body, type)).contains("za_id_number");
+  }
 }

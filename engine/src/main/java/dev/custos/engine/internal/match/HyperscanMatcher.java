@@ -44,10 +44,13 @@ public final class HyperscanMatcher implements MultiPatternMatcher {
   /** One reference held by the matcher until {@link #close()}, one per open stream. */
   private final AtomicInteger references = new AtomicInteger(1);
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final String origin;
 
-  private HyperscanMatcher(@Nullable hs_database_t database, @Nullable hs_scratch_t prototype) {
+  private HyperscanMatcher(
+      @Nullable hs_database_t database, @Nullable hs_scratch_t prototype, String origin) {
     this.database = database;
     this.prototype = prototype;
+    this.origin = origin;
   }
 
   /** Returns whether the Hyperscan native library loads and supports this CPU. Never throws. */
@@ -87,14 +90,112 @@ public final class HyperscanMatcher implements MultiPatternMatcher {
    * @throws IllegalStateException if Hyperscan is not {@linkplain #isAvailable() available}
    */
   public static HyperscanMatcher compileExpressions(List<String> sources) {
+    return compileExpressions(sources, HyperscanCache.none());
+  }
+
+  /**
+   * Compiles as {@link #compileExpressions(List)} does, or loads the database {@code cache} holds
+   * for exactly these expressions (and this Hyperscan library); a database compiled here is stored
+   * in {@code cache} for the next process. {@link #origin()} tells which happened.
+   *
+   * @throws IllegalArgumentException naming the index of an expression Hyperscan refuses
+   * @throws IllegalStateException if Hyperscan is not {@linkplain #isAvailable() available}
+   */
+  public static HyperscanMatcher compileExpressions(List<String> sources, HyperscanCache cache) {
     requireNonNull(sources, "sources");
+    requireNonNull(cache, "cache");
     if (!isAvailable()) {
       throw new IllegalStateException("hyperscan: unavailable (" + unavailableReason() + ")");
     }
     int count = sources.size();
     if (count == 0) {
-      return new HyperscanMatcher(null, null);
+      return new HyperscanMatcher(null, null, "empty database");
     }
+    for (int i = 0; i < count; i++) {
+      requireNonNull(sources.get(i), "sources[" + i + "]");
+    }
+    if (cache.directory() == null) {
+      return compileNative(sources, "compiled (database cache off)");
+    }
+    byte[] key = HyperscanCache.key(Availability.VERSION, hyperscan.HS_MODE_STREAM, sources);
+    byte[] stored = cache.read(key);
+    if (stored != null) {
+      hs_database_t loaded = deserialize(stored);
+      if (loaded != null) {
+        try {
+          return new HyperscanMatcher(loaded, allocScratch(loaded),
+              "database loaded from cache (" + cache.directory() + ")");
+        } catch (RuntimeException e) {
+          hyperscan.hs_free_database(loaded);
+          throw e;
+        }
+      }
+    }
+    HyperscanMatcher compiled = compileNative(sources, "compiled");
+    byte[] serialized = compiled.serialize();
+    boolean written = serialized != null && cache.write(key, serialized);
+    return new HyperscanMatcher(compiled.database, compiled.prototype,
+        written
+            ? "compiled, database cached (" + cache.directory() + ")"
+            : "compiled (database cache not writable: " + cache.directory() + ")");
+  }
+
+  /** Returns how the database was obtained (compiled or loaded from the cache), for logs. */
+  public String origin() {
+    return origin;
+  }
+
+  /** Returns the serialized database, or null when Hyperscan cannot serialize it. */
+  private byte @Nullable [] serialize() {
+    if (database == null) {
+      return null;
+    }
+    try (PointerPointer<BytePointer> bytesOut = new PointerPointer<>(1);
+        SizeTPointer length = new SizeTPointer(1)) {
+      if (hyperscan.hs_serialize_database(database, bytesOut, length) != hyperscan.HS_SUCCESS) {
+        return null;
+      }
+      BytePointer bytes = bytesOut.get(BytePointer.class);
+      try {
+        long n = length.get();
+        if (n <= 0 || n > Integer.MAX_VALUE - 64) {
+          return null;
+        }
+        byte[] out = new byte[(int) n];
+        bytes.capacity(n).get(out);
+        return out;
+      } finally {
+        // Hyperscan allocates the serialized form with its misc allocator, malloc by default.
+        Pointer.free(bytes);
+      }
+    }
+  }
+
+  /** Returns the database Hyperscan rebuilds from {@code bytes}, or null when it refuses them. */
+  private static @Nullable hs_database_t deserialize(byte[] bytes) {
+    try (BytePointer in = new BytePointer(bytes.length);
+        PointerPointer<hs_database_t> databaseOut = new PointerPointer<>(1)) {
+      in.put(bytes);
+      databaseOut.put(0, null);
+      int rc = hyperscan.hs_deserialize_database(in, bytes.length, databaseOut);
+      if (rc != hyperscan.HS_SUCCESS) {
+        return null;
+      }
+      hs_database_t database = databaseOut.get(hs_database_t.class);
+      return database == null || database.isNull() ? null : database;
+    }
+  }
+
+  private static hs_scratch_t allocScratch(hs_database_t database) {
+    try (PointerPointer<hs_scratch_t> scratchOut = new PointerPointer<>(1)) {
+      scratchOut.put(0, null);
+      check(hyperscan.hs_alloc_scratch(database, scratchOut), "hs_alloc_scratch");
+      return scratchOut.get(hs_scratch_t.class);
+    }
+  }
+
+  private static HyperscanMatcher compileNative(List<String> sources, String origin) {
+    int count = sources.size();
     BytePointer[] expressions = new BytePointer[count];
     int[] ids = new int[count];
     for (int i = 0; i < count; i++) {
@@ -122,15 +223,13 @@ public final class HyperscanMatcher implements MultiPatternMatcher {
       }
       hs_database_t database = databaseOut.get(hs_database_t.class);
       hs_scratch_t prototype;
-      try (PointerPointer<hs_scratch_t> scratchOut = new PointerPointer<>(1)) {
-        scratchOut.put(0, null);
-        check(hyperscan.hs_alloc_scratch(database, scratchOut), "hs_alloc_scratch");
-        prototype = scratchOut.get(hs_scratch_t.class);
+      try {
+        prototype = allocScratch(database);
       } catch (RuntimeException e) {
         hyperscan.hs_free_database(database);
         throw e;
       }
-      return new HyperscanMatcher(database, prototype);
+      return new HyperscanMatcher(database, prototype, origin);
     } finally {
       for (BytePointer e : expressions) {
         if (e != null) {
@@ -439,8 +538,15 @@ public final class HyperscanMatcher implements MultiPatternMatcher {
   }
 
   /** Loads the native library once. */
-  private static final class Availability {
+  static final class Availability {
     static final @Nullable String REASON = probe();
+    /** The library's version string (version and build date), part of the database cache key. */
+    static final String VERSION = REASON == null ? version() : "unavailable";
+
+    private static String version() {
+      BytePointer v = hyperscan.hs_version();
+      return v == null || v.isNull() ? "unknown" : v.getString();
+    }
 
     /**
      * JavaCPP refuses native allocations once the process's resident memory passes twice the

@@ -10,6 +10,7 @@ import dev.custos.engine.PluginDetectorDefinition;
 import dev.custos.engine.RedactedOutput;
 import dev.custos.engine.RedactionChoice;
 import dev.custos.engine.StreamScanner;
+import dev.custos.engine.internal.match.HyperscanCache;
 import dev.custos.engine.internal.match.HyperscanMatcher;
 import dev.custos.engine.internal.match.JavaMatcher;
 import dev.custos.engine.internal.match.MultiPatternMatcher;
@@ -36,6 +37,7 @@ public final class ScanEngine implements AutoCloseable {
   private final ScanSettings settings;
   private final int maxLength;
   private final JsonFactory jsonFactory;
+  private final String dfaCacheStatus;
 
   private ScanEngine(
       CompiledDetector[] detectors,
@@ -44,7 +46,9 @@ public final class ScanEngine implements AutoCloseable {
       MultiPatternMatcher matcher,
       Backend backend,
       EvidenceKey key,
-      ScanSettings settings) {
+      ScanSettings settings,
+      String dfaCacheStatus) {
+    this.dfaCacheStatus = dfaCacheStatus;
     this.detectors = detectors;
     this.plugins = plugins;
     this.layout = layout;
@@ -104,6 +108,23 @@ public final class ScanEngine implements AutoCloseable {
       EvidenceKey key,
       ScanSettings settings,
       DfaCache cache) {
+    return compile(definitions, pluginDefinitions, pluginDetectors, backend, key, settings, cache,
+        HyperscanCache.fromEnvironment());
+  }
+
+  /**
+   * Compiles as {@link #compile(List, List, List, Backend, EvidenceKey, ScanSettings, DfaCache)}
+   * does, loading (and storing) the Hyperscan database in {@code databases}.
+   */
+  static ScanEngine compile(
+      List<DetectorDefinition> definitions,
+      List<PluginDetectorDefinition> pluginDefinitions,
+      List<PluginDetector> pluginDetectors,
+      Backend backend,
+      EvidenceKey key,
+      ScanSettings settings,
+      DfaCache cache,
+      HyperscanCache databases) {
     if (pluginDefinitions.size() != pluginDetectors.size()) {
       throw new IllegalArgumentException("pluginDetectors: " + pluginDetectors.size()
           + " (expected: one per definition, " + pluginDefinitions.size() + ")");
@@ -120,8 +141,9 @@ public final class ScanEngine implements AutoCloseable {
             .toArray(CompiledDetector[]::new);
     Backend chosen = Backends.choose(backend);
     MatcherLayout layout = MatcherLayout.of(detectors);
-    MultiPatternMatcher matcher = Backends.compile(chosen, layout, detectors, cache);
-    return new ScanEngine(detectors, plugins, layout, matcher, chosen, key, settings);
+    MultiPatternMatcher matcher = Backends.compile(chosen, layout, detectors, cache, databases);
+    return new ScanEngine(
+        detectors, plugins, layout, matcher, chosen, key, settings, cache.status());
   }
 
   /** Returns the backend running. */
@@ -136,6 +158,19 @@ public final class ScanEngine implements AutoCloseable {
       n += d.fromCache ? 1 : 0;
     }
     return n;
+  }
+
+  /**
+   * Returns how the compiled form was obtained, for {@code --verbose}: how many detectors' automata
+   * came from the compiled-detector cache and, with Hyperscan, whether its database was loaded from
+   * the database cache or compiled.
+   */
+  public String compileNotes() {
+    String automata = "automata of " + cachedDetectors() + " of " + detectors.length
+        + " detectors from the compiled-detector cache (" + dfaCacheStatus + ")";
+    return matcher instanceof HyperscanMatcher h
+        ? automata + "; hyperscan " + h.origin()
+        : automata;
   }
 
   /** Returns the number of pattern detectors. */
@@ -237,7 +272,11 @@ public final class ScanEngine implements AutoCloseable {
     }
 
     static MultiPatternMatcher compile(
-        Backend backend, MatcherLayout layout, CompiledDetector[] detectors, DfaCache cache) {
+        Backend backend,
+        MatcherLayout layout,
+        CompiledDetector[] detectors,
+        DfaCache cache,
+        HyperscanCache databases) {
       List<PatternNode> patterns = new ArrayList<>(layout.patternCount());
       List<String> expressions = new ArrayList<>(layout.patternCount());
       List<ByteDfa> searching = new ArrayList<>(layout.patternCount());
@@ -264,7 +303,7 @@ public final class ScanEngine implements AutoCloseable {
         }
       }
       return backend == Backend.HYPERSCAN
-          ? HyperscanMatcher.compileExpressions(expressions)
+          ? HyperscanMatcher.compileExpressions(expressions, databases)
           : JavaMatcher.ofSearching(searching, raw);
     }
 

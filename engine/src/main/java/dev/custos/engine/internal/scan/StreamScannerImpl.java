@@ -938,7 +938,9 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
       }
       boolean quoted = d.keyValue
           || (valueStart > 0 && (buf[valueStart - 1] == '"' || buf[valueStart - 1] == '\''));
-      int next = stop < bufLen ? buf[stop] & 0xff : -1;
+      // A whole value under a key is not cut from a longer one, whatever byte follows it (a
+      // form's '&' is a value byte in other syntaxes).
+      int next = !d.keyValue && stop < bufLen ? buf[stop] & 0xff : -1;
       boolean assigned = d.keyValue || keyEnd > offset;
       SecretValues.Verdict verdict =
           SecretValues.judge(buf, valueStart, stop, quoted, assigned, next);
@@ -981,14 +983,23 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
   }
 
   /**
-   * Returns whether a candidate is the whole content of a JSON string value whose key name ends
-   * with one of the words ({@code slackToken}, {@code client_secret}, {@code db.password}).
+   * Returns whether a candidate is the whole content of a JSON string value, or the whole decoded
+   * value of a form field, whose key (field) name ends with one of the words ({@code slackToken},
+   * {@code client_secret}, {@code db.password}).
    */
-  private static boolean isWholeValueUnderKey(
+  private boolean isWholeValueUnderKey(
       Candidate c, @Nullable KeyName key, CompiledDetector.Words words) {
     JsonTracker.Token token = c.token;
-    if (token == null || key == null || token.number
-        || c.start != token.contentStart || c.end != token.contentEnd) {
+    if (token == null || key == null || token.number || c.start != token.contentStart) {
+      return false;
+    }
+    if (form != null) {
+      // A form value ends at the next separator, or at the end of the body (a candidate ends at
+      // the end of what has arrived only once the stream finishes).
+      if (c.end != total && form.fieldStart(c.end) >= 0) {
+        return false;
+      }
+    } else if (c.end != token.contentEnd) {
       return false;
     }
     for (String word : words.joined) {

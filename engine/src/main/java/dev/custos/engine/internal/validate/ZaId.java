@@ -2,7 +2,8 @@ package dev.custos.engine.internal.validate;
 
 /**
  * Implements the South African identity number (YYMMDD SSSS C A Z): a birth date, a citizenship
- * digit (0 citizen, 1 permanent resident, 2 refugee) and a Luhn check digit.
+ * digit C (0 citizen, 1 permanent resident, 2 refugee), a digit A that is 8 or 9 since the race
+ * digit was retired and old numbers reissued, and a Luhn check digit Z.
  */
 final class ZaId implements Validator {
   @Override
@@ -13,7 +14,7 @@ final class ZaId implements Validator {
   @Override
   public boolean isValid(CharSequence value) {
     int[] d = Chars.digits(value, 13, " ");
-    if (d == null || d.length != 13 || d[10] > 2) {
+    if (d == null || d.length != 13 || d[10] > 2 || d[11] < 8) {
       return false;
     }
     int yy = Chars.number(d, 0, 2);

@@ -26,9 +26,11 @@ class HyperscanMatcherPropertyTest {
           "[\\x80-\\xff]{2}",
           "\u00e9",
           "a.c",
-          "\\w+ \\w");
+          "\\w+ \\w",
+          // Escaped brackets as a range end and a member, a counted repetition, an optional tail.
+          "[!#-\\[\\]-~]{3}(?:[\\x20!#-\\[\\]-~]*[!#-\\[\\]-~])?");
   static final byte[] ALPHABET =
-      "0123456789-- aAbBcCsSeEkKIz\u00c3\u00a9\u0080\u00ff\n".getBytes(ISO_8859_1);
+      "0123456789-- aAbBcCsSeEkKIz\u00c3\u00a9\u0080\u00ff\n[]\\\"!~".getBytes(ISO_8859_1);
 
   static HyperscanMatcher matcher;
   static NaiveReference reference;

@@ -102,4 +102,30 @@ class PatternParserTest {
       assertThat(ByteDfa.exact(node.relaxed()).matchesFully(bytes, 0, bytes.length)).isTrue();
     }
   }
+
+  @org.junit.jupiter.api.Test
+  void escapedBracketsInAClassAreMembersAndRangeEnds() {
+    // [!#-\[\]-~] is printable ASCII except the space, the double quote and the backslash.
+    ByteDfa dfa = ByteDfa.exact(PatternParser.parse("[!#-\\[\\]-~]"));
+    for (int b = 0; b < 256; b++) {
+      boolean expected = b >= '!' && b <= '~' && b != '"' && b != '\\';
+      assertThat(dfa.matchesFully(new byte[] {(byte) b}, 0, 1)).as("byte 0x%02x", b).isEqualTo(expected);
+    }
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+    // A counted repetition counts bytes of its own class: the first eight may not hold a space,
+    // so "correct horse battery" (a space at byte 8) is no match, however long the optional tail.
+    "'[!#-\\[\\]-~]{8}(?:[\\x20!#-\\[\\]-~]*[!#-\\[\\]-~])?', 'correct horse battery', false",
+    "'[!#-\\[\\]-~]{8}(?:[\\x20!#-\\[\\]-~]*[!#-\\[\\]-~])?', 'correcthorse battery', true",
+    "'[!#-\\[\\]-~]{8}(?:[\\x20!#-\\[\\]-~]*[!#-\\[\\]-~])?', 'correcth', true",
+    "'[!#-\\[\\]-~]{8}(?:[\\x20!#-\\[\\]-~]*[!#-\\[\\]-~])?', 'correcthorse battery ', false",
+    "'[!#-\\[\\]-~]{8}(?:[\\x20!#-\\[\\]-~]*[!#-\\[\\]-~])?', 'pass\"word!', false",
+    "'[!#-\\[\\]-~]{3}[\\x20!#-\\[\\]-~]*[!#-\\[\\]-~]', 'correct horse battery', true",
+    "'[a-z]{3}(?:[ a-z]*[a-z])?', 'correct horse battery', true",
+  })
+  void aCountedRepetitionBeforeAnOptionalTailCountsItsOwnClass(String pattern, String input, boolean expected) {
+    assertThat(matches(pattern, input)).isEqualTo(expected);
+  }
 }

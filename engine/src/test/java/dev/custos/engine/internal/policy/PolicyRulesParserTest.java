@@ -307,7 +307,7 @@ class PolicyRulesParserTest {
         "p.yaml:5:14: unknown key 'path' in match (expected one of: paths, methods, hosts,"
             + " direction)",
         "p.yaml:6:5: unknown key 'catgories' in rule (expected one of: name, match, categories,"
-            + " action, redact, when)");
+            + " action, redact, when, min_confidence, allowlist)");
   }
 
   @Test

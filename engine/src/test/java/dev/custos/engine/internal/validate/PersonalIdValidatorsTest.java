@@ -59,6 +59,7 @@ class PersonalIdValidatorsTest {
     "tr_tc_kimlik, 12345678950",
     "za_id_number, 8001015009087",
     "za_id_number, 800101 5009 087",
+    "za_id_number, 8001015009186", // permanent resident
     "in_gstin, 27AAPFU0939F1ZV",
     "in_gstin, 29ABCPE1234F1Z7",
     "kr_brn, 220-81-62195",
@@ -150,6 +151,8 @@ class PersonalIdValidatorsTest {
     "za_id_number, 8001015009088",
     "za_id_number, 9002295009085", // 29 February 1990 and 2090 do not exist
     "za_id_number, 8001015009384", // citizenship 3
+    "za_id_number, 8001015009020", // A digit 2 (8 or 9 since old numbers were reissued)
+    "za_id_number, 1709296496123", // an epoch-millisecond timestamp: date and Luhn pass, A is 2
     "in_gstin, 27AAPFU0939F1ZW",
     "in_gstin, 40AAPFU0939F1ZV", // state 40
     "in_gstin, 27AAPXU0939F1ZV", // holder type X
