@@ -142,7 +142,10 @@ public final class DetectorDefinition {
    * Returns whether matches are credentials: placeholders ({@code xxxx}, {@code ${VAR}},
    * {@code changeme}, sequential or repeated characters) are dropped, publicly documented sample
    * credentials and values spelled EXAMPLE, sample, dummy or fake are reported at low confidence,
-   * and the entropy floor applies to the assigned value rather than to the whole match.
+   * and the entropy floor applies to the assigned value rather than to the whole match. A
+   * well-formed token (dots, underscores, no digits) is never dropped by these rules; only when the
+   * match is an assignment ({@code key = value}, or a {@link #keyValue()} field) is a value that
+   * reads as code (identifier, member access, call), a URL or a pagination cursor dropped too.
    */
   public boolean secret() {
     return secret;

@@ -6,9 +6,10 @@ import java.util.Set;
 
 /**
  * Judges the value of a credential-like match (see {@code DetectorDefinition#secret()}): finds the
- * assigned value inside a {@code key = value} match, and tells placeholders, template variables,
- * identifiers and calls (dropped) from publicly documented sample credentials and values spelled
- * EXAMPLE, sample, dummy or fake (kept at low confidence) and from real-looking values. Stateless;
+ * assigned value inside a {@code key = value} match, and tells placeholders and template variables
+ * (dropped), publicly documented sample credentials and values spelled EXAMPLE, sample, dummy or
+ * fake (kept at low confidence) and, in assignments only, identifiers and calls (dropped) from
+ * real-looking values. Stateless;
  * every method runs in time linear in the value's length and never keeps the bytes.
  */
 final class SecretValues {
@@ -160,39 +161,73 @@ final class SecretValues {
   }
 
   /**
-   * Judges the value {@code [from, to)}. {@code quoted} tells whether a quote opens it, {@code
-   * assigned} whether it was assigned to a key name (so may be any string, a URL say, rather than
-   * a token); {@code next} is the byte after it, or -1 at the end of the input.
+   * Judges the value {@code [from, to)}. {@code quoted} tells whether a quote opens it; {@code
+   * assignment} whether it is the value a key name was assigned in the match itself (or a
+   * structured field's whole value), so may be any string, code or a URL, rather than a token;
+   * {@code next} is the byte after it, or -1 at the end of the input.
+   *
+   * <p>Two kinds of rules apply. The sample rules apply to every credential: a documented sample
+   * or a value spelled EXAMPLE, sample, dummy, fake or demo is {@link Verdict#LOW}, a placeholder
+   * is {@link Verdict#DROP}. They never drop a well-formed vendor token: dots, underscores, dashes,
+   * mixed case and the absence of digits are all normal in tokens. The assignment rules apply only
+   * when {@code assignment}: a value that reads as code (an identifier, a member access, a call),
+   * a URL, or the cut of a longer value is dropped.
    */
-  static Verdict judge(byte[] b, int from, int to, boolean quoted, boolean assigned, int next) {
+  static Verdict judge(byte[] b, int from, int to, boolean quoted, boolean assignment, int next) {
     int length = to - from;
     if (length <= 0) {
       return Verdict.DROP;
     }
     String value = new String(b, from, length, StandardCharsets.ISO_8859_1);
+    if (isDocumentedExample(value)) {
+      return Verdict.LOW;
+    }
+    if (isPlaceholder(value) || (assignment && isCodeOrCut(value, quoted, next))) {
+      return Verdict.DROP;
+    }
+    return isSpelledSample(value) ? Verdict.LOW : Verdict.KEEP;
+  }
+
+  /** Returns whether a value contains one of the publicly documented sample credentials. */
+  static boolean isDocumentedExample(String value) {
     for (String documented : DOCUMENTED_EXAMPLES) {
       if (value.contains(documented)) {
-        return Verdict.LOW;
+        return true;
       }
     }
+    return false;
+  }
+
+  /**
+   * Returns whether an assigned value is not a literal credential: the cut of a longer value
+   * ({@code next} continues it), followed by a call's parenthesis, a URL, or, unquoted, an
+   * identifier or member access ({@code self.password}, {@code userAccessToken}).
+   */
+  static boolean isCodeOrCut(String value, boolean quoted, int next) {
     // A sentence may end right after a value: "password = config.db.password." is code too.
     String bare = value;
     while (bare.length() > 1 && ".,;+-*".indexOf(bare.charAt(bare.length() - 1)) >= 0) {
       bare = bare.substring(0, bare.length() - 1);
     }
     // An assigned value followed by more value bytes is a cut of a longer candidate, which decides.
-    boolean truncated = assigned && next >= 0 && isValueByte(next);
-    if (truncated || next == '(' || isPlaceholder(value) || (assigned && value.contains("://"))
-        || (!quoted && isIdentifier(bare))) {
-      return Verdict.DROP;
-    }
-    String lower = value.toLowerCase(Locale.ROOT);
+    return (next >= 0 && isValueByte(next)) || next == '(' || value.contains("://")
+        || (!quoted && isIdentifier(bare));
+  }
+
+  /**
+   * Returns whether a value spells a sample word ({@code EXAMPLE}, {@code example}, {@code
+   * Example}, likewise sample, dummy, fake, demo). Mixed-case runs such as {@code dEmO} are how
+   * the letters of a random token fall, not a spelling, so they do not count.
+   */
+  static boolean isSpelledSample(String value) {
     for (String w : SAMPLE_WORDS) {
-      if (lower.contains(w)) {
-        return Verdict.LOW;
+      String upper = w.toUpperCase(Locale.ROOT);
+      String capital = upper.charAt(0) + w.substring(1);
+      if (value.contains(w) || value.contains(upper) || value.contains(capital)) {
+        return true;
       }
     }
-    return Verdict.KEEP;
+    return false;
   }
 
   /**
@@ -211,6 +246,9 @@ final class SecretValues {
     if ((first == '<' && last == '>') || (first == '{' && last == '}') || (first == '[' && last == ']')) {
       return true;
     }
+    if (containsAngleWord(value)) {
+      return true;
+    }
     if (first == '$' && value.length() > 1 && isIdentifierStart(value.charAt(1))) {
       return true;
     }
@@ -218,7 +256,7 @@ final class SecretValues {
       return true;
     }
     String lower = value.toLowerCase(Locale.ROOT);
-    if (lower.startsWith("your") || lower.startsWith("<your") || lower.contains("changeme")
+    if (startsWithWord(value, "your") || lower.contains("changeme")
         || lower.contains("change_me") || lower.contains("placeholder") || lower.contains("redacted")
         || lower.contains("xxxx") || lower.contains("***") || lower.contains("...")
         || lower.contains("•") || lower.contains("…")) {
@@ -236,6 +274,50 @@ final class SecretValues {
       return true;
     }
     return isPredictable(value);
+  }
+
+  /**
+   * Returns whether a value holds a word in angle brackets ({@code sk_live_<your-key>}, {@code
+   * <TOKEN>}): a placeholder to fill in, in any position.
+   */
+  private static boolean containsAngleWord(String value) {
+    int open = -1;
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c == '<') {
+        open = i;
+      } else if (open >= 0 && c == '>' && i - open > 2) {
+        return true;
+      } else if (open >= 0 && !(Character.isLetterOrDigit(c) || c == '-' || c == '_' || c == ' '
+          || c == '.') || (open >= 0 && i == open + 1 && !Character.isLetter(c))) {
+        open = -1;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Returns whether a value starts with {@code word} (any case) as a word of its own: followed by
+   * nothing, a separator or, after lower case, an upper-case letter ({@code your_api_key}, {@code
+   * YOUR-TOKEN}, {@code yourApiKey}); {@code YoUrk3…} in a random token is not.
+   */
+  private static boolean startsWithWord(String value, String word) {
+    int n = word.length();
+    if (!value.regionMatches(true, 0, word, 0, n)) {
+      return false;
+    }
+    String head = value.substring(0, n);
+    boolean sameCase = head.equals(head.toLowerCase(Locale.ROOT))
+        || head.equals(head.toUpperCase(Locale.ROOT));
+    if (!sameCase) {
+      return false;
+    }
+    if (value.length() == n) {
+      return true;
+    }
+    char c = value.charAt(n);
+    return !Character.isLetterOrDigit(c)
+        || (Character.isUpperCase(c) && Character.isLowerCase(head.charAt(n - 1)));
   }
 
   /**

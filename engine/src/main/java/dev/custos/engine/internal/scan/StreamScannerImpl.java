@@ -57,6 +57,10 @@ import org.jspecify.annotations.Nullable;
  * Every decision depends only on the bytes, never on where chunks begin or end.
  */
 final class StreamScannerImpl implements StreamScanner, EndSink {
+  private static Confidence detected(Candidate c) {
+    return c.detected != null ? c.detected : Objects.requireNonNull(c.confidence);
+  }
+
   private static final Finding[] NO_FINDINGS = new Finding[0];
 
   /** Orders plugin candidates as {@link #order} does, the most confident first among equals. */
@@ -179,6 +183,11 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     JsonTracker.@Nullable Token token;
     boolean jsonResolved;
     @Nullable Confidence confidence;
+    /**
+     * The confidence the detector gave before a sample value lowered it to low; breaks ties
+     * between detectors that report the same value.
+     */
+    @Nullable Confidence detected;
     @Nullable Finding finding;
     /** How a redacting stream rewrites this finding; set when it is final. */
     @Nullable RedactionStyle style;
@@ -881,6 +890,17 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
         }
         continue;
       }
+      if (y.start == x.start) {
+        // The same value found by two detectors, both lowered to low as a sample: the one that
+        // was more confident of the format (a connection string over a keyword) keeps it.
+        int byDetected = detected(y).compareTo(detected(x));
+        if (byDetected != 0) {
+          if (byDetected > 0) {
+            return true;
+          }
+          continue;
+        }
+      }
       if (y.start < x.start || (y.start == x.start && order(y, x) < 0)) {
         return true;
       }
@@ -930,20 +950,26 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     if (d.secret) {
       int valueStart = d.keyValue ? offset : SecretValues.valueStart(buf, offset, stop);
       int keyEnd = d.keyValue ? -1 : SecretValues.keyEnd(buf, offset, stop);
-      String joinedKey = keyEnd > offset && keyEnd <= valueStart
-          ? SecretValues.joinedKey(buf, offset, keyEnd)
-          : key != null ? key.joined() : "";
-      if (SecretValues.isCursorKey(joinedKey)) {
-        return false;
+      // The match is an assignment when it spans the key name itself (generic_secret) or is a
+      // structured field's whole value (key_value). Only then do the "is this assigned value a
+      // credential at all" rules apply (cursor keys, code, URLs, cuts); a vendor token is judged
+      // by the sample and placeholder rules alone, whatever key it sits under.
+      boolean assignment = d.keyValue || (keyEnd > offset && keyEnd <= valueStart);
+      if (assignment) {
+        String joinedKey = d.keyValue
+            ? key != null ? key.joined() : ""
+            : SecretValues.joinedKey(buf, offset, keyEnd);
+        if (SecretValues.isCursorKey(joinedKey)) {
+          return false;
+        }
       }
       boolean quoted = d.keyValue
           || (valueStart > 0 && (buf[valueStart - 1] == '"' || buf[valueStart - 1] == '\''));
       // A whole value under a key is not cut from a longer one, whatever byte follows it (a
       // form's '&' is a value byte in other syntaxes).
       int next = !d.keyValue && stop < bufLen ? buf[stop] & 0xff : -1;
-      boolean assigned = d.keyValue || keyEnd > offset;
       SecretValues.Verdict verdict =
-          SecretValues.judge(buf, valueStart, stop, quoted, assigned, next);
+          SecretValues.judge(buf, valueStart, stop, quoted, assignment, next);
       if (verdict == SecretValues.Verdict.DROP) {
         return false;
       }
@@ -974,6 +1000,7 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     }
     // A documented sample credential or a value spelled EXAMPLE is reported, at low confidence.
     c.confidence = sample ? Confidence.LOW : confidence;
+    c.detected = confidence;
     if (valueOffset > offset) {
       // The value is the finding, not the name it is assigned to: the redacted output keeps the
       // name, the evidence hashes the value, and a vendor detector's equal span takes precedence.

@@ -3,6 +3,7 @@ package dev.custos.engine.internal.scan;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -86,5 +87,105 @@ class SecretValuesTest {
     assertThat(SecretValues.isCursorKey("continuationtoken")).isTrue();
     assertThat(SecretValues.isCursorKey("slacktoken")).isFalse();
     assertThat(SecretValues.isCursorKey("accesstoken")).isFalse();
+  }
+
+  private static SecretValues.Verdict judge(String value, boolean quoted, boolean assignment) {
+    byte[] bytes = b(value);
+    return SecretValues.judge(bytes, 0, bytes.length, quoted, assignment, -1);
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "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",
+        "dp.pt.Zq8vN3kP0wR7yT2mLx5cHq4Nz8Lr2Vx6Kc9Pw3Tb",
+        "hvs.CAESIJzq8vN3kP0wR7yT2mLx5cHq4Nz8Lr2Vx6Kc9Pw3Tb",
+        "dt0c01.ST2EY72KQINMH574WMNVI7YN.G3DFPBEJYMODIDAEX454M7YWBUVEFOWKPRVMWFASS64NFH52PX6BNDVFFM572RZM",
+        "xoxb-1234987650-9876012345-kZqvNwRtPbLmYsXcJhDgFaUe",
+        "glpat-kZqvNwRtPbLmYsXcJhDg",
+        "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",
+        "pul-kZqvNwRtPbLmYsXcJhDgFaUeWiOyTrKzQpLm",
+        "ntn_kZqvNwRtPbLmYsXcJhDgFaUeWiOyTrKzQpZq8vN3kP0wR7",
+      })
+  void wellFormedVendorTokensAreKeptWhateverTheirDotsCaseOrDigits(String token) {
+    assertThat(judge(token, false, false)).as(token).isEqualTo(SecretValues.Verdict.KEEP);
+  }
+
+  @Test
+  void theAssignmentRulesWouldReadDottedOrDigitFreeTokensAsCodeSoTheyApplyToAssignmentsOnly() {
+    // The reason for the split: as an unquoted assigned value these read as an identifier or a
+    // member access, which is right for "password = config.db.password" and wrong for a token.
+    assertThat(judge("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", false, true))
+        .isEqualTo(SecretValues.Verdict.DROP);
+    assertThat(judge("hvs.CAESIJzq8vN3kP0wR7yT2mLx5cHq", false, true))
+        .isEqualTo(SecretValues.Verdict.DROP);
+    assertThat(judge("config.db.password", false, true)).isEqualTo(SecretValues.Verdict.DROP);
+    assertThat(judge("config.db.password", true, true)).as("quoted, a literal")
+        .isEqualTo(SecretValues.Verdict.KEEP);
+    assertThat(judge("https://vault.example.org/v1", true, true)).as("a URL, assigned")
+        .isEqualTo(SecretValues.Verdict.DROP);
+  }
+
+  @Test
+  void sampleWordsLowerOnlyWhenSpelledNotWhenRandomLettersFallThatWay() {
+    assertThat(judge("sk_live_EXAMPLE7kP0wR7yT2mLx5c", false, false)).isEqualTo(SecretValues.Verdict.LOW);
+    assertThat(judge("ghp_FakeZq8vN3kP0wR7yT2mLx5c", false, false)).isEqualTo(SecretValues.Verdict.LOW);
+    assertThat(judge("hf_dummykZqvNwRtPbLmYsXcJhDgFaUeWiO", false, false)).isEqualTo(SecretValues.Verdict.LOW);
+    assertThat(judge("Zq8vdEmOkP0wR7yT2mLx5c", false, false)).as("mixed case dEmO")
+        .isEqualTo(SecretValues.Verdict.KEEP);
+    assertThat(judge("Zq8vfAkEkP0wR7yT2mLx5c", false, false)).as("mixed case fAkE")
+        .isEqualTo(SecretValues.Verdict.KEEP);
+  }
+
+  @Test
+  void yourIsAPlaceholderOnlyAsAWordOfItsOwn() {
+    assertThat(SecretValues.isPlaceholder("your_api_key_here")).isTrue();
+    assertThat(SecretValues.isPlaceholder("YOUR-TOKEN-HERE")).isTrue();
+    assertThat(SecretValues.isPlaceholder("yourApiKeyHere")).isTrue();
+    assertThat(SecretValues.isPlaceholder("YoUrk3Zq8vN3kP0wR7yT2m")).as("random letters").isFalse();
+    assertThat(SecretValues.isPlaceholder("yourk3Zq8vN3kP0wR7yT2m")).as("no word boundary").isFalse();
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "hf_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+        "dp.pt.XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX", "hvs.${VAULT_TOKEN}", "sk_live_<your-key>",
+        "xoxb-0000000000-0000000000-000000000000000000000000", "glpat-************",
+        "AKIA1234567890123456",
+      })
+  void placeholderVendorTokensAreDroppedWithoutTheAssignmentRules(String token) {
+    assertThat(judge(token, false, false)).as(token).isEqualTo(SecretValues.Verdict.DROP);
+  }
+
+  /**
+   * Measured on random tokens in the alphabets vendors use: the sample and placeholder rules drop
+   * or lower fewer than one in a thousand (xxxx or a spelled sample word occurring by chance).
+   */
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-",
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+        "abcdefghijklmnopqrstuvwxyz0123456789",
+        "0123456789abcdef",
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567",
+      })
+  void randomTokensAreAlmostNeverDroppedOrLowered(String alphabet) {
+    Random random = new Random(alphabet.hashCode());
+    int n = 20_000;
+    int judgedOtherwise = 0;
+    for (int i = 0; i < n; i++) {
+      int length = 20 + random.nextInt(45);
+      StringBuilder sb = new StringBuilder("tok_");
+      for (int k = 0; k < length; k++) {
+        sb.append(alphabet.charAt(random.nextInt(alphabet.length())));
+      }
+      if (judge(sb.toString(), false, false) != SecretValues.Verdict.KEEP) {
+        judgedOtherwise++;
+      }
+    }
+    assertThat(judgedOtherwise).as("of %d random tokens", n).isLessThan(n / 1000);
   }
 }
