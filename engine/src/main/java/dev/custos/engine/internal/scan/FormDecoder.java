@@ -4,6 +4,8 @@ import dev.custos.engine.RedactedOutput;
 import dev.custos.engine.RedactionStyle;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -20,9 +22,9 @@ import org.jspecify.annotations.Nullable;
  * path is {@code $} without key, as for a JSON field name.
  *
  * <p>Decoded position {@code d} comes from the original bytes starting at {@code d + 2 *
- * (escapes before d)}; the escapes of the pipeline's retained window are kept for that mapping,
- * the separators of its last match length and context window (8 bytes each, plus the decoded name
- * for an {@code =}) for finding fields, and for a redacting stream the original bytes not yet
+ * (escapes before d)}; the escapes from where the pipeline still needs positions are kept for
+ * that mapping, the separators of its last match length and context window (12 bytes each, and
+ * each distinct decoded name of an {@code =} once, however often it repeats) for finding fields, and for a redacting stream the original bytes not yet
  * written. Tokens are made when asked for. A name is kept for its
  * path up to {@link #MAX_NAME_LENGTH} bytes; a longer one is cut there ({@link #nameTruncated()}).
  * Not thread-safe.
@@ -66,8 +68,13 @@ final class FormDecoder {
   private @Nullable String[] keys = new String[64];
   private int separatorsHead;
   private int separatorsSize;
+  /**
+   * The distinct names of the live {@code =} separators, each with how many refer to it: a form
+   * repeats its field names, and one string per name (not per field) keeps the window's cost near
+   * its decoded size.
+   */
+  private final Map<String, LiveKey> liveKeys = new HashMap<>();
   private long keyBytes;
-  private int keyCount;
   private long forgottenSeparator = -1;
   private @Nullable String forgottenKey;
 
@@ -209,13 +216,40 @@ final class FormDecoder {
       }
     }
     separators[separatorsSize] = decoded + outLength;
-    keys[separatorsSize] = key;
+    keys[separatorsSize] = key == null ? null : share(key);
     separatorsSize++;
-    if (key != null) {
-      keyBytes += key.length();
-      keyCount++;
-    }
     out[outLength++] = b;
+  }
+
+  /** Returns the live instance of {@code key}, counting one more reference to it. */
+  private String share(String key) {
+    LiveKey live = liveKeys.get(key);
+    if (live == null) {
+      live = new LiveKey(key);
+      liveKeys.put(key, live);
+      keyBytes += key.length();
+    }
+    live.count++;
+    return live.key;
+  }
+
+  /** Counts one reference fewer to {@code key}; a name no separator refers to is dropped. */
+  private void release(String key) {
+    LiveKey live = liveKeys.get(key);
+    if (live != null && --live.count == 0) {
+      liveKeys.remove(key);
+      keyBytes -= key.length();
+    }
+  }
+
+  /** A distinct live name and how many separators refer to it. */
+  private static final class LiveKey {
+    final String key;
+    int count;
+
+    LiveKey(String key) {
+      this.key = key;
+    }
   }
 
   private void content(byte b) {
@@ -334,8 +368,7 @@ final class FormDecoder {
       forgottenSeparator = separators[separatorsHead];
       forgottenKey = keys[separatorsHead];
       if (forgottenKey != null) {
-        keyBytes -= forgottenKey.length();
-        keyCount--;
+        release(forgottenKey);
       }
       keys[separatorsHead] = null;
       separatorsHead++;
@@ -400,11 +433,13 @@ final class FormDecoder {
 
   /**
    * Returns about how many bytes this decoder holds for the retained window: original bytes,
-   * escapes, separators with their names (strings counted at their length plus 40), and the name
-   * buffer.
+   * escapes, separators, the distinct names they refer to (each counted at its length plus 88 for
+   * the string and its entry), and the name buffer.
    */
   long retainedBytes() {
     int live = separatorsSize - separatorsHead;
-    return originalLength + 8L * (escapesSize - escapesHead) + 12L * live + keyBytes + 40L * keyCount + name.length;
+    long forgotten = forgottenKey != null ? forgottenKey.length() + 40L : 0;
+    return originalLength + 8L * (escapesSize - escapesHead) + 12L * live
+        + keyBytes + 88L * liveKeys.size() + forgotten + name.length;
   }
 }

@@ -426,7 +426,9 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
       }
     }
     if (form != null) {
-      form.forgetBefore(horizon, bufStart);
+      // Escapes map only what is still needed (keepFrom), not all the window's bytes kept until
+      // the next drop: a form's escape costs eight bytes where its decoded byte costs one.
+      form.forgetBefore(horizon, Math.max(bufStart, keepFrom));
       if (output != null) {
         form.dropOriginalBefore(form.originalOffset(emitted));
       }

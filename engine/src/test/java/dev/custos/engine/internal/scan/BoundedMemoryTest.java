@@ -41,6 +41,9 @@ class BoundedMemoryTest {
             Backend.JAVA,
             EvidenceKey.of(new byte[32]),
             new ScanSettings(ScanSettings.DEFAULT_CONTEXT_WINDOW, 256, 1 << 20))) {
+      // A form stream's escapes and separators count too, and must fit beside its window: with the
+      // 32 KiB longest match (PGP private key blocks), a string per field name or escapes kept for
+      // the whole window until its next drop cost more than a chunk over this bound.
       long bound = 2L * engine.maxLength() + 2L * ScanSettings.DEFAULT_CONTEXT_WINDOW + 2L * CHUNK + 16;
       for (ContentType type : ContentType.values()) {
         for (boolean redacting : new boolean[] {false, true}) {
