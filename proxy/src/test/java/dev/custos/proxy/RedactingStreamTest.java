@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A response larger than the heap streams through a redact rule: every card is rewritten, the
- * length is kept, and the proxy never holds the body. The module's tests run with a 192 MiB heap
+ * length is kept, and the proxy never holds the body. The module's tests run with a 768 MiB heap
  * (see the surefire argLine); {@code -Dcustos.test.redactStreamMiB} changes the size, and {@code
  * bench/load/stream-redact.sh} sends 1 GiB through the real proxy with {@code -Xmx256m}.
  */

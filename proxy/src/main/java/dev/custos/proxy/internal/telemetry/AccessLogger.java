@@ -118,7 +118,9 @@ public final class AccessLogger implements AutoCloseable {
         record == null ? null : record.identityHash(),
         record == null ? List.of() : record.events(), ctx.attr(Decisions.AUTHN),
         ctx.attr(Decisions.AUTHZ), ctx.attr(Decisions.LIMIT),
-        trace == null ? null : SafeText.identifier(trace.traceId(), 32),
+        // Only a client's trace id can carry a planted value; one the proxy made is logged whole.
+        trace == null ? null
+            : trace.continued() ? SafeText.identifier(trace.traceId(), 32) : trace.traceId(),
         trace == null ? null : trace.spanId()));
   }
 
