@@ -190,6 +190,20 @@ class TextEncodingTest {
     }
   }
 
+  @Test
+  void aNumberWrittenWithEscapesOutsideAStringIsMaskedAsWrittenWithTheSameLength() {
+    // Not JSON (escapes belong in strings), but the masking styles still keep every length.
+    String body = "4\\u00311111111111111\\u0031 ,\"n\":1}";
+    for (RedactionStyle style : new RedactionStyle[] {RedactionStyle.MASK, RedactionStyle.PARTIAL}) {
+      for (int chunk : new int[] {1, 5, 100}) {
+        byte[] out = redact(utf8(body), ContentType.JSON, style, chunk);
+        assertThat(out).hasSize(body.length());
+        // PARTIAL keeps the last four digits as they were written, escapes included.
+        assertThat(new String(out, StandardCharsets.UTF_8)).startsWith("0000000").doesNotContain("4");
+      }
+    }
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"UTF-16LE", "UTF-16BE", "UTF-32LE", "UTF-32BE", "UTF-16"})
   void redactionRewritesTheOriginalEncodingWithTheSameLength(String charset) throws Exception {

@@ -1173,12 +1173,19 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     long oe = t.originalEnd(re);
     int offset = (int) (rs - bufStart);
     int length = (int) (re - rs);
-    byte[] replacement;
+    byte @Nullable [] replacement = null;
     if (wholeNumber) {
       replacement = t.encodeAscii(Rewriter.numberToken(buf, offset, length, s, label));
-    } else if (label != null) {
+      // A number written with escapes (a malformed document) is masked as written instead, so
+      // the masking styles keep the length.
+      if (s != RedactionStyle.HASH && replacement.length != oe - os) {
+        replacement = null;
+      }
+    }
+    if (replacement == null && label != null) {
       replacement = t.encodeAscii(label.getBytes(StandardCharsets.US_ASCII));
-    } else {
+    }
+    if (replacement == null) {
       boolean inJsonString = c.token != null && !c.token.number;
       boolean partial = s == RedactionStyle.PARTIAL;
       replacement = t.plain(rs, re)
