@@ -10,7 +10,9 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -24,8 +26,8 @@ import java.util.stream.Stream;
  * the JVM writes at exit holds the classes those commands load. Everything listens on 127.0.0.1
  * port 0 and is stopped before it returns; its output is discarded.
  *
- * <p>Exit code 0 when every step ran, 1 otherwise (the archive is still usable: it then holds
- * fewer classes).
+ * <p>Exit code 0 when every step ran, 1 otherwise, naming the steps on stderr (the archive is
+ * still usable: it then holds fewer classes).
  */
 public final class ClassDataTraining {
   private static final Pattern ADMIN = Pattern.compile("admin on http://[^:]+:(\\d+)");
@@ -35,18 +37,22 @@ public final class ClassDataTraining {
   /** Runs the training steps; see the class comment. */
   public static void main(String[] args) throws Exception {
     Path dir = Files.createTempDirectory("custos-training");
-    boolean ok;
+    List<String> failed;
     try {
-      ok = run(dir);
+      failed = run(dir);
     } finally {
       try (Stream<Path> files = Files.walk(dir)) {
         files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }
     }
-    System.exit(ok ? 0 : 1);
+    if (!failed.isEmpty()) {
+      System.err.println("custos training: steps that failed: " + String.join("; ", failed));
+    }
+    System.exit(failed.isEmpty() ? 0 : 1);
   }
 
-  private static boolean run(Path dir) throws Exception {
+  /** Runs every step with its files in {@code dir}; returns those that failed, with why. */
+  static List<String> run(Path dir) throws Exception {
     Path text = dir.resolve("sample.txt");
     Files.writeString(text, "Contact jane.doe@example.com, +1 415 555 0134.\n"
         + "card 4111 1111 1111 1111 ssn 123-45-6789 ip 10.20.30.40\n"
@@ -56,22 +62,31 @@ public final class ClassDataTraining {
     Files.writeString(json, "{\"user\": {\"email\": \"jane.doe@example.com\", "
         + "\"card\": \"4111-1111-1111-1111\", \"password\": \"hunter2-Xq8vLm3Rt\"}}",
         StandardCharsets.UTF_8);
-    boolean ok = true;
-    ok &= quiet("scan", text.toString());
-    ok &= quiet("scan", "--engine", "java", text.toString());
-    ok &= quiet("scan", "--format", "json", json.toString());
-    ok &= quiet("scan", "--engine", "java", "--format", "sarif", "--redact", json.toString());
-    ok &= quiet("detectors");
-    ok &= proxy(dir);
-    ok &= quiet("demo", "--once", "--port", "0", "--admin-port", "0");
-    return ok;
+    List<String> failed = new ArrayList<>();
+    quiet(failed, "scan", text.toString());
+    quiet(failed, "scan", "--engine", "java", text.toString());
+    quiet(failed, "scan", "--format", "jsonl", json.toString());
+    quiet(failed, "scan", "--engine", "java", "--format", "sarif", json.toString());
+    quiet(failed, "scan", "--redact", "mask", json.toString());
+    quiet(failed, "detectors");
+    if (!proxy(dir)) {
+      failed.add("proxy: not ready");
+    }
+    quiet(failed, "demo", "--once", "--port", "0", "--admin-port", "0");
+    return failed;
   }
 
-  /** Runs a command with its output discarded; returns whether it ran (findings are success). */
-  private static boolean quiet(String... args) {
+  /** Runs a command with its output discarded; adds it to {@code failed} unless it ran. */
+  private static void quiet(List<String> failed, String... args) {
     PrintStream sink = new PrintStream(OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8);
-    int code = Main.run(args, InputStream.nullInputStream(), sink, sink);
-    return code == Main.OK || code == Main.FOUND;
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code = Main.run(args, InputStream.nullInputStream(), sink,
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+    // Exit code 1 means findings: the command ran.
+    if (code != Main.OK && code != Main.FOUND) {
+      failed.add(String.join(" ", args) + ": exit code " + code + ": "
+          + err.toString(StandardCharsets.UTF_8).strip());
+    }
   }
 
   /** Starts {@code custos proxy} from a configuration file, waits for /readyz, stops it. */
