@@ -293,4 +293,60 @@ class PrecisionRulesTest {
     ContentType type = body.startsWith("{") ? ContentType.JSON : ContentType.TEXT;
     assertThat(categories(body, type)).contains("za_id_number");
   }
+  // ---- keywords in API traffic ----
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "{\"dependencies\":{\"passport\":\"^0.6.0\"},\"dist\":{\"unpackedSize\":123456789}}",
+        "{\"license\":{\"key\":\"mit\"},\"id\":98765432,\"forks\":12345678}",
+        "{\"account_name\":\"ci\",\"tfn_enabled\":true,\"size\":123456782}",
+      })
+  void aJsonNumberIsNotVouchedForByAKeywordInAnotherToken(String json) {
+    assertThat(scan(json, ContentType.JSON)).isEmpty();
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "{\"passport\":{\"number\":482914736}}",
+        "{\"tfn\":123456782}",
+        "{\"driver\":{\"license_number\":12345678}}",
+      })
+  void aJsonNumberUnderAKeywordKeyIsFound(String json) {
+    assertThat(scan(json, ContentType.JSON)).isNotEmpty();
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "see https://example.com/dl/12345678 for the file",
+        "https://api.github.com/repos/jo/sub-ex-driver/actions/runs/1145708286",
+        "GET /drivers/ 12345678",
+      })
+  void aKeywordThatIsAPathSegmentDoesNotVouchForANumber(String text) {
+    assertThat(scan(text, ContentType.TEXT)).isEmpty();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"driver's license D1234567", "DL 12345678", "dl: 12345678"})
+  void aKeywordInProseStillVouchesForANumber(String text) {
+    assertThat(categories(text, ContentType.TEXT)).contains("us_driver_license");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"AWS account 123456789012", "{\"account_id\": \"123456789012\"}",
+      "license: Apache-2.0, id: 98765432"})
+  void aBareAccountOrLicenseWordIsNoBankAccountOrDriverLicence(String text) {
+    ContentType type = text.startsWith("{") ? ContentType.JSON : ContentType.TEXT;
+    assertThat(categories(text, type)).doesNotContain("us_bank_account", "us_driver_license");
+  }
+
+  @Test
+  void aCurlPasswordIsFoundAndLocatedQuickly() {
+    // The reverse automaton of this detector once took seconds to build on its first candidate.
+    String text = "curl -u deploy:PQYOCvCZ2CddrhQ2 https://api.example.com/v1/items";
+    assertThat(scan(text, ContentType.TEXT))
+        .anySatisfy(f -> assertThat(f.category()).isEqualTo("curl_credentials"));
+  }
 }

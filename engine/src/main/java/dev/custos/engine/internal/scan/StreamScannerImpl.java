@@ -986,7 +986,7 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     }
     long from = Math.max(bufStart, c.start - contextWindow);
     long to = Math.min(total, c.end + contextWindow);
-    if (d.keywords.size() > 0 && !containsAny(d.keywords, from, to, key)) {
+    if (d.keywords.size() > 0 && !passesKeywordGate(d, token, from, to, key)) {
       return false;
     }
     Confidence confidence = d.confidence;
@@ -1055,14 +1055,41 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
   }
 
   /**
+   * Returns whether a keyword vouches for the candidate. A JSON number takes its meaning from its
+   * keys ({@code $.dist.unpackedSize}, {@code $.passport.number}), not from neighbouring tokens (a
+   * {@code "passport"} dependency next to a size, a {@code "license"} next to an id), so its
+   * keyword must be a word of its JSON path. Elsewhere a keyword counts within the context window,
+   * except, for detectors that are not credentials, one that is a segment of a URL or file path
+   * ({@code /sub-ex-driver/actions/runs/1145708286}, {@code https://example.com/dl/12345678}).
+   */
+  private boolean passesKeywordGate(
+      CompiledDetector d, JsonTracker.@Nullable Token token, long from, long to, @Nullable KeyName key) {
+    if (token != null && token.number && form == null) {
+      KeyName path = new KeyName(token.path);
+      for (String word : d.keywords.joined) {
+        if (path.containsWord(word)) {
+          return true;
+        }
+      }
+      return false;
+    }
+    return containsAny(d.keywords, from, to, key, !d.secret);
+  }
+
+  private boolean containsAny(
+      CompiledDetector.Words words, long from, long to, @Nullable KeyName key) {
+    return containsAny(words, from, to, key, false);
+  }
+
+  /**
    * Returns whether one of {@code words} occurs as whole words in the JSON key name ({@code
    * birthDate} holds {@code birth}, {@code drivers} does not hold {@code driver}), or as a whole
    * word within {@code [from, to)}, ignoring ASCII case. "Whole" means that a word starting or
    * ending with a letter or digit is not preceded or followed by one, so {@code dl} does not occur
    * in "handling" and {@code driver} does not occur in "drivers".
    */
-  private boolean containsAny(
-      CompiledDetector.Words words, long from, long to, @Nullable KeyName key) {
+  private boolean containsAny(CompiledDetector.Words words, long from, long to,
+      @Nullable KeyName key, boolean notInPaths) {
     int start = (int) (from - bufStart);
     int end = (int) (to - bufStart);
     for (int w = 0; w < words.size(); w++) {
@@ -1087,6 +1114,10 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
           if (after < bufLen && isAlphanumeric(buf[after] & 0xff)) {
             continue;
           }
+        }
+        if (notInPaths && ((i > 0 && buf[i - 1] == '/')
+            || (i + word.length < bufLen && buf[i + word.length] == '/'))) {
+          continue;
         }
         return true;
       }
