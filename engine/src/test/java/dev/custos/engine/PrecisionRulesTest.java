@@ -349,4 +349,24 @@ class PrecisionRulesTest {
     assertThat(scan(text, ContentType.TEXT))
         .anySatisfy(f -> assertThat(f.category()).isEqualTo("curl_credentials"));
   }
+
+  @Test
+  void aTokenFailingItsVendorChecksumIsReportedOnlyAtLowConfidence() {
+    String doc = "{\"token\": \"ghs_16C7e42F292c6912E7710c838347Ae178B4a\", \"expires_at\": \"2016-07-11T22:14:10Z\"}";
+    assertThat(scan(doc, ContentType.JSON)).allSatisfy(f -> assertThat(f.confidence()).isEqualTo(Confidence.LOW));
+    String issued = "{\"token\": \"ghs_FAKEQENbkqiGtLIUjENVR5mBw9rdzw3F6cHv\"}";
+    assertThat(scan(issued, ContentType.JSON)).anySatisfy(f -> assertThat(f.category()).isEqualTo("github_token"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "{\"hashed_token\": \"25f94a2a5c7fbaf499c665bc73d67c1c87e496da8985131633ee0a95819db2e8\"}",
+        "{\"token_digest\": \"Zq8vN3kP0wR7yT2mLx5cHq4N\", \"masked_secret\": \"Wd3Lp9qRz7mKxQ\"}",
+        "password_digest = \"Kt5mNq8Zr2wLx5cHq4\"",
+      })
+  void aValueDerivedFromACredentialIsNoCredential(String body) {
+    ContentType type = body.startsWith("{") ? ContentType.JSON : ContentType.TEXT;
+    assertThat(categories(body, type)).doesNotContain("generic_secret");
+  }
 }

@@ -905,6 +905,13 @@ final class ApiTrafficCorpus {
         .put("test_url", "https://api.github.com/repos/" + someLogin() + "/app/hooks/" + hookId + "/test")
         .put("ping_url", "https://api.github.com/repos/" + someLogin() + "/app/hooks/" + hookId + "/pings");
     hook.putObject("last_response").put("code", (String) null).put("status", "unused").put("message", (String) null);
+    ObjectNode authorization = k.putObject("authorization");
+    authorization.put("id", random.nextInt(90_000_000)).put("url", "https://api.github.com/authorizations/" + random.nextInt(9_000_000))
+        .put("token", "").put("token_last_eight", hex(8)).put("hashed_token", hex(64))
+        .put("note", faker.lorem().sentence(3)).put("fingerprint", hex(16)).put("created_at", timestamp());
+    authorization.putArray("scopes").add("public_repo").add("read:user");
+    authorization.putObject("app").put("client_id", "Iv1." + hex(16)).put("name", faker.app().name())
+        .put("url", "https://docs.github.com/en/rest/oauth-authorizations");
     ObjectNode token = k.putObject("installation_token");
     token.put("token", "ghs_" + "0".repeat(36)).put("expires_at", timestamp());
     token.putObject("permissions").put("issues", "write").put("contents", "read");
