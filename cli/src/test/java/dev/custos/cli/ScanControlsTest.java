@@ -155,6 +155,21 @@ class ScanControlsTest {
   }
 
   @Test
+  void aRulesFileGlobsDropOnlyItsCategoriesInThoseFiles() throws IOException {
+    Files.writeString(policy, Files.readString(policy) + "rules:\n"
+        + "  - name: fixtures hold test ssns\n    categories: [us_ssn]\n    action: block\n"
+        + "    allowlist: {files: ['fixtures/**'], patterns: ['000-00-0000']}\n");
+    write("root/fixtures/a.txt", "ssn: " + SSN + "\ncontact " + EMAIL + "\n");
+    write("root/src/b.txt", "ssn: " + SSN2 + "\n");
+    Cli.Result r = scan(dir.resolve("root").toString());
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.out().lines()).hasSize(2);
+    assertThat(r.out()).contains("a.txt").contains(" email ").contains("b.txt");
+    assertThat(r.out().lines().filter(l -> l.contains("a.txt"))).noneMatch(l -> l.contains(" us_ssn "));
+    assertThat(r.err()).contains("1 suppressed");
+  }
+
+  @Test
   void gitDirectoriesAndGitignoredPathsAreSkipped() throws IOException {
     write("repo/.git/config", "ssn: " + SSN + "\n");
     write("repo/.gitignore", "*.tmp\n!keep.tmp\n/secret.txt\nlogs/\n# a comment\n");

@@ -188,6 +188,8 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
      * between detectors that report the same value.
      */
     @Nullable Confidence detected;
+    /** The rules whose allowlist patterns the value satisfies. */
+    Set<String> allowedByRules = Set.of();
     @Nullable Finding finding;
     /** How a redacting stream rewrites this finding; set when it is final. */
     @Nullable RedactionStyle style;
@@ -998,6 +1000,9 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
         c.token == null ? null : c.token.path, d, evidence)) {
       return false;
     }
+    if (allow != null) {
+      c.allowedByRules = allow.rulesAllowing(buf, valueOffset, stop - valueOffset);
+    }
     // A documented sample credential or a value spelled EXAMPLE is reported, at low confidence.
     c.confidence = sample ? Confidence.LOW : confidence;
     c.detected = confidence;
@@ -1051,7 +1056,8 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
         c.token == null ? null : c.token.path,
         Objects.requireNonNull(c.confidence),
         evidence.evidence(
-            buf, offset, length, CompiledDetector.normalize(c.normalization, buf, offset, length)));
+            buf, offset, length, CompiledDetector.normalize(c.normalization, buf, offset, length)),
+        c.allowedByRules);
   }
 
   /**
