@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -16,21 +14,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * misses.
  */
 class PrecisionRulesTest {
-  private static Scanner scanner;
-
-  @BeforeAll
-  static void compile() {
-    scanner =
-        Scanner.builder(Policy.ofDefault())
-            .backend(Backend.JAVA)
-            .evidenceKey(EvidenceKey.of(new byte[32]))
-            .build();
-  }
-
-  @AfterAll
-  static void close() {
-    scanner.close();
-  }
+  private static final Scanner scanner = TestScanners.java();
 
   private static List<Finding> scan(String body, ContentType type) {
     return scanner.scan(body.getBytes(StandardCharsets.UTF_8), type).findings();
