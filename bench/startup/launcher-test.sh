@@ -24,6 +24,13 @@ scan() { # scan OUT ERR [env...]: runs a scan, keeps stdout and stderr, expects 
   [[ $rc == 1 ]] || { echo "  exit code $rc (expected: 1, findings)"; cat "$err"; return 1; }
 }
 archives() { find "$CUSTOS_CACHE_DIR/cds" -maxdepth 1 -name 'custos-*-*.jsa' 2>/dev/null | wc -l; }
+wait_training() { # waits until no training run holds a lock (at most 5 minutes)
+  for _ in $(seq 1 600); do
+    compgen -G "$CUSTOS_CACHE_DIR/cds/*.lock" >/dev/null || return 0
+    sleep 0.5
+  done
+  return 1
+}
 uses_archive() { # uses_archive: a scan maps classes from the archive
   env CUSTOS_JAVA_OPTS="-Xlog:class+load=info:file=$work/classes.log" \
     "$root/custos" scan "$work/sample.txt" >/dev/null 2>&1 || true
@@ -60,16 +67,15 @@ scan "$work/out" "$work/err"
 check "truncated archive: same output (no crash)" cmp -s "$work/expected" "$work/out"
 check "truncated archive: reported and removed" grep -q "is damaged" "$work/err"
 check "truncated archive: gone" test ! -e "$archive"
+check "truncated archive: a new one written in the background" wait_training
+check "truncated archive: replaced" test "$(archives)" = 1
 
 # Concurrent first runs: each runs at once without the archive; one background training writes it.
 rm -rf "$CUSTOS_CACHE_DIR"
 for i in 1 2 3; do scan "$work/out$i" "$work/err$i" & done
 wait
 for i in 1 2 3; do check "concurrent first run $i: same output" cmp -s "$work/expected" "$work/out$i"; done
-for _ in $(seq 1 600); do
-  [[ "$(archives)" == 1 ]] && ! compgen -G "$CUSTOS_CACHE_DIR/cds/*.lock" >/dev/null && break
-  sleep 0.5
-done
+wait_training
 check "concurrent first runs: one archive, written in the background" test "$(archives)" = 1
 check "concurrent first runs: no temporary file left" \
   test -z "$(find "$CUSTOS_CACHE_DIR/cds" -name '.training-*')"
