@@ -405,4 +405,20 @@ class PrecisionRulesTest {
       assertThat(f.qualifier()).isEqualTo("GB");
     });
   }
+
+  @Test
+  void anUnformattedAbnNeedsAKeywordButTheGroupedFormDoesNot() {
+    assertThat(categories("{\"check_suite_id\": 51824753556}", ContentType.JSON)).doesNotContain("au_abn");
+    assertThat(categories("run 51824753556 finished", ContentType.TEXT)).doesNotContain("au_abn");
+    assertThat(categories("ABN: 51824753556", ContentType.TEXT)).contains("au_abn");
+    assertThat(categories("{\"abn\": 51824753556}", ContentType.JSON)).contains("au_abn");
+    assertThat(categories("supplier 51 824 753 556", ContentType.TEXT)).contains("au_abn");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"{\"checkout_token\": \"bd5a8aa1ecd019dd3520ff791ee3a24c\"}",
+      "{\"cart_token\": \"68778783ad298f1c80c3bafcddeea02f\"}", "{\"csrf_token\": \"Zq8vN3kP0wR7yT2mLx5cHq4N\"}"})
+  void shoppingSessionIdsAndAntiForgeryNoncesAreNoCredentials(String json) {
+    assertThat(categories(json, ContentType.JSON)).doesNotContain("generic_secret");
+  }
 }
