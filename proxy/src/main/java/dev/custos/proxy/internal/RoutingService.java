@@ -5,7 +5,6 @@ import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.common.HttpRequest;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.RequestHeaders;
-import com.linecorp.armeria.common.stream.StreamTimeoutMode;
 import com.linecorp.armeria.common.util.TimeoutMode;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
@@ -138,7 +137,8 @@ public final class RoutingService extends SimpleDecoratingHttpService {
 
   /**
    * Bounds how long a request may take to arrive: its body fails with a {@code
-   * StreamTimeoutException} (answered 408) when it sends nothing for {@code idle}, and the route's
+   * StreamTimeoutException} (answered 408) when it sends nothing for {@code idle} while the proxy
+   * asks for more of it ({@link BodyIdleTimeout}: upstream backpressure stops the clock), and the route's
    * timeout covers the whole exchange from the request's start, body included. Both zero: no
    * bound.
    */
@@ -149,7 +149,7 @@ public final class RoutingService extends SimpleDecoratingHttpService {
       // with 504; this one also cuts an exchange whose body never reaches the upstream call.
       ctx.setRequestTimeout(TimeoutMode.SET_FROM_START, route.timeout().plus(ROUTE_TIMEOUT_GRACE));
     }
-    return idle.isZero() || req.isEmpty() ? req : req.timeout(idle, StreamTimeoutMode.UNTIL_NEXT);
+    return BodyIdleTimeout.wrap(req, idle);
   }
 
   /** Returns the route with a CORS policy a preflight request asks about, or null. */
