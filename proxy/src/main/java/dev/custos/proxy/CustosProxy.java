@@ -213,8 +213,11 @@ public final class CustosProxy implements AutoCloseable {
         .requestTimeout(Duration.ZERO)
         .idleTimeout(initial.idleTimeout())
         .http2MaxStreamsPerConnection(initial.http2MaxConcurrentStreams())
-        .childChannelPipelineCustomizer(
-            Http2ControlFrameGuard.installer(initial.http2MaxQueuedControlFrames()))
+        .http2MaxResetFramesPerWindow(initial.http2MaxResetsPerMinute(), 60)
+        .childChannelPipelineCustomizer(Http2ControlFrameGuard.installer(
+            new Http2ControlFrameGuard.Limits(initial.http2MaxQueuedControlFrames(),
+                initial.http2MaxPriorityFramesPerStream(),
+                initial.http2MaxWindowUpdatesPerDataFrame())))
         .errorHandler(new ProxyErrorHandler(fatal))
         .maxRequestLength(initial.maxRequestLength())
         .http1MaxHeaderSize(headerLimit)
@@ -393,8 +396,10 @@ public final class CustosProxy implements AutoCloseable {
     if (next.listenersDiffer(initial)) {
       logger.warn("config reload: listen, admin, tls, authn.mtls, idle_timeout,"
           + " max_request_length, workers, shutdown_timeout, http2_max_concurrent_streams,"
-          + " http2_max_queued_control_frames or a larger limits.max_header_size changed in {};"
-          + " those take effect after a restart", next.sourceName());
+          + " http2_max_queued_control_frames, http2_max_resets_per_minute,"
+          + " http2_max_priority_frames_per_stream, http2_max_window_updates_per_data_frame or a"
+          + " larger limits.max_header_size changed in {}; those take effect after a restart",
+          next.sourceName());
     }
     Map<String, List<WasmFilterRuntime>> filters = wasmFilters.prepare(next);
     try {
