@@ -22,6 +22,7 @@ import dev.custos.proxy.internal.CallerEventLoopScheduler;
 import dev.custos.proxy.internal.ConfigWatcher;
 import dev.custos.proxy.internal.FatalErrors;
 import dev.custos.proxy.internal.Http2ControlFrameGuard;
+import dev.custos.proxy.internal.PipelineErrorWatch;
 import dev.custos.proxy.internal.ProxyErrorHandler;
 import dev.custos.proxy.internal.ForwardingService;
 import dev.custos.proxy.internal.RoutingService;
@@ -202,7 +203,7 @@ public final class CustosProxy implements AutoCloseable {
     // Read at start only: a reload does not change where spans go.
     this.tracing = new Tracing(initial.tracing().orElse(null));
     HttpService routed = new RoutingService(chain, current, registry, accessLog, tracing,
-        limits);
+        limits, fatal);
     // The listeners' own header limits stay above limits.max_header_size, so that the proxy's
     // JSON 431 (counted) answers first.
     int headerLimit = (int) Math.max(8192, initial.limits().maxHeaderSize() + 8192);
@@ -218,6 +219,8 @@ public final class CustosProxy implements AutoCloseable {
             new Http2ControlFrameGuard.Limits(initial.http2MaxQueuedControlFrames(),
                 initial.http2MaxPriorityFramesPerStream(),
                 initial.http2MaxWindowUpdatesPerDataFrame())))
+        .childChannelPipelineCustomizer(PipelineErrorWatch.installer(fatal))
+        .childChannelPipelineCustomizer(b.pipelineCustomizer)
         .errorHandler(new ProxyErrorHandler(fatal))
         .maxRequestLength(initial.maxRequestLength())
         .http1MaxHeaderSize(headerLimit)

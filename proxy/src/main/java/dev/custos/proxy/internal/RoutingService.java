@@ -34,7 +34,9 @@ import org.jspecify.annotations.Nullable;
  * bucket, and counts {@code custos_requests_total{route,status}}, {@code
  * custos_request_duration_seconds{route}} and {@code custos_traces_total{outcome}}. It also takes the request's
  * W3C trace context ({@link TraceContext}) first, so that even a refused request has a trace id,
- * and with {@code tracing:} its OpenTelemetry server span ({@link Tracing}).
+ * and with {@code tracing:} its OpenTelemetry server span ({@link Tracing}). When an exchange ends,
+ * an {@link Error} its request log holds as the request's or response's cause is reported to
+ * {@link FatalErrors} (unless the error handler already did).
  *
  * <p>A CORS preflight is matched with the method it asks about, so that a route limited to
  * {@code [GET, POST]} still answers its preflight; it is answered here, before authentication,
@@ -49,6 +51,7 @@ public final class RoutingService extends SimpleDecoratingHttpService {
   private final AccessLogger accessLog;
   private final Tracing tracing;
   private final Limits limits;
+  private final FatalErrors fatal;
   private final HttpService limited;
   private final ConcurrentMap<String, Map<Integer, Counter>> requests = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, Timer> durations = new ConcurrentHashMap<>();
@@ -56,8 +59,10 @@ public final class RoutingService extends SimpleDecoratingHttpService {
   private final Counter tracesStarted;
 
   public RoutingService(HttpService delegate, AtomicReference<Snapshot> current,
-      MeterRegistry registry, AccessLogger accessLog, Tracing tracing, Limits limits) {
+      MeterRegistry registry, AccessLogger accessLog, Tracing tracing, Limits limits,
+      FatalErrors fatal) {
     super(delegate);
+    this.fatal = fatal;
     this.current = current;
     this.registry = registry;
     this.accessLog = accessLog;
@@ -115,6 +120,14 @@ public final class RoutingService extends SimpleDecoratingHttpService {
     }
     String routeName = route == null ? "none" : route.name();
     ctx.log().whenComplete().thenAccept(log -> {
+      if (!Boolean.TRUE.equals(ctx.attr(ProxyErrorHandler.FATAL_REPORTED))) {
+        // An Error that ended the exchange after its response began (a stream aborted on either
+        // side), which no error handler saw.
+        String where = Thread.currentThread().getName();
+        if (!fatal.reportIfFatal(where, log.responseCause())) {
+          fatal.reportIfFatal(where, log.requestCause());
+        }
+      }
       requests(routeName, log.responseHeaders().status().code()).increment();
       duration(routeName).record(log.totalDurationNanos(), TimeUnit.NANOSECONDS);
       accessLog.log(ctx, routeName, log);
