@@ -8,6 +8,7 @@ import dev.custos.engine.EvidenceKey;
 import dev.custos.engine.Finding;
 import dev.custos.engine.Policy;
 import dev.custos.engine.RedactionStyle;
+import dev.custos.engine.Rule;
 import dev.custos.engine.ScanNote;
 import dev.custos.engine.Scanner;
 import dev.custos.wasm.WasmDetectors;
@@ -20,6 +21,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -147,6 +149,12 @@ final class ScanCommand implements Callable<Integer> {
   private final Set<Baseline.Key> seen = new TreeSet<>();
   private GitIgnore excluded = GitIgnore.ofGlobs(List.of());
   private int suppressed;
+  /** Each given or walked file's path as exclusion globs see it (relative to a walked directory). */
+  private final Map<Source, String> globPaths = new IdentityHashMap<>();
+  /** Rules whose own allowlist names files: their categories are not reported in those files. */
+  private final List<RuleFiles> ruleFiles = new ArrayList<>();
+
+  private record RuleFiles(Rule rule, GitIgnore files) {}
 
   ScanCommand(Io io) {
     this.io = io;
@@ -202,6 +210,13 @@ final class ScanCommand implements Callable<Integer> {
       List<String> globs = new ArrayList<>(excludes);
       globs.addAll(policy.allowlist().files());
       excluded = usage(() -> GitIgnore.ofGlobs(globs, "allowlist.files / --exclude"));
+    }
+    for (Rule r : policy.rules()) {
+      if (!r.allowlist().files().isEmpty()) {
+        GitIgnore files = usage(() -> GitIgnore.ofGlobs(r.allowlist().files(),
+            "rule '" + r.name() + "': allowlist.files"));
+        ruleFiles.add(new RuleFiles(r, files));
+      }
     }
     List<Source> sources = collectSources();
     EvidenceKey key = EvidenceKey.fromEnvironment();
@@ -376,6 +391,10 @@ final class ScanCommand implements Callable<Integer> {
         suppressed++;
         continue;
       }
+      if (allowedByRuleFiles(source, f)) {
+        suppressed++;
+        continue;
+      }
       Baseline.Key key = new Baseline.Key(source.name(), f.detector(), f.evidence().hash());
       if (known.contains(key)) {
         suppressed++;
@@ -389,6 +408,20 @@ final class ScanCommand implements Callable<Integer> {
         sink.finding(source, f, lines == null ? null : lines.position(f.start()));
       }
     }
+  }
+
+  /** Returns whether a rule that covers the finding's category lists its file in its allowlist. */
+  private boolean allowedByRuleFiles(Source source, Finding f) {
+    String path = globPaths.get(source);
+    if (path == null) {
+      return false;
+    }
+    for (RuleFiles rf : ruleFiles) {
+      if (rf.rule().covers(f.category()) && Boolean.TRUE.equals(rf.files().decide(path, false))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private List<Source> collectSources() {
@@ -411,7 +444,9 @@ final class ScanCommand implements Callable<Integer> {
         walk(path, "", new ArrayList<>(), sources);
       } else if (Files.isRegularFile(path)) {
         if (!Boolean.TRUE.equals(excluded.decide(given, false))) {
-          sources.add(Source.file(path));
+          Source source = Source.file(path);
+          globPaths.put(source, given);
+          sources.add(source);
         }
       } else if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
         warn(p + ": no such file or directory");
@@ -462,13 +497,17 @@ final class ScanCommand implements Callable<Integer> {
         walk(child, path + "/", here, sources);
       } else if (Files.isSymbolicLink(child)) {
         if (Files.isRegularFile(child)) {
-          sources.add(Source.file(child));
+          Source source = Source.file(child);
+          globPaths.put(source, path);
+          sources.add(source);
         } else {
           note(child + ": symbolic link " + (Files.isDirectory(child) ? "to a directory" : "to nothing")
               + " (not followed)");
         }
       } else if (Files.isRegularFile(child)) {
-        sources.add(Source.file(child));
+        Source source = Source.file(child);
+        globPaths.put(source, path);
+        sources.add(source);
       } else {
         warn(child + ": not a regular file (skipped)");
       }

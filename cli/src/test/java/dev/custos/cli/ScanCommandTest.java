@@ -37,19 +37,11 @@ class ScanCommandTest {
 
   /** Runs scan with the small test policy. */
   private Cli.Result scan(String... args) {
-    String[] all = new String[args.length + 3];
-    all[0] = "scan";
-    all[1] = "--policy";
-    all[2] = policy.toString();
-    System.arraycopy(args, 0, all, 3, args.length);
-    return Cli.run(all);
+    return Cli.scan(policy, args);
   }
 
   private Path write(String name, String content) throws IOException {
-    Path file = dir.resolve(name);
-    Files.createDirectories(file.getParent());
-    Files.writeString(file, content, StandardCharsets.UTF_8);
-    return file;
+    return Cli.write(dir, name, content);
   }
 
   private Path apiResponse() throws IOException {

@@ -27,19 +27,11 @@ class ScanControlsTest {
   }
 
   private Cli.Result scan(String... args) {
-    String[] all = new String[args.length + 3];
-    all[0] = "scan";
-    all[1] = "--policy";
-    all[2] = policy.toString();
-    System.arraycopy(args, 0, all, 3, args.length);
-    return Cli.run(all);
+    return Cli.scan(policy, args);
   }
 
   private Path write(String name, String content) throws IOException {
-    Path file = dir.resolve(name);
-    Files.createDirectories(file.getParent());
-    Files.writeString(file, content, StandardCharsets.UTF_8);
-    return file;
+    return Cli.write(dir, name, content);
   }
 
   @Test
@@ -152,6 +144,21 @@ class ScanControlsTest {
     Cli.Result bad = scan("--exclude", "[abc", root.toString());
     assertThat(bad.code()).isEqualTo(2);
     assertThat(bad.err()).contains("--exclude: '[abc'");
+  }
+
+  @Test
+  void aRulesFileGlobsDropOnlyItsCategoriesInThoseFiles() throws IOException {
+    Files.writeString(policy, Files.readString(policy) + "rules:\n"
+        + "  - name: fixtures hold test ssns\n    categories: [us_ssn]\n    action: block\n"
+        + "    allowlist: {files: ['fixtures/**'], patterns: ['000-00-0000']}\n");
+    write("root/fixtures/a.txt", "ssn: " + SSN + "\ncontact " + EMAIL + "\n");
+    write("root/src/b.txt", "ssn: " + SSN2 + "\n");
+    Cli.Result r = scan(dir.resolve("root").toString());
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.out().lines()).hasSize(2);
+    assertThat(r.out()).contains("a.txt").contains(" email ").contains("b.txt");
+    assertThat(r.out().lines().filter(l -> l.contains("a.txt"))).noneMatch(l -> l.contains(" us_ssn "));
+    assertThat(r.err()).contains("1 suppressed");
   }
 
   @Test

@@ -3,6 +3,7 @@ package dev.custos.engine;
 import static java.util.Objects.requireNonNull;
 
 import java.util.Objects;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -18,6 +19,7 @@ public final class Finding {
   private final @Nullable String jsonPath;
   private final Confidence confidence;
   private final Evidence evidence;
+  private final Set<String> allowedByRules;
 
   /**
    * Returns a finding.
@@ -32,7 +34,26 @@ public final class Finding {
       @Nullable String jsonPath,
       Confidence confidence,
       Evidence evidence) {
-    return new Finding(category, detector, start, end, jsonPath, confidence, evidence);
+    return new Finding(category, detector, start, end, jsonPath, confidence, evidence, Set.of());
+  }
+
+  /**
+   * Returns a finding that the allowlists of the named rules allow by pattern (the scanner checks
+   * patterns, since a finding holds no value).
+   *
+   * @throws IllegalArgumentException unless {@code 0 <= start < end}
+   */
+  public static Finding of(
+      String category,
+      String detector,
+      long start,
+      long end,
+      @Nullable String jsonPath,
+      Confidence confidence,
+      Evidence evidence,
+      Set<String> allowedByRules) {
+    return new Finding(category, detector, start, end, jsonPath, confidence, evidence,
+        Set.copyOf(requireNonNull(allowedByRules, "allowedByRules")));
   }
 
   private Finding(
@@ -42,7 +63,9 @@ public final class Finding {
       long end,
       @Nullable String jsonPath,
       Confidence confidence,
-      Evidence evidence) {
+      Evidence evidence,
+      Set<String> allowedByRules) {
+    this.allowedByRules = allowedByRules;
     this.category = requireNonNull(category, "category");
     this.detector = requireNonNull(detector, "detector");
     if (start < 0 || end <= start) {
@@ -94,6 +117,14 @@ public final class Finding {
     return evidence;
   }
 
+  /**
+   * Returns the names of the rules whose allowlist patterns the value satisfies: those rules leave
+   * this finding alone ({@link Rule#coversFinding}). Empty for most findings.
+   */
+  public Set<String> allowedByRules() {
+    return allowedByRules;
+  }
+
   @Override
   public boolean equals(Object o) {
     if (this == o) {
@@ -109,12 +140,13 @@ public final class Finding {
         && detector.equals(f.detector)
         && Objects.equals(jsonPath, f.jsonPath)
         && confidence == f.confidence
-        && evidence.equals(f.evidence);
+        && evidence.equals(f.evidence)
+        && allowedByRules.equals(f.allowedByRules);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(category, detector, start, end, jsonPath, confidence, evidence);
+    return Objects.hash(category, detector, start, end, jsonPath, confidence, evidence, allowedByRules);
   }
 
   @Override

@@ -200,13 +200,15 @@ public final class Rule {
 
   /**
    * Returns whether the rule covers this finding: its category, a confidence of at least {@link
-   * #minConfidence()}, and not allowed by the rule's {@link #allowlist()}.
+   * #minConfidence()}, and not allowed by the rule's {@link #allowlist()} (by hash or path here; by
+   * pattern as the scanner recorded in {@link Finding#allowedByRules()}).
    */
   public boolean coversFinding(Finding finding) {
     requireNonNull(finding, "finding");
     return covers(finding.category())
         && finding.confidence().compareTo(minConfidence) >= 0
-        && !allowlist.allows(finding);
+        && !allowlist.allows(finding)
+        && !finding.allowedByRules().contains(name);
   }
 
   /** Returns whether the rule covers findings of this category id. */

@@ -59,7 +59,7 @@ public final class Scanner implements AutoCloseable {
               b.backend,
               key,
               new ScanSettings(b.contextWindow, b.maxJsonDepth, b.maxJsonTokenLength,
-                  AllowFilter.of(b.policy.allowlist())));
+                  AllowFilter.of(b.policy.allowlist(), b.policy.rules())));
     } catch (RuntimeException e) {
       for (PluginDetector p : plugins) {
         try {

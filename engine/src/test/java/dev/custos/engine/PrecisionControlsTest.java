@@ -78,6 +78,30 @@ class PrecisionControlsTest {
   }
 
   @Test
+  void ruleAllowlistPatternsLeaveMatchingValuesToOtherRules() {
+    Policy p = Policy.parse("version: 1\n" + ONLY_SSN + "rules:\n"
+        + "  - name: test numbers pass\n    action: block\n    min_confidence: low\n"
+        + "    allowlist: {patterns: ['078-05-[0-9]{4}'], files: ['fixtures/**']}\n"
+        + "  - name: everything observed\n    action: observe\n", "p.yaml");
+    assertThat(p.rules().get(0).allowlist().patterns()).containsExactly("078-05-[0-9]{4}");
+    assertThat(p.rules().get(0).allowlist().files()).containsExactly("fixtures/**");
+    String text = "ssn " + SSN + " and ssn " + OTHER_SSN;
+    try (Scanner scanner = Scanner.builder(p).backend(Backend.JAVA)
+        .evidenceKey(EvidenceKey.of(new byte[32])).build()) {
+      List<Finding> found = scanner.scan(text.getBytes(StandardCharsets.UTF_8), ContentType.TEXT).findings();
+      assertThat(found).hasSize(2);
+      Finding allowed = found.stream().filter(f -> f.start() == 4).findFirst().orElseThrow();
+      Finding other = found.stream().filter(f -> f.start() != 4).findFirst().orElseThrow();
+      assertThat(allowed.allowedByRules()).containsExactly("test numbers pass");
+      assertThat(other.allowedByRules()).isEmpty();
+      assertThat(p.rules().get(0).coversFinding(allowed)).isFalse();
+      assertThat(p.rules().get(0).coversFinding(other)).isTrue();
+      assertThat(p.rules().get(1).coversFinding(allowed)).isTrue();
+      assertThat(allowed.toString()).doesNotContain("1120");
+    }
+  }
+
+  @Test
   void allowlistErrorsAreLocatedAndNeverEchoAPattern() {
     PolicyException badHash = error("version: 1\nallowlist:\n  hashes: ['" + SSN + "']\n");
     assertPosition(badHash, 3, 12);
@@ -85,10 +109,11 @@ class PrecisionControlsTest {
     PolicyException badPattern = error("version: 1\nallowlist:\n  patterns: ['078-05-(1120']\n");
     assertPosition(badPattern, 3, 14);
     assertThat(badPattern.getMessage()).doesNotContain("1120");
-    PolicyException rulePattern = error("version: 1\nrules:\n  - name: r\n    action: block\n"
-        + "    allowlist:\n      patterns: ['x+']\n");
-    assertPosition(rulePattern, 6, 7);
-    assertThat(rulePattern.getMessage()).contains("only in the policy-wide allowlist");
+    PolicyException rulePattern = error("version: 1\nrules:\n  - name: cards out\n    action: block\n"
+        + "    allowlist:\n      patterns: ['x+', '078-05-(1120']\n");
+    assertPosition(rulePattern, 6, 24);
+    assertThat(rulePattern.getMessage()).contains("p.yaml:6:24").contains("rule 'cards out'")
+        .doesNotContain("1120");
     PolicyException unknownKey = error("version: 1\nallowlist:\n  values: ['x']\n");
     assertPosition(unknownKey, 3, 3);
   }

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -16,21 +14,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * misses.
  */
 class PrecisionRulesTest {
-  private static Scanner scanner;
-
-  @BeforeAll
-  static void compile() {
-    scanner =
-        Scanner.builder(Policy.ofDefault())
-            .backend(Backend.JAVA)
-            .evidenceKey(EvidenceKey.of(new byte[32]))
-            .build();
-  }
-
-  @AfterAll
-  static void close() {
-    scanner.close();
-  }
+  private static final Scanner scanner = TestScanners.java();
 
   private static List<Finding> scan(String body, ContentType type) {
     return scanner.scan(body.getBytes(StandardCharsets.UTF_8), type).findings();
@@ -292,5 +276,81 @@ class PrecisionRulesTest {
   void aSouthAfricanIdNextToAKeywordOrWrittenInItsGroupsIsFound(String body) {
     ContentType type = body.startsWith("{") ? ContentType.JSON : ContentType.TEXT;
     assertThat(categories(body, type)).contains("za_id_number");
+  }
+  // ---- keywords in API traffic ----
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "{\"dependencies\":{\"passport\":\"^0.6.0\"},\"dist\":{\"unpackedSize\":123456789}}",
+        "{\"license\":{\"key\":\"mit\"},\"id\":98765432,\"forks\":12345678}",
+        "{\"account_name\":\"ci\",\"tfn_enabled\":true,\"size\":123456782}",
+      })
+  void aJsonNumberIsNotVouchedForByAKeywordInAnotherToken(String json) {
+    assertThat(scan(json, ContentType.JSON)).isEmpty();
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "{\"passport\":{\"number\":482914736}}",
+        "{\"tfn\":123456782}",
+        "{\"driver\":{\"license_number\":12345678}}",
+      })
+  void aJsonNumberUnderAKeywordKeyIsFound(String json) {
+    assertThat(scan(json, ContentType.JSON)).isNotEmpty();
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "see https://example.com/dl/12345678 for the file",
+        "https://api.github.com/repos/jo/sub-ex-driver/actions/runs/1145708286",
+        "GET /drivers/ 12345678",
+      })
+  void aKeywordThatIsAPathSegmentDoesNotVouchForANumber(String text) {
+    assertThat(scan(text, ContentType.TEXT)).isEmpty();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"driver's license D1234567", "DL 12345678", "dl: 12345678"})
+  void aKeywordInProseStillVouchesForANumber(String text) {
+    assertThat(categories(text, ContentType.TEXT)).contains("us_driver_license");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"AWS account 123456789012", "{\"account_id\": \"123456789012\"}",
+      "license: Apache-2.0, id: 98765432"})
+  void aBareAccountOrLicenseWordIsNoBankAccountOrDriverLicence(String text) {
+    ContentType type = text.startsWith("{") ? ContentType.JSON : ContentType.TEXT;
+    assertThat(categories(text, type)).doesNotContain("us_bank_account", "us_driver_license");
+  }
+
+  @Test
+  void aCurlPasswordIsFoundAndLocatedQuickly() {
+    // The reverse automaton of this detector once took seconds to build on its first candidate.
+    String text = "curl -u deploy:PQYOCvCZ2CddrhQ2 https://api.example.com/v1/items";
+    assertThat(scan(text, ContentType.TEXT))
+        .anySatisfy(f -> assertThat(f.category()).isEqualTo("curl_credentials"));
+  }
+
+  @Test
+  void aTokenFailingItsVendorChecksumIsReportedOnlyAtLowConfidence() {
+    String doc = "{\"token\": \"ghs_16C7e42F292c6912E7710c838347Ae178B4a\", \"expires_at\": \"2016-07-11T22:14:10Z\"}";
+    assertThat(scan(doc, ContentType.JSON)).allSatisfy(f -> assertThat(f.confidence()).isEqualTo(Confidence.LOW));
+    String issued = "{\"token\": \"ghs_FAKEQENbkqiGtLIUjENVR5mBw9rdzw3F6cHv\"}";
+    assertThat(scan(issued, ContentType.JSON)).anySatisfy(f -> assertThat(f.category()).isEqualTo("github_token"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "{\"hashed_token\": \"25f94a2a5c7fbaf499c665bc73d67c1c87e496da8985131633ee0a95819db2e8\"}",
+        "{\"token_digest\": \"Zq8vN3kP0wR7yT2mLx5cHq4N\", \"masked_secret\": \"Wd3Lp9qRz7mKxQ\"}",
+        "password_digest = \"Kt5mNq8Zr2wLx5cHq4\"",
+      })
+  void aValueDerivedFromACredentialIsNoCredential(String body) {
+    ContentType type = body.startsWith("{") ? ContentType.JSON : ContentType.TEXT;
+    assertThat(categories(body, type)).doesNotContain("generic_secret");
   }
 }

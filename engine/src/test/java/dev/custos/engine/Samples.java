@@ -2,7 +2,6 @@ package dev.custos.engine;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import dev.custos.engine.internal.match.HyperscanMatcher;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,12 +14,9 @@ import net.jqwik.api.Combinators;
 
 /** Shared scanners and generators of inputs rich in sensitive values, decoys and noise. */
 final class Samples {
-  static final EvidenceKey KEY = EvidenceKey.of("test-evidence-key-0123456789".getBytes(StandardCharsets.UTF_8));
-  static final Scanner JAVA = Scanner.builder(Policy.ofDefault()).backend(Backend.JAVA).evidenceKey(KEY).build();
-  static final Scanner HYPERSCAN =
-      HyperscanMatcher.isAvailable()
-          ? Scanner.builder(Policy.ofDefault()).backend(Backend.HYPERSCAN).evidenceKey(KEY).build()
-          : null;
+  static final EvidenceKey KEY = TestScanners.KEY;
+  static final Scanner JAVA = TestScanners.java();
+  static final @org.jspecify.annotations.Nullable Scanner HYPERSCAN = TestScanners.hyperscan();
 
   /** Every example of every built-in detector, plus decoys that look alike. */
   static final List<String> FRAGMENTS = new ArrayList<>();

@@ -260,7 +260,7 @@ public final class PolicyParser {
         builder.enforce(root.get("enforce").asBoolean());
       }
       if (root.has("allowlist")) {
-        Allowlist allowlist = allowlist("/allowlist", root.get("allowlist"), true);
+        Allowlist allowlist = allowlist("/allowlist", root.get("allowlist"), "");
         if (allowlist != null) {
           builder.allowlist(allowlist);
         }
@@ -494,7 +494,8 @@ public final class PolicyParser {
       Rule.Condition condition = r.has("when") ? condition(pointer + "/when", r.get("when"))
           : Rule.Condition.always();
       Allowlist ruleAllowlist = r.has("allowlist")
-          ? allowlist(pointer + "/allowlist", r.get("allowlist"), false) : Allowlist.empty();
+          ? allowlist(pointer + "/allowlist", r.get("allowlist"), "rule '" + name + "': ")
+          : Allowlist.empty();
       if (problems.size() > problemsBefore || condition == null || ruleAllowlist == null) {
         return null;
       }
@@ -539,21 +540,12 @@ public final class PolicyParser {
     }
 
     /**
-     * Reads an allowlist, or returns {@code null} after adding its problems. A rule's allowlist
-     * ({@code global} false) holds hashes and paths only: patterns need the value, which only the
-     * engine sees, and files are for custos scan, which applies no rules.
+     * Reads an allowlist, or returns {@code null} after adding its problems, each prefixed with
+     * {@code owner} (the rule's name for a rule's own allowlist).
      */
-    private @Nullable Allowlist allowlist(String pointer, JsonNode a, boolean global) {
+    private @Nullable Allowlist allowlist(String pointer, JsonNode a, String owner) {
       int problemsBefore = problems.size();
       Allowlist.Builder b = Allowlist.builder();
-      if (!global) {
-        for (String key : List.of("patterns", "files")) {
-          if (a.has(key)) {
-            addAtKey(pointer + "/" + key, doc.entry(pointer).path() + "." + key
-                + ": only in the policy-wide allowlist (expected: hashes or paths in a rule's allowlist)");
-          }
-        }
-      }
       String[] keys = {"hashes", "patterns", "paths", "files"};
       for (String key : keys) {
         List<String> values = strings(a.path(key));
@@ -579,7 +571,7 @@ public final class PolicyParser {
             // Hashes are no secret, but patterns could spell a value: name the position only.
             String what = key.equals("patterns") ? e.getMessage().replaceFirst("^allowlist pattern: ", "")
                 : e.getMessage();
-            add(p, doc.entry(p).path() + ": " + what);
+            add(p, owner + doc.entry(p).path() + ": " + what);
           }
         }
       }

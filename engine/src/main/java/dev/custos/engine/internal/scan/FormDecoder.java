@@ -36,7 +36,6 @@ final class FormDecoder {
   /** The token of every name: path {@code $}, no key. */
   private static final JsonTracker.Token NAME = new JsonTracker.Token(0, "$", null);
 
-  private final boolean keepOriginal;
 
   private byte[] out = new byte[256];
   private int outLength;
@@ -81,16 +80,11 @@ final class FormDecoder {
   private long cachedStart = -1;
   private JsonTracker.@Nullable Token cachedToken;
 
-  /** The original bytes {@code [originalStart, fed)}, kept only for redaction. */
-  private byte[] original = new byte[0];
-  private long originalStart;
-  private int originalLength;
+  /** The original bytes, kept only for redaction. */
+  private final @Nullable OriginalWindow original;
 
   FormDecoder(boolean keepOriginal) {
-    this.keepOriginal = keepOriginal;
-    if (keepOriginal) {
-      original = new byte[8192];
-    }
+    this.original = keepOriginal ? new OriginalWindow() : null;
   }
 
   /**
@@ -98,8 +92,8 @@ final class FormDecoder {
    * (at most {@code length + 2}), valid until the next call.
    */
   int decode(byte[] bytes, int offset, int length) {
-    if (keepOriginal) {
-      keep(bytes, offset, length);
+    if (original != null) {
+      original.append(bytes, offset, length);
     }
     fed += length;
     outLength = 0;
@@ -389,33 +383,14 @@ final class FormDecoder {
 
   // ---- original bytes, for redaction ----
 
-  private void keep(byte[] bytes, int offset, int length) {
-    if (originalLength + length > original.length) {
-      original = Arrays.copyOf(original, Math.max(original.length * 2, originalLength + length));
-    }
-    System.arraycopy(bytes, offset, original, originalLength, length);
-    originalLength += length;
-  }
-
   /** Drops the original bytes before {@code offset}; none before it is written or rewritten later. */
   void dropOriginalBefore(long offset) {
-    long drop = offset - originalStart;
-    if (drop >= 4096 && drop >= originalLength / 2) {
-      int d = (int) drop;
-      System.arraycopy(original, d, original, 0, originalLength - d);
-      originalLength -= d;
-      originalStart += d;
-      if (original.length > 65536 && originalLength < original.length / 4) {
-        original = Arrays.copyOf(original, Math.max(8192, original.length / 2));
-      }
-    }
+    Objects.requireNonNull(original).dropBefore(offset);
   }
 
   /** Writes the original bytes {@code [from, to)}. */
   void writeOriginal(RedactedOutput output, long from, long to) {
-    if (to > from) {
-      output.write(original, (int) (from - originalStart), (int) (to - from));
-    }
+    Objects.requireNonNull(original).write(output, from, to);
   }
 
   /**
@@ -427,8 +402,9 @@ final class FormDecoder {
     if (style == RedactionStyle.HASH) {
       return Rewriter.percentEncode(Objects.requireNonNull(label));
     }
+    OriginalWindow window = Objects.requireNonNull(original);
     return Rewriter.maskFormEncoded(
-        original, (int) (from - originalStart), (int) (to - from), style == RedactionStyle.PARTIAL);
+        window.array(), window.index(from), (int) (to - from), style == RedactionStyle.PARTIAL);
   }
 
   /**
@@ -439,7 +415,7 @@ final class FormDecoder {
   long retainedBytes() {
     int live = separatorsSize - separatorsHead;
     long forgotten = forgottenKey != null ? forgottenKey.length() + 40L : 0;
-    return originalLength + 8L * (escapesSize - escapesHead) + 12L * live
+    return (original != null ? original.retainedBytes() : 0) + 8L * (escapesSize - escapesHead) + 12L * live
         + keyBytes + 88L * liveKeys.size() + forgotten + name.length;
   }
 }

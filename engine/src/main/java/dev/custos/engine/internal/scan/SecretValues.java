@@ -1,5 +1,7 @@
 package dev.custos.engine.internal.scan;
 
+import dev.custos.engine.internal.validate.Validator;
+import dev.custos.engine.internal.validate.Validators;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Set;
@@ -66,13 +68,30 @@ final class SecretValues {
     "pagination"
   };
 
+  private static final Validator CRC32_BASE62 =
+      java.util.Objects.requireNonNull(Validators.byName("crc32_base62"));
+
+  /**
+   * Words that make a key name hold something derived from a credential, not the credential
+   * ({@code hashed_token}, {@code password_digest}, {@code masked_secret}, {@code key_fingerprint}).
+   */
+  private static final String[] DERIVED_WORDS = {
+    "hashed", "digest", "masked", "redacted", "fingerprint", "checksum"
+  };
+
   private SecretValues() {}
 
   /**
-   * Returns whether a key name, as its lower-case letters and digits, names a cursor rather than a
-   * credential ({@code nextpagetoken}).
+   * Returns whether a key name, as its lower-case letters and digits, names a cursor ({@code
+   * nextpagetoken}) or a value derived from a credential ({@code hashedtoken}) rather than a
+   * credential.
    */
   static boolean isCursorKey(String joinedKey) {
+    for (String w : DERIVED_WORDS) {
+      if (joinedKey.contains(w)) {
+        return true;
+      }
+    }
     if (!joinedKey.endsWith("token")) {
       return false;
     }
@@ -185,7 +204,29 @@ final class SecretValues {
     if (isPlaceholder(value) || (assignment && isCodeOrCut(value, quoted, next))) {
       return Verdict.DROP;
     }
-    return isSpelledSample(value) ? Verdict.LOW : Verdict.KEEP;
+    return isSpelledSample(value) || isChecksumFailingToken(value) ? Verdict.LOW : Verdict.KEEP;
+  }
+
+  /**
+   * Returns whether the value is written as a checksummed token (GitHub's {@code ghp_}, {@code
+   * gho_}, {@code ghu_}, {@code ghs_}, {@code ghr_} and npm's {@code npm_}: 36 base62 characters
+   * whose last six are the CRC32 of the others) but fails its checksum: such a value was made up
+   * for documentation ({@code ghs_16C7e42F292c6912E7710c838347Ae178B4a}) and was never issued.
+   */
+  static boolean isChecksumFailingToken(String value) {
+    int body = value.startsWith("npm_") ? 4
+        : value.length() > 4 && value.startsWith("gh") && "pousr".indexOf(value.charAt(2)) >= 0
+            && value.charAt(3) == '_' ? 4 : -1;
+    if (body < 0 || value.length() != body + 36) {
+      return false;
+    }
+    for (int i = body; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))) {
+        return false;
+      }
+    }
+    return !CRC32_BASE62.isValid(value);
   }
 
   /** Returns whether a value contains one of the publicly documented sample credentials. */

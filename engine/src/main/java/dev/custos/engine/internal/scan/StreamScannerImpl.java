@@ -188,6 +188,8 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
      * between detectors that report the same value.
      */
     @Nullable Confidence detected;
+    /** The rules whose allowlist patterns the value satisfies. */
+    Set<String> allowedByRules = Set.of();
     @Nullable Finding finding;
     /** How a redacting stream rewrites this finding; set when it is final. */
     @Nullable RedactionStyle style;
@@ -986,7 +988,7 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     }
     long from = Math.max(bufStart, c.start - contextWindow);
     long to = Math.min(total, c.end + contextWindow);
-    if (d.keywords.size() > 0 && !containsAny(d.keywords, from, to, key)) {
+    if (d.keywords.size() > 0 && !passesKeywordGate(d, token, from, to, key)) {
       return false;
     }
     Confidence confidence = d.confidence;
@@ -997,6 +999,9 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     if (allow != null && allow.allows(buf, valueOffset, stop - valueOffset,
         c.token == null ? null : c.token.path, d, evidence)) {
       return false;
+    }
+    if (allow != null) {
+      c.allowedByRules = allow.rulesAllowing(buf, valueOffset, stop - valueOffset);
     }
     // A documented sample credential or a value spelled EXAMPLE is reported, at low confidence.
     c.confidence = sample ? Confidence.LOW : confidence;
@@ -1051,7 +1056,35 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
         c.token == null ? null : c.token.path,
         Objects.requireNonNull(c.confidence),
         evidence.evidence(
-            buf, offset, length, CompiledDetector.normalize(c.normalization, buf, offset, length)));
+            buf, offset, length, CompiledDetector.normalize(c.normalization, buf, offset, length)),
+        c.allowedByRules);
+  }
+
+  /**
+   * Returns whether a keyword vouches for the candidate. A JSON number takes its meaning from its
+   * keys ({@code $.dist.unpackedSize}, {@code $.passport.number}), not from neighbouring tokens (a
+   * {@code "passport"} dependency next to a size, a {@code "license"} next to an id), so its
+   * keyword must be a word of its JSON path. Elsewhere a keyword counts within the context window,
+   * except, for detectors that are not credentials, one that is a segment of a URL or file path
+   * ({@code /sub-ex-driver/actions/runs/1145708286}, {@code https://example.com/dl/12345678}).
+   */
+  private boolean passesKeywordGate(
+      CompiledDetector d, JsonTracker.@Nullable Token token, long from, long to, @Nullable KeyName key) {
+    if (token != null && token.number && form == null) {
+      KeyName path = new KeyName(token.path);
+      for (String word : d.keywords.joined) {
+        if (path.containsWord(word)) {
+          return true;
+        }
+      }
+      return false;
+    }
+    return containsAny(d.keywords, from, to, key, !d.secret);
+  }
+
+  private boolean containsAny(
+      CompiledDetector.Words words, long from, long to, @Nullable KeyName key) {
+    return containsAny(words, from, to, key, false);
   }
 
   /**
@@ -1061,8 +1094,8 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
    * ending with a letter or digit is not preceded or followed by one, so {@code dl} does not occur
    * in "handling" and {@code driver} does not occur in "drivers".
    */
-  private boolean containsAny(
-      CompiledDetector.Words words, long from, long to, @Nullable KeyName key) {
+  private boolean containsAny(CompiledDetector.Words words, long from, long to,
+      @Nullable KeyName key, boolean notInPaths) {
     int start = (int) (from - bufStart);
     int end = (int) (to - bufStart);
     for (int w = 0; w < words.size(); w++) {
@@ -1087,6 +1120,10 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
           if (after < bufLen && isAlphanumeric(buf[after] & 0xff)) {
             continue;
           }
+        }
+        if (notInPaths && ((i > 0 && buf[i - 1] == '/')
+            || (i + word.length < bufLen && buf[i + word.length] == '/'))) {
+          continue;
         }
         return true;
       }

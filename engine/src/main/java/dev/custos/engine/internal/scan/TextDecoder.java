@@ -65,7 +65,6 @@ final class TextDecoder {
 
   private final boolean jsonEscapes;
   private final @Nullable Charset declared;
-  private boolean keepOriginal;
 
   private @Nullable Encoding encoding;
   private final byte[] sniff = new byte[SNIFF];
@@ -103,18 +102,13 @@ final class TextDecoder {
   /** Original minus decoded position after the last forgotten unit. */
   private long forgottenDelta;
 
-  /** The original bytes {@code [originalStart, fed)}, kept only for redaction. */
-  private byte[] original = new byte[0];
-  private long originalStart;
-  private int originalLength;
+  /** The original bytes, kept only for redaction and only while the text is not transparent. */
+  private @Nullable OriginalWindow original;
 
   TextDecoder(boolean jsonEscapes, @Nullable Charset declared, boolean keepOriginal) {
     this.jsonEscapes = jsonEscapes;
     this.declared = declared;
-    this.keepOriginal = keepOriginal;
-    if (keepOriginal) {
-      original = new byte[8192];
-    }
+    this.original = keepOriginal ? new OriginalWindow() : null;
   }
 
   // ---- encoding ----
@@ -264,8 +258,8 @@ final class TextDecoder {
    * the returned {@code n}, valid until the next call; they may be the input itself.
    */
   int decode(byte[] bytes, int offset, int length) {
-    if (keepOriginal) {
-      keep(bytes, offset, length);
+    if (original != null) {
+      original.append(bytes, offset, length);
     }
     long chunkStart = fed;
     fed += length;
@@ -323,9 +317,7 @@ final class TextDecoder {
     encoding = e;
     if (transparent()) {
       // Every byte decodes to itself: the scanner's own window holds the original.
-      keepOriginal = false;
-      original = new byte[0];
-      originalLength = 0;
+      original = null;
     }
   }
 
@@ -763,33 +755,16 @@ final class TextDecoder {
 
   // ---- original bytes, for redaction ----
 
-  private void keep(byte[] bytes, int offset, int length) {
-    if (originalLength + length > original.length) {
-      original = Arrays.copyOf(original, Math.max(original.length * 2, originalLength + length));
-    }
-    System.arraycopy(bytes, offset, original, originalLength, length);
-    originalLength += length;
-  }
-
   /** Drops the original bytes before {@code offset}; none before it is written or rewritten later. */
   void dropOriginalBefore(long offset) {
-    long drop = offset - originalStart;
-    if (drop >= 4096 && drop >= originalLength / 2) {
-      int d = (int) drop;
-      System.arraycopy(original, d, original, 0, originalLength - d);
-      originalLength -= d;
-      originalStart += d;
-      if (original.length > 65536 && originalLength < original.length / 4) {
-        original = Arrays.copyOf(original, Math.max(8192, original.length / 2));
-      }
+    if (original != null) {
+      original.dropBefore(offset);
     }
   }
 
   /** Writes the original bytes {@code [from, to)}. */
   void writeOriginal(RedactedOutput output, long from, long to) {
-    if (to > from) {
-      output.write(original, (int) (from - originalStart), (int) (to - from));
-    }
+    java.util.Objects.requireNonNull(original).write(output, from, to);
   }
 
   /** Returns {@code ascii} (letters, digits, punctuation) encoded as the original text is. */
@@ -816,6 +791,7 @@ final class TextDecoder {
    */
   byte[] mask(byte[] decoded, int offset, long from, long to, boolean keepLastFour, boolean jsonString) {
     Encoding e = java.util.Objects.requireNonNull(encoding);
+    OriginalWindow window = java.util.Objects.requireNonNull(original);
     long os = originalStart(from);
     long oe = originalEnd(to);
     byte[] result = new byte[(int) (oe - os)];
@@ -850,10 +826,10 @@ final class TextDecoder {
         }
         int done = stars * e.width;
         if (done < length) {
-          System.arraycopy(original, (int) (gs + done - originalStart), result, w + done, length - done);
+          window.copy(gs + done, result, w + done, length - done);
         }
       } else {
-        System.arraycopy(original, (int) (gs - originalStart), result, w, length);
+        window.copy(gs, result, w, length);
       }
       w += length;
       p = g;
@@ -886,6 +862,6 @@ final class TextDecoder {
 
   /** Returns about how many bytes this decoder holds: recorded units and original bytes. */
   long retainedBytes() {
-    return originalLength + 24L * (unitsSize - unitsHead) + SNIFF + 16L * 12;
+    return (original != null ? original.retainedBytes() : 0) + 24L * (unitsSize - unitsHead) + SNIFF + 16L * 12;
   }
 }

@@ -2,19 +2,15 @@ package dev.custos.engine.internal.detect;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.custos.engine.Backend;
 import dev.custos.engine.ContentType;
 import dev.custos.engine.DetectorDefinition;
-import dev.custos.engine.EvidenceKey;
 import dev.custos.engine.Finding;
-import dev.custos.engine.Policy;
 import dev.custos.engine.Scanner;
-import dev.custos.engine.internal.match.HyperscanMatcher;
+import dev.custos.engine.TestScanners;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -24,32 +20,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * detector of the same category, through the public {@link Scanner} with the default policy.
  */
 class BuiltinDetectorsEndToEndTest {
-  private static Scanner scanner;
-  private static Scanner hyperscan;
-
-  @BeforeAll
-  static void compile() {
-    scanner =
-        Scanner.builder(Policy.ofDefault())
-            .backend(Backend.JAVA)
-            .evidenceKey(EvidenceKey.of(new byte[32]))
-            .build();
-    if (HyperscanMatcher.isAvailable()) {
-      hyperscan =
-          Scanner.builder(Policy.ofDefault())
-              .backend(Backend.HYPERSCAN)
-              .evidenceKey(EvidenceKey.of(new byte[32]))
-              .build();
-    }
-  }
-
-  @AfterAll
-  static void close() {
-    scanner.close();
-    if (hyperscan != null) {
-      hyperscan.close();
-    }
-  }
+  private static final Scanner scanner = TestScanners.java();
+  private static final @Nullable Scanner hyperscan = TestScanners.hyperscan();
 
   static Stream<Arguments> detectors() {
     return BuiltinDetectors.all().stream().map(d -> Arguments.of(d.id(), d));

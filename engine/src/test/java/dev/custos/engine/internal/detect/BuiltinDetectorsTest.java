@@ -3,6 +3,7 @@ package dev.custos.engine.internal.detect;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.custos.engine.DetectorDefinition;
+import dev.custos.engine.internal.pattern.ByteDfa;
 import dev.custos.engine.internal.pattern.PatternNode;
 import dev.custos.engine.internal.pattern.PatternParser;
 import dk.brics.automaton.RunAutomaton;
@@ -141,6 +142,19 @@ class BuiltinDetectorsTest {
     }
     assertThat(d.examples()).as("%s: examples", id).isNotEmpty();
     assertThat(d.counterExamples()).as("%s: counter_examples", id).isNotEmpty();
+  }
+
+  /**
+   * The reverse automaton that locates where a match starts is built on a detector's first
+   * candidate, at scan time: one with tens of thousands of states (overlapping counted classes
+   * around a separator both may hold) stalls that scan for seconds.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("detectors")
+  void reverseAutomatonStaysSmall(String id, DetectorDefinition d) {
+    assertThat(ByteDfa.reversed(PatternParser.parse(d.pattern())).size())
+        .as("%s: states of the reverse automaton", id)
+        .isLessThanOrEqualTo(5_000);
   }
 
   @ParameterizedTest(name = "{0}")

@@ -3,18 +3,14 @@ package dev.custos.engine.internal.detect;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
-import dev.custos.engine.Backend;
 import dev.custos.engine.ContentType;
-import dev.custos.engine.EvidenceKey;
 import dev.custos.engine.Finding;
-import dev.custos.engine.Policy;
 import dev.custos.engine.Scanner;
-import dev.custos.engine.internal.match.HyperscanMatcher;
+import dev.custos.engine.TestScanners;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,8 +19,8 @@ import org.junit.jupiter.api.Test;
  * number is found in its category and at its place, and near misses beside them are not.
  */
 class PersonalIdsEndToEndTest {
-  private static Scanner scanner;
-  private static Scanner hyperscan;
+  private static final Scanner scanner = TestScanners.java();
+  private static final @Nullable Scanner hyperscan = TestScanners.hyperscan();
 
   private static final Set<String> PERSONAL_IDS =
       Set.of(
@@ -32,30 +28,6 @@ class PersonalIdsEndToEndTest {
           "za_id_number", "cn_resident_id", "mx_curp", "mx_rfc", "hk_hkid", "ch_ahv",
           "uk_driving_licence", "uk_postcode", "in_gstin", "ar_cuit", "cl_rut", "ng_nin", "ng_bvn",
           "jp_my_number", "tw_national_id", "no_fodselsnummer", "phone_number");
-
-  @BeforeAll
-  static void compile() {
-    scanner =
-        Scanner.builder(Policy.ofDefault())
-            .backend(Backend.JAVA)
-            .evidenceKey(EvidenceKey.of(new byte[32]))
-            .build();
-    if (HyperscanMatcher.isAvailable()) {
-      hyperscan =
-          Scanner.builder(Policy.ofDefault())
-              .backend(Backend.HYPERSCAN)
-              .evidenceKey(EvidenceKey.of(new byte[32]))
-              .build();
-    }
-  }
-
-  @AfterAll
-  static void close() {
-    scanner.close();
-    if (hyperscan != null) {
-      hyperscan.close();
-    }
-  }
 
   private static List<Finding> scan(String text, ContentType type) {
     byte[] bytes = text.getBytes(StandardCharsets.UTF_8);

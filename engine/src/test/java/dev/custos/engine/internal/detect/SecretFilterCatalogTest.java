@@ -2,14 +2,12 @@ package dev.custos.engine.internal.detect;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.custos.engine.Backend;
 import dev.custos.engine.Confidence;
 import dev.custos.engine.ContentType;
 import dev.custos.engine.DetectorDefinition;
-import dev.custos.engine.EvidenceKey;
 import dev.custos.engine.Finding;
-import dev.custos.engine.Policy;
 import dev.custos.engine.Scanner;
+import dev.custos.engine.TestScanners;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -20,8 +18,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -43,21 +39,7 @@ class SecretFilterCatalogTest {
       List.of("Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq",
           "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c");
 
-  private static Scanner scanner;
-
-  @BeforeAll
-  static void compile() {
-    scanner =
-        Scanner.builder(Policy.ofDefault())
-            .backend(Backend.JAVA)
-            .evidenceKey(EvidenceKey.of(new byte[32]))
-            .build();
-  }
-
-  @AfterAll
-  static void close() {
-    scanner.close();
-  }
+  private static final Scanner scanner = TestScanners.java();
 
   static Stream<Arguments> secretDetectors() {
     return BuiltinDetectors.all().stream()

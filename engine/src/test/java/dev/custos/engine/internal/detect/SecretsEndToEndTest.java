@@ -2,12 +2,10 @@ package dev.custos.engine.internal.detect;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.custos.engine.Backend;
 import dev.custos.engine.ContentType;
-import dev.custos.engine.EvidenceKey;
 import dev.custos.engine.Finding;
-import dev.custos.engine.Policy;
 import dev.custos.engine.Scanner;
+import dev.custos.engine.TestScanners;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,8 +13,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -82,21 +78,7 @@ class SecretsEndToEndTest {
               BuiltinDetectorsTest.CATEGORY_IDS.indexOf("aws_access_key_id"),
               BuiltinDetectorsTest.CATEGORY_IDS.indexOf("private_key") + 1));
 
-  private static Scanner scanner;
-
-  @BeforeAll
-  static void compile() {
-    scanner =
-        Scanner.builder(Policy.ofDefault())
-            .backend(Backend.JAVA)
-            .evidenceKey(EvidenceKey.of(new byte[32]))
-            .build();
-  }
-
-  @AfterAll
-  static void close() {
-    scanner.close();
-  }
+  private static final Scanner scanner = TestScanners.java();
 
   /** Interleaves secrets and placeholders, one KEY=value per line, with comments between. */
   private static List<Line> envLines() {

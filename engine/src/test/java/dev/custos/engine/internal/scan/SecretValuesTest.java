@@ -86,6 +86,10 @@ class SecretValuesTest {
     assertThat(SecretValues.isCursorKey("nextpagetoken")).isTrue();
     assertThat(SecretValues.isCursorKey("continuationtoken")).isTrue();
     assertThat(SecretValues.isCursorKey("slacktoken")).isFalse();
+    assertThat(SecretValues.isCursorKey("hashedtoken")).isTrue();
+    assertThat(SecretValues.isCursorKey("passworddigest")).isTrue();
+    assertThat(SecretValues.isCursorKey("maskedsecret")).isTrue();
+    assertThat(SecretValues.isCursorKey("dbpassword")).isFalse();
     assertThat(SecretValues.isCursorKey("accesstoken")).isFalse();
   }
 
@@ -187,5 +191,16 @@ class SecretValuesTest {
       }
     }
     assertThat(judgedOtherwise).as("of %d random tokens", n).isLessThan(n / 1000);
+  }
+
+  @Test
+  void aGithubOrNpmShapedTokenFailingItsChecksumIsAMadeUpExample() {
+    // Documentation's installation token: GitHub's shape, a checksum that was never computed.
+    assertThat(SecretValues.isChecksumFailingToken("ghs_16C7e42F292c6912E7710c838347Ae178B4a")).isTrue();
+    assertThat(SecretValues.isChecksumFailingToken("ghp_EXAMPLE0example1EXAMPLE0exampl0XlIwQ")).isTrue();
+    assertThat(SecretValues.isChecksumFailingToken("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")).isFalse();
+    assertThat(SecretValues.isChecksumFailingToken("ghx_16C7e42F292c6912E7710c838347Ae178B4a")).isFalse();
+    assertThat(SecretValues.isChecksumFailingToken("ghs_16C7e42F292c6912E7710c838347Ae178B4")).isFalse();
+    assertThat(SecretValues.isChecksumFailingToken("Zq8vN3kP0wR7yT2mLx5cHq4Nz8Lr2Vx6Kc9Pw3")).isFalse();
   }
 }
