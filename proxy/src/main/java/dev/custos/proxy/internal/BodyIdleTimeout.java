@@ -159,12 +159,17 @@ final class BodyIdleTimeout implements StreamMessage<HttpObject> {
 
     @Override
     public void request(long n) {
+      Subscription s = requireNonNull(subscription, "subscription");
       if (executor.inEventLoop()) {
         asked(n);
+        s.request(n);
       } else {
-        executor.execute(() -> asked(n));
+        // Counted before the body can answer, on the thread its elements arrive on.
+        executor.execute(() -> {
+          asked(n);
+          s.request(n);
+        });
       }
-      requireNonNull(subscription, "subscription").request(n);
     }
 
     @Override
