@@ -25,7 +25,8 @@ import picocli.CommandLine.Option;
       "then exchanges in flight get up to shutdown_timeout (default 20s) to finish."
     },
     footer = {"", "Exit codes: 0 stopped cleanly, 2 invalid configuration or a listener could",
-        "            not bind (one line on stderr, with file:line:column)."})
+        "            not bind (one line on stderr, with file:line:column); after the graceful",
+        "            shutdown a SIGTERM ends the JVM with 143 and a SIGINT with 130 (128 + signal)."})
 final class ProxyCommand implements Callable<Integer> {
   @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE",
       description = "The configuration file (custos.yaml).")
