@@ -38,8 +38,6 @@ public final class DetectorDfas {
   /** The searching automaton of a keyword (lower case, matched in any case). */
   static final String KEYWORD = "keyword";
 
-  private static final org.slf4j.Logger LOGGER = org.slf4j.LoggerFactory.getLogger(DetectorDfas.class);
-
   private DetectorDfas() {}
 
   /** Returns the version of the code that builds detectors' automata. */
@@ -73,7 +71,8 @@ public final class DetectorDfas {
         cache = DfaCache.unusable("compiled-detector cache: unreadable (" + e.getMessage() + ")");
       }
       if (present && cache.size() == 0) {
-        LOGGER.warn("{} ({}): not used; detectors are compiled at start instead",
+        org.slf4j.LoggerFactory.getLogger(DetectorDfas.class).warn(
+            "{} ({}): not used; detectors are compiled at start instead",
             cache.status(), RESOURCE);
       }
       return cache;
