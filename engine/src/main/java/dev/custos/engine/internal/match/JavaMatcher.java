@@ -21,15 +21,19 @@ import java.util.List;
  * and the processor overlaps them.
  *
  * <p>Memory: each group holds at most {@code min(}{@value #MAX_STATES}{@code , }{@value
- * #MAX_TABLE_ENTRIES}{@code / classes)} combined states per generation (classes: the group's byte
- * classes, at most 256), each costing {@code 4 × (classes + members)} bytes plus its accept lists;
- * with the built-in catalog that is at most about 5 MiB per group.
+ * #MAX_GROUP_INTS}{@code / (classes + members))} combined states per generation (classes: the
+ * group's byte classes, at most 256; members: its patterns), each taking one table row of {@code
+ * classes} ints and {@code members} ints of components, plus its accept lists: at most 8 MiB per
+ * group and a few KiB of lists. Tables grow as states are added, so a group takes only what input
+ * made it meet. With the built-in catalog (632 patterns: 419 keywords, 213 detector patterns) there
+ * are four groups, their caches hold up to about 4,000 (keywords, whose product has at most as
+ * many states as their bytes) to 10,000 states, and a 4 MiB corpus makes them meet 500 to 1,500.
  */
 public final class JavaMatcher implements MultiPatternMatcher {
   /** Combined states per group and generation, at most. */
   static final int MAX_STATES = 10_000;
-  /** Transition table entries per group and generation, at most (4 MiB). */
-  static final int MAX_TABLE_ENTRIES = 1 << 20;
+  /** Table entries and components per group and generation, at most (8 MiB). */
+  static final int MAX_GROUP_INTS = 1 << 21;
   /** Patterns per group of broad-start patterns, at most. */
   static final int BROAD_GROUP = 24;
   /** A pattern leaving its initial state on fewer bytes than this is narrow. */
@@ -47,7 +51,7 @@ public final class JavaMatcher implements MultiPatternMatcher {
         dfas[m] = searching.get(ids[m]);
         memberRaw[m] = raw[ids[m]];
       }
-      groups[g] = new ProductDfa(dfas, ids, memberRaw, maxStates, MAX_TABLE_ENTRIES);
+      groups[g] = new ProductDfa(dfas, ids, memberRaw, maxStates, MAX_GROUP_INTS);
     }
   }
 

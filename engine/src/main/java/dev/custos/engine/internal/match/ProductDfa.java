@@ -40,9 +40,10 @@ final class ProductDfa {
   /**
    * Builds the product of {@code dfas} (reported as {@code ids}; those marked {@code raw} report
    * every end, the others only ends followed by a non-word byte or the end of input), holding at
-   * most {@code maxStates} combined states and {@code maxEntries} table entries per generation.
+   * most {@code maxStates} combined states per generation, and fewer when their table rows and
+   * components would take more than {@code maxInts} ints.
    */
-  ProductDfa(ByteDfa[] dfas, int[] ids, boolean[] raw, int maxStates, int maxEntries) {
+  ProductDfa(ByteDfa[] dfas, int[] ids, boolean[] raw, int maxStates, int maxInts) {
     if (maxStates < 1) {
       throw new IllegalArgumentException("maxStates: " + maxStates + " (expected: at least 1)");
     }
@@ -51,7 +52,7 @@ final class ProductDfa {
     this.raw = raw.clone();
     this.byteClass = new int[256];
     this.classCount = computeByteClasses(this.dfas, byteClass);
-    this.maxStates = Math.max(1, Math.min(maxStates, maxEntries / classCount));
+    this.maxStates = Math.max(1, Math.min(maxStates, maxInts / (classCount + this.dfas.length)));
     this.wordClass = new boolean[classCount];
     for (int b = 0; b < 256; b++) {
       wordClass[byteClass[b]] = JavaMatcher.isWord(b);
