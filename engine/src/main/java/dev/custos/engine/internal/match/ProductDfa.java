@@ -427,17 +427,15 @@ final class ProductDfa {
         }
         held = null;
       }
-      int s;
       int e = (int) TABLE.getAcquire(table, row + cls);
       if (e < 0) {
-        s = computeNext(this, row / classCount, cls);
+        int next = computeNext(this, row / classCount, cls);
         table = gen.table;
-        e = gen.entry(s);
-      } else {
-        s = (e >> 1) / classCount;
+        e = gen.entry(next);
       }
-      row = s * classCount;
+      row = e >> 1;
       if ((e & 1) != 0) {
+        int s = row / classCount;
         Generation g = gen;
         int[] r = g.rawAccepts[s];
         if (r != null) {
