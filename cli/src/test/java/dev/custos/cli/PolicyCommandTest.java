@@ -83,6 +83,22 @@ class PolicyCommandTest {
   }
 
   @Test
+  void validateRefusesARedactRuleNamingThePathWithTheRuleAndItsPosition() throws IOException {
+    Path policy = write("policy.yaml", """
+        version: 1
+        rules:
+          - name: ids in urls
+            match: { parts: [path] }
+            action: redact
+        """);
+    Cli.Result r = Cli.run("policy", "validate", policy.toString());
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err().lines()).hasSize(1);
+    assertThat(r.err()).startsWith("custos: " + policy + ":4:22: ")
+        .contains("(rule 'ids in urls'): 'path' with action redact");
+  }
+
+  @Test
   void validateOfMissingFileIsAnError() {
     Cli.Result r = Cli.run("policy", "validate", dir.resolve("nope.yaml").toString());
     assertThat(r.code()).isEqualTo(2);

@@ -20,6 +20,7 @@ public final class Finding {
   private final Confidence confidence;
   private final Evidence evidence;
   private final Set<String> allowedByRules;
+  private final @Nullable String qualifier;
 
   /**
    * Returns a finding.
@@ -34,12 +35,12 @@ public final class Finding {
       @Nullable String jsonPath,
       Confidence confidence,
       Evidence evidence) {
-    return new Finding(category, detector, start, end, jsonPath, confidence, evidence, Set.of());
+    return new Finding(category, detector, start, end, jsonPath, confidence, evidence, Set.of(), null);
   }
 
   /**
    * Returns a finding that the allowlists of the named rules allow by pattern (the scanner checks
-   * patterns, since a finding holds no value).
+   * patterns, since a finding holds no value), with a qualifier (see {@link #qualifier()}).
    *
    * @throws IllegalArgumentException unless {@code 0 <= start < end}
    */
@@ -51,9 +52,10 @@ public final class Finding {
       @Nullable String jsonPath,
       Confidence confidence,
       Evidence evidence,
-      Set<String> allowedByRules) {
+      Set<String> allowedByRules,
+      @Nullable String qualifier) {
     return new Finding(category, detector, start, end, jsonPath, confidence, evidence,
-        Set.copyOf(requireNonNull(allowedByRules, "allowedByRules")));
+        Set.copyOf(requireNonNull(allowedByRules, "allowedByRules")), qualifier);
   }
 
   private Finding(
@@ -64,8 +66,10 @@ public final class Finding {
       @Nullable String jsonPath,
       Confidence confidence,
       Evidence evidence,
-      Set<String> allowedByRules) {
+      Set<String> allowedByRules,
+      @Nullable String qualifier) {
     this.allowedByRules = allowedByRules;
+    this.qualifier = qualifier;
     this.category = requireNonNull(category, "category");
     this.detector = requireNonNull(detector, "detector");
     if (start < 0 || end <= start) {
@@ -125,6 +129,14 @@ public final class Finding {
     return allowedByRules;
   }
 
+  /**
+   * Returns what the detector's validator recognised beyond the category, itself no sensitive
+   * data: a telephone number's region ({@code GB}, {@code DE}), or null.
+   */
+  public @Nullable String qualifier() {
+    return qualifier;
+  }
+
   @Override
   public boolean equals(Object o) {
     if (this == o) {
@@ -141,12 +153,14 @@ public final class Finding {
         && Objects.equals(jsonPath, f.jsonPath)
         && confidence == f.confidence
         && evidence.equals(f.evidence)
-        && allowedByRules.equals(f.allowedByRules);
+        && allowedByRules.equals(f.allowedByRules)
+        && Objects.equals(qualifier, f.qualifier);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(category, detector, start, end, jsonPath, confidence, evidence, allowedByRules);
+    return Objects.hash(category, detector, start, end, jsonPath, confidence, evidence, allowedByRules,
+        qualifier);
   }
 
   @Override
@@ -167,6 +181,7 @@ public final class Finding {
         + evidence.preview()
         + ", "
         + evidence.hash()
+        + (qualifier == null ? "" : ", " + qualifier)
         + '}';
   }
 }

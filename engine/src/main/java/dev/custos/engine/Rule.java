@@ -16,7 +16,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * What to do with findings: which messages a rule applies to (paths, methods, hosts,
- * direction), which categories it covers, its {@link Action} and the {@link Condition} under
+ * direction), which parts of them it looks at, which categories it covers, its {@link Action} and the {@link Condition} under
  * which it acts. Immutable and thread-safe; {@link #toString()} shows only structure (name,
  * action, directions, categories, condition).
  *
@@ -24,6 +24,11 @@ import org.jspecify.annotations.Nullable;
  */
 public final class Rule {
   private static final Set<Direction> BOTH = Set.copyOf(EnumSet.allOf(Direction.class));
+  /** The parts of a message a rule may name, as the proxy locates its findings. */
+  private static final Set<String> PARTS =
+      Set.of("path", "host", "query", "headers", "body", "trailers");
+  /** The parts that name the resource and are never rewritten: redaction cannot target them. */
+  private static final Set<String> NOT_REWRITABLE = Set.of("path", "host");
 
   private final String name;
   private final List<PathGlob> paths;
@@ -33,6 +38,7 @@ public final class Rule {
   private final List<HostPattern> hosts;
   private final Set<Direction> directions;
   private final Set<String> categories;
+  private final Set<String> parts;
   private final Action action;
   private final @Nullable RedactionStyle redactionStyle;
   private final Condition condition;
@@ -48,6 +54,7 @@ public final class Rule {
     this.hostPatterns = hosts.stream().map(HostPattern::pattern).toList();
     this.directions = b.direction == null ? BOTH : Set.of(b.direction);
     this.categories = Set.copyOf(b.categories);
+    this.parts = Set.copyOf(b.parts);
     this.action = action;
     this.redactionStyle =
         action == Action.REDACT ? (b.style == null ? RedactionStyle.MASK : b.style) : null;
@@ -98,6 +105,41 @@ public final class Rule {
   /** Returns the category ids the rule covers; empty when it covers every category. */
   public Set<String> categories() {
     return categories;
+  }
+
+  /**
+   * Returns the parts of a message the rule looks at ({@code path}, {@code host}, {@code query},
+   * {@code headers}, {@code body}, {@code trailers}); empty when it looks at every part.
+   */
+  public Set<String> parts() {
+    return parts;
+  }
+
+  /**
+   * Returns whether the rule looks at findings in this part of a message: one of {@link
+   * #parts()}, or any part when the rule names none.
+   */
+  public boolean coversPart(String part) {
+    requireNonNull(part, "part");
+    return parts.isEmpty() || parts.contains(part);
+  }
+
+  /**
+   * Returns the problem with naming {@code part} in a rule with {@code action}, or null: an unknown
+   * part, or {@code path} or {@code host} for {@link Action#REDACT} (a proxy never rewrites the
+   * resource a request names; block or alert instead).
+   */
+  public static @Nullable String partProblem(String part, Action action) {
+    requireNonNull(part, "part");
+    requireNonNull(action, "action");
+    if (!PARTS.contains(part)) {
+      return "'" + part + "' (expected: one of path, host, query, headers, body, trailers)";
+    }
+    if (action == Action.REDACT && NOT_REWRITABLE.contains(part)) {
+      return "'" + part + "' with action redact (expected: block, alert or observe for the "
+          + part + ", which is never rewritten; or a redact rule without " + part + ")";
+    }
+    return null;
   }
 
   /** Returns what the rule does. */
@@ -184,6 +226,9 @@ public final class Rule {
     sb.append(", ").append(directions.size() == 2 ? "both" : directions.iterator().next().id());
     sb.append(", categories=").append(categories.isEmpty() ? "all" : categories.stream()
         .sorted().toList());
+    if (!parts.isEmpty()) {
+      sb.append(", parts=").append(parts.stream().sorted().toList());
+    }
     if (condition.kind() != Condition.Kind.ALWAYS) {
       sb.append(", ").append(condition);
     }
@@ -350,6 +395,7 @@ public final class Rule {
     private final List<HostPattern> hosts = new ArrayList<>();
     private @Nullable Direction direction;
     private final Set<String> categories = new LinkedHashSet<>();
+    private final Set<String> parts = new LinkedHashSet<>();
     private @Nullable Action action;
     private @Nullable RedactionStyle style;
     private Condition condition = Condition.always();
@@ -440,6 +486,23 @@ public final class Rule {
       return this;
     }
 
+    /**
+     * Restricts the rule to parts of a message: {@code path}, {@code host}, {@code query}, {@code
+     * headers}, {@code body}, {@code trailers}. By default it looks at every part.
+     *
+     * @throws IllegalArgumentException for another name
+     */
+    public Builder parts(Collection<String> parts) {
+      for (String p : requireNonNull(parts, "parts")) {
+        String problem = partProblem(requireNonNull(p, "part"), Action.OBSERVE);
+        if (problem != null) {
+          throw new IllegalArgumentException("part: " + problem);
+        }
+        this.parts.add(p);
+      }
+      return this;
+    }
+
     /** Sets what the rule does; required. */
     public Builder action(Action action) {
       this.action = requireNonNull(action, "action");
@@ -499,8 +562,8 @@ public final class Rule {
     /**
      * Returns the immutable rule.
      *
-     * @throws IllegalStateException if no action was set, or a redaction style was set for an
-     *     action other than {@link Action#REDACT}
+     * @throws IllegalStateException if no action was set, a redaction style was set for an
+     *     action other than {@link Action#REDACT}, or a redact rule names the path or host
      */
     public Rule build() {
       Action a = action;
@@ -511,6 +574,12 @@ public final class Rule {
       if (style != null && a != Action.REDACT) {
         throw new IllegalStateException("rule " + name + ": redactionStyle: " + style.id()
             + " (expected: only with action redact, not " + a.id() + ")");
+      }
+      for (String p : parts) {
+        String problem = partProblem(p, a);
+        if (problem != null) {
+          throw new IllegalStateException("rule " + name + ": parts: " + problem);
+        }
       }
       return new Rule(this, a);
     }

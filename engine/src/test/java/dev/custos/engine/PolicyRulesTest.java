@@ -87,6 +87,49 @@ class PolicyRulesTest {
   }
 
   @Test
+  void aRedactRuleNamingThePathOrHostIsRefusedAtItsPosition() {
+    PolicyException e = PolicyErrors.error("""
+        version: 1
+        rules:
+          - name: mask ids
+            match: { direction: request, parts: [query, path] }
+            action: redact
+          - name: mask hosts
+            match: { parts: [host] }
+            action: redact
+        """);
+    PolicyErrors.assertPosition(e, 4, 49);
+    assertThat(e.getMessage()).contains("rules[0].match.parts[1] (rule 'mask ids'): 'path' with"
+        + " action redact (expected: block, alert or observe for the path")
+        .contains("p.yaml:7:")
+        .contains("rules[1].match.parts[0] (rule 'mask hosts'): 'host' with action redact");
+    assertThatThrownBy(() -> Rule.builder("r").action(Action.REDACT).parts(List.of("path"))
+        .build()).isInstanceOf(IllegalStateException.class).hasMessageContaining("rule r: parts:");
+  }
+
+  @Test
+  void partsNameWhereARuleLooksAndBlockRulesMayNameThePath() {
+    Policy policy = Policy.parse("""
+        version: 1
+        rules:
+          - { name: ids in urls, match: { parts: [path, host, query] }, action: block }
+          - { name: everywhere, action: redact }
+        """, "p.yaml");
+    Rule urls = policy.rules().get(0);
+    assertThat(urls.parts()).containsExactlyInAnyOrder("path", "host", "query");
+    assertThat(urls.coversPart("path")).isTrue();
+    assertThat(urls.coversPart("body")).isFalse();
+    assertThat(urls.toString()).contains("parts=[host, path, query]");
+    assertThat(policy.rules().get(1).parts()).isEmpty();
+    assertThat(policy.rules().get(1).coversPart("path")).isTrue();
+    assertThat(PolicyErrors.error("""
+        version: 1
+        rules:
+          - { name: r, match: { parts: [cookies] }, action: block }
+        """).line()).isEqualTo(3);
+  }
+
+  @Test
   void identitySourcesValidateTheirConfiguration() {
     assertThat(IdentitySource.jwt()).isEqualTo(new IdentitySource.Jwt("Authorization", "sub"));
     assertThatThrownBy(() -> IdentitySource.header("X Api Key"))

@@ -102,6 +102,22 @@ class PrecisionControlsTest {
   }
 
   @Test
+  void aCustomDetectorChoosesTheRegionsOfNationalPhoneNumbers() {
+    String yaml = "version: 1\n" + ONLY_SSN
+        + "categories:\n  irish_phone:\n    description: Irish numbers\n    detectors:\n"
+        + "      - {id: irish_phone.national, regex: '0[0-9]{1,3}[ -]?[0-9]{3,4}[ -]?[0-9]{3,4}',"
+        + " keywords: [phone], validator: 'phone_number_national(IE)'}\n";
+    byte[] text = "phone 01 234 5678, phone 020 7946 0958".getBytes(StandardCharsets.UTF_8);
+    List<Finding> found = scan(yaml, text, ContentType.TEXT);
+    assertThat(found).singleElement().satisfies(f -> {
+      assertThat(f.detector()).isEqualTo("irish_phone.national");
+      assertThat(f.qualifier()).isEqualTo("IE");
+    });
+    PolicyException bad = error(yaml.replace("national(IE)", "national(XX)"));
+    assertThat(bad.getMessage()).contains("phone_number_national(XX)").contains("p.yaml:");
+  }
+
+  @Test
   void allowlistErrorsAreLocatedAndNeverEchoAPattern() {
     PolicyException badHash = error("version: 1\nallowlist:\n  hashes: ['" + SSN + "']\n");
     assertPosition(badHash, 3, 12);

@@ -353,4 +353,72 @@ class PrecisionRulesTest {
     ContentType type = body.startsWith("{") ? ContentType.JSON : ContentType.TEXT;
     assertThat(categories(body, type)).doesNotContain("generic_secret");
   }
+
+  // ---- national phone numbers ----
+
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.CsvSource(
+      delimiter = '|',
+      value = {
+        "Tel: 020 7946 0958 (office)|GB",
+        "Telefon: 030 1234567|DE",
+        "téléphone : 01 23 45 67 89|FR",
+        "mobile 098765 43210|IN",
+      })
+  void aNationalNumberNextToATelephoneWordIsAPhoneWithItsRegion(String text, String region) {
+    assertThat(scan(text, ContentType.TEXT)).anySatisfy(f -> {
+      assertThat(f.category()).isEqualTo("phone_number");
+      assertThat(f.qualifier()).isEqualTo(region);
+    });
+  }
+
+  @Test
+  void aNationalNumberUnderAPhoneKeyInJsonIsAPhone() {
+    String json = "{\"contact\": {\"phone\": \"06 12 34 56 78\", \"city\": \"Lyon\"}}";
+    assertThat(scan(json, ContentType.JSON)).anySatisfy(f -> {
+      assertThat(f.jsonPath()).isEqualTo("$.contact.phone");
+      assertThat(f.qualifier()).isEqualTo("FR");
+    });
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "office 020 7946 0958 opens at nine", // no telephone word
+        "phone firmware 2023-11-14 released", // a date
+        "call at 12:30:45 sharp", // a time
+        "phone app 10.9.194.9", // a version
+        "Telefonkosten: 1.234.567,89 EUR", // an amount (and no whole keyword)
+        "phone bill 1.234.567,89 EUR",
+        "call id 0x1f 123", // hex and a count
+        "{\"phone_verified\": true, \"id\": 1234567890, \"size\": 12345}",
+      })
+  void datesVersionsAmountsAndIdsAreNoNationalPhones(String text) {
+    ContentType type = text.startsWith("{") ? ContentType.JSON : ContentType.TEXT;
+    assertThat(categories(text, type)).doesNotContain("phone_number");
+  }
+
+  @Test
+  void e164NumbersKeepTheirDetectorAndReportTheirRegion() {
+    assertThat(scan("+447400123456", ContentType.TEXT)).singleElement().satisfies(f -> {
+      assertThat(f.detector()).isEqualTo("phone_number.e164");
+      assertThat(f.qualifier()).isEqualTo("GB");
+    });
+  }
+
+  @Test
+  void anUnformattedAbnNeedsAKeywordButTheGroupedFormDoesNot() {
+    assertThat(categories("{\"check_suite_id\": 51824753556}", ContentType.JSON)).doesNotContain("au_abn");
+    assertThat(categories("run 51824753556 finished", ContentType.TEXT)).doesNotContain("au_abn");
+    assertThat(categories("ABN: 51824753556", ContentType.TEXT)).contains("au_abn");
+    assertThat(categories("{\"abn\": 51824753556}", ContentType.JSON)).contains("au_abn");
+    assertThat(categories("supplier 51 824 753 556", ContentType.TEXT)).contains("au_abn");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"{\"checkout_token\": \"bd5a8aa1ecd019dd3520ff791ee3a24c\"}",
+      "{\"cart_token\": \"68778783ad298f1c80c3bafcddeea02f\"}", "{\"csrf_token\": \"Zq8vN3kP0wR7yT2mLx5cHq4N\"}"})
+  void shoppingSessionIdsAndAntiForgeryNoncesAreNoCredentials(String json) {
+    assertThat(categories(json, ContentType.JSON)).doesNotContain("generic_secret");
+  }
 }

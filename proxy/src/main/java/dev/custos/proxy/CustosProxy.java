@@ -22,6 +22,7 @@ import dev.custos.proxy.internal.CallerEventLoopScheduler;
 import dev.custos.proxy.internal.ConfigWatcher;
 import dev.custos.proxy.internal.FatalErrors;
 import dev.custos.proxy.internal.Http2ControlFrameGuard;
+import dev.custos.proxy.internal.PipelineErrorWatch;
 import dev.custos.proxy.internal.ProxyErrorHandler;
 import dev.custos.proxy.internal.ForwardingService;
 import dev.custos.proxy.internal.RoutingService;
@@ -202,7 +203,7 @@ public final class CustosProxy implements AutoCloseable {
     // Read at start only: a reload does not change where spans go.
     this.tracing = new Tracing(initial.tracing().orElse(null));
     HttpService routed = new RoutingService(chain, current, registry, accessLog, tracing,
-        limits);
+        limits, fatal);
     // The listeners' own header limits stay above limits.max_header_size, so that the proxy's
     // JSON 431 (counted) answers first.
     int headerLimit = (int) Math.max(8192, initial.limits().maxHeaderSize() + 8192);
@@ -213,8 +214,13 @@ public final class CustosProxy implements AutoCloseable {
         .requestTimeout(Duration.ZERO)
         .idleTimeout(initial.idleTimeout())
         .http2MaxStreamsPerConnection(initial.http2MaxConcurrentStreams())
-        .childChannelPipelineCustomizer(
-            Http2ControlFrameGuard.installer(initial.http2MaxQueuedControlFrames()))
+        .http2MaxResetFramesPerWindow(initial.http2MaxResetsPerMinute(), 60)
+        .childChannelPipelineCustomizer(Http2ControlFrameGuard.installer(
+            new Http2ControlFrameGuard.Limits(initial.http2MaxQueuedControlFrames(),
+                initial.http2MaxPriorityFramesPerStream(),
+                initial.http2MaxWindowUpdatesPerDataFrame())))
+        .childChannelPipelineCustomizer(PipelineErrorWatch.installer(fatal))
+        .childChannelPipelineCustomizer(b.pipelineCustomizer)
         .errorHandler(new ProxyErrorHandler(fatal))
         .maxRequestLength(initial.maxRequestLength())
         .http1MaxHeaderSize(headerLimit)
@@ -393,8 +399,10 @@ public final class CustosProxy implements AutoCloseable {
     if (next.listenersDiffer(initial)) {
       logger.warn("config reload: listen, admin, tls, authn.mtls, idle_timeout,"
           + " max_request_length, workers, shutdown_timeout, http2_max_concurrent_streams,"
-          + " http2_max_queued_control_frames or a larger limits.max_header_size changed in {};"
-          + " those take effect after a restart", next.sourceName());
+          + " http2_max_queued_control_frames, http2_max_resets_per_minute,"
+          + " http2_max_priority_frames_per_stream, http2_max_window_updates_per_data_frame or a"
+          + " larger limits.max_header_size changed in {}; those take effect after a restart",
+          next.sourceName());
     }
     Map<String, List<WasmFilterRuntime>> filters = wasmFilters.prepare(next);
     try {

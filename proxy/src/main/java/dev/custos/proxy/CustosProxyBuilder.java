@@ -27,9 +27,17 @@ public final class CustosProxyBuilder {
   java.util.function.LongSupplier nanoTime = System::nanoTime;
   java.time.Clock wallClock = java.time.Clock.systemUTC();
   RandomGenerator random = new java.util.Random();
+  java.util.function.Consumer<io.netty.channel.ChannelPipeline> pipelineCustomizer = p -> {};
 
   CustosProxyBuilder(ProxyConfig config) {
     this.config = requireNonNull(config, "config");
+  }
+
+  /** For tests: customizes every client channel's pipeline, after the proxy's own handlers. */
+  CustosProxyBuilder pipelineCustomizer(
+      java.util.function.Consumer<io.netty.channel.ChannelPipeline> customizer) {
+    this.pipelineCustomizer = requireNonNull(customizer, "customizer");
+    return this;
   }
 
   /**

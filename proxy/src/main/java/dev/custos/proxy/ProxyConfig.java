@@ -656,6 +656,9 @@ public final class ProxyConfig {
   private final Duration shutdownTimeout;
   private final int http2MaxConcurrentStreams;
   private final int http2MaxQueuedControlFrames;
+  private final int http2MaxResetsPerMinute;
+  private final int http2MaxPriorityFramesPerStream;
+  private final int http2MaxWindowUpdatesPerDataFrame;
   private final long maxRequestLength;
   private final int workers;
   private final List<String> trustedProxies;
@@ -685,6 +688,9 @@ public final class ProxyConfig {
     this.shutdownTimeout = v.shutdownTimeout;
     this.http2MaxConcurrentStreams = v.http2MaxConcurrentStreams;
     this.http2MaxQueuedControlFrames = v.http2MaxQueuedControlFrames;
+    this.http2MaxResetsPerMinute = v.http2MaxResetsPerMinute;
+    this.http2MaxPriorityFramesPerStream = v.http2MaxPriorityFramesPerStream;
+    this.http2MaxWindowUpdatesPerDataFrame = v.http2MaxWindowUpdatesPerDataFrame;
     this.maxRequestLength = v.maxRequestLength;
     this.workers = v.workers;
     this.trustedProxies = List.copyOf(v.trustedProxies);
@@ -789,6 +795,30 @@ public final class ProxyConfig {
     return http2MaxQueuedControlFrames;
   }
 
+  /**
+   * Returns the most RST_STREAM frames an HTTP/2 client connection may send per minute (rapid
+   * reset) before it gets GOAWAY ENHANCE_YOUR_CALM; 0 for no limit.
+   */
+  public int http2MaxResetsPerMinute() {
+    return http2MaxResetsPerMinute;
+  }
+
+  /**
+   * Returns how many PRIORITY frames an HTTP/2 client connection may send per stream it opened
+   * (plus one) before it gets GOAWAY ENHANCE_YOUR_CALM.
+   */
+  public int http2MaxPriorityFramesPerStream() {
+    return http2MaxPriorityFramesPerStream;
+  }
+
+  /**
+   * Returns how many WINDOW_UPDATE frames an HTTP/2 client connection may send per 16 KiB the
+   * proxy sent it, per stream it opened, plus one, before it gets GOAWAY ENHANCE_YOUR_CALM.
+   */
+  public int http2MaxWindowUpdatesPerDataFrame() {
+    return http2MaxWindowUpdatesPerDataFrame;
+  }
+
   /** Returns the largest request body accepted; 0 for no limit. */
   public long maxRequestLength() {
     return maxRequestLength;
@@ -891,6 +921,9 @@ public final class ProxyConfig {
         || !shutdownTimeout.equals(other.shutdownTimeout)
         || http2MaxConcurrentStreams != other.http2MaxConcurrentStreams
         || http2MaxQueuedControlFrames != other.http2MaxQueuedControlFrames
+        || http2MaxResetsPerMinute != other.http2MaxResetsPerMinute
+        || http2MaxPriorityFramesPerStream != other.http2MaxPriorityFramesPerStream
+        || http2MaxWindowUpdatesPerDataFrame != other.http2MaxWindowUpdatesPerDataFrame
         || limits.maxHeaderSize() > other.limits.maxHeaderSize();
   }
 
@@ -943,6 +976,9 @@ public final class ProxyConfig {
     private Duration shutdownTimeout = Duration.ofSeconds(20);
     private int http2MaxConcurrentStreams = 100;
     private int http2MaxQueuedControlFrames = 10_000;
+    private int http2MaxResetsPerMinute = 400;
+    private int http2MaxPriorityFramesPerStream = 100;
+    private int http2MaxWindowUpdatesPerDataFrame = 10;
     private long maxRequestLength;
     private int workers;
     private final List<String> trustedProxies = new java.util.ArrayList<>();
@@ -1094,6 +1130,42 @@ public final class ProxyConfig {
             "http2MaxQueuedControlFrames: " + frames + " (expected: >= 1)");
       }
       this.http2MaxQueuedControlFrames = frames;
+      return this;
+    }
+
+    /**
+     * Sets the most RST_STREAM frames an HTTP/2 client connection may send per minute before it is
+     * closed (default 400; 0 no limit).
+     */
+    public Builder http2MaxResetsPerMinute(int n) {
+      if (n < 0) {
+        throw new IllegalArgumentException("http2MaxResetsPerMinute: " + n + " (expected: >= 0)");
+      }
+      this.http2MaxResetsPerMinute = n;
+      return this;
+    }
+
+    /**
+     * Sets how many PRIORITY frames an HTTP/2 client connection may send per stream it opened, plus
+     * one, before it is closed (default 100).
+     */
+    public Builder http2MaxPriorityFramesPerStream(int n) {
+      if (n < 1) {
+        throw new IllegalArgumentException("http2MaxPriorityFramesPerStream: " + n + " (expected: >= 1)");
+      }
+      this.http2MaxPriorityFramesPerStream = n;
+      return this;
+    }
+
+    /**
+     * Sets how many WINDOW_UPDATE frames an HTTP/2 client connection may send per 16 KiB the proxy
+     * sent it, per stream it opened, plus one, before it is closed (default 10).
+     */
+    public Builder http2MaxWindowUpdatesPerDataFrame(int n) {
+      if (n < 1) {
+        throw new IllegalArgumentException("http2MaxWindowUpdatesPerDataFrame: " + n + " (expected: >= 1)");
+      }
+      this.http2MaxWindowUpdatesPerDataFrame = n;
       return this;
     }
 

@@ -14,14 +14,18 @@ final class H2Frames {
   static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
   static final int DATA = 0;
   static final int HEADERS = 1;
+  static final int PRIORITY = 2;
   static final int RST_STREAM = 3;
   static final int SETTINGS = 4;
   static final int PING = 6;
   static final int GOAWAY = 7;
+  static final int WINDOW_UPDATE = 8;
+  static final int CONTINUATION = 9;
   static final int END_STREAM = 0x1;
   static final int END_HEADERS = 0x4;
   static final int SETTINGS_MAX_CONCURRENT_STREAMS = 0x3;
   static final int REFUSED_STREAM = 0x7;
+  static final int CANCEL = 0x8;
   static final int ENHANCE_YOUR_CALM = 0xb;
 
   private H2Frames() {}
@@ -47,6 +51,18 @@ final class H2Frames {
     f[8] = (byte) stream;
     System.arraycopy(payload, 0, f, 9, payload.length);
     return f;
+  }
+
+  /** Returns a frame whose payload is one 32-bit big-endian value (RST_STREAM, WINDOW_UPDATE). */
+  static byte[] int32Frame(int type, int stream, int value) {
+    return frame(type, 0, stream, new byte[] {(byte) (value >>> 24), (byte) (value >>> 16),
+        (byte) (value >>> 8), (byte) value});
+  }
+
+  /** Returns a PRIORITY frame making {@code stream} depend on {@code dependency}. */
+  static byte[] priority(int stream, int dependency, int weight) {
+    return frame(PRIORITY, 0, stream, new byte[] {(byte) (dependency >>> 24),
+        (byte) (dependency >>> 16), (byte) (dependency >>> 8), (byte) dependency, (byte) weight});
   }
 
   /** Returns the same frame {@code count} times, back to back. */

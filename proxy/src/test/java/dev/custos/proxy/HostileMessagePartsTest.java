@@ -3,11 +3,14 @@ package dev.custos.proxy;
 import static dev.custos.proxy.HostileProxy.CARD;
 import static dev.custos.proxy.HostileProxy.SSN;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.linecorp.armeria.client.Endpoint;
 import com.linecorp.armeria.client.WebClient;
+import com.linecorp.armeria.common.AggregatedHttpRequest;
 import com.linecorp.armeria.common.AggregatedHttpResponse;
 import com.linecorp.armeria.common.HttpData;
 import com.linecorp.armeria.common.HttpMethod;
@@ -223,6 +226,76 @@ class HostileMessagePartsTest {
         .get("/users?ssn=" + SSN).aggregate().join();
     assertThat(query.status()).isEqualTo(HttpStatus.OK);
     alerting.assertNeverLeaked(SSN);
+  }
+
+  @Test
+  void aRedactRuleNamingThePathIsRefusedAtStartAndOnReload() throws Exception {
+    Path start = ProxyFixture.write(dir.resolve("redact-path/custos.yaml"), """
+        listen: 127.0.0.1:0
+        routes:
+          - { match: { prefix: / }, cluster: u }
+        clusters:
+          u: { endpoints: ["127.0.0.1:9"] }
+        policy:
+          version: 1
+          rules:
+            - { name: mask urls, match: { parts: [body, path] }, action: redact }
+        """);
+    assertThatThrownBy(() -> ProxyConfig.load(start))
+        .hasMessageContaining(start + ":9:")
+        .hasMessageContaining("(rule 'mask urls'): 'path' with action redact (expected: block,"
+            + " alert or observe for the path, which is never rewritten");
+
+    try (HostileProxy p = HostileProxy.start(Files.createDirectory(dir.resolve("reload")))) {
+      String good = Files.readString(p.proxy.configFile);
+      String bad = good.replace("match: { direction: request }, categories: [us_ssn],"
+          + " action: block", "match: { direction: request, parts: [path] }, categories:"
+          + " [us_ssn], action: redact");
+      assertThat(bad).isNotEqualTo(good);
+      ProxyFixture.write(p.proxy.configFile, bad);
+      await().atMost(Duration.ofSeconds(30)).until(() -> WebClient.of(p.proxy.admin())
+          .get("/metrics").aggregate().join().contentUtf8()
+          .contains("custos_config_reloads_total{result=\"failure\"} 1.0"));
+      // The previous policy keeps serving: an SSN in the path is still blocked, not refused.
+      AggregatedHttpResponse res = client(p, SessionProtocol.H1C).get("/users/" + SSN)
+          .aggregate().join();
+      assertThat(res.status()).isEqualTo(HttpStatus.FORBIDDEN);
+      assertThat(res.contentUtf8()).contains("ssn never goes upstream");
+      p.assertStillServes();
+      p.assertNeverLeaked(SSN);
+    }
+  }
+
+  @Test
+  void aRedactRuleLeavingOutThePathLooksOnlyAtTheParts() throws Exception {
+    try (HostileProxy p = HostileProxy.withRules(Files.createDirectory(dir.resolve("parts")), """
+            - { name: mask ssns, match: { direction: request, parts: [query, headers, body, trailers] }, categories: [us_ssn], action: redact }
+        """)) {
+      AggregatedHttpResponse res = client(p, SessionProtocol.H1C)
+          .get("/users/" + SSN + "?ssn=" + SSN).aggregate().join();
+      assertThat(res.status()).as("not refused: the rule does not look at the path")
+          .isEqualTo(HttpStatus.OK);
+      AggregatedHttpRequest got = p.received.get(p.received.size() - 1);
+      assertThat(got.path()).startsWith("/users/" + SSN + "?ssn=")
+          .doesNotContain("?ssn=" + SSN);
+    }
+  }
+
+  @Test
+  void aBlockRuleScopedToTheUrlBlocksThePathAndLeavesTheBody() throws Exception {
+    try (HostileProxy p = HostileProxy.withRules(Files.createDirectory(dir.resolve("url")), """
+            - { name: no ssn in urls, match: { direction: request, parts: [path, host, query] }, categories: [us_ssn], action: block }
+        """)) {
+      WebClient c = client(p, SessionProtocol.H2C);
+      assertThat(c.get("/users/" + SSN).aggregate().join().status())
+          .isEqualTo(HttpStatus.FORBIDDEN);
+      AggregatedHttpResponse body = c.post("/submit", HttpData.ofUtf8("{\"ssn\":\"" + SSN
+          + "\"}")).aggregate().join();
+      assertThat(body.status()).as("the body is not a part the rule looks at")
+          .isEqualTo(HttpStatus.OK);
+      assertThat(p.received).anyMatch(r -> r.path().equals("/submit"));
+      assertThat(p.received).noneMatch(r -> r.path().startsWith("/users/"));
+    }
   }
 
   @Test

@@ -71,7 +71,8 @@ final class ApiTrafficCorpus {
           round % 4 == 2 ? g.text("openapi yaml", g.openApiYaml()) : g.json("github issues", g.issue()),
           g.json("github contents and trees", round % 2 == 0 ? g.contents() : g.tree()),
           g.json("github actions", g.workflowRun()),
-          g.json("github keys and hooks", g.keysAndHooks()));
+          g.json("github keys and hooks", g.keysAndHooks()),
+          g.json("commerce and messaging", g.commerceAndMessaging()));
       for (Document d : batch) {
         out.add(d);
         total += d.bytes().length;
@@ -917,6 +918,60 @@ final class ApiTrafficCorpus {
     token.putObject("permissions").put("issues", "write").put("contents", "read");
     token.put("repository_selection", "selected");
     return k;
+  }
+
+  // --- other vendors' API shapes: a shop order, a payment event, chat and SMS messages --------
+
+  private ObjectNode commerceAndMessaging() {
+    ObjectNode x = JSON.createObjectNode();
+    ObjectNode order = x.putObject("order");
+    long orderId = 450_000_000L + random.nextInt(90_000_000);
+    order.put("id", orderId).put("admin_graphql_api_id", "gid://shopify/Order/" + orderId)
+        .put("checkout_token", hex(32)).put("cart_token", hex(32))
+        .put("confirmation_number", hex(9).toUpperCase(Locale.ROOT)).put("order_number", 1000 + random.nextInt(9000))
+        .put("created_at", zonedTimestamp()).put("currency", "EUR")
+        .put("total_price", random.nextInt(900) + "." + (10 + random.nextInt(89)))
+        .put("total_weight", random.nextInt(9000)).put("phone", (String) null)
+        .put("browser_ip", "10." + random.nextInt(250) + "." + random.nextInt(250) + "." + random.nextInt(250))
+        .put("landing_site", "/?utm_source=newsletter&utm_campaign=" + hex(6));
+    ArrayNode items = order.putArray("line_items");
+    for (int i = random.nextInt(3) + 1; i > 0; i--) {
+      items.addObject().put("id", 466_157_049L + random.nextInt(900_000)).put("variant_id", 39_072_856L + random.nextInt(900_000))
+          .put("sku", "SKU-" + random.nextInt(99_999)).put("quantity", random.nextInt(5) + 1)
+          .put("price", random.nextInt(300) + ".00").put("grams", random.nextInt(5000))
+          .put("title", faker.commerce().productName());
+    }
+    ObjectNode event = x.putObject("payment_event");
+    event.put("id", "evt_" + base62(24)).put("object", "event").put("api_version", "2023-10-16")
+        .put("created", clock).put("livemode", false).put("pending_webhooks", random.nextInt(3))
+        .put("type", "invoice.paid");
+    event.putObject("request").put("id", "req_" + base62(14)).put("idempotency_key", uuid());
+    event.putObject("data").putObject("object").put("id", "in_" + base62(24)).put("customer", "cus_" + base62(14))
+        .put("amount_paid", random.nextInt(99_999)).put("charge", "ch_" + base62(24))
+        .put("number", hex(8).toUpperCase(Locale.ROOT) + "-" + String.format("%04d", random.nextInt(9999)))
+        .put("period_start", clock - 2_592_000).put("period_end", clock);
+    ObjectNode chat = x.putObject("chat_message");
+    chat.put("ok", true).put("channel", "C" + base62(10).toUpperCase(Locale.ROOT))
+        .put("ts", clock + "." + String.format("%06d", random.nextInt(999_999)));
+    chat.putObject("message").put("type", "message").put("user", "U" + base62(10).toUpperCase(Locale.ROOT))
+        .put("team", "T" + base62(8).toUpperCase(Locale.ROOT)).put("text", faker.lorem().sentence())
+        .put("client_msg_id", uuid());
+    ObjectNode sms = x.putObject("sms");
+    String account = "AC" + hex(32);
+    String sid = "SM" + hex(32);
+    sms.put("account_sid", account).put("sid", sid).put("api_version", "2010-04-01").put("status", "queued")
+        .put("num_segments", "1").put("price", (String) null).put("date_created", HTTP_DATE.format(Instant.ofEpochSecond(clock)))
+        .put("uri", "/2010-04-01/Accounts/" + account + "/Messages/" + sid + ".json");
+    return x;
+  }
+
+  private String base62(int length) {
+    String alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    StringBuilder sb = new StringBuilder(length);
+    for (int i = 0; i < length; i++) {
+      sb.append(alphabet.charAt(random.nextInt(alphabet.length())));
+    }
+    return sb.toString();
   }
 
   // --- OpenAPI and docs -----------------------------------------------------------------------

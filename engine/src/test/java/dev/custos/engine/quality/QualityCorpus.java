@@ -22,7 +22,7 @@ final class QualityCorpus {
   /** The files under {@code quality/} read as labelled samples. */
   static final List<String> FILES =
       List.of("email", "ip_address", "mac_address", "generic_secret", "secrets", "numbers",
-          "personal", "none");
+          "personal", "phone_number", "none");
 
   /** A sample: the expected category (or {@code none}), the body and how it is scanned. */
   record Sample(String expected, String body, ContentType type, String source) {}

@@ -38,6 +38,9 @@ final class ConfigJson {
     put(root, "shutdown_timeout", duration(config.shutdownTimeout()));
     root.put("http2_max_concurrent_streams", config.http2MaxConcurrentStreams());
     root.put("http2_max_queued_control_frames", config.http2MaxQueuedControlFrames());
+    root.put("http2_max_resets_per_minute", config.http2MaxResetsPerMinute());
+    root.put("http2_max_priority_frames_per_stream", config.http2MaxPriorityFramesPerStream());
+    root.put("http2_max_window_updates_per_data_frame", config.http2MaxWindowUpdatesPerDataFrame());
     root.put("workers", config.workers());
     ArrayNode trusted = root.putArray("trusted_proxies");
     config.trustedProxies().forEach(trusted::add);

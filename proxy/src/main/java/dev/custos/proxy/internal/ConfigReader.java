@@ -235,6 +235,15 @@ public final class ConfigReader {
       if (root.has("http2_max_queued_control_frames")) {
         b.http2MaxQueuedControlFrames(root.get("http2_max_queued_control_frames").asInt());
       }
+      if (root.has("http2_max_resets_per_minute")) {
+        b.http2MaxResetsPerMinute(root.get("http2_max_resets_per_minute").asInt());
+      }
+      if (root.has("http2_max_priority_frames_per_stream")) {
+        b.http2MaxPriorityFramesPerStream(root.get("http2_max_priority_frames_per_stream").asInt());
+      }
+      if (root.has("http2_max_window_updates_per_data_frame")) {
+        b.http2MaxWindowUpdatesPerDataFrame(root.get("http2_max_window_updates_per_data_frame").asInt());
+      }
       b.workers(root.path("workers").asInt(0));
       JsonNode trusted = root.path("trusted_proxies");
       for (int i = 0; i < trusted.size(); i++) {

@@ -14,7 +14,11 @@ import org.slf4j.LoggerFactory;
  * error…): each is logged in one line and counted ({@code custos_fatal_errors_total}), and from
  * the first one on the admin server's {@code /readyz} and {@code /healthz} answer 503, so that an
  * orchestrator stops sending traffic and restarts the process instead of leaving a zombie. Also
- * the uncaught-exception handler of the proxy's own threads.
+ * the uncaught-exception handler of the proxy's own threads. Errors reach it from the proxy's
+ * threads and scheduled tasks, the listeners' error handler ({@link ProxyErrorHandler}), the
+ * request log of every exchange (an exchange that failed after its response started, on either
+ * side), and the channel pipeline ({@link PipelineErrorWatch}: what Netty or Armeria caught while
+ * decoding).
  *
  * <p>The log line names the thread and the error's class, never its message (which may quote
  * data). Thread-safe.
@@ -48,6 +52,38 @@ public final class FatalErrors implements Thread.UncaughtExceptionHandler {
     first.compareAndSet(null, reason);
     logger.error("fatal error: {} (at {}); the proxy now reports itself unhealthy on /readyz and"
         + " /healthz (expected: a restart)", reason, topFrame(t));
+  }
+
+  /**
+   * Returns the {@link Error} a throwable is or carries in its cause chain (wrapped in a {@code
+   * CompletionException}, a {@code DecoderException}, an aborted stream's exception…), or null.
+   * Netty's {@code Signal}, an {@code Error} used for control flow, is not one.
+   */
+  public static @Nullable Error fatalCause(@Nullable Throwable t) {
+    Throwable c = t;
+    for (int depth = 0; c != null && depth < 16; depth++) {
+      if (c instanceof Error e && !(c instanceof io.netty.util.Signal)) {
+        return e;
+      }
+      if (c.getCause() == c) {
+        break;
+      }
+      c = c.getCause();
+    }
+    return null;
+  }
+
+  /**
+   * Reports the {@link Error} that {@code t} is or carries (see {@link #fatalCause}); returns
+   * whether there was one. Other throwables are left to the caller.
+   */
+  public boolean reportIfFatal(String where, @Nullable Throwable t) {
+    Error e = fatalCause(t);
+    if (e == null) {
+      return false;
+    }
+    report(where, e);
+    return true;
   }
 
   @Override

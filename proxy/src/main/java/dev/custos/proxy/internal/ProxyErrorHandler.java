@@ -7,6 +7,7 @@ import com.linecorp.armeria.common.logging.RequestLogProperty;
 import com.linecorp.armeria.server.RequestTimeoutException;
 import com.linecorp.armeria.server.ServerErrorHandler;
 import com.linecorp.armeria.server.ServiceRequestContext;
+import io.netty.util.AttributeKey;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -14,10 +15,15 @@ import org.jspecify.annotations.Nullable;
  * proxy's JSON errors ({@link ErrorResponses}): a request refused while shutting down gets 503
  * {@code shutting down}, a request body that sent nothing for {@code request_body_idle_timeout}
  * 408 {@code request body timeout}, an exchange past its route's timeout 408 (body still
- * arriving) or 504; an {@link Error} thrown by a service is also reported to {@link FatalErrors}.
+ * arriving) or 504; an {@link Error} a service threw, or its response failed with (perhaps wrapped),
+ * is also reported to {@link FatalErrors} and answered 500.
  * Anything else falls through to Armeria's default.
  */
 public final class ProxyErrorHandler implements ServerErrorHandler {
+  /** Set on an exchange whose {@link Error} this handler already reported. */
+  public static final AttributeKey<Boolean> FATAL_REPORTED =
+      AttributeKey.valueOf(ProxyErrorHandler.class, "FATAL_REPORTED");
+
   private final FatalErrors fatal;
 
   /** Creates the handler, reporting errors to {@code fatal}. */
@@ -27,8 +33,9 @@ public final class ProxyErrorHandler implements ServerErrorHandler {
 
   @Override
   public @Nullable HttpResponse onServiceException(ServiceRequestContext ctx, Throwable cause) {
-    if (cause instanceof Error) {
-      fatal.report(Thread.currentThread().getName(), cause);
+    if (fatal.reportIfFatal(Thread.currentThread().getName(), cause)) {
+      // The request log will show the same cause: counted once.
+      ctx.setAttr(FATAL_REPORTED, Boolean.TRUE);
       return ErrorResponses.of(HttpStatus.INTERNAL_SERVER_ERROR, "internal error");
     }
     if (cause instanceof ShuttingDownException) {

@@ -5,7 +5,6 @@ import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.common.HttpRequest;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.RequestHeaders;
-import com.linecorp.armeria.common.stream.StreamTimeoutMode;
 import com.linecorp.armeria.common.util.TimeoutMode;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
@@ -35,7 +34,9 @@ import org.jspecify.annotations.Nullable;
  * bucket, and counts {@code custos_requests_total{route,status}}, {@code
  * custos_request_duration_seconds{route}} and {@code custos_traces_total{outcome}}. It also takes the request's
  * W3C trace context ({@link TraceContext}) first, so that even a refused request has a trace id,
- * and with {@code tracing:} its OpenTelemetry server span ({@link Tracing}).
+ * and with {@code tracing:} its OpenTelemetry server span ({@link Tracing}). When an exchange ends,
+ * an {@link Error} its request log holds as the request's or response's cause is reported to
+ * {@link FatalErrors} (unless the error handler already did).
  *
  * <p>A CORS preflight is matched with the method it asks about, so that a route limited to
  * {@code [GET, POST]} still answers its preflight; it is answered here, before authentication,
@@ -50,6 +51,7 @@ public final class RoutingService extends SimpleDecoratingHttpService {
   private final AccessLogger accessLog;
   private final Tracing tracing;
   private final Limits limits;
+  private final FatalErrors fatal;
   private final HttpService limited;
   private final ConcurrentMap<String, Map<Integer, Counter>> requests = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, Timer> durations = new ConcurrentHashMap<>();
@@ -57,8 +59,10 @@ public final class RoutingService extends SimpleDecoratingHttpService {
   private final Counter tracesStarted;
 
   public RoutingService(HttpService delegate, AtomicReference<Snapshot> current,
-      MeterRegistry registry, AccessLogger accessLog, Tracing tracing, Limits limits) {
+      MeterRegistry registry, AccessLogger accessLog, Tracing tracing, Limits limits,
+      FatalErrors fatal) {
     super(delegate);
+    this.fatal = fatal;
     this.current = current;
     this.registry = registry;
     this.accessLog = accessLog;
@@ -116,6 +120,14 @@ public final class RoutingService extends SimpleDecoratingHttpService {
     }
     String routeName = route == null ? "none" : route.name();
     ctx.log().whenComplete().thenAccept(log -> {
+      if (!Boolean.TRUE.equals(ctx.attr(ProxyErrorHandler.FATAL_REPORTED))) {
+        // An Error that ended the exchange after its response began (a stream aborted on either
+        // side), which no error handler saw.
+        String where = Thread.currentThread().getName();
+        if (!fatal.reportIfFatal(where, log.responseCause())) {
+          fatal.reportIfFatal(where, log.requestCause());
+        }
+      }
       requests(routeName, log.responseHeaders().status().code()).increment();
       duration(routeName).record(log.totalDurationNanos(), TimeUnit.NANOSECONDS);
       accessLog.log(ctx, routeName, log);
@@ -138,7 +150,8 @@ public final class RoutingService extends SimpleDecoratingHttpService {
 
   /**
    * Bounds how long a request may take to arrive: its body fails with a {@code
-   * StreamTimeoutException} (answered 408) when it sends nothing for {@code idle}, and the route's
+   * StreamTimeoutException} (answered 408) when it sends nothing for {@code idle} while the proxy
+   * asks for more of it ({@link BodyIdleTimeout}: upstream backpressure stops the clock), and the route's
    * timeout covers the whole exchange from the request's start, body included. Both zero: no
    * bound.
    */
@@ -149,7 +162,7 @@ public final class RoutingService extends SimpleDecoratingHttpService {
       // with 504; this one also cuts an exchange whose body never reaches the upstream call.
       ctx.setRequestTimeout(TimeoutMode.SET_FROM_START, route.timeout().plus(ROUTE_TIMEOUT_GRACE));
     }
-    return idle.isZero() || req.isEmpty() ? req : req.timeout(idle, StreamTimeoutMode.UNTIL_NEXT);
+    return BodyIdleTimeout.wrap(req, idle);
   }
 
   /** Returns the route with a CORS policy a preflight request asks about, or null. */

@@ -474,6 +474,14 @@ public final class PolicyParser {
         }
       }
       Action action = Action.ofId(r.get("action").asText());
+      List<String> parts = strings(match.path("parts"));
+      for (int j = 0; j < parts.size(); j++) {
+        String problem = Rule.partProblem(parts.get(j), action);
+        if (problem != null) {
+          String p = pointer + "/match/parts/" + j;
+          add(p, doc.entry(p).path() + " (rule '" + name + "'): " + problem);
+        }
+      }
       @Nullable RedactionStyle style = null;
       if (r.has("redact")) {
         if (action != Action.REDACT) {
@@ -497,6 +505,7 @@ public final class PolicyParser {
             .methods(strings(match.path("methods")))
             .hosts(hosts)
             .categories(categories)
+            .parts(parts)
             .action(action);
         String direction = match.path("direction").asText("both");
         if (!direction.equals("both")) {

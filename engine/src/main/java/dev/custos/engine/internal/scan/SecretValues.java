@@ -60,12 +60,15 @@ final class SecretValues {
   private static final String[] TEMPLATE_MARKS = {"${", "{{", "}}", "%(", "#{", "<%", "%>", "{%"};
 
   /**
-   * Words that, right before {@code token} in a key name, make it a cursor or request id rather
-   * than a credential ({@code nextPageToken}, {@code continuation_token}, {@code syncToken}).
+   * Words that, right before {@code token} in a key name, make it a cursor, a request id or the id
+   * of a shopping session rather than a credential ({@code nextPageToken}, {@code
+   * continuation_token}, {@code syncToken}, {@code cart_token}, {@code checkout_token}), or an
+   * anti-forgery nonce that a page carries anyway ({@code csrf_token}, {@code authenticity_token}).
    */
   private static final String[] CURSOR_WORDS = {
     "page", "next", "continuation", "cursor", "sync", "resume", "idempotency", "delta", "change",
-    "pagination"
+    "pagination", "cart", "checkout", "basket", "csrf", "xsrf", "authenticity", "correlation",
+    "tracking"
   };
 
   private static final Validator CRC32_BASE62 =

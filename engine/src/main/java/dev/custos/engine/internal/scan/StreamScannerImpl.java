@@ -190,6 +190,8 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     @Nullable Confidence detected;
     /** The rules whose allowlist patterns the value satisfies. */
     Set<String> allowedByRules = Set.of();
+    /** What the validator recognised beyond the category (a phone number's region), or null. */
+    @Nullable String qualifier;
     @Nullable Finding finding;
     /** How a redacting stream rewrites this finding; set when it is final. */
     @Nullable RedactionStyle style;
@@ -1003,6 +1005,9 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     if (allow != null) {
       c.allowedByRules = allow.rulesAllowing(buf, valueOffset, stop - valueOffset);
     }
+    if (d.validator != null) {
+      c.qualifier = d.validator.qualifier(new Latin1View(buf, offset, length));
+    }
     // A documented sample credential or a value spelled EXAMPLE is reported, at low confidence.
     c.confidence = sample ? Confidence.LOW : confidence;
     c.detected = confidence;
@@ -1057,7 +1062,8 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
         Objects.requireNonNull(c.confidence),
         evidence.evidence(
             buf, offset, length, CompiledDetector.normalize(c.normalization, buf, offset, length)),
-        c.allowedByRules);
+        c.allowedByRules,
+        c.qualifier);
   }
 
   /**

@@ -3,6 +3,7 @@ package dev.custos.engine.internal.validate;
 import com.google.i18n.phonenumbers.NumberParseException;
 import com.google.i18n.phonenumbers.PhoneNumberUtil;
 import com.google.i18n.phonenumbers.Phonenumber;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Keeps only telephone numbers that Google's libphonenumber parses and declares valid for their
@@ -33,13 +34,31 @@ final class PhoneNumber extends StructuralCheck {
     if (s.isEmpty() || looksLikeDate(s) || looksLikeVersion(s)) {
       return false;
     }
+    return parse(s) != null;
+  }
+
+  /** Returns the region of a valid number ({@code GB}, {@code US}), or null. */
+  @Override
+  public @Nullable String qualifier(CharSequence value) {
+    if (value.length() > MAX_LENGTH) {
+      return null;
+    }
+    String s = value.toString().trim();
+    if (s.isEmpty() || looksLikeDate(s) || looksLikeVersion(s)) {
+      return null;
+    }
+    Phonenumber.PhoneNumber number = parse(s);
+    return number == null ? null : PhoneNumberUtil.getInstance().getRegionCodeForNumber(number);
+  }
+
+  private static Phonenumber.@Nullable PhoneNumber parse(String s) {
     PhoneNumberUtil util = PhoneNumberUtil.getInstance();
     try {
       Phonenumber.PhoneNumber number =
           util.parse(s, s.charAt(0) == '+' ? "ZZ" : DEFAULT_REGION);
-      return util.isValidNumber(number);
+      return util.isValidNumber(number) ? number : null;
     } catch (NumberParseException | RuntimeException e) {
-      return false;
+      return null;
     }
   }
 

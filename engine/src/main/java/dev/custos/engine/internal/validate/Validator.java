@@ -1,5 +1,7 @@
 package dev.custos.engine.internal.validate;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A check a matched value must pass (a checksum, a range rule). Implementations are stateless and
  * thread-safe, run in time linear in the value's length, never throw on any input, and never
@@ -18,5 +20,13 @@ public interface Validator {
    */
   default boolean confirms() {
     return true;
+  }
+
+  /**
+   * Returns a short refinement of a valid value's category that is itself no sensitive data, such
+   * as a telephone number's region ({@code GB}), or null (the default).
+   */
+  default @Nullable String qualifier(CharSequence value) {
+    return null;
   }
 }

@@ -84,6 +84,7 @@ public final class Validators {
     register(new NotRepeated());
     register(new Crc32Base62());
     register(new RandomToken());
+    register(PhoneNumberNational.ofDefault());
   }
 
   private Validators() {}
@@ -94,10 +95,14 @@ public final class Validators {
 
   /** Returns the validator with this name, or {@code null}. */
   public static @Nullable Validator byName(String name) {
-    return BY_NAME.get(name);
+    Validator v = BY_NAME.get(name);
+    return v != null ? v : PhoneNumberNational.ofName(name);
   }
 
-  /** Returns all validator names, sorted. */
+  /**
+   * Returns all validator names, sorted ({@code phone_number_national} also takes regions, as in
+   * {@code phone_number_national(GB,IE)}).
+   */
   public static Set<String> names() {
     return java.util.Collections.unmodifiableSet(BY_NAME.keySet());
   }

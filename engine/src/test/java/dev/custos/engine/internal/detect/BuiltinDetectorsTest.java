@@ -92,7 +92,7 @@ class BuiltinDetectorsTest {
           "au_acn", "au_medicare", "in_aadhaar", "in_pan", "sg_nric", "kr_rrn", "br_cpf", "imei",
           "bitcoin_address", "ethereum_address", "date", "ipv4", "jwt", "private_key",
           "gcp_service_account_key", "mac_address", "not_repeated",
-          "phone_number", "de_tax_id", "de_id_card", "de_vat_id", "fr_nir", "fr_vat_id",
+          "phone_number", "phone_number_national", "de_tax_id", "de_id_card", "de_vat_id", "fr_nir", "fr_vat_id",
           "it_vat_number", "be_national_number", "dk_cpr", "no_fodselsnummer", "at_social_security", "ch_ahv",
           "pt_nif", "pt_citizen_card", "ie_ppsn", "se_orgnr", "uk_driving_licence", "tr_tc_kimlik",
           "za_id_number", "in_gstin", "kr_brn", "sg_uen", "th_national_id", "cn_resident_id",

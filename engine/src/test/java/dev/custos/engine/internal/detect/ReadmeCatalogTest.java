@@ -42,6 +42,29 @@ class ReadmeCatalogTest {
     assertThat(actual).as("README.md's categories block (paste the expected one)").isEqualTo(expected);
   }
 
+  @Test
+  void detectorDocsListEveryCategoryOfTheirFamilyAndItsCounts() throws IOException {
+    Map<String, String> docs = Map.of(
+        "secrets.yaml", "docs/detectors-secrets.md",
+        "personal-ids.yaml", "docs/detectors-personal-ids.md");
+    for (Map.Entry<String, String> e : docs.entrySet()) {
+      String resource = "/dev/custos/engine/builtin/" + e.getKey();
+      DetectorCatalog catalog = DetectorCatalog.parse(read(resource), resource);
+      String text = Files.readString(projectRoot().resolve(e.getValue()), StandardCharsets.UTF_8);
+      TreeSet<String> listed = new TreeSet<>();
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^\\| `([a-z0-9_]+)` \\|").matcher(text);
+      while (m.find()) {
+        listed.add(m.group(1));
+      }
+      assertThat(listed).as("%s lists the categories of %s", e.getValue(), e.getKey())
+          .isEqualTo(new TreeSet<>(catalog.categories().keySet()));
+      if (e.getKey().equals("secrets.yaml")) {
+        assertThat(text).contains("has " + catalog.categories().size() + " categories and "
+            + catalog.detectors().size() + " detectors");
+      }
+    }
+  }
+
   /** Returns the list as README shows it: totals, then per catalog file its counts and ids. */
   static String block() throws IOException {
     StringBuilder sb = new StringBuilder();

@@ -305,7 +305,7 @@ class PolicyRulesParserTest {
         ""));
     assertThat(e.getMessage().split("\n")).containsExactly(
         "p.yaml:5:14: unknown key 'path' in match (expected one of: paths, methods, hosts,"
-            + " direction)",
+            + " parts, direction)",
         "p.yaml:6:5: unknown key 'catgories' in rule (expected one of: name, match, categories,"
             + " action, redact, when, min_confidence, allowlist)");
   }

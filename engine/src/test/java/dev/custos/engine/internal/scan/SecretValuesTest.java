@@ -90,6 +90,10 @@ class SecretValuesTest {
     assertThat(SecretValues.isCursorKey("passworddigest")).isTrue();
     assertThat(SecretValues.isCursorKey("maskedsecret")).isTrue();
     assertThat(SecretValues.isCursorKey("dbpassword")).isFalse();
+    assertThat(SecretValues.isCursorKey("carttoken")).isTrue();
+    assertThat(SecretValues.isCursorKey("checkouttoken")).isTrue();
+    assertThat(SecretValues.isCursorKey("csrftoken")).isTrue();
+    assertThat(SecretValues.isCursorKey("refreshtoken")).isFalse();
     assertThat(SecretValues.isCursorKey("accesstoken")).isFalse();
   }
 

@@ -54,12 +54,16 @@ final class FieldScan {
   private static final String PATH_KEY = "path";
 
   private enum Kind {
-    HEADER("header:"), TRAILER("trailer:"), QUERY("query:"), PATH("path"), HOST("header:host");
+    HEADER("header:", "headers"), TRAILER("trailer:", "trailers"), QUERY("query:", "query"),
+    PATH("path", "path"), HOST("header:host", "host");
 
     final String prefix;
+    /** The part of the message, as a rule's {@code match.parts} names it. */
+    final String part;
 
-    Kind(String prefix) {
+    Kind(String prefix, String part) {
       this.prefix = prefix;
+      this.part = part;
     }
   }
 
@@ -189,7 +193,7 @@ final class FieldScan {
       notes = s.notes();
     }
     for (Finding f : findings) {
-      tally.record(f, fieldOf(f).toString());
+      tally.record(f, fieldOf(f).toString(), fieldOf(f).kind().part);
     }
   }
 
@@ -213,7 +217,7 @@ final class FieldScan {
    */
   boolean redactsPath(RuleTally tally) {
     for (Finding f : findings) {
-      if (!rewritable(fieldOf(f)) && tally.styleFor(f) != null) {
+      if (!rewritable(fieldOf(f)) && tally.styleFor(f, fieldOf(f).kind().part) != null) {
         return true;
       }
     }
@@ -305,7 +309,7 @@ final class FieldScan {
   private @Nullable List<Field> rewritten(Exchange ex, RuleTally tally, Direction direction) {
     boolean any = false;
     for (Finding f : findings) {
-      if (rewritable(fieldOf(f)) && tally.styleFor(f) != null) {
+      if (rewritable(fieldOf(f)) && tally.styleFor(f, fieldOf(f).kind().part) != null) {
         any = true;
         break;
       }
@@ -315,7 +319,7 @@ final class FieldScan {
     }
     ByteSink out = new ByteSink();
     try (StreamScanner s = ex.scanner().newRedactingStream(ContentType.JSON, f -> {
-      RedactionStyle style = tally.styleFor(f);
+      RedactionStyle style = tally.styleFor(f, fieldOf(f).kind().part);
       if (style != null) {
         ex.metrics().redaction(direction, f.category(), style.id());
       }
@@ -339,7 +343,7 @@ final class FieldScan {
     // each line whose name held one.
     result.addAll(fields);
     for (Finding f : findings) {
-      if (tally.styleFor(f) != null) {
+      if (tally.styleFor(f, fieldOf(f).kind().part) != null) {
         int i = indexOf(f);
         Field field = fields.get(i);
         if (rewritable(field)) {

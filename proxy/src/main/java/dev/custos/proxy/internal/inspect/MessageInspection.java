@@ -339,11 +339,11 @@ final class MessageInspection implements AutoCloseable {
   }
 
   private @Nullable RedactionStyle chooseWhileStreaming(Finding f) {
-    tally.record(f, "body");
+    tally.record(f, "body", "body");
     if (tally.has(Action.BLOCK) && tally.blockingRule() != null) {
       return RedactionStyle.MASK; // The stream is aborted after this feed; mask it meanwhile.
     }
-    return counted(tally.styleFor(f), f);
+    return counted(tally.styleFor(f, "body"), f);
   }
 
   private @Nullable RedactionStyle counted(@Nullable RedactionStyle style, Finding f) {
@@ -526,7 +526,7 @@ final class MessageInspection implements AutoCloseable {
 
   private void record(List<Finding> findings) {
     for (Finding f : findings) {
-      tally.record(f, "body");
+      tally.record(f, "body", "body");
     }
   }
 
@@ -704,7 +704,7 @@ final class MessageInspection implements AutoCloseable {
     ContentType ct = java.util.Objects.requireNonNull(contentType);
     ByteSink sink = new ByteSink();
     try (StreamScanner s = ex.scanner().newRedactingStream(
-        ct, charset, f -> counted(tally.styleFor(f), f), sink::write)) {
+        ct, charset, f -> counted(tally.styleFor(f, "body"), f), sink::write)) {
       BodyDecoder d = newDecoder();
       try {
         for (int i = 0; i < held.size(); i++) {

@@ -75,13 +75,17 @@ final class RuleTally {
     return rules;
   }
 
-  /** Counts a finding for every rule covering its category. */
-  void record(Finding finding, String location) {
+  /**
+   * Counts a finding for every rule covering its category and the part of the message it is in
+   * ({@code body}, {@code headers}, {@code query}, {@code path}, {@code host}, {@code trailers}:
+   * see {@link Rule#parts()}); {@code location} names the place for the findings event.
+   */
+  void record(Finding finding, String location, String part) {
     findings++;
     categories.merge(finding.category(), 1, Integer::sum);
     locations.add(location);
     for (int i = 0; i < rules.size(); i++) {
-      if (rules.get(i).coversFinding(finding)) {
+      if (rules.get(i).coversFinding(finding) && rules.get(i).coversPart(part)) {
         counts[i]++;
         Set<String> h = hashes.get(i);
         if (h.size() < MAX_HASHES_PER_RULE) {
@@ -166,11 +170,15 @@ final class RuleTally {
     return new BudgetKey(r.name(), identity, window == null ? Duration.ofSeconds(1) : window);
   }
 
-  /** Returns the style of the first redact rule covering {@code finding} that acts, or null. */
-  @Nullable RedactionStyle styleFor(Finding finding) {
+  /**
+   * Returns the style of the first redact rule covering {@code finding} in {@code part} that acts,
+   * or null.
+   */
+  @Nullable RedactionStyle styleFor(Finding finding, String part) {
     for (int i = 0; i < rules.size(); i++) {
       Rule r = rules.get(i);
-      if (r.action() == Action.REDACT && r.coversFinding(finding) && holds(i)) {
+      if (r.action() == Action.REDACT && r.coversFinding(finding) && r.coversPart(part)
+          && holds(i)) {
         return r.redactionStyle();
       }
     }
