@@ -23,11 +23,11 @@ import java.util.List;
  * <p>Memory: each group holds at most {@code min(}{@value #MAX_STATES}{@code , }{@value
  * #MAX_GROUP_INTS}{@code / (classes + members))} combined states per generation (classes: the
  * group's byte classes, at most 256; members: its patterns), each taking one table row of {@code
- * classes} ints and {@code members} ints of components, plus its accept lists: at most 8 MiB per
- * group and a few KiB of lists. Tables grow as states are added, so a group takes only what input
- * made it meet. With the built-in catalog (632 patterns: 419 keywords, 213 detector patterns) there
- * are four groups, their caches hold up to about 4,000 (keywords, whose product has at most as
- * many states as their bytes) to 10,000 states, and a 4 MiB corpus makes them meet 500 to 1,500.
+ * classes} ints, {@code members} ints of components, at most 4 ints of index and, when it accepts,
+ * a list of the ids it reports: about 8 MiB per group at most. Tables grow as states are added, so
+ * a group takes only what input made it meet. With the built-in catalog (about 650 patterns, two thirds of them keywords) there
+ * are four groups; their caches hold from about 4,000 states (keywords: a cache near the size of
+ * their Aho-Corasick automaton) to 10,000, and a 4 MiB corpus makes each meet 500 to 1,500.
  */
 public final class JavaMatcher implements MultiPatternMatcher {
   /** Combined states per group and generation, at most. */
