@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Measures how long `custos proxy` takes to become ready: wall-clock time from launch until the
 # admin /readyz answers 200, and the CPU the JVM had used by then (user+system, from /proc).
+# Runs the proxy as users do, through the ./custos launcher (so with its class-data archive once
+# written; CUSTOS_CLASS_ARCHIVE=off measures without it).
 # Usage: bench/startup/proxy-ready.sh [RUNS]  (JVM options via CUSTOS_JAVA_OPTS, as ./custos takes)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
@@ -26,8 +28,8 @@ clusters:
 policy: policy.yaml
 YAML
   start="$(date +%s.%N)"
-  # shellcheck disable=SC2086 # CUSTOS_JAVA_OPTS is a list of JVM options, split on purpose.
-  java ${CUSTOS_JAVA_OPTS:-} -jar "$jar" proxy --config "$work/custos.yaml" >"$work/out" 2>&1 &
+  # The launcher execs java, so $! is the JVM's pid.
+  "$root/custos" proxy --config "$work/custos.yaml" >"$work/out" 2>&1 &
   pid=$!
   until curl -fs -o /dev/null "http://127.0.0.1:$admin/readyz"; do
     kill -0 "$pid" 2>/dev/null || { echo "proxy-ready: the proxy exited:" >&2; cat "$work/out" >&2; exit 1; }

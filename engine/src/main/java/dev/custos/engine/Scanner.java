@@ -72,6 +72,21 @@ public final class Scanner implements AutoCloseable {
     }
   }
 
+  /**
+   * Loads the built-in detector catalog and the automata compiled for it at build time, which the
+   * first {@link Policy} or scanner would otherwise load. A process may call this from a background
+   * thread as it starts, so that the work overlaps its own set-up. Idempotent and thread-safe; a
+   * failure is left for the first real use to report.
+   */
+  public static void preloadBuiltins() {
+    try {
+      dev.custos.engine.internal.detect.BuiltinDetectors.all();
+      dev.custos.engine.internal.scan.DetectorDfas.builtin();
+    } catch (RuntimeException | LinkageError e) {
+      // Reported, with its cause, where the catalog is first used.
+    }
+  }
+
   /** Returns a builder that compiles {@code policy}. */
   public static Builder builder(Policy policy) {
     return new Builder(requireNonNull(policy, "policy"));

@@ -81,11 +81,14 @@ record DetectorCatalog(Map<String, String> categories, List<DetectorDefinition> 
     Map<String, String> declaredIn = new LinkedHashMap<>();
     for (Map.Entry<String, String> file : yamlBySource.entrySet()) {
       String source = file.getKey();
-      Object root;
-      try {
-        root = new Load(LoadSettings.builder().setLabel(source).build()).loadFromString(file.getValue());
-      } catch (YamlEngineException e) {
-        throw new IllegalArgumentException(source + ": invalid YAML: " + e.getMessage(), e);
+      // The built-in files' trees were parsed at build time; any other text is parsed here.
+      Object root = CatalogTrees.builtin().tree(file.getValue());
+      if (root == null) {
+        try {
+          root = new Load(LoadSettings.builder().setLabel(source).build()).loadFromString(file.getValue());
+        } catch (YamlEngineException e) {
+          throw new IllegalArgumentException(source + ": invalid YAML: " + e.getMessage(), e);
+        }
       }
       Map<String, Object> top = map(root, source, "document");
       checkKeys(top, TOP_KEYS, source, "document");

@@ -343,7 +343,7 @@ public final class ByteDfa {
    *
    * @throws java.io.IOException when the data is truncated or inconsistent
    */
-  public static ByteDfa readFrom(java.io.DataInputStream in) throws java.io.IOException {
+  public static ByteDfa readFrom(java.io.DataInput in) throws java.io.IOException {
     int size = readVarint(in);
     int initial = readVarint(in);
     int classes = readVarint(in);
@@ -426,7 +426,7 @@ public final class ByteDfa {
     out.writeByte(v);
   }
 
-  private static int readVarint(java.io.DataInputStream in) throws java.io.IOException {
+  private static int readVarint(java.io.DataInput in) throws java.io.IOException {
     int value = 0;
     for (int shift = 0; shift < 32; shift += 7) {
       int b = in.readUnsignedByte();

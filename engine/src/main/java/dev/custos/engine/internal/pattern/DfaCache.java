@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.DataInput;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -17,8 +18,10 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.zip.DataFormatException;
 import java.util.zip.DeflaterOutputStream;
-import java.util.zip.InflaterInputStream;
+import java.util.zip.Inflater;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -29,21 +32,31 @@ import org.jspecify.annotations.Nullable;
  * <p>The file names the version of the code that built it (a hash of the classes that construct
  * automata); a file of another version, or whose payload does not match its checksum, is not used
  * at all ({@link #status()} says why), and callers compile what the cache does not hold. Entries
- * are keyed by a SHA-256 of kind and pattern, so a pattern that changed simply misses. Immutable
- * and thread-safe.
+ * are keyed by a SHA-256 of kind and pattern, so a pattern that changed simply misses.
+ *
+ * <p>Reading a file inflates it and indexes its entries; an automaton is decoded on its first
+ * {@link #get} (most of a catalog's reverse automata are never needed in a process) and kept. An
+ * entry that does not decode is reported as missing, so the caller compiles it. Thread-safe.
  */
 public final class DfaCache {
   private static final byte[] MAGIC = "CUSTOS-DFA".getBytes(StandardCharsets.US_ASCII);
   /** Version of the file layout; bump on any change to it. */
-  static final int FORMAT = 1;
+  static final int FORMAT = 2;
+  /** The largest inflated payload read, against a corrupted length (the built-in one is ~3 MiB). */
+  private static final int MAX_PAYLOAD = 256 << 20;
 
-  private static final DfaCache EMPTY = new DfaCache(Map.of(), "no cache");
+  private static final DfaCache EMPTY = new DfaCache(new byte[0], Map.of(), "no cache");
 
-  private final Map<Key, ByteDfa> byKey;
+  /** The inflated payload; each entry's automaton is a slice of it. */
+  private final byte[] payload;
+  /** Key to the offset of its automaton in {@link #payload}. */
+  private final Map<Key, Integer> offsets;
+  private final Map<Key, ByteDfa> decoded = new ConcurrentHashMap<>();
   private final String status;
 
-  private DfaCache(Map<Key, ByteDfa> byKey, String status) {
-    this.byKey = byKey;
+  private DfaCache(byte[] payload, Map<Key, Integer> offsets, String status) {
+    this.payload = payload;
+    this.offsets = offsets;
     this.status = status;
   }
 
@@ -54,7 +67,7 @@ public final class DfaCache {
 
   /** Returns a cache holding nothing, saying why in {@link #status()}. */
   public static DfaCache unusable(String reason) {
-    return new DfaCache(Map.of(), reason);
+    return new DfaCache(new byte[0], Map.of(), reason);
   }
 
   /**
@@ -85,36 +98,98 @@ public final class DfaCache {
       }
       byte[] checksum = new byte[32];
       data.readFully(checksum);
-      byte[] payload = data.readAllBytes();
-      if (!MessageDigest.isEqual(checksum, sha256().digest(payload))) {
+      int inflatedLength = data.readInt();
+      byte[] compressed = data.readAllBytes();
+      if (!MessageDigest.isEqual(checksum, sha256().digest(compressed))) {
         return unusable("compiled-detector cache: checksum mismatch (corrupted file)");
       }
-      DataInputStream entries =
-          new DataInputStream(new InflaterInputStream(new ByteArrayInputStream(payload)));
+      if (inflatedLength < 4 || inflatedLength > MAX_PAYLOAD) {
+        return unusable("compiled-detector cache: payload of " + inflatedLength
+            + " bytes (expected: 4 to " + MAX_PAYLOAD + ")");
+      }
+      byte[] payload = inflate(compressed, inflatedLength);
+      DataInputStream entries = new DataInputStream(new ByteArrayInputStream(payload));
       int count = entries.readInt();
-      Map<Key, ByteDfa> byKey = new HashMap<>(count * 2);
+      if (count < 0 || count > payload.length / 36) {
+        return unusable("compiled-detector cache: " + count + " entries (expected: at most "
+            + payload.length / 36 + ")");
+      }
+      Map<Key, Integer> offsets = new HashMap<>(count * 2);
+      int at = 4;
       for (int i = 0; i < count; i++) {
         byte[] key = new byte[32];
         entries.readFully(key);
-        byKey.put(new Key(key), ByteDfa.readFrom(entries));
+        int length = entries.readInt();
+        at += 36;
+        if (length < 0 || length > payload.length - at) {
+          return unusable("compiled-detector cache: entry " + i + " of " + length
+              + " bytes (expected: at most the " + (payload.length - at) + " left)");
+        }
+        offsets.put(new Key(key), at);
+        entries.skipNBytes(length);
+        at += length;
       }
-      return new DfaCache(Map.copyOf(byKey), "compiled-detector cache: " + count + " automata");
+      return new DfaCache(payload, Map.copyOf(offsets),
+          "compiled-detector cache: " + count + " automata");
     } catch (IOException | RuntimeException e) {
       return unusable("compiled-detector cache: unreadable (" + e.getMessage() + ")");
     }
   }
 
-  /** Returns the cached automaton of this kind for {@code pattern}, or null. */
+  private static byte[] inflate(byte[] compressed, int length) throws IOException {
+    Inflater inflater = new Inflater();
+    try {
+      inflater.setInput(compressed);
+      byte[] out = new byte[length];
+      int n = inflater.inflate(out);
+      if (n != length || !inflater.finished()) {
+        throw new IOException("payload inflates to " + (inflater.finished() ? n : "more than " + n)
+            + " bytes (expected: " + length + ")");
+      }
+      return out;
+    } catch (DataFormatException e) {
+      throw new IOException("payload: " + e.getMessage(), e);
+    } finally {
+      inflater.end();
+    }
+  }
+
+  /**
+   * Returns the cached automaton of this kind for {@code pattern}, or null when the cache does not
+   * hold it (or its entry does not decode). Decodes it on the first call for a key.
+   */
   public @Nullable ByteDfa get(String kind, String pattern) {
-    if (byKey.isEmpty()) {
+    if (offsets.isEmpty()) {
       return null;
     }
-    return byKey.get(Key.of(kind, pattern));
+    Key key = Key.of(kind, pattern);
+    ByteDfa dfa = decoded.get(key);
+    if (dfa != null) {
+      return dfa;
+    }
+    Integer offset = offsets.get(key);
+    if (offset == null) {
+      return null;
+    }
+    try {
+      DataInput in = new DataInputStream(
+          new ByteArrayInputStream(payload, offset, payload.length - offset));
+      dfa = ByteDfa.readFrom(in);
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+    ByteDfa raced = decoded.putIfAbsent(key, dfa);
+    return raced != null ? raced : dfa;
+  }
+
+  /** Returns whether the cache holds an automaton of this kind for {@code pattern}. */
+  public boolean contains(String kind, String pattern) {
+    return offsets.containsKey(Key.of(kind, pattern));
   }
 
   /** Returns the number of automata held. */
   public int size() {
-    return byKey.size();
+    return offsets.size();
   }
 
   /** Returns what was loaded, or why nothing was: for {@code --verbose} output. */
@@ -171,7 +246,7 @@ public final class DfaCache {
 
   @Override
   public String toString() {
-    return "DfaCache{" + byKey.size() + " automata}";
+    return "DfaCache{" + offsets.size() + " automata}";
   }
 
   /** Collects automata and writes a cache file. Not thread-safe. */
@@ -186,20 +261,29 @@ public final class DfaCache {
 
     /** Writes the cache for code of {@code codeVersion}. */
     public void write(OutputStream out, String codeVersion) throws IOException {
-      ByteArrayOutputStream payload = new ByteArrayOutputStream();
-      try (DataOutputStream data = new DataOutputStream(new DeflaterOutputStream(payload))) {
-        data.writeInt(entries.size());
-        for (Map.Entry<Key, ByteDfa> e : entries.entrySet()) {
-          data.write(e.getKey().bytes);
-          e.getValue().writeTo(data);
-        }
+      ByteArrayOutputStream raw = new ByteArrayOutputStream();
+      DataOutputStream entryData = new DataOutputStream(raw);
+      entryData.writeInt(entries.size());
+      ByteArrayOutputStream one = new ByteArrayOutputStream();
+      for (Map.Entry<Key, ByteDfa> e : entries.entrySet()) {
+        one.reset();
+        e.getValue().writeTo(new DataOutputStream(one));
+        entryData.write(e.getKey().bytes);
+        entryData.writeInt(one.size());
+        one.writeTo(entryData);
       }
-      byte[] bytes = payload.toByteArray();
+      entryData.flush();
+      ByteArrayOutputStream compressed = new ByteArrayOutputStream();
+      try (DeflaterOutputStream deflater = new DeflaterOutputStream(compressed)) {
+        raw.writeTo(deflater);
+      }
+      byte[] bytes = compressed.toByteArray();
       DataOutputStream data = new DataOutputStream(out);
       data.write(MAGIC);
       data.writeInt(FORMAT);
       data.writeUTF(codeVersion);
       data.write(sha256().digest(bytes));
+      data.writeInt(raw.size());
       data.write(bytes);
       data.flush();
     }

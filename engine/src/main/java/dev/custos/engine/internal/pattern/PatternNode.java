@@ -157,8 +157,11 @@ public abstract class PatternNode {
       return hex(b);
     }
 
+    private static final char[] HEX_DIGITS = "0123456789abcdef".toCharArray();
+
+    /** Returns {@code \xHH}, as {@code String.format("\\x%02x", b)} would, without its cost. */
     private static String hex(int b) {
-      return String.format("\\x%02x", b);
+      return new String(new char[] {'\\', 'x', HEX_DIGITS[(b >> 4) & 0xf], HEX_DIGITS[b & 0xf]});
     }
 
     @Override

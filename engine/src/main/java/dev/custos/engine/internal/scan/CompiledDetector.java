@@ -32,6 +32,9 @@ final class CompiledDetector {
    */
   final ByteDfa searchDfa;
   private volatile @Nullable ByteDfa reverse;
+  /** Where {@link #reverse()} looks for the reverse automaton before building it. */
+  private final DfaCache cache;
+  private final String patternText;
   final int maxLength;
   final @Nullable Validator validator;
   /** Keywords in lower case, or none: gated detectors run only near a keyword. */
@@ -61,6 +64,8 @@ final class CompiledDetector {
     this.category = d.category();
     PatternNode pattern = parse(d, d.pattern(), "pattern");
     this.exactPattern = pattern;
+    this.cache = cache;
+    this.patternText = d.pattern();
     ByteDfa cached = cache.get(DetectorDfas.SEARCH, d.pattern());
     this.fromCache = cached != null;
     this.searchDfa = cached != null ? cached : searchingDfa(pattern);
@@ -118,12 +123,16 @@ final class CompiledDetector {
 
   /**
    * Returns the exact reverse DFA, which finds where a match ending at a given offset starts.
-   * Built on the detector's first candidate: most detectors never see one in a given process.
+   * Taken from the cache, or built, on the detector's first candidate: most detectors never see
+   * one in a given process (building one can take seconds, so built-ins' are in the cache).
    */
   ByteDfa reverse() {
     ByteDfa r = reverse;
     if (r == null) {
-      r = ByteDfa.reversed(exactPattern);
+      r = cache.get(DetectorDfas.REVERSE, patternText);
+      if (r == null) {
+        r = ByteDfa.reversed(exactPattern);
+      }
       reverse = r;
     }
     return r;

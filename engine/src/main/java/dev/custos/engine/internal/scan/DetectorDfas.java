@@ -31,6 +31,8 @@ public final class DetectorDfas {
 
   /** A detector's searching automaton (see {@link CompiledDetector}). */
   static final String SEARCH = "search";
+  /** A detector's exact reverse automaton, which finds where a match starts. */
+  static final String REVERSE = "reverse";
   /** The exact automaton of an exclusion pattern. */
   static final String EXACT = "exact";
   /** The searching automaton of a keyword (lower case, matched in any case). */
@@ -59,11 +61,21 @@ public final class DetectorDfas {
       if (Boolean.getBoolean(DISABLE_PROPERTY)) {
         return DfaCache.unusable("compiled-detector cache: off (-D" + DISABLE_PROPERTY + ")");
       }
+      DfaCache cache;
+      boolean present;
       try (InputStream in = DetectorDfas.class.getResourceAsStream(RESOURCE)) {
-        return DfaCache.read(in, CODE_VERSION);
+        present = in != null;
+        cache = DfaCache.read(in, CODE_VERSION);
       } catch (IOException e) {
-        return DfaCache.empty();
+        present = true;
+        cache = DfaCache.unusable("compiled-detector cache: unreadable (" + e.getMessage() + ")");
       }
+      if (present && cache.size() == 0) {
+        org.slf4j.LoggerFactory.getLogger(DetectorDfas.class).warn(
+            "{} ({}): not used; detectors are compiled at start instead",
+            cache.status(), RESOURCE);
+      }
+      return cache;
     }
   }
 
@@ -74,16 +86,16 @@ public final class DetectorDfas {
       cache = DfaCache.read(in, codeVersion());
     }
     for (DetectorDefinition d : BuiltinDetectors.all()) {
-      if (cache.get(SEARCH, d.pattern()) == null) {
+      if (!cache.contains(SEARCH, d.pattern()) || !cache.contains(REVERSE, d.pattern())) {
         return false;
       }
       for (String p : d.excludePatterns()) {
-        if (cache.get(EXACT, p) == null) {
+        if (!cache.contains(EXACT, p)) {
           return false;
         }
       }
       for (String k : new CompiledDetector.Words(d.keywords()).texts) {
-        if (cache.get(KEYWORD, k) == null) {
+        if (!cache.contains(KEYWORD, k)) {
           return false;
         }
       }
@@ -95,11 +107,13 @@ public final class DetectorDfas {
   static void write(List<DetectorDefinition> detectors, OutputStream out, String codeVersion)
       throws IOException {
     Map<String, ByteDfa> searching = new ConcurrentHashMap<>();
+    Map<String, ByteDfa> reverse = new ConcurrentHashMap<>();
     Map<String, ByteDfa> exact = new ConcurrentHashMap<>();
     Map<String, ByteDfa> keywords = new ConcurrentHashMap<>();
     detectors.parallelStream().forEach(d -> {
       searching.computeIfAbsent(d.pattern(),
           p -> CompiledDetector.searchingDfa(PatternParser.parse(p)));
+      reverse.computeIfAbsent(d.pattern(), p -> ByteDfa.reversed(PatternParser.parse(p)));
       for (String p : d.excludePatterns()) {
         exact.computeIfAbsent(p, q -> ByteDfa.exact(PatternParser.parse(q)));
       }
@@ -111,6 +125,7 @@ public final class DetectorDfas {
     DfaCache.Writer writer = new DfaCache.Writer();
     for (DetectorDefinition d : detectors) {
       writer.put(SEARCH, d.pattern(), searching.get(d.pattern()));
+      writer.put(REVERSE, d.pattern(), reverse.get(d.pattern()));
       for (String p : d.excludePatterns()) {
         writer.put(EXACT, p, exact.get(p));
       }

@@ -128,4 +128,18 @@ class PatternParserTest {
   void aCountedRepetitionBeforeAnOptionalTailCountsItsOwnClass(String pattern, String input, boolean expected) {
     assertThat(matches(pattern, input)).isEqualTo(expected);
   }
+
+  @org.junit.jupiter.api.Test
+  void hyperscanFormOfAnEscapedByteIsTwoLowerCaseHexDigits() {
+    int escaped = 0;
+    for (int b = 0; b < 256; b++) {
+      String hex = String.format("\\x%02x", b);
+      String written = PatternParser.parse(hex).toHyperscan();
+      if (written.startsWith("\\x")) {
+        assertThat(written).isEqualTo(hex);
+        escaped++;
+      }
+    }
+    assertThat(escaped).isGreaterThan(128);
+  }
 }

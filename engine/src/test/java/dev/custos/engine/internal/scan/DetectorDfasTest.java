@@ -42,6 +42,7 @@ class DetectorDfasTest {
     assertThat(cache.status()).contains("automata");
     for (DetectorDefinition d : BuiltinDetectors.all()) {
       assertThat(cache.get(DetectorDfas.SEARCH, d.pattern())).as(d.id()).isNotNull();
+      assertThat(cache.contains(DetectorDfas.REVERSE, d.pattern())).as(d.id()).isTrue();
       for (String p : d.excludePatterns()) {
         assertThat(cache.get(DetectorDfas.EXACT, p)).as(d.id()).isNotNull();
       }
@@ -71,7 +72,7 @@ class DetectorDfasTest {
     DetectorDefinition d = DetectorDefinition.builder("t.one", "t", "EXAMPLE-[0-9]{4}").build();
     byte[] file = write(List.of(d), DetectorDfas.codeVersion());
     assertThat(DfaCache.read(new ByteArrayInputStream(file), DetectorDfas.codeVersion()).size())
-        .isEqualTo(1);
+        .as("searching and reverse automata").isEqualTo(2);
     file[file.length - 3] ^= 0x55;
     DfaCache corrupted = DfaCache.read(new ByteArrayInputStream(file), DetectorDfas.codeVersion());
     assertThat(corrupted.size()).isZero();
@@ -82,6 +83,33 @@ class DetectorDfasTest {
     DfaCache foreign = DfaCache.read(new ByteArrayInputStream(
         "not a cache at all".getBytes(StandardCharsets.US_ASCII)), DetectorDfas.codeVersion());
     assertThat(foreign.status()).contains("not a cache");
+  }
+
+  @Example
+  void payloadOfAnotherLengthIsNotUsed() throws IOException {
+    DetectorDefinition d = DetectorDefinition.builder("t.one", "t", "EXAMPLE-[0-9]{4}").build();
+    byte[] file = write(List.of(d), DetectorDfas.codeVersion());
+    // The inflated length follows magic, layout, version and checksum.
+    int at = 10 + 4 + 2 + DetectorDfas.codeVersion().length() + 32;
+    file[at + 3] += 1;
+    DfaCache wrongLength = DfaCache.read(new ByteArrayInputStream(file), DetectorDfas.codeVersion());
+    assertThat(wrongLength.size()).isZero();
+    assertThat(wrongLength.status()).contains("unreadable").contains("inflates");
+    assertThat(wrongLength.get(DetectorDfas.SEARCH, d.pattern())).isNull();
+  }
+
+  @Example
+  void reverseAutomatonComesFromTheCacheWithoutBuilding() throws IOException {
+    DetectorDefinition d = DetectorDefinition.builder("t.one", "t", "EXAMPLE-[0-9]{4}").build();
+    DfaCache cache = DfaCache.read(
+        new ByteArrayInputStream(write(List.of(d), DetectorDfas.codeVersion())),
+        DetectorDfas.codeVersion());
+    ByteDfa cached = cache.get(DetectorDfas.REVERSE, d.pattern());
+    assertThat(cached).isNotNull();
+    assertThat(new CompiledDetector(0, d, cache).reverse()).isSameAs(cached);
+    ByteDfa built = new CompiledDetector(0, d, DfaCache.empty()).reverse();
+    assertThat(built).isNotSameAs(cached);
+    assertThat(built.equivalentTo(cached)).isTrue();
   }
 
   @Example
@@ -121,6 +149,8 @@ class DetectorDfasTest {
     ByteDfa cached = DetectorDfas.builtin().get(DetectorDfas.SEARCH, d.pattern());
     assertThat(cached).isNotNull();
     assertThat(cached.equivalentTo(CompiledDetector.searchingDfa(node))).as(d.id()).isTrue();
+    assertThat(DetectorDfas.builtin().get(DetectorDfas.REVERSE, d.pattern())
+        .equivalentTo(ByteDfa.reversed(node))).as(d.id()).isTrue();
     for (String p : d.excludePatterns()) {
       assertThat(DetectorDfas.builtin().get(DetectorDfas.EXACT, p)
           .equivalentTo(ByteDfa.exact(PatternParser.parse(p)))).as(d.id()).isTrue();
