@@ -69,15 +69,11 @@ class JavaMatcherPropertyTest {
   }
 
   @Property(tries = 300)
-  void aCacheTooSmallForTheInputReportsTheSameEndsOrMore(
+  void aCacheTooSmallForTheInputReportsTheSameEnds(
       @ForAll("inputs") byte[] input, @ForAll("splits") List<Integer> splits) {
     int[] points =
         splits.stream().mapToInt(Integer::intValue).filter(i -> i <= input.length).sorted().toArray();
     Set<Event> exact = new TreeSet<>(HyperscanMatcherTest.scan(matcher, input, points));
-    Set<Event> all = reference.events(input);
-    Set<Event> chunked = new TreeSet<>(HyperscanMatcherTest.scan(tinyCache, input, points));
-    // A held end may be reported early when its stream changes generation; the caller confirms it.
-    assertThat(chunked).containsAll(exact);
-    assertThat(all).containsAll(chunked);
+    assertThat(new TreeSet<>(HyperscanMatcherTest.scan(tinyCache, input, points))).isEqualTo(exact);
   }
 }
