@@ -118,6 +118,18 @@ class PrecisionControlsTest {
   }
 
   @Test
+  void aCustomPatternWhoseMatchesCannotBeLocatedCheaplyIsRefusedAtItsLine() {
+    // Colons allowed on both sides of the separating colon: the reverse automaton explodes.
+    PolicyException e = error("version: 1\ncategories:\n  creds:\n    detectors:\n"
+        + "      - regex: '-u [A-Za-z0-9:]{1,64}:[^ :]{0,2}[^ ]{3,128}'\n        max_length: 300\n");
+    assertThat(e.line()).isEqualTo(5);
+    assertThat(e.getMessage()).contains("locating a match's start needs more than");
+    Policy fine = Policy.parse("version: 1\ncategories:\n  creds:\n    detectors:\n"
+        + "      - regex: '-u [A-Za-z0-9]{1,64}:[^ :]{3,128}'\n", "p.yaml");
+    assertThat(fine.detectors()).anySatisfy(d -> assertThat(d.category()).isEqualTo("creds"));
+  }
+
+  @Test
   void allowlistErrorsAreLocatedAndNeverEchoAPattern() {
     PolicyException badHash = error("version: 1\nallowlist:\n  hashes: ['" + SSN + "']\n");
     assertPosition(badHash, 3, 12);

@@ -55,6 +55,14 @@ public final class ByteDfa {
   }
 
   /**
+   * Returns the DFA of the reversed matches of {@code pattern} (not necessarily minimal), or null
+   * when it would have more than {@code cap} states; the construction stops past the cap.
+   */
+  public static @Nullable ByteDfa reversedWithin(PatternNode pattern, int cap) {
+    return determinizeWithin(pattern.reverse().toAutomaton(), cap);
+  }
+
+  /**
    * Returns a DFA that never dies and is in an accepting state after every byte that ends a match
    * of {@code pattern} started anywhere before: the automaton of {@code .*pattern} over bytes.
    */

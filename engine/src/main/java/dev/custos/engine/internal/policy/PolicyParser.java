@@ -17,6 +17,7 @@ import dev.custos.engine.DetectorOverride;
 import dev.custos.engine.Rule;
 import dev.custos.engine.config.Durations;
 import dev.custos.engine.internal.detect.BuiltinDetectors;
+import dev.custos.engine.internal.pattern.ByteDfa;
 import dev.custos.engine.internal.pattern.PatternException;
 import dev.custos.engine.internal.pattern.PatternParser;
 import dev.custos.engine.internal.validate.Validators;
@@ -386,7 +387,9 @@ public final class PolicyParser {
     private @Nullable DetectorDefinition detector(String category, int index, JsonNode d, String pointer) {
       String id = detectorId(category, index, d, pointer);
       String regex = d.get("regex").asText();
-      checkPattern(pointer + "/regex", regex);
+      if (checkPattern(pointer + "/regex", regex)) {
+        checkLocatable(pointer + "/regex", regex);
+      }
       JsonNode excludePatterns = d.path("exclude_patterns");
       for (int i = 0; i < excludePatterns.size(); i++) {
         checkPattern(pointer + "/exclude_patterns/" + i, excludePatterns.get(i).asText());
@@ -431,6 +434,9 @@ public final class PolicyParser {
         return null;
       }
     }
+
+    /** States the reverse automaton of a custom detector's pattern may have. */
+    private static final int MAX_REVERSE_STATES = 10_000;
 
     /** Reads one rule, or returns {@code null} after adding its problems. */
     private @Nullable Rule rule(String pointer, JsonNode r, Set<String> builtinCategories,
@@ -651,9 +657,11 @@ public final class PolicyParser {
     }
 
     /** Checks a pattern, pointing the column at the offending character where it can. */
-    private void checkPattern(String pointer, String pattern) {
+    /** Adds a problem unless the pattern parses; returns whether it does. */
+    private boolean checkPattern(String pointer, String pattern) {
       try {
         PatternParser.parse(pattern);
+        return true;
       } catch (PatternException e) {
         YamlDocument.Entry entry = doc.entry(pointer);
         Node node = entry.node();
@@ -661,6 +669,21 @@ public final class PolicyParser {
             YamlDocument.column(node) + doc.columnOffset(node, e.index()),
             entry.path() + ": " + e.getMessage()
                 + " (expected: Custos pattern syntax, a linear-time subset of RE2)"));
+        return false;
+      }
+    }
+
+    /**
+     * Adds a problem when the automaton that locates where a match starts (built, on a detector's
+     * first candidate, from the reversed pattern) would exceed {@link #MAX_REVERSE_STATES} states:
+     * building it would stall that scan and hold megabytes.
+     */
+    private void checkLocatable(String pointer, String pattern) {
+      if (ByteDfa.reversedWithin(PatternParser.parse(pattern), MAX_REVERSE_STATES) == null) {
+        add(pointer, doc.entry(pointer).path() + ": locating a match's start needs more than "
+            + MAX_REVERSE_STATES + " automaton states (expected: a simpler pattern; counted"
+            + " repetitions on both sides of a separator that both may contain cause this, as in"
+            + " '[a-z:]{1,64}:[a-z:]{3,128}')");
       }
     }
 
