@@ -19,6 +19,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.zip.CRC32;
 import java.util.zip.DataFormatException;
 import java.util.zip.DeflaterOutputStream;
 import java.util.zip.Inflater;
@@ -34,31 +35,37 @@ import org.jspecify.annotations.Nullable;
  * at all ({@link #status()} says why), and callers compile what the cache does not hold. Entries
  * are keyed by a SHA-256 of kind and pattern, so a pattern that changed simply misses.
  *
- * <p>Reading a file inflates it and indexes its entries; an automaton is decoded on its first
- * {@link #get} (most of a catalog's reverse automata are never needed in a process) and kept. An
- * entry that does not decode is reported as missing, so the caller compiles it. Thread-safe.
+ * <p>Reading a file checks its CRC-32 and indexes its entries, each deflated on its own; an
+ * automaton is inflated and decoded on its first {@link #get} (most of a catalog's reverse
+ * automata, the largest entries, are never needed in a process) and kept. An entry that does not
+ * decode is reported as missing, so the caller compiles it. Thread-safe.
  */
 public final class DfaCache {
   private static final byte[] MAGIC = "CUSTOS-DFA".getBytes(StandardCharsets.US_ASCII);
   /** Version of the file layout; bump on any change to it. */
-  static final int FORMAT = 2;
-  /** The largest inflated payload read, against a corrupted length (the built-in one is ~3 MiB). */
-  private static final int MAX_PAYLOAD = 256 << 20;
+  static final int FORMAT = 3;
+  /** Key, inflated length and stored length before each entry's deflated automaton. */
+  private static final int ENTRY_HEADER = 32 + 4 + 4;
+  /** The largest inflated automaton read, against a corrupted length (the largest is ~4 MiB). */
+  private static final int MAX_ENTRY = 256 << 20;
 
   private static final DfaCache EMPTY = new DfaCache(new byte[0], Map.of(), "no cache");
 
-  /** The inflated payload; each entry's automaton is a slice of it. */
-  private final byte[] payload;
-  /** Key to the offset of its automaton in {@link #payload}. */
-  private final Map<Key, Integer> offsets;
+  /** The file's body; each entry's automaton is a deflated slice of it. */
+  private final byte[] body;
+  /** Key to where its automaton is in {@link #body}. */
+  private final Map<Key, Slice> slices;
   private final Map<Key, ByteDfa> decoded = new ConcurrentHashMap<>();
   private final String status;
 
-  private DfaCache(byte[] payload, Map<Key, Integer> offsets, String status) {
-    this.payload = payload;
-    this.offsets = offsets;
+  private DfaCache(byte[] body, Map<Key, Slice> slices, String status) {
+    this.body = body;
+    this.slices = slices;
     this.status = status;
   }
+
+  /** Where an entry's deflated automaton is, and how long it is inflated. */
+  private record Slice(int offset, int length, int inflated) {}
 
   /** Returns a cache holding nothing: every automaton is compiled. */
   public static DfaCache empty() {
@@ -96,59 +103,57 @@ public final class DfaCache {
         return unusable("compiled-detector cache: stale (built by code " + abbreviate(version)
             + ", running " + abbreviate(codeVersion) + ")");
       }
-      byte[] checksum = new byte[32];
-      data.readFully(checksum);
-      int inflatedLength = data.readInt();
-      byte[] compressed = data.readAllBytes();
-      if (!MessageDigest.isEqual(checksum, sha256().digest(compressed))) {
+      long checksum = data.readLong();
+      byte[] body = data.readAllBytes();
+      CRC32 crc = new CRC32();
+      crc.update(body);
+      if (crc.getValue() != checksum) {
         return unusable("compiled-detector cache: checksum mismatch (corrupted file)");
       }
-      if (inflatedLength < 4 || inflatedLength > MAX_PAYLOAD) {
-        return unusable("compiled-detector cache: payload of " + inflatedLength
-            + " bytes (expected: 4 to " + MAX_PAYLOAD + ")");
-      }
-      byte[] payload = inflate(compressed, inflatedLength);
-      DataInputStream entries = new DataInputStream(new ByteArrayInputStream(payload));
+      DataInputStream entries = new DataInputStream(new ByteArrayInputStream(body));
       int count = entries.readInt();
-      if (count < 0 || count > payload.length / 36) {
+      if (count < 0 || count > body.length / ENTRY_HEADER) {
         return unusable("compiled-detector cache: " + count + " entries (expected: at most "
-            + payload.length / 36 + ")");
+            + body.length / ENTRY_HEADER + ")");
       }
-      Map<Key, Integer> offsets = new HashMap<>(count * 2);
+      Map<Key, Slice> slices = new HashMap<>(count * 2);
       int at = 4;
       for (int i = 0; i < count; i++) {
         byte[] key = new byte[32];
         entries.readFully(key);
+        int inflated = entries.readInt();
         int length = entries.readInt();
-        at += 36;
-        if (length < 0 || length > payload.length - at) {
-          return unusable("compiled-detector cache: entry " + i + " of " + length
-              + " bytes (expected: at most the " + (payload.length - at) + " left)");
+        at += ENTRY_HEADER;
+        if (length < 0 || length > body.length - at || inflated < 0 || inflated > MAX_ENTRY) {
+          return unusable("compiled-detector cache: entry " + i + " of " + length + " bytes ("
+              + inflated + " inflated) (expected: at most the " + (body.length - at)
+              + " left, and " + MAX_ENTRY + " inflated)");
         }
-        offsets.put(new Key(key), at);
+        slices.put(new Key(key), new Slice(at, length, inflated));
         entries.skipNBytes(length);
         at += length;
       }
-      return new DfaCache(payload, Map.copyOf(offsets),
+      return new DfaCache(body, Map.copyOf(slices),
           "compiled-detector cache: " + count + " automata");
     } catch (IOException | RuntimeException e) {
       return unusable("compiled-detector cache: unreadable (" + e.getMessage() + ")");
     }
   }
 
-  private static byte[] inflate(byte[] compressed, int length) throws IOException {
+  private static byte[] inflate(byte[] compressed, int offset, int stored, int length)
+      throws IOException {
     Inflater inflater = new Inflater();
     try {
-      inflater.setInput(compressed);
+      inflater.setInput(compressed, offset, stored);
       byte[] out = new byte[length];
       int n = inflater.inflate(out);
       if (n != length || !inflater.finished()) {
-        throw new IOException("payload inflates to " + (inflater.finished() ? n : "more than " + n)
+        throw new IOException("entry inflates to " + (inflater.finished() ? n : "more than " + n)
             + " bytes (expected: " + length + ")");
       }
       return out;
     } catch (DataFormatException e) {
-      throw new IOException("payload: " + e.getMessage(), e);
+      throw new IOException("entry: " + e.getMessage(), e);
     } finally {
       inflater.end();
     }
@@ -159,7 +164,7 @@ public final class DfaCache {
    * hold it (or its entry does not decode). Decodes it on the first call for a key.
    */
   public @Nullable ByteDfa get(String kind, String pattern) {
-    if (offsets.isEmpty()) {
+    if (slices.isEmpty()) {
       return null;
     }
     Key key = Key.of(kind, pattern);
@@ -167,13 +172,13 @@ public final class DfaCache {
     if (dfa != null) {
       return dfa;
     }
-    Integer offset = offsets.get(key);
-    if (offset == null) {
+    Slice slice = slices.get(key);
+    if (slice == null) {
       return null;
     }
     try {
-      DataInput in = new DataInputStream(
-          new ByteArrayInputStream(payload, offset, payload.length - offset));
+      byte[] bytes = inflate(body, slice.offset(), slice.length(), slice.inflated());
+      DataInput in = new DataInputStream(new ByteArrayInputStream(bytes));
       dfa = ByteDfa.readFrom(in);
     } catch (IOException | RuntimeException e) {
       return null;
@@ -184,12 +189,12 @@ public final class DfaCache {
 
   /** Returns whether the cache holds an automaton of this kind for {@code pattern}. */
   public boolean contains(String kind, String pattern) {
-    return offsets.containsKey(Key.of(kind, pattern));
+    return slices.containsKey(Key.of(kind, pattern));
   }
 
   /** Returns the number of automata held. */
   public int size() {
-    return offsets.size();
+    return slices.size();
   }
 
   /** Returns what was loaded, or why nothing was: for {@code --verbose} output. */
@@ -246,7 +251,7 @@ public final class DfaCache {
 
   @Override
   public String toString() {
-    return "DfaCache{" + offsets.size() + " automata}";
+    return "DfaCache{" + slices.size() + " automata}";
   }
 
   /** Collects automata and writes a cache file. Not thread-safe. */
@@ -265,25 +270,28 @@ public final class DfaCache {
       DataOutputStream entryData = new DataOutputStream(raw);
       entryData.writeInt(entries.size());
       ByteArrayOutputStream one = new ByteArrayOutputStream();
+      ByteArrayOutputStream deflated = new ByteArrayOutputStream();
       for (Map.Entry<Key, ByteDfa> e : entries.entrySet()) {
         one.reset();
         e.getValue().writeTo(new DataOutputStream(one));
+        deflated.reset();
+        try (DeflaterOutputStream deflater = new DeflaterOutputStream(deflated)) {
+          one.writeTo(deflater);
+        }
         entryData.write(e.getKey().bytes);
         entryData.writeInt(one.size());
-        one.writeTo(entryData);
+        entryData.writeInt(deflated.size());
+        deflated.writeTo(entryData);
       }
       entryData.flush();
-      ByteArrayOutputStream compressed = new ByteArrayOutputStream();
-      try (DeflaterOutputStream deflater = new DeflaterOutputStream(compressed)) {
-        raw.writeTo(deflater);
-      }
-      byte[] bytes = compressed.toByteArray();
+      byte[] bytes = raw.toByteArray();
+      CRC32 crc = new CRC32();
+      crc.update(bytes);
       DataOutputStream data = new DataOutputStream(out);
       data.write(MAGIC);
       data.writeInt(FORMAT);
       data.writeUTF(codeVersion);
-      data.write(sha256().digest(bytes));
-      data.writeInt(raw.size());
+      data.writeLong(crc.getValue());
       data.write(bytes);
       data.flush();
     }

@@ -86,16 +86,21 @@ class DetectorDfasTest {
   }
 
   @Example
-  void payloadOfAnotherLengthIsNotUsed() throws IOException {
+  void entryThatDoesNotInflateIsMissingAndCompiled() throws IOException {
     DetectorDefinition d = DetectorDefinition.builder("t.one", "t", "EXAMPLE-[0-9]{4}").build();
     byte[] file = write(List.of(d), DetectorDfas.codeVersion());
-    // The inflated length follows magic, layout, version and checksum.
-    int at = 10 + 4 + 2 + DetectorDfas.codeVersion().length() + 32;
-    file[at + 3] += 1;
-    DfaCache wrongLength = DfaCache.read(new ByteArrayInputStream(file), DetectorDfas.codeVersion());
-    assertThat(wrongLength.size()).isZero();
-    assertThat(wrongLength.status()).contains("unreadable").contains("inflates");
-    assertThat(wrongLength.get(DetectorDfas.SEARCH, d.pattern())).isNull();
+    // Past the header (magic, layout, version, CRC-32) and the count: the first entry's key and
+    // inflated length; make that length wrong and the CRC-32 right again.
+    int header = 10 + 4 + 2 + DetectorDfas.codeVersion().length() + 8;
+    file[header + 4 + 32 + 3] += 1;
+    java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+    crc.update(file, header, file.length - header);
+    java.nio.ByteBuffer.wrap(file, header - 8, 8).putLong(crc.getValue());
+    DfaCache cache = DfaCache.read(new ByteArrayInputStream(file), DetectorDfas.codeVersion());
+    assertThat(cache.size()).isEqualTo(2);
+    assertThat(cache.get(DetectorDfas.SEARCH, d.pattern())).isNull();
+    assertThat(new CompiledDetector(0, d, cache).searchDfa.equivalentTo(
+        CompiledDetector.searchingDfa(PatternParser.parse(d.pattern())))).isTrue();
   }
 
   @Example
