@@ -133,6 +133,33 @@ class ProductGroupsPropertyTest {
     assertThat(new TreeSet<>(HyperscanMatcherTest.scan(single, input))).isEqualTo(expected);
     assertThat(new TreeSet<>(HyperscanMatcherTest.scan(grouped, input, points))).isEqualTo(expected);
     assertThat(new TreeSet<>(HyperscanMatcherTest.scan(grouped, input))).isEqualTo(expected);
+    assertThat(scanBesideAnotherStream(grouped, input, points)).isEqualTo(expected);
+  }
+
+  /**
+   * Scans input in chunks while another stream of the same matcher scans the input backwards
+   * between them, so that with a small cache the other stream replaces generations and this one
+   * moves over at its next chunk.
+   */
+  private static Set<Event> scanBesideAnotherStream(JavaMatcher matcher, byte[] input, int[] points) {
+    byte[] backwards = new byte[input.length];
+    for (int i = 0; i < input.length; i++) {
+      backwards[i] = input[input.length - 1 - i];
+    }
+    Set<Event> events = new TreeSet<>();
+    try (MatchStream stream = matcher.newStream();
+        MatchStream other = matcher.newStream()) {
+      int from = 0;
+      for (int split : points) {
+        stream.scan(input, from, split - from, (p, e) -> events.add(new Event(p, e)));
+        other.scan(backwards, 0, backwards.length, (p, e) -> {});
+        from = split;
+      }
+      stream.scan(input, from, input.length - from, (p, e) -> events.add(new Event(p, e)));
+      other.scan(backwards, 0, backwards.length, (p, e) -> {});
+      stream.finish((p, e) -> events.add(new Event(p, e)));
+    }
+    return events;
   }
 
   @Property(tries = 200)
