@@ -145,4 +145,22 @@ class ScannerTest {
           .isEqualTo(scanner.scan(bytes, ContentType.TEXT).findings());
     }
   }
+
+  @Test
+  void aValueDominatedByAnOverlappingCandidateIsStillMaskedWhole() {
+    // An STS-shaped token (a documented sample: low) in one field, a Snowflake password keyword in
+    // the next. Masking must leave nothing of either readable, so a rescan finds nothing.
+    String json = "{\"ssn0\":\"\\\"SessionToken\\\": \\\"FwoGZXIvYXdzEFAKE+T2kJlGiaOFe/p1ZLGrgKZcqAs7Vye1lMXpn7jFFYgfE74xOrhln2RaYCOHBWJbwR+w/79vXmwppj2ZzbhvC8lpHB6ABUflYzkdDRIJcOdcGKsVATDqV7CToxMsmu/P4pF1Jygk6nvQvLu5t5ulsd6cP3lrbHfEhvXMJt5Bcxi2qnplsiw23K3wOxUVvuGMnj37N==\\\"\",\"ssn1\":\"SNOWFLAKE_PASSWORD=CXuX3PkyRnzSwZrKXYXt\"}";
+    try (Scanner scanner = scanner()) {
+      ByteArrayOutputStream masked = new ByteArrayOutputStream();
+      try (StreamScanner s = scanner.newRedactingStream(ContentType.JSON, RedactionStyle.MASK, masked::write)) {
+        byte[] bytes = utf8(json);
+        s.feed(bytes, 0, bytes.length);
+        s.finish();
+      }
+      assertThat(masked.size()).isEqualTo(json.length());
+      assertThat(masked.toString(StandardCharsets.UTF_8)).doesNotContain("FwoGZXIvYXdz");
+      assertThat(scanner.scan(masked.toByteArray(), ContentType.JSON).findings()).isEmpty();
+    }
+  }
 }

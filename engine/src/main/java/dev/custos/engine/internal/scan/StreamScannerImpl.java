@@ -835,10 +835,16 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
         break;
       }
       finalizedCount++;
-      if (!isDominated(x)) {
+      boolean dominated = isDominated(x);
+      if (!dominated || output != null) {
         x.finding = finding(x);
-        out.add(x.finding);
+        if (!dominated) {
+          out.add(x.finding);
+        }
         if (output != null) {
+          // A candidate dominated by an overlapping one is not reported, but its bytes are
+          // rewritten as its own finding would be: masking only the part the dominating finding
+          // covers could leave the rest of this value readable (and found again).
           x.style = Objects.requireNonNull(redaction).styleFor(x.finding);
           if (x.style != null) {
             toRedact.add(x);
