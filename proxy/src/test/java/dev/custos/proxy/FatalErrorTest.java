@@ -38,26 +38,13 @@ class FatalErrorTest {
 
   @Test
   void anErrorOnARequestPathMakesTheProxyUnreadyAndUnhealthy() throws Exception {
-    Path file = ProxyFixture.write(dir.resolve("custos.yaml"), """
-        listen: 127.0.0.1:0
-        admin: 127.0.0.1:0
-        findings: { file: off }
-        routes:
-          - match: { prefix: / }
-            cluster: u
-        clusters:
-          u: { endpoints: ["127.0.0.1:9"] }
-        policy: { version: 1 }
-        """);
-    try (CustosProxy proxy = CustosProxy.builder(ProxyConfig.load(file))
+    try (CustosProxy proxy = start(builder -> builder
         .decorator(FilterStage.AUTHN, delegate -> (HttpService) (ctx, req) -> {
           if (ctx.path().equals("/boom")) {
             throw new OutOfMemoryError("EXAMPLE-secret-message");
           }
           return delegate.serve(ctx, req);
-        })
-        .build()
-        .start()) {
+        }))) {
       WebClient admin = WebClient.of("http://127.0.0.1:" + proxy.activeAdminPort().orElseThrow());
       assertThat(admin.get("/readyz").aggregate().join().status()).isEqualTo(HttpStatus.OK);
 
@@ -74,7 +61,7 @@ class FatalErrorTest {
       assertThat(admin.get("/metrics").aggregate().join().contentUtf8())
           .containsPattern("(?m)^custos_fatal_errors_total 1\\.0$");
     }
-    assertThat(Files.exists(file)).isTrue();
+    assertThat(Files.exists(dir.resolve("custos.yaml"))).isTrue();
   }
 
   @Test
