@@ -242,7 +242,7 @@ public final class ByteDfa {
     }
     int blocks = -1;
     while (true) {
-      java.util.Map<Signature, Integer> ids = new java.util.HashMap<>();
+      java.util.Map<IntsKey, Integer> ids = new java.util.HashMap<>();
       int[] next = new int[n];
       for (int s = 0; s < n; s++) {
         int[] signature = new int[classes + 1];
@@ -251,7 +251,7 @@ public final class ByteDfa {
           int t = table[s * 256 + representative[c]];
           signature[c + 1] = t < 0 ? -1 : block[t];
         }
-        Integer id = ids.putIfAbsent(new Signature(signature), ids.size());
+        Integer id = ids.putIfAbsent(new IntsKey(signature), ids.size());
         next[s] = id == null ? ids.size() - 1 : id;
       }
       block = next;
@@ -283,19 +283,22 @@ public final class ByteDfa {
     return new ByteDfa(minTable, minAccept, 0);
   }
 
-  /** A state's block and its successors' blocks, compared by value. */
-  private static final class Signature {
+  /**
+   * An int array compared by value: a state's block and its successors' blocks when minimizing,
+   * one byte's column of the table when grouping bytes.
+   */
+  private static final class IntsKey {
     private final int[] values;
     private final int hash;
 
-    Signature(int[] values) {
+    IntsKey(int[] values) {
       this.values = values;
       this.hash = java.util.Arrays.hashCode(values);
     }
 
     @Override
     public boolean equals(Object o) {
-      return o instanceof Signature && java.util.Arrays.equals(((Signature) o).values, values);
+      return o instanceof IntsKey && java.util.Arrays.equals(((IntsKey) o).values, values);
     }
 
     @Override
@@ -311,13 +314,13 @@ public final class ByteDfa {
   public void writeTo(java.io.DataOutputStream out) throws java.io.IOException {
     int[] classOf = new int[256];
     java.util.List<Integer> representatives = new java.util.ArrayList<>();
-    java.util.Map<Column, Integer> columns = new java.util.HashMap<>();
+    java.util.Map<IntsKey, Integer> columns = new java.util.HashMap<>();
     for (int b = 0; b < 256; b++) {
       int[] column = new int[size];
       for (int s = 0; s < size; s++) {
         column[s] = next[s * 256 + b];
       }
-      Integer c = columns.putIfAbsent(new Column(column), columns.size());
+      Integer c = columns.putIfAbsent(new IntsKey(column), columns.size());
       if (c == null) {
         c = columns.size() - 1;
         representatives.add(b);
@@ -439,27 +442,6 @@ public final class ByteDfa {
       }
     }
     throw new java.io.IOException("dfa: number longer than 5 bytes (expected: a 32-bit varint)");
-  }
-
-  /** One byte's column of the table, compared by value. */
-  private static final class Column {
-    private final int[] values;
-    private final int hash;
-
-    Column(int[] values) {
-      this.values = values;
-      this.hash = java.util.Arrays.hashCode(values);
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof Column && java.util.Arrays.equals(((Column) o).values, values);
-    }
-
-    @Override
-    public int hashCode() {
-      return hash;
-    }
   }
 
   /** Returns the number of states. */
