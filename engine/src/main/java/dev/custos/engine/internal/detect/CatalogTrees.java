@@ -2,6 +2,7 @@ package dev.custos.engine.internal.detect;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.custos.engine.internal.pattern.Sha256Key;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -16,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -57,10 +57,10 @@ public final class CatalogTrees {
   private static final CatalogTrees NONE = new CatalogTrees(Map.of(), "no catalog trees");
 
   /** Each file's encoded tree, by the SHA-256 of its text. */
-  private final Map<Digest, byte[]> trees;
+  private final Map<Sha256Key, byte[]> trees;
   private final String status;
 
-  private CatalogTrees(Map<Digest, byte[]> trees, String status) {
+  private CatalogTrees(Map<Sha256Key, byte[]> trees, String status) {
     this.trees = trees;
     this.status = status;
   }
@@ -99,7 +99,7 @@ public final class CatalogTrees {
     if (trees.isEmpty()) {
       return null;
     }
-    byte[] encoded = trees.get(Digest.of(text));
+    byte[] encoded = trees.get(Sha256Key.of(text.getBytes(StandardCharsets.UTF_8)));
     if (encoded == null) {
       return null;
     }
@@ -142,10 +142,10 @@ public final class CatalogTrees {
         return new CatalogTrees(Map.of(),
             "catalog trees: layout " + format + " (expected: " + FORMAT + ")");
       }
-      byte[] checksum = new byte[32];
+      byte[] checksum = new byte[Sha256Key.LENGTH];
       data.readFully(checksum);
       byte[] payload = data.readAllBytes();
-      if (!MessageDigest.isEqual(checksum, sha256().digest(payload))) {
+      if (!MessageDigest.isEqual(checksum, Sha256Key.newDigest().digest(payload))) {
         return new CatalogTrees(Map.of(), "catalog trees: checksum mismatch (corrupted file)");
       }
       DataInputStream entries = new DataInputStream(new ByteArrayInputStream(payload));
@@ -154,9 +154,9 @@ public final class CatalogTrees {
         return new CatalogTrees(Map.of(), "catalog trees: " + count + " files (expected: at most "
             + payload.length / 36 + ")");
       }
-      Map<Digest, byte[]> trees = new HashMap<>();
+      Map<Sha256Key, byte[]> trees = new HashMap<>();
       for (int i = 0; i < count; i++) {
-        byte[] digest = new byte[32];
+        byte[] digest = new byte[Sha256Key.LENGTH];
         entries.readFully(digest);
         int length = entries.readInt();
         if (length < 0 || length > entries.available()) {
@@ -165,7 +165,7 @@ public final class CatalogTrees {
         }
         byte[] encoded = new byte[length];
         entries.readFully(encoded);
-        trees.put(new Digest(digest), encoded);
+        trees.put(Sha256Key.ofDigest(digest), encoded);
       }
       return new CatalogTrees(Map.copyOf(trees), "catalog trees: " + count + " files");
     } catch (IOException | RuntimeException e) {
@@ -183,7 +183,7 @@ public final class CatalogTrees {
     ByteArrayOutputStream payload = new ByteArrayOutputStream();
     DataOutputStream entries = new DataOutputStream(payload);
     List<byte[]> encoded = new ArrayList<>();
-    List<Digest> digests = new ArrayList<>();
+    List<Sha256Key> digests = new ArrayList<>();
     for (String text : texts) {
       Object tree = new Load(LoadSettings.builder().build()).loadFromString(text);
       ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -193,11 +193,11 @@ public final class CatalogTrees {
         continue;
       }
       encoded.add(bytes.toByteArray());
-      digests.add(Digest.of(text));
+      digests.add(Sha256Key.of(text.getBytes(StandardCharsets.UTF_8)));
     }
     entries.writeInt(encoded.size());
     for (int i = 0; i < encoded.size(); i++) {
-      entries.write(digests.get(i).bytes);
+      entries.write(digests.get(i).bytes());
       entries.writeInt(encoded.get(i).length);
       entries.write(encoded.get(i));
     }
@@ -206,7 +206,7 @@ public final class CatalogTrees {
     DataOutputStream data = new DataOutputStream(out);
     data.write(MAGIC);
     data.writeInt(FORMAT);
-    data.write(sha256().digest(bytes));
+    data.write(Sha256Key.newDigest().digest(bytes));
     data.write(bytes);
     data.flush();
     return encoded.size();
@@ -309,39 +309,6 @@ public final class CatalogTrees {
       throw new IOException("collection of " + size + " items");
     }
     return size;
-  }
-
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 (expected: available in every Java runtime)", e);
-    }
-  }
-
-  /** A SHA-256 of a file's text. */
-  private static final class Digest {
-    final byte[] bytes;
-    private final int hash;
-
-    Digest(byte[] bytes) {
-      this.bytes = bytes;
-      this.hash = Arrays.hashCode(bytes);
-    }
-
-    static Digest of(String text) {
-      return new Digest(sha256().digest(text.getBytes(StandardCharsets.UTF_8)));
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof Digest && Arrays.equals(((Digest) o).bytes, bytes);
-    }
-
-    @Override
-    public int hashCode() {
-      return hash;
-    }
   }
 
   /**

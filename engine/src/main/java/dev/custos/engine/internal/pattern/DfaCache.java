@@ -12,7 +12,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -54,11 +53,11 @@ public final class DfaCache {
   /** The file's body; each entry's automaton is a deflated slice of it. */
   private final byte[] body;
   /** Key to where its automaton is in {@link #body}. */
-  private final Map<Key, Slice> slices;
-  private final Map<Key, ByteDfa> decoded = new ConcurrentHashMap<>();
+  private final Map<Sha256Key, Slice> slices;
+  private final Map<Sha256Key, ByteDfa> decoded = new ConcurrentHashMap<>();
   private final String status;
 
-  private DfaCache(byte[] body, Map<Key, Slice> slices, String status) {
+  private DfaCache(byte[] body, Map<Sha256Key, Slice> slices, String status) {
     this.body = body;
     this.slices = slices;
     this.status = status;
@@ -116,10 +115,10 @@ public final class DfaCache {
         return unusable("compiled-detector cache: " + count + " entries (expected: at most "
             + body.length / ENTRY_HEADER + ")");
       }
-      Map<Key, Slice> slices = new HashMap<>(count * 2);
+      Map<Sha256Key, Slice> slices = new HashMap<>(count * 2);
       int at = 4;
       for (int i = 0; i < count; i++) {
-        byte[] key = new byte[32];
+        byte[] key = new byte[Sha256Key.LENGTH];
         entries.readFully(key);
         int inflated = entries.readInt();
         int length = entries.readInt();
@@ -129,7 +128,7 @@ public final class DfaCache {
               + inflated + " inflated) (expected: at most the " + (body.length - at)
               + " left, and " + MAX_ENTRY + " inflated)");
         }
-        slices.put(new Key(key), new Slice(at, length, inflated));
+        slices.put(Sha256Key.ofDigest(key), new Slice(at, length, inflated));
         entries.skipNBytes(length);
         at += length;
       }
@@ -167,7 +166,7 @@ public final class DfaCache {
     if (slices.isEmpty()) {
       return null;
     }
-    Key key = Key.of(kind, pattern);
+    Sha256Key key = key(kind, pattern);
     ByteDfa dfa = decoded.get(key);
     if (dfa != null) {
       return dfa;
@@ -189,7 +188,7 @@ public final class DfaCache {
 
   /** Returns whether the cache holds an automaton of this kind for {@code pattern}. */
   public boolean contains(String kind, String pattern) {
-    return slices.containsKey(Key.of(kind, pattern));
+    return slices.containsKey(key(kind, pattern));
   }
 
   /** Returns the number of automata held. */
@@ -212,7 +211,7 @@ public final class DfaCache {
     for (Class<?> c : classes) {
       collect(c, all);
     }
-    MessageDigest digest = sha256();
+    MessageDigest digest = Sha256Key.newDigest();
     digest.update(Integer.toString(FORMAT).getBytes(StandardCharsets.US_ASCII));
     for (Map.Entry<String, Class<?>> e : all.entrySet()) {
       Class<?> c = e.getValue();
@@ -241,14 +240,6 @@ public final class DfaCache {
     return version.length() > 12 ? version.substring(0, 12) : version;
   }
 
-  static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 (expected: available in every Java runtime)", e);
-    }
-  }
-
   @Override
   public String toString() {
     return "DfaCache{" + slices.size() + " automata}";
@@ -256,11 +247,11 @@ public final class DfaCache {
 
   /** Collects automata and writes a cache file. Not thread-safe. */
   public static final class Writer {
-    private final Map<Key, ByteDfa> entries = new LinkedHashMap<>();
+    private final Map<Sha256Key, ByteDfa> entries = new LinkedHashMap<>();
 
     /** Adds the automaton of this kind for {@code pattern}. */
     public Writer put(String kind, String pattern, ByteDfa dfa) {
-      entries.put(Key.of(kind, pattern), requireNonNull(dfa, "dfa"));
+      entries.put(key(kind, pattern), requireNonNull(dfa, "dfa"));
       return this;
     }
 
@@ -271,14 +262,14 @@ public final class DfaCache {
       entryData.writeInt(entries.size());
       ByteArrayOutputStream one = new ByteArrayOutputStream();
       ByteArrayOutputStream deflated = new ByteArrayOutputStream();
-      for (Map.Entry<Key, ByteDfa> e : entries.entrySet()) {
+      for (Map.Entry<Sha256Key, ByteDfa> e : entries.entrySet()) {
         one.reset();
         e.getValue().writeTo(new DataOutputStream(one));
         deflated.reset();
         try (DeflaterOutputStream deflater = new DeflaterOutputStream(deflated)) {
           one.writeTo(deflater);
         }
-        entryData.write(e.getKey().bytes);
+        entryData.write(e.getKey().bytes());
         entryData.writeInt(one.size());
         entryData.writeInt(deflated.size());
         deflated.writeTo(entryData);
@@ -298,31 +289,12 @@ public final class DfaCache {
   }
 
   /** A SHA-256 of kind and pattern. */
-  private static final class Key {
-    final byte[] bytes;
-    private final int hash;
-
-    Key(byte[] bytes) {
-      this.bytes = bytes;
-      this.hash = Arrays.hashCode(bytes);
-    }
-
-    static Key of(String kind, String pattern) {
-      MessageDigest digest = sha256();
-      digest.update(kind.getBytes(StandardCharsets.UTF_8));
-      digest.update((byte) 0);
-      digest.update(pattern.getBytes(StandardCharsets.UTF_8));
-      return new Key(digest.digest());
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof Key && Arrays.equals(((Key) o).bytes, bytes);
-    }
-
-    @Override
-    public int hashCode() {
-      return hash;
-    }
+  private static Sha256Key key(String kind, String pattern) {
+    MessageDigest digest = Sha256Key.newDigest();
+    digest.update(kind.getBytes(StandardCharsets.UTF_8));
+    digest.update((byte) 0);
+    digest.update(pattern.getBytes(StandardCharsets.UTF_8));
+    return Sha256Key.ofDigest(digest.digest());
   }
+
 }

@@ -274,10 +274,16 @@ final class TextDecoder {
         return result(0);
       }
       decided(sniff(sniff, sniffLength, declared));
-      process(sniff, 0, sniffLength, 0);
-      from += take;
-      n -= take;
-      chunkStart += take;
+      if (encoding == Encoding.BYTES) {
+        // Bytes decode one at a time: only those of earlier calls come from the sniffed head, and
+        // this chunk is read as a whole (as itself, when it holds no escape).
+        process(sniff, 0, sniffLength - take, 0);
+      } else {
+        process(sniff, 0, sniffLength, 0);
+        from += take;
+        n -= take;
+        chunkStart += take;
+      }
     }
     if (outLength == 0 && n > 0 && identity(bytes, from, n)) {
       decodedBefore += n;
@@ -377,15 +383,26 @@ final class TextDecoder {
         outLength += length;
         return;
       }
-      for (int i = 0; i < length; i++) {
-        int b = bytes[offset + i] & 0xff;
-        if (state == NORMAL && b != '\\') {
-          ensure(1);
-          out[outLength++] = (byte) b;
-        } else {
-          long at = originalOffset + i;
-          symbol(b, at, at + 1);
+      // Decoding only shrinks bytes (held ones at most 12 go out with the next), so one check of
+      // the room suffices; the runs between backslashes are copied as they are.
+      ensure(length + 16);
+      int i = 0;
+      while (i < length) {
+        if (state == NORMAL) {
+          int run = i;
+          while (run < length && bytes[offset + run] != '\\') {
+            run++;
+          }
+          System.arraycopy(bytes, offset + i, out, outLength, run - i);
+          outLength += run - i;
+          i = run;
+          if (i == length) {
+            break;
+          }
         }
+        long at = originalOffset + i;
+        symbol(bytes[offset + i] & 0xff, at, at + 1);
+        i++;
       }
       return;
     }
