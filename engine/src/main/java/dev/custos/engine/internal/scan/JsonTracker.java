@@ -23,9 +23,13 @@ import org.jspecify.annotations.Nullable;
  * thread-safe.
  */
 final class JsonTracker {
-  /** Decides whether a token spanning {@code (first, end]} is worth remembering. */
+  /**
+   * Says which tokens are worth remembering: those a candidate ends in. Asked with increasing
+   * {@code first} within one feed; the tracker asks again only once it has passed the end given.
+   */
   interface Interest {
-    boolean anyEndWithin(long first, long end);
+    /** Returns the smallest end of a candidate after {@code first}, or {@link Long#MAX_VALUE}. */
+    long nextEnd(long first);
   }
 
   /** A scalar token: a string value, a field name or a number. */
@@ -111,15 +115,6 @@ final class JsonTracker {
 
   private static final int[] UTF8_BOM = {0xEF, 0xBB, 0xBF};
 
-  /** Bytes a string holds as they are: printable ASCII but the quote and the backslash. */
-  private static final boolean[] PLAIN = new boolean[256];
-
-  static {
-    for (int b = 0x20; b < 0x80; b++) {
-      PLAIN[b] = b != '"' && b != '\\';
-    }
-  }
-
   private final int maxDepth;
   private final int maxString;
   private final int maxName;
@@ -161,6 +156,8 @@ final class JsonTracker {
   private final java.util.ArrayList<Token> tokens = new java.util.ArrayList<>();
   private int tokensHead;
   private long completedUpTo;
+  /** The next candidate end the interest gave within this call, or one not yet asked. */
+  private long nextEnd;
   private boolean failed;
   private boolean finished;
   private @Nullable ScanNote failure;
@@ -182,6 +179,7 @@ final class JsonTracker {
     if (failed || length == 0) {
       return;
     }
+    nextEnd = Long.MIN_VALUE;
     long base = pos - offset;
     int end = offset + length;
     int i = offset;
@@ -200,6 +198,7 @@ final class JsonTracker {
     if (failed) {
       return;
     }
+    nextEnd = Long.MIN_VALUE;
     switch (state) {
       case NUMBER:
         if (numberPart == N_MINUS || numberPart == N_EXP) {
@@ -278,7 +277,6 @@ final class JsonTracker {
    * escape: most of them) until another token starts or the chunk ends.
    */
   private int between(byte[] bytes, int i, int end, long base, Interest interest) {
-    final boolean[] plain = PLAIN;
     int st = state;
     while (i < end) {
       int b = bytes[i] & 0xff;
@@ -292,10 +290,7 @@ final class JsonTracker {
         if (!name) {
           valueStarts();
         }
-        int run = i + 1;
-        while (run < end && plain[bytes[run] & 0xff]) {
-          run++;
-        }
+        int run = Swar.stringSpecial(bytes, i + 1, end);
         int length = run - i - 1;
         if (run == end || bytes[run] != '"' || length > (name ? maxName : maxString)) {
           state = st;
@@ -308,12 +303,12 @@ final class JsonTracker {
           nameTo[depth] = nameFrom[depth];
           nameText[depth] = null;
           appendName(bytes, i + 1, length);
-          if (interest.anyEndWithin(at, tokenEnd)) {
+          if (wanted(interest, at, tokenEnd)) {
             tokens.add(new Token(at, tokenEnd, false, path(depth - 1), null));
           }
           st = COLON;
         } else {
-          if (interest.anyEndWithin(at, tokenEnd)) {
+          if (wanted(interest, at, tokenEnd)) {
             tokens.add(new Token(at, tokenEnd, false, path(depth), key()));
           }
           st = depth == 0 ? ROOT : AFTER;
@@ -478,13 +473,9 @@ final class JsonTracker {
   }
 
   private int string(byte[] bytes, int i, int end, long base, Interest interest) {
-    final boolean[] plain = PLAIN;
     while (i < end) {
       if (escape == 0 && utfNeed == 0 && !nameHigh) {
-        int run = i;
-        while (run < end && plain[bytes[run] & 0xff]) {
-          run++;
-        }
+        int run = Swar.stringSpecial(bytes, i, end);
         if (run > i) {
           if (inName) {
             appendName(bytes, i, run - i);
@@ -528,7 +519,7 @@ final class JsonTracker {
         if (inName) {
           nameEnds(tokenEnd, interest);
         } else {
-          if (interest.anyEndWithin(tokenFirst, tokenEnd)) {
+          if (wanted(interest, tokenFirst, tokenEnd)) {
             tokens.add(new Token(tokenFirst, tokenEnd, false, path(depth), key()));
           }
           completeValue(tokenEnd);
@@ -661,7 +652,7 @@ final class JsonTracker {
   }
 
   private void nameEnds(long tokenEnd, Interest interest) {
-    if (interest.anyEndWithin(tokenFirst, tokenEnd)) {
+    if (wanted(interest, tokenFirst, tokenEnd)) {
       // A field name's path is its object's.
       tokens.add(new Token(tokenFirst, tokenEnd, false, path(depth - 1), null));
     }
@@ -765,7 +756,7 @@ final class JsonTracker {
       fail(ScanNote.JSON_TOKEN_TOO_LONG);
       return false;
     }
-    if (interest.anyEndWithin(tokenFirst, end)) {
+    if (wanted(interest, tokenFirst, end)) {
       tokens.add(new Token(tokenFirst, end, true, path(depth), key()));
     }
     completeValue(end);
@@ -793,6 +784,14 @@ final class JsonTracker {
       i++;
     }
     return i;
+  }
+
+  /** Returns whether a candidate ends within the token {@code (first, end]}. */
+  private boolean wanted(Interest interest, long first, long end) {
+    if (nextEnd <= first) {
+      nextEnd = interest.nextEnd(first);
+    }
+    return nextEnd <= end;
   }
 
   private void fail(ScanNote note) {

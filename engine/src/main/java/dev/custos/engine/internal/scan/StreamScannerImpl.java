@@ -93,6 +93,8 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
   private final @Nullable RedactedOutput output;
   private final EvidenceMaker evidence;
   private final EnumSet<ScanNote> notes = EnumSet.noneOf(ScanNote.class);
+  /** What the JSON tracker asks about the candidates. */
+  private final JsonTracker.Interest interest = this::nextEnd;
 
   private byte[] buf = new byte[8192];
   private long bufStart;
@@ -304,7 +306,7 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     JsonTracker j = Objects.requireNonNull(json);
     if (upTo > jsonFed) {
       interestCursor = unresolvedHead;
-      j.feed(buf, (int) (jsonFed - bufStart), (int) (upTo - jsonFed), this::anyEndWithin);
+      j.feed(buf, (int) (jsonFed - bufStart), (int) (upTo - jsonFed), interest);
       jsonFed = upTo;
       noteJsonFailure();
     }
@@ -334,7 +336,7 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     if (json != null) {
       feedJson(total);
       interestCursor = unresolvedHead;
-      json.finish(this::anyEndWithin);
+      json.finish(interest);
       noteJsonFailure();
     }
     advance(true);
@@ -636,20 +638,21 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     return (b >= '0' && b <= '9') || (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || b == '_';
   }
 
-  /** Tells the JSON tracker whether a candidate (or pending event) ends within a token. */
-  private boolean anyEndWithin(long first, long end) {
+  /**
+   * Tells the JSON tracker the smallest end of a candidate (or pending event) after {@code first};
+   * asked with increasing {@code first} from {@link #interestCursor} on.
+   */
+  private long nextEnd(long first) {
     while (interestCursor < unresolved.size() && unresolved.get(interestCursor).end <= first) {
       interestCursor++;
     }
-    if (interestCursor < unresolved.size() && unresolved.get(interestCursor).end <= end) {
-      return true;
-    }
+    long next = interestCursor < unresolved.size() ? unresolved.get(interestCursor).end : Long.MAX_VALUE;
     for (int i = 0; i < deferredCount; i++) {
-      if (deferredEnd[i] > first && deferredEnd[i] <= end) {
-        return true;
+      if (deferredEnd[i] > first && deferredEnd[i] < next) {
+        next = deferredEnd[i];
       }
     }
-    return false;
+    return next;
   }
 
   // ---- plugin detectors ----

@@ -122,7 +122,7 @@ final class JacksonJsonTracker {
       long end = parser.currentLocation().getByteOffset() + bomShift;
       boolean number = t == JsonToken.VALUE_NUMBER_INT || t == JsonToken.VALUE_NUMBER_FLOAT;
       boolean fieldName = t == JsonToken.FIELD_NAME;
-      if ((number || fieldName || t == JsonToken.VALUE_STRING) && interest.anyEndWithin(first, end)) {
+      if ((number || fieldName || t == JsonToken.VALUE_STRING) && interest.nextEnd(first) <= end) {
         JsonStreamContext context = parser.getParsingContext();
         tokens.add(new JsonTracker.Token(first, end, number, path(context, fieldName), key(context, fieldName)));
       }
