@@ -62,6 +62,7 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
   }
 
   private static final Finding[] NO_FINDINGS = new Finding[0];
+  private static final byte[] NO_BYTES = new byte[0];
 
   /** Orders plugin candidates as {@link #order} does, the most confident first among equals. */
   private static final java.util.Comparator<Candidate> BY_ORDER_THEN_CONFIDENCE =
@@ -96,7 +97,8 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
   /** What the JSON tracker asks about the candidates. */
   private final JsonTracker.Interest interest = this::nextEnd;
 
-  private byte[] buf = new byte[8192];
+  /** The retained window; the thread's kept one (see {@link WindowPool}) until the stream closes. */
+  private byte[] buf = WindowPool.take();
   private long bufStart;
   private int bufLen;
   private long total;
@@ -361,6 +363,9 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
   public void close() {
     if (!closed) {
       closed = true;
+      byte[] window = buf;
+      buf = NO_BYTES;
+      WindowPool.give(window);
       matches.close();
     }
   }
