@@ -131,6 +131,8 @@ final class JsonTracker {
   private int[] nameFrom = new int[16];
   private int[] nameTo = new int[16];
   private @Nullable String[] nameText = new String[16];
+  /** Per open level, its path once built; reset when its index or name changes. */
+  private @Nullable String[] pathText = new String[16];
   private byte[] names = new byte[256];
 
   /** The token being read: where it starts, and what of it has been read. */
@@ -302,6 +304,7 @@ final class JsonTracker {
         if (name) {
           nameTo[depth] = nameFrom[depth];
           nameText[depth] = null;
+          pathText[depth] = null;
           appendName(bytes, i + 1, length);
           if (wanted(interest, at, tokenEnd)) {
             tokens.add(new Token(at, tokenEnd, false, path(depth - 1), null));
@@ -420,6 +423,7 @@ final class JsonTracker {
   private void valueStarts() {
     if (depth > 0 && kind[depth] == ARRAY) {
       index[depth]++;
+      pathText[depth] = null;
     }
   }
 
@@ -432,6 +436,7 @@ final class JsonTracker {
       nameFrom = Arrays.copyOf(nameFrom, size);
       nameTo = Arrays.copyOf(nameTo, size);
       nameText = Arrays.copyOf(nameText, size);
+      pathText = Arrays.copyOf(pathText, size);
     }
     int from = d > 1 ? nameTo[d - 1] : 0;
     kind[d] = k;
@@ -439,6 +444,7 @@ final class JsonTracker {
     nameFrom[d] = from;
     nameTo[d] = from;
     nameText[d] = null;
+    pathText[d] = null;
     depth = d;
   }
 
@@ -469,6 +475,7 @@ final class JsonTracker {
     if (name) {
       nameTo[depth] = nameFrom[depth];
       nameText[depth] = null;
+      pathText[depth] = null;
     }
   }
 
@@ -801,18 +808,29 @@ final class JsonTracker {
 
   // ---- paths ----
 
-  /** Returns the JSON path of levels 1 to {@code level}: the current value's, or its object's. */
+  /**
+   * Returns the JSON path of levels 1 to {@code level}: the current value's, or its object's. The
+   * path of each level is kept until its index or name changes, so the fields of one record share
+   * the record's path.
+   */
   private String path(int level) {
-    StringBuilder sb = new StringBuilder("$");
-    for (int d = 1; d <= level; d++) {
+    int from = level;
+    while (from > 0 && pathText[from] == null) {
+      from--;
+    }
+    String p = from == 0 ? "$" : pathText[from];
+    for (int d = from + 1; d <= level; d++) {
+      StringBuilder sb = new StringBuilder(p.length() + 16).append(p);
       if (kind[d] == ARRAY) {
         sb.append('[').append(Math.max(0, index[d])).append(']');
       } else {
         // Every enclosing object is inside one of its values, so it has a current name.
         appendName(name(d), sb);
       }
+      p = sb.toString();
+      pathText[d] = p;
     }
-    return sb.toString();
+    return p;
   }
 
   /** Returns the name of the field holding the current value (the nearest one for array items). */
