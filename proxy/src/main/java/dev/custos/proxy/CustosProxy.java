@@ -31,6 +31,7 @@ import dev.custos.proxy.internal.authn.Authentication;
 import dev.custos.proxy.internal.upstream.UpstreamMetrics;
 import dev.custos.proxy.internal.upstream.Upstreams;
 import dev.custos.proxy.internal.authz.Authorization;
+import dev.custos.proxy.internal.inspect.Inspector;
 import dev.custos.proxy.internal.inspect.ProxyInspection;
 import dev.custos.proxy.internal.limits.InMemoryRateLimitStore;
 import dev.custos.proxy.internal.limits.Limits;
@@ -189,12 +190,10 @@ public final class CustosProxy implements AutoCloseable {
         list.add(0, AuthorizationService.newDecorator(authorization));
       }
       if (stage == FilterStage.INSPECTION) {
-        list.add(0, delegate -> {
-          HttpService inspected = InspectionService.newDecorator(inspection::current)
-              .apply(delegate);
-          return (HttpService) (ctx, req) -> inspection.enabled(ctx)
-              ? inspected.serve(ctx, req) : delegate.serve(ctx, req);
-        });
+        // The route's plan is made once per route and policy: a request builds no settings.
+        list.add(0, delegate -> (HttpService) (ctx, req) -> inspection.enabled(ctx)
+            ? Inspector.serve(inspection.plan(ctx), ctx, req, delegate)
+            : delegate.serve(ctx, req));
       }
       for (int i = list.size() - 1; i >= 0; i--) {
         chain = list.get(i).apply(chain);

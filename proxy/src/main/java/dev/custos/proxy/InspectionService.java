@@ -7,9 +7,11 @@ import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import com.linecorp.armeria.server.SimpleDecoratingHttpService;
+import dev.custos.proxy.internal.inspect.InspectionPlan;
 import dev.custos.proxy.internal.inspect.Inspector;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Decorates a route's service with data inspection: per request and per response it selects the
@@ -33,6 +35,8 @@ import java.util.function.Supplier;
  */
 public final class InspectionService extends SimpleDecoratingHttpService {
   private final Supplier<InspectionSettings> settings;
+  /** The plan of the settings last returned: they usually stay the same from one request on. */
+  private volatile @Nullable InspectionPlan last;
 
   /**
    * Returns a decorator that inspects with the settings {@code settings} returns; each exchange
@@ -59,7 +63,12 @@ public final class InspectionService extends SimpleDecoratingHttpService {
   @Override
   public HttpResponse serve(ServiceRequestContext ctx, HttpRequest req) throws Exception {
     InspectionSettings s = requireNonNull(settings.get(), "settings.get()");
+    InspectionPlan plan = last;
+    if (plan == null || plan.settings() != s) {
+      plan = InspectionPlan.of(s);
+      last = plan;
+    }
     HttpService delegate = (HttpService) unwrap();
-    return Inspector.serve(s, ctx, req, delegate);
+    return Inspector.serve(plan, ctx, req, delegate);
   }
 }

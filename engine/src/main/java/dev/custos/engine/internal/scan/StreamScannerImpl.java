@@ -12,6 +12,7 @@ import dev.custos.engine.ScanNote;
 import dev.custos.engine.StreamScanner;
 import dev.custos.engine.internal.match.EndSink;
 import dev.custos.engine.internal.match.MatchStream;
+import dev.custos.engine.internal.match.PackedDfa;
 import dev.custos.engine.internal.pattern.ByteDfa;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -80,6 +81,7 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
   private final int[] gated;
   private final long[] regionPos;
   private final long[] regionEnd;
+  /** Per gated detector: the row its packed automaton reached at regionPos; -1 for its initial row. */
   private final int[] regionState;
   private final int jsonLag;
   private long jsonFed;
@@ -154,9 +156,7 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     this.regionPos = new long[detectors.length];
     this.regionEnd = new long[detectors.length];
     this.regionState = new int[detectors.length];
-    for (int g : gated) {
-      regionState[g] = detectors[g].searchDfa.initial();
-    }
+    Arrays.fill(regionState, -1);
     this.jsonLag = contextWindow + layout.maxKeywordLength() + 2;
     this.maxLength = maxLength;
     this.contextWindow = contextWindow;
@@ -492,7 +492,7 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     } else {
       regionPos[g] = start;
       regionEnd[g] = end;
-      regionState[g] = d.searchDfa.initial();
+      regionState[g] = -1;
     }
   }
 
@@ -509,17 +509,21 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     if (from >= to) {
       return;
     }
-    ByteDfa dfa = detectors[g].searchDfa;
-    int state = regionState[g];
-    int base = (int) (from - bufStart);
+    PackedDfa dfa = layout.regionDfa(g);
+    int row = regionState[g] < 0 ? dfa.initialRow() : regionState[g];
+    int i = (int) (from - bufStart);
     int stop = (int) (to - bufStart);
-    for (int i = base; i < stop; i++) {
-      state = dfa.step(state, buf[i] & 0xff);
-      if (dfa.isAccept(state)) {
+    while (i < stop) {
+      long r = dfa.run(buf, i, stop, row);
+      i = (int) (r >>> 32);
+      row = (int) r;
+      if (i < stop) {
+        // The automaton accepts after byte i: a match ends just past it.
         addEvent(g, bufStart + i + 1);
+        i++;
       }
     }
-    regionState[g] = state;
+    regionState[g] = row;
     regionPos[g] = to;
   }
 

@@ -17,6 +17,7 @@ public final class InspectionRecord {
 
   private final String identityHash;
   private final List<FindingsEvent> events = new ArrayList<>(2);
+  private int bodyScanners;
 
   InspectionRecord(String identityHash) {
     this.identityHash = identityHash;
@@ -29,6 +30,18 @@ public final class InspectionRecord {
 
   synchronized void add(FindingsEvent event) {
     events.add(event);
+  }
+
+  synchronized void bodyScannersOpened(int n) {
+    bodyScanners += n;
+  }
+
+  /**
+   * Returns how many body scanners the exchange's finished messages opened: none for a message
+   * without a body, one for a body scanned as it streams.
+   */
+  synchronized int bodyScannersOpened() {
+    return bodyScanners;
   }
 
   /** Returns the events so far, request before response. */

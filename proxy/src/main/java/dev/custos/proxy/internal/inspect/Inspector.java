@@ -6,7 +6,6 @@ import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import dev.custos.engine.Direction;
-import dev.custos.engine.Policy;
 import dev.custos.engine.Rule;
 import dev.custos.proxy.InspectionSettings;
 import java.util.List;
@@ -23,17 +22,19 @@ public final class Inspector {
   /** Serves one exchange through {@code delegate}, inspected with {@code settings}. */
   public static HttpResponse serve(InspectionSettings settings, ServiceRequestContext ctx,
       HttpRequest req, HttpService delegate) {
+    return serve(InspectionPlan.of(settings), ctx, req, delegate);
+  }
+
+  /** Serves one exchange through {@code delegate}, inspected as {@code plan} says. */
+  public static HttpResponse serve(InspectionPlan plan, ServiceRequestContext ctx,
+      HttpRequest req, HttpService delegate) {
+    InspectionSettings settings = plan.settings();
     String identity = settings.callerIdentity().identify(ctx);
-    Exchange ex = new Exchange(
-        settings, InspectionMetrics.of(settings.meterRegistry(), settings.route()), identity);
+    Exchange ex = new Exchange(settings, plan.metrics(), identity);
     ctx.setAttr(InspectionRecord.KEY, ex.record());
     RequestHeaders h = req.headers();
-    Policy policy = settings.policy();
-    String method = h.method().name();
-    String host = hostOf(h.authority());
-    String path = ctx.path();
-    List<Rule> requestRules = policy.rulesFor(Direction.REQUEST, method, host, path);
-    List<Rule> responseRules = policy.rulesFor(Direction.RESPONSE, method, host, path);
+    List<Rule> requestRules = plan.rules(Direction.REQUEST, h, ctx);
+    List<Rule> responseRules = plan.rules(Direction.RESPONSE, h, ctx);
 
     RuleTally tally = new RuleTally(
         requestRules, settings.budgetStore(), ex.identityHash(), settings.clock());

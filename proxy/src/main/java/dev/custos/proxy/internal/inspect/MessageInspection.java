@@ -63,7 +63,8 @@ final class MessageInspection implements AutoCloseable {
     BLOCK
   }
 
-  private enum Mode { SNIFF, HOLD, STREAM, PASS }
+  /** NONE: the message has no body, so nothing is scanned past its headers. */
+  private enum Mode { SNIFF, HOLD, STREAM, PASS, NONE }
 
   static final String ON_UNINSPECTABLE = "on_uninspectable";
   /** The refusing "rule" when a plugin detector with {@code on_error: block} failed. */
@@ -93,6 +94,9 @@ final class MessageInspection implements AutoCloseable {
   private Mode mode = Mode.PASS;
   private @Nullable BodyDecoder decoder;
   private @Nullable StreamScanner scanner;
+  /** How many body scanners this message opened (a held body that is redacted opens two). */
+  private int bodyScanners;
+  private boolean bodiless;
   private boolean redacting;
   private final ByteSink redacted = new ByteSink();
   private final List<HttpData> held = new ArrayList<>();
@@ -261,11 +265,26 @@ final class MessageInspection implements AutoCloseable {
     if (ambiguous != null) {
       return beginAmbiguous(ambiguous);
     }
+    if (bodiless) {
+      mode = Mode.NONE;
+      return Step.RELEASE;
+    }
     if (skippable != null && BodyDecoder.codings(contentEncoding).isEmpty()) {
       mode = Mode.SNIFF;
       return Step.CONTINUE;
     }
     return startBody();
+  }
+
+  /**
+   * Starts a message that has no body (a request without one; a response to {@code HEAD}, or a
+   * 204, 205 or 304): as {@link #begin} on what its headers, query and path held, then nothing
+   * more is scanned: no body scanner or decoder is opened, and the end of the message only settles
+   * the decisions. Returns {@link Step#BLOCK} or {@link Step#RELEASE}.
+   */
+  Step beginWithoutBody() {
+    bodiless = true;
+    return begin();
   }
 
   private Step beginAmbiguous(String reason) {
@@ -306,6 +325,7 @@ final class MessageInspection implements AutoCloseable {
       mode = Mode.HOLD;
       beforeBody = tally.copy(); // Only a held body can start over (past the hold limit).
       scanner = ex.scanner().newStream(contentType, charset);
+      bodyScanners++;
       return Step.CONTINUE;
     }
     startStream();
@@ -336,6 +356,7 @@ final class MessageInspection implements AutoCloseable {
     } else {
       scanner = ex.scanner().newStream(ct, charset);
     }
+    bodyScanners++;
   }
 
   private @Nullable RedactionStyle chooseWhileStreaming(Finding f) {
@@ -387,6 +408,9 @@ final class MessageInspection implements AutoCloseable {
         return endSniffing(out);
       case PASS:
         out.add(data);
+        return Step.CONTINUE;
+      case NONE:
+        data.close(); // A message without a body: the receiving side would drop it too.
         return Step.CONTINUE;
       case HOLD:
         held.add(data);
@@ -666,6 +690,7 @@ final class MessageInspection implements AutoCloseable {
         }
         return end(out);
       case PASS:
+      case NONE:
         return Step.RELEASE;
       case HOLD:
         try {
@@ -703,6 +728,7 @@ final class MessageInspection implements AutoCloseable {
   private Step releaseRedacted(List<HttpData> out) {
     ContentType ct = java.util.Objects.requireNonNull(contentType);
     ByteSink sink = new ByteSink();
+    bodyScanners++;
     try (StreamScanner s = ex.scanner().newRedactingStream(
         ct, charset, f -> counted(tally.styleFor(f, "body"), f), sink::write)) {
       BodyDecoder d = newDecoder();
@@ -764,6 +790,9 @@ final class MessageInspection implements AutoCloseable {
     }
     done = true;
     closeScanner();
+    if (bodyScanners > 0) {
+      ex.record().bodyScannersOpened(bodyScanners);
+    }
     held.clear();
     sniffed.clear();
     boolean shadow = !ex.enforce();

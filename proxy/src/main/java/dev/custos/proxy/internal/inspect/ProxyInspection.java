@@ -21,6 +21,7 @@ import dev.custos.proxy.internal.Selection;
 import dev.custos.proxy.internal.identity.IdentityResolver;
 import dev.custos.wasm.WasmDetectors;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -95,9 +96,43 @@ public final class ProxyInspection {
     return t;
   });
 
-  /** Settings by route: a route's name and inspection limits are all its settings depend on. */
-  private record Current(Policy policy, Scanner scanner,
-      ConcurrentMap<RouteKey, InspectionSettings> byRoute) {}
+  /**
+   * Plans by route: a route's name and inspection limits are all its settings depend on. A request
+   * finds its route's plan by the route object (identity: a lookup hashes nothing), in a map
+   * copied on write, as routes are few.
+   */
+  private static final class Current {
+    final Policy policy;
+    final Scanner scanner;
+    final ConcurrentMap<RouteKey, InspectionPlan> byRoute = new ConcurrentHashMap<>();
+    private volatile Map<ProxyConfig.Route, Planned> byRouteObject = new IdentityHashMap<>();
+
+    Current(Policy policy, Scanner scanner) {
+      this.policy = policy;
+      this.scanner = scanner;
+    }
+
+    Policy policy() {
+      return policy;
+    }
+
+    Scanner scanner() {
+      return scanner;
+    }
+
+    @Nullable InspectionPlan planned(ProxyConfig config, ProxyConfig.Route route) {
+      Planned p = byRouteObject.get(route);
+      return p != null && p.config() == config ? p.plan() : null;
+    }
+
+    synchronized void remember(ProxyConfig config, ProxyConfig.Route route, InspectionPlan plan) {
+      Map<ProxyConfig.Route, Planned> next = new IdentityHashMap<>(byRouteObject);
+      next.put(route, new Planned(config, plan));
+      byRouteObject = next;
+    }
+  }
+
+  private record Planned(ProxyConfig config, InspectionPlan plan) {}
 
   private record RouteKey(String name, ProxyConfig.Inspection limits) {}
 
@@ -120,7 +155,7 @@ public final class ProxyInspection {
   public void prepare(Policy policy) {
     requireNonNull(policy, "policy");
     requested.incrementAndGet();
-    current = new Current(policy, scanner(policy), new ConcurrentHashMap<>());
+    current = new Current(policy, scanner(policy));
   }
 
   /**
@@ -132,7 +167,7 @@ public final class ProxyInspection {
     long generation = requested.incrementAndGet();
     Scanner cached = cached(policy);
     if (cached != null) {
-      current = new Current(policy, cached, new ConcurrentHashMap<>());
+      current = new Current(policy, cached);
       return;
     }
     logger.info("compiling the detectors of {}; the previous policy inspects until then", policy);
@@ -144,7 +179,7 @@ public final class ProxyInspection {
         Scanner s = scanner(policy);
         synchronized (this) {
           if (requested.get() == generation) {
-            current = new Current(policy, s, new ConcurrentHashMap<>());
+            current = new Current(policy, s);
           }
         }
       } catch (RuntimeException e) {
@@ -176,7 +211,7 @@ public final class ProxyInspection {
    * @throws IllegalStateException outside the proxy's chain (no route selected)
    */
   public InspectionSettings current() {
-    return settings(ServiceRequestContext.current());
+    return plan(ServiceRequestContext.current()).settings();
   }
 
   /** Returns whether the route selected for {@code ctx} is inspected at all. */
@@ -186,27 +221,46 @@ public final class ProxyInspection {
         || selection.snapshot().config().inspection(selection.route()).enabled();
   }
 
-  private InspectionSettings settings(ServiceRequestContext ctx) {
+  /**
+   * Returns the plan of the route selected for {@code ctx}, under the policy of the configuration
+   * it runs under (the last compiled one while that policy compiles); made once per route and
+   * policy, so a request finds it without building anything.
+   *
+   * @throws IllegalStateException outside the proxy's chain (no route selected)
+   */
+  public InspectionPlan plan(ServiceRequestContext ctx) {
     Selection selection = ctx.attr(Selection.KEY);
     if (selection == null) {
       throw new IllegalStateException("no route selected (expected: the routing layer in front)");
     }
     ProxyConfig config = selection.snapshot().config();
+    ProxyConfig.Route selected = selection.route();
     Policy policy = config.policy();
-    RouteKey route = new RouteKey(selection.route().name(), config.inspection(selection.route()));
     Current c = current;
     if (c != null && c.policy() == policy) {
-      return c.byRoute().computeIfAbsent(route, r -> settings(c.scanner(), policy, r));
+      InspectionPlan planned = c.planned(config, selected);
+      if (planned != null) {
+        return planned;
+      }
+      RouteKey route = new RouteKey(selected.name(), config.inspection(selected));
+      InspectionPlan plan = c.byRoute.computeIfAbsent(route, r -> plan(c.scanner(), policy, r));
+      c.remember(config, selected, plan);
+      return plan;
     }
+    RouteKey route = new RouteKey(selected.name(), config.inspection(selected));
     Scanner scanner = cached(policy);
     if (scanner != null) {
-      return settings(scanner, policy, route);
+      return plan(scanner, policy, route);
     }
     if (c == null) {
       throw new IllegalStateException("no policy prepared (expected: prepare() at start)");
     }
     // The request's policy is still compiling: the last compiled one inspects it.
-    return c.byRoute().computeIfAbsent(route, r -> settings(c.scanner(), c.policy(), r));
+    return c.byRoute.computeIfAbsent(route, r -> plan(c.scanner(), c.policy(), r));
+  }
+
+  private InspectionPlan plan(Scanner scanner, Policy policy, RouteKey route) {
+    return InspectionPlan.of(settings(scanner, policy, route));
   }
 
   private InspectionSettings settings(Scanner scanner, Policy policy, RouteKey route) {

@@ -55,7 +55,8 @@ final class RequestPump implements Subscriber<HttpObject> {
 
   /** Starts inspecting and returns the response, known once the request is released or refused. */
   HttpResponse start() {
-    Step step = inspection.begin();
+    // A request without a body ends at its headers, query and path: no body scanner is opened.
+    Step step = req.isEmpty() ? inspection.beginWithoutBody() : inspection.begin();
     if (step == Step.BLOCK) {
       refuse();
       req.abort();

@@ -2,6 +2,7 @@ package dev.custos.proxy.internal.inspect;
 
 import com.linecorp.armeria.common.HttpData;
 import com.linecorp.armeria.common.HttpHeaders;
+import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.common.HttpObject;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpResponseWriter;
@@ -95,7 +96,7 @@ final class ResponsePump implements Subscriber<HttpObject> {
           ex, Direction.RESPONSE, tally, h, ex.settings().skippedMediaTypes());
       i.fieldNotes(scan.notes());
       inspection = i;
-      if (handle(i.begin(), List.of())) {
+      if (handle(bodiless(h) ? i.beginWithoutBody() : i.begin(), List.of())) {
         requestNext();
       }
     } else if (obj instanceof HttpData && inspection != null) {
@@ -179,6 +180,16 @@ final class ResponsePump implements Subscriber<HttpObject> {
         }
         return true;
     }
+  }
+
+  /**
+   * Returns whether the response has no body: it ends with its headers, answers a {@code HEAD}, or
+   * has a status whose content is always empty (204, 205, 304). Its inspection then opens no body
+   * scanner.
+   */
+  private boolean bodiless(ResponseHeaders h) {
+    return h.isEndOfStream() || h.status().isContentAlwaysEmpty()
+        || ctx.method() == HttpMethod.HEAD;
   }
 
   /**

@@ -1,0 +1,84 @@
+package dev.custos.engine.internal.match;
+
+import static java.nio.charset.StandardCharsets.ISO_8859_1;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.custos.engine.internal.pattern.ByteDfa;
+import dev.custos.engine.internal.pattern.PatternParser;
+import java.util.ArrayList;
+import java.util.List;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A packed DFA steps exactly as the DFA it packs: the same states on every byte, and a scan stops
+ * after exactly the bytes after which the DFA accepts.
+ */
+class PackedDfaPropertyTest {
+  private static final byte[] ALPHABET = "0123456789-- abcAB_.\n\u00ff".getBytes(ISO_8859_1);
+  private static final List<String> PATTERNS = List.of(
+      "\\d{3}-\\d{2}-\\d{4}", "[a-c]+", "ab|b_", "[^ ]{2,5}", "A\\.?B", "\\d+(\\.\\d+)?");
+
+  @Provide
+  Arbitrary<byte[]> inputs() {
+    return Arbitraries.integers().between(0, ALPHABET.length - 1).list().ofMaxSize(80)
+        .map(indices -> {
+          byte[] bytes = new byte[indices.size()];
+          for (int i = 0; i < bytes.length; i++) {
+            bytes[i] = ALPHABET[indices.get(i)];
+          }
+          return bytes;
+        });
+  }
+
+  @Test
+  void everyTransitionAgreesWithTheByteTable() {
+    for (String p : PATTERNS) {
+      ByteDfa searching = ByteDfa.searching(PatternParser.parse(p));
+      ByteDfa exact = ByteDfa.exact(PatternParser.parse(p));
+      assertThat(PackedDfa.of(searching).agreesWith(searching)).as(p).isTrue();
+      assertThat(PackedDfa.of(exact).agreesWith(exact)).as(p).isTrue();
+    }
+  }
+
+  @Test
+  void aDfaTreatingBytesAlikeNeedsFewClasses() {
+    PackedDfa digits = PackedDfa.of(ByteDfa.searching(PatternParser.parse("\\d{3}")));
+    // Digits, and every other byte.
+    assertThat(digits.classCount()).isEqualTo(2);
+  }
+
+  @Property(tries = 300)
+  void aScanStopsAfterEveryByteWhereTheDfaAccepts(@ForAll("inputs") byte[] input) {
+    for (String p : PATTERNS) {
+      for (ByteDfa dfa : List.of(ByteDfa.searching(PatternParser.parse(p)), ByteDfa.exact(PatternParser.parse(p)))) {
+        List<Integer> expected = new ArrayList<>();
+        int s = dfa.initial();
+        for (int i = 0; i < input.length && s >= 0; i++) {
+          s = dfa.step(s, input[i] & 0xff);
+          if (s >= 0 && dfa.isAccept(s)) {
+            expected.add(i);
+          }
+        }
+        PackedDfa packed = PackedDfa.of(dfa);
+        List<Integer> stops = new ArrayList<>();
+        int row = packed.initialRow();
+        int i = 0;
+        while (i < input.length) {
+          long r = packed.run(input, i, input.length, row);
+          i = (int) (r >>> 32);
+          row = (int) r;
+          if (i < input.length) {
+            stops.add(i);
+            i++;
+          }
+        }
+        assertThat(stops).as(p).isEqualTo(expected);
+      }
+    }
+  }
+}
