@@ -942,8 +942,18 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     }
     int offset = (int) (c.start - bufStart);
     int length = (int) (c.end - c.start);
-    if (d.validator != null && !d.validator.isValid(new Latin1View(buf, offset, length))) {
-      return false;
+    String qualifier = null;
+    if (d.validator != null) {
+      Latin1View value = new Latin1View(buf, offset, length);
+      if (d.validator.qualifiesEveryValidValue()) {
+        // One call validates and qualifies (a telephone number's region costs a parse).
+        qualifier = d.validator.qualifier(value);
+        if (qualifier == null) {
+          return false;
+        }
+      } else if (!d.validator.isValid(value)) {
+        return false;
+      }
     }
     if (!d.excludedValues.isEmpty() && d.excludedValues.contains(d.normalize(buf, offset, length))) {
       return false;
@@ -1024,7 +1034,9 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
       c.allowedByRules = allow.rulesAllowing(buf, valueOffset, stop - valueOffset);
     }
     if (d.validator != null) {
-      c.qualifier = d.validator.qualifier(new Latin1View(buf, offset, length));
+      c.qualifier = d.validator.qualifiesEveryValidValue()
+          ? qualifier
+          : d.validator.qualifier(new Latin1View(buf, offset, length));
     }
     // A documented sample credential or a value spelled EXAMPLE is reported, at low confidence.
     c.confidence = sample ? Confidence.LOW : confidence;
