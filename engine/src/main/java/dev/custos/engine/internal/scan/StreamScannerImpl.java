@@ -63,6 +63,7 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
   }
 
   private static final Finding[] NO_FINDINGS = new Finding[0];
+  private static final byte[] NO_BYTES = new byte[0];
 
   /** Orders plugin candidates as {@link #order} does, the most confident first among equals. */
   private static final java.util.Comparator<Candidate> BY_ORDER_THEN_CONFIDENCE =
@@ -95,8 +96,11 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
   private final @Nullable RedactedOutput output;
   private final EvidenceMaker evidence;
   private final EnumSet<ScanNote> notes = EnumSet.noneOf(ScanNote.class);
+  /** What the JSON tracker asks about the candidates. */
+  private final JsonTracker.Interest interest = this::nextEnd;
 
-  private byte[] buf = new byte[8192];
+  /** The retained window; the thread's kept one (see {@link WindowPool}) until the stream closes. */
+  private byte[] buf = WindowPool.take();
   private long bufStart;
   private int bufLen;
   private long total;
@@ -304,7 +308,7 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     JsonTracker j = Objects.requireNonNull(json);
     if (upTo > jsonFed) {
       interestCursor = unresolvedHead;
-      j.feed(buf, (int) (jsonFed - bufStart), (int) (upTo - jsonFed), this::anyEndWithin);
+      j.feed(buf, (int) (jsonFed - bufStart), (int) (upTo - jsonFed), interest);
       jsonFed = upTo;
       noteJsonFailure();
     }
@@ -334,7 +338,7 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     if (json != null) {
       feedJson(total);
       interestCursor = unresolvedHead;
-      json.finish(this::anyEndWithin);
+      json.finish(interest);
       noteJsonFailure();
     }
     advance(true);
@@ -359,6 +363,9 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
   public void close() {
     if (!closed) {
       closed = true;
+      byte[] window = buf;
+      buf = NO_BYTES;
+      WindowPool.give(window);
       matches.close();
     }
   }
@@ -670,20 +677,21 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     return (b >= '0' && b <= '9') || (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || b == '_';
   }
 
-  /** Tells the JSON tracker whether a candidate (or pending event) ends within a token. */
-  private boolean anyEndWithin(long first, long end) {
+  /**
+   * Tells the JSON tracker the smallest end of a candidate (or pending event) after {@code first};
+   * asked with increasing {@code first} from {@link #interestCursor} on.
+   */
+  private long nextEnd(long first) {
     while (interestCursor < unresolved.size() && unresolved.get(interestCursor).end <= first) {
       interestCursor++;
     }
-    if (interestCursor < unresolved.size() && unresolved.get(interestCursor).end <= end) {
-      return true;
-    }
+    long next = interestCursor < unresolved.size() ? unresolved.get(interestCursor).end : Long.MAX_VALUE;
     for (int i = 0; i < deferredCount; i++) {
-      if (deferredEnd[i] > first && deferredEnd[i] <= end) {
-        return true;
+      if (deferredEnd[i] > first && deferredEnd[i] < next) {
+        next = deferredEnd[i];
       }
     }
-    return false;
+    return next;
   }
 
   // ---- plugin detectors ----
