@@ -467,9 +467,39 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
       return;
     }
     long keywordStart = end - layout.keywordLength(pattern);
+    if (layout.alphanumericFirst(pattern) && !mayStartWord(keywordStart)) {
+      // Inside a word ("arc" in "search", "sin" in "using"): the keyword gate takes keywords
+      // only as whole words of the text or of a key name, so this one vouches for nothing.
+      return;
+    }
     for (int g : layout.gatedBy(pattern)) {
       openRegion(g, keywordStart, end);
     }
+  }
+
+  /**
+   * Returns whether a word may start at {@code offset}, as the keyword gate ({@link #containsAny})
+   * and key names ({@link KeyName}) split words: after a byte other than an ASCII letter or digit
+   * (a non-ASCII letter counts too: a key name splits at none, so this errs on the side of a
+   * word), at an upper-case letter (camel case, or the last capital of an acronym), or near a
+   * backslash (a JSON escape such as <code>&#92;n</code> stays as written, while the key name holds
+   * the character it stands for). Looks only at bytes before {@code offset + 1}, which have all
+   * arrived, so the answer does not depend on chunking.
+   */
+  private boolean mayStartWord(long offset) {
+    if (offset - 1 < bufStart) {
+      return true;
+    }
+    int first = at(offset);
+    if (!isAlphanumeric(at(offset - 1)) || (first >= 'A' && first <= 'Z')) {
+      return true;
+    }
+    for (long q = Math.max(bufStart, offset - 6); q < offset - 1; q++) {
+      if (at(q) == '\\') {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
