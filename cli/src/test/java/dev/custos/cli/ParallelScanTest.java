@@ -73,6 +73,10 @@ class ParallelScanTest {
       if (i % 11 == 0) {
         s.append(",\"note\":\"call me, ssn 078-05-1120\" ");
       }
+      if (i % 13 == 0) {
+        // An escaped backslash ends the string at the next quote; brackets in strings are text.
+        s.append(",\"dir\":\"C:\\\\x\\\\\",\"re\":\"[{\"");
+      }
       s.append("}\n");
     }
     return s.toString();
