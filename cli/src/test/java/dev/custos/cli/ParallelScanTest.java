@@ -292,6 +292,41 @@ class ParallelScanTest {
   }
 
   @Test
+  void aClosedOutputStopsTheScan() throws IOException {
+    Path file = Files.writeString(dir.resolve("users.jsonl"), jsonLines(2500, 8));
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    java.io.OutputStream closesSoon = new java.io.OutputStream() {
+      private int written;
+
+      @Override
+      public void write(int b) throws IOException {
+        if (++written > 1000) {
+          throw new IOException("Broken pipe");
+        }
+      }
+    };
+    int code;
+    try (PrintStream o = new PrintStream(closesSoon, true, StandardCharsets.UTF_8);
+        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+      Io io = new Io(new java.io.ByteArrayInputStream(new byte[0]), o, e);
+      code = new CommandLine(new ScanCommand(io, threads -> new ParallelScan.Settings(threads, 0,
+          SMALL.rangeBytes(), SMALL.reachBytes(), SMALL.maxRangeBytes())))
+          .execute("--policy", policy.toString(), "--threads", "3", file.toString());
+    }
+
+    Run all = both("3", file);
+    assertThat(code).isEqualTo(1);
+    assertThat(findingCount(err.toString(StandardCharsets.UTF_8))).isPositive()
+        .isLessThan(findingCount(all.err()) / 10);
+  }
+
+  private static long findingCount(String summary) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("custos: (\\d+) findings? in").matcher(summary);
+    assertThat(m.find()).as(summary).isTrue();
+    return Long.parseLong(m.group(1));
+  }
+
+  @Test
   void negativeThreadsAreAUsageError() throws IOException {
     Path file = Files.writeString(dir.resolve("a.txt"), "x\n");
     assertThat(Cli.scan(policy, "--threads", "-1", file.toString()).code()).isEqualTo(Main.ERROR);
