@@ -21,6 +21,7 @@ final class MatcherLayout {
   private final String[] keywordOf;
   private final int[][] gatedBy;
   private final int[] keywordLength;
+  private final boolean[] alphanumericFirst;
   private final int maxKeywordLength;
   private final int[] gated;
   /** Per detector: its searching automaton when gated, else null. */
@@ -37,9 +38,15 @@ final class MatcherLayout {
     this.keywordOf = keywordOf;
     this.gatedBy = gatedBy;
     this.keywordLength = new int[detectorOf.length];
+    this.alphanumericFirst = new boolean[detectorOf.length];
     for (int p = 0; p < detectorOf.length; p++) {
-      keywordLength[p] =
-          detectorOf[p] >= 0 ? 0 : keywordOf[p].getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+      if (detectorOf[p] < 0) {
+        byte[] bytes = keywordOf[p].getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        keywordLength[p] = bytes.length;
+        int first = bytes.length > 0 ? bytes[0] & 0xff : ' ';
+        alphanumericFirst[p] = (first >= '0' && first <= '9') || (first >= 'a' && first <= 'z')
+            || (first >= 'A' && first <= 'Z');
+      }
     }
     this.maxKeywordLength = java.util.Arrays.stream(keywordLength).max().orElse(0);
   }
@@ -106,6 +113,14 @@ final class MatcherLayout {
   /** Returns the byte length of a keyword pattern's keyword. */
   int keywordLength(int pattern) {
     return keywordLength[pattern];
+  }
+
+  /**
+   * Returns whether a keyword pattern's keyword starts with an ASCII letter or digit, so that it
+   * counts as a word only where one may start (see {@code StreamScannerImpl.mayStartWord}).
+   */
+  boolean alphanumericFirst(int pattern) {
+    return alphanumericFirst[pattern];
   }
 
   /** Returns the longest keyword in bytes, 0 if none. */

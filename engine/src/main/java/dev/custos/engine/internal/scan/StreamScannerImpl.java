@@ -63,6 +63,7 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
   }
 
   private static final Finding[] NO_FINDINGS = new Finding[0];
+  private static final byte[] NO_BYTES = new byte[0];
 
   /** Orders plugin candidates as {@link #order} does, the most confident first among equals. */
   private static final java.util.Comparator<Candidate> BY_ORDER_THEN_CONFIDENCE =
@@ -95,8 +96,11 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
   private final @Nullable RedactedOutput output;
   private final EvidenceMaker evidence;
   private final EnumSet<ScanNote> notes = EnumSet.noneOf(ScanNote.class);
+  /** What the JSON tracker asks about the candidates. */
+  private final JsonTracker.Interest interest = this::nextEnd;
 
-  private byte[] buf = new byte[8192];
+  /** The retained window; the thread's kept one (see {@link WindowPool}) until the stream closes. */
+  private byte[] buf = WindowPool.take();
   private long bufStart;
   private int bufLen;
   private long total;
@@ -304,7 +308,7 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     JsonTracker j = Objects.requireNonNull(json);
     if (upTo > jsonFed) {
       interestCursor = unresolvedHead;
-      j.feed(buf, (int) (jsonFed - bufStart), (int) (upTo - jsonFed), this::anyEndWithin);
+      j.feed(buf, (int) (jsonFed - bufStart), (int) (upTo - jsonFed), interest);
       jsonFed = upTo;
       noteJsonFailure();
     }
@@ -334,7 +338,7 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     if (json != null) {
       feedJson(total);
       interestCursor = unresolvedHead;
-      json.finish(this::anyEndWithin);
+      json.finish(interest);
       noteJsonFailure();
     }
     advance(true);
@@ -359,6 +363,9 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
   public void close() {
     if (!closed) {
       closed = true;
+      byte[] window = buf;
+      buf = NO_BYTES;
+      WindowPool.give(window);
       matches.close();
     }
   }
@@ -460,9 +467,39 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
       return;
     }
     long keywordStart = end - layout.keywordLength(pattern);
+    if (layout.alphanumericFirst(pattern) && !mayStartWord(keywordStart)) {
+      // Inside a word ("arc" in "search", "sin" in "using"): the keyword gate takes keywords
+      // only as whole words of the text or of a key name, so this one vouches for nothing.
+      return;
+    }
     for (int g : layout.gatedBy(pattern)) {
       openRegion(g, keywordStart, end);
     }
+  }
+
+  /**
+   * Returns whether a word may start at {@code offset}, as the keyword gate ({@link #containsAny})
+   * and key names ({@link KeyName}) split words: after a byte other than an ASCII letter or digit
+   * (a non-ASCII letter counts too: a key name splits at none, so this errs on the side of a
+   * word), at an upper-case letter (camel case, or the last capital of an acronym), or near a
+   * backslash (a JSON escape such as <code>&#92;n</code> stays as written, while the key name holds
+   * the character it stands for). Looks only at bytes before {@code offset + 1}, which have all
+   * arrived, so the answer does not depend on chunking.
+   */
+  private boolean mayStartWord(long offset) {
+    if (offset - 1 < bufStart) {
+      return true;
+    }
+    int first = at(offset);
+    if (!isAlphanumeric(at(offset - 1)) || (first >= 'A' && first <= 'Z')) {
+      return true;
+    }
+    for (long q = Math.max(bufStart, offset - 6); q < offset - 1; q++) {
+      if (at(q) == '\\') {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -640,20 +677,21 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     return (b >= '0' && b <= '9') || (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || b == '_';
   }
 
-  /** Tells the JSON tracker whether a candidate (or pending event) ends within a token. */
-  private boolean anyEndWithin(long first, long end) {
+  /**
+   * Tells the JSON tracker the smallest end of a candidate (or pending event) after {@code first};
+   * asked with increasing {@code first} from {@link #interestCursor} on.
+   */
+  private long nextEnd(long first) {
     while (interestCursor < unresolved.size() && unresolved.get(interestCursor).end <= first) {
       interestCursor++;
     }
-    if (interestCursor < unresolved.size() && unresolved.get(interestCursor).end <= end) {
-      return true;
-    }
+    long next = interestCursor < unresolved.size() ? unresolved.get(interestCursor).end : Long.MAX_VALUE;
     for (int i = 0; i < deferredCount; i++) {
-      if (deferredEnd[i] > first && deferredEnd[i] <= end) {
-        return true;
+      if (deferredEnd[i] > first && deferredEnd[i] < next) {
+        next = deferredEnd[i];
       }
     }
-    return false;
+    return next;
   }
 
   // ---- plugin detectors ----
@@ -934,8 +972,18 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     }
     int offset = (int) (c.start - bufStart);
     int length = (int) (c.end - c.start);
-    if (d.validator != null && !d.validator.isValid(new Latin1View(buf, offset, length))) {
-      return false;
+    String qualifier = null;
+    if (d.validator != null) {
+      Latin1View value = new Latin1View(buf, offset, length);
+      if (d.validator.qualifiesEveryValidValue()) {
+        // One call validates and qualifies (a telephone number's region costs a parse).
+        qualifier = d.validator.qualifier(value);
+        if (qualifier == null) {
+          return false;
+        }
+      } else if (!d.validator.isValid(value)) {
+        return false;
+      }
     }
     if (!d.excludedValues.isEmpty() && d.excludedValues.contains(d.normalize(buf, offset, length))) {
       return false;
@@ -1016,7 +1064,9 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
       c.allowedByRules = allow.rulesAllowing(buf, valueOffset, stop - valueOffset);
     }
     if (d.validator != null) {
-      c.qualifier = d.validator.qualifier(new Latin1View(buf, offset, length));
+      c.qualifier = d.validator.qualifiesEveryValidValue()
+          ? qualifier
+          : d.validator.qualifier(new Latin1View(buf, offset, length));
     }
     // A documented sample credential or a value spelled EXAMPLE is reported, at low confidence.
     c.confidence = sample ? Confidence.LOW : confidence;

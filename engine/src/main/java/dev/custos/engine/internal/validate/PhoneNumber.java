@@ -21,6 +21,11 @@ final class PhoneNumber extends StructuralCheck {
   private static final String DEFAULT_REGION = "US";
 
   @Override
+  public boolean qualifiesEveryValidValue() {
+    return true;
+  }
+
+  @Override
   public String name() {
     return "phone_number";
   }

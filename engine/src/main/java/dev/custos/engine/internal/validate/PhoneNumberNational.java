@@ -82,6 +82,11 @@ final class PhoneNumberNational extends StructuralCheck {
   }
 
   @Override
+  public boolean qualifiesEveryValidValue() {
+    return true;
+  }
+
+  @Override
   public String name() {
     return name;
   }

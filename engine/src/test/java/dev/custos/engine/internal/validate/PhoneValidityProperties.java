@@ -109,6 +109,22 @@ class PhoneValidityProperties {
     }
   }
 
+  @Property(tries = 3000, seed = "20261207")
+  void thePhoneValidatorsQualifyExactlyTheValuesTheyAccept(@ForAll("writtenOrInternational") String text) {
+    for (Validator validator : List.of(new PhoneNumber(), PhoneNumberNational.ofDefault())) {
+      assertThat(validator.qualifiesEveryValidValue()).isTrue();
+      assertThat(validator.qualifier(text) != null).as(validator.name()).isEqualTo(validator.isValid(text));
+    }
+  }
+
+  @Provide
+  Arbitrary<String> writtenOrInternational() {
+    return Arbitraries.oneOf(written(), written().map(w -> "+" + w.trim()),
+        Arbitraries.of(REGIONS).map(r -> UTIL.getExampleNumber(r))
+            .filter(n -> n != null)
+            .map(n -> UTIL.format(n, PhoneNumberUtil.PhoneNumberFormat.NATIONAL)));
+  }
+
   @Provide
   Arbitrary<String> written() {
     return Arbitraries.strings().withChars("0123456789 -./()").ofMinLength(6).ofMaxLength(20);
