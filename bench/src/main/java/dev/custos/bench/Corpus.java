@@ -27,7 +27,13 @@ public final class Corpus {
     /** JSON Lines: one API response or event per line. */
     JSON_LINES,
     /** Log lines, support tickets and prose. */
-    TEXT
+    TEXT,
+    /**
+     * One {@code application/x-www-form-urlencoded} body: a batch of sign-up and checkout
+     * submissions ({@code users%5B3%5D%5Bemail%5D=ana.silva%40example.com&…}), percent-encoded as a
+     * browser does ({@code +} for a space); planted spans cover the encoded bytes.
+     */
+    FORM
   }
 
   /** A planted value: sensitive (with its category) or a decoy, at byte offsets {@code [start, end)}. */
@@ -48,6 +54,14 @@ public final class Corpus {
     return generate(Kind.JSON_LINES, bytes, seed).bytes();
   }
 
+  /**
+   * Returns one URL-encoded form ({@code application/x-www-form-urlencoded}: sign-up and checkout
+   * submissions in a batch) of exactly {@code bytes} bytes.
+   */
+  public static byte[] form(int bytes, long seed) {
+    return generate(Kind.FORM, bytes, seed).bytes();
+  }
+
   /** Returns plain text (log lines, support tickets, prose) of exactly {@code bytes} bytes. */
   public static byte[] text(int bytes, long seed) {
     return generate(Kind.TEXT, bytes, seed).bytes();
@@ -62,8 +76,9 @@ public final class Corpus {
       case JSON -> g.jsonDocument();
       case JSON_LINES -> g.jsonLines();
       case TEXT -> g.text();
+      case FORM -> g.form();
     }
-    return new Sample(g.out.toArray(bytes), List.copyOf(g.spans));
+    return new Sample(kind == Kind.FORM ? g.out.toArray(bytes, (byte) '&') : g.out.toArray(bytes), List.copyOf(g.spans));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -128,6 +143,10 @@ public final class Corpus {
       return len;
     }
 
+    byte last() {
+      return buf[len - 1];
+    }
+
     Out add(String s) {
       byte[] b = s.getBytes(StandardCharsets.UTF_8);
       ensure(b.length);
@@ -157,6 +176,13 @@ public final class Corpus {
       if (len + n > buf.length) {
         buf = Arrays.copyOf(buf, Math.max(buf.length * 2, len + n));
       }
+    }
+
+    /** Returns the bytes padded to {@code size} with {@code pad} (a form: empty fields). */
+    byte[] toArray(int size, byte pad) {
+      byte[] result = Arrays.copyOf(buf, size);
+      Arrays.fill(result, len, size, pad);
+      return result;
     }
 
     byte[] toArray(int size) {
@@ -254,6 +280,122 @@ public final class Corpus {
           break;
         }
       }
+    }
+
+    void form() {
+      int record = 0;
+      while (true) {
+        int mark = mark();
+        if (record > 0) {
+          out.add('&');
+        }
+        if (r.nextInt(3) == 0) {
+          signUp(record);
+        } else {
+          checkout(record);
+        }
+        if (out.length() > limit) {
+          rollback(mark);
+          break;
+        }
+        record++;
+      }
+    }
+
+    /** Starts a form field: {@code &} unless first in its record, then the encoded name and {@code =}. */
+    void field(String prefix, String name) {
+      if (out.length() > 0 && out.last() != '&') {
+        out.add('&');
+      }
+      out.add(encode(prefix + name)).add('=');
+    }
+
+    void signUp(int record) {
+      String p = "users[" + record + "][";
+      String first = pick(FIRST);
+      String last = pick(LAST);
+      field(p, "first_name]");
+      out.add(encode(first));
+      field(p, "last_name]");
+      out.add(encode(last));
+      if (plant(60)) {
+        field(p, "email]");
+        sensitive("email", encode(email(first, last)));
+      } else {
+        field(p, "username]");
+        out.add("usr_").add(alnum(10));
+      }
+      if (plant(40)) {
+        field(p, "phone]");
+        sensitive("phone_number", encode(phone()));
+      }
+      field(p, "plan]");
+      out.add(pick(new String[] {"free", "team", "business"}));
+      if (plant(15)) {
+        field(p, "ssn]");
+        sensitive("us_ssn", encode(ssn()));
+      } else if (r.nextInt(8) == 0) {
+        field(p, "legacy_ref]");
+        decoy("ssn_shaped", encode(badSsn()));
+      }
+      if (plant(10)) {
+        field(p, "payout_iban]");
+        sensitive("iban", encode(iban()));
+      }
+      field(p, "newsletter]");
+      out.add(r.nextBoolean() ? "on" : "off");
+      field(p, "about]");
+      out.add(encode(sentence(4, 16)));
+      field(p, "csrf_token]");
+      decoy("hex_hash", hex(40));
+      field(p, "session]");
+      decoy("uuid", uuid());
+      field(p, "submitted_at]");
+      decoy("timestamp", encode(iso()));
+    }
+
+    void checkout(int record) {
+      String p = "orders[" + record + "][";
+      field(p, "order_id]");
+      decoy("order_number", encode(orderNumber()));
+      int n = 1 + r.nextInt(3);
+      for (int i = 0; i < n; i++) {
+        field(p, "items][" + i + "][sku]");
+        out.add("SKU-").add(alnum(8));
+        field(p, "items][" + i + "][name]");
+        out.add(encode(pick(PRODUCTS).replace("\\", "")));
+        field(p, "items][" + i + "][qty]");
+        out.add(1 + r.nextInt(3));
+      }
+      field(p, "cardholder]");
+      out.add(encode(pick(FIRST) + " " + pick(LAST)));
+      if (plant(35)) {
+        field(p, "card_number]");
+        sensitive("credit_card", encode(card()));
+        field(p, "exp]");
+        out.add(encode(String.format("%02d/%02d", 1 + r.nextInt(12), 26 + r.nextInt(6))));
+      } else if (r.nextInt(3) == 0) {
+        field(p, "gift_card]");
+        decoy("luhn_failing", encode(badCard()));
+      } else {
+        field(p, "saved_card_last4]");
+        out.add(digits(4));
+      }
+      if (plant(25)) {
+        field(p, "shipping_street]");
+        sensitive("street_address", encode(street()));
+      }
+      field(p, "shipping_city]");
+      out.add(encode(pick(CITIES)));
+      field(p, "note]");
+      out.add(encode(pick(NOTES)));
+      field(p, "csrf_token]");
+      decoy("hex_hash", hex(40));
+    }
+
+    /** Percent-encodes as an HTML form does ({@code application/x-www-form-urlencoded}, UTF-8). */
+    static String encode(String s) {
+      return java.net.URLEncoder.encode(s, StandardCharsets.UTF_8);
     }
 
     int mark() {

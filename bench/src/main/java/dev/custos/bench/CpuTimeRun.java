@@ -13,8 +13,11 @@ import java.util.Locale;
  * replacement for JMH on a quiet machine: JIT and cache effects are the same, but the figure
  * leaves out time the thread spent waiting for a core.
  *
- * <p>Usage: {@code java -cp bench/target/benchmarks.jar dev.custos.bench.CpuTimeRun [reps]};
- * prints the median of the second half of the repetitions, in MB/s (10^6 bytes) per core.
+ * <p>Usage: {@code java -cp bench/target/benchmarks.jar dev.custos.bench.CpuTimeRun [reps
+ * [content...]]}, content being {@code text}, {@code json}, {@code form} (one {@code
+ * application/x-www-form-urlencoded} body) or {@code jsonl} (default: text, json and form); prints
+ * the median of the second half of the repetitions, in MB/s (10^6 bytes) per core, for the java and
+ * the hyperscan backend.
  */
 public final class CpuTimeRun {
   private CpuTimeRun() {}
@@ -22,6 +25,8 @@ public final class CpuTimeRun {
   /** Runs every backend and content type and prints one line each. */
   public static void main(String[] args) {
     int reps = args.length > 0 ? Integer.parseInt(args[0]) : 16;
+    String[] contents =
+        args.length > 1 ? Arrays.copyOfRange(args, 1, args.length) : new String[] {"text", "json", "form"};
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     System.out.printf("%-10s %-6s %10s %10s%n", "backend", "content", "MB/s", "findings");
     for (String backend : new String[] {"java", "hyperscan"}) {
@@ -33,7 +38,7 @@ public final class CpuTimeRun {
         continue;
       }
       try (scanner) {
-        for (String content : new String[] {"text", "json"}) {
+        for (String content : contents) {
           byte[] payload = Payloads.of(content);
           ContentType type = Payloads.contentType(content);
           double[] mbs = new double[reps];

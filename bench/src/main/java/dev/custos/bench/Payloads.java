@@ -22,18 +22,26 @@ final class Payloads {
 
   private Payloads() {}
 
-  /** Returns the payload for a content parameter: {@code text}, {@code json} or {@code jsonl}. */
+  /**
+   * Returns the payload for a content parameter: {@code text}, {@code json}, {@code jsonl} or
+   * {@code form} ({@code application/x-www-form-urlencoded}).
+   */
   static byte[] of(String content) {
     return switch (content) {
       case "text" -> Corpus.text(SIZE, SEED);
       case "json" -> Corpus.json(SIZE, SEED);
       case "jsonl" -> Corpus.jsonLines(SIZE, SEED);
-      default -> throw new IllegalArgumentException("content: " + content + " (expected: text, json or jsonl)");
+      case "form" -> Corpus.form(SIZE, SEED);
+      default -> throw new IllegalArgumentException("content: " + content + " (expected: text, json, jsonl or form)");
     };
   }
 
   static ContentType contentType(String content) {
-    return content.equals("text") ? ContentType.TEXT : ContentType.JSON;
+    return switch (content) {
+      case "text" -> ContentType.TEXT;
+      case "form" -> ContentType.FORM;
+      default -> ContentType.JSON;
+    };
   }
 
   /**

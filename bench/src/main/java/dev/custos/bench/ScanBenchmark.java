@@ -35,7 +35,7 @@ public class ScanBenchmark {
   @Param({"java", "hyperscan"})
   public String backend;
 
-  @Param({"text", "json"})
+  @Param({"text", "json", "form"})
   public String content;
 
   private Scanner scanner;

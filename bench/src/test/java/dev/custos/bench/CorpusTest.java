@@ -105,6 +105,10 @@ class CorpusTest {
   }
 
   private static ContentType contentType(Kind kind) {
-    return kind == Kind.TEXT ? ContentType.TEXT : ContentType.JSON;
+    return switch (kind) {
+      case TEXT -> ContentType.TEXT;
+      case FORM -> ContentType.FORM;
+      case JSON, JSON_LINES -> ContentType.JSON;
+    };
   }
 }

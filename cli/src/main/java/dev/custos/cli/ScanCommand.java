@@ -134,6 +134,15 @@ final class ScanCommand implements Callable<Integer> {
   int exitCode = Main.FOUND;
 
   @Option(
+      names = "--threads",
+      paramLabel = "N",
+      defaultValue = "0",
+      description = "Threads that scan one large text or JSON-lines file, in ranges cut at line starts,"
+          + " with the same findings in the same order as one thread (default: 0, one per core; 1:"
+          + " one thread per file).")
+  int threads;
+
+  @Option(
       names = {"-o", "--output"},
       paramLabel = "FILE",
       description = "Write findings (or, with --redact, the content) to FILE instead of stdout.")
@@ -156,8 +165,18 @@ final class ScanCommand implements Callable<Integer> {
 
   private record RuleFiles(Rule rule, GitIgnore files) {}
 
+  /** The parallel scan's settings for a number of threads (tests cut smaller ranges). */
+  private final java.util.function.IntFunction<ParallelScan.Settings> parallelSettings;
+  private @Nullable ParallelScan parallel;
+  private boolean pluginDetectors;
+
   ScanCommand(Io io) {
+    this(io, ParallelScan.Settings::of);
+  }
+
+  ScanCommand(Io io, java.util.function.IntFunction<ParallelScan.Settings> parallelSettings) {
     this.io = io;
+    this.parallelSettings = parallelSettings;
   }
 
   @Override
@@ -170,6 +189,9 @@ final class ScanCommand implements Callable<Integer> {
     ContentType fixedType = contentType == null ? null : usage(() -> ContentType.of(contentType));
     Backend backend = usage(() -> Backend.ofId(engine));
     minimum = minConfidence == null ? null : usage(() -> Confidence.ofId(minConfidence));
+    if (threads < 0) {
+      throw new ParameterException(spec.commandLine(), "--threads: " + threads + " (expected: 0 or more)");
+    }
     if (exitCode < 0 || exitCode > 255) {
       throw new ParameterException(
           spec.commandLine(), "--exit-code: " + exitCode + " (expected: 0 to 255)");
@@ -196,6 +218,9 @@ final class ScanCommand implements Callable<Integer> {
     try {
       return scanAll(style, fixedType, backend);
     } finally {
+      if (parallel != null) {
+        parallel.close();
+      }
       if (outputFile != null) {
         io.out().close();
       }
@@ -206,6 +231,7 @@ final class ScanCommand implements Callable<Integer> {
       throws IOException {
 
     Policy policy = policyFile == null ? Policy.ofDefault() : Policy.parse(policyFile);
+    pluginDetectors = !policy.pluginDetectors().isEmpty();
     if (!policy.allowlist().files().isEmpty()) {
       List<String> globs = new ArrayList<>(excludes);
       globs.addAll(policy.allowlist().files());
@@ -322,25 +348,65 @@ final class ScanCommand implements Callable<Integer> {
       }
       ContentType type =
           fixedType != null ? fixedType : ContentType.guess(source.fileName(), buffer, Math.max(n, 0));
+      // Where the stream below starts in the source, and the first offset whose findings it reports
+      // (0 and 0 unless a parallel scan did the part before).
+      long streamStart = 0;
+      long keepFrom = 0;
+      ParallelScan ranges = parallelFor(source, type, style, buffer, n);
+      if (ranges != null) {
+        long[] reported = {0}; // how far the ranges handed out reach
+        ParallelScan.Outcome o = ranges.scan(scanner, type, java.util.Objects.requireNonNull(source.path()),
+            range -> {
+              boolean more = reportRange(source, range, sink, lines, ignores, progress, counts);
+              reported[0] = range.to();
+              return more;
+            });
+        if (o.stopped()) {
+          return reported[0];
+        }
+        if (o.complete()) {
+          report(source, ignores.finish(List.of()), sink, lines, counts);
+          suppressed += ignores.dropped();
+          if (sink != null) {
+            sink.flush();
+          }
+          return reported[0];
+        }
+        if (verbose) {
+          progress.clear();
+          io.err().println("custos: " + source.name() + ": one thread from byte " + o.keepFrom()
+              + " (a scan note, a NUL byte or no line start for long)");
+        }
+        streamStart = o.streamStart();
+        keepFrom = o.keepFrom();
+        in.close();
+        in = source.open(io);
+        in.skipNBytes(streamStart);
+        n = in.read(buffer);
+      }
       stream =
           style == null
               ? scanner.newStream(type)
               : scanner.newRedactingStream(type, style, (b, off, len) -> io.out().write(b, off, len));
+      long at = streamStart; // the source offset of buffer[0]
       while (n >= 0) {
         if (n > 0) {
+          int skip = (int) Math.max(0, Math.min(n, keepFrom - at));
           if (lines != null) {
-            lines.add(buffer, 0, n);
+            lines.add(buffer, skip, n - skip);
           }
-          ignores.feed(buffer, 0, n);
-          report(source, ignores.release(stream.feed(buffer, 0, n)), sink, lines, counts);
-          progress.advance(n);
+          ignores.feed(buffer, skip, n - skip);
+          report(source, ignores.release(kept(stream.feed(buffer, 0, n), streamStart, keepFrom)), sink, lines,
+              counts);
+          progress.advance(n - skip);
+          at += n;
           if (outputClosed()) {
-            return stream.bytesScanned();
+            return streamStart + stream.bytesScanned();
           }
         }
         n = in.read(buffer);
       }
-      report(source, ignores.finish(stream.finish()), sink, lines, counts);
+      report(source, ignores.finish(kept(stream.finish(), streamStart, keepFrom)), sink, lines, counts);
       suppressed += ignores.dropped();
       for (ScanNote note : stream.notes()) {
         if (verbose) {
@@ -355,7 +421,7 @@ final class ScanCommand implements Callable<Integer> {
       if (sink != null) {
         sink.flush();
       }
-      return stream.bytesScanned();
+      return streamStart + stream.bytesScanned();
     } catch (IOException e) {
       progress.clear();
       warn(source.name() + ": " + Messages.of(e) + " (not scanned to the end)");
@@ -368,6 +434,79 @@ final class ScanCommand implements Callable<Integer> {
         in.close();
       }
     }
+  }
+
+  /**
+   * Returns the parallel scan for a source that can be cut into ranges, or null: a regular file of
+   * text or JSON, large enough, found findings only (not redacted), no plugin detectors (they see
+   * windows placed by offset), and not UTF-16 or UTF-32 by its first bytes.
+   */
+  private @Nullable ParallelScan parallelFor(
+      Source source, ContentType type, @Nullable RedactionStyle style, byte[] head, int n) throws IOException {
+    int count = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+    if (count < 2 || style != null || source.path() == null || pluginDetectors
+        || (type != ContentType.JSON && type != ContentType.TEXT)
+        || n <= 0 || head[0] == 0 || head[0] == (byte) 0xFE || head[0] == (byte) 0xFF) {
+      return null;
+    }
+    ParallelScan.Settings settings = parallelSettings.apply(count);
+    if (!Files.isRegularFile(source.path()) || Files.size(source.path()) < settings.minFileBytes()) {
+      return null;
+    }
+    if (parallel == null) {
+      parallel = new ParallelScan(settings);
+    }
+    return parallel;
+  }
+
+  /** Reports the findings of one range of a parallel scan, as a stream fed those bytes would. */
+  private boolean reportRange(
+      Source source,
+      ParallelScan.Range range,
+      @Nullable FindingSink sink,
+      @Nullable LineIndex lines,
+      InlineIgnores ignores,
+      Progress progress,
+      Map<String, Long> counts)
+      throws IOException {
+    List<Finding> findings = range.findings();
+    int length = (int) (range.to() - range.from());
+    int next = 0;
+    for (int done = 0; done < length; ) {
+      int step = Math.min(CHUNK_SIZE, length - done);
+      if (lines != null) {
+        lines.add(range.bytes(), range.offset() + done, step);
+      }
+      ignores.feed(range.bytes(), range.offset() + done, step);
+      done += step;
+      int upTo = next;
+      while (upTo < findings.size() && findings.get(upTo).start() < range.from() + done) {
+        upTo++;
+      }
+      if (upTo > next) {
+        report(source, ignores.release(findings.subList(next, upTo)), sink, lines, counts);
+        next = upTo;
+        if (outputClosed()) {
+          return false;
+        }
+      }
+      progress.advance(step);
+    }
+    return !outputClosed();
+  }
+
+  /** Returns a stream's findings with source offsets, without those before {@code keepFrom}. */
+  private static List<Finding> kept(List<Finding> findings, long streamStart, long keepFrom) {
+    if (streamStart == 0 && keepFrom == 0) {
+      return findings;
+    }
+    List<Finding> kept = new ArrayList<>(findings.size());
+    for (Finding f : findings) {
+      if (f.start() + streamStart >= keepFrom) {
+        kept.add(ParallelScan.shift(f, streamStart));
+      }
+    }
+    return kept;
   }
 
   private static boolean hasNul(byte[] buffer, int n) {

@@ -33,6 +33,11 @@ final class Source {
     return name;
   }
 
+  /** Returns the file, or null for stdin. */
+  @Nullable Path path() {
+    return path;
+  }
+
   boolean isStdin() {
     return path == null;
   }

@@ -267,4 +267,15 @@ class TextEncodingTest {
   static byte[] utf8(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
   }
+
+  @Test
+  void utf8JsonWithBomKeepsItsPathsAndOffsets() {
+    byte[] bytes = "\uFEFF{\"user\":{\"ssn\":\"078-05-1120\"}}".getBytes(StandardCharsets.UTF_8);
+    for (int chunk : new int[] {1, 2, 5, bytes.length}) {
+      List<Finding> findings = scan(bytes, ContentType.JSON, null, chunk);
+      assertThat(categories(findings)).containsExactly("us_ssn");
+      assertThat(findings.get(0).jsonPath()).isEqualTo("$.user.ssn");
+      assertThat(findings.get(0).start()).isEqualTo(19);
+    }
+  }
 }

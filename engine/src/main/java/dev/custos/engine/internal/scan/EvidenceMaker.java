@@ -4,13 +4,25 @@ import dev.custos.engine.Evidence;
 import dev.custos.engine.EvidenceKey;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
+import org.jspecify.annotations.Nullable;
 
-/** Makes masked previews and keyed hashes. */
+/**
+ * Makes masked previews and keyed hashes for one stream. A value found again (the same email in
+ * every record of a page, the same value under two detectors) is hashed once: the last {@value
+ * #CACHED} distinct values and their hashes are kept, so memory stays bounded by the longest
+ * match. Not thread-safe.
+ */
 final class EvidenceMaker {
   private static final int MAX_STARS = 16;
   private static final HexFormat HEX = HexFormat.of();
+  /** How many recent values keep their hash. */
+  static final int CACHED = 16;
 
   private final EvidenceKey key;
+  private String @Nullable [] cachedValue;
+  private final String[] cachedHash = new String[CACHED];
+  private int next;
+  private int computed;
 
   EvidenceMaker(EvidenceKey key) {
     this.key = key;
@@ -22,7 +34,27 @@ final class EvidenceMaker {
 
   /** Returns the first 32 hex digits (128 bits) of HMAC-SHA256(key, normalized value). */
   String hash(String normalized) {
-    return HEX.formatHex(key.hmac(normalized.getBytes(StandardCharsets.UTF_8)), 0, 16);
+    String[] values = cachedValue;
+    if (values == null) {
+      values = new String[CACHED];
+      cachedValue = values;
+    }
+    for (int i = 0; i < CACHED; i++) {
+      if (normalized.equals(values[i])) {
+        return cachedHash[i];
+      }
+    }
+    String hash = HEX.formatHex(key.hmac(normalized.getBytes(StandardCharsets.UTF_8)), 0, 16);
+    computed++;
+    values[next] = normalized;
+    cachedHash[next] = hash;
+    next = (next + 1) % CACHED;
+    return hash;
+  }
+
+  /** Returns how many hashes this maker computed (for tests). */
+  int computed() {
+    return computed;
   }
 
   /**

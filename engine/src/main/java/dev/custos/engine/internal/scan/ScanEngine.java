@@ -1,6 +1,5 @@
 package dev.custos.engine.internal.scan;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import dev.custos.engine.Backend;
 import dev.custos.engine.ContentType;
 import dev.custos.engine.DetectorDefinition;
@@ -36,7 +35,6 @@ public final class ScanEngine implements AutoCloseable {
   private final EvidenceKey key;
   private final ScanSettings settings;
   private final int maxLength;
-  private final JsonFactory jsonFactory;
   private final String dfaCacheStatus;
 
   private ScanEngine(
@@ -64,7 +62,6 @@ public final class ScanEngine implements AutoCloseable {
       max = Math.max(max, p.maxLength);
     }
     this.maxLength = max;
-    this.jsonFactory = JsonTracker.factory(settings.maxJsonDepth, settings.maxJsonTokenLength);
   }
 
   /**
@@ -201,7 +198,7 @@ public final class ScanEngine implements AutoCloseable {
     }
     return new TranscodedStream(
         out -> stream(
-            type == ContentType.JSON ? new JsonTracker(jsonFactory) : null,
+            type == ContentType.JSON ? new JsonTracker(settings.maxJsonDepth, settings.maxJsonTokenLength) : null,
             null,
             new TextDecoder(type == ContentType.JSON, charset, out != null),
             redaction,

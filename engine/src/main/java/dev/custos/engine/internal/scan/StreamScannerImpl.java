@@ -12,6 +12,7 @@ import dev.custos.engine.ScanNote;
 import dev.custos.engine.StreamScanner;
 import dev.custos.engine.internal.match.EndSink;
 import dev.custos.engine.internal.match.MatchStream;
+import dev.custos.engine.internal.match.PackedDfa;
 import dev.custos.engine.internal.pattern.ByteDfa;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -62,6 +63,7 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
   }
 
   private static final Finding[] NO_FINDINGS = new Finding[0];
+  private static final byte[] NO_BYTES = new byte[0];
 
   /** Orders plugin candidates as {@link #order} does, the most confident first among equals. */
   private static final java.util.Comparator<Candidate> BY_ORDER_THEN_CONFIDENCE =
@@ -79,6 +81,16 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
   private final int[] gated;
   private final long[] regionPos;
   private final long[] regionEnd;
+  /** Region scans queued for {@link #runRegions}: detector, buffer indices, first row, kept or not. */
+  private int[] segmentDetector = new int[16];
+  private int[] segmentFrom = new int[16];
+  private int[] segmentTo = new int[16];
+  private int[] segmentRow = new int[16];
+  private boolean[] segmentKeep = new boolean[16];
+  private int segmentCount;
+  /** Scratch rows for {@link PackedDfa#runPair}. */
+  private final int[] regionRows = new int[3];
+  /** Per gated detector: the row its packed automaton reached at regionPos; -1 for its initial row. */
   private final int[] regionState;
   private final int jsonLag;
   private long jsonFed;
@@ -93,8 +105,11 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
   private final @Nullable RedactedOutput output;
   private final EvidenceMaker evidence;
   private final EnumSet<ScanNote> notes = EnumSet.noneOf(ScanNote.class);
+  /** What the JSON tracker asks about the candidates. */
+  private final JsonTracker.Interest interest = this::nextEnd;
 
-  private byte[] buf = new byte[8192];
+  /** The retained window; the thread's kept one (see {@link WindowPool}) until the stream closes. */
+  private byte[] buf = WindowPool.take();
   private long bufStart;
   private int bufLen;
   private long total;
@@ -150,9 +165,7 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     this.regionPos = new long[detectors.length];
     this.regionEnd = new long[detectors.length];
     this.regionState = new int[detectors.length];
-    for (int g : gated) {
-      regionState[g] = detectors[g].searchDfa.initial();
-    }
+    Arrays.fill(regionState, -1);
     this.jsonLag = contextWindow + layout.maxKeywordLength() + 2;
     this.maxLength = maxLength;
     this.contextWindow = contextWindow;
@@ -304,7 +317,7 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     JsonTracker j = Objects.requireNonNull(json);
     if (upTo > jsonFed) {
       interestCursor = unresolvedHead;
-      j.feed(buf, (int) (jsonFed - bufStart), (int) (upTo - jsonFed), this::anyEndWithin);
+      j.feed(buf, (int) (jsonFed - bufStart), (int) (upTo - jsonFed), interest);
       jsonFed = upTo;
       noteJsonFailure();
     }
@@ -334,7 +347,7 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     if (json != null) {
       feedJson(total);
       interestCursor = unresolvedHead;
-      json.finish(this::anyEndWithin);
+      json.finish(interest);
       noteJsonFailure();
     }
     advance(true);
@@ -359,6 +372,9 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
   public void close() {
     if (!closed) {
       closed = true;
+      byte[] window = buf;
+      buf = NO_BYTES;
+      WindowPool.give(window);
       matches.close();
     }
   }
@@ -460,9 +476,39 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
       return;
     }
     long keywordStart = end - layout.keywordLength(pattern);
+    if (layout.alphanumericFirst(pattern) && !mayStartWord(keywordStart)) {
+      // Inside a word ("arc" in "search", "sin" in "using"): the keyword gate takes keywords
+      // only as whole words of the text or of a key name, so this one vouches for nothing.
+      return;
+    }
     for (int g : layout.gatedBy(pattern)) {
       openRegion(g, keywordStart, end);
     }
+  }
+
+  /**
+   * Returns whether a word may start at {@code offset}, as the keyword gate ({@link #containsAny})
+   * and key names ({@link KeyName}) split words: after a byte other than an ASCII letter or digit
+   * (a non-ASCII letter counts too: a key name splits at none, so this errs on the side of a
+   * word), at an upper-case letter (camel case, or the last capital of an acronym), or near a
+   * backslash (a JSON escape such as <code>&#92;n</code> stays as written, while the key name holds
+   * the character it stands for). Looks only at bytes before {@code offset + 1}, which have all
+   * arrived, so the answer does not depend on chunking.
+   */
+  private boolean mayStartWord(long offset) {
+    if (offset - 1 < bufStart) {
+      return true;
+    }
+    int first = at(offset);
+    if (!isAlphanumeric(at(offset - 1)) || (first >= 'A' && first <= 'Z')) {
+      return true;
+    }
+    for (long q = Math.max(bufStart, offset - 6); q < offset - 1; q++) {
+      if (at(q) == '\\') {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -475,45 +521,131 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     CompiledDetector d = detectors[g];
     long start = Math.max(0, keywordEnd - contextWindow - d.maxLength - 1);
     long end = keywordStart + contextWindow + d.maxLength + 1;
-    if (start > regionPos[g] && regionPos[g] < regionEnd[g]) {
-      // Scan what has arrived of the open region before moving on: keyword events come in while
-      // the backend scans a chunk, before runRegions(), and the region must not be lost.
-      runRegion(g);
-    }
-    if (start <= regionPos[g]) {
+    if (start <= regionEnd[g]) {
       regionEnd[g] = Math.max(regionEnd[g], end);
-    } else {
-      regionPos[g] = start;
-      regionEnd[g] = end;
-      regionState[g] = d.searchDfa.initial();
-    }
-  }
-
-  /** Runs every gated detector over the part of its open region that has arrived. */
-  private void runRegions() {
-    for (int g : gated) {
-      runRegion(g);
-    }
-  }
-
-  private void runRegion(int g) {
-    long to = Math.min(regionEnd[g], total);
-    long from = regionPos[g];
-    if (from >= to) {
       return;
     }
-    ByteDfa dfa = detectors[g].searchDfa;
-    int state = regionState[g];
-    int base = (int) (from - bufStart);
-    int stop = (int) (to - bufStart);
-    for (int i = base; i < stop; i++) {
-      state = dfa.step(state, buf[i] & 0xff);
-      if (dfa.isAccept(state)) {
-        addEvent(g, bufStart + i + 1);
+    if (regionPos[g] < regionEnd[g]) {
+      // The open region ended before this one starts, so all of it has arrived (keyword events
+      // come in while the backend scans a chunk): it is queued to be scanned with the others.
+      addSegment(g, regionPos[g], regionEnd[g], regionState[g], false);
+    }
+    regionPos[g] = start;
+    regionEnd[g] = end;
+    regionState[g] = -1;
+  }
+
+  /** Queues {@code [from, to)} to be scanned for detector {@code g} from {@code row} (-1: initial). */
+  private void addSegment(int g, long from, long to, int row, boolean keep) {
+    if (segmentCount == segmentDetector.length) {
+      int n = segmentCount * 2;
+      segmentDetector = Arrays.copyOf(segmentDetector, n);
+      segmentFrom = Arrays.copyOf(segmentFrom, n);
+      segmentTo = Arrays.copyOf(segmentTo, n);
+      segmentRow = Arrays.copyOf(segmentRow, n);
+      segmentKeep = Arrays.copyOf(segmentKeep, n);
+    }
+    segmentDetector[segmentCount] = g;
+    segmentFrom[segmentCount] = (int) (from - bufStart);
+    segmentTo[segmentCount] = (int) (to - bufStart);
+    segmentRow[segmentCount] = row;
+    segmentKeep[segmentCount] = keep;
+    segmentCount++;
+  }
+
+  /**
+   * Runs every gated detector over the part of its regions that has arrived: the regions closed
+   * while the backend scanned this chunk and the part of each open one. The scans are independent
+   * (each starts from a known state), so they run two at a time, their table reads overlapped.
+   */
+  private void runRegions() {
+    for (int g : gated) {
+      long to = Math.min(regionEnd[g], total);
+      if (regionPos[g] < to) {
+        // The open region goes on: its scan's last state is kept for the next chunk.
+        addSegment(g, regionPos[g], to, regionState[g], true);
+        regionPos[g] = to;
       }
     }
-    regionState[g] = state;
-    regionPos[g] = to;
+    int count = segmentCount;
+    segmentCount = 0;
+    if (count == 0) {
+      return;
+    }
+    // Two lanes; each takes the next segment when its own is done.
+    int next = 0;
+    int a = -1;
+    int b = -1;
+    int[] rows = regionRows;
+    int posA = 0;
+    int posB = 0;
+    PackedDfa dfaA = null;
+    PackedDfa dfaB = null;
+    while (true) {
+      if (a < 0 && next < count) {
+        a = next++;
+        dfaA = layout.regionDfa(segmentDetector[a]);
+        posA = segmentFrom[a];
+        rows[0] = segmentRow[a] < 0 ? dfaA.initialRow() : segmentRow[a];
+      }
+      if (b < 0 && next < count) {
+        b = next++;
+        dfaB = layout.regionDfa(segmentDetector[b]);
+        posB = segmentFrom[b];
+        rows[1] = segmentRow[b] < 0 ? dfaB.initialRow() : segmentRow[b];
+      }
+      if (a < 0 || b < 0) {
+        break;
+      }
+      int k = PackedDfa.runPair(Objects.requireNonNull(dfaA), Objects.requireNonNull(dfaB), buf,
+          posA, posB, Math.min(segmentTo[a] - posA, segmentTo[b] - posB), rows);
+      posA += k;
+      posB += k;
+      if ((rows[2] & 1) != 0) {
+        addEvent(segmentDetector[a], bufStart + posA);
+      }
+      if ((rows[2] & 2) != 0) {
+        addEvent(segmentDetector[b], bufStart + posB);
+      }
+      if (posA == segmentTo[a]) {
+        endSegment(a, rows[0]);
+        a = -1;
+      }
+      if (posB == segmentTo[b]) {
+        endSegment(b, rows[1]);
+        b = -1;
+      }
+    }
+    // At most one segment is left, part way through.
+    if (a >= 0) {
+      runSegment(a, Objects.requireNonNull(dfaA), posA, rows[0]);
+    }
+    if (b >= 0) {
+      runSegment(b, Objects.requireNonNull(dfaB), posB, rows[1]);
+    }
+  }
+
+  /** Runs the rest of segment {@code s} alone, from buffer index {@code i} and {@code row}. */
+  private void runSegment(int s, PackedDfa dfa, int i, int row) {
+    int g = segmentDetector[s];
+    int stop = segmentTo[s];
+    while (i < stop) {
+      long r = dfa.run(buf, i, stop, row);
+      i = (int) (r >>> 32);
+      row = (int) r;
+      if (i < stop) {
+        // The automaton accepts after byte i: a match ends just past it.
+        addEvent(g, bufStart + i + 1);
+        i++;
+      }
+    }
+    endSegment(s, row);
+  }
+
+  private void endSegment(int s, int row) {
+    if (segmentKeep[s]) {
+      regionState[segmentDetector[s]] = row;
+    }
   }
 
   private void addEvent(int detector, long end) {
@@ -590,15 +722,20 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
       }
       limit = Math.max(limit, fieldStart);
     }
-    ByteDfa reverse = detector.reverse();
-    int state = reverse.initial();
+    PackedDfa reverse = layout.reverseDfa(detectorIndex);
+    int row = reverse.initialRow();
+    int dead = reverse.deadRow();
     long best = -1;
-    for (long p = end - 1; p >= limit; p--) {
-      state = reverse.step(state, at(p));
-      if (state < 0) {
+    byte[] buf = this.buf;
+    int stop = (int) (limit - bufStart);
+    for (int i = (int) (end - 1 - bufStart); i >= stop; i--) {
+      int e = reverse.entry(row, buf[i] & 0xff);
+      row = e >> 1;
+      if (row == dead) {
         break;
       }
-      if (reverse.isAccept(state) && (p == 0 || p == fieldStart || !isWord(at(p)) || !isWord(at(p - 1)))) {
+      long p = bufStart + i;
+      if ((e & 1) != 0 && (p == 0 || p == fieldStart || !isWord(at(p)) || !isWord(at(p - 1)))) {
         best = p;
       }
     }
@@ -636,20 +773,21 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     return (b >= '0' && b <= '9') || (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || b == '_';
   }
 
-  /** Tells the JSON tracker whether a candidate (or pending event) ends within a token. */
-  private boolean anyEndWithin(long first, long end) {
+  /**
+   * Tells the JSON tracker the smallest end of a candidate (or pending event) after {@code first};
+   * asked with increasing {@code first} from {@link #interestCursor} on.
+   */
+  private long nextEnd(long first) {
     while (interestCursor < unresolved.size() && unresolved.get(interestCursor).end <= first) {
       interestCursor++;
     }
-    if (interestCursor < unresolved.size() && unresolved.get(interestCursor).end <= end) {
-      return true;
-    }
+    long next = interestCursor < unresolved.size() ? unresolved.get(interestCursor).end : Long.MAX_VALUE;
     for (int i = 0; i < deferredCount; i++) {
-      if (deferredEnd[i] > first && deferredEnd[i] <= end) {
-        return true;
+      if (deferredEnd[i] > first && deferredEnd[i] < next) {
+        next = deferredEnd[i];
       }
     }
-    return false;
+    return next;
   }
 
   // ---- plugin detectors ----
@@ -930,8 +1068,18 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     }
     int offset = (int) (c.start - bufStart);
     int length = (int) (c.end - c.start);
-    if (d.validator != null && !d.validator.isValid(new Latin1View(buf, offset, length))) {
-      return false;
+    String qualifier = null;
+    if (d.validator != null) {
+      Latin1View value = new Latin1View(buf, offset, length);
+      if (d.validator.qualifiesEveryValidValue()) {
+        // One call validates and qualifies (a telephone number's region costs a parse).
+        qualifier = d.validator.qualifier(value);
+        if (qualifier == null) {
+          return false;
+        }
+      } else if (!d.validator.isValid(value)) {
+        return false;
+      }
     }
     if (!d.excludedValues.isEmpty() && d.excludedValues.contains(d.normalize(buf, offset, length))) {
       return false;
@@ -1012,7 +1160,9 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
       c.allowedByRules = allow.rulesAllowing(buf, valueOffset, stop - valueOffset);
     }
     if (d.validator != null) {
-      c.qualifier = d.validator.qualifier(new Latin1View(buf, offset, length));
+      c.qualifier = d.validator.qualifiesEveryValidValue()
+          ? qualifier
+          : d.validator.qualifier(new Latin1View(buf, offset, length));
     }
     // A documented sample credential or a value spelled EXAMPLE is reported, at low confidence.
     c.confidence = sample ? Confidence.LOW : confidence;

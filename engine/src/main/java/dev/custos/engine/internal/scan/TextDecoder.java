@@ -54,6 +54,9 @@ final class TextDecoder {
   }
 
   private static final int REPLACEMENT = 0xFFFD;
+  private static final byte[] NO_BYTES = new byte[0];
+  private static final long[] NO_LONGS = new long[0];
+  private static final int[] NO_INTS = new int[0];
 
   /** States of the JSON escape reader. */
   private static final int NORMAL = 0;
@@ -74,7 +77,8 @@ final class TextDecoder {
   /** Decoded bytes before the current call. */
   private long decodedBefore;
 
-  private byte[] out = new byte[256];
+  /** Decoded bytes of the current call; empty until a chunk does not pass as itself. */
+  private byte[] out = NO_BYTES;
   private int outLength;
   private byte[] resultArray = out;
   private int resultOffset;
@@ -93,10 +97,10 @@ final class TextDecoder {
   private long heldEnd;
 
   /** Recorded units: decoded start and length, original start and length. */
-  private long[] unitDecoded = new long[64];
-  private long[] unitOriginal = new long[64];
-  private int[] unitDecodedLength = new int[64];
-  private int[] unitOriginalLength = new int[64];
+  private long[] unitDecoded = NO_LONGS;
+  private long[] unitOriginal = NO_LONGS;
+  private int[] unitDecodedLength = NO_INTS;
+  private int[] unitOriginalLength = NO_INTS;
   private int unitsHead;
   private int unitsSize;
   /** Original minus decoded position after the last forgotten unit. */
@@ -366,12 +370,7 @@ final class TextDecoder {
     if (state != NORMAL) {
       return false;
     }
-    for (int i = offset; i < offset + length; i++) {
-      if (bytes[i] == '\\') {
-        return false;
-      }
-    }
-    return true;
+    return Swar.backslash(bytes, offset, offset + length) == offset + length;
   }
 
   private void process(byte[] bytes, int offset, int length, long originalOffset) {
@@ -389,10 +388,7 @@ final class TextDecoder {
       int i = 0;
       while (i < length) {
         if (state == NORMAL) {
-          int run = i;
-          while (run < length && bytes[offset + run] != '\\') {
-            run++;
-          }
+          int run = Swar.backslash(bytes, offset + i, offset + length) - offset;
           System.arraycopy(bytes, offset + i, out, outLength, run - i);
           outLength += run - i;
           i = run;
@@ -681,7 +677,7 @@ final class TextDecoder {
         unitsSize = live;
         unitsHead = 0;
       } else {
-        int size = unitDecoded.length * 2;
+        int size = Math.max(64, unitDecoded.length * 2);
         unitDecoded = Arrays.copyOf(unitDecoded, size);
         unitOriginal = Arrays.copyOf(unitOriginal, size);
         unitDecodedLength = Arrays.copyOf(unitDecodedLength, size);

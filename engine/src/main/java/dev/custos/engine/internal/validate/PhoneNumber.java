@@ -21,6 +21,11 @@ final class PhoneNumber extends StructuralCheck {
   private static final String DEFAULT_REGION = "US";
 
   @Override
+  public boolean qualifiesEveryValidValue() {
+    return true;
+  }
+
+  @Override
   public String name() {
     return "phone_number";
   }
@@ -48,15 +53,18 @@ final class PhoneNumber extends StructuralCheck {
       return null;
     }
     Phonenumber.PhoneNumber number = parse(s);
-    return number == null ? null : PhoneNumberUtil.getInstance().getRegionCodeForNumber(number);
+    return number == null ? null : PhoneValidity.regionOf(number);
   }
 
   private static Phonenumber.@Nullable PhoneNumber parse(String s) {
     PhoneNumberUtil util = PhoneNumberUtil.getInstance();
+    if (s.charAt(0) != '+' && !PhoneValidity.mayBeValidNumber(s, DEFAULT_REGION)) {
+      return null;
+    }
     try {
       Phonenumber.PhoneNumber number =
           util.parse(s, s.charAt(0) == '+' ? "ZZ" : DEFAULT_REGION);
-      return util.isValidNumber(number) ? number : null;
+      return PhoneValidity.isValid(number) ? number : null;
     } catch (NumberParseException | RuntimeException e) {
       return null;
     }

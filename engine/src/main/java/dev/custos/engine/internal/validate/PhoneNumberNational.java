@@ -82,6 +82,11 @@ final class PhoneNumberNational extends StructuralCheck {
   }
 
   @Override
+  public boolean qualifiesEveryValidValue() {
+    return true;
+  }
+
+  @Override
   public String name() {
     return name;
   }
@@ -112,9 +117,12 @@ final class PhoneNumberNational extends StructuralCheck {
     String grouping = grouping(s);
     String firstValid = null;
     for (String region : regions) {
+      if (!PhoneValidity.mayBeValidIn(s, region)) {
+        continue;
+      }
       try {
         Phonenumber.PhoneNumber number = util.parse(s, region);
-        if (util.isValidNumberForRegion(number, region)) {
+        if (PhoneValidity.isValidForRegion(number, region)) {
           // Written as the region writes its numbers (020 7946 0958 in GB, 01 23 45 67 89 in FR):
           // that region, rather than the first where the digits happen to be valid too.
           if (grouping.equals(grouping(util.format(number, PhoneNumberUtil.PhoneNumberFormat.NATIONAL)))) {

@@ -29,4 +29,12 @@ public interface Validator {
   default @Nullable String qualifier(CharSequence value) {
     return null;
   }
+
+  /**
+   * Returns whether {@link #qualifier} returns a refinement for every valid value and null for
+   * every other, so that one call both validates and qualifies (the default: false).
+   */
+  default boolean qualifiesEveryValidValue() {
+    return false;
+  }
 }

@@ -2,6 +2,7 @@ package dev.custos.engine.internal.scan;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.custos.engine.EvidenceKey;
 import java.nio.charset.StandardCharsets;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
@@ -32,5 +33,28 @@ class EvidenceMakerTest {
     byte[] bytes = ("xx" + value + "yy").getBytes(StandardCharsets.US_ASCII);
     assertThat(EvidenceMaker.preview(bytes, 2, bytes.length - 4))
         .isEqualTo(EvidenceMaker.previewOfText(bytes, 2, bytes.length - 4));
+  }
+
+  @Property(tries = 200)
+  void aValueFoundAgainIsHashedOnceWithTheSameHash(
+      @ForAll @CharRange(from = ' ', to = '~') @StringLength(min = 1, max = 30) String value) {
+    EvidenceKey key = EvidenceKey.of(new byte[32]);
+    EvidenceMaker maker = new EvidenceMaker(key);
+    String first = maker.hash(value);
+    String other = maker.hash(value + "x");
+    assertThat(maker.hash(value)).isEqualTo(first).isEqualTo(new EvidenceMaker(key).hash(value));
+    assertThat(maker.hash(value + "x")).isEqualTo(other).isNotEqualTo(first);
+    assertThat(maker.computed()).isEqualTo(2);
+  }
+
+  @org.junit.jupiter.api.Test
+  void manyDistinctValuesAreEachHashedCorrectly() {
+    EvidenceKey key = EvidenceKey.of(new byte[32]);
+    EvidenceMaker maker = new EvidenceMaker(key);
+    for (int round = 0; round < 3; round++) {
+      for (int i = 0; i < 3 * EvidenceMaker.CACHED; i++) {
+        assertThat(maker.hash("v" + i)).isEqualTo(new EvidenceMaker(key).hash("v" + i));
+      }
+    }
   }
 }

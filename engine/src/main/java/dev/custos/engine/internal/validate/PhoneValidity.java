@@ -1,0 +1,205 @@
+package dev.custos.engine.internal.validate;
+
+import com.google.i18n.phonenumbers.PhoneNumberUtil;
+import com.google.i18n.phonenumbers.Phonemetadata.PhoneMetadata;
+import com.google.i18n.phonenumbers.Phonemetadata.PhoneNumberDesc;
+import com.google.i18n.phonenumbers.Phonenumber;
+import com.google.i18n.phonenumbers.metadata.DefaultMetadataDependenciesProvider;
+import com.google.i18n.phonenumbers.metadata.source.MetadataSource;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * libphonenumber's validity rules ({@link PhoneNumberUtil#isValidNumber}, {@link
+ * PhoneNumberUtil#isValidNumberForRegion}, {@link PhoneNumberUtil#getRegionCodeForNumber}), read
+ * from the same metadata, with every metadata pattern compiled once.
+ *
+ * <p>Why: libphonenumber keeps its compiled patterns in a cache of 100. Checking a number against
+ * the 25 regions of {@code phone_number_national}, or the 25 regions that share North America's
+ * calling code, reads several hundred patterns, so that cache never holds the next one and every
+ * check recompiled its regular expressions (about 20 µs for one NANP number, 400 µs for one
+ * national number). The patterns here come from the library's own metadata, a finite set, so
+ * holding all of them is bounded (a few thousand at most). Thread-safe.
+ *
+ * <p>A number is valid for a region when its calling code is the region's, its national
+ * significant number has one of the general description's possible lengths and matches its
+ * pattern, and it matches (length and pattern) one of the type descriptions: premium rate, toll
+ * free, shared cost, VoIP, personal, pager, UAN, voicemail, fixed line or mobile.
+ * {@code PhoneValidityTest} checks agreement with libphonenumber on random numbers.
+ */
+final class PhoneValidity {
+  private static final MetadataSource METADATA =
+      DefaultMetadataDependenciesProvider.getInstance().getPhoneNumberMetadataSource();
+  private static final Map<String, Pattern> PATTERNS = new ConcurrentHashMap<>();
+  /** Per calling code, the metadata of every region that shares it. */
+  private static final Map<Integer, List<PhoneMetadata>> SHARING = new ConcurrentHashMap<>();
+
+  private PhoneValidity() {}
+
+  /** Returns whether libphonenumber's {@code isValidNumber} holds for the number. */
+  static boolean isValid(Phonenumber.PhoneNumber number) {
+    String region = regionOf(number);
+    return region != null && isValidForRegion(number, region);
+  }
+
+  /** Returns libphonenumber's {@code getRegionCodeForNumber}: the region, or null. */
+  static @Nullable String regionOf(Phonenumber.PhoneNumber number) {
+    List<String> regions = PhoneNumberUtil.getInstance().getRegionCodesForCountryCode(number.getCountryCode());
+    if (regions.isEmpty()) {
+      return null;
+    }
+    if (regions.size() == 1) {
+      return regions.get(0);
+    }
+    String nsn = PhoneNumberUtil.getInstance().getNationalSignificantNumber(number);
+    for (String region : regions) {
+      PhoneMetadata metadata = regionMetadata(region);
+      if (metadata == null) {
+        continue;
+      }
+      if (metadata.hasLeadingDigits()) {
+        if (pattern(metadata.getLeadingDigits()).matcher(nsn).lookingAt()) {
+          return region;
+        }
+      } else if (hasType(nsn, metadata)) {
+        return region;
+      }
+    }
+    return null;
+  }
+
+  /** Returns libphonenumber's {@code isValidNumberForRegion}. */
+  static boolean isValidForRegion(Phonenumber.PhoneNumber number, String region) {
+    int countryCode = number.getCountryCode();
+    PhoneMetadata metadata = PhoneNumberUtil.REGION_CODE_FOR_NON_GEO_ENTITY.equals(region)
+        ? nonGeographicalMetadata(countryCode)
+        : regionMetadata(region);
+    if (metadata == null
+        || (!PhoneNumberUtil.REGION_CODE_FOR_NON_GEO_ENTITY.equals(region)
+            && countryCode != metadata.getCountryCode())) {
+      return false;
+    }
+    return hasType(PhoneNumberUtil.getInstance().getNationalSignificantNumber(number), metadata);
+  }
+
+  /**
+   * Returns false only when no reading of {@code text} in {@code region} can be valid for that
+   * region, without parsing it (parsing costs about ten times more than this test). For a number
+   * written with ASCII digits and the separators {@code " -./()"} only, that starts with neither the
+   * region's international prefix nor its calling code, libphonenumber's national significant
+   * number is either all the digits or what follows the match of the region's national prefix at
+   * their start, unless the region rewrites that prefix ({@code nationalPrefixTransformRule}); a
+   * valid one has one of the general description's lengths and a type. Every other case is left
+   * to parsing (true).
+   */
+  static boolean mayBeValidIn(CharSequence text, String region) {
+    PhoneMetadata metadata = regionMetadata(region);
+    return metadata != null && mayBeValid(text, metadata, nsn -> hasType(nsn, metadata));
+  }
+
+  /**
+   * Returns false only when no reading of {@code text} in {@code region} can be a valid number
+   * ({@link #isValid}: valid in the region its calling code and leading digits pick), without
+   * parsing it; as {@link #mayBeValidIn}, but a national significant number with a type in any
+   * region sharing the calling code (the United States and Canada, say) is kept.
+   */
+  static boolean mayBeValidNumber(CharSequence text, String region) {
+    PhoneMetadata metadata = regionMetadata(region);
+    if (metadata == null) {
+      return false;
+    }
+    List<PhoneMetadata> sharing = SHARING.computeIfAbsent(metadata.getCountryCode(), code -> {
+      List<PhoneMetadata> all = new java.util.ArrayList<>();
+      for (String other : PhoneNumberUtil.getInstance().getRegionCodesForCountryCode(code)) {
+        PhoneMetadata m = regionMetadata(other);
+        if (m != null) {
+          all.add(m);
+        }
+      }
+      return List.copyOf(all);
+    });
+    return mayBeValid(text, metadata, nsn -> {
+      for (PhoneMetadata m : sharing) {
+        if (hasType(nsn, m)) {
+          return true;
+        }
+      }
+      return false;
+    });
+  }
+
+  private static boolean mayBeValid(
+      CharSequence text, PhoneMetadata metadata, java.util.function.Predicate<String> typed) {
+    if (!metadata.getNationalPrefixTransformRule().isEmpty()) {
+      return true;
+    }
+    StringBuilder digits = new StringBuilder(text.length());
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c >= '0' && c <= '9') {
+        digits.append(c);
+      } else if (" -./()".indexOf(c) < 0) {
+        return true;
+      }
+    }
+    String all = digits.toString();
+    if (all.startsWith(Integer.toString(metadata.getCountryCode()))
+        || (metadata.hasInternationalPrefix()
+            && pattern(metadata.getInternationalPrefix()).matcher(all).lookingAt())) {
+      return true;
+    }
+    if (typed.test(all)) {
+      return true;
+    }
+    if (!metadata.hasNationalPrefixForParsing()) {
+      return false;
+    }
+    java.util.regex.Matcher prefix = pattern(metadata.getNationalPrefixForParsing()).matcher(all);
+    return prefix.lookingAt() && typed.test(all.substring(prefix.end()));
+  }
+
+  private static @Nullable PhoneMetadata regionMetadata(String region) {
+    return PhoneNumberUtil.getInstance().getSupportedRegions().contains(region)
+        ? METADATA.getMetadataForRegion(region)
+        : null;
+  }
+
+  private static @Nullable PhoneMetadata nonGeographicalMetadata(int countryCode) {
+    return PhoneNumberUtil.getInstance().getSupportedGlobalNetworkCallingCodes().contains(countryCode)
+        ? METADATA.getMetadataForNonGeographicalRegion(countryCode)
+        : null;
+  }
+
+  /** Returns whether libphonenumber would give the number a type other than UNKNOWN. */
+  private static boolean hasType(String nsn, PhoneMetadata m) {
+    if (!matches(nsn, m.getGeneralDesc())) {
+      return false;
+    }
+    return matches(nsn, m.getPremiumRate())
+        || matches(nsn, m.getTollFree())
+        || matches(nsn, m.getSharedCost())
+        || matches(nsn, m.getVoip())
+        || matches(nsn, m.getPersonalNumber())
+        || matches(nsn, m.getPager())
+        || matches(nsn, m.getUan())
+        || matches(nsn, m.getVoicemail())
+        || matches(nsn, m.getFixedLine())
+        || (!m.getSameMobileAndFixedLinePattern() && matches(nsn, m.getMobile()));
+  }
+
+  private static boolean matches(String nsn, PhoneNumberDesc desc) {
+    List<Integer> lengths = desc.getPossibleLengthList();
+    if (!lengths.isEmpty() && !lengths.contains(nsn.length())) {
+      return false;
+    }
+    String regex = desc.getNationalNumberPattern();
+    return !regex.isEmpty() && pattern(regex).matcher(nsn).matches();
+  }
+
+  private static Pattern pattern(String regex) {
+    return PATTERNS.computeIfAbsent(regex, Pattern::compile);
+  }
+}

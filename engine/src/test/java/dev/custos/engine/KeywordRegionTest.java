@@ -1,0 +1,73 @@
+package dev.custos.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Detectors gated by keywords run only in regions around keyword occurrences that can count as
+ * words: of the text, or of a key name (camel case included). Letters that merely spell a keyword
+ * inside another word ("ssn" in "classnote") open no region, so they change no finding.
+ */
+class KeywordRegionTest {
+  private static final String FAR_KEY_NUMBER =
+      "{\"ssn\": {\"description\": \"a long description that goes on for well over sixty bytes"
+          + " of text here\", \"label\": \"%s\", \"value\": 536224981}}";
+
+  private static List<Finding> scan(String input, ContentType type, @Nullable Scanner scanner) {
+    byte[] bytes = input.getBytes(StandardCharsets.UTF_8);
+    return scanner == null ? List.of() : scanner.scan(bytes, type).findings();
+  }
+
+  @Test
+  void aKeywordSpelledInsideAnotherWordChangesNoFinding() {
+    for (Scanner scanner : scanners()) {
+      List<Finding> inWord = scan(String.format(FAR_KEY_NUMBER, "classnote"), ContentType.JSON, scanner);
+      List<Finding> noKeyword = scan(String.format(FAR_KEY_NUMBER, "class note"), ContentType.JSON, scanner);
+      assertThat(inWord).isEqualTo(noKeyword);
+    }
+  }
+
+  @Test
+  void aKeywordAsACamelCaseWordOfAKeyStillOpensARegion() {
+    for (Scanner scanner : scanners()) {
+      List<Finding> camel = scan("{\"customerSsn\": 536224981}", ContentType.JSON, scanner);
+      assertThat(camel).extracting(Finding::category).containsExactly("us_ssn");
+      assertThat(camel).extracting(Finding::jsonPath).containsExactly("$.customerSsn");
+      assertThat(scan("{\"customerssn\": 536224981}", ContentType.JSON, scanner)).isEmpty();
+    }
+  }
+
+  @Test
+  void aKeywordAfterAJsonEscapeStillOpensARegion() {
+    for (Scanner scanner : scanners()) {
+      // The key holds a line break before "ssn": a word of its own.
+      assertThat(scan("{\"x\\nssn\": 536224981}", ContentType.JSON, scanner))
+          .extracting(Finding::category)
+          .containsExactly("us_ssn");
+    }
+  }
+
+  @Test
+  void aWholeWordKeywordInTextStillVouchesForItsNeighbour() {
+    for (Scanner scanner : scanners()) {
+      assertThat(scan("customer ssn 536224981", ContentType.TEXT, scanner))
+          .extracting(Finding::detector)
+          .containsExactly("us_ssn.unformatted");
+      assertThat(scan("classnote 536224981", ContentType.TEXT, scanner)).isEmpty();
+    }
+  }
+
+  private static List<Scanner> scanners() {
+    List<Scanner> scanners = new ArrayList<>();
+    scanners.add(TestScanners.java());
+    if (TestScanners.hyperscan() != null) {
+      scanners.add(TestScanners.hyperscan());
+    }
+    return scanners;
+  }
+}

@@ -1,0 +1,77 @@
+package dev.custos.engine.internal.scan;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.custos.engine.Backend;
+import dev.custos.engine.ContentType;
+import dev.custos.engine.EvidenceKey;
+import dev.custos.engine.Policy;
+import dev.custos.engine.ScanResult;
+import dev.custos.engine.Scanner;
+import dev.custos.engine.StreamScanner;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+class WindowPoolTest {
+  private static final Scanner SCANNER =
+      Scanner.builder(Policy.ofDefault()).backend(Backend.JAVA).evidenceKey(EvidenceKey.of(new byte[32])).build();
+
+  @AfterAll
+  static void close() {
+    SCANNER.close();
+  }
+
+  @Test
+  void aClosedStreamsWindowServesTheThreadsNextStream() {
+    byte[] window = WindowPool.take();
+    WindowPool.give(window);
+    assertThat(WindowPool.take()).isSameAs(window);
+    assertThat(WindowPool.take()).isNotSameAs(window);
+  }
+
+  @Test
+  void aClosedStreamRefusesInputInsteadOfTouchingAWindowItGaveBack() {
+    StreamScanner stream = SCANNER.newStream(ContentType.JSON);
+    stream.feed(utf8("{\"ssn\":"), 0, 7);
+    stream.close();
+    try (StreamScanner next = SCANNER.newStream(ContentType.JSON)) {
+      assertThatThrownBy(() -> stream.feed(utf8("\"078-05-1120\"}"), 0, 14))
+          .isInstanceOf(IllegalStateException.class);
+      next.feed(utf8("{\"a\":1}"), 0, 7);
+      assertThat(next.finish()).isEmpty();
+    }
+  }
+
+  @Test
+  void aReusedWindowHoldingAnEarlierMessageChangesNoResult() throws Exception {
+    String earlier = "{\"notes\":\"" + "4111 1111 1111 1111 jane.doe@example.com 078-05-1120 ".repeat(150) + "\"}";
+    String[] messages = {
+      "{\"ssn\":\"078-05-1120\"}", "card 4111111111111111", "{\"email\":\"jane.doe@example.com\",\"n\":123}",
+      "{\"a\":\"078-05-11", "{\"t\":\"x\"}",
+    };
+    for (String message : messages) {
+      for (ContentType type : ContentType.values()) {
+        // A new thread has no window kept: its scan is the reference.
+        ExecutorService fresh = Executors.newSingleThreadExecutor();
+        ScanResult reference;
+        try {
+          reference = fresh.submit(() -> SCANNER.scan(utf8(message), type)).get();
+        } finally {
+          fresh.shutdown();
+        }
+        SCANNER.scan(utf8(earlier), type);
+        ScanResult again = SCANNER.scan(utf8(message), type);
+        assertThat(again.findings()).as(message).isEqualTo(reference.findings());
+        assertThat(again.notes()).as(message).isEqualTo(reference.notes());
+      }
+    }
+  }
+
+  private static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+}
