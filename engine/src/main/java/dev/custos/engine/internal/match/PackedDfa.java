@@ -85,6 +85,22 @@ public final class PackedDfa {
     return initialRow;
   }
 
+  /**
+   * Returns the row of the dead state, which the DFA enters where it has no transition and never
+   * leaves.
+   */
+  public int deadRow() {
+    return table.length - classCount;
+  }
+
+  /**
+   * Returns the table entry for byte {@code b} from {@code row}: the next row shifted left by one,
+   * the low bit set when the next state accepts.
+   */
+  public int entry(int row, int b) {
+    return table[row + (byteClass[b] & 0xff)];
+  }
+
   /** Returns the number of byte classes. */
   public int classCount() {
     return classCount;

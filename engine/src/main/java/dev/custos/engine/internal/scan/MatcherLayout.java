@@ -28,9 +28,14 @@ final class MatcherLayout {
   private final @Nullable ByteDfa[] searchDfa;
   /** Per detector: its searching automaton packed, once a region of it has opened. */
   private final AtomicReferenceArray<PackedDfa> regionDfa;
+  private final CompiledDetector[] detectors;
+  /** Per detector: its exact reverse automaton packed, once a match of it has ended. */
+  private final AtomicReferenceArray<PackedDfa> reverseDfa;
 
   private MatcherLayout(int[] detectorOf, String[] keywordOf, int[][] gatedBy, int[] gated,
-      @Nullable ByteDfa[] searchDfa) {
+      @Nullable ByteDfa[] searchDfa, CompiledDetector[] detectors) {
+    this.detectors = detectors;
+    this.reverseDfa = new AtomicReferenceArray<>(detectors.length);
     this.gated = gated;
     this.searchDfa = searchDfa;
     this.regionDfa = new AtomicReferenceArray<>(searchDfa.length);
@@ -88,7 +93,7 @@ final class MatcherLayout {
     }
     return new MatcherLayout(
         detectorOf, keywordOf, gatedBy, gated.stream().mapToInt(Integer::intValue).toArray(),
-        searchDfa);
+        searchDfa, detectors.clone());
   }
 
   int patternCount() {
@@ -139,6 +144,19 @@ final class MatcherLayout {
       ByteDfa dfa = Objects.requireNonNull(searchDfa[detector], "searchDfa (expected: a gated detector)");
       regionDfa.compareAndSet(detector, null, PackedDfa.of(dfa));
       packed = regionDfa.get(detector);
+    }
+    return packed;
+  }
+
+  /**
+   * Returns a detector's exact reverse automaton packed, which finds where a match ending at a
+   * given offset starts; packed on first use (thread-safe as {@link #regionDfa}).
+   */
+  PackedDfa reverseDfa(int detector) {
+    PackedDfa packed = reverseDfa.get(detector);
+    if (packed == null) {
+      reverseDfa.compareAndSet(detector, null, PackedDfa.of(detectors[detector].reverse()));
+      packed = reverseDfa.get(detector);
     }
     return packed;
   }

@@ -631,15 +631,20 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
       }
       limit = Math.max(limit, fieldStart);
     }
-    ByteDfa reverse = detector.reverse();
-    int state = reverse.initial();
+    PackedDfa reverse = layout.reverseDfa(detectorIndex);
+    int row = reverse.initialRow();
+    int dead = reverse.deadRow();
     long best = -1;
-    for (long p = end - 1; p >= limit; p--) {
-      state = reverse.step(state, at(p));
-      if (state < 0) {
+    byte[] buf = this.buf;
+    int stop = (int) (limit - bufStart);
+    for (int i = (int) (end - 1 - bufStart); i >= stop; i--) {
+      int e = reverse.entry(row, buf[i] & 0xff);
+      row = e >> 1;
+      if (row == dead) {
         break;
       }
-      if (reverse.isAccept(state) && (p == 0 || p == fieldStart || !isWord(at(p)) || !isWord(at(p - 1)))) {
+      long p = bufStart + i;
+      if ((e & 1) != 0 && (p == 0 || p == fieldStart || !isWord(at(p)) || !isWord(at(p - 1)))) {
         best = p;
       }
     }

@@ -52,6 +52,18 @@ class PackedDfaPropertyTest {
     assertThat(digits.classCount()).isEqualTo(2);
   }
 
+  @Test
+  void aByteWithNoTransitionLeadsToTheDeadRowForGood() {
+    PackedDfa abc = PackedDfa.of(ByteDfa.exact(PatternParser.parse("abc")));
+    int row = abc.entry(abc.initialRow(), 'x') >> 1;
+    assertThat(row).isEqualTo(abc.deadRow());
+    assertThat(abc.entry(row, 'a') >> 1).isEqualTo(abc.deadRow());
+    int a = abc.entry(abc.initialRow(), 'a');
+    int ab = abc.entry(a >> 1, 'b');
+    int last = abc.entry(ab >> 1, 'c');
+    assertThat(new int[] {a & 1, ab & 1, last & 1}).containsExactly(0, 0, 1);
+  }
+
   @Property(tries = 300)
   void aScanStopsAfterEveryByteWhereTheDfaAccepts(@ForAll("inputs") byte[] input) {
     for (String p : PATTERNS) {
