@@ -543,13 +543,19 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     int row = regionState[g] < 0 ? dfa.initialRow() : regionState[g];
     int i = (int) (from - bufStart);
     int stop = (int) (to - bufStart);
+    // A key_value detector's candidate in a form is a whole field value, so it ends before a
+    // separator ('&' or '=') or where the input ends; its pattern accepts after every value byte.
+    boolean fieldEndsOnly = form != null && detectors[g].keyValue;
+    int arrived = (int) (total - bufStart);
     while (i < stop) {
       long r = dfa.run(buf, i, stop, row);
       i = (int) (r >>> 32);
       row = (int) r;
       if (i < stop) {
         // The automaton accepts after byte i: a match ends just past it.
-        addEvent(g, bufStart + i + 1);
+        if (!fieldEndsOnly || i + 1 >= arrived || buf[i + 1] == '&' || buf[i + 1] == '=') {
+          addEvent(g, bufStart + i + 1);
+        }
         i++;
       }
     }
@@ -621,6 +627,13 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
       return;
     }
     CompiledDetector detector = detectors[detectorIndex];
+    if (detector.keyValue && form != null && end < total
+        && ((at(end) != '&' && at(end) != '=') || form.fieldStart(end) >= 0)) {
+      // A key_value candidate is a whole field value (isWholeValueUnderKey), so it ends at a
+      // separator or at the end of the body. Its patterns match every run of value bytes, so
+      // without this every byte of a value under a keyword would be located back to its start.
+      return;
+    }
     long limit = Math.max(bufStart, end - detector.maxLength);
     long fieldStart = -1;
     if (form != null) {
