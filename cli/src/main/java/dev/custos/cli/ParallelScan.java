@@ -100,6 +100,27 @@ final class ParallelScan implements AutoCloseable {
 
   private static final int READ_BLOCK = 1 << 20;
 
+  // Byte classes for the structural pass.
+  private static final byte PLAIN = 0;
+  private static final byte QUOTE = 1;
+  private static final byte BACKSLASH = 2;
+  private static final byte OPEN = 3;
+  private static final byte CLOSE = 4;
+  private static final byte NEWLINE = 5;
+  private static final byte NUL = 6;
+  private static final byte[] CLASSES = new byte[256];
+
+  static {
+    CLASSES['"'] = QUOTE;
+    CLASSES['\\'] = BACKSLASH;
+    CLASSES['{'] = OPEN;
+    CLASSES['['] = OPEN;
+    CLASSES['}'] = CLOSE;
+    CLASSES[']'] = CLOSE;
+    CLASSES['\n'] = NEWLINE;
+    CLASSES[0] = NUL;
+  }
+
   private final Settings settings;
   private final ExecutorService workers;
   /** Range buffers handed back by the output, for reuse. */
@@ -215,45 +236,71 @@ final class ParallelScan implements AutoCloseable {
           : new Outcome(false, false, start, from);
     }
 
-    /** Follows the structure of {@code bytes[0, n)} at file offset {@code pos}; returns the offset after. */
+    /**
+     * Follows the structure of {@code bytes[0, n)} at file offset {@code pos}; returns the offset
+     * after (where it stopped, when it stopped reading). The state lives in locals while a block
+     * is followed: this pass runs over every byte on the reading thread.
+     */
     private long structure(byte[] bytes, int n, long pos) throws IOException {
-      for (int i = 0; i < n && reading(); i++, pos++) {
-        byte b = bytes[i];
-        if (atLineStart) {
-          atLineStart = false;
-          // A byte-order mark here would make a stream starting here decode it as one.
-          if (b != (byte) 0xEF && b != (byte) 0xFE && b != (byte) 0xFF) {
-            boundary(pos);
+      int depth = this.depth;
+      boolean inString = this.inString;
+      boolean escaped = this.escaped;
+      boolean lineStart = this.atLineStart;
+      int i = 0;
+      try {
+        while (i < n) {
+          byte b = bytes[i];
+          if (lineStart) {
+            lineStart = false;
+            // A byte-order mark here would make a stream starting here decode it as one.
+            if (b != (byte) 0xEF && b != (byte) 0xFE && b != (byte) 0xFF) {
+              boundary(pos + i);
+              if (!reading()) {
+                return pos + i;
+              }
+            }
           }
-        }
-        if (b == 0) {
-          takeOver = takeOverAtFirstNotSubmitted();
-          break;
-        }
-        if (!json) {
-          if (b == '\n') {
-            atLineStart = true;
-          }
-        } else if (inString) {
+          i++;
           if (escaped) {
             escaped = false;
-          } else if (b == '\\') {
-            escaped = true;
-          } else if (b == '"') {
-            inString = false;
+            if (b != 0) {
+              continue;
+            }
           }
-        } else if (b == '"') {
-          inString = true;
-        } else if (b == '{' || b == '[') {
-          depth++;
-        } else if (b == '}' || b == ']') {
-          // Below 0 the JSON is malformed: no boundary follows (the range's stream will note it).
-          depth = depth > 0 ? depth - 1 : Integer.MIN_VALUE / 2;
-        } else if (b == '\n' && depth == 0) {
-          atLineStart = true;
+          int c = CLASSES[b & 0xFF];
+          if (c == PLAIN) {
+            continue;
+          }
+          if (c == NUL) {
+            takeOver = takeOverAtFirstNotSubmitted();
+            return pos + i - 1;
+          }
+          if (!json) {
+            lineStart = c == NEWLINE;
+          } else if (inString) {
+            if (c == BACKSLASH) {
+              escaped = true;
+            } else if (c == QUOTE) {
+              inString = false;
+            }
+          } else if (c == QUOTE) {
+            inString = true;
+          } else if (c == OPEN) {
+            depth++;
+          } else if (c == CLOSE) {
+            // Below 0 the JSON is malformed: no boundary follows (the range's stream will note it).
+            depth = depth > 0 ? depth - 1 : Integer.MIN_VALUE / 2;
+          } else if (c == NEWLINE) {
+            lineStart = depth == 0;
+          }
         }
+        return pos + n;
+      } finally {
+        this.depth = depth;
+        this.inString = inString;
+        this.escaped = escaped;
+        this.atLineStart = lineStart;
       }
-      return pos;
     }
 
     /** A stream may start at {@code pos}: ends ranges waiting for it, and cuts the current one. */

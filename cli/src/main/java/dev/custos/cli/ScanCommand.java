@@ -354,15 +354,23 @@ final class ScanCommand implements Callable<Integer> {
       long keepFrom = 0;
       ParallelScan ranges = parallelFor(source, type, style, buffer, n);
       if (ranges != null) {
+        long[] reported = {0}; // how far the ranges handed out reach
         ParallelScan.Outcome o = ranges.scan(scanner, type, java.util.Objects.requireNonNull(source.path()),
-            range -> reportRange(source, range, sink, lines, ignores, progress, counts));
-        if (o.complete() || o.stopped()) {
+            range -> {
+              boolean more = reportRange(source, range, sink, lines, ignores, progress, counts);
+              reported[0] = range.to();
+              return more;
+            });
+        if (o.stopped()) {
+          return reported[0];
+        }
+        if (o.complete()) {
           report(source, ignores.finish(List.of()), sink, lines, counts);
           suppressed += ignores.dropped();
           if (sink != null) {
             sink.flush();
           }
-          return Files.size(source.path());
+          return reported[0];
         }
         if (verbose) {
           progress.clear();
@@ -478,6 +486,9 @@ final class ScanCommand implements Callable<Integer> {
       if (upTo > next) {
         report(source, ignores.release(findings.subList(next, upTo)), sink, lines, counts);
         next = upTo;
+        if (outputClosed()) {
+          return false;
+        }
       }
       progress.advance(step);
     }

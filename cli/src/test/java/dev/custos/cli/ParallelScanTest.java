@@ -73,6 +73,10 @@ class ParallelScanTest {
       if (i % 11 == 0) {
         s.append(",\"note\":\"call me, ssn 078-05-1120\" ");
       }
+      if (i % 13 == 0) {
+        // An escaped backslash ends the string at the next quote; brackets in strings are text.
+        s.append(",\"dir\":\"C:\\\\x\\\\\",\"re\":\"[{\"");
+      }
       s.append("}\n");
     }
     return s.toString();
@@ -285,6 +289,41 @@ class ParallelScanTest {
     assertThat(many.code()).isEqualTo(one.code()).isEqualTo(1);
     assertThat(many.out()).isEqualTo(one.out());
     assertThat(one.out()).contains("\"path\":null");
+  }
+
+  @Test
+  void aClosedOutputStopsTheScan() throws IOException {
+    Path file = Files.writeString(dir.resolve("users.jsonl"), jsonLines(2500, 8));
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    java.io.OutputStream closesSoon = new java.io.OutputStream() {
+      private int written;
+
+      @Override
+      public void write(int b) throws IOException {
+        if (++written > 1000) {
+          throw new IOException("Broken pipe");
+        }
+      }
+    };
+    int code;
+    try (PrintStream o = new PrintStream(closesSoon, true, StandardCharsets.UTF_8);
+        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+      Io io = new Io(new java.io.ByteArrayInputStream(new byte[0]), o, e);
+      code = new CommandLine(new ScanCommand(io, threads -> new ParallelScan.Settings(threads, 0,
+          SMALL.rangeBytes(), SMALL.reachBytes(), SMALL.maxRangeBytes())))
+          .execute("--policy", policy.toString(), "--threads", "3", file.toString());
+    }
+
+    Run all = both("3", file);
+    assertThat(code).isEqualTo(1);
+    assertThat(findingCount(err.toString(StandardCharsets.UTF_8))).isPositive()
+        .isLessThan(findingCount(all.err()) / 10);
+  }
+
+  private static long findingCount(String summary) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("custos: (\\d+) findings? in").matcher(summary);
+    assertThat(m.find()).as(summary).isTrue();
+    return Long.parseLong(m.group(1));
   }
 
   @Test

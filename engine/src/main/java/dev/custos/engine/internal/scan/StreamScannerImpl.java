@@ -81,6 +81,15 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
   private final int[] gated;
   private final long[] regionPos;
   private final long[] regionEnd;
+  /** Region scans queued for {@link #runRegions}: detector, buffer indices, first row, kept or not. */
+  private int[] segmentDetector = new int[16];
+  private int[] segmentFrom = new int[16];
+  private int[] segmentTo = new int[16];
+  private int[] segmentRow = new int[16];
+  private boolean[] segmentKeep = new boolean[16];
+  private int segmentCount;
+  /** Scratch rows for {@link PackedDfa#runPair}. */
+  private final int[] regionRows = new int[3];
   /** Per gated detector: the row its packed automaton reached at regionPos; -1 for its initial row. */
   private final int[] regionState;
   private final int jsonLag;
@@ -512,55 +521,147 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     CompiledDetector d = detectors[g];
     long start = Math.max(0, keywordEnd - contextWindow - d.maxLength - 1);
     long end = keywordStart + contextWindow + d.maxLength + 1;
-    if (start > regionPos[g] && regionPos[g] < regionEnd[g]) {
-      // Scan what has arrived of the open region before moving on: keyword events come in while
-      // the backend scans a chunk, before runRegions(), and the region must not be lost.
-      runRegion(g);
-    }
-    if (start <= regionPos[g]) {
+    if (start <= regionEnd[g]) {
       regionEnd[g] = Math.max(regionEnd[g], end);
-    } else {
-      regionPos[g] = start;
-      regionEnd[g] = end;
-      regionState[g] = -1;
-    }
-  }
-
-  /** Runs every gated detector over the part of its open region that has arrived. */
-  private void runRegions() {
-    for (int g : gated) {
-      runRegion(g);
-    }
-  }
-
-  private void runRegion(int g) {
-    long to = Math.min(regionEnd[g], total);
-    long from = regionPos[g];
-    if (from >= to) {
       return;
     }
-    PackedDfa dfa = layout.regionDfa(g);
-    int row = regionState[g] < 0 ? dfa.initialRow() : regionState[g];
-    int i = (int) (from - bufStart);
-    int stop = (int) (to - bufStart);
-    // A key_value detector's candidate in a form is a whole field value, so it ends before a
-    // separator ('&' or '=') or where the input ends; its pattern accepts after every value byte.
-    boolean fieldEndsOnly = form != null && detectors[g].keyValue;
-    int arrived = (int) (total - bufStart);
+    if (regionPos[g] < regionEnd[g]) {
+      // The open region ended before this one starts, so all of it has arrived (keyword events
+      // come in while the backend scans a chunk): it is queued to be scanned with the others.
+      addSegment(g, regionPos[g], regionEnd[g], regionState[g], false);
+    }
+    regionPos[g] = start;
+    regionEnd[g] = end;
+    regionState[g] = -1;
+  }
+
+  /** Queues {@code [from, to)} to be scanned for detector {@code g} from {@code row} (-1: initial). */
+  private void addSegment(int g, long from, long to, int row, boolean keep) {
+    if (segmentCount == segmentDetector.length) {
+      int n = segmentCount * 2;
+      segmentDetector = Arrays.copyOf(segmentDetector, n);
+      segmentFrom = Arrays.copyOf(segmentFrom, n);
+      segmentTo = Arrays.copyOf(segmentTo, n);
+      segmentRow = Arrays.copyOf(segmentRow, n);
+      segmentKeep = Arrays.copyOf(segmentKeep, n);
+    }
+    segmentDetector[segmentCount] = g;
+    segmentFrom[segmentCount] = (int) (from - bufStart);
+    segmentTo[segmentCount] = (int) (to - bufStart);
+    segmentRow[segmentCount] = row;
+    segmentKeep[segmentCount] = keep;
+    segmentCount++;
+  }
+
+  /**
+   * Runs every gated detector over the part of its regions that has arrived: the regions closed
+   * while the backend scanned this chunk and the part of each open one. The scans are independent
+   * (each starts from a known state), so they run two at a time, their table reads overlapped.
+   */
+  private void runRegions() {
+    for (int g : gated) {
+      long to = Math.min(regionEnd[g], total);
+      if (regionPos[g] < to) {
+        // The open region goes on: its scan's last state is kept for the next chunk.
+        addSegment(g, regionPos[g], to, regionState[g], true);
+        regionPos[g] = to;
+      }
+    }
+    int count = segmentCount;
+    segmentCount = 0;
+    if (count == 0) {
+      return;
+    }
+    // Two lanes; each takes the next segment when its own is done.
+    int next = 0;
+    int a = -1;
+    int b = -1;
+    int[] rows = regionRows;
+    int posA = 0;
+    int posB = 0;
+    PackedDfa dfaA = null;
+    PackedDfa dfaB = null;
+    while (true) {
+      if (a < 0 && next < count) {
+        a = next++;
+        dfaA = layout.regionDfa(segmentDetector[a]);
+        posA = segmentFrom[a];
+        rows[0] = segmentRow[a] < 0 ? dfaA.initialRow() : segmentRow[a];
+      }
+      if (b < 0 && next < count) {
+        b = next++;
+        dfaB = layout.regionDfa(segmentDetector[b]);
+        posB = segmentFrom[b];
+        rows[1] = segmentRow[b] < 0 ? dfaB.initialRow() : segmentRow[b];
+      }
+      if (a < 0 || b < 0) {
+        break;
+      }
+      int k = PackedDfa.runPair(Objects.requireNonNull(dfaA), Objects.requireNonNull(dfaB), buf,
+          posA, posB, Math.min(segmentTo[a] - posA, segmentTo[b] - posB), rows);
+      posA += k;
+      posB += k;
+      if ((rows[2] & 1) != 0) {
+        addRegionEvent(segmentDetector[a], bufStart + posA);
+      }
+      if ((rows[2] & 2) != 0) {
+        addRegionEvent(segmentDetector[b], bufStart + posB);
+      }
+      if (posA == segmentTo[a]) {
+        endSegment(a, rows[0]);
+        a = -1;
+      }
+      if (posB == segmentTo[b]) {
+        endSegment(b, rows[1]);
+        b = -1;
+      }
+    }
+    // At most one segment is left, part way through.
+    if (a >= 0) {
+      runSegment(a, Objects.requireNonNull(dfaA), posA, rows[0]);
+    }
+    if (b >= 0) {
+      runSegment(b, Objects.requireNonNull(dfaB), posB, rows[1]);
+    }
+  }
+
+  /** Runs the rest of segment {@code s} alone, from buffer index {@code i} and {@code row}. */
+  private void runSegment(int s, PackedDfa dfa, int i, int row) {
+    int g = segmentDetector[s];
+    int stop = segmentTo[s];
     while (i < stop) {
       long r = dfa.run(buf, i, stop, row);
       i = (int) (r >>> 32);
       row = (int) r;
       if (i < stop) {
         // The automaton accepts after byte i: a match ends just past it.
-        if (!fieldEndsOnly || i + 1 >= arrived || buf[i + 1] == '&' || buf[i + 1] == '=') {
-          addEvent(g, bufStart + i + 1);
-        }
+        addRegionEvent(g, bufStart + i + 1);
         i++;
       }
     }
-    regionState[g] = row;
-    regionPos[g] = to;
+    endSegment(s, row);
+  }
+
+  private void endSegment(int s, int row) {
+    if (segmentKeep[s]) {
+      regionState[segmentDetector[s]] = row;
+    }
+  }
+
+  /**
+   * Adds a region's end event, except a key_value detector's in a form where no field value ends:
+   * its candidate is a whole value (isWholeValueUnderKey), which ends before a separator ('&' or
+   * '=') or where the input ends, while its pattern accepts after every value byte; locating each
+   * such end back to its start was most of a form scan.
+   */
+  private void addRegionEvent(int detector, long end) {
+    if (form != null && end < total && detectors[detector].keyValue) {
+      int next = at(end);
+      if (next != '&' && next != '=') {
+        return;
+      }
+    }
+    addEvent(detector, end);
   }
 
   private void addEvent(int detector, long end) {
@@ -630,8 +731,7 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     if (detector.keyValue && form != null && end < total
         && ((at(end) != '&' && at(end) != '=') || form.fieldStart(end) >= 0)) {
       // A key_value candidate is a whole field value (isWholeValueUnderKey), so it ends at a
-      // separator or at the end of the body. Its patterns match every run of value bytes, so
-      // without this every byte of a value under a keyword would be located back to its start.
+      // separator or at the end of the body.
       return;
     }
     long limit = Math.max(bufStart, end - detector.maxLength);
