@@ -88,6 +88,10 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
   private int[] segmentRow = new int[16];
   private boolean[] segmentKeep = new boolean[16];
   private int segmentCount;
+  /** Keywords ending where the bytes end so far, held until the next byte arrives. */
+  private int[] pendingPattern = new int[4];
+  private long[] pendingEnd = new long[4];
+  private int pendingCount;
   /** Scratch rows for {@link PackedDfa#runPair}. */
   private final int[] regionRows = new int[3];
   /** Per gated detector: the row its packed automaton reached at regionPos; -1 for its initial row. */
@@ -475,15 +479,67 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
       addEvent(detector, end);
       return;
     }
+    openPendingKeywords();
     long keywordStart = end - layout.keywordLength(pattern);
     if (layout.alphanumericFirst(pattern) && !mayStartWord(keywordStart)) {
       // Inside a word ("arc" in "search", "sin" in "using"): the keyword gate takes keywords
       // only as whole words of the text or of a key name, so this one vouches for nothing.
       return;
     }
-    for (int g : layout.gatedBy(pattern)) {
-      openRegion(g, keywordStart, end);
+    if (layout.alphanumericLast(pattern)) {
+      if (end >= total && !finished) {
+        // The byte after it, which tells whether a word may end here, has not arrived: decide
+        // once it has (or the stream ends), so chunking changes nothing.
+        if (pendingCount == pendingPattern.length) {
+          pendingPattern = Arrays.copyOf(pendingPattern, pendingCount * 2);
+          pendingEnd = Arrays.copyOf(pendingEnd, pendingCount * 2);
+        }
+        pendingPattern[pendingCount] = pattern;
+        pendingEnd[pendingCount] = end;
+        pendingCount++;
+        return;
+      }
+      if (end < total && !mayEndWord(end)) {
+        // "ship" in "shipment", "arc" in "archive".
+        return;
+      }
     }
+    openRegions(pattern, keywordStart, end);
+  }
+
+  private void openRegions(int pattern, long keywordStart, long keywordEnd) {
+    for (int g : layout.gatedBy(pattern)) {
+      openRegion(g, keywordStart, keywordEnd);
+    }
+  }
+
+  /**
+   * Opens the regions of keywords held back for the byte after them, now that it has arrived (or
+   * the stream has ended); they end before any keyword reported since, so regions still open in
+   * keyword order.
+   */
+  private void openPendingKeywords() {
+    if (pendingCount == 0 || (pendingEnd[0] >= total && !finished)) {
+      return;
+    }
+    int count = pendingCount;
+    pendingCount = 0;
+    for (int i = 0; i < count; i++) {
+      long end = pendingEnd[i];
+      if (end >= total || mayEndWord(end)) {
+        openRegions(pendingPattern[i], end - layout.keywordLength(pendingPattern[i]), end);
+      }
+    }
+  }
+
+  /**
+   * Returns whether a word may end at {@code offset} (before byte {@code offset}, which has
+   * arrived), as {@link #mayStartWord} tells where one may start: before a byte other than an ASCII
+   * letter or digit, or before an upper-case letter.
+   */
+  private boolean mayEndWord(long offset) {
+    int next = at(offset);
+    return !isAlphanumeric(next) || (next >= 'A' && next <= 'Z');
   }
 
   /**
@@ -559,6 +615,7 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
    * (each starts from a known state), so they run two at a time, their table reads overlapped.
    */
   private void runRegions() {
+    openPendingKeywords();
     for (int g : gated) {
       long to = Math.min(regionEnd[g], total);
       if (regionPos[g] < to) {
@@ -602,10 +659,10 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
       posA += k;
       posB += k;
       if ((rows[2] & 1) != 0) {
-        addEvent(segmentDetector[a], bufStart + posA);
+        addRegionEvent(segmentDetector[a], bufStart + posA);
       }
       if ((rows[2] & 2) != 0) {
-        addEvent(segmentDetector[b], bufStart + posB);
+        addRegionEvent(segmentDetector[b], bufStart + posB);
       }
       if (posA == segmentTo[a]) {
         endSegment(a, rows[0]);
@@ -635,7 +692,7 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
       row = (int) r;
       if (i < stop) {
         // The automaton accepts after byte i: a match ends just past it.
-        addEvent(g, bufStart + i + 1);
+        addRegionEvent(g, bufStart + i + 1);
         i++;
       }
     }
@@ -646,6 +703,22 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     if (segmentKeep[s]) {
       regionState[segmentDetector[s]] = row;
     }
+  }
+
+  /**
+   * Adds a region's end event, except a key_value detector's in a form where no field value ends:
+   * its candidate is a whole value (isWholeValueUnderKey), which ends before a separator ('&' or
+   * '=') or where the input ends, while its pattern accepts after every value byte; locating each
+   * such end back to its start was most of a form scan.
+   */
+  private void addRegionEvent(int detector, long end) {
+    if (form != null && end < total && detectors[detector].keyValue) {
+      int next = at(end);
+      if (next != '&' && next != '=') {
+        return;
+      }
+    }
+    addEvent(detector, end);
   }
 
   private void addEvent(int detector, long end) {
@@ -712,6 +785,12 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
       return;
     }
     CompiledDetector detector = detectors[detectorIndex];
+    if (detector.keyValue && form != null && end < total
+        && ((at(end) != '&' && at(end) != '=') || form.fieldStart(end) >= 0)) {
+      // A key_value candidate is a whole field value (isWholeValueUnderKey), so it ends at a
+      // separator or at the end of the body.
+      return;
+    }
     long limit = Math.max(bufStart, end - detector.maxLength);
     long fieldStart = -1;
     if (form != null) {
