@@ -37,6 +37,8 @@ class FormSecretValuesTest {
     "'slackToken=Zq8vN3kP0wR7yT2mLx5c', 'Zq8vN3kP0wR7yT2mLx5c', '$.slackToken'",
     "'db.password=Kt5%21mNq8Zr2w%26x%3D1&next=%2F', 'Kt5%21mNq8Zr2w%26x%3D1', '$[''db.password'']'",
     "'AUTH_PASSWORD=correct+horse+battery+staple+7', 'correct+horse+battery+staple+7', '$.AUTH_PASSWORD'",
+    "'api_key=Hq4Nz8Lr2Vx6Kc9Pw3Tb%26%3D&user=alice', 'Hq4Nz8Lr2Vx6Kc9Pw3Tb%26%3D', '$.api_key'",
+    "'a=1&token=Hq4Nz8Lr2Vx6Kc9Pw3Tb%3D%26Zq8vN3kP0wR7yT2mLx5c', 'Hq4Nz8Lr2Vx6Kc9Pw3Tb%3D%26Zq8vN3kP0wR7yT2mLx5c', '$.token'",
   })
   void aCredentialFieldValueIsFoundWholeWithItsEncodedSpan(String form, String value, String path) {
     List<Finding> findings = secrets(form);

@@ -70,4 +70,33 @@ class KeywordRegionTest {
     }
     return scanners;
   }
+
+  @Test
+  void aKeywordEndingAChunkOpensItsRegionOnceTheNextByteShowsAWordEnds() {
+    for (Scanner scanner : scanners()) {
+      byte[] bytes = ("customer ssn 536224981; then a long stretch of words far from any keyword;"
+          + " ssnx 536224981").getBytes(StandardCharsets.UTF_8);
+      List<Finding> atOnce = scanner.scan(bytes, ContentType.TEXT).findings();
+      assertThat(atOnce).extracting(Finding::detector).containsExactly("us_ssn.unformatted");
+      assertThat(atOnce.get(0).start()).isEqualTo(13);
+      for (int cut = 1; cut < bytes.length; cut++) {
+        List<Finding> chunked = new ArrayList<>();
+        try (StreamScanner stream = scanner.newStream(ContentType.TEXT)) {
+          chunked.addAll(stream.feed(bytes, 0, cut));
+          chunked.addAll(stream.feed(bytes, cut, bytes.length - cut));
+          chunked.addAll(stream.finish());
+        }
+        assertThat(chunked).as("cut at %d", cut).isEqualTo(atOnce);
+      }
+    }
+  }
+
+  @Test
+  void aKeywordEndingTheStreamStillOpensItsRegion() {
+    for (Scanner scanner : scanners()) {
+      assertThat(scan("536224981 ssn", ContentType.TEXT, scanner))
+          .extracting(Finding::detector)
+          .containsExactly("us_ssn.unformatted");
+    }
+  }
 }

@@ -66,6 +66,8 @@ final class FormDecoder {
   private long[] separators = new long[64];
   private @Nullable String[] keys = new String[64];
   private int separatorsHead;
+  /** The index {@link #lastSeparatorAtOrBefore} returned last (a hint, checked before use). */
+  private int lastAnswer = -1;
   private int separatorsSize;
   /**
    * The distinct names of the live {@code =} separators, each with how many refer to it: a form
@@ -339,6 +341,24 @@ final class FormDecoder {
 
   /** Returns the index of the last separator at or before {@code position}, or -1. */
   private int lastSeparatorAtOrBefore(long position) {
+    // Lookups come mostly in rising order (the scanner locates matches by their ends, in order),
+    // so first walk on a few separators from the last answer; any index that satisfies the
+    // definition is the answer, whatever moved since.
+    int h = lastAnswer;
+    if (h >= separatorsHead && h < separatorsSize && separators[h] <= position) {
+      for (int steps = 0; steps < 8; steps++, h++) {
+        if (h + 1 == separatorsSize || separators[h + 1] > position) {
+          lastAnswer = h;
+          return h;
+        }
+      }
+    }
+    int found = searchLastSeparatorAtOrBefore(position);
+    lastAnswer = found;
+    return found;
+  }
+
+  private int searchLastSeparatorAtOrBefore(long position) {
     int lo = separatorsHead;
     int hi = separatorsSize;
     while (lo < hi) {

@@ -22,6 +22,7 @@ final class MatcherLayout {
   private final int[][] gatedBy;
   private final int[] keywordLength;
   private final boolean[] alphanumericFirst;
+  private final boolean[] alphanumericLast;
   private final int maxKeywordLength;
   private final int[] gated;
   /** Per detector: its searching automaton when gated, else null. */
@@ -44,13 +45,13 @@ final class MatcherLayout {
     this.gatedBy = gatedBy;
     this.keywordLength = new int[detectorOf.length];
     this.alphanumericFirst = new boolean[detectorOf.length];
+    this.alphanumericLast = new boolean[detectorOf.length];
     for (int p = 0; p < detectorOf.length; p++) {
       if (detectorOf[p] < 0) {
         byte[] bytes = keywordOf[p].getBytes(java.nio.charset.StandardCharsets.UTF_8);
         keywordLength[p] = bytes.length;
-        int first = bytes.length > 0 ? bytes[0] & 0xff : ' ';
-        alphanumericFirst[p] = (first >= '0' && first <= '9') || (first >= 'a' && first <= 'z')
-            || (first >= 'A' && first <= 'Z');
+        alphanumericFirst[p] = bytes.length > 0 && isAlphanumeric(bytes[0] & 0xff);
+        alphanumericLast[p] = bytes.length > 0 && isAlphanumeric(bytes[bytes.length - 1] & 0xff);
       }
     }
     this.maxKeywordLength = java.util.Arrays.stream(keywordLength).max().orElse(0);
@@ -126,6 +127,18 @@ final class MatcherLayout {
    */
   boolean alphanumericFirst(int pattern) {
     return alphanumericFirst[pattern];
+  }
+
+  /**
+   * Returns whether a keyword pattern's keyword ends with an ASCII letter or digit, so that it
+   * counts as a word only where one may end.
+   */
+  boolean alphanumericLast(int pattern) {
+    return alphanumericLast[pattern];
+  }
+
+  private static boolean isAlphanumeric(int b) {
+    return (b >= '0' && b <= '9') || (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z');
   }
 
   /** Returns the longest keyword in bytes, 0 if none. */

@@ -81,6 +81,19 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
   private final int[] gated;
   private final long[] regionPos;
   private final long[] regionEnd;
+  /** Region scans queued for {@link #runRegions}: detector, buffer indices, first row, kept or not. */
+  private int[] segmentDetector = new int[16];
+  private int[] segmentFrom = new int[16];
+  private int[] segmentTo = new int[16];
+  private int[] segmentRow = new int[16];
+  private boolean[] segmentKeep = new boolean[16];
+  private int segmentCount;
+  /** Keywords ending where the bytes end so far, held until the next byte arrives. */
+  private int[] pendingPattern = new int[4];
+  private long[] pendingEnd = new long[4];
+  private int pendingCount;
+  /** Scratch rows for {@link PackedDfa#runPair}. */
+  private final int[] regionRows = new int[3];
   /** Per gated detector: the row its packed automaton reached at regionPos; -1 for its initial row. */
   private final int[] regionState;
   private final int jsonLag;
@@ -466,15 +479,67 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
       addEvent(detector, end);
       return;
     }
+    openPendingKeywords();
     long keywordStart = end - layout.keywordLength(pattern);
     if (layout.alphanumericFirst(pattern) && !mayStartWord(keywordStart)) {
       // Inside a word ("arc" in "search", "sin" in "using"): the keyword gate takes keywords
       // only as whole words of the text or of a key name, so this one vouches for nothing.
       return;
     }
-    for (int g : layout.gatedBy(pattern)) {
-      openRegion(g, keywordStart, end);
+    if (layout.alphanumericLast(pattern)) {
+      if (end >= total && !finished) {
+        // The byte after it, which tells whether a word may end here, has not arrived: decide
+        // once it has (or the stream ends), so chunking changes nothing.
+        if (pendingCount == pendingPattern.length) {
+          pendingPattern = Arrays.copyOf(pendingPattern, pendingCount * 2);
+          pendingEnd = Arrays.copyOf(pendingEnd, pendingCount * 2);
+        }
+        pendingPattern[pendingCount] = pattern;
+        pendingEnd[pendingCount] = end;
+        pendingCount++;
+        return;
+      }
+      if (end < total && !mayEndWord(end)) {
+        // "ship" in "shipment", "arc" in "archive".
+        return;
+      }
     }
+    openRegions(pattern, keywordStart, end);
+  }
+
+  private void openRegions(int pattern, long keywordStart, long keywordEnd) {
+    for (int g : layout.gatedBy(pattern)) {
+      openRegion(g, keywordStart, keywordEnd);
+    }
+  }
+
+  /**
+   * Opens the regions of keywords held back for the byte after them, now that it has arrived (or
+   * the stream has ended); they end before any keyword reported since, so regions still open in
+   * keyword order.
+   */
+  private void openPendingKeywords() {
+    if (pendingCount == 0 || (pendingEnd[0] >= total && !finished)) {
+      return;
+    }
+    int count = pendingCount;
+    pendingCount = 0;
+    for (int i = 0; i < count; i++) {
+      long end = pendingEnd[i];
+      if (end >= total || mayEndWord(end)) {
+        openRegions(pendingPattern[i], end - layout.keywordLength(pendingPattern[i]), end);
+      }
+    }
+  }
+
+  /**
+   * Returns whether a word may end at {@code offset} (before byte {@code offset}, which has
+   * arrived), as {@link #mayStartWord} tells where one may start: before a byte other than an ASCII
+   * letter or digit, or before an upper-case letter.
+   */
+  private boolean mayEndWord(long offset) {
+    int next = at(offset);
+    return !isAlphanumeric(next) || (next >= 'A' && next <= 'Z');
   }
 
   /**
@@ -512,49 +577,148 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     CompiledDetector d = detectors[g];
     long start = Math.max(0, keywordEnd - contextWindow - d.maxLength - 1);
     long end = keywordStart + contextWindow + d.maxLength + 1;
-    if (start > regionPos[g] && regionPos[g] < regionEnd[g]) {
-      // Scan what has arrived of the open region before moving on: keyword events come in while
-      // the backend scans a chunk, before runRegions(), and the region must not be lost.
-      runRegion(g);
-    }
-    if (start <= regionPos[g]) {
+    if (start <= regionEnd[g]) {
       regionEnd[g] = Math.max(regionEnd[g], end);
-    } else {
-      regionPos[g] = start;
-      regionEnd[g] = end;
-      regionState[g] = -1;
-    }
-  }
-
-  /** Runs every gated detector over the part of its open region that has arrived. */
-  private void runRegions() {
-    for (int g : gated) {
-      runRegion(g);
-    }
-  }
-
-  private void runRegion(int g) {
-    long to = Math.min(regionEnd[g], total);
-    long from = regionPos[g];
-    if (from >= to) {
       return;
     }
-    PackedDfa dfa = layout.regionDfa(g);
-    int row = regionState[g] < 0 ? dfa.initialRow() : regionState[g];
-    int i = (int) (from - bufStart);
-    int stop = (int) (to - bufStart);
+    if (regionPos[g] < regionEnd[g]) {
+      // The open region ended before this one starts, so all of it has arrived (keyword events
+      // come in while the backend scans a chunk): it is queued to be scanned with the others.
+      addSegment(g, regionPos[g], regionEnd[g], regionState[g], false);
+    }
+    regionPos[g] = start;
+    regionEnd[g] = end;
+    regionState[g] = -1;
+  }
+
+  /** Queues {@code [from, to)} to be scanned for detector {@code g} from {@code row} (-1: initial). */
+  private void addSegment(int g, long from, long to, int row, boolean keep) {
+    if (segmentCount == segmentDetector.length) {
+      int n = segmentCount * 2;
+      segmentDetector = Arrays.copyOf(segmentDetector, n);
+      segmentFrom = Arrays.copyOf(segmentFrom, n);
+      segmentTo = Arrays.copyOf(segmentTo, n);
+      segmentRow = Arrays.copyOf(segmentRow, n);
+      segmentKeep = Arrays.copyOf(segmentKeep, n);
+    }
+    segmentDetector[segmentCount] = g;
+    segmentFrom[segmentCount] = (int) (from - bufStart);
+    segmentTo[segmentCount] = (int) (to - bufStart);
+    segmentRow[segmentCount] = row;
+    segmentKeep[segmentCount] = keep;
+    segmentCount++;
+  }
+
+  /**
+   * Runs every gated detector over the part of its regions that has arrived: the regions closed
+   * while the backend scanned this chunk and the part of each open one. The scans are independent
+   * (each starts from a known state), so they run two at a time, their table reads overlapped.
+   */
+  private void runRegions() {
+    openPendingKeywords();
+    for (int g : gated) {
+      long to = Math.min(regionEnd[g], total);
+      if (regionPos[g] < to) {
+        // The open region goes on: its scan's last state is kept for the next chunk.
+        addSegment(g, regionPos[g], to, regionState[g], true);
+        regionPos[g] = to;
+      }
+    }
+    int count = segmentCount;
+    segmentCount = 0;
+    if (count == 0) {
+      return;
+    }
+    // Two lanes; each takes the next segment when its own is done.
+    int next = 0;
+    int a = -1;
+    int b = -1;
+    int[] rows = regionRows;
+    int posA = 0;
+    int posB = 0;
+    PackedDfa dfaA = null;
+    PackedDfa dfaB = null;
+    while (true) {
+      if (a < 0 && next < count) {
+        a = next++;
+        dfaA = layout.regionDfa(segmentDetector[a]);
+        posA = segmentFrom[a];
+        rows[0] = segmentRow[a] < 0 ? dfaA.initialRow() : segmentRow[a];
+      }
+      if (b < 0 && next < count) {
+        b = next++;
+        dfaB = layout.regionDfa(segmentDetector[b]);
+        posB = segmentFrom[b];
+        rows[1] = segmentRow[b] < 0 ? dfaB.initialRow() : segmentRow[b];
+      }
+      if (a < 0 || b < 0) {
+        break;
+      }
+      int k = PackedDfa.runPair(Objects.requireNonNull(dfaA), Objects.requireNonNull(dfaB), buf,
+          posA, posB, Math.min(segmentTo[a] - posA, segmentTo[b] - posB), rows);
+      posA += k;
+      posB += k;
+      if ((rows[2] & 1) != 0) {
+        addRegionEvent(segmentDetector[a], bufStart + posA);
+      }
+      if ((rows[2] & 2) != 0) {
+        addRegionEvent(segmentDetector[b], bufStart + posB);
+      }
+      if (posA == segmentTo[a]) {
+        endSegment(a, rows[0]);
+        a = -1;
+      }
+      if (posB == segmentTo[b]) {
+        endSegment(b, rows[1]);
+        b = -1;
+      }
+    }
+    // At most one segment is left, part way through.
+    if (a >= 0) {
+      runSegment(a, Objects.requireNonNull(dfaA), posA, rows[0]);
+    }
+    if (b >= 0) {
+      runSegment(b, Objects.requireNonNull(dfaB), posB, rows[1]);
+    }
+  }
+
+  /** Runs the rest of segment {@code s} alone, from buffer index {@code i} and {@code row}. */
+  private void runSegment(int s, PackedDfa dfa, int i, int row) {
+    int g = segmentDetector[s];
+    int stop = segmentTo[s];
     while (i < stop) {
       long r = dfa.run(buf, i, stop, row);
       i = (int) (r >>> 32);
       row = (int) r;
       if (i < stop) {
         // The automaton accepts after byte i: a match ends just past it.
-        addEvent(g, bufStart + i + 1);
+        addRegionEvent(g, bufStart + i + 1);
         i++;
       }
     }
-    regionState[g] = row;
-    regionPos[g] = to;
+    endSegment(s, row);
+  }
+
+  private void endSegment(int s, int row) {
+    if (segmentKeep[s]) {
+      regionState[segmentDetector[s]] = row;
+    }
+  }
+
+  /**
+   * Adds a region's end event, except a key_value detector's in a form where no field value ends:
+   * its candidate is a whole value (isWholeValueUnderKey), which ends before a separator ('&' or
+   * '=') or where the input ends, while its pattern accepts after every value byte; locating each
+   * such end back to its start was most of a form scan.
+   */
+  private void addRegionEvent(int detector, long end) {
+    if (form != null && end < total && detectors[detector].keyValue) {
+      int next = at(end);
+      if (next != '&' && next != '=') {
+        return;
+      }
+    }
+    addEvent(detector, end);
   }
 
   private void addEvent(int detector, long end) {
@@ -621,6 +785,12 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
       return;
     }
     CompiledDetector detector = detectors[detectorIndex];
+    if (detector.keyValue && form != null && end < total
+        && ((at(end) != '&' && at(end) != '=') || form.fieldStart(end) >= 0)) {
+      // A key_value candidate is a whole field value (isWholeValueUnderKey), so it ends at a
+      // separator or at the end of the body.
+      return;
+    }
     long limit = Math.max(bufStart, end - detector.maxLength);
     long fieldStart = -1;
     if (form != null) {

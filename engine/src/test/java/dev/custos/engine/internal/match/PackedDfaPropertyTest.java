@@ -93,4 +93,45 @@ class PackedDfaPropertyTest {
       }
     }
   }
+
+  @Property(tries = 200)
+  void twoScansInStepStopWhereEachAloneStops(@ForAll("inputs") byte[] x, @ForAll("inputs") byte[] y) {
+    PackedDfa a = PackedDfa.of(ByteDfa.searching(PatternParser.parse(PATTERNS.get(0))));
+    PackedDfa b = PackedDfa.of(ByteDfa.searching(PatternParser.parse(PATTERNS.get(5))));
+    byte[] both = new byte[x.length + y.length];
+    System.arraycopy(x, 0, both, 0, x.length);
+    System.arraycopy(y, 0, both, x.length, y.length);
+    int n = Math.min(x.length, y.length);
+    List<Integer> stopsA = new ArrayList<>();
+    List<Integer> stopsB = new ArrayList<>();
+    int[] rows = {a.initialRow(), b.initialRow(), 0};
+    int taken = 0;
+    while (taken < n) {
+      taken += PackedDfa.runPair(a, b, both, taken, x.length + taken, n - taken, rows);
+      if ((rows[2] & 1) != 0) {
+        stopsA.add(taken - 1);
+      }
+      if ((rows[2] & 2) != 0) {
+        stopsB.add(taken - 1);
+      }
+    }
+    assertThat(stopsA).isEqualTo(alone(a, x, n));
+    assertThat(stopsB).isEqualTo(alone(b, y, n));
+  }
+
+  private static List<Integer> alone(PackedDfa dfa, byte[] input, int n) {
+    List<Integer> stops = new ArrayList<>();
+    int row = dfa.initialRow();
+    int i = 0;
+    while (i < n) {
+      long r = dfa.run(input, i, n, row);
+      i = (int) (r >>> 32);
+      row = (int) r;
+      if (i < n) {
+        stops.add(i);
+        i++;
+      }
+    }
+    return stops;
+  }
 }

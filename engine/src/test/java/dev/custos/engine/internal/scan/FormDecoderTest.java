@@ -14,12 +14,16 @@ class FormDecoderTest {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     if (byteByByte) {
       for (int i = 0; i < bytes.length; i++) {
-        out.write(decoder.decoded(), 0, decoder.decode(bytes, i, 1));
+        int length = decoder.decode(bytes, i, 1);
+        out.write(decoder.decoded(), 0, length);
       }
     } else {
-      out.write(decoder.decoded(), 0, decoder.decode(bytes, 0, bytes.length));
+      // decode first: it may replace the array decoded() returns.
+      int length = decoder.decode(bytes, 0, bytes.length);
+      out.write(decoder.decoded(), 0, length);
     }
-    out.write(decoder.decoded(), 0, decoder.finish());
+    int length = decoder.finish();
+    out.write(decoder.decoded(), 0, length);
     return out.toString(StandardCharsets.ISO_8859_1);
   }
 
@@ -76,5 +80,42 @@ class FormDecoderTest {
     d.forgetBefore(50, 50);
     assertThat(d.tokenAt(60).path).isEqualTo("$.key");
     assertThat(d.fieldStart(60)).isEqualTo(8);
+  }
+
+  @Test
+  void fieldStartsAreTheSameWhateverOrderTheyAreAskedIn() {
+    StringBuilder form = new StringBuilder();
+    for (int i = 0; i < 200; i++) {
+      form.append(i % 7 == 0 ? "k%26" : "key").append(i).append('=').append("v%3D".repeat(i % 4)).append(i).append('&');
+    }
+    FormDecoder d = new FormDecoder(false);
+    String decoded = decode(d, form.toString(), false);
+    long[] expected = new long[decoded.length()];
+    long lastSeparator = -1;
+    for (int p = 0; p < decoded.length(); p++) {
+      boolean separator = d.tokenAt(p) == null;
+      expected[p] = separator ? -1 : lastSeparator + 1;
+      if (separator) {
+        lastSeparator = p;
+      }
+    }
+    java.util.List<Integer> order = new java.util.ArrayList<>();
+    for (int p = 0; p < decoded.length(); p++) {
+      order.add(p);
+    }
+    // Rising (the scanner's order), falling, and shuffled with a fixed seed.
+    java.util.List<java.util.List<Integer>> orders = new java.util.ArrayList<>();
+    orders.add(new java.util.ArrayList<>(order));
+    java.util.List<Integer> falling = new java.util.ArrayList<>(order);
+    java.util.Collections.reverse(falling);
+    orders.add(falling);
+    java.util.List<Integer> shuffled = new java.util.ArrayList<>(order);
+    java.util.Collections.shuffle(shuffled, new java.util.Random(8505));
+    orders.add(shuffled);
+    for (java.util.List<Integer> o : orders) {
+      for (int p : o) {
+        assertThat(d.fieldStart(p)).as("position %d", p).isEqualTo(expected[p]);
+      }
+    }
   }
 }
