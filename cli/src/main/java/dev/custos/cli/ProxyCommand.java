@@ -45,6 +45,7 @@ final class ProxyCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
+    CustosProxy.disableLeakDetectionUnlessConfigured();
     preloadClientFactory();
     ProxyConfig cfg = ProxyConfig.load(config);
     CustosProxy proxy = CustosProxy.builder(cfg).build();

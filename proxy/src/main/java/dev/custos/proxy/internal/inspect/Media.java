@@ -30,12 +30,13 @@ final class Media {
    * {@code text/*}, unknown types).
    */
   static @Nullable MediaType skippable(@Nullable MediaType mediaType, List<MediaType> skipped) {
-    if (mediaType == null || !MediaSignatures.known(mediaType)) {
+    if (mediaType == null) {
       return null;
     }
+    // The list first: most bodies (JSON, text) are on none, and the signature table lower-cases.
     for (MediaType s : skipped) {
       if (mediaType.belongsTo(s)) {
-        return mediaType;
+        return MediaSignatures.known(mediaType) ? mediaType : null;
       }
     }
     return null;

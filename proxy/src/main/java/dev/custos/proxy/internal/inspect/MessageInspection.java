@@ -796,6 +796,17 @@ final class MessageInspection implements AutoCloseable {
     held.clear();
     sniffed.clear();
     boolean shadow = !ex.enforce();
+    String refusedBy = blockedBy;
+    ex.metrics().inspectedBytes(direction, inspected);
+    ex.metrics().inspectionTime(direction, scanNanos);
+    boolean delivered = refusedBy == null && !"cancelled".equals(stage);
+    if (delivered || shadow) {
+      tally.commitBudgets();
+    }
+    if (tally.findings() == 0 && refusedBy == null && uninspectable == null
+        && shadowBlockedBy == null) {
+      return; // Nothing to report: no event, no lists built.
+    }
     List<Rule> acting = tally.actingRules();
     List<String> actions = new ArrayList<>();
     List<String> rules = new ArrayList<>();
@@ -808,7 +819,6 @@ final class MessageInspection implements AutoCloseable {
       rules.add(r.name());
       alert |= r.action() == Action.ALERT;
     }
-    String refusedBy = blockedBy;
     for (String pseudo : PSEUDO_RULES) {
       if (pseudo.equals(refusedBy) || pseudo.equals(shadowBlockedBy)) {
         String a = (shadow ? "would_" : "") + "block";
@@ -823,24 +833,15 @@ final class MessageInspection implements AutoCloseable {
       String id = a == Action.OBSERVE ? "observe" : (shadow ? "would_" : "") + a.id();
       ex.metrics().findings(direction, e.getKey(), id, e.getValue());
     }
-    ex.metrics().inspectedBytes(direction, inspected);
-    ex.metrics().inspectionTime(direction, scanNanos);
-    boolean delivered = refusedBy == null && !"cancelled".equals(stage);
-    if (delivered || shadow) {
-      tally.commitBudgets();
-    }
-    if (tally.findings() > 0 || refusedBy != null || uninspectable != null
-        || shadowBlockedBy != null) {
-      FindingsEvent event = new FindingsEvent(
-          ex.settings().clock().instant(), ex.settings().route(), direction, ex.identityHash(),
-          tally.categories(), tally.locations(), actions, rules, refusedBy,
-          refusedBy == null ? null : stage, alert, shadow, uninspectable, inspected);
-      ex.record().add(event);
-      try {
-        ex.settings().findingsSink().accept(event);
-      } catch (RuntimeException e) {
-        logger.warn("Findings sink failed: {}", e.getClass().getName());
-      }
+    FindingsEvent event = new FindingsEvent(
+        ex.settings().clock().instant(), ex.settings().route(), direction, ex.identityHash(),
+        tally.categories(), tally.locations(), actions, rules, refusedBy,
+        refusedBy == null ? null : stage, alert, shadow, uninspectable, inspected);
+    ex.record().add(event);
+    try {
+      ex.settings().findingsSink().accept(event);
+    } catch (RuntimeException e) {
+      logger.warn("Findings sink failed: {}", e.getClass().getName());
     }
   }
 

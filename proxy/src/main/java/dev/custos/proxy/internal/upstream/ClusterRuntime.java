@@ -342,7 +342,9 @@ public final class ClusterRuntime {
    */
   public void enter(com.linecorp.armeria.server.ServiceRequestContext ctx) {
     inFlight.incrementAndGet();
-    ctx.setAttr(ATTEMPTS, new AtomicInteger());
+    if (retrying != null) {
+      ctx.setAttr(ATTEMPTS, new AtomicInteger()); // Read by the retry rule only.
+    }
     RetryBudget b = budget;
     if (b != null) {
       b.onRequest();
