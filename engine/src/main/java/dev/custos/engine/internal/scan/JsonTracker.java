@@ -590,7 +590,7 @@ final class JsonTracker {
           return false;
       }
     }
-    int h = hexValue(b);
+    int h = TextDecoder.hexValue(b);
     if (h < 0) {
       fail(ScanNote.JSON_MALFORMED);
       return false;
@@ -623,19 +623,6 @@ final class JsonTracker {
       return true;
     }
     return false;
-  }
-
-  private static int hexValue(int v) {
-    if (v >= '0' && v <= '9') {
-      return v - '0';
-    }
-    if (v >= 'a' && v <= 'f') {
-      return v - 'a' + 10;
-    }
-    if (v >= 'A' && v <= 'F') {
-      return v - 'A' + 10;
-    }
-    return -1;
   }
 
   private void nameByte(int b) {
@@ -881,8 +868,8 @@ final class JsonTracker {
             sb.append('\t');
             break;
           case 'u':
-            sb.append((char) (hexValue(b[i]) << 12 | hexValue(b[i + 1]) << 8
-                | hexValue(b[i + 2]) << 4 | hexValue(b[i + 3])));
+            sb.append((char) (TextDecoder.hexValue(b[i]) << 12 | TextDecoder.hexValue(b[i + 1]) << 8
+                | TextDecoder.hexValue(b[i + 2]) << 4 | TextDecoder.hexValue(b[i + 3])));
             i += 4;
             break;
           default:

@@ -582,7 +582,8 @@ final class TextDecoder {
     return cp;
   }
 
-  private static int hexValue(int v) {
+  /** Returns the value of an ASCII hex digit, or -1 (the JSON tracker reads \\u escapes with it too). */
+  static int hexValue(int v) {
     if (v >= '0' && v <= '9') {
       return v - '0';
     }
