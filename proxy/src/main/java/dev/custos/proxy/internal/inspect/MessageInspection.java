@@ -800,13 +800,15 @@ final class MessageInspection implements AutoCloseable {
     ex.metrics().inspectedBytes(direction, inspected);
     ex.metrics().inspectionTime(direction, scanNanos);
     boolean delivered = refusedBy == null && !"cancelled".equals(stage);
-    if (delivered || shadow) {
-      tally.commitBudgets();
-    }
     if (tally.findings() == 0 && refusedBy == null && uninspectable == null
         && shadowBlockedBy == null) {
+      if (delivered || shadow) {
+        tally.commitBudgets();
+      }
       return; // Nothing to report: no event, no lists built.
     }
+    // The acting rules are read before the budgets take this message in: after, a budget this
+    // message brought closer to its limit would count as acting on it.
     List<Rule> acting = tally.actingRules();
     List<String> actions = new ArrayList<>();
     List<String> rules = new ArrayList<>();
@@ -832,6 +834,9 @@ final class MessageInspection implements AutoCloseable {
       Action a = tally.actionFor(e.getKey(), acting);
       String id = a == Action.OBSERVE ? "observe" : (shadow ? "would_" : "") + a.id();
       ex.metrics().findings(direction, e.getKey(), id, e.getValue());
+    }
+    if (delivered || shadow) {
+      tally.commitBudgets();
     }
     FindingsEvent event = new FindingsEvent(
         ex.settings().clock().instant(), ex.settings().route(), direction, ex.identityHash(),
