@@ -2,7 +2,6 @@ package dev.custos.engine.internal.validate;
 
 import com.google.i18n.phonenumbers.NumberParseException;
 import com.google.i18n.phonenumbers.PhoneNumberUtil;
-import com.google.i18n.phonenumbers.Phonenumber;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -32,19 +31,16 @@ final class PhoneNumber extends StructuralCheck {
 
   @Override
   public boolean isValid(CharSequence value) {
-    if (value.length() > MAX_LENGTH) {
-      return false;
-    }
-    String s = value.toString().trim();
-    if (s.isEmpty() || looksLikeDate(s) || looksLikeVersion(s)) {
-      return false;
-    }
-    return parse(s) != null;
+    return region(value) != null;
   }
 
   /** Returns the region of a valid number ({@code GB}, {@code US}), or null. */
   @Override
   public @Nullable String qualifier(CharSequence value) {
+    return region(value);
+  }
+
+  private static @Nullable String region(CharSequence value) {
     if (value.length() > MAX_LENGTH) {
       return null;
     }
@@ -52,19 +48,13 @@ final class PhoneNumber extends StructuralCheck {
     if (s.isEmpty() || looksLikeDate(s) || looksLikeVersion(s)) {
       return null;
     }
-    Phonenumber.PhoneNumber number = parse(s);
-    return number == null ? null : PhoneValidity.regionOf(number);
-  }
-
-  private static Phonenumber.@Nullable PhoneNumber parse(String s) {
-    PhoneNumberUtil util = PhoneNumberUtil.getInstance();
-    if (s.charAt(0) != '+' && !PhoneValidity.mayBeValidNumber(s, DEFAULT_REGION)) {
+    boolean international = s.charAt(0) == '+';
+    if (!international && !PhoneValidity.mayBeValidNumber(s, DEFAULT_REGION)) {
       return null;
     }
     try {
-      Phonenumber.PhoneNumber number =
-          util.parse(s, s.charAt(0) == '+' ? "ZZ" : DEFAULT_REGION);
-      return PhoneValidity.isValid(number) ? number : null;
+      return PhoneValidity.validRegionOf(
+          PhoneNumberUtil.getInstance().parse(s, international ? "ZZ" : DEFAULT_REGION));
     } catch (NumberParseException | RuntimeException e) {
       return null;
     }

@@ -28,7 +28,8 @@ import org.jspecify.annotations.Nullable;
  * significant number has one of the general description's possible lengths and matches its
  * pattern, and it matches (length and pattern) one of the type descriptions: premium rate, toll
  * free, shared cost, VoIP, personal, pager, UAN, voicemail, fixed line or mobile.
- * {@code PhoneValidityTest} checks agreement with libphonenumber on random numbers.
+ * {@code PhoneValidityProperties} checks agreement with libphonenumber on random numbers and on
+ * every region's example numbers.
  */
 final class PhoneValidity {
   private static final MetadataSource METADATA =
@@ -41,8 +42,13 @@ final class PhoneValidity {
 
   /** Returns whether libphonenumber's {@code isValidNumber} holds for the number. */
   static boolean isValid(Phonenumber.PhoneNumber number) {
+    return validRegionOf(number) != null;
+  }
+
+  /** Returns the number's region ({@link #regionOf}) when the number is valid, else null. */
+  static @Nullable String validRegionOf(Phonenumber.PhoneNumber number) {
     String region = regionOf(number);
-    return region != null && isValidForRegion(number, region);
+    return region != null && isValidForRegion(number, region) ? region : null;
   }
 
   /** Returns libphonenumber's {@code getRegionCodeForNumber}: the region, or null. */
