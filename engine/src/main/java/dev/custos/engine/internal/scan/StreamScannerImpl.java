@@ -659,10 +659,10 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
       posA += k;
       posB += k;
       if ((rows[2] & 1) != 0) {
-        addRegionEvent(segmentDetector[a], bufStart + posA);
+        addEvent(segmentDetector[a], bufStart + posA);
       }
       if ((rows[2] & 2) != 0) {
-        addRegionEvent(segmentDetector[b], bufStart + posB);
+        addEvent(segmentDetector[b], bufStart + posB);
       }
       if (posA == segmentTo[a]) {
         endSegment(a, rows[0]);
@@ -692,7 +692,7 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
       row = (int) r;
       if (i < stop) {
         // The automaton accepts after byte i: a match ends just past it.
-        addRegionEvent(g, bufStart + i + 1);
+        addEvent(g, bufStart + i + 1);
         i++;
       }
     }
@@ -706,22 +706,19 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
   }
 
   /**
-   * Adds a region's end event, except a key_value detector's in a form where no field value ends:
-   * its candidate is a whole value (isWholeValueUnderKey), which ends before a separator ('&' or
-   * '=') or where the input ends, while its pattern accepts after every value byte; locating each
-   * such end back to its start was most of a form scan.
+   * Adds an end event, except a key_value detector's in a form where the byte after it shows no
+   * field value ends there: its candidate is a whole value (isWholeValueUnderKey), which ends
+   * before a separator ('&' or '=') or where the input ends, while its pattern accepts after every
+   * value byte; locating each such end back to its start was most of a form scan. An end whose
+   * next byte has not arrived is kept, and {@link #locate} checks it once it has.
    */
-  private void addRegionEvent(int detector, long end) {
+  private void addEvent(int detector, long end) {
     if (form != null && end < total && detectors[detector].keyValue) {
       int next = at(end);
       if (next != '&' && next != '=') {
         return;
       }
     }
-    addEvent(detector, end);
-  }
-
-  private void addEvent(int detector, long end) {
     if (eventCount == eventEnd.length) {
       eventEnd = Arrays.copyOf(eventEnd, eventCount * 2);
       eventDetector = Arrays.copyOf(eventDetector, eventCount * 2);
@@ -785,10 +782,9 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
       return;
     }
     CompiledDetector detector = detectors[detectorIndex];
-    if (detector.keyValue && form != null && end < total
-        && ((at(end) != '&' && at(end) != '=') || form.fieldStart(end) >= 0)) {
+    if (detector.keyValue && form != null && end < total && form.fieldStart(end) >= 0) {
       // A key_value candidate is a whole field value (isWholeValueUnderKey), so it ends at a
-      // separator or at the end of the body.
+      // separator or at the end of the body (addEvent let an end through on its byte alone).
       return;
     }
     long limit = Math.max(bufStart, end - detector.maxLength);
