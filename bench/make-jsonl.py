@@ -9,13 +9,14 @@ The last line is padded with spaces inside its notes so that the file has exactl
 Usage: bench/make-jsonl.py [BYTES] > users.jsonl
 """
 import json
+import os
 import random
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "load"))
+from records import CITIES, FIRST, LAST, luhn_complete  # noqa: E402
+
 rng = random.Random(8505)
-FIRST = ["Ana", "Ben", "Chen", "Dara", "Eli", "Fay", "Gus", "Hana", "Ivo", "Jun", "Kai", "Lea"]
-LAST = ["Silva", "Okafor", "Novak", "Haddad", "Kim", "Larsen", "Moreau", "Rossi", "Sato", "Weber"]
-CITIES = ["Lisbon", "Lagos", "Prague", "Beirut", "Busan", "Oslo", "Lyon", "Turin", "Osaka", "Bremen"]
 NOTES = [
     "prefers email contact; renewal due next quarter",
     "asked for an invoice in EUR",
@@ -23,17 +24,6 @@ NOTES = [
     "support ticket 4411 closed",
     "",
 ]
-
-
-def luhn_complete(prefix, length):
-    digits = [int(c) for c in prefix] + [rng.randrange(10) for _ in range(length - len(prefix) - 1)]
-    total = 0
-    for i, d in enumerate(reversed(digits)):
-        if i % 2 == 0:
-            d *= 2
-            d -= 9 if d > 9 else 0
-        total += d
-    return "".join(map(str, digits)) + str((10 - total % 10) % 10)
 
 
 def user(i):
@@ -50,7 +40,7 @@ def user(i):
     if i % 4 == 0:
         record["email"] = f"{first.lower()}.{last.lower()}{i % 97}@example.com"
     if i % 8 == 0:
-        record["card"] = luhn_complete(rng.choice(["4", "51", "37"]), 15 if i % 24 == 16 else 16)
+        record["card"] = luhn_complete(rng, rng.choice(["4", "51", "37"]), 15 if i % 24 == 16 else 16)
     if i % 16 == 0:
         record["ssn"] = f"{rng.randrange(100, 600):03d}-{rng.randrange(10, 99):02d}-{rng.randrange(1000, 9999):04d}"
     return record

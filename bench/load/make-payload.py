@@ -8,21 +8,9 @@ import json
 import random
 import sys
 
+from records import CITIES, FIRST, LAST, luhn_complete
+
 rng = random.Random(8505)
-FIRST = ["Ana", "Ben", "Chen", "Dara", "Eli", "Fay", "Gus", "Hana", "Ivo", "Jun", "Kai", "Lea"]
-LAST = ["Silva", "Okafor", "Novak", "Haddad", "Kim", "Larsen", "Moreau", "Rossi", "Sato", "Weber"]
-CITIES = ["Lisbon", "Lagos", "Prague", "Beirut", "Busan", "Oslo", "Lyon", "Turin", "Osaka", "Bremen"]
-
-
-def luhn_complete(prefix, length):
-    digits = [int(c) for c in prefix] + [rng.randrange(10) for _ in range(length - len(prefix) - 1)]
-    total = 0
-    for i, d in enumerate(reversed(digits)):
-        if i % 2 == 0:
-            d *= 2
-            d -= 9 if d > 9 else 0
-        total += d
-    return "".join(map(str, digits)) + str((10 - total % 10) % 10)
 
 
 def user(i):
@@ -39,7 +27,7 @@ def user(i):
     if i % 4 == 0:
         record["email"] = f"{first.lower()}.{last.lower()}@example.com"
     if i % 8 == 0:
-        record["card"] = luhn_complete("4", 16)
+        record["card"] = luhn_complete(rng, "4", 16)
     if i % 16 == 0:
         record["ssn"] = f"{rng.randrange(100, 600):03d}-{rng.randrange(10, 99):02d}-{rng.randrange(1000, 9999):04d}"
     return record
