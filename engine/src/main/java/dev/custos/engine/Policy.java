@@ -29,6 +29,8 @@ public final class Policy {
   private final List<PluginDetectorDefinition> pluginDetectors;
   private final Set<String> disabled;
   private final List<Rule> rules;
+  /** The rules of each direction when no rule depends on the request, else null. */
+  private final @Nullable Map<Direction, List<Rule>> rulesByDirection;
   private final List<IdentitySource> identitySources;
   private final boolean enforce;
   private final @Nullable OnUninspectable onUninspectable;
@@ -120,6 +122,7 @@ public final class Policy {
       }
     }
     this.rules = List.copyOf(b.rules);
+    this.rulesByDirection = rules.stream().anyMatch(Rule::dependsOnRequest) ? null : byDirection(rules);
     this.identitySources = b.identitySources.isEmpty()
         ? List.of(IdentitySource.clientIp()) : List.copyOf(b.identitySources);
     this.enforce = b.enforce;
@@ -190,7 +193,9 @@ public final class Policy {
   }
 
   /**
-   * Returns the rules that apply to a message, in order; see {@link Rule#appliesTo}.
+   * Returns the rules that apply to a message, in order; see {@link Rule#appliesTo}. When no rule
+   * depends on the request ({@link Rule#dependsOnRequest}), each direction's list is worked out
+   * once and returned as it is.
    *
    * @param method the HTTP method, in any case
    * @param host the host name without port
@@ -201,6 +206,9 @@ public final class Policy {
     requireNonNull(method, "method");
     requireNonNull(host, "host");
     requireNonNull(path, "path");
+    if (rulesByDirection != null) {
+      return rulesByDirection.get(direction);
+    }
     List<Rule> out = new ArrayList<>();
     for (Rule rule : rules) {
       if (rule.appliesTo(direction, method, host, path)) {
@@ -208,6 +216,14 @@ public final class Policy {
       }
     }
     return List.copyOf(out);
+  }
+
+  private static Map<Direction, List<Rule>> byDirection(List<Rule> rules) {
+    Map<Direction, List<Rule>> byDirection = new java.util.EnumMap<>(Direction.class);
+    for (Direction d : Direction.values()) {
+      byDirection.put(d, rules.stream().filter(r -> r.directions().contains(d)).toList());
+    }
+    return byDirection;
   }
 
   /**

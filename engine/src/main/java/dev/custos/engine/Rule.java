@@ -161,6 +161,15 @@ public final class Rule {
   }
 
   /**
+   * Returns whether the rule names methods, hosts or paths, so that which requests it covers
+   * depends on more than the message's direction; every condition {@link #appliesTo} reads beyond
+   * the direction must be counted here.
+   */
+  public boolean dependsOnRequest() {
+    return !methods.isEmpty() || !hosts.isEmpty() || !paths.isEmpty();
+  }
+
+  /**
    * Returns whether the rule applies to a message: its direction is one of the rule's, and its
    * method, host and path match the rule's lists (an empty list matches everything).
    *

@@ -34,6 +34,32 @@ class PolicyRulesTest {
   }
 
   @Test
+  void rulesThatDependOnNoRequestAreChosenOncePerDirection() {
+    Policy policy = Policy.builder()
+        .rule(Rule.builder("cards").action(Action.BLOCK).build())
+        .rule(Rule.builder("emails out").action(Action.REDACT).direction(Direction.RESPONSE).build())
+        .build();
+
+    assertThat(policy.rulesFor(Direction.REQUEST, "POST", "a.test", "/b")).extracting(Rule::name)
+        .containsExactly("cards");
+    assertThat(policy.rulesFor(Direction.RESPONSE, "GET", "b.test", "/a")).extracting(Rule::name)
+        .containsExactly("cards", "emails out");
+    assertThat(policy.rulesFor(Direction.RESPONSE, "GET", "b.test", "/a"))
+        .isSameAs(policy.rulesFor(Direction.RESPONSE, "DELETE", "c.test", "/z"));
+  }
+
+  @Test
+  void aRuleNamingOnlyHostsStillDependsOnTheRequest() {
+    Rule internal = Rule.builder("internal hosts").action(Action.ALERT).hosts("*.internal").build();
+    Policy policy = Policy.builder().rule(internal).build();
+
+    assertThat(internal.dependsOnRequest()).isTrue();
+    assertThat(Rule.builder("plain").action(Action.ALERT).build().dependsOnRequest()).isFalse();
+    assertThat(policy.rulesFor(Direction.REQUEST, "GET", "db.internal", "/")).containsExactly(internal);
+    assertThat(policy.rulesFor(Direction.REQUEST, "GET", "shop.example.com", "/")).isEmpty();
+  }
+
+  @Test
   void defaultPolicyHasNoRulesClientIpIdentityAndEnforces() {
     Policy policy = Policy.ofDefault();
     assertThat(policy.rules()).isEmpty();

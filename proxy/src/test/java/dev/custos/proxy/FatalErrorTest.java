@@ -7,7 +7,6 @@ import com.linecorp.armeria.client.WebClient;
 import com.linecorp.armeria.common.AggregatedHttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.server.HttpService;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import com.linecorp.armeria.common.HttpData;
@@ -61,7 +60,6 @@ class FatalErrorTest {
       assertThat(admin.get("/metrics").aggregate().join().contentUtf8())
           .containsPattern("(?m)^custos_fatal_errors_total 1\\.0$");
     }
-    assertThat(Files.exists(dir.resolve("custos.yaml"))).isTrue();
   }
 
   @Test

@@ -10,28 +10,38 @@ import org.junit.jupiter.api.Test;
 /** A proxy process runs without Netty's leak sampling unless a system property asks for it. */
 class LeakDetectionDefaultTest {
   static final String PROPERTY = "io.netty.leakDetection.level";
+  /** The older spelling, which Netty still reads. */
+  static final String OLD_PROPERTY = "io.netty.leakDetectionLevel";
   ResourceLeakDetector.Level before;
   String property;
+  String oldProperty;
 
   @BeforeEach
   void save() {
     before = ResourceLeakDetector.getLevel();
     property = System.getProperty(PROPERTY);
+    oldProperty = System.getProperty(OLD_PROPERTY);
   }
 
   @AfterEach
   void restore() {
     ResourceLeakDetector.setLevel(before);
-    if (property == null) {
-      System.clearProperty(PROPERTY);
+    restore(PROPERTY, property);
+    restore(OLD_PROPERTY, oldProperty);
+  }
+
+  private static void restore(String name, String value) {
+    if (value == null) {
+      System.clearProperty(name);
     } else {
-      System.setProperty(PROPERTY, property);
+      System.setProperty(name, value);
     }
   }
 
   @Test
   void leakDetectionIsOffWhenNoPropertyChoseALevel() {
     System.clearProperty(PROPERTY);
+    System.clearProperty(OLD_PROPERTY);
     ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.SIMPLE);
 
     CustosProxy.disableLeakDetectionUnlessConfigured();

@@ -32,7 +32,7 @@ public final class InspectionRecord {
     events.add(event);
   }
 
-  synchronized void bodyScannersOpened(int n) {
+  synchronized void addBodyScanners(int n) {
     bodyScanners += n;
   }
 

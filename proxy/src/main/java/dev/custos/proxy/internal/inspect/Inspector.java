@@ -6,6 +6,7 @@ import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import dev.custos.engine.Direction;
+import dev.custos.engine.Policy;
 import dev.custos.engine.Rule;
 import dev.custos.proxy.InspectionSettings;
 import java.util.List;
@@ -33,8 +34,12 @@ public final class Inspector {
     Exchange ex = new Exchange(settings, plan.metrics(), identity);
     ctx.setAttr(InspectionRecord.KEY, ex.record());
     RequestHeaders h = req.headers();
-    List<Rule> requestRules = plan.rules(Direction.REQUEST, h, ctx);
-    List<Rule> responseRules = plan.rules(Direction.RESPONSE, h, ctx);
+    Policy policy = settings.policy();
+    String method = h.method().name();
+    String host = hostOf(h.authority());
+    String path = ctx.path();
+    List<Rule> requestRules = policy.rulesFor(Direction.REQUEST, method, host, path);
+    List<Rule> responseRules = policy.rulesFor(Direction.RESPONSE, method, host, path);
 
     RuleTally tally = new RuleTally(
         requestRules, settings.budgetStore(), ex.identityHash(), settings.clock());

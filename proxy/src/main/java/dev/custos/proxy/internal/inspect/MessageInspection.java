@@ -96,7 +96,6 @@ final class MessageInspection implements AutoCloseable {
   private @Nullable StreamScanner scanner;
   /** How many body scanners this message opened (a held body that is redacted opens two). */
   private int bodyScanners;
-  private boolean bodiless;
   private boolean redacting;
   private final ByteSink redacted = new ByteSink();
   private final List<HttpData> held = new ArrayList<>();
@@ -248,6 +247,10 @@ final class MessageInspection implements AutoCloseable {
    * {@link Step#RELEASE} when headers may go now.
    */
   Step begin() {
+    return begin(false);
+  }
+
+  private Step begin(boolean bodiless) {
     if (refusePluginError(fieldNotes)) {
       return Step.BLOCK;
     }
@@ -283,8 +286,7 @@ final class MessageInspection implements AutoCloseable {
    * the decisions. Returns {@link Step#BLOCK} or {@link Step#RELEASE}.
    */
   Step beginWithoutBody() {
-    bodiless = true;
-    return begin();
+    return begin(true);
   }
 
   private Step beginAmbiguous(String reason) {
@@ -791,7 +793,7 @@ final class MessageInspection implements AutoCloseable {
     done = true;
     closeScanner();
     if (bodyScanners > 0) {
-      ex.record().bodyScannersOpened(bodyScanners);
+      ex.record().addBodyScanners(bodyScanners);
     }
     held.clear();
     sniffed.clear();
@@ -802,10 +804,7 @@ final class MessageInspection implements AutoCloseable {
     boolean delivered = refusedBy == null && !"cancelled".equals(stage);
     if (tally.findings() == 0 && refusedBy == null && uninspectable == null
         && shadowBlockedBy == null) {
-      if (delivered || shadow) {
-        tally.commitBudgets();
-      }
-      return; // Nothing to report: no event, no lists built.
+      return; // Nothing to report or to add to a budget: no event, no lists built.
     }
     // The acting rules are read before the budgets take this message in: after, a budget this
     // message brought closer to its limit would count as acting on it.

@@ -205,15 +205,6 @@ public final class ProxyInspection {
     }
   }
 
-  /**
-   * Returns the settings for the request being served on this thread.
-   *
-   * @throws IllegalStateException outside the proxy's chain (no route selected)
-   */
-  public InspectionSettings current() {
-    return plan(ServiceRequestContext.current()).settings();
-  }
-
   /** Returns whether the route selected for {@code ctx} is inspected at all. */
   public boolean enabled(ServiceRequestContext ctx) {
     Selection selection = ctx.attr(Selection.KEY);

@@ -56,13 +56,14 @@ final class RequestPump implements Subscriber<HttpObject> {
   /** Starts inspecting and returns the response, known once the request is released or refused. */
   HttpResponse start() {
     // A request without a body ends at its headers, query and path: no body scanner is opened.
-    Step step = req.isEmpty() ? inspection.beginWithoutBody() : inspection.begin();
+    boolean bodiless = req.isEmpty();
+    Step step = bodiless ? inspection.beginWithoutBody() : inspection.begin();
     if (step == Step.BLOCK) {
       refuse();
       req.abort();
       return HttpResponse.of(response);
     }
-    if (req.isEmpty()) {
+    if (bodiless) {
       return forwardWithoutBody();
     }
     if (step == Step.RELEASE) {
