@@ -80,5 +80,18 @@ check "concurrent first runs: one archive, written in the background" test "$(ar
 check "concurrent first runs: no temporary file left" \
   test -z "$(find "$CUSTOS_CACHE_DIR/cds" -name '.training-*')"
 
+# A mid-sized scan (1 to 384 MiB) gets the serial collector, unless CUSTOS_JAVA_OPTS names one:
+# two collectors would stop the JVM before it scans anything.
+head -c $((2 * 1024 * 1024)) /dev/zero | tr '\0' 'a' >"$work/mid.txt"
+cat "$work/sample.txt" >>"$work/mid.txt"
+mid_scan() { # mid_scan [env...]: exit code 1 (findings) expected
+  local rc=0
+  env "$@" "$root/custos" scan "$work/mid.txt" >/dev/null 2>"$work/err" || rc=$?
+  [[ $rc == 1 ]] || { echo "  exit code $rc (expected: 1, findings)"; cat "$work/err"; return 1; }
+}
+check "mid-sized scan: runs" mid_scan CUSTOS_CLASS_ARCHIVE=off
+check "mid-sized scan with a collector in CUSTOS_JAVA_OPTS: runs" \
+  mid_scan CUSTOS_CLASS_ARCHIVE=off CUSTOS_JAVA_OPTS=-XX:+UseG1GC
+
 if ((failures > 0)); then echo "launcher-test: $failures failed"; exit 1; fi
 echo "launcher-test: all passed"
