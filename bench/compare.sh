@@ -3,7 +3,7 @@
 # temporary worktree) and of this checkout, then alternates them, pinned to one core, so both see
 # the same machine: CpuTimeRun (MB/s per core of one-shot scans of the 4 MiB corpora, every backend
 # and content type the commit knows) and MessageCost (µs of CPU per scan of the load test's 7 KB JSON
-# page, pure-Java backend). MessageCost is compiled from this checkout against the earlier build
+# page, pure-Java backend), the side that runs first changing every round. MessageCost is compiled from this checkout against the earlier build
 # when that commit has no such class. Prints each run, then the median per row and the ratio.
 #
 # Usage: bench/compare.sh BEFORE-REF [ROUNDS]       e.g. bench/compare.sh 10cc06a 3
@@ -24,7 +24,9 @@ cleanup() {
 trap cleanup EXIT
 
 echo "building the benchmarks of $before_ref and of this checkout ..." >&2
-git -C "$root" worktree add --detach "$work/before" "$before_ref" >/dev/null 2>&1
+git -C "$root" rev-parse --verify --quiet "$before_ref^{commit}" >/dev/null ||
+  { echo "compare: $before_ref is not a commit here" >&2; exit 2; }
+git -C "$root" worktree add --detach "$work/before" "$before_ref" >/dev/null
 (cd "$work/before" && mvn -q -B -ntp -pl bench -am package -DskipTests >&2)
 mvn -q -B -ntp -pl bench -am package -DskipTests >&2
 before_jar="$work/before/bench/target/benchmarks.jar"
@@ -39,7 +41,10 @@ python3 bench/load/make-payload.py > "$work/users.json"
 
 results="$work/results.tsv"
 for ((r = 1; r <= rounds; r++)); do
-  for side in before after; do
+  # Each round changes which side runs first, so neither always meets a fresher machine.
+  order="before after"
+  ((r % 2 == 0)) && order="after before"
+  for side in $order; do
     if [[ $side == before ]]; then cp=$before_cp; else cp=$after_jar; fi
     echo "round $r: $side" >&2
     taskset -c "$core" java -cp "$cp" dev.custos.bench.CpuTimeRun 16 2>/dev/null |
