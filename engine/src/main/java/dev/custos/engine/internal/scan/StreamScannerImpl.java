@@ -546,9 +546,9 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
    * Returns whether a word may start at {@code offset}, as the keyword gate ({@link #containsAny})
    * and key names ({@link KeyName}) split words: after a byte other than an ASCII letter or digit
    * (a non-ASCII letter counts too: a key name splits at none, so this errs on the side of a
-   * word), at an upper-case letter (camel case, or the last capital of an acronym), or near a
-   * backslash (a JSON escape such as <code>&#92;n</code> stays as written, while the key name holds
-   * the character it stands for). Looks only at bytes before {@code offset + 1}, which have all
+   * word), or at an upper-case letter (camel case, or the last capital of an acronym). A JSON
+   * escape before a keyword needs no case of its own: the text decoder hands a control character
+   * on as a space, a quote or backslash in its short form, and a lone surrogate as U+FFFD. Looks only at bytes before {@code offset + 1}, which have all
    * arrived, so the answer does not depend on chunking.
    */
   private boolean mayStartWord(long offset) {
@@ -556,15 +556,7 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
       return true;
     }
     int first = at(offset);
-    if (!isAlphanumeric(at(offset - 1)) || (first >= 'A' && first <= 'Z')) {
-      return true;
-    }
-    for (long q = Math.max(bufStart, offset - 6); q < offset - 1; q++) {
-      if (at(q) == '\\') {
-        return true;
-      }
-    }
-    return false;
+    return !isAlphanumeric(at(offset - 1)) || (first >= 'A' && first <= 'Z');
   }
 
   /**

@@ -21,9 +21,11 @@ import org.jspecify.annotations.Nullable;
  *       U+FFFD. The byte-order mark decodes to nothing.
  *   <li><b>JSON escapes</b> (for JSON only): <code>&#92;uXXXX</code> (a surrogate pair of them
  *       to one code point) and {@code \/} are decoded, so <code>&#92;u0034&#92;u0031</code> reads {@code 41}.
- *       Escapes whose character would change the JSON structure or break its validity (a quote,
- *       a backslash, a control character, an unpaired surrogate) and the short escapes ({@code \n},
- *       {@code \"}…) stay as written, so the decoded bytes are JSON with the same structure.
+ *       The short escapes of control characters ({@code \b \f \n \r \t}) read as a space, a
+ *       separator as they are to the receiver. Escapes whose character would change the JSON
+ *       structure or break its validity (a quote, a backslash, a control character written as
+ *       <code>&#92;uXXXX</code>, an unpaired surrogate) stay as written, so the decoded bytes are JSON
+ *       with the same structure.
  * </ul>
  *
  * <p>Decoded bytes map to units of the original: a decoded byte's original start is that of the
