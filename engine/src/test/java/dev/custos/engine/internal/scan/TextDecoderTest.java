@@ -6,6 +6,7 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
+import net.jqwik.api.statistics.Statistics;
 import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.constraints.StringLength;
 
@@ -16,6 +17,8 @@ class TextDecoderTest {
     byte[] bytes = s.replace('\\', '/').getBytes(StandardCharsets.UTF_8);
     TextDecoder decoder = new TextDecoder(true, null, false);
     int n = decoder.decode(bytes, 0, bytes.length);
+    Statistics.label("encoding").collect(decoder.encoding());
+    Statistics.label("encoding").coverage(c -> c.check(TextDecoder.Encoding.BYTES).percentage(p -> p > 50));
     if (decoder.encoding() != TextDecoder.Encoding.BYTES) {
       return;
     }
@@ -39,6 +42,8 @@ class TextDecoderTest {
     TextDecoder probe = new TextDecoder(true, null, false);
     probe.decode(bytes, 0, bytes.length);
     probe.finish();
+    Statistics.label("encoding").collect(probe.encoding());
+    Statistics.label("encoding").coverage(c -> c.check(TextDecoder.Encoding.BYTES).percentage(p -> p > 50));
     if (probe.encoding() == TextDecoder.Encoding.BYTES) {
       assertThat(decode(bytes, chunk)).isEqualTo(bytes);
     }
