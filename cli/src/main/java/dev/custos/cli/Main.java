@@ -1,5 +1,6 @@
 package dev.custos.cli;
 
+import dev.custos.proxy.CustosProxy;
 import java.io.BufferedOutputStream;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -39,6 +40,11 @@ public final class Main {
       Thread preload = new Thread(dev.custos.engine.Scanner::preloadBuiltins, "custos-preload");
       preload.setDaemon(true);
       preload.start();
+    }
+    if (args.length > 0 && args[0].equals("proxy")) {
+      // A process-wide Netty setting: chosen here, where the process is the proxy's, rather than
+      // in the command, which tests also run inside a shared JVM.
+      CustosProxy.disableLeakDetectionUnlessConfigured();
     }
     PrintStream out =
         new PrintStream(

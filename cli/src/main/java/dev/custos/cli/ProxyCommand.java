@@ -45,7 +45,6 @@ final class ProxyCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
-    CustosProxy.disableLeakDetectionUnlessConfigured();
     preloadClientFactory();
     ProxyConfig cfg = ProxyConfig.load(config);
     CustosProxy proxy = CustosProxy.builder(cfg).build();

@@ -106,11 +106,6 @@ public final class PackedDfa {
     return classCount;
   }
 
-  /** Returns the number of ints in the table. */
-  public int tableSize() {
-    return table.length;
-  }
-
   /**
    * Steps from {@code row} through {@code bytes[from, to)} up to and including the first byte
    * after which the DFA accepts. Returns, in the high half, the index of that byte, or {@code to}
