@@ -99,6 +99,8 @@ final class ParallelScan implements AutoCloseable {
   private record Job(long streamStart, long from, long to, long end) {}
 
   private static final int READ_BLOCK = 1 << 20;
+  /** The buffers of ranges in flight take at most this fraction (1 / n) of the heap. */
+  private static final int IN_FLIGHT_SHARE = 4;
 
   // Byte classes for the structural pass.
   private static final byte PLAIN = 0;
@@ -135,10 +137,6 @@ final class ParallelScan implements AutoCloseable {
     });
   }
 
-  Settings settings() {
-    return settings;
-  }
-
   /**
    * Scans {@code file} (whose first bytes have been checked: not UTF-16 or UTF-32) as {@code type},
    * {@link ContentType#JSON} or {@link ContentType#TEXT}.
@@ -164,6 +162,10 @@ final class ParallelScan implements AutoCloseable {
     private final FileChannel channel;
     private final Output output;
     private final ArrayDeque<Future<Result>> inFlight = new ArrayDeque<>();
+    /** The bytes each range in flight reads, in the same order as {@link #inFlight}. */
+    private final ArrayDeque<Integer> inFlightLengths = new ArrayDeque<>();
+    /** The sum of {@link #inFlightLengths}. */
+    private long inFlightBytes;
     /** Ranges whose end (the lead-out's boundary) has not come yet, in order. */
     private final ArrayDeque<Job> waiting = new ArrayDeque<>();
     private long start;
@@ -323,16 +325,24 @@ final class ParallelScan implements AutoCloseable {
     }
 
     private void submit(Job job) throws IOException {
+      int length = Math.toIntExact(job.end() - job.streamStart());
       inFlight.addLast(workers.submit(() -> scanRange(job)));
+      inFlightLengths.addLast(length);
+      inFlightBytes += length;
       stop = drain(2 * settings.threads());
     }
 
     /**
-     * Hands finished ranges to the output in order, waiting while {@code max} or more are in
-     * flight; returns how the scan ends, or null to go on.
+     * Hands finished ranges to the output in order, waiting while more than {@code max} are in
+     * flight or their buffers take more than {@link #IN_FLIGHT_SHARE} of the heap (ranges of long
+     * lines are larger, and many cores mean many ranges); returns how the scan ends, or null to go
+     * on.
      */
     private @Nullable Outcome drain(int max) throws IOException {
-      while (!inFlight.isEmpty() && (inFlight.size() > max || inFlight.peekFirst().isDone())) {
+      long budget = Runtime.getRuntime().maxMemory() / IN_FLIGHT_SHARE;
+      while (!inFlight.isEmpty() && (inFlight.size() > max || inFlight.peekFirst().isDone()
+          || (inFlight.size() > 1 && inFlightBytes > budget))) {
+        inFlightBytes -= inFlightLengths.pollFirst();
         Result r = await(inFlight.pollFirst());
         if (r.noted()) {
           return new Outcome(false, false, r.streamStart(), r.range().from());
