@@ -116,6 +116,18 @@ class BodilessMessagesTest {
   }
 
   @Test
+  void anUnsupportedEncodingOnAHeadAnswerIsNoReasonToRefuseIt() throws Exception {
+    HttpResponse upstream = HttpResponse.of(ResponseHeaders.builder(HttpStatus.OK)
+        .contentType(MediaType.JSON_UTF_8).add("content-encoding", "compress")
+        .contentLength(JSON.length()).build());
+    InspectionRecord record = exchange(settings(HOLDING_AND_REDACTING),
+        HttpRequest.of(headers(HttpMethod.HEAD, "/users")), upstream, HttpStatus.OK);
+
+    assertThat(record.bodyScannersOpened()).isZero();
+    assertThat(events).isEmpty();
+  }
+
+  @Test
   void postWithABodyOpensAScannerForEachBody() throws Exception {
     HttpRequest post = HttpRequest.of(headers(HttpMethod.POST, "/users").toBuilder()
         .contentType(MediaType.JSON_UTF_8).build(), com.linecorp.armeria.common.HttpData.ofUtf8(JSON));
