@@ -123,6 +123,8 @@ final class MessageInspection implements AutoCloseable {
   private String problem = "";
   /** The scan of the request's path, headers and query, checked for a redacted path value. */
   private @Nullable FieldScan pathScan;
+  /** Where body findings are reported in the findings event. */
+  private String location = "body";
 
   MessageInspection(Exchange ex, Direction direction, RuleTally tally,
       @Nullable ContentType contentType, @Nullable Charset charset, @Nullable String contentEncoding) {
@@ -171,6 +173,14 @@ final class MessageInspection implements AutoCloseable {
   /** Takes the notes of the scan of the message's header and query fields, before {@link #begin}. */
   void fieldNotes(Set<ScanNote> notes) {
     this.fieldNotes = java.util.Objects.requireNonNull(notes, "notes");
+  }
+
+  /**
+   * Names where the body's findings are, for the findings event ({@code body} unless set): a
+   * WebSocket message names its index. Rules still see the findings as in the body.
+   */
+  void location(String where) {
+    this.location = java.util.Objects.requireNonNull(where, "where");
   }
 
   /** Takes the scan of the request's fields, so that a redacted path value refuses it. */
@@ -362,7 +372,7 @@ final class MessageInspection implements AutoCloseable {
   }
 
   private @Nullable RedactionStyle chooseWhileStreaming(Finding f) {
-    tally.record(f, "body", "body");
+    tally.record(f, location, "body");
     if (tally.has(Action.BLOCK) && tally.blockingRule() != null) {
       return RedactionStyle.MASK; // The stream is aborted after this feed; mask it meanwhile.
     }
@@ -552,7 +562,7 @@ final class MessageInspection implements AutoCloseable {
 
   private void record(List<Finding> findings) {
     for (Finding f : findings) {
-      tally.record(f, "body", "body");
+      tally.record(f, location, "body");
     }
   }
 
