@@ -24,9 +24,10 @@ import java.util.List;
  * a body (path, query, headers), then every message, in either direction, is inspected as a
  * message of its own: its own rule tally (so {@code per_message} means per WebSocket message),
  * its own findings event (location {@code websocket:$.messages[N]}, N counted from 0 per
- * direction), its own contribution to the budgets. A text message whose first non-blank byte is
- * {@code &#123;} or {@code [} is scanned as JSON (the JSON decoder falls back to text when it is
- * not JSON), any other text message as UTF-8 text, a binary message as text of unknown charset.
+ * direction), its own contribution to the budgets. A text message whose first fragment's first
+ * non-blank byte is {@code &#123;} or {@code [} is scanned as JSON (the JSON decoder falls back to
+ * text when it is not JSON), any other text message as UTF-8 text (also one whose first fragment
+ * is all blank), a binary message as text of unknown charset.
  *
  * <p>A message is fed fragment by fragment through {@link MessageInspection}: held up to the
  * route's {@code max_inspected_body} when a block or per-message redaction rule applies, else
@@ -98,6 +99,18 @@ public final class WebSocketInspection {
     } catch (Exception e) {
       return HttpResponse.ofFailure(e);
     }
+  }
+
+  /**
+   * Returns the inspection of a session opened by {@code identity} whose handshake passed: the
+   * rules are those of a GET to {@code host} and {@code path}.
+   */
+  static WebSocketInspection of(InspectionPlan plan, String identity, String host, String path) {
+    InspectionSettings settings = plan.settings();
+    Exchange ex = new Exchange(settings, plan.metrics(), identity);
+    Policy policy = settings.policy();
+    return new WebSocketInspection(ex, policy.rulesFor(Direction.REQUEST, "GET", host, path),
+        policy.rulesFor(Direction.RESPONSE, "GET", host, path));
   }
 
   /** Returns the largest message (all its fragments) inspected whole, in bytes. */
