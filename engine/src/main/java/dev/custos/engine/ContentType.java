@@ -42,9 +42,24 @@ public enum ContentType {
    * values. A field name is kept up to 1 KiB for paths and context; past that it is cut, noted as
    * {@link ScanNote#FORM_FIELD_NAME_TOO_LONG}.
    */
-  FORM;
+  FORM,
+  /**
+   * A {@code multipart/form-data} or {@code multipart/mixed} body (RFC 7578, RFC 2046), split on
+   * its boundary as it streams (see {@link Scanner#newMultipartStream}; without a declared
+   * boundary, the first line {@code --boundary} gives it). Each part's body is scanned as its own
+   * {@code Content-Type} says (JSON as JSON, a form as a form, a nested multipart as multipart,
+   * anything else as text; a base64 or quoted-printable part as written), and its header block as
+   * text. A finding's path is {@code $.parts['name']} (the {@code name} of its {@code
+   * Content-Disposition}; {@code $.parts[2]} for the third part when it has none) followed by the
+   * path within the part ({@code $.parts['meta'].user.ssn}); in a header block it ends with
+   * {@code .headers}. Offsets are into the whole body, and redaction rewrites a part in place,
+   * keeping the delimiters as they came. Malformed framing (no delimiter, a header block past 16
+   * KiB, a body that ends inside a part) is noted as {@link ScanNote#MULTIPART_MALFORMED} and the
+   * rest is scanned as text.
+   */
+  MULTIPART;
 
-  /** Returns the lower-case id ({@code "text"}, {@code "json"}, {@code "form"}). */
+  /** Returns the lower-case id ({@code "text"}, {@code "json"}, {@code "form"}, {@code "multipart"}). */
   public String id() {
     return name().toLowerCase(Locale.ROOT);
   }
@@ -52,7 +67,8 @@ public enum ContentType {
   /**
    * Returns the content type for a MIME type or short name such as {@code application/json},
    * {@code application/x-ndjson}, {@code application/x-www-form-urlencoded}, {@code text/plain},
-   * {@code json}, {@code form} or {@code text}. Other MIME types are text.
+   * {@code multipart/form-data}, {@code json}, {@code form}, {@code multipart} or {@code text}.
+   * Other MIME types are text.
    *
    * @throws IllegalArgumentException for an empty value
    */
@@ -64,7 +80,8 @@ public enum ContentType {
       v = v.substring(0, semicolon).trim();
     }
     if (v.isEmpty()) {
-      throw new IllegalArgumentException("content type: empty (expected: json, form, text or a MIME type)");
+      throw new IllegalArgumentException(
+          "content type: empty (expected: json, form, multipart, text or a MIME type)");
     }
     if (v.equals("json")
         || v.equals("jsonl")
@@ -78,6 +95,9 @@ public enum ContentType {
     }
     if (v.equals("form") || v.endsWith("/x-www-form-urlencoded")) {
       return FORM;
+    }
+    if (v.equals("multipart") || v.startsWith("multipart/")) {
+      return MULTIPART;
     }
     return TEXT;
   }

@@ -19,6 +19,11 @@ public enum ScanNote {
    */
   FORM_FIELD_NAME_TOO_LONG,
   /**
+   * Multipart framing was malformed: no delimiter, a part header block past 16 KiB, or a body that
+   * ended inside a part. The bytes past the fault were scanned as text.
+   */
+  MULTIPART_MALFORMED,
+  /**
    * A plugin detector failed on a window (trap, timeout, bad result): its findings in that window
    * are missing. The scan went on.
    */
