@@ -42,17 +42,36 @@ public enum ContentType {
    * values. A field name is kept up to 1 KiB for paths and context; past that it is cut, noted as
    * {@link ScanNote#FORM_FIELD_NAME_TOO_LONG}.
    */
-  FORM;
+  FORM,
+  /**
+   * One protobuf message in the binary wire format ({@code application/protobuf}, {@code
+   * application/x-protobuf}), walked without a schema. The content of every length-delimited field
+   * that is not a nested message (a string or bytes) is scanned, and a match lies within one field.
+   * A length-delimited field of up to 64 KiB is a nested message when its bytes parse completely as
+   * one and are not plain text (valid UTF-8 without control characters other than tab, line feed
+   * and carriage return); otherwise it is a string. A finding's path names the field numbers from
+   * the top: {@code $.1.3[2].5} is field 5 of the third occurrence ({@code [2]}, counted from 0 and
+   * written from the second on) of field 3 of field 1.
+   *
+   * <p>Limits fall back as JSON does: a field nested deeper than 64 levels, or longer than 64 KiB,
+   * is scanned as a string ({@link ScanNote#PROTOBUF_TOO_DEEP}, {@link
+   * ScanNote#PROTOBUF_FIELD_TOO_LONG}), and bytes that are not protobuf are scanned as text from the
+   * first bad top-level field on ({@link ScanNote#PROTOBUF_MALFORMED}). Findings give offsets into
+   * the original bytes. Redaction masks in place and keeps the length, so that lengths and framing
+   * stay valid: {@code mask} and {@code partial} as for text, and {@code hash} masks too.
+   */
+  PROTOBUF;
 
-  /** Returns the lower-case id ({@code "text"}, {@code "json"}, {@code "form"}). */
+  /** Returns the lower-case id ({@code "text"}, {@code "json"}, {@code "form"}, {@code "protobuf"}). */
   public String id() {
     return name().toLowerCase(Locale.ROOT);
   }
 
   /**
    * Returns the content type for a MIME type or short name such as {@code application/json},
-   * {@code application/x-ndjson}, {@code application/x-www-form-urlencoded}, {@code text/plain},
-   * {@code json}, {@code form} or {@code text}. Other MIME types are text.
+   * {@code application/x-ndjson}, {@code application/x-www-form-urlencoded}, {@code application/protobuf},
+   * {@code application/x-protobuf}, {@code text/plain}, {@code json}, {@code form}, {@code protobuf}
+   * or {@code text}. Other MIME types are text.
    *
    * @throws IllegalArgumentException for an empty value
    */
@@ -64,7 +83,7 @@ public enum ContentType {
       v = v.substring(0, semicolon).trim();
     }
     if (v.isEmpty()) {
-      throw new IllegalArgumentException("content type: empty (expected: json, form, text or a MIME type)");
+      throw new IllegalArgumentException("content type: empty (expected: json, form, protobuf, text or a MIME type)");
     }
     if (v.equals("json")
         || v.equals("jsonl")
@@ -78,6 +97,9 @@ public enum ContentType {
     }
     if (v.equals("form") || v.endsWith("/x-www-form-urlencoded")) {
       return FORM;
+    }
+    if (v.equals("protobuf") || v.equals("application/protobuf") || v.equals("application/x-protobuf")) {
+      return PROTOBUF;
     }
     return TEXT;
   }

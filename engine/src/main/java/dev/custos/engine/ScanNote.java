@@ -19,6 +19,22 @@ public enum ScanNote {
    */
   FORM_FIELD_NAME_TOO_LONG,
   /**
+   * Protobuf content was not a message (a bad wire type or field number, an overlong varint, a
+   * length past the end, a truncated field): from the start of that top-level field on, the bytes
+   * were scanned as text.
+   */
+  PROTOBUF_MALFORMED,
+  /**
+   * A length-delimited protobuf field that parses as a message lay deeper than the depth limit
+   * (64): it was scanned as a string.
+   */
+  PROTOBUF_TOO_DEEP,
+  /**
+   * A length-delimited protobuf field was longer than the look-ahead limit (64 KiB): it was scanned
+   * as a string without deciding whether it is a nested message.
+   */
+  PROTOBUF_FIELD_TOO_LONG,
+  /**
    * A plugin detector failed on a window (trap, timeout, bad result): its findings in that window
    * are missing. The scan went on.
    */

@@ -15,7 +15,7 @@ import org.jspecify.annotations.Nullable;
 /**
  * Coverage-guided fuzzing of the engine's decoders: JSON (Jackson's non-blocking parser and the
  * escape decoding), forms (percent-decoding), and text in UTF-8, UTF-16 or UTF-32 (encoding
- * sniffing, transcoding, a declared charset). Invariants for every input: no exception escapes;
+ * sniffing, transcoding, a declared charset), protobuf (the wire-format walk). Invariants for every input: no exception escapes;
  * findings and notes are identical whatever the chunking; a masking redaction keeps the length,
  * never lets a finding's letters or digits through where they were written plain, and leaves no
  * finding readable where it was.
@@ -42,6 +42,12 @@ class DecoderFuzzTest {
   @FuzzTest(maxDuration = "30s")
   void form(byte[] input) {
     check(input, ContentType.FORM);
+  }
+
+  /** Protobuf wire format, walked without a schema (the declared charset is ignored). */
+  @FuzzTest(maxDuration = "30s")
+  void protobuf(byte[] input) {
+    check(input, ContentType.PROTOBUF);
   }
 
   /**

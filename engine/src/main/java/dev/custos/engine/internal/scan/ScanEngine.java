@@ -196,6 +196,9 @@ public final class ScanEngine implements AutoCloseable {
     if (type == ContentType.FORM) {
       return stream(null, new FormDecoder(output != null), null, redaction, output);
     }
+    if (type == ContentType.PROTOBUF) {
+      return stream(null, new ProtobufDecoder(output != null), null, redaction, output);
+    }
     return new TranscodedStream(
         out -> stream(
             type == ContentType.JSON ? new JsonTracker(settings.maxJsonDepth, settings.maxJsonTokenLength) : null,
@@ -208,7 +211,7 @@ public final class ScanEngine implements AutoCloseable {
         output);
   }
 
-  private StreamScannerImpl stream(@Nullable JsonTracker json, @Nullable FormDecoder form,
+  private StreamScannerImpl stream(@Nullable JsonTracker json, @Nullable FieldDecoder form,
       @Nullable TextDecoder text, @Nullable RedactionChoice redaction, @Nullable RedactedOutput output) {
     return new StreamScannerImpl(
         detectors,
