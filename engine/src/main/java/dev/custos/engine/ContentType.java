@@ -60,9 +60,21 @@ public enum ContentType {
    * the original bytes. Redaction masks in place and keeps the length, so that lengths and framing
    * stay valid: {@code mask} and {@code partial} as for text, and {@code hash} masks too.
    */
-  PROTOBUF;
+  PROTOBUF,
+  /**
+   * A gRPC or gRPC-Web body ({@code application/grpc}, {@code application/grpc+proto}, {@code
+   * application/grpc-web}, {@code application/grpc-web+proto}): length-prefixed messages (a flag
+   * byte and a 4-byte big-endian length), each scanned as {@link #PROTOBUF} (a gRPC-Web trailer
+   * frame as text), unary or streaming alike. A finding's path starts with the message index:
+   * {@code $[3].1.2} is field 2 of field 1 of the fourth message. A compressed message (flag bit 0;
+   * gzip) is inflated, up to 16 MiB, and scanned whole; its findings span the whole compressed
+   * message, and a redaction re-compresses it and rewrites its length. A compressed message that
+   * cannot be inflated goes on unscanned ({@link ScanNote#GRPC_MESSAGE_UNINSPECTABLE}). Redaction
+   * keeps every other length ({@code hash} masks).
+   */
+  GRPC;
 
-  /** Returns the lower-case id ({@code "text"}, {@code "json"}, {@code "form"}, {@code "protobuf"}). */
+  /** Returns the lower-case id ({@code "text"}, {@code "json"}, {@code "form"}, {@code "protobuf"}, {@code "grpc"}). */
   public String id() {
     return name().toLowerCase(Locale.ROOT);
   }
@@ -70,8 +82,8 @@ public enum ContentType {
   /**
    * Returns the content type for a MIME type or short name such as {@code application/json},
    * {@code application/x-ndjson}, {@code application/x-www-form-urlencoded}, {@code application/protobuf},
-   * {@code application/x-protobuf}, {@code text/plain}, {@code json}, {@code form}, {@code protobuf}
-   * or {@code text}. Other MIME types are text.
+   * {@code application/x-protobuf}, {@code application/grpc} (and {@code +proto}, {@code -web}),
+   * {@code text/plain}, {@code json}, {@code form}, {@code protobuf}, {@code grpc} or {@code text}. Other MIME types are text.
    *
    * @throws IllegalArgumentException for an empty value
    */
@@ -97,6 +109,10 @@ public enum ContentType {
     }
     if (v.equals("form") || v.endsWith("/x-www-form-urlencoded")) {
       return FORM;
+    }
+    if (v.equals("grpc") || v.equals("application/grpc") || v.equals("application/grpc+proto")
+        || v.equals("application/grpc-web") || v.equals("application/grpc-web+proto")) {
+      return GRPC;
     }
     if (v.equals("protobuf") || v.equals("application/protobuf") || v.equals("application/x-protobuf")) {
       return PROTOBUF;

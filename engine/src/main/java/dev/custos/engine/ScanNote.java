@@ -35,6 +35,12 @@ public enum ScanNote {
    */
   PROTOBUF_FIELD_TOO_LONG,
   /**
+   * A compressed gRPC message could not be inspected (larger than 4 MiB compressed or 16 MiB
+   * inflated, not gzip, or corrupt): it went on as it was, unscanned. The proxy takes its {@code
+   * on_uninspectable} decision.
+   */
+  GRPC_MESSAGE_UNINSPECTABLE,
+  /**
    * A plugin detector failed on a window (trap, timeout, bad result): its findings in that window
    * are missing. The scan went on.
    */

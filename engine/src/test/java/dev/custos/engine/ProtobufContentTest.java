@@ -26,7 +26,7 @@ class ProtobufContentTest {
     assertThat(ContentType.of("application/x-protobuf; messageType=x.Y")).isEqualTo(ContentType.PROTOBUF);
     assertThat(ContentType.of("protobuf")).isEqualTo(ContentType.PROTOBUF);
     assertThat(ContentType.PROTOBUF.id()).isEqualTo("protobuf");
-    assertThat(ContentType.of("application/grpc")).isEqualTo(ContentType.TEXT);
+    assertThat(ContentType.of("application/grpc")).isEqualTo(ContentType.GRPC);
   }
 
   @Test

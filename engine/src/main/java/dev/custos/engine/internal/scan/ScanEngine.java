@@ -196,6 +196,9 @@ public final class ScanEngine implements AutoCloseable {
     if (type == ContentType.FORM) {
       return stream(null, new FormDecoder(output != null), null, redaction, output);
     }
+    if (type == ContentType.GRPC) {
+      return new GrpcStream((t, r, o) -> newStream(t, null, r, o), redaction, output);
+    }
     if (type == ContentType.PROTOBUF) {
       return stream(null, new ProtobufDecoder(output != null), null, redaction, output);
     }
