@@ -196,6 +196,12 @@ public final class ScanEngine implements AutoCloseable {
     if (type == ContentType.FORM) {
       return stream(null, new FormDecoder(output != null), null, redaction, output);
     }
+    if (type == ContentType.GRPC) {
+      return new GrpcStream((t, r, o) -> newStream(t, null, r, o), redaction, output);
+    }
+    if (type == ContentType.PROTOBUF) {
+      return stream(null, new ProtobufDecoder(output != null), null, redaction, output);
+    }
     if (type == ContentType.MULTIPART) {
       return newMultipartStream(null, charset, 0, redaction, output);
     }
@@ -236,7 +242,7 @@ public final class ScanEngine implements AutoCloseable {
     return newStream(type, charset, redaction, output);
   }
 
-  private StreamScannerImpl stream(@Nullable JsonTracker json, @Nullable FormDecoder form,
+  private StreamScannerImpl stream(@Nullable JsonTracker json, @Nullable FieldDecoder form,
       @Nullable TextDecoder text, @Nullable RedactionChoice redaction, @Nullable RedactedOutput output) {
     return new StreamScannerImpl(
         detectors,
