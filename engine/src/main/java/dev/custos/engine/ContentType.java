@@ -73,6 +73,7 @@ public enum ContentType {
    * keeps every other length ({@code hash} masks).
    */
   GRPC,
+  /**
    * A {@code multipart/form-data} or {@code multipart/mixed} body (RFC 7578, RFC 2046), split on
    * its boundary as it streams (see {@link Scanner#newMultipartStream}; without a declared
    * boundary, the first line {@code --boundary} gives it). Each part's body is scanned as its own

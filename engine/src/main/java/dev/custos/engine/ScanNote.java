@@ -23,6 +23,7 @@ public enum ScanNote {
    * ended inside a part. The bytes past the fault were scanned as text.
    */
   MULTIPART_MALFORMED,
+  /**
    * Protobuf content was not a message (a bad wire type or field number, an overlong varint, a
    * length past the end, a truncated field): from the start of that top-level field on, the bytes
    * were scanned as text.
