@@ -272,6 +272,43 @@ class WebSocketProxyTest {
   }
 
   @Test
+  void anUpstreamThatRefusesTheHandshakeIsAnsweredWithItsStatus() {
+    String uri = start("- { name: see, match: { direction: request }, categories: [credit_card],"
+        + " action: observe }");
+
+    assertThatThrownBy(() -> WebSocketClient.of(uri).connect("/ws/nowhere").join())
+        .cause()
+        .isInstanceOfSatisfying(WebSocketClientHandshakeException.class,
+            h -> assertThat(h.headers().status()).isEqualTo(HttpStatus.NOT_FOUND));
+  }
+
+  @Test
+  void anUpstreamThatIsDownIsAnswered502() throws Exception {
+    int closedPort;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      closedPort = s.getLocalPort();
+    }
+    String yaml = """
+        listen: 127.0.0.1:0
+        routes:
+          - name: chat
+            match: { prefix: / }
+            cluster: down
+            websocket: true
+        clusters:
+          down: { endpoints: ["127.0.0.1:%d"] }
+        """.formatted(closedPort);
+    proxy = CustosProxy.builder(ProxyConfig.load(ProxyFixture.write(dir.resolve("custos.yaml"),
+        yaml))).build().start();
+
+    assertThatThrownBy(() -> WebSocketClient.of("ws://127.0.0.1:" + proxy.activeHttpPort())
+        .connect("/ws/echo").join())
+        .cause()
+        .isInstanceOfSatisfying(WebSocketClientHandshakeException.class,
+            h -> assertThat(h.headers().status()).isEqualTo(HttpStatus.BAD_GATEWAY));
+  }
+
+  @Test
   void aRouteWithoutTheOptionStillRefusesTheUpgrade() {
     String uri = start(
         "- { name: see, match: { direction: request }, categories: [credit_card],"
