@@ -276,10 +276,10 @@ class WebSocketProxyTest {
     String uri = start("- { name: see, match: { direction: request }, categories: [credit_card],"
         + " action: observe }");
 
-    assertThatThrownBy(() -> WebSocketClient.of(uri).connect("/ws/nowhere").join())
+    assertThatThrownBy(() -> WebSocketClient.of(uri).connect("/ws/forbidden").join())
         .cause()
         .isInstanceOfSatisfying(WebSocketClientHandshakeException.class,
-            h -> assertThat(h.headers().status()).isEqualTo(HttpStatus.NOT_FOUND));
+            h -> assertThat(h.headers().status()).isEqualTo(HttpStatus.FORBIDDEN));
   }
 
   @Test
@@ -416,7 +416,7 @@ class WebSocketProxyTest {
   /**
    * An upstream WebSocket server: {@code /ws/echo} sends every message back as it received it
    * (fragments aggregated), and logs the messages and the close codes it received by the
-   * session's {@code x-session} header.
+   * session's {@code x-session} header; {@code /ws/forbidden} refuses every handshake with 403.
    */
   static final class EchoUpstream extends ServerExtension {
     private final java.util.concurrent.ConcurrentMap<String, UpstreamLog> logs =
@@ -479,6 +479,9 @@ class WebSocketProxyTest {
         });
         return out;
       }).aggregateContinuation(true).allowedOrigin(o -> true).build());
+      sb.service("/ws/forbidden", WebSocketService.of((ctx, in) -> WebSocket.streaming())
+          .decorate((delegate, ctx, req) -> com.linecorp.armeria.common.HttpResponse.of(
+              HttpStatus.FORBIDDEN)));
     }
   }
 }
