@@ -22,12 +22,22 @@ final class TcpUpstream implements AutoCloseable {
   private final ServerSocket server;
   private final ByteArrayOutputStream received = new ByteArrayOutputStream();
   private final List<Socket> sockets = new ArrayList<>();
+  private final List<ByteArrayOutputStream> byConnection = new ArrayList<>();
   private final CountDownLatch release;
   final AtomicInteger connections = new AtomicInteger();
   final AtomicInteger ends = new AtomicInteger();
+  /** Every byte received, counted even when not kept. */
+  final java.util.concurrent.atomic.AtomicLong count = new java.util.concurrent.atomic.AtomicLong();
+  private final boolean keep;
   private volatile Function<byte[], byte[]> answer = b -> new byte[0];
 
   TcpUpstream(boolean paused) throws IOException {
+    this(paused, true);
+  }
+
+  /** An upstream that starts reading only once released, and keeps bytes only when told to. */
+  TcpUpstream(boolean paused, boolean keep) throws IOException {
+    this.keep = keep;
     server = new ServerSocket();
     server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
     release = new CountDownLatch(paused ? 1 : 0);
@@ -60,6 +70,17 @@ final class TcpUpstream implements AutoCloseable {
     }
   }
 
+  /** Returns what each connection sent, in the order they were accepted. */
+  List<String> receivedByConnection() {
+    List<String> out = new ArrayList<>();
+    synchronized (received) {
+      for (ByteArrayOutputStream b : byConnection) {
+        out.add(b.toString(java.nio.charset.StandardCharsets.UTF_8));
+      }
+    }
+    return out;
+  }
+
   String receivedText() {
     return new String(received(), java.nio.charset.StandardCharsets.UTF_8);
   }
@@ -82,14 +103,22 @@ final class TcpUpstream implements AutoCloseable {
   }
 
   private void read(Socket s) {
+    ByteArrayOutputStream mine = new ByteArrayOutputStream();
+    synchronized (received) {
+      byConnection.add(mine);
+    }
     try (s; InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
       release.await();
       byte[] buf = new byte[65536];
       int n;
       while ((n = in.read(buf)) >= 0) {
         byte[] got = java.util.Arrays.copyOf(buf, n);
-        synchronized (received) {
-          received.write(got);
+        count.addAndGet(n);
+        if (keep) {
+          synchronized (received) {
+            received.write(got);
+            mine.write(got);
+          }
         }
         byte[] reply = answer.apply(got);
         if (reply.length > 0) {

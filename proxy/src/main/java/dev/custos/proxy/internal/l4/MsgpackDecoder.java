@@ -56,7 +56,12 @@ final class MsgpackDecoder implements FrameDecoder {
         start = i;
       }
     }
-    if (!malformed && i > start) {
+    if (malformed) {
+      // The bytes before the one that broke the format count, whatever the chunking.
+      if (i - 1 > start) {
+        take(bytes, start, i - 1, sink);
+      }
+    } else if (i > start) {
       take(bytes, start, i, sink);
     }
   }

@@ -40,6 +40,9 @@ final class TcpConnection extends ChannelInboundHandlerAdapter implements FrameS
   private final List<ByteBuf> pending = new ArrayList<>();
   private boolean clientInputDone;
   private boolean upstreamInputDone;
+  /** The client's connection has closed: what it sent still goes upstream, then that closes. */
+  private boolean clientGone;
+  /** Closed on an error or an unreachable upstream: nothing more goes anywhere. */
   private boolean closed;
 
   TcpConnection(TcpListeners.Listener listener) {
@@ -67,6 +70,7 @@ final class TcpConnection extends ChannelInboundHandlerAdapter implements FrameS
         .connect(endpoint.host(), endpoint.port())
         .addListener((ChannelFutureListener) f -> {
           if (!f.isSuccess()) {
+            releasePending();
             listener.metrics().upstreamFailure();
             logger.debug("tcp listener {}: connecting to {} failed: {}", listener.name(), endpoint,
                 f.cause().getClass().getName());
@@ -84,7 +88,9 @@ final class TcpConnection extends ChannelInboundHandlerAdapter implements FrameS
           }
           pending.clear();
           u.flush();
-          if (clientInputDone) {
+          if (clientGone) {
+            u.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+          } else if (clientInputDone) {
             shutdownOutput(u);
           } else {
             c.config().setAutoRead(u.isWritable());
@@ -136,12 +142,12 @@ final class TcpConnection extends ChannelInboundHandlerAdapter implements FrameS
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     endClientInput();
+    clientGone = true;
     Channel u = upstream;
     if (u != null) {
       u.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     }
-    closed = true;
-    releasePending();
+    // Without an upstream yet, the pending bytes go out once it connects (or are released).
     ctx.fireChannelInactive();
   }
 
