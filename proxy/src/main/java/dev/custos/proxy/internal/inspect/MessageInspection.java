@@ -323,7 +323,10 @@ final class MessageInspection implements AutoCloseable {
       mode = Mode.PASS;
       return Step.RELEASE;
     }
-    if (ex.enforce() && tally.needsWholeMessage()) {
+    // A gRPC body is a stream of messages, each decided as it ends (a call may wait for answers
+    // before it sends more): it streams through a redacting scan, which holds back no value that
+    // is not final, instead of being held whole.
+    if (ex.enforce() && tally.needsWholeMessage() && contentType != ContentType.GRPC) {
       mode = Mode.HOLD;
       beforeBody = tally.copy(); // Only a held body can start over (past the hold limit).
       scanner = ex.scanner().newStream(contentType, charset);
@@ -352,7 +355,8 @@ final class MessageInspection implements AutoCloseable {
       if (decoder != null) {
         dropEncoding = true;
         contentLength = -2;
-      } else if (!tally.redactionPreservesLength()) {
+      } else if (!tally.redactionPreservesLength() || ct == ContentType.GRPC) {
+        // A compressed gRPC message is re-compressed when redacted.
         contentLength = -2;
       }
     } else {
