@@ -72,9 +72,24 @@ public enum ContentType {
    * cannot be inflated goes on unscanned ({@link ScanNote#GRPC_MESSAGE_UNINSPECTABLE}). Redaction
    * keeps every other length ({@code hash} masks).
    */
-  GRPC;
+  GRPC,
+  /**
+   * A {@code multipart/form-data} or {@code multipart/mixed} body (RFC 7578, RFC 2046), split on
+   * its boundary as it streams (see {@link Scanner#newMultipartStream}; without a declared
+   * boundary, the first line {@code --boundary} gives it). Each part's body is scanned as its own
+   * {@code Content-Type} says (JSON as JSON, a form as a form, a nested multipart as multipart,
+   * anything else as text; a base64 or quoted-printable part as written), and its header block as
+   * text. A finding's path is {@code $.parts['name']} (the {@code name} of its {@code
+   * Content-Disposition}; {@code $.parts[2]} for the third part when it has none) followed by the
+   * path within the part ({@code $.parts['meta'].user.ssn}); in a header block it ends with
+   * {@code .headers}. Offsets are into the whole body, and redaction rewrites a part in place,
+   * keeping the delimiters as they came. Malformed framing (no delimiter, a header block past 16
+   * KiB, a body that ends inside a part) is noted as {@link ScanNote#MULTIPART_MALFORMED} and the
+   * rest is scanned as text.
+   */
+  MULTIPART;
 
-  /** Returns the lower-case id ({@code "text"}, {@code "json"}, {@code "form"}, {@code "protobuf"}, {@code "grpc"}). */
+  /** Returns the lower-case id ({@code "text"}, {@code "json"}, {@code "form"}, {@code "protobuf"}, {@code "grpc"}, {@code "multipart"}). */
   public String id() {
     return name().toLowerCase(Locale.ROOT);
   }
@@ -83,7 +98,9 @@ public enum ContentType {
    * Returns the content type for a MIME type or short name such as {@code application/json},
    * {@code application/x-ndjson}, {@code application/x-www-form-urlencoded}, {@code application/protobuf},
    * {@code application/x-protobuf}, {@code application/grpc} (and {@code +proto}, {@code -web}),
-   * {@code text/plain}, {@code json}, {@code form}, {@code protobuf}, {@code grpc} or {@code text}. Other MIME types are text.
+   * {@code multipart/form-data} (any {@code multipart/*}), {@code text/plain}, {@code json}, {@code
+   * form}, {@code protobuf}, {@code grpc}, {@code multipart} or {@code text}. Other MIME types are
+   * text.
    *
    * @throws IllegalArgumentException for an empty value
    */
@@ -95,7 +112,8 @@ public enum ContentType {
       v = v.substring(0, semicolon).trim();
     }
     if (v.isEmpty()) {
-      throw new IllegalArgumentException("content type: empty (expected: json, form, protobuf, text or a MIME type)");
+      throw new IllegalArgumentException(
+          "content type: empty (expected: json, form, protobuf, multipart, text or a MIME type)");
     }
     if (v.equals("json")
         || v.equals("jsonl")
@@ -116,6 +134,9 @@ public enum ContentType {
     }
     if (v.equals("protobuf") || v.equals("application/protobuf") || v.equals("application/x-protobuf")) {
       return PROTOBUF;
+    }
+    if (v.equals("multipart") || v.startsWith("multipart/")) {
+      return MULTIPART;
     }
     return TEXT;
   }

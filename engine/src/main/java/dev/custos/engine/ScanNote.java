@@ -19,6 +19,11 @@ public enum ScanNote {
    */
   FORM_FIELD_NAME_TOO_LONG,
   /**
+   * Multipart framing was malformed: no delimiter, a part header block past 16 KiB, or a body that
+   * ended inside a part. The bytes past the fault were scanned as text.
+   */
+  MULTIPART_MALFORMED,
+  /**
    * Protobuf content was not a message (a bad wire type or field number, an overlong varint, a
    * length past the end, a truncated field): from the start of that top-level field on, the bytes
    * were scanned as text.

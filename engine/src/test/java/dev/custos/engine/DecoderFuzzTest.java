@@ -14,8 +14,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Coverage-guided fuzzing of the engine's decoders: JSON (Jackson's non-blocking parser and the
- * escape decoding), forms (percent-decoding), and text in UTF-8, UTF-16 or UTF-32 (encoding
- * sniffing, transcoding, a declared charset), protobuf (the wire-format walk) and gRPC framing. Invariants for every input: no exception escapes;
+ * escape decoding), forms (percent-decoding), multipart bodies, and text in UTF-8, UTF-16 or UTF-32
+ * (encoding sniffing, transcoding, a declared charset), protobuf (the wire-format walk) and gRPC
+ * framing. Invariants for every input: no exception escapes;
  * findings and notes are identical whatever the chunking; a masking redaction keeps the length,
  * never lets a finding's letters or digits through where they were written plain, and leaves no
  * finding readable where it was.
@@ -54,6 +55,16 @@ class DecoderFuzzTest {
   @FuzzTest(maxDuration = "30s")
   void grpc(byte[] input) {
     check(input, ContentType.GRPC);
+  }
+
+  /**
+   * Raw bytes as a multipart body whose boundary the first line gives (a body that starts
+   * otherwise is malformed and scanned as text): the splitting on delimiters held across chunks,
+   * part headers, parts scanned as JSON, forms, text or nested multipart.
+   */
+  @FuzzTest(maxDuration = "30s")
+  void multipart(byte[] input) {
+    check(input, ContentType.MULTIPART);
   }
 
   /**
@@ -123,7 +134,7 @@ class DecoderFuzzTest {
   private static boolean plainlyWritten(byte[] body, int start, int end, ContentType type) {
     for (int i = start; i < end; i++) {
       byte b = body[i];
-      if (b == 0 || b == '\\' || (type == ContentType.FORM && (b == '%' || b == '+'))) {
+      if (b == 0 || b == '\\' || ((type == ContentType.FORM || type == ContentType.MULTIPART) && (b == '%' || b == '+'))) {
         return false;
       }
     }

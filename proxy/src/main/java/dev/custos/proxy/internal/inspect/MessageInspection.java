@@ -12,6 +12,7 @@ import dev.custos.engine.Policy;
 import dev.custos.engine.RedactionStyle;
 import dev.custos.engine.Rule;
 import dev.custos.engine.ScanNote;
+import dev.custos.engine.Scanner;
 import dev.custos.engine.StreamScanner;
 import dev.custos.proxy.FindingsEvent;
 import dev.custos.proxy.InspectionSettings;
@@ -87,6 +88,8 @@ final class MessageInspection implements AutoCloseable {
   /** The charset the message's media type declares, if any: a hint for the text's encoding. */
   private final @Nullable Charset charset;
   private final @Nullable String contentEncoding;
+  /** The boundary a multipart body is split on, as its media type declares it, or null. */
+  private @Nullable String boundary;
   private RuleTally tally;
   /** The tally as the body began, kept while the body is held. */
   private @Nullable RuleTally beforeBody;
@@ -144,6 +147,7 @@ final class MessageInspection implements AutoCloseable {
     Representation r = Representation.of(headers);
     MessageInspection i = new MessageInspection(ex, direction, tally,
         Media.contentTypeOf(r.mediaType()), Media.charsetOf(r.mediaType()), r.contentEncoding());
+    i.boundary = Media.boundaryOf(r.mediaType());
     if (r.ambiguous()) {
       i.ambiguous(Representation.AMBIGUOUS);
       i.problem = r.problem();
@@ -315,6 +319,9 @@ final class MessageInspection implements AutoCloseable {
       return Step.RELEASE;
     }
     try {
+      if (contentType == ContentType.MULTIPART && !Scanner.isValidBoundary(boundary)) {
+        throw new UninspectableException(UninspectableException.MULTIPART_BOUNDARY);
+      }
       decoder = newDecoder();
     } catch (UninspectableException e) {
       if (refuseUninspectable(e.reason())) {
@@ -329,7 +336,7 @@ final class MessageInspection implements AutoCloseable {
     if (ex.enforce() && tally.needsWholeMessage() && contentType != ContentType.GRPC) {
       mode = Mode.HOLD;
       beforeBody = tally.copy(); // Only a held body can start over (past the hold limit).
-      scanner = ex.scanner().newStream(contentType, charset);
+      scanner = Media.open(ex.scanner(), contentType, charset, boundary, null, null);
       bodyScanners++;
       return Step.CONTINUE;
     }
@@ -351,7 +358,7 @@ final class MessageInspection implements AutoCloseable {
     // block arising from it aborts the stream before any of its bytes left.
     redacting = ex.enforce() && (tally.has(Action.REDACT) || tally.has(Action.BLOCK));
     if (redacting) {
-      scanner = ex.scanner().newRedactingStream(ct, charset, this::chooseWhileStreaming, redacted::write);
+      scanner = Media.open(ex.scanner(), ct, charset, boundary, this::chooseWhileStreaming, redacted::write);
       if (decoder != null) {
         dropEncoding = true;
         contentLength = -2;
@@ -360,7 +367,7 @@ final class MessageInspection implements AutoCloseable {
         contentLength = -2;
       }
     } else {
-      scanner = ex.scanner().newStream(ct, charset);
+      scanner = Media.open(ex.scanner(), ct, charset, boundary, null, null);
     }
     bodyScanners++;
   }
@@ -735,8 +742,8 @@ final class MessageInspection implements AutoCloseable {
     ContentType ct = java.util.Objects.requireNonNull(contentType);
     ByteSink sink = new ByteSink();
     bodyScanners++;
-    try (StreamScanner s = ex.scanner().newRedactingStream(
-        ct, charset, f -> counted(tally.styleFor(f, "body"), f), sink::write)) {
+    try (StreamScanner s = Media.open(ex.scanner(),
+        ct, charset, boundary, f -> counted(tally.styleFor(f, "body"), f), sink::write)) {
       BodyDecoder d = newDecoder();
       try {
         for (int i = 0; i < held.size(); i++) {
