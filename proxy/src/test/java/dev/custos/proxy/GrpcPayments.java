@@ -85,6 +85,24 @@ final class GrpcPayments implements AutoCloseable {
           .setResponseMarshaller(MARSHALLER)
           .build();
 
+  /** A message encoding that flags messages compressed but writes them as they are: not gzip. */
+  static final io.grpc.Codec NOT_GZIP = new io.grpc.Codec() {
+    @Override
+    public String getMessageEncoding() {
+      return "x-not-gzip";
+    }
+
+    @Override
+    public java.io.OutputStream compress(java.io.OutputStream os) {
+      return os;
+    }
+
+    @Override
+    public java.io.InputStream decompress(java.io.InputStream is) {
+      return is;
+    }
+  };
+
   final List<DynamicMessage> received = new CopyOnWriteArrayList<>();
   volatile UnaryOperator<DynamicMessage> responder = m -> m;
   volatile boolean compressResponses;
@@ -120,6 +138,7 @@ final class GrpcPayments implements AutoCloseable {
     try {
       server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
           .addService(service)
+          .decompressorRegistry(io.grpc.DecompressorRegistry.getDefaultInstance().with(NOT_GZIP, true))
           .build()
           .start();
     } catch (IOException e) {

@@ -138,6 +138,29 @@ class GrpcProxyTest {
   }
 
   @Test
+  void compressedMessageThatIsNotGzipTakesTheUninspectableDecision() throws InterruptedException {
+    startProxy("request", "block");
+    io.grpc.CompressorRegistry compressors = io.grpc.CompressorRegistry.newEmptyInstance();
+    compressors.register(GrpcPayments.NOT_GZIP);
+    ManagedChannel notGzip = Grpc.newChannelBuilderForAddress(
+            "127.0.0.1", proxy.proxy.activeHttpPort(), InsecureChannelCredentials.create())
+        .compressorRegistry(compressors).build();
+    try {
+      assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(notGzip, GrpcPayments.PAY,
+              CallOptions.DEFAULT.withCompression("x-not-gzip").withDeadlineAfter(20, TimeUnit.SECONDS),
+              GrpcPayments.payment("hidden", CARD, "x")))
+          .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+            assertThat(e.getStatus().getDescription()).contains("on_uninspectable");
+          });
+      assertThat(upstream.received).isEmpty();
+      assertThat(findings(1).get(0).get("uninspectable").asText()).isEqualTo("grpc_message");
+    } finally {
+      notGzip.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void cleanUnaryCallPassesUnderABlockRule() {
     startProxy("request", "block");
     DynamicMessage reply = pay(GrpcPayments.payment("hello", "none", "x"), CallOptions.DEFAULT);

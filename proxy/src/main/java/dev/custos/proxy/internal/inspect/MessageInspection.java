@@ -81,6 +81,9 @@ final class MessageInspection implements AutoCloseable {
   private static final List<String> PSEUDO_RULES =
       List.of(ON_UNINSPECTABLE, ON_ERROR, PATH_REDACTION);
   private static final byte[] NO_BYTES = new byte[0];
+  /** The uninspectable reason of a compressed gRPC message that could not be inflated. */
+  static final String GRPC_MESSAGE = "grpc_message";
+  private boolean grpcUninspectable;
 
   private final Exchange ex;
   private final Direction direction;
@@ -508,6 +511,14 @@ final class MessageInspection implements AutoCloseable {
   private boolean refusedAfterScan(boolean holding) {
     if (refusePluginError(scannerNotes())) {
       return true;
+    }
+    if (!grpcUninspectable && scannerNotes().contains(ScanNote.GRPC_MESSAGE_UNINSPECTABLE)) {
+      // A compressed gRPC message that could not be inflated went on unscanned in the scan's
+      // output: unless on_uninspectable allows, that output is not sent.
+      grpcUninspectable = true;
+      if (refuseUninspectable(GRPC_MESSAGE)) {
+        return true;
+      }
     }
     if (!holding && !ex.enforce()) {
       return false;
