@@ -81,6 +81,9 @@ final class MessageInspection implements AutoCloseable {
   private static final List<String> PSEUDO_RULES =
       List.of(ON_UNINSPECTABLE, ON_ERROR, PATH_REDACTION);
   private static final byte[] NO_BYTES = new byte[0];
+  /** The uninspectable reason of a compressed gRPC message that could not be inflated. */
+  static final String GRPC_MESSAGE = "grpc_message";
+  private boolean grpcUninspectable;
 
   private final Exchange ex;
   private final Direction direction;
@@ -340,7 +343,10 @@ final class MessageInspection implements AutoCloseable {
       mode = Mode.PASS;
       return Step.RELEASE;
     }
-    if (ex.enforce() && tally.needsWholeMessage()) {
+    // A gRPC body is a stream of messages, each decided as it ends (a call may wait for answers
+    // before it sends more): it streams through a redacting scan, which holds back no value that
+    // is not final, instead of being held whole.
+    if (ex.enforce() && tally.needsWholeMessage() && contentType != ContentType.GRPC) {
       mode = Mode.HOLD;
       beforeBody = tally.copy(); // Only a held body can start over (past the hold limit).
       scanner = Media.open(ex.scanner(), contentType, charset, boundary, null, null);
@@ -369,7 +375,8 @@ final class MessageInspection implements AutoCloseable {
       if (decoder != null) {
         dropEncoding = true;
         contentLength = -2;
-      } else if (!tally.redactionPreservesLength()) {
+      } else if (!tally.redactionPreservesLength() || ct == ContentType.GRPC) {
+        // A compressed gRPC message is re-compressed when redacted.
         contentLength = -2;
       }
     } else {
@@ -514,6 +521,14 @@ final class MessageInspection implements AutoCloseable {
   private boolean refusedAfterScan(boolean holding) {
     if (refusePluginError(scannerNotes())) {
       return true;
+    }
+    if (!grpcUninspectable && scannerNotes().contains(ScanNote.GRPC_MESSAGE_UNINSPECTABLE)) {
+      // A compressed gRPC message that could not be inflated went on unscanned in the scan's
+      // output: unless on_uninspectable allows, that output is not sent.
+      grpcUninspectable = true;
+      if (refuseUninspectable(GRPC_MESSAGE)) {
+        return true;
+      }
     }
     if (!holding && !ex.enforce()) {
       return false;
