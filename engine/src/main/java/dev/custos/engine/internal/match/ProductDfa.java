@@ -32,6 +32,8 @@ final class ProductDfa {
   final boolean[] wordClass;
   /** Per member: the next state for (state, class), flattened as state * classCount + class. */
   private final int[][] classTables;
+  /** The components of the initial state: every member's initial state. */
+  private final int[] initialComponents;
   private final int maxStates;
   private volatile Generation generation;
   /** Generations created after the first, for tests and diagnostics. */
@@ -71,6 +73,10 @@ final class ProductDfa {
         }
       }
       classTables[d] = table;
+    }
+    this.initialComponents = new int[this.dfas.length];
+    for (int d = 0; d < this.dfas.length; d++) {
+      initialComponents[d] = this.dfas[d].initial();
     }
     this.generation = new Generation(this);
   }
@@ -154,14 +160,20 @@ final class ProductDfa {
     return true;
   }
 
-  /** Returns a cursor at the initial state of the current generation. */
+  /**
+   * Returns a cursor at the initial state of the current generation. The initial state is interned
+   * once per generation, so opening a stream costs neither a look-up of every member's state nor
+   * an allocation beyond the cursor.
+   */
   Cursor newCursor() {
-    int[] initial = new int[dfas.length];
-    for (int d = 0; d < dfas.length; d++) {
-      initial[d] = dfas[d].initial();
-    }
     Cursor cursor = new Cursor(generation);
-    cursor.row = intern(cursor, initial) * classCount;
+    int s = cursor.gen.initialState;
+    if (s < 0) {
+      s = intern(cursor, initialComponents);
+      // Benign race: every thread finds the same id for the same components in one generation.
+      cursor.gen.initialState = s;
+    }
+    cursor.row = s * classCount;
     cursor.table = cursor.gen.table;
     return cursor;
   }
@@ -249,6 +261,8 @@ final class ProductDfa {
     private int[] slots;
     private int count;
     final int[] scratch;
+    /** The id of the initial state once a cursor has started here, else -1. */
+    volatile int initialState = -1;
 
     Generation(ProductDfa product) {
       this.product = product;
