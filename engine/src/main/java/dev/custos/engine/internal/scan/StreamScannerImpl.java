@@ -102,7 +102,8 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
   private final int contextWindow;
   private final MatchStream matches;
   private final @Nullable JsonTracker json;
-  private final @Nullable FormDecoder form;
+  /** For a form or protobuf: decodes the fields, and maps back. */
+  private final @Nullable FieldDecoder form;
   /** For text and JSON: decodes UTF-16/UTF-32 and JSON escapes, and maps back. */
   private final @Nullable TextDecoder text;
   private final @Nullable RedactionChoice redaction;
@@ -154,7 +155,7 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
       int contextWindow,
       MatchStream matches,
       @Nullable JsonTracker json,
-      @Nullable FormDecoder form,
+      @Nullable FieldDecoder form,
       @Nullable TextDecoder text,
       EvidenceMaker evidence,
       @Nullable RedactionChoice redaction,
@@ -309,8 +310,8 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     if (json != null) {
       feedJson(Math.min(total - jsonLag, pluginFrom()));
     }
-    if (form != null && form.nameTruncated()) {
-      notes.add(ScanNote.FORM_FIELD_NAME_TOO_LONG);
+    if (form != null) {
+      form.addNotes(notes);
     }
     advance(false);
     compact();
@@ -706,8 +707,7 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
    */
   private void addEvent(int detector, long end) {
     if (form != null && end < total && detectors[detector].keyValue) {
-      int next = at(end);
-      if (next != '&' && next != '=') {
+      if (!form.mayEndField(at(end))) {
         return;
       }
     }
@@ -1494,6 +1494,9 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
   static long retainedBytesOf(StreamScanner stream) {
     if (stream instanceof TranscodedStream) {
       return ((TranscodedStream) stream).retainedBytes();
+    }
+    if (stream instanceof MultipartStream) {
+      return ((MultipartStream) stream).retainedBytes();
     }
     return ((StreamScannerImpl) stream).retainedBytes();
   }
