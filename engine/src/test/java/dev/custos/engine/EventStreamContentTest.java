@@ -180,6 +180,44 @@ class EventStreamContentTest {
   }
 
   @Test
+  void eventsAreHeldOnlyUntilTheirTextIsFinal() {
+    // 8000 events of 14 bytes of text each: the output follows the input at a bounded distance
+    // (the redacting scanner's hold-back: the longest detector match plus the context window, in
+    // reassembled text), it does not wait for the end.
+    List<String> pieces = new ArrayList<>();
+    for (int i = 0; i < 8000; i++) {
+      pieces.add("word" + (i % 10) + " and more ");
+    }
+    byte[] body = chat(pieces).getBytes(StandardCharsets.UTF_8);
+    int perEvent = body.length / 8000;
+    long held = heldEvents(Samples.JAVA, body) / perEvent;
+    Policy shortMatches = Policy.parse("version: 1\ndisable: [private_key]\n", "short.yaml");
+    long heldShort;
+    try (Scanner scanner = Scanner.builder(shortMatches).backend(Backend.JAVA).evidenceKey(Samples.KEY).build()) {
+      heldShort = heldEvents(scanner, body) / perEvent;
+    }
+    System.out.println("event stream: events of 14 text bytes held at most: " + held
+        + " (built-in catalog), " + heldShort + " (private_key disabled)");
+    assertThat(held * 14).as("text held").isLessThan(34 * 1024);
+    assertThat(heldShort).isLessThan(held);
+  }
+
+  private static long heldEvents(Scanner scanner, byte[] body) {
+    long[] written = {0};
+    long maxLag = 0;
+    try (StreamScanner s = scanner.newRedactingStream(ContentType.EVENT_STREAM, RedactionStyle.MASK,
+        (b, o, l) -> written[0] += l)) {
+      for (int i = 0; i < body.length; i += 100) {
+        s.feed(body, i, Math.min(100, body.length - i));
+        maxLag = Math.max(maxLag, Math.min(i + 100, body.length) - written[0]);
+      }
+      s.finish();
+    }
+    assertThat(written[0]).isEqualTo(body.length);
+    return maxLag;
+  }
+
+  @Test
   void theMediaTypeMapsToTheEventStream() {
     assertThat(ContentType.of("text/event-stream; charset=utf-8")).isEqualTo(ContentType.EVENT_STREAM);
   }

@@ -162,8 +162,9 @@ final class EventStream implements StreamScanner {
     final StreamScanner stream;
     final String path;
     long fed;
-    /** Redacted bytes released by the stream, from {@link #releasedBase}. */
-    final ByteArrayOutputStream released = new ByteArrayOutputStream();
+    /** Redacted bytes released by the stream: {@code releasedLength} from {@link #releasedBase}. */
+    byte[] released = new byte[256];
+    int releasedLength;
     long releasedBase;
     final ArrayDeque<Piece> pieces = new ArrayDeque<>();
 
@@ -172,11 +173,19 @@ final class EventStream implements StreamScanner {
       RedactionChoice r = redaction;
       this.stream = opener.open(ContentType.TEXT,
           r == null ? null : f -> masked(r.styleFor(moved(f))),
-          output == null ? null : released::write);
+          output == null ? null : this::release);
     }
 
     long releasedEnd() {
-      return releasedBase + released.size();
+      return releasedBase + releasedLength;
+    }
+
+    private void release(byte[] b, int offset, int length) {
+      if (releasedLength + length > released.length) {
+        released = Arrays.copyOf(released, Math.max(released.length * 2, releasedLength + length));
+      }
+      System.arraycopy(b, offset, released, releasedLength, length);
+      releasedLength += length;
     }
 
     void add(Piece p) {
@@ -215,19 +224,17 @@ final class EventStream implements StreamScanner {
 
     /** Returns the redacted bytes of {@code [from, to)}, released already. */
     byte[] redacted(long from, long to) {
-      byte[] all = released.toByteArray();
-      return Arrays.copyOfRange(all, (int) (from - releasedBase), (int) (to - releasedBase));
+      return Arrays.copyOfRange(released, (int) (from - releasedBase), (int) (to - releasedBase));
     }
 
     /** Forgets released bytes before {@code upTo}. */
     void forget(long upTo) {
-      if (upTo <= releasedBase) {
+      int skip = (int) Math.min(releasedLength, upTo - releasedBase);
+      if (skip <= 0) {
         return;
       }
-      byte[] all = released.toByteArray();
-      released.reset();
-      int skip = (int) Math.min(all.length, upTo - releasedBase);
-      released.write(all, skip, all.length - skip);
+      System.arraycopy(released, skip, released, 0, releasedLength - skip);
+      releasedLength -= skip;
       releasedBase += skip;
     }
   }
@@ -374,7 +381,7 @@ final class EventStream implements StreamScanner {
       n += e.raw.length;
     }
     for (Choice c : choices.values()) {
-      n += c.released.size() + StreamScannerImpl.retainedBytesOf(c.stream);
+      n += c.releasedLength + StreamScannerImpl.retainedBytesOf(c.stream);
       for (Piece p : c.pieces) {
         n += p.decoded.length;
       }

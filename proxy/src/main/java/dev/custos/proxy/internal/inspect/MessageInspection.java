@@ -330,7 +330,9 @@ final class MessageInspection implements AutoCloseable {
       mode = Mode.PASS;
       return Step.RELEASE;
     }
-    if (ex.enforce() && tally.needsWholeMessage()) {
+    // A Server-Sent Events body streams even under block rules: each event waits only until its
+    // choice text is final, and a block ends the stream after the events already sent.
+    if (ex.enforce() && tally.needsWholeMessage() && contentType != ContentType.EVENT_STREAM) {
       mode = Mode.HOLD;
       beforeBody = tally.copy(); // Only a held body can start over (past the hold limit).
       scanner = Media.open(ex.scanner(), contentType, charset, boundary, null, null);
@@ -777,6 +779,11 @@ final class MessageInspection implements AutoCloseable {
   }
 
   /** Records that the message was refused, at {@code stage}, and ends it. */
+  /** Returns whether the body is a Server-Sent Events stream. */
+  boolean eventStream() {
+    return contentType == ContentType.EVENT_STREAM;
+  }
+
   void blocked(String stage) {
     if (done) {
       return;
