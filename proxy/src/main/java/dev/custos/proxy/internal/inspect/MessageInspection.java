@@ -81,6 +81,9 @@ final class MessageInspection implements AutoCloseable {
   private static final List<String> PSEUDO_RULES =
       List.of(ON_UNINSPECTABLE, ON_ERROR, PATH_REDACTION);
   private static final byte[] NO_BYTES = new byte[0];
+  /** The uninspectable reason of a compressed gRPC message that could not be inflated. */
+  static final String GRPC_MESSAGE = "grpc_message";
+  private boolean grpcUninspectable;
 
   private final Exchange ex;
   private final Direction direction;
@@ -330,9 +333,12 @@ final class MessageInspection implements AutoCloseable {
       mode = Mode.PASS;
       return Step.RELEASE;
     }
-    // A Server-Sent Events body streams even under block rules: each event waits only until its
-    // choice text is final, and a block ends the stream after the events already sent.
-    if (ex.enforce() && tally.needsWholeMessage() && contentType != ContentType.EVENT_STREAM) {
+    // A gRPC body is a stream of messages, each decided as it ends (a call may wait for answers
+    // before it sends more), and a Server-Sent Events body is read as it comes (each event waits
+    // only until its choice text is final): both stream through a redacting scan, which holds back
+    // no value that is not final, instead of being held whole.
+    if (ex.enforce() && tally.needsWholeMessage() && contentType != ContentType.GRPC
+        && contentType != ContentType.EVENT_STREAM) {
       mode = Mode.HOLD;
       beforeBody = tally.copy(); // Only a held body can start over (past the hold limit).
       scanner = Media.open(ex.scanner(), contentType, charset, boundary, null, null);
@@ -361,7 +367,8 @@ final class MessageInspection implements AutoCloseable {
       if (decoder != null) {
         dropEncoding = true;
         contentLength = -2;
-      } else if (!tally.redactionPreservesLength()) {
+      } else if (!tally.redactionPreservesLength() || ct == ContentType.GRPC) {
+        // A compressed gRPC message is re-compressed when redacted.
         contentLength = -2;
       }
     } else {
@@ -506,6 +513,14 @@ final class MessageInspection implements AutoCloseable {
   private boolean refusedAfterScan(boolean holding) {
     if (refusePluginError(scannerNotes())) {
       return true;
+    }
+    if (!grpcUninspectable && scannerNotes().contains(ScanNote.GRPC_MESSAGE_UNINSPECTABLE)) {
+      // A compressed gRPC message that could not be inflated went on unscanned in the scan's
+      // output: unless on_uninspectable allows, that output is not sent.
+      grpcUninspectable = true;
+      if (refuseUninspectable(GRPC_MESSAGE)) {
+        return true;
+      }
     }
     if (!holding && !ex.enforce()) {
       return false;
