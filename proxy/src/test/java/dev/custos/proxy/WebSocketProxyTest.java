@@ -69,6 +69,10 @@ class WebSocketProxyTest {
   }
 
   private String start(String rules, boolean websocket, String routeExtra) {
+    return start(rules, websocket, routeExtra, "");
+  }
+
+  private String start(String rules, boolean websocket, String routeExtra, String policyExtra) {
     String yaml = """
         listen: 127.0.0.1:0
         routes:
@@ -81,10 +85,11 @@ class WebSocketProxyTest {
           u: { endpoints: ["127.0.0.1:%d"] }
         policy:
           version: 1
+        %s
           rules:
         %s
         """.formatted(websocket, routeExtra.indent(4).stripTrailing(), upstream.httpPort(),
-        rules.indent(4).stripTrailing());
+        policyExtra.indent(2).stripTrailing(), rules.indent(4).stripTrailing());
     Path file = ProxyFixture.write(dir.resolve("custos.yaml"), yaml);
     proxy = CustosProxy.builder(ProxyConfig.load(file)).findingsSink(events::add).build().start();
     return "ws://127.0.0.1:" + proxy.activeHttpPort();
@@ -247,6 +252,27 @@ class WebSocketProxyTest {
         .tags("route", "chat", "reason", "body_too_large").counter();
     assertThat(refused).isNotNull();
     assertThat(refused.count()).isEqualTo(1.0);
+  }
+
+  @Test
+  void aMessageLargerThanTheLimitGoesOnWhenOnUninspectableAllowsIt() throws Exception {
+    Peer client = connect(start(
+        "- { name: no cards, match: { direction: request }, categories: [credit_card],"
+            + " action: block }", true, "inspection: { max_inspected_body: 1KiB }",
+        "on_uninspectable: allow"));
+    String part = "y".repeat(800);
+    client.out.write(WebSocketFrame.ofText(part, false));
+    client.out.write(WebSocketFrame.ofContinuation(part, true));
+
+    assertThat(client.upstream.nextMessage()).isEqualTo(part + part);
+    // The upstream echoes it as one 1600-byte frame: a single frame past the limit is never read
+    // (Armeria reads a frame whole), whatever on_uninspectable says: the upstream leg fails and
+    // the client is told 1014 (bad gateway).
+    assertThat(client.closeStatus()).isEqualTo(WebSocketCloseStatus.BAD_GATEWAY.code());
+    Counter allowed = proxy.meterRegistry().find("custos.uninspectable")
+        .tags("route", "chat", "reason", "body_too_large", "decision", "allow").counter();
+    assertThat(allowed).isNotNull();
+    assertThat(allowed.count()).isEqualTo(1.0);
   }
 
   @Test
