@@ -169,6 +169,27 @@ final class ConfigJson {
         }
       }
     }
+    if (!config.tcpListeners().isEmpty()) {
+      ArrayNode tcp = root.putArray("tcp_listeners");
+      for (ProxyConfig.TcpListener t : config.tcpListeners()) {
+        ObjectNode l = tcp.addObject();
+        put(l, "name", t.name());
+        put(l, "listen", t.listen().toString());
+        if (t.tls() != null) {
+          ObjectNode tls = l.putObject("tls");
+          put(tls, "cert", t.tls().cert().toString());
+          put(tls, "key", t.tls().key().toString());
+          put(tls, "min_version", t.tls().minVersion());
+        }
+        put(l, "cluster", t.cluster());
+        put(l, "framing", t.framing().id());
+        if (t.framing() == ProxyConfig.TcpFraming.LINES) {
+          put(l, "format", t.format().id());
+        }
+        l.put("max_frame_bytes", t.maxFrameBytes());
+        put(l, "on_oversized", t.onOversized().id());
+      }
+    }
     ObjectNode clusters = root.putObject("clusters");
     for (ProxyConfig.Cluster c : config.clusters().values()) {
       ObjectNode cluster = clusters.putObject(c.name());
