@@ -25,7 +25,8 @@ import org.jspecify.annotations.Nullable;
  * @param rules the names of the rules that acted (or would have)
  * @param blockedBy the rule that refused the message, {@code on_uninspectable}, or {@code null}
  * @param stage how a refusal happened: {@code before_upstream}, {@code in_place}, {@code
- *     stream_aborted}, or {@code null}
+ *     stream_aborted}, {@code stream_ended} (a Server-Sent Events response ended with an error
+ *     event), or {@code null}
  * @param alert whether an alert rule acted
  * @param shadow whether the policy was in shadow mode (nothing was changed)
  * @param uninspectable why the message could not be inspected in full, or {@code null}

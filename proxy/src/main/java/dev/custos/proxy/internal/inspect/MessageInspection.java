@@ -334,9 +334,11 @@ final class MessageInspection implements AutoCloseable {
       return Step.RELEASE;
     }
     // A gRPC body is a stream of messages, each decided as it ends (a call may wait for answers
-    // before it sends more): it streams through a redacting scan, which holds back no value that
-    // is not final, instead of being held whole.
-    if (ex.enforce() && tally.needsWholeMessage() && contentType != ContentType.GRPC) {
+    // before it sends more), and a Server-Sent Events body is read as it comes (each event waits
+    // only until its choice text is final): both stream through a redacting scan, which holds back
+    // no value that is not final, instead of being held whole.
+    if (ex.enforce() && tally.needsWholeMessage() && contentType != ContentType.GRPC
+        && contentType != ContentType.EVENT_STREAM) {
       mode = Mode.HOLD;
       beforeBody = tally.copy(); // Only a held body can start over (past the hold limit).
       scanner = Media.open(ex.scanner(), contentType, charset, boundary, null, null);
@@ -792,6 +794,11 @@ final class MessageInspection implements AutoCloseable {
   }
 
   /** Records that the message was refused, at {@code stage}, and ends it. */
+  /** Returns whether the body is a Server-Sent Events stream. */
+  boolean eventStream() {
+    return contentType == ContentType.EVENT_STREAM;
+  }
+
   void blocked(String stage) {
     if (done) {
       return;
