@@ -129,6 +129,10 @@ final class MessageInspection implements AutoCloseable {
   private String problem = "";
   /** The scan of the request's path, headers and query, checked for a redacted path value. */
   private @Nullable FieldScan pathScan;
+  /** Where body findings are reported in the findings event. */
+  private String location = "body";
+  /** What carried the message, for the findings event. */
+  private String protocol = "http";
 
   MessageInspection(Exchange ex, Direction direction, RuleTally tally,
       @Nullable ContentType contentType, @Nullable Charset charset, @Nullable String contentEncoding) {
@@ -178,6 +182,19 @@ final class MessageInspection implements AutoCloseable {
   /** Takes the notes of the scan of the message's header and query fields, before {@link #begin}. */
   void fieldNotes(Set<ScanNote> notes) {
     this.fieldNotes = java.util.Objects.requireNonNull(notes, "notes");
+  }
+
+  /**
+   * Names where the body's findings are, for the findings event ({@code body} unless set): a
+   * WebSocket message names its index. Rules still see the findings as in the body.
+   */
+  void location(String where) {
+    this.location = java.util.Objects.requireNonNull(where, "where");
+  }
+
+  /** Names what carried the message for the findings event ({@code http} unless set). */
+  void protocol(String carrier) {
+    this.protocol = java.util.Objects.requireNonNull(carrier, "carrier");
   }
 
   /** Takes the scan of the request's fields, so that a redacted path value refuses it. */
@@ -378,7 +395,7 @@ final class MessageInspection implements AutoCloseable {
   }
 
   private @Nullable RedactionStyle chooseWhileStreaming(Finding f) {
-    tally.record(f, "body", "body");
+    tally.record(f, location, "body");
     if (tally.has(Action.BLOCK) && tally.blockingRule() != null) {
       return RedactionStyle.MASK; // The stream is aborted after this feed; mask it meanwhile.
     }
@@ -576,7 +593,7 @@ final class MessageInspection implements AutoCloseable {
 
   private void record(List<Finding> findings) {
     for (Finding f : findings) {
-      tally.record(f, "body", "body");
+      tally.record(f, location, "body");
     }
   }
 
@@ -869,7 +886,7 @@ final class MessageInspection implements AutoCloseable {
     FindingsEvent event = new FindingsEvent(
         ex.settings().clock().instant(), ex.settings().route(), direction, ex.identityHash(),
         tally.categories(), tally.locations(), actions, rules, refusedBy,
-        refusedBy == null ? null : stage, alert, shadow, uninspectable, inspected);
+        refusedBy == null ? null : stage, alert, shadow, uninspectable, inspected, protocol);
     ex.record().add(event);
     try {
       ex.settings().findingsSink().accept(event);
