@@ -127,6 +127,7 @@ class WebSocketProxyTest {
     assertThat(e.categories()).containsEntry("credit_card", 1);
     // The second message of the session held the card (messages count from 0).
     assertThat(e.locations()).containsExactly("websocket:$.messages[1]");
+    assertThat(e.protocol()).isEqualTo("websocket");
     assertThat(e.actions()).containsExactly("observe");
     assertThat(e.toString()).doesNotContain("4111");
     Counter found = proxy.meterRegistry().find("custos.findings")

@@ -131,6 +131,8 @@ final class MessageInspection implements AutoCloseable {
   private @Nullable FieldScan pathScan;
   /** Where body findings are reported in the findings event. */
   private String location = "body";
+  /** What carried the message, for the findings event. */
+  private String protocol = "http";
 
   MessageInspection(Exchange ex, Direction direction, RuleTally tally,
       @Nullable ContentType contentType, @Nullable Charset charset, @Nullable String contentEncoding) {
@@ -188,6 +190,11 @@ final class MessageInspection implements AutoCloseable {
    */
   void location(String where) {
     this.location = java.util.Objects.requireNonNull(where, "where");
+  }
+
+  /** Names what carried the message for the findings event ({@code http} unless set). */
+  void protocol(String carrier) {
+    this.protocol = java.util.Objects.requireNonNull(carrier, "carrier");
   }
 
   /** Takes the scan of the request's fields, so that a redacted path value refuses it. */
@@ -895,7 +902,7 @@ final class MessageInspection implements AutoCloseable {
     FindingsEvent event = new FindingsEvent(
         ex.settings().clock().instant(), ex.settings().route(), direction, ex.identityHash(),
         tally.categories(), tally.locations(), actions, rules, refusedBy,
-        refusedBy == null ? null : stage, alert, shadow, uninspectable, inspected);
+        refusedBy == null ? null : stage, alert, shadow, uninspectable, inspected, protocol);
     ex.record().add(event);
     try {
       ex.settings().findingsSink().accept(event);

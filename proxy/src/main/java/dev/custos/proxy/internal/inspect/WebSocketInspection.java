@@ -23,8 +23,8 @@ import java.util.List;
  * The inspection of one WebSocket session: its opening handshake is scanned as a request without
  * a body (path, query, headers), then every message, in either direction, is inspected as a
  * message of its own: its own rule tally (so {@code per_message} means per WebSocket message),
- * its own findings event (location {@code websocket:$.messages[N]}, N counted from 0 per
- * direction), its own contribution to the budgets. A text message whose first fragment's first
+ * its own findings event (protocol {@code websocket}, location {@code websocket:$.messages[N]},
+ * N counted from 0 per direction), its own contribution to the budgets. A text message whose first fragment's first
  * non-blank byte is {@code &#123;} or {@code [} is scanned as JSON (the JSON decoder falls back to
  * text when it is not JSON), any other text message as UTF-8 text (also one whose first fragment
  * is all blank), a binary message as text of unknown charset.
@@ -133,6 +133,7 @@ public final class WebSocketInspection {
         text && looksLikeJson(first) ? ContentType.JSON : ContentType.TEXT,
         text ? StandardCharsets.UTF_8 : null, null);
     mi.location("websocket:$.messages[" + index + "]");
+    mi.protocol("websocket");
     return new Message(mi, direction, ex.settings().maxInspectedBody());
   }
 
