@@ -25,13 +25,15 @@ import org.jspecify.annotations.Nullable;
  * @param rules the names of the rules that acted (or would have)
  * @param blockedBy the rule that refused the message, {@code on_uninspectable}, or {@code null}
  * @param stage how a refusal happened: {@code before_upstream}, {@code in_place}, {@code
- *     stream_aborted}, or {@code null}
+ *     stream_aborted}, {@code stream_ended} (a Server-Sent Events response ended with an error
+ *     event), or {@code null}
  * @param alert whether an alert rule acted
  * @param shadow whether the policy was in shadow mode (nothing was changed)
  * @param uninspectable why the message could not be inspected in full, or {@code null}
  * @param inspectedBytes bytes scanned (decoded bytes for a compressed body)
- * @param protocol what carried the message: {@code http} for the HTTP listeners; for a layer-4
- *     listener its framing, {@code tcp} (lines), {@code syslog} or {@code fluent_forward}
+ * @param protocol what carried the message: {@code http} for the HTTP listeners, {@code
+ *     websocket} for a message of a proxied WebSocket session; for a layer-4 listener its
+ *     framing, {@code tcp} (lines), {@code syslog} or {@code fluent_forward}
  */
 public record FindingsEvent(
     Instant time,

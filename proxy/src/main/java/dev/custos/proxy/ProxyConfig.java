@@ -126,7 +126,8 @@ public final class ProxyConfig {
       @Nullable String hostRewrite, @Nullable Inspection inspection,
       AuthnConfig.@Nullable Requirement authn, RouteLimits limits, @Nullable Cors cors,
       List<WasmFilter> wasmFilters, @Nullable Authz authz, @Nullable Split split,
-      @Nullable Sticky sticky, Set<String> stripResponseHeaders, Set<String> stripRequestCookies) {
+      @Nullable Sticky sticky, Set<String> stripResponseHeaders, Set<String> stripRequestCookies,
+      boolean websocket) {
     /**
      * Creates a route; with a split, {@code cluster} is the split's first cluster.
      *
@@ -134,6 +135,8 @@ public final class ProxyConfig {
      * @param sticky session affinity to an endpoint, or null for round robin
      * @param stripResponseHeaders lower-case header names removed from upstream responses
      * @param stripRequestCookies cookie names removed from the Cookie header sent upstream
+     * @param websocket whether WebSocket upgrades are proxied (and their messages inspected);
+     *     when false an upgrade is refused
      */
     public Route {
       requireNonNull(name, "name");
@@ -150,6 +153,17 @@ public final class ProxyConfig {
           "stripResponseHeaders"));
       stripRequestCookies = Set.copyOf(requireNonNull(stripRequestCookies,
           "stripRequestCookies"));
+    }
+
+    /** Creates a route that refuses WebSocket upgrades. */
+    public Route(String name, Match match, String cluster, Duration timeout,
+        @Nullable String hostRewrite, @Nullable Inspection inspection,
+        AuthnConfig.@Nullable Requirement authn, RouteLimits limits, @Nullable Cors cors,
+        List<WasmFilter> wasmFilters, @Nullable Authz authz, @Nullable Split split,
+        @Nullable Sticky sticky, Set<String> stripResponseHeaders,
+        Set<String> stripRequestCookies) {
+      this(name, match, cluster, timeout, hostRewrite, inspection, authn, limits, cors,
+          wasmFilters, authz, split, sticky, stripResponseHeaders, stripRequestCookies, false);
     }
 
     /** Returns the clusters requests may go to: the split's, or {@code cluster} alone. */

@@ -104,6 +104,9 @@ final class ConfigJson {
         ArrayNode strip = route.putArray("strip_request_cookies");
         r.stripRequestCookies().stream().sorted().forEach(strip::add);
       }
+      if (r.websocket()) {
+        route.put("websocket", true);
+      }
       put(route, "timeout", duration(r.timeout()));
       if (r.hostRewrite() != null) {
         put(route, "host_rewrite", r.hostRewrite());

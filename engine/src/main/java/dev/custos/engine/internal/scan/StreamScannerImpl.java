@@ -1495,6 +1495,9 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     if (stream instanceof TranscodedStream) {
       return ((TranscodedStream) stream).retainedBytes();
     }
+    if (stream instanceof EventStream) {
+      return ((EventStream) stream).retainedBytes();
+    }
     if (stream instanceof MultipartStream) {
       return ((MultipartStream) stream).retainedBytes();
     }
