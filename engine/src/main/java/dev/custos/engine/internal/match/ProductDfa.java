@@ -33,6 +33,8 @@ final class ProductDfa {
   /** Per member: the next state for (state, class), flattened as state * classCount + class. */
   private final int[][] classTables;
   private final int maxStates;
+  /** The components of the initial state; read only. */
+  private final int[] initialComponents;
   private volatile Generation generation;
   /** Generations created after the first, for tests and diagnostics. */
   private volatile int turnovers;
@@ -71,6 +73,10 @@ final class ProductDfa {
         }
       }
       classTables[d] = table;
+    }
+    this.initialComponents = new int[this.dfas.length];
+    for (int d = 0; d < this.dfas.length; d++) {
+      initialComponents[d] = this.dfas[d].initial();
     }
     this.generation = new Generation(this);
   }
@@ -156,12 +162,16 @@ final class ProductDfa {
 
   /** Returns a cursor at the initial state of the current generation. */
   Cursor newCursor() {
-    int[] initial = new int[dfas.length];
-    for (int d = 0; d < dfas.length; d++) {
-      initial[d] = dfas[d].initial();
-    }
     Cursor cursor = new Cursor(generation);
-    cursor.row = intern(cursor, initial) * classCount;
+    int s = cursor.gen.initial;
+    if (s < 0) {
+      // Once per generation: a stream opened later finds the state without hashing its
+      // components under the generation's monitor.
+      s = intern(cursor, initialComponents);
+      cursor.gen.initial = s;
+    }
+    cursor.row = s * classCount;
+    // Read after the initial state was published: this table has its row.
     cursor.table = cursor.gen.table;
     return cursor;
   }
@@ -249,6 +259,11 @@ final class ProductDfa {
     private int[] slots;
     private int count;
     final int[] scratch;
+    /**
+     * The initial state in this generation, or -1 until a cursor interned it. Written after the
+     * state (and the table row it needs) is complete, so a reader that sees it sees both.
+     */
+    volatile int initial = -1;
 
     Generation(ProductDfa product) {
       this.product = product;

@@ -79,6 +79,8 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
   private final long[] pluginNext;
   private final MatcherLayout layout;
   private final int[] gated;
+  /** The arrays below; the thread's kept ones (see {@link WindowPool}) until the stream closes. */
+  private final WindowPool.Regions regions;
   private final long[] regionPos;
   private final long[] regionEnd;
   /** Region scans queued for {@link #runRegions}: detector, buffer indices, first row, kept or not. */
@@ -166,10 +168,10 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     this.pluginNext = new long[plugins.length];
     this.layout = layout;
     this.gated = layout.gated();
-    this.regionPos = new long[detectors.length];
-    this.regionEnd = new long[detectors.length];
-    this.regionState = new int[detectors.length];
-    Arrays.fill(regionState, -1);
+    this.regions = WindowPool.takeRegions(detectors.length);
+    this.regionPos = regions.pos;
+    this.regionEnd = regions.end;
+    this.regionState = regions.state;
     this.jsonLag = contextWindow + layout.maxKeywordLength() + 2;
     this.maxLength = maxLength;
     this.contextWindow = contextWindow;
@@ -379,6 +381,7 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
       byte[] window = buf;
       buf = NO_BYTES;
       WindowPool.give(window);
+      WindowPool.giveRegions(regions);
       matches.close();
     }
   }

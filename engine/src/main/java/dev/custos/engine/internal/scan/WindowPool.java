@@ -1,13 +1,15 @@
 package dev.custos.engine.internal.scan;
 
+import java.util.Arrays;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Keeps the window buffer of the last closed stream of each thread for the next stream the thread
- * opens, so that scanning a message does not allocate (and zero) a new window. A buffer belongs to
- * one open stream at a time: a stream takes it when it opens and gives it back when it closes,
- * after which it no longer reads or writes it. Each thread keeps at most one buffer of at most
- * {@link #MAX_KEPT} bytes.
+ * Keeps the window buffer and the keyword-region arrays of the last closed stream of each thread
+ * for the next stream the thread opens, so that scanning a message does not allocate (and zero) a
+ * new window and three arrays as long as the detector list. What a stream takes belongs to it
+ * alone: it takes it when it opens and gives it back when it closes, after which it no longer
+ * reads or writes it. Each thread keeps at most one buffer of at most {@link #MAX_KEPT} bytes and
+ * one set of region arrays.
  */
 final class WindowPool {
   /** The size of a new window. */
@@ -15,15 +17,46 @@ final class WindowPool {
   /** The largest window kept for reuse. */
   static final int MAX_KEPT = 64 * 1024;
 
-  private static final ThreadLocal<byte @Nullable []> KEPT = new ThreadLocal<>();
+  private static final ThreadLocal<Kept> KEPT = ThreadLocal.withInitial(Kept::new);
+
+  /** What one thread keeps. */
+  private static final class Kept {
+    byte @Nullable [] window;
+    @Nullable Regions regions;
+  }
+
+  /**
+   * Per detector, a stream's keyword region: where its scan has reached, where it ends, and the
+   * row the detector's packed automaton reached (-1: its initial row). As a new stream needs them:
+   * positions 0, rows -1.
+   */
+  static final class Regions {
+    final long[] pos;
+    final long[] end;
+    final int[] state;
+
+    Regions(int detectors) {
+      pos = new long[detectors];
+      end = new long[detectors];
+      state = new int[detectors];
+      Arrays.fill(state, -1);
+    }
+
+    private void reset() {
+      Arrays.fill(pos, 0);
+      Arrays.fill(end, 0);
+      Arrays.fill(state, -1);
+    }
+  }
 
   private WindowPool() {}
 
   /** Returns a window for a new stream: the thread's kept one, or a new one. */
   static byte[] take() {
-    byte[] kept = KEPT.get();
+    Kept k = KEPT.get();
+    byte[] kept = k.window;
     if (kept != null) {
-      KEPT.set(null);
+      k.window = null;
       return kept;
     }
     return new byte[INITIAL];
@@ -31,8 +64,26 @@ final class WindowPool {
 
   /** Takes back the window of a closed stream, which must not use it any more. */
   static void give(byte[] window) {
-    if (window.length >= INITIAL && window.length <= MAX_KEPT && KEPT.get() == null) {
-      KEPT.set(window);
+    Kept k = KEPT.get();
+    if (window.length >= INITIAL && window.length <= MAX_KEPT && k.window == null) {
+      k.window = window;
     }
+  }
+
+  /** Returns region arrays for a new stream over {@code detectors} detectors, as new. */
+  static Regions takeRegions(int detectors) {
+    Kept k = KEPT.get();
+    Regions r = k.regions;
+    if (r != null && r.pos.length == detectors) {
+      k.regions = null;
+      r.reset();
+      return r;
+    }
+    return new Regions(detectors);
+  }
+
+  /** Takes back the region arrays of a closed stream, which must not use them any more. */
+  static void giveRegions(Regions regions) {
+    KEPT.get().regions = regions;
   }
 }
