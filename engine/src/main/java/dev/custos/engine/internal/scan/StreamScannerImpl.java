@@ -115,7 +115,7 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
   private final JsonTracker.Interest interest = this::nextEnd;
 
   /** The retained window; the thread's kept one (see {@link WindowPool}) until the stream closes. */
-  private byte[] buf = WindowPool.take();
+  private byte[] buf;
   private long bufStart;
   private int bufLen;
   private long total;
@@ -168,7 +168,9 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     this.pluginNext = new long[plugins.length];
     this.layout = layout;
     this.gated = layout.gated();
-    this.regions = WindowPool.takeRegions(detectors.length);
+    WindowPool.Kept kept = WindowPool.kept();
+    this.buf = kept.takeWindow();
+    this.regions = kept.takeRegions(detectors.length);
     this.regionPos = regions.pos;
     this.regionEnd = regions.end;
     this.regionState = regions.state;
@@ -380,8 +382,9 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
       closed = true;
       byte[] window = buf;
       buf = NO_BYTES;
-      WindowPool.give(window);
-      WindowPool.giveRegions(regions);
+      WindowPool.Kept kept = WindowPool.kept();
+      kept.giveWindow(window);
+      kept.giveRegions(regions);
       matches.close();
     }
   }

@@ -19,10 +19,45 @@ final class WindowPool {
 
   private static final ThreadLocal<Kept> KEPT = ThreadLocal.withInitial(Kept::new);
 
-  /** What one thread keeps. */
-  private static final class Kept {
-    byte @Nullable [] window;
-    @Nullable Regions regions;
+  /** What one thread keeps; a stream takes from and gives back to it with one lookup each. */
+  static final class Kept {
+    private byte @Nullable [] window;
+    private @Nullable Regions regions;
+
+    private Kept() {}
+
+    /** Returns a window for a new stream: the kept one, or a new one. */
+    byte[] takeWindow() {
+      byte[] kept = window;
+      if (kept != null) {
+        window = null;
+        return kept;
+      }
+      return new byte[INITIAL];
+    }
+
+    /** Takes back the window of a closed stream, which must not use it any more. */
+    void giveWindow(byte[] w) {
+      if (w.length >= INITIAL && w.length <= MAX_KEPT && window == null) {
+        window = w;
+      }
+    }
+
+    /** Returns region arrays for a new stream over {@code detectors} detectors, as new. */
+    Regions takeRegions(int detectors) {
+      Regions r = regions;
+      if (r != null && r.pos.length == detectors) {
+        regions = null;
+        r.reset();
+        return r;
+      }
+      return new Regions(detectors);
+    }
+
+    /** Takes back the region arrays of a closed stream, which must not use them any more. */
+    void giveRegions(Regions r) {
+      regions = r;
+    }
   }
 
   /**
@@ -51,39 +86,28 @@ final class WindowPool {
 
   private WindowPool() {}
 
+  /** Returns what the current thread keeps. */
+  static Kept kept() {
+    return KEPT.get();
+  }
+
   /** Returns a window for a new stream: the thread's kept one, or a new one. */
   static byte[] take() {
-    Kept k = KEPT.get();
-    byte[] kept = k.window;
-    if (kept != null) {
-      k.window = null;
-      return kept;
-    }
-    return new byte[INITIAL];
+    return kept().takeWindow();
   }
 
   /** Takes back the window of a closed stream, which must not use it any more. */
   static void give(byte[] window) {
-    Kept k = KEPT.get();
-    if (window.length >= INITIAL && window.length <= MAX_KEPT && k.window == null) {
-      k.window = window;
-    }
+    kept().giveWindow(window);
   }
 
   /** Returns region arrays for a new stream over {@code detectors} detectors, as new. */
   static Regions takeRegions(int detectors) {
-    Kept k = KEPT.get();
-    Regions r = k.regions;
-    if (r != null && r.pos.length == detectors) {
-      k.regions = null;
-      r.reset();
-      return r;
-    }
-    return new Regions(detectors);
+    return kept().takeRegions(detectors);
   }
 
   /** Takes back the region arrays of a closed stream, which must not use them any more. */
   static void giveRegions(Regions regions) {
-    KEPT.get().regions = regions;
+    kept().giveRegions(regions);
   }
 }
