@@ -42,17 +42,65 @@ public enum ContentType {
    * values. A field name is kept up to 1 KiB for paths and context; past that it is cut, noted as
    * {@link ScanNote#FORM_FIELD_NAME_TOO_LONG}.
    */
-  FORM;
+  FORM,
+  /**
+   * One protobuf message in the binary wire format ({@code application/protobuf}, {@code
+   * application/x-protobuf}), walked without a schema. The content of every length-delimited field
+   * that is not a nested message (a string or bytes) is scanned, and a match lies within one field.
+   * A length-delimited field of up to 64 KiB is a nested message when its bytes parse completely as
+   * one and are not plain text (valid UTF-8 without control characters other than tab, line feed
+   * and carriage return); otherwise it is a string. A finding's path names the field numbers from
+   * the top: {@code $.1.3[2].5} is field 5 of the third occurrence ({@code [2]}, counted from 0 and
+   * written from the second on) of field 3 of field 1.
+   *
+   * <p>Limits fall back as JSON does: a field nested deeper than 64 levels, or longer than 64 KiB,
+   * is scanned as a string ({@link ScanNote#PROTOBUF_TOO_DEEP}, {@link
+   * ScanNote#PROTOBUF_FIELD_TOO_LONG}), and bytes that are not protobuf are scanned as text from the
+   * first bad top-level field on ({@link ScanNote#PROTOBUF_MALFORMED}). Findings give offsets into
+   * the original bytes. Redaction masks in place and keeps the length, so that lengths and framing
+   * stay valid: {@code mask} and {@code partial} as for text, and {@code hash} masks too.
+   */
+  PROTOBUF,
+  /**
+   * A gRPC or gRPC-Web body ({@code application/grpc}, {@code application/grpc+proto}, {@code
+   * application/grpc-web}, {@code application/grpc-web+proto}): length-prefixed messages (a flag
+   * byte and a 4-byte big-endian length), each scanned as {@link #PROTOBUF} (a gRPC-Web trailer
+   * frame as text), unary or streaming alike. A finding's path starts with the message index:
+   * {@code $[3].1.2} is field 2 of field 1 of the fourth message. A compressed message (flag bit 0;
+   * gzip) is inflated, up to 16 MiB, and scanned whole; its findings span the whole compressed
+   * message, and a redaction re-compresses it and rewrites its length. A compressed message that
+   * cannot be inflated goes on unscanned ({@link ScanNote#GRPC_MESSAGE_UNINSPECTABLE}). Redaction
+   * keeps every other length ({@code hash} masks).
+   */
+  GRPC,
+  /**
+   * A {@code multipart/form-data} or {@code multipart/mixed} body (RFC 7578, RFC 2046), split on
+   * its boundary as it streams (see {@link Scanner#newMultipartStream}; without a declared
+   * boundary, the first line {@code --boundary} gives it). Each part's body is scanned as its own
+   * {@code Content-Type} says (JSON as JSON, a form as a form, a nested multipart as multipart,
+   * anything else as text; a base64 or quoted-printable part as written), and its header block as
+   * text. A finding's path is {@code $.parts['name']} (the {@code name} of its {@code
+   * Content-Disposition}; {@code $.parts[2]} for the third part when it has none) followed by the
+   * path within the part ({@code $.parts['meta'].user.ssn}); in a header block it ends with
+   * {@code .headers}. Offsets are into the whole body, and redaction rewrites a part in place,
+   * keeping the delimiters as they came. Malformed framing (no delimiter, a header block past 16
+   * KiB, a body that ends inside a part) is noted as {@link ScanNote#MULTIPART_MALFORMED} and the
+   * rest is scanned as text.
+   */
+  MULTIPART;
 
-  /** Returns the lower-case id ({@code "text"}, {@code "json"}, {@code "form"}). */
+  /** Returns the lower-case id ({@code "text"}, {@code "json"}, {@code "form"}, {@code "protobuf"}, {@code "grpc"}, {@code "multipart"}). */
   public String id() {
     return name().toLowerCase(Locale.ROOT);
   }
 
   /**
    * Returns the content type for a MIME type or short name such as {@code application/json},
-   * {@code application/x-ndjson}, {@code application/x-www-form-urlencoded}, {@code text/plain},
-   * {@code json}, {@code form} or {@code text}. Other MIME types are text.
+   * {@code application/x-ndjson}, {@code application/x-www-form-urlencoded}, {@code application/protobuf},
+   * {@code application/x-protobuf}, {@code application/grpc} (and {@code +proto}, {@code -web}),
+   * {@code multipart/form-data} (any {@code multipart/*}), {@code text/plain}, {@code json}, {@code
+   * form}, {@code protobuf}, {@code grpc}, {@code multipart} or {@code text}. Other MIME types are
+   * text.
    *
    * @throws IllegalArgumentException for an empty value
    */
@@ -64,7 +112,8 @@ public enum ContentType {
       v = v.substring(0, semicolon).trim();
     }
     if (v.isEmpty()) {
-      throw new IllegalArgumentException("content type: empty (expected: json, form, text or a MIME type)");
+      throw new IllegalArgumentException(
+          "content type: empty (expected: json, form, protobuf, multipart, text or a MIME type)");
     }
     if (v.equals("json")
         || v.equals("jsonl")
@@ -78,6 +127,16 @@ public enum ContentType {
     }
     if (v.equals("form") || v.endsWith("/x-www-form-urlencoded")) {
       return FORM;
+    }
+    if (v.equals("grpc") || v.equals("application/grpc") || v.equals("application/grpc+proto")
+        || v.equals("application/grpc-web") || v.equals("application/grpc-web+proto")) {
+      return GRPC;
+    }
+    if (v.equals("protobuf") || v.equals("application/protobuf") || v.equals("application/x-protobuf")) {
+      return PROTOBUF;
+    }
+    if (v.equals("multipart") || v.startsWith("multipart/")) {
+      return MULTIPART;
     }
     return TEXT;
   }

@@ -19,6 +19,33 @@ public enum ScanNote {
    */
   FORM_FIELD_NAME_TOO_LONG,
   /**
+   * Multipart framing was malformed: no delimiter, a part header block past 16 KiB, or a body that
+   * ended inside a part. The bytes past the fault were scanned as text.
+   */
+  MULTIPART_MALFORMED,
+  /**
+   * Protobuf content was not a message (a bad wire type or field number, an overlong varint, a
+   * length past the end, a truncated field): from the start of that top-level field on, the bytes
+   * were scanned as text.
+   */
+  PROTOBUF_MALFORMED,
+  /**
+   * A length-delimited protobuf field that parses as a message lay deeper than the depth limit
+   * (64): it was scanned as a string.
+   */
+  PROTOBUF_TOO_DEEP,
+  /**
+   * A length-delimited protobuf field was longer than the look-ahead limit (64 KiB): it was scanned
+   * as a string without deciding whether it is a nested message.
+   */
+  PROTOBUF_FIELD_TOO_LONG,
+  /**
+   * A compressed gRPC message could not be inspected (larger than 4 MiB compressed or 16 MiB
+   * inflated, not gzip, or corrupt): it went on as it was, unscanned. The proxy takes its {@code
+   * on_uninspectable} decision.
+   */
+  GRPC_MESSAGE_UNINSPECTABLE,
+  /**
    * A plugin detector failed on a window (trap, timeout, bad result): its findings in that window
    * are missing. The scan went on.
    */

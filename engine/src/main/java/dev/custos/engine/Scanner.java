@@ -169,6 +169,42 @@ public final class Scanner implements AutoCloseable {
         requireNonNull(output, "output"));
   }
 
+  /**
+   * Opens a stream scanner for a {@code multipart/*} body whose media type declares {@code
+   * boundary} (see {@link ContentType#MULTIPART}).
+   *
+   * @throws IllegalArgumentException if {@code boundary} is not valid (see {@link
+   *     #isValidBoundary})
+   */
+  public StreamScanner newMultipartStream(String boundary) {
+    requireNonNull(boundary, "boundary");
+    return engine.newMultipartStream(boundary, null, 0, null, null);
+  }
+
+  /**
+   * Opens a redacting stream for a {@code multipart/*} body whose media type declares {@code
+   * boundary}: each finding is rewritten in the style {@code choice} gives it, within its part,
+   * and the delimiters are written as they came.
+   *
+   * @throws IllegalArgumentException if {@code boundary} is not valid (see {@link
+   *     #isValidBoundary})
+   */
+  public StreamScanner newRedactingMultipartStream(
+      String boundary, RedactionChoice choice, RedactedOutput output) {
+    requireNonNull(boundary, "boundary");
+    return engine.newMultipartStream(
+        boundary, null, 0, requireNonNull(choice, "choice"), requireNonNull(output, "output"));
+  }
+
+  /**
+   * Returns whether {@code boundary} is a multipart boundary this scanner splits on: 1 to 200
+   * characters of RFC 2046's {@code bchars} (letters, digits, space and {@code '()+_,-./:=?}), not
+   * ending with a space. A {@code multipart/*} message without one cannot be inspected.
+   */
+  public static boolean isValidBoundary(@Nullable String boundary) {
+    return dev.custos.engine.internal.scan.ScanEngine.isValidBoundary(boundary);
+  }
+
   /** Scans a whole input. */
   public ScanResult scan(byte[] bytes, ContentType contentType) {
     requireNonNull(bytes, "bytes");

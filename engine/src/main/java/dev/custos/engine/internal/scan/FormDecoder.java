@@ -29,7 +29,7 @@ import org.jspecify.annotations.Nullable;
  * path up to {@link #MAX_NAME_LENGTH} bytes; a longer one is cut there ({@link #nameTruncated()}).
  * Not thread-safe.
  */
-final class FormDecoder {
+final class FormDecoder implements FieldDecoder {
   /** The longest field name, in decoded bytes, kept for paths and context. */
   static final int MAX_NAME_LENGTH = 1024;
 
@@ -93,7 +93,8 @@ final class FormDecoder {
    * Decodes the next chunk; the decoded bytes are {@code decoded()[0, n)} for the returned {@code n}
    * (at most {@code length + 2}), valid until the next call.
    */
-  int decode(byte[] bytes, int offset, int length) {
+  @Override
+  public int decode(byte[] bytes, int offset, int length) {
     if (original != null) {
       original.append(bytes, offset, length);
     }
@@ -121,25 +122,40 @@ final class FormDecoder {
   }
 
   /** Ends the input: an escape left open is taken literally. Returns the decoded bytes as decode does. */
-  int finish() {
+  @Override
+  public int finish() {
     outLength = 0;
     flushPending();
     decoded += outLength;
     return outLength;
   }
 
-  byte[] decoded() {
+  @Override
+  public byte[] decoded() {
     return out;
   }
 
   /** Returns how many original bytes were fed. */
-  long fed() {
+  @Override
+  public long fed() {
     return fed;
   }
 
   /** Returns whether a field name used as a path and key was longer than {@link #MAX_NAME_LENGTH}. */
   boolean nameTruncated() {
     return nameTruncated;
+  }
+
+  @Override
+  public void addNotes(java.util.Set<dev.custos.engine.ScanNote> notes) {
+    if (nameTruncated) {
+      notes.add(dev.custos.engine.ScanNote.FORM_FIELD_NAME_TOO_LONG);
+    }
+  }
+
+  @Override
+  public boolean mayEndField(int next) {
+    return next == '&' || next == '=';
   }
 
   private void take(byte b) {
@@ -289,7 +305,8 @@ final class FormDecoder {
    * last {@link #forgetBefore} and at most the decoded length: the start of the original bytes of
    * the decoded byte there, or the end of all decoded input.
    */
-  long originalOffset(long position) {
+  @Override
+  public long originalOffset(long position) {
     int lo = escapesHead;
     int hi = escapesSize;
     while (lo < hi) {
@@ -308,7 +325,8 @@ final class FormDecoder {
    * null when that byte is a separator; {@link #fieldStart} gives where that content starts. A
    * token gives only path and key (its end is unknown): names share one.
    */
-  JsonTracker.@Nullable Token tokenAt(long position) {
+  @Override
+  public JsonTracker.@Nullable Token tokenAt(long position) {
     int i = lastSeparatorAtOrBefore(position);
     long separator = i >= 0 ? separators[i] : forgottenSeparator;
     if (separator == position) {
@@ -333,7 +351,8 @@ final class FormDecoder {
    * Returns where the content of the name or value holding {@code position} starts, or -1 when
    * that byte is a separator.
    */
-  long fieldStart(long position) {
+  @Override
+  public long fieldStart(long position) {
     int i = lastSeparatorAtOrBefore(position);
     long separator = i >= 0 ? separators[i] : forgottenSeparator;
     return separator == position ? -1 : separator + 1;
@@ -377,7 +396,8 @@ final class FormDecoder {
    * before {@code position}: no later {@link #tokenAt} asks about a position before the one, and no
    * later {@link #originalOffset} about one before the other.
    */
-  void forgetBefore(long fieldsBefore, long position) {
+  @Override
+  public void forgetBefore(long fieldsBefore, long position) {
     while (separatorsHead < separatorsSize && separators[separatorsHead] < fieldsBefore) {
       forgottenSeparator = separators[separatorsHead];
       forgottenKey = keys[separatorsHead];
@@ -404,12 +424,14 @@ final class FormDecoder {
   // ---- original bytes, for redaction ----
 
   /** Drops the original bytes before {@code offset}; none before it is written or rewritten later. */
-  void dropOriginalBefore(long offset) {
+  @Override
+  public void dropOriginalBefore(long offset) {
     Objects.requireNonNull(original).dropBefore(offset);
   }
 
   /** Writes the original bytes {@code [from, to)}. */
-  void writeOriginal(RedactedOutput output, long from, long to) {
+  @Override
+  public void writeOriginal(RedactedOutput output, long from, long to) {
     Objects.requireNonNull(original).write(output, from, to);
   }
 
@@ -418,7 +440,8 @@ final class FormDecoder {
    * bytes, in {@code style}; {@code label} is the hash style's {@code [category:hash8]} (null for
    * the other styles).
    */
-  byte[] rewrite(long from, long to, RedactionStyle style, @Nullable String label) {
+  @Override
+  public byte[] rewrite(long from, long to, RedactionStyle style, @Nullable String label) {
     if (style == RedactionStyle.HASH) {
       return Rewriter.percentEncode(Objects.requireNonNull(label));
     }
@@ -432,7 +455,8 @@ final class FormDecoder {
    * escapes, separators, the distinct names they refer to (each counted at its length plus 88 for
    * the string and its entry), and the name buffer.
    */
-  long retainedBytes() {
+  @Override
+  public long retainedBytes() {
     int live = separatorsSize - separatorsHead;
     long forgotten = forgottenKey != null ? forgottenKey.length() + 40L : 0;
     return (original != null ? original.retainedBytes() : 0) + 8L * (escapesSize - escapesHead) + 12L * live

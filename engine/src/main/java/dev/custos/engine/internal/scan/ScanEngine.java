@@ -196,6 +196,15 @@ public final class ScanEngine implements AutoCloseable {
     if (type == ContentType.FORM) {
       return stream(null, new FormDecoder(output != null), null, redaction, output);
     }
+    if (type == ContentType.GRPC) {
+      return new GrpcStream((t, r, o) -> newStream(t, null, r, o), redaction, output);
+    }
+    if (type == ContentType.PROTOBUF) {
+      return stream(null, new ProtobufDecoder(output != null), null, redaction, output);
+    }
+    if (type == ContentType.MULTIPART) {
+      return newMultipartStream(null, charset, 0, redaction, output);
+    }
     return new TranscodedStream(
         out -> stream(
             type == ContentType.JSON ? new JsonTracker(settings.maxJsonDepth, settings.maxJsonTokenLength) : null,
@@ -208,7 +217,32 @@ public final class ScanEngine implements AutoCloseable {
         output);
   }
 
-  private StreamScannerImpl stream(@Nullable JsonTracker json, @Nullable FormDecoder form,
+  /**
+   * Opens a stream of a multipart body split on {@code boundary} (or on the one its first line
+   * gives, when null), nested {@code depth} deep; redacting when {@code redaction} and {@code
+   * output} are given.
+   *
+   * @throws IllegalArgumentException if {@code boundary} is not a valid multipart boundary
+   */
+  public StreamScanner newMultipartStream(@Nullable String boundary, @Nullable Charset charset,
+      int depth, @Nullable RedactionChoice redaction, @Nullable RedactedOutput output) {
+    return new MultipartStream(this::part, boundary, charset, depth, redaction, output);
+  }
+
+  /** Returns whether {@code boundary} is a valid multipart boundary. */
+  public static boolean isValidBoundary(@Nullable String boundary) {
+    return MultipartStream.isValidBoundary(boundary);
+  }
+
+  private StreamScanner part(ContentType type, @Nullable Charset charset, @Nullable String boundary,
+      int depth, @Nullable RedactionChoice redaction, @Nullable RedactedOutput output) {
+    if (type == ContentType.MULTIPART) {
+      return newMultipartStream(boundary, charset, depth, redaction, output);
+    }
+    return newStream(type, charset, redaction, output);
+  }
+
+  private StreamScannerImpl stream(@Nullable JsonTracker json, @Nullable FieldDecoder form,
       @Nullable TextDecoder text, @Nullable RedactionChoice redaction, @Nullable RedactedOutput output) {
     return new StreamScannerImpl(
         detectors,

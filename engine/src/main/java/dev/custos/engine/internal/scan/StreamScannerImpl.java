@@ -104,7 +104,8 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
   private final int contextWindow;
   private final MatchStream matches;
   private final @Nullable JsonTracker json;
-  private final @Nullable FormDecoder form;
+  /** For a form or protobuf: decodes the fields, and maps back. */
+  private final @Nullable FieldDecoder form;
   /** For text and JSON: decodes UTF-16/UTF-32 and JSON escapes, and maps back. */
   private final @Nullable TextDecoder text;
   private final @Nullable RedactionChoice redaction;
@@ -156,7 +157,7 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
       int contextWindow,
       MatchStream matches,
       @Nullable JsonTracker json,
-      @Nullable FormDecoder form,
+      @Nullable FieldDecoder form,
       @Nullable TextDecoder text,
       EvidenceMaker evidence,
       @Nullable RedactionChoice redaction,
@@ -313,8 +314,8 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     if (json != null) {
       feedJson(Math.min(total - jsonLag, pluginFrom()));
     }
-    if (form != null && form.nameTruncated()) {
-      notes.add(ScanNote.FORM_FIELD_NAME_TOO_LONG);
+    if (form != null) {
+      form.addNotes(notes);
     }
     advance(false);
     compact();
@@ -712,8 +713,7 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
    */
   private void addEvent(int detector, long end) {
     if (form != null && end < total && detectors[detector].keyValue) {
-      int next = at(end);
-      if (next != '&' && next != '=') {
+      if (!form.mayEndField(at(end))) {
         return;
       }
     }
@@ -1500,6 +1500,9 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
   static long retainedBytesOf(StreamScanner stream) {
     if (stream instanceof TranscodedStream) {
       return ((TranscodedStream) stream).retainedBytes();
+    }
+    if (stream instanceof MultipartStream) {
+      return ((MultipartStream) stream).retainedBytes();
     }
     return ((StreamScannerImpl) stream).retainedBytes();
   }

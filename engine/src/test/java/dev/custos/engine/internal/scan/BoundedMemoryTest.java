@@ -19,7 +19,11 @@ class BoundedMemoryTest {
     StringBuilder sb = new StringBuilder(CHUNK + 200);
     int i = 0;
     while (sb.length() < CHUNK) {
-      if (type == ContentType.FORM) {
+      if (type == ContentType.MULTIPART) {
+        // Parts one after another; the next chunk's first delimiter ends the last part.
+        sb.append("--bnd\r\nContent-Disposition: form-data; name=\"p").append(i)
+            .append("\"\r\nContent-Type: application/json\r\n\r\n{\"ssn\":\"078-05-1120\",\"note\":\"card 4111 1111 1111 1111\"}\r\n");
+      } else if (type == ContentType.FORM) {
         sb.append("id=").append(i).append("&ssn=%30%37%38-05-1120&note=hello+world+").append(i)
             .append("+card+4111+1111+1111+1111&email=jane.doe%40example.com&");
       } else if (type == ContentType.JSON) {

@@ -9,7 +9,9 @@ import java.util.HexFormat;
 
 /**
  * What the request and the response of one exchange share: the settings it started with, its
- * meters, and the caller's identity, kept only as a keyed hash. Immutable.
+ * meters, and the caller's identity, kept only as a keyed hash. Immutable, but for the rule that
+ * refused a gRPC request once it had gone upstream, which its response then reports as gRPC
+ * status 7; set and read on the exchange's event loop.
  */
 final class Exchange {
   /**
@@ -78,6 +80,18 @@ final class Exchange {
 
   boolean enforce() {
     return policy().enforce();
+  }
+
+  private @org.jspecify.annotations.Nullable String grpcRequestBlockedBy;
+
+  /** Notes that a gRPC request was refused by {@code rule} after it went upstream. */
+  void grpcRequestBlocked(String rule) {
+    this.grpcRequestBlockedBy = rule;
+  }
+
+  /** Returns the rule that refused the gRPC request after it went upstream, or null. */
+  @org.jspecify.annotations.Nullable String grpcRequestBlockedBy() {
+    return grpcRequestBlockedBy;
   }
 
   /** Returns the keyed hash of the caller's identity (16 hex digits). */

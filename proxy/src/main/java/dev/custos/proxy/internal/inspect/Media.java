@@ -2,6 +2,10 @@ package dev.custos.proxy.internal.inspect;
 
 import com.linecorp.armeria.common.MediaType;
 import dev.custos.engine.ContentType;
+import dev.custos.engine.RedactedOutput;
+import dev.custos.engine.RedactionChoice;
+import dev.custos.engine.Scanner;
+import dev.custos.engine.StreamScanner;
 import java.nio.charset.Charset;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -40,6 +44,32 @@ final class Media {
       }
     }
     return null;
+  }
+
+  /**
+   * Opens the body scanner for content of {@code type}: a multipart body is split on {@code
+   * boundary} (checked valid by the caller), everything else decoded as {@code charset} says;
+   * redacting when {@code choice} and {@code output} are given.
+   */
+  static StreamScanner open(Scanner scanner, ContentType type, @Nullable Charset charset,
+      @Nullable String boundary, @Nullable RedactionChoice choice, @Nullable RedactedOutput output) {
+    if (type == ContentType.MULTIPART && boundary != null) {
+      return choice == null || output == null
+          ? scanner.newMultipartStream(boundary)
+          : scanner.newRedactingMultipartStream(boundary, choice, output);
+    }
+    return choice == null || output == null
+        ? scanner.newStream(type, charset)
+        : scanner.newRedactingStream(type, charset, choice, output);
+  }
+
+  /** Returns the {@code boundary} parameter of a {@code multipart/*} media type, or null. */
+  static @Nullable String boundaryOf(@Nullable MediaType mediaType) {
+    if (mediaType == null || !mediaType.type().equalsIgnoreCase("multipart")) {
+      return null;
+    }
+    List<String> values = mediaType.parameters().get("boundary");
+    return values == null || values.size() != 1 ? null : values.get(0);
   }
 
   /**

@@ -12,6 +12,7 @@ import dev.custos.engine.Policy;
 import dev.custos.engine.RedactionStyle;
 import dev.custos.engine.Rule;
 import dev.custos.engine.ScanNote;
+import dev.custos.engine.Scanner;
 import dev.custos.engine.StreamScanner;
 import dev.custos.proxy.FindingsEvent;
 import dev.custos.proxy.InspectionSettings;
@@ -80,6 +81,9 @@ final class MessageInspection implements AutoCloseable {
   private static final List<String> PSEUDO_RULES =
       List.of(ON_UNINSPECTABLE, ON_ERROR, PATH_REDACTION);
   private static final byte[] NO_BYTES = new byte[0];
+  /** The uninspectable reason of a compressed gRPC message that could not be inflated. */
+  static final String GRPC_MESSAGE = "grpc_message";
+  private boolean grpcUninspectable;
 
   private final Exchange ex;
   private final Direction direction;
@@ -87,6 +91,8 @@ final class MessageInspection implements AutoCloseable {
   /** The charset the message's media type declares, if any: a hint for the text's encoding. */
   private final @Nullable Charset charset;
   private final @Nullable String contentEncoding;
+  /** The boundary a multipart body is split on, as its media type declares it, or null. */
+  private @Nullable String boundary;
   private RuleTally tally;
   /** The tally as the body began, kept while the body is held. */
   private @Nullable RuleTally beforeBody;
@@ -144,6 +150,7 @@ final class MessageInspection implements AutoCloseable {
     Representation r = Representation.of(headers);
     MessageInspection i = new MessageInspection(ex, direction, tally,
         Media.contentTypeOf(r.mediaType()), Media.charsetOf(r.mediaType()), r.contentEncoding());
+    i.boundary = Media.boundaryOf(r.mediaType());
     if (r.ambiguous()) {
       i.ambiguous(Representation.AMBIGUOUS);
       i.problem = r.problem();
@@ -315,6 +322,9 @@ final class MessageInspection implements AutoCloseable {
       return Step.RELEASE;
     }
     try {
+      if (contentType == ContentType.MULTIPART && !Scanner.isValidBoundary(boundary)) {
+        throw new UninspectableException(UninspectableException.MULTIPART_BOUNDARY);
+      }
       decoder = newDecoder();
     } catch (UninspectableException e) {
       if (refuseUninspectable(e.reason())) {
@@ -323,10 +333,13 @@ final class MessageInspection implements AutoCloseable {
       mode = Mode.PASS;
       return Step.RELEASE;
     }
-    if (ex.enforce() && tally.needsWholeMessage()) {
+    // A gRPC body is a stream of messages, each decided as it ends (a call may wait for answers
+    // before it sends more): it streams through a redacting scan, which holds back no value that
+    // is not final, instead of being held whole.
+    if (ex.enforce() && tally.needsWholeMessage() && contentType != ContentType.GRPC) {
       mode = Mode.HOLD;
       beforeBody = tally.copy(); // Only a held body can start over (past the hold limit).
-      scanner = ex.scanner().newStream(contentType, charset);
+      scanner = Media.open(ex.scanner(), contentType, charset, boundary, null, null);
       bodyScanners++;
       return Step.CONTINUE;
     }
@@ -348,15 +361,16 @@ final class MessageInspection implements AutoCloseable {
     // block arising from it aborts the stream before any of its bytes left.
     redacting = ex.enforce() && (tally.has(Action.REDACT) || tally.has(Action.BLOCK));
     if (redacting) {
-      scanner = ex.scanner().newRedactingStream(ct, charset, this::chooseWhileStreaming, redacted::write);
+      scanner = Media.open(ex.scanner(), ct, charset, boundary, this::chooseWhileStreaming, redacted::write);
       if (decoder != null) {
         dropEncoding = true;
         contentLength = -2;
-      } else if (!tally.redactionPreservesLength()) {
+      } else if (!tally.redactionPreservesLength() || ct == ContentType.GRPC) {
+        // A compressed gRPC message is re-compressed when redacted.
         contentLength = -2;
       }
     } else {
-      scanner = ex.scanner().newStream(ct, charset);
+      scanner = Media.open(ex.scanner(), ct, charset, boundary, null, null);
     }
     bodyScanners++;
   }
@@ -497,6 +511,14 @@ final class MessageInspection implements AutoCloseable {
   private boolean refusedAfterScan(boolean holding) {
     if (refusePluginError(scannerNotes())) {
       return true;
+    }
+    if (!grpcUninspectable && scannerNotes().contains(ScanNote.GRPC_MESSAGE_UNINSPECTABLE)) {
+      // A compressed gRPC message that could not be inflated went on unscanned in the scan's
+      // output: unless on_uninspectable allows, that output is not sent.
+      grpcUninspectable = true;
+      if (refuseUninspectable(GRPC_MESSAGE)) {
+        return true;
+      }
     }
     if (!holding && !ex.enforce()) {
       return false;
@@ -731,8 +753,8 @@ final class MessageInspection implements AutoCloseable {
     ContentType ct = java.util.Objects.requireNonNull(contentType);
     ByteSink sink = new ByteSink();
     bodyScanners++;
-    try (StreamScanner s = ex.scanner().newRedactingStream(
-        ct, charset, f -> counted(tally.styleFor(f, "body"), f), sink::write)) {
+    try (StreamScanner s = Media.open(ex.scanner(),
+        ct, charset, boundary, f -> counted(tally.styleFor(f, "body"), f), sink::write)) {
       BodyDecoder d = newDecoder();
       try {
         for (int i = 0; i < held.size(); i++) {

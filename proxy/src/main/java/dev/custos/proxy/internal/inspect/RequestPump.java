@@ -225,6 +225,10 @@ final class RequestPump implements Subscriber<HttpObject> {
           refuse();
         } else {
           inspection.blocked("stream_aborted");
+          if (GrpcRefusals.isGrpc(req.contentType())) {
+            // The response answers gRPC status 7 once the upstream call ends.
+            ex.grpcRequestBlocked(String.valueOf(inspection.blockedBy()));
+          }
           w.abort(new Refusals.StreamBlockedException());
         }
         return false;
@@ -245,7 +249,9 @@ final class RequestPump implements Subscriber<HttpObject> {
     inspection.blocked("before_upstream");
     response.complete(inspection.badRequest()
         ? Refusals.badRequest(inspection.problem())
-        : Refusals.response(inspection.blockedBy()));
+        : GrpcRefusals.isGrpc(req.contentType())
+            ? HttpResponse.of(GrpcRefusals.trailersOnly(inspection.blockedBy()))
+            : Refusals.response(inspection.blockedBy()));
   }
 
   private void requestNext() {

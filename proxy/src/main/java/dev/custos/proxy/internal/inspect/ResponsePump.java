@@ -77,6 +77,9 @@ final class ResponsePump implements Subscriber<HttpObject> {
     if (finished) {
       return;
     }
+    if (endRefusedGrpcCall()) {
+      return;
+    }
     if (obj instanceof ResponseHeaders && inspection == null) {
       ResponseHeaders h = (ResponseHeaders) obj;
       if (h.status().isInformational()) {
@@ -119,7 +122,7 @@ final class ResponsePump implements Subscriber<HttpObject> {
 
   @Override
   public void onComplete() {
-    if (finished) {
+    if (finished || endRefusedGrpcCall()) {
       return;
     }
     MessageInspection i = inspection;
@@ -149,7 +152,33 @@ final class ResponsePump implements Subscriber<HttpObject> {
     if (i != null) {
       i.close();
     }
+    if (ex.grpcRequestBlockedBy() != null) {
+      finished = false;
+      endRefusedGrpcCall();
+      return;
+    }
     out.abort(t);
+  }
+
+  /**
+   * Ends the call when its gRPC request was refused on its way upstream, which cut the upstream
+   * call short (a reset, or the proxy's 502 for it): the client is told as gRPC does, status 7,
+   * rather than by whatever the upstream answered. Returns whether it did.
+   */
+  private boolean endRefusedGrpcCall() {
+    String rule = ex.grpcRequestBlockedBy();
+    if (rule == null) {
+      return false;
+    }
+    finished = true;
+    cancelUpstream();
+    MessageInspection i = inspection;
+    if (i != null) {
+      i.close();
+    }
+    out.tryWrite(headersSent ? GrpcRefusals.trailers(rule) : GrpcRefusals.trailersOnly(rule));
+    out.close();
+    return true;
   }
 
   /** Acts on a step; returns false once the response was refused. */
@@ -159,11 +188,21 @@ final class ResponsePump implements Subscriber<HttpObject> {
       case BLOCK:
         finished = true;
         cancelUpstream();
+        boolean grpc = GrpcRefusals.isGrpc(java.util.Objects.requireNonNull(headers).contentType());
         if (!headersSent) {
           i.blocked("in_place");
-          HttpData body = Refusals.body(i.blockedBy());
-          out.tryWrite(Refusals.headers(body));
-          out.tryWrite(body);
+          if (grpc) {
+            out.tryWrite(GrpcRefusals.trailersOnly(i.blockedBy()));
+          } else {
+            HttpData body = Refusals.body(i.blockedBy());
+            out.tryWrite(Refusals.headers(body));
+            out.tryWrite(body);
+          }
+          out.close();
+        } else if (grpc) {
+          // A gRPC response ends with status 7 in its trailers instead of a reset.
+          i.blocked("stream_aborted");
+          out.tryWrite(GrpcRefusals.trailers(i.blockedBy()));
           out.close();
         } else {
           i.blocked("stream_aborted");

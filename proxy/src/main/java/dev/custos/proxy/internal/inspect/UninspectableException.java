@@ -12,6 +12,8 @@ final class UninspectableException extends Exception {
   static final String RATIO_EXCEEDED = "ratio_exceeded";
   static final String MALFORMED_ENCODING = "malformed_encoding";
   static final String UNSUPPORTED_ENCODING = "unsupported_encoding";
+  /** A {@code multipart/*} body whose media type declares no valid {@code boundary}. */
+  static final String MULTIPART_BOUNDARY = "multipart_boundary";
 
   private final String reason;
 
