@@ -64,6 +64,11 @@ final class ProxyCommand implements Callable<Integer> {
         + proxy.activeHttpPort() + " (HTTP/1.1, h2c)");
     cfg.tls().ifPresent(t -> io.out().println("custos proxy: listening on https://"
         + host(t.listen()) + ":" + proxy.activeHttpsPort().orElseThrow() + " (HTTP/1.1, h2)"));
+    for (ProxyConfig.TcpListener t : cfg.tcpListeners()) {
+      io.out().println("custos proxy: tcp listener " + t.name() + " on " + (t.tls() != null
+          ? "tls://" : "tcp://") + host(t.listen()) + ":" + proxy.activeTcpPort(t.name())
+          .orElseThrow() + " (" + t.framing().id() + ", to cluster " + t.cluster() + ")");
+    }
     cfg.admin().ifPresent(a -> io.out().println("custos proxy: admin on http://" + host(a) + ":"
         + proxy.activeAdminPort().orElseThrow() + " (/healthz, /readyz, /config, /metrics)"));
     io.out().flush();

@@ -87,9 +87,21 @@ public enum ContentType {
    * KiB, a body that ends inside a part) is noted as {@link ScanNote#MULTIPART_MALFORMED} and the
    * rest is scanned as text.
    */
-  MULTIPART;
+  MULTIPART,
+  /**
+   * A Server-Sent Events stream ({@code text/event-stream}) as OpenAI-compatible chat and
+   * completion APIs send: the text of each choice ({@code choices[].delta.content}, or {@code
+   * choices[].text}) is reassembled across events, decoded from JSON, and scanned as one text per
+   * choice index, so a value split across many events is found; its path is {@code
+   * $.choices[0].delta.content} (or {@code .text}) and its offsets run from its first original byte
+   * to its last. Redaction rewrites the pieces in the events that carry them, in place (every style
+   * keeps the length; {@code hash} masks), holding an event only until its pieces are final. Other
+   * events are scanned as text each. An event past 1 MiB ends the structured scan ({@link
+   * ScanNote#EVENT_STREAM_FALLBACK}).
+   */
+  EVENT_STREAM;
 
-  /** Returns the lower-case id ({@code "text"}, {@code "json"}, {@code "form"}, {@code "protobuf"}, {@code "grpc"}, {@code "multipart"}). */
+  /** Returns the lower-case id ({@code "text"}, {@code "json"}, {@code "form"}, {@code "protobuf"}, {@code "grpc"}, {@code "multipart"}, {@code "event_stream"}). */
   public String id() {
     return name().toLowerCase(Locale.ROOT);
   }
@@ -98,8 +110,9 @@ public enum ContentType {
    * Returns the content type for a MIME type or short name such as {@code application/json},
    * {@code application/x-ndjson}, {@code application/x-www-form-urlencoded}, {@code application/protobuf},
    * {@code application/x-protobuf}, {@code application/grpc} (and {@code +proto}, {@code -web}),
-   * {@code multipart/form-data} (any {@code multipart/*}), {@code text/plain}, {@code json}, {@code
-   * form}, {@code protobuf}, {@code grpc}, {@code multipart} or {@code text}. Other MIME types are
+   * {@code multipart/form-data} (any {@code multipart/*}), {@code text/event-stream}, {@code
+   * text/plain}, {@code json}, {@code form}, {@code protobuf}, {@code grpc}, {@code multipart},
+   * {@code sse} or {@code text}. Other MIME types are
    * text.
    *
    * @throws IllegalArgumentException for an empty value
@@ -134,6 +147,9 @@ public enum ContentType {
     }
     if (v.equals("protobuf") || v.equals("application/protobuf") || v.equals("application/x-protobuf")) {
       return PROTOBUF;
+    }
+    if (v.equals("event_stream") || v.equals("sse") || v.equals("text/event-stream")) {
+      return EVENT_STREAM;
     }
     if (v.equals("multipart") || v.startsWith("multipart/")) {
       return MULTIPART;

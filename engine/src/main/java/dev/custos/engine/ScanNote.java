@@ -24,6 +24,11 @@ public enum ScanNote {
    */
   MULTIPART_MALFORMED,
   /**
+   * A Server-Sent Events stream had an event past 1 MiB, or more than 64 choice indexes: from that
+   * event on, the bytes were scanned as text, without reassembling choice text.
+   */
+  EVENT_STREAM_FALLBACK,
+  /**
    * Protobuf content was not a message (a bad wire type or field number, an overlong varint, a
    * length past the end, a truncated field): from the start of that top-level field on, the bytes
    * were scanned as text.

@@ -26,6 +26,7 @@ import dev.custos.proxy.internal.PipelineErrorWatch;
 import dev.custos.proxy.internal.ProxyErrorHandler;
 import dev.custos.proxy.internal.ForwardingService;
 import dev.custos.proxy.internal.RoutingService;
+import dev.custos.proxy.internal.WebSocketUpgrade;
 import dev.custos.proxy.internal.Snapshot;
 import dev.custos.proxy.internal.authn.Authentication;
 import dev.custos.proxy.internal.upstream.UpstreamMetrics;
@@ -34,6 +35,7 @@ import dev.custos.proxy.internal.authz.Authorization;
 import dev.custos.proxy.internal.inspect.Inspector;
 import dev.custos.proxy.internal.inspect.ProxyInspection;
 import dev.custos.proxy.internal.limits.InMemoryRateLimitStore;
+import dev.custos.proxy.internal.l4.TcpListeners;
 import dev.custos.proxy.internal.limits.Limits;
 import dev.custos.proxy.internal.wasm.WasmFilterRuntime;
 import dev.custos.proxy.internal.wasm.WasmFilterService;
@@ -118,6 +120,7 @@ public final class CustosProxy implements AutoCloseable {
   private final Affinity affinity;
   private final Canaries canaries;
   private final FatalErrors fatal;
+  private final TcpListeners tcpListeners;
   private volatile boolean running;
   private volatile boolean draining;
   private boolean stopped;
@@ -226,7 +229,7 @@ public final class CustosProxy implements AutoCloseable {
         .http2MaxHeaderListSize(headerLimit)
         .gracefulShutdown(gracefulShutdown(initial.shutdownTimeout()))
         .meterRegistry(registry)
-        .serviceUnder("/", routed);
+        .serviceUnder("/", WebSocketUpgrade.capable(routed));
     initial.tls().ifPresent(tls -> {
       FileTlsProvider keys = new FileTlsProvider("the TLS listener", tls.cert(), tls.key(), null);
       poll(keys);
@@ -248,6 +251,8 @@ public final class CustosProxy implements AutoCloseable {
       sb.port(socket(tls.listen()), SessionProtocol.HTTPS).tlsProvider(keys, tc.build());
     });
     this.server = sb.build();
+    this.tcpListeners = new TcpListeners(initial, () -> current.get().config(), workers,
+        inspection, registry, this::poll);
     this.admin = initial.admin().map(a -> {
       ServerBuilder ab = Server.builder().port(socket(a), SessionProtocol.HTTP)
           .gracefulShutdownTimeout(Duration.ZERO, Duration.ofSeconds(1));
@@ -299,6 +304,13 @@ public final class CustosProxy implements AutoCloseable {
         server.stop().join();
         throw e;
       }
+    }
+    try {
+      tcpListeners.start();
+    } catch (RuntimeException e) {
+      CompletableFuture.allOf(server.stop(),
+          admin == null ? CompletableFuture.completedFuture(null) : admin.stop()).join();
+      throw e;
     }
     running = true;
     draining = false;
@@ -353,6 +365,7 @@ public final class CustosProxy implements AutoCloseable {
       watcher.close();
       watcher = null;
     }
+    tcpListeners.close(initial.shutdownTimeout());
     // Stopped together: each server's acceptor thread takes a quiet period to wind down.
     CompletableFuture.allOf(server.stop(),
         admin == null ? CompletableFuture.completedFuture(null) : admin.stop()).join();
@@ -387,6 +400,11 @@ public final class CustosProxy implements AutoCloseable {
         ? OptionalInt.of(server.activeLocalPort(SessionProtocol.HTTPS)) : OptionalInt.empty();
   }
 
+  /** Returns the bound port of the layer-4 listener named {@code name}, once started. */
+  public OptionalInt activeTcpPort(String name) {
+    return tcpListeners.port(requireNonNull(name, "name"));
+  }
+
   /** Returns the admin server's bound port, if one is configured. */
   public OptionalInt activeAdminPort() {
     return admin == null ? OptionalInt.empty() : OptionalInt.of(admin.activeLocalPort());
@@ -415,8 +433,8 @@ public final class CustosProxy implements AutoCloseable {
       logger.warn("config reload: listen, admin, tls, authn.mtls, idle_timeout,"
           + " max_request_length, workers, shutdown_timeout, http2_max_concurrent_streams,"
           + " http2_max_queued_control_frames, http2_max_resets_per_minute,"
-          + " http2_max_priority_frames_per_stream, http2_max_window_updates_per_data_frame or a"
-          + " larger limits.max_header_size changed in {}; those take effect after a restart",
+          + " http2_max_priority_frames_per_stream, http2_max_window_updates_per_data_frame,"
+          + " tcp_listeners or a larger limits.max_header_size changed in {}; those take effect after a restart",
           next.sourceName());
     }
     Map<String, List<WasmFilterRuntime>> filters = wasmFilters.prepare(next);

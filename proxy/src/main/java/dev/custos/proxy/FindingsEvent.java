@@ -25,11 +25,15 @@ import org.jspecify.annotations.Nullable;
  * @param rules the names of the rules that acted (or would have)
  * @param blockedBy the rule that refused the message, {@code on_uninspectable}, or {@code null}
  * @param stage how a refusal happened: {@code before_upstream}, {@code in_place}, {@code
- *     stream_aborted}, or {@code null}
+ *     stream_aborted}, {@code stream_ended} (a Server-Sent Events response ended with an error
+ *     event), or {@code null}
  * @param alert whether an alert rule acted
  * @param shadow whether the policy was in shadow mode (nothing was changed)
  * @param uninspectable why the message could not be inspected in full, or {@code null}
  * @param inspectedBytes bytes scanned (decoded bytes for a compressed body)
+ * @param protocol what carried the message: {@code http} for the HTTP listeners, {@code
+ *     websocket} for a message of a proxied WebSocket session; for a layer-4 listener its
+ *     framing, {@code tcp} (lines), {@code syslog} or {@code fluent_forward}
  */
 public record FindingsEvent(
     Instant time,
@@ -45,9 +49,20 @@ public record FindingsEvent(
     boolean alert,
     boolean shadow,
     @Nullable String uninspectable,
-    long inspectedBytes) {
+    long inspectedBytes,
+    String protocol) {
+  /** Creates the event of an HTTP message ({@code protocol} {@code http}). */
+  public FindingsEvent(Instant time, String route, Direction direction, String identityHash,
+      Map<String, Integer> categories, Set<String> locations, List<String> actions,
+      List<String> rules, @Nullable String blockedBy, @Nullable String stage, boolean alert,
+      boolean shadow, @Nullable String uninspectable, long inspectedBytes) {
+    this(time, route, direction, identityHash, categories, locations, actions, rules, blockedBy,
+        stage, alert, shadow, uninspectable, inspectedBytes, "http");
+  }
+
   /** Copies the collections. */
   public FindingsEvent {
+    requireNonNull(protocol, "protocol");
     requireNonNull(time, "time");
     requireNonNull(route, "route");
     requireNonNull(direction, "direction");

@@ -126,7 +126,8 @@ public final class ProxyConfig {
       @Nullable String hostRewrite, @Nullable Inspection inspection,
       AuthnConfig.@Nullable Requirement authn, RouteLimits limits, @Nullable Cors cors,
       List<WasmFilter> wasmFilters, @Nullable Authz authz, @Nullable Split split,
-      @Nullable Sticky sticky, Set<String> stripResponseHeaders, Set<String> stripRequestCookies) {
+      @Nullable Sticky sticky, Set<String> stripResponseHeaders, Set<String> stripRequestCookies,
+      boolean websocket) {
     /**
      * Creates a route; with a split, {@code cluster} is the split's first cluster.
      *
@@ -134,6 +135,8 @@ public final class ProxyConfig {
      * @param sticky session affinity to an endpoint, or null for round robin
      * @param stripResponseHeaders lower-case header names removed from upstream responses
      * @param stripRequestCookies cookie names removed from the Cookie header sent upstream
+     * @param websocket whether WebSocket upgrades are proxied (and their messages inspected);
+     *     when false an upgrade is refused
      */
     public Route {
       requireNonNull(name, "name");
@@ -150,6 +153,17 @@ public final class ProxyConfig {
           "stripResponseHeaders"));
       stripRequestCookies = Set.copyOf(requireNonNull(stripRequestCookies,
           "stripRequestCookies"));
+    }
+
+    /** Creates a route that refuses WebSocket upgrades. */
+    public Route(String name, Match match, String cluster, Duration timeout,
+        @Nullable String hostRewrite, @Nullable Inspection inspection,
+        AuthnConfig.@Nullable Requirement authn, RouteLimits limits, @Nullable Cors cors,
+        List<WasmFilter> wasmFilters, @Nullable Authz authz, @Nullable Split split,
+        @Nullable Sticky sticky, Set<String> stripResponseHeaders,
+        Set<String> stripRequestCookies) {
+      this(name, match, cluster, timeout, hostRewrite, inspection, authn, limits, cors,
+          wasmFilters, authz, split, sticky, stripResponseHeaders, stripRequestCookies, false);
     }
 
     /** Returns the clusters requests may go to: the split's, or {@code cluster} alone. */
@@ -618,6 +632,90 @@ public final class ProxyConfig {
   }
 
   /**
+   * A layer-4 listener: accepts TCP (or TLS) connections, cuts each client's byte stream into
+   * records by its framing, inspects every record under the policy (as a request: client to
+   * upstream) and forwards it to a cluster's endpoint over a connection of its own; the upstream's
+   * bytes go back unchanged.
+   *
+   * @param name a name for metrics ({@code route} label) and findings events
+   * @param listen where it listens; port 0 asks for a free port
+   * @param tls the certificate and key it terminates TLS with ({@code tls.listen} equals {@code
+   *     listen}), or null for cleartext
+   * @param cluster the cluster whose static endpoints receive the records, in turn per connection
+   * @param framing how records are delimited
+   * @param format for {@link TcpFraming#LINES}: {@link dev.custos.engine.ContentType#TEXT} or
+   *     {@link dev.custos.engine.ContentType#JSON} (JSON lines); ignored by the other framings
+   * @param maxFrameBytes the longest frame held and scanned; a longer one is never held whole
+   * @param onOversized what happens to a frame longer than {@code maxFrameBytes}
+   */
+  public record TcpListener(String name, Address listen, @Nullable Tls tls, String cluster,
+      TcpFraming framing, dev.custos.engine.ContentType format, int maxFrameBytes,
+      OnOversized onOversized) {
+    /** Checks the parts. */
+    public TcpListener {
+      requireNonNull(name, "name");
+      requireNonNull(listen, "listen");
+      requireNonNull(cluster, "cluster");
+      requireNonNull(framing, "framing");
+      requireNonNull(format, "format");
+      requireNonNull(onOversized, "onOversized");
+      if (name.isEmpty()) {
+        throw new IllegalArgumentException("name: empty (expected: a listener name)");
+      }
+      if (format == dev.custos.engine.ContentType.FORM) {
+        throw new IllegalArgumentException("format: form (expected: text or json)");
+      }
+      if (maxFrameBytes < 64 || maxFrameBytes > (64 << 20)) {
+        throw new IllegalArgumentException("maxFrameBytes: " + maxFrameBytes
+            + " (expected: 64 to 67108864)");
+      }
+      if (tls != null && !tls.listen().equals(listen)) {
+        throw new IllegalArgumentException("tls.listen: " + tls.listen() + " (expected: " + listen
+            + ", the listener's address)");
+      }
+    }
+  }
+
+  /** How a {@link TcpListener} delimits records. */
+  public enum TcpFraming {
+    /** One record per line (newline-delimited text or JSON lines). */
+    LINES,
+    /** Syslog over TCP, RFC 6587: octet counting or non-transparent framing, told per frame. */
+    SYSLOG,
+    /** Fluentd's Forward protocol v1 (MessagePack): every mode, gzip-compressed included. */
+    FLUENT_FORWARD;
+
+    /** Returns the configuration id: {@code lines}, {@code syslog}, {@code fluent_forward}. */
+    public String id() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** Returns the framing of a configuration id. */
+    public static TcpFraming of(String id) {
+      for (TcpFraming f : values()) {
+        if (f.id().equals(id)) {
+          return f;
+        }
+      }
+      throw new IllegalArgumentException("framing: " + id
+          + " (expected: lines, syslog or fluent_forward)");
+    }
+  }
+
+  /** What a {@link TcpListener} does with a frame longer than its limit; either way it is counted. */
+  public enum OnOversized {
+    /** Forwards it unscanned, as it came. */
+    FORWARD,
+    /** Drops it; the connection stays open. */
+    DROP;
+
+    /** Returns the configuration id: {@code forward} or {@code drop}. */
+    public String id() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
+  /**
    * An upstream cluster.
    *
    * @param endpoints static endpoints; empty only when {@code options} discovers them by DNS
@@ -663,6 +761,7 @@ public final class ProxyConfig {
   private final int workers;
   private final List<String> trustedProxies;
   private final List<Route> routes;
+  private final List<TcpListener> tcpListeners;
   private final Map<String, Cluster> clusters;
   private final Policy policy;
   private final @Nullable Path policyFile;
@@ -695,6 +794,7 @@ public final class ProxyConfig {
     this.workers = v.workers;
     this.trustedProxies = List.copyOf(v.trustedProxies);
     this.routes = List.copyOf(v.routes);
+    this.tcpListeners = List.copyOf(v.tcpListeners);
     this.clusters = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(v.clusters));
     this.policy = requireNonNull(v.policy, "policy");
     this.policyFile = v.policyFile;
@@ -839,6 +939,11 @@ public final class ProxyConfig {
     return routes;
   }
 
+  /** Returns the layer-4 listeners, fixed at start (a reload that changes them needs a restart). */
+  public List<TcpListener> tcpListeners() {
+    return tcpListeners;
+  }
+
   /** Returns the clusters by name. */
   public Map<String, Cluster> clusters() {
     return clusters;
@@ -924,7 +1029,8 @@ public final class ProxyConfig {
         || http2MaxResetsPerMinute != other.http2MaxResetsPerMinute
         || http2MaxPriorityFramesPerStream != other.http2MaxPriorityFramesPerStream
         || http2MaxWindowUpdatesPerDataFrame != other.http2MaxWindowUpdatesPerDataFrame
-        || limits.maxHeaderSize() > other.limits.maxHeaderSize();
+        || limits.maxHeaderSize() > other.limits.maxHeaderSize()
+        || !tcpListeners.equals(other.tcpListeners);
   }
 
   @Override
@@ -983,6 +1089,7 @@ public final class ProxyConfig {
     private int workers;
     private final List<String> trustedProxies = new java.util.ArrayList<>();
     private final List<Route> routes = new java.util.ArrayList<>();
+    private final List<TcpListener> tcpListeners = new java.util.ArrayList<>();
     private final Map<String, Cluster> clusters = new java.util.LinkedHashMap<>();
     private Policy policy = Policy.ofDefault();
     private @Nullable Path policyFile;
@@ -1208,6 +1315,12 @@ public final class ProxyConfig {
       return this;
     }
 
+    /** Adds a layer-4 listener; its cluster must be added too. */
+    public Builder tcpListener(TcpListener listener) {
+      tcpListeners.add(requireNonNull(listener, "listener"));
+      return this;
+    }
+
     /** Adds a cluster. */
     public Builder cluster(Cluster cluster) {
       requireNonNull(cluster, "cluster");
@@ -1261,6 +1374,22 @@ public final class ProxyConfig {
             throw new IllegalArgumentException("routes." + r.name() + ".authz." + e.getMessage(),
                 e);
           }
+        }
+      }
+      java.util.Set<String> tcpNames = new java.util.HashSet<>();
+      for (TcpListener t : tcpListeners) {
+        if (!tcpNames.add(t.name())) {
+          throw new IllegalArgumentException("tcp_listeners: name '" + t.name()
+              + "' used twice (expected: unique names)");
+        }
+        Cluster c = clusters.get(t.cluster());
+        if (c == null) {
+          throw new IllegalArgumentException("tcp_listeners." + t.name() + ".cluster: "
+              + t.cluster() + " (expected one of: " + String.join(", ", clusters.keySet()) + ")");
+        }
+        if (c.endpoints().isEmpty() || c.tls() != null) {
+          throw new IllegalArgumentException("tcp_listeners." + t.name() + ".cluster: "
+              + t.cluster() + " (expected: a cluster of static endpoints without tls)");
         }
       }
       if (authn.mtls() != null && tls == null) {

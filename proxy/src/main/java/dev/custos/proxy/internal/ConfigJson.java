@@ -104,6 +104,9 @@ final class ConfigJson {
         ArrayNode strip = route.putArray("strip_request_cookies");
         r.stripRequestCookies().stream().sorted().forEach(strip::add);
       }
+      if (r.websocket()) {
+        route.put("websocket", true);
+      }
       put(route, "timeout", duration(r.timeout()));
       if (r.hostRewrite() != null) {
         put(route, "host_rewrite", r.hostRewrite());
@@ -167,6 +170,27 @@ final class ConfigJson {
           put(filter, "restart_backoff", duration(w.restartBackoff()));
           put(filter, "max_restart_backoff", duration(w.maxRestartBackoff()));
         }
+      }
+    }
+    if (!config.tcpListeners().isEmpty()) {
+      ArrayNode tcp = root.putArray("tcp_listeners");
+      for (ProxyConfig.TcpListener t : config.tcpListeners()) {
+        ObjectNode l = tcp.addObject();
+        put(l, "name", t.name());
+        put(l, "listen", t.listen().toString());
+        if (t.tls() != null) {
+          ObjectNode tls = l.putObject("tls");
+          put(tls, "cert", t.tls().cert().toString());
+          put(tls, "key", t.tls().key().toString());
+          put(tls, "min_version", t.tls().minVersion());
+        }
+        put(l, "cluster", t.cluster());
+        put(l, "framing", t.framing().id());
+        if (t.framing() == ProxyConfig.TcpFraming.LINES) {
+          put(l, "format", t.format().id());
+        }
+        l.put("max_frame_bytes", t.maxFrameBytes());
+        put(l, "on_oversized", t.onOversized().id());
       }
     }
     ObjectNode clusters = root.putObject("clusters");

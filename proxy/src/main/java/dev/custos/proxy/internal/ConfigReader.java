@@ -2,6 +2,7 @@ package dev.custos.proxy.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.linecorp.armeria.common.util.InetAddressPredicates;
+import dev.custos.engine.ContentType;
 import dev.custos.engine.Policy;
 import dev.custos.engine.PolicyException;
 import dev.custos.engine.config.ConfigDocument;
@@ -299,6 +300,9 @@ public final class ConfigReader {
           }
         }
       }
+      if (root.has("tcp_listeners")) {
+        tcpListeners(b, root.get("tcp_listeners"), root.get("clusters"));
+      }
       String findings = root.path("findings").path("file").asText(DEFAULT_FINDINGS_FILE);
       b.findingsFile(findings.equals("off") ? null
           : output("/findings/file", findings, root.path("findings").has("file")));
@@ -319,6 +323,60 @@ public final class ConfigReader {
         throw new ConfigException(doc.sourceName(), problems);
       }
       return b.build();
+    }
+
+    private void tcpListeners(ProxyConfig.Builder b, JsonNode list, JsonNode clusters) {
+      Set<String> names = new LinkedHashSet<>();
+      for (int i = 0; i < list.size(); i++) {
+        JsonNode t = list.get(i);
+        String pointer = "/tcp_listeners/" + i;
+        String name = t.get("name").asText();
+        if (!names.add(name)) {
+          add(pointer + "/name", "tcp_listeners[" + i + "].name: '" + name + "' used twice"
+              + " (expected: a unique name)");
+        }
+        Address listen = address(pointer + "/listen", t.get("listen").asText());
+        String cluster = t.get("cluster").asText();
+        boolean clusterOk = known(pointer + "/cluster", "tcp_listeners[" + i + "].cluster",
+            cluster, clusters);
+        if (clusterOk) {
+          JsonNode c = clusters.get(cluster);
+          if (c.has("tls") || !c.has("endpoints") || c.get("endpoints").isEmpty()) {
+            add(pointer + "/cluster", "tcp_listeners[" + i + "].cluster: '" + cluster
+                + "' has tls or no static endpoints (expected: a cleartext cluster of endpoints)");
+            clusterOk = false;
+          }
+        }
+        ProxyConfig.Tls tls = null;
+        boolean tlsOk = true;
+        if (t.has("tls") && listen != null) {
+          JsonNode n = t.get("tls");
+          Path cert = file(pointer + "/tls/cert", n.get("cert").asText(), "a PEM certificate file");
+          Path key = file(pointer + "/tls/key", n.get("key").asText(), "a PEM private key file");
+          List<String> ciphers = new ArrayList<>();
+          n.path("ciphers").forEach(c -> ciphers.add(c.asText()));
+          tlsOk = cert != null && key != null
+              && check(pointer + "/tls", () -> FileTlsProvider.check(cert, key, null));
+          if (tlsOk) {
+            tls = new ProxyConfig.Tls(listen, cert, key, n.path("min_version").asText("TLSv1.2"),
+                ciphers);
+          }
+        }
+        long max = t.has("max_frame_bytes")
+            ? size(pointer + "/max_frame_bytes", t.get("max_frame_bytes"), 64L << 20) : 65536;
+        if (max != 0 && max < 64) {
+          add(pointer + "/max_frame_bytes", "tcp_listeners[" + i + "].max_frame_bytes: " + max
+              + " bytes (expected: 64 bytes to 64MiB)");
+          max = 0;
+        }
+        if (listen != null && clusterOk && tlsOk && max != 0) {
+          b.tcpListener(new ProxyConfig.TcpListener(name, listen, tls, cluster,
+              ProxyConfig.TcpFraming.of(t.get("framing").asText()),
+              t.path("format").asText("text").equals("json") ? ContentType.JSON : ContentType.TEXT,
+              (int) max, t.path("on_oversized").asText("forward").equals("drop")
+                  ? ProxyConfig.OnOversized.DROP : ProxyConfig.OnOversized.FORWARD));
+        }
+      }
     }
 
     private void tracing(ProxyConfig.Builder b, JsonNode t) {
@@ -623,7 +681,27 @@ public final class ConfigReader {
           r.has("cors") ? cors(pointer + "/cors", r.get("cors")) : null,
           wasmFilters(pointer + "/wasm_filters", r.path("wasm_filters")),
           r.has("authz") ? authz(pointer + "/authz", r.get("authz")) : null,
-          split, sticky, stripHeaders, stripCookies));
+          split, sticky, stripHeaders, stripCookies, webSocket(pointer, index, r, methods)));
+    }
+
+    /**
+     * Returns whether the route proxies WebSocket upgrades; such a route must match GET (an
+     * upgrade is a GET) and have no WebAssembly filters (they act on HTTP bodies).
+     */
+    private boolean webSocket(String pointer, int index, JsonNode r, Set<String> methods) {
+      if (!r.path("websocket").asBoolean(false)) {
+        return false;
+      }
+      if (!methods.isEmpty() && !methods.contains("GET")) {
+        add(pointer + "/websocket", "routes[" + index + "].websocket: true with match.methods "
+            + methods + " (expected: GET among the methods, or no methods listed: an upgrade is"
+            + " a GET)");
+      }
+      if (r.path("wasm_filters").size() > 0) {
+        add(pointer + "/websocket", "routes[" + index + "].websocket: true with wasm_filters"
+            + " (expected: no wasm_filters on a WebSocket route: they act on HTTP bodies)");
+      }
+      return true;
     }
 
     private ProxyConfig.RouteLimits routeLimits(String pointer, JsonNode r,

@@ -5,15 +5,21 @@ import dev.custos.engine.internal.pattern.ByteDfa;
 /**
  * A {@link ByteDfa} packed for scanning short stretches of input (the regions around keywords):
  * bytes that every state treats alike share a class, and each table entry holds the next state's
- * row with its accept flag, so a byte costs one class read and one table read, and the loop stops
+ * row with its accept flag in the sign bit ({@link #ACCEPTS}), so a byte costs one class read and
+ * one table read, an entry that is not negative is the next row itself, and the loop stops
  * only where a match ends. A DFA of {@code n} states and {@code c} classes takes {@code n * c}
  * ints and 256 bytes of classes instead of the {@code n * 256} ints of its byte table: the tables
  * of many detectors stay in cache together. Immutable and thread-safe.
  */
 public final class PackedDfa {
+  /** The bit of a table entry that says the state it leads to accepts. */
+  public static final int ACCEPTS = Integer.MIN_VALUE;
+  /** The bits of a table entry that hold the row it leads to. */
+  public static final int ROW = Integer.MAX_VALUE;
+
   private final byte[] byteClass;
   private final int classCount;
-  /** Entries: the next state's row (state × classCount) shifted left by one, low bit = accepts. */
+  /** Entries: the next state's row (state × classCount), with {@link #ACCEPTS} when it accepts. */
   private final int[] table;
   private final int initialRow;
 
@@ -65,7 +71,7 @@ public final class PackedDfa {
         int t = s == dead ? -1 : dfa.step(s, firstOf[c]);
         int next = t < 0 ? dead : t;
         boolean accepts = next != dead && dfa.isAccept(next);
-        table[s * count + c] = ((next * count) << 1) | (accepts ? 1 : 0);
+        table[s * count + c] = next * count | (accepts ? ACCEPTS : 0);
       }
     }
     return new PackedDfa(byteClass, count, table, dfa.initial() * count);
@@ -94,8 +100,8 @@ public final class PackedDfa {
   }
 
   /**
-   * Returns the table entry for byte {@code b} from {@code row}: the next row shifted left by one,
-   * the low bit set when the next state accepts.
+   * Returns the table entry for byte {@code b} from {@code row}: the next row ({@code entry &
+   * ROW}), negative when the next state accepts.
    */
   public int entry(int row, int b) {
     return table[row + (byteClass[b] & 0xff)];
@@ -116,10 +122,10 @@ public final class PackedDfa {
     byte[] byteClass = this.byteClass;
     for (int i = from; i < to; i++) {
       int e = table[row + (byteClass[bytes[i] & 0xff] & 0xff)];
-      row = e >> 1;
-      if ((e & 1) != 0) {
-        return ((long) i << 32) | row;
+      if (e < 0) {
+        return ((long) i << 32) | (e & ROW);
       }
+      row = e;
     }
     return ((long) to << 32) | row;
   }
@@ -144,13 +150,15 @@ public final class PackedDfa {
     while (k < n) {
       int ea = tableA[rowA + (classesA[bytes[fromA + k] & 0xff] & 0xff)];
       int eb = tableB[rowB + (classesB[bytes[fromB + k] & 0xff] & 0xff)];
-      rowA = ea >> 1;
-      rowB = eb >> 1;
       k++;
-      if (((ea | eb) & 1) != 0) {
-        accepts = (ea & 1) | ((eb & 1) << 1);
+      if ((ea | eb) < 0) {
+        accepts = (ea >>> 31) | ((eb >>> 31) << 1);
+        rowA = ea & ROW;
+        rowB = eb & ROW;
         break;
       }
+      rowA = ea;
+      rowB = eb;
     }
     rows[0] = rowA;
     rows[1] = rowB;
@@ -169,8 +177,8 @@ public final class PackedDfa {
       for (int b = 0; b < 256; b++) {
         int e = table[s * classCount + (byteClass[b] & 0xff)];
         int t = dfa.step(s, b);
-        int next = (e >> 1) / classCount;
-        if (t < 0 ? next != dfa.size() : next != t || ((e & 1) != 0) != dfa.isAccept(t)) {
+        int next = (e & ROW) / classCount;
+        if (t < 0 ? next != dfa.size() : next != t || (e < 0) != dfa.isAccept(t)) {
           return false;
         }
       }

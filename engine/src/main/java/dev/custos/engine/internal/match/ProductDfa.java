@@ -18,8 +18,12 @@ import org.jspecify.annotations.Nullable;
  * linear, only a cache miss costs more.
  */
 final class ProductDfa {
-  /** A table entry not computed yet; odd, so the fast loop stops on it. */
+  /** A table entry not computed yet; negative, so the fast loop stops on it. */
   static final int UNKNOWN = -1;
+  /** The bit of a table entry that says the state it leads to accepts a member. */
+  static final int ACCEPTS = Integer.MIN_VALUE;
+  /** The bits of a table entry that hold the row it leads to. */
+  static final int ROW = Integer.MAX_VALUE;
 
   private static final VarHandle TABLE = MethodHandles.arrayElementVarHandle(int[].class);
 
@@ -32,9 +36,9 @@ final class ProductDfa {
   final boolean[] wordClass;
   /** Per member: the next state for (state, class), flattened as state * classCount + class. */
   private final int[][] classTables;
-  private final int maxStates;
-  /** The components of the initial state; read only. */
+  /** The components of the initial state: every member's initial state. */
   private final int[] initialComponents;
+  private final int maxStates;
   private volatile Generation generation;
   /** Generations created after the first, for tests and diagnostics. */
   private volatile int turnovers;
@@ -160,18 +164,20 @@ final class ProductDfa {
     return true;
   }
 
-  /** Returns a cursor at the initial state of the current generation. */
+  /**
+   * Returns a cursor at the initial state of the current generation. The initial state is interned
+   * once per generation, so opening a stream costs neither a look-up of every member's state nor
+   * an allocation beyond the cursor.
+   */
   Cursor newCursor() {
     Cursor cursor = new Cursor(generation);
-    int s = cursor.gen.initial;
+    int s = cursor.gen.initialState;
     if (s < 0) {
-      // Once per generation: a stream opened later finds the state without hashing its
-      // components under the generation's monitor.
       s = intern(cursor, initialComponents);
-      cursor.gen.initial = s;
+      // Benign race: every thread finds the same id for the same components in one generation.
+      cursor.gen.initialState = s;
     }
     cursor.row = s * classCount;
-    // Read after the initial state was published: this table has its row.
     cursor.table = cursor.gen.table;
     return cursor;
   }
@@ -212,8 +218,8 @@ final class ProductDfa {
     int[] components;
     synchronized (gen) {
       int known = (int) TABLE.getAcquire(gen.table, from * classCount + cls);
-      if (known >= 0) {
-        return (known >> 1) / classCount;
+      if (known != UNKNOWN) {
+        return (known & ROW) / classCount;
       }
       components = gen.scratch;
       int base = from * dfas.length;
@@ -234,9 +240,12 @@ final class ProductDfa {
   /**
    * One cache of combined states: a flat transition table ({@code state * classCount + class})
    * and, per state, its components and accepting members. A table entry is {@link #UNKNOWN} until
-   * computed, then {@link #entry(int)} of the next state: its row offset shifted left by one, with
-   * the low bit set when the state accepts any member. The scanning loop thus needs neither a
-   * multiply nor a flag lookup per byte, and stops only on odd entries (unknown or accepting).
+   * computed, then {@link #entry(int)} of the next state: its row offset, with the sign bit
+   * ({@link #ACCEPTS}) set when the state accepts any member. The scanning loop thus needs neither
+   * a multiply, a shift nor a flag lookup per byte (an entry that is not negative is the next row
+   * itself, so each step's dependent work is one add and one load), and stops only on negative
+   * entries (unknown or accepting); a row never reaches {@link #ROW}, so {@link #UNKNOWN} is never
+   * an accepting entry.
    *
    * <p>Everything is written under the generation's monitor; entries with release semantics, after
    * the state they lead to is complete. The loop reads entries plainly (an int is never torn, and
@@ -259,11 +268,8 @@ final class ProductDfa {
     private int[] slots;
     private int count;
     final int[] scratch;
-    /**
-     * The initial state in this generation, or -1 until a cursor interned it. Written after the
-     * state (and the table row it needs) is complete, so a reader that sees it sees both.
-     */
-    volatile int initial = -1;
+    /** The id of the initial state once a cursor has started here, else -1. */
+    volatile int initialState = -1;
 
     Generation(ProductDfa product) {
       this.product = product;
@@ -286,7 +292,7 @@ final class ProductDfa {
     /** Returns the table entry leading to state {@code s}. */
     int entry(int s) {
       boolean accepts = held[s] != null || rawAccepts[s] != null;
-      return ((s * product.classCount) << 1) | (accepts ? 1 : 0);
+      return s * product.classCount | (accepts ? ACCEPTS : 0);
     }
 
     int stateCount() {
@@ -443,13 +449,13 @@ final class ProductDfa {
         held = null;
       }
       int e = (int) TABLE.getAcquire(table, row + cls);
-      if (e < 0) {
+      if (e == UNKNOWN) {
         int next = computeNext(this, row / classCount, cls);
         table = gen.table;
         e = gen.entry(next);
       }
-      row = e >> 1;
-      if ((e & 1) != 0) {
+      row = e & ROW;
+      if (e < 0) {
         int s = row / classCount;
         Generation g = gen;
         int[] r = g.rawAccepts[s];
@@ -573,13 +579,13 @@ final class ProductDfa {
       int eb = tableB[rowB + classesB[x]];
       int ec = tableC[rowC + classesC[x]];
       int ed = tableD[rowD + classesD[x]];
-      if (((ea | eb | ec | ed) & 1) != 0) {
+      if ((ea | eb | ec | ed) < 0) {
         break;
       }
-      rowA = ea >> 1;
-      rowB = eb >> 1;
-      rowC = ec >> 1;
-      rowD = ed >> 1;
+      rowA = ea;
+      rowB = eb;
+      rowC = ec;
+      rowD = ed;
     }
     a.row = rowA;
     b.row = rowB;
@@ -603,11 +609,11 @@ final class ProductDfa {
       int x = bytes[i] & 0xff;
       int ea = tableA[rowA + classesA[x]];
       int eb = tableB[rowB + classesB[x]];
-      if (((ea | eb) & 1) != 0) {
+      if ((ea | eb) < 0) {
         break;
       }
-      rowA = ea >> 1;
-      rowB = eb >> 1;
+      rowA = ea;
+      rowB = eb;
     }
     a.row = rowA;
     b.row = rowB;
@@ -617,16 +623,16 @@ final class ProductDfa {
   /**
    * Steps through {@code bytes[i, end)} while every transition is known and leads to a state
    * accepting nothing: one plain table read per byte. Returns the index it stopped at (end, or the
-   * byte whose entry is odd) in the high half and the row reached in the low half. A method of its
+   * byte whose entry is negative) in the high half and the row reached in the low half. A method of its
    * own so that the JIT compiles it whole, however the caller's profile looks.
    */
   private static long run(int[] table, int[] classes, byte[] bytes, int i, int end, int row) {
     for (; i < end; i++) {
       int e = table[row + classes[bytes[i] & 0xff]];
-      if ((e & 1) != 0) {
+      if (e < 0) {
         break;
       }
-      row = e >> 1;
+      row = e;
     }
     return ((long) i << 32) | row;
   }

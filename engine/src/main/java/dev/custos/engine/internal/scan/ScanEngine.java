@@ -18,6 +18,7 @@ import dev.custos.engine.internal.pattern.DfaCache;
 import dev.custos.engine.internal.pattern.PatternNode;
 import dev.custos.engine.internal.pattern.PatternParser;
 import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -204,6 +205,12 @@ public final class ScanEngine implements AutoCloseable {
     }
     if (type == ContentType.MULTIPART) {
       return newMultipartStream(null, charset, 0, redaction, output);
+    }
+    if (type == ContentType.EVENT_STREAM) {
+      // A choice stream reports a finding at most this far behind the bytes fed to it.
+      int horizon = 2 * maxLength + settings.contextWindow + 1024;
+      return new EventStream((t, r, o) -> newStream(t, StandardCharsets.UTF_8, r, o), horizon,
+          redaction, output);
     }
     return new TranscodedStream(
         out -> stream(

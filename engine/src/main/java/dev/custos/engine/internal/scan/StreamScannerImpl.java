@@ -803,12 +803,12 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     int stop = (int) (limit - bufStart);
     for (int i = (int) (end - 1 - bufStart); i >= stop; i--) {
       int e = reverse.entry(row, buf[i] & 0xff);
-      row = e >> 1;
+      row = e & PackedDfa.ROW;
       if (row == dead) {
         break;
       }
       long p = bufStart + i;
-      if ((e & 1) != 0 && (p == 0 || p == fieldStart || !isWord(at(p)) || !isWord(at(p - 1)))) {
+      if (e < 0 && (p == 0 || p == fieldStart || !isWord(at(p)) || !isWord(at(p - 1)))) {
         best = p;
       }
     }
@@ -1500,6 +1500,9 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
   static long retainedBytesOf(StreamScanner stream) {
     if (stream instanceof TranscodedStream) {
       return ((TranscodedStream) stream).retainedBytes();
+    }
+    if (stream instanceof EventStream) {
+      return ((EventStream) stream).retainedBytes();
     }
     if (stream instanceof MultipartStream) {
       return ((MultipartStream) stream).retainedBytes();

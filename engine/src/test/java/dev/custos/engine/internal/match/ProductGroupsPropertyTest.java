@@ -250,6 +250,26 @@ class ProductGroupsPropertyTest {
     assertThat(tiny.groups()).allSatisfy(g -> assertThat(g.turnovers()).isPositive());
   }
 
+  @Test
+  void streamsOpenedBeforeAndAfterTurnoversStartAtTheInitialState() {
+    List<String> patterns = List.of("\\d{3}-\\d{2}-\\d{4}", "[ab]+0", "a\\w{2,5}", "secret");
+    List<ByteDfa> dfas = new ArrayList<>();
+    for (String p : patterns) {
+      dfas.add(ByteDfa.searching(PatternParser.parse(p)));
+    }
+    boolean[] raw = {false, false, false, true};
+    byte[] input = "ab0 123-45-6789 secret aXy_9 abba0".getBytes(ISO_8859_1);
+    Set<Event> expected = new TreeSet<>(HyperscanMatcherTest.scan(JavaMatcher.ofSearching(dfas, raw), input));
+    JavaMatcher tiny = JavaMatcher.ofSearching(dfas, raw, List.of(new int[] {0, 1, 2, 3}), 2);
+    ProductDfa group = tiny.groups()[0];
+    // A stream opened at once, one opened after its generation filled up, and one after that.
+    for (int round = 0; round < 3; round++) {
+      int turnovers = group.turnovers();
+      assertThat(new TreeSet<>(HyperscanMatcherTest.scan(tiny, input))).isEqualTo(expected);
+      assertThat(group.turnovers()).isGreaterThan(turnovers);
+    }
+  }
+
   private static Byte[] box(byte[] bytes) {
     Byte[] boxed = new Byte[bytes.length];
     for (int i = 0; i < bytes.length; i++) {

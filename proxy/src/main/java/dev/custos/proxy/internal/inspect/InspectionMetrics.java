@@ -65,7 +65,7 @@ final class InspectionMetrics {
 
   /**
    * Counts a refused message: {@code before_upstream} (request refused with 403), {@code
-   * in_place} (response replaced by 403) or {@code stream_aborted} (reset after bytes went out).
+   * in_place} (response replaced by 403) or {@code stream_aborted} (reset after bytes went out) or {@code stream_ended} (a Server-Sent Events response ended with an error event).
    */
   void blocked(Direction direction, String stage) {
     Key key = new Key(direction, stage, "");

@@ -29,6 +29,9 @@ public final class Inspector {
   /** Serves one exchange through {@code delegate}, inspected as {@code plan} says. */
   public static HttpResponse serve(InspectionPlan plan, ServiceRequestContext ctx,
       HttpRequest req, HttpService delegate) {
+    if (dev.custos.proxy.internal.Selection.webSocket(ctx)) {
+      return WebSocketInspection.serve(plan, ctx, req, delegate);
+    }
     InspectionSettings settings = plan.settings();
     String identity = settings.callerIdentity().identify(ctx);
     Exchange ex = new Exchange(settings, plan.metrics(), identity);

@@ -129,6 +129,10 @@ final class MessageInspection implements AutoCloseable {
   private String problem = "";
   /** The scan of the request's path, headers and query, checked for a redacted path value. */
   private @Nullable FieldScan pathScan;
+  /** Where body findings are reported in the findings event. */
+  private String location = "body";
+  /** What carried the message, for the findings event. */
+  private String protocol = "http";
 
   MessageInspection(Exchange ex, Direction direction, RuleTally tally,
       @Nullable ContentType contentType, @Nullable Charset charset, @Nullable String contentEncoding) {
@@ -178,6 +182,19 @@ final class MessageInspection implements AutoCloseable {
   /** Takes the notes of the scan of the message's header and query fields, before {@link #begin}. */
   void fieldNotes(Set<ScanNote> notes) {
     this.fieldNotes = java.util.Objects.requireNonNull(notes, "notes");
+  }
+
+  /**
+   * Names where the body's findings are, for the findings event ({@code body} unless set): a
+   * WebSocket message names its index. Rules still see the findings as in the body.
+   */
+  void location(String where) {
+    this.location = java.util.Objects.requireNonNull(where, "where");
+  }
+
+  /** Names what carried the message for the findings event ({@code http} unless set). */
+  void protocol(String carrier) {
+    this.protocol = java.util.Objects.requireNonNull(carrier, "carrier");
   }
 
   /** Takes the scan of the request's fields, so that a redacted path value refuses it. */
@@ -334,9 +351,11 @@ final class MessageInspection implements AutoCloseable {
       return Step.RELEASE;
     }
     // A gRPC body is a stream of messages, each decided as it ends (a call may wait for answers
-    // before it sends more): it streams through a redacting scan, which holds back no value that
-    // is not final, instead of being held whole.
-    if (ex.enforce() && tally.needsWholeMessage() && contentType != ContentType.GRPC) {
+    // before it sends more), and a Server-Sent Events body is read as it comes (each event waits
+    // only until its choice text is final): both stream through a redacting scan, which holds back
+    // no value that is not final, instead of being held whole.
+    if (ex.enforce() && tally.needsWholeMessage() && contentType != ContentType.GRPC
+        && contentType != ContentType.EVENT_STREAM) {
       mode = Mode.HOLD;
       beforeBody = tally.copy(); // Only a held body can start over (past the hold limit).
       scanner = Media.open(ex.scanner(), contentType, charset, boundary, null, null);
@@ -376,7 +395,7 @@ final class MessageInspection implements AutoCloseable {
   }
 
   private @Nullable RedactionStyle chooseWhileStreaming(Finding f) {
-    tally.record(f, "body", "body");
+    tally.record(f, location, "body");
     if (tally.has(Action.BLOCK) && tally.blockingRule() != null) {
       return RedactionStyle.MASK; // The stream is aborted after this feed; mask it meanwhile.
     }
@@ -574,7 +593,7 @@ final class MessageInspection implements AutoCloseable {
 
   private void record(List<Finding> findings) {
     for (Finding f : findings) {
-      tally.record(f, "body", "body");
+      tally.record(f, location, "body");
     }
   }
 
@@ -792,6 +811,11 @@ final class MessageInspection implements AutoCloseable {
   }
 
   /** Records that the message was refused, at {@code stage}, and ends it. */
+  /** Returns whether the body is a Server-Sent Events stream. */
+  boolean eventStream() {
+    return contentType == ContentType.EVENT_STREAM;
+  }
+
   void blocked(String stage) {
     if (done) {
       return;
@@ -862,7 +886,7 @@ final class MessageInspection implements AutoCloseable {
     FindingsEvent event = new FindingsEvent(
         ex.settings().clock().instant(), ex.settings().route(), direction, ex.identityHash(),
         tally.categories(), tally.locations(), actions, rules, refusedBy,
-        refusedBy == null ? null : stage, alert, shadow, uninspectable, inspected);
+        refusedBy == null ? null : stage, alert, shadow, uninspectable, inspected, protocol);
     ex.record().add(event);
     try {
       ex.settings().findingsSink().accept(event);

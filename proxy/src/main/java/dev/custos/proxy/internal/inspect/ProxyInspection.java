@@ -275,6 +275,21 @@ public final class ProxyInspection {
         .build();
   }
 
+  /**
+   * Returns the inspector of a layer-4 listener's records, which inspects under the policy last
+   * compiled (as HTTP requests do while a reload compiles) and shares this layer's sink, metrics
+   * and budgets.
+   */
+  public RecordInspector records(String listener, String protocol) {
+    return new RecordInspector(listener, protocol, () -> {
+      Current c = current;
+      if (c == null) {
+        throw new IllegalStateException("no policy prepared (expected: prepare() at start)");
+      }
+      return new RecordInspector.Compiled(c.policy(), c.scanner());
+    }, registry, sink, budgets, identityKey, java.time.Clock.systemUTC());
+  }
+
   /** Returns the key identities are hashed under, shared with the authentication layer. */
   public EvidenceKey identityKey() {
     return identityKey;

@@ -25,6 +25,15 @@ final class Refusals {
     return HttpData.wrap(json.getBytes(StandardCharsets.UTF_8));
   }
 
+  /**
+   * The last event of a Server-Sent Events response refused once events went out: {@code event:
+   * error} with the same JSON as {@link #body}, after which the stream ends normally.
+   */
+  static HttpData event(@Nullable String rule) {
+    String json = body(rule).toStringUtf8();
+    return HttpData.ofUtf8("event: error\ndata: " + json + "\n\n");
+  }
+
   static ResponseHeaders headers(HttpData body) {
     return ResponseHeaders.builder(HttpStatus.FORBIDDEN)
         .contentType(MediaType.JSON_UTF_8)

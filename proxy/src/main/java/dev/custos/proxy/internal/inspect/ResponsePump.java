@@ -23,7 +23,9 @@ import org.reactivestreams.Subscription;
  * While the body is held, the response headers are held too, so a refusal replaces the whole
  * response with a 403. Once headers went out, a refusal aborts the stream: Armeria resets an
  * HTTP/2 stream ({@code RST_STREAM}) and closes an HTTP/1.1 connection, so the client sees a
- * truncated response, never a complete one. Callbacks run on the request's event loop.
+ * truncated response, never a complete one; a Server-Sent Events response instead ends with an
+ * {@code event: error} naming the rule, after the events already sent. Callbacks run on the
+ * request's event loop.
  */
 final class ResponsePump implements Subscriber<HttpObject> {
   private final ServiceRequestContext ctx;
@@ -203,6 +205,11 @@ final class ResponsePump implements Subscriber<HttpObject> {
           // A gRPC response ends with status 7 in its trailers instead of a reset.
           i.blocked("stream_aborted");
           out.tryWrite(GrpcRefusals.trailers(i.blockedBy()));
+          out.close();
+        } else if (i.eventStream()) {
+          // An SSE client reads a last error event and a normal end rather than a broken stream.
+          i.blocked("stream_ended");
+          out.tryWrite(Refusals.event(i.blockedBy()));
           out.close();
         } else {
           i.blocked("stream_aborted");

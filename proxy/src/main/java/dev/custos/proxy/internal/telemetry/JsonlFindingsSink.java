@@ -40,6 +40,9 @@ public final class JsonlFindingsSink implements FindingsSink.Closeable {
     g.writeStartObject();
     g.writeStringField("time", e.time().toString());
     g.writeStringField("route", e.route());
+    if (!e.protocol().equals("http")) {
+      g.writeStringField("protocol", e.protocol());
+    }
     g.writeStringField("direction", e.direction().id());
     g.writeStringField("identity_hash", e.identityHash());
     g.writeObjectFieldStart("categories");
