@@ -26,6 +26,7 @@ import dev.custos.proxy.internal.PipelineErrorWatch;
 import dev.custos.proxy.internal.ProxyErrorHandler;
 import dev.custos.proxy.internal.ForwardingService;
 import dev.custos.proxy.internal.RoutingService;
+import dev.custos.proxy.internal.WebSocketUpgrade;
 import dev.custos.proxy.internal.Snapshot;
 import dev.custos.proxy.internal.authn.Authentication;
 import dev.custos.proxy.internal.upstream.UpstreamMetrics;
@@ -228,7 +229,7 @@ public final class CustosProxy implements AutoCloseable {
         .http2MaxHeaderListSize(headerLimit)
         .gracefulShutdown(gracefulShutdown(initial.shutdownTimeout()))
         .meterRegistry(registry)
-        .serviceUnder("/", routed);
+        .serviceUnder("/", WebSocketUpgrade.capable(routed));
     initial.tls().ifPresent(tls -> {
       FileTlsProvider keys = new FileTlsProvider("the TLS listener", tls.cert(), tls.key(), null);
       poll(keys);

@@ -126,7 +126,8 @@ public final class ProxyConfig {
       @Nullable String hostRewrite, @Nullable Inspection inspection,
       AuthnConfig.@Nullable Requirement authn, RouteLimits limits, @Nullable Cors cors,
       List<WasmFilter> wasmFilters, @Nullable Authz authz, @Nullable Split split,
-      @Nullable Sticky sticky, Set<String> stripResponseHeaders, Set<String> stripRequestCookies) {
+      @Nullable Sticky sticky, Set<String> stripResponseHeaders, Set<String> stripRequestCookies,
+      boolean websocket) {
     /**
      * Creates a route; with a split, {@code cluster} is the split's first cluster.
      *
@@ -134,6 +135,8 @@ public final class ProxyConfig {
      * @param sticky session affinity to an endpoint, or null for round robin
      * @param stripResponseHeaders lower-case header names removed from upstream responses
      * @param stripRequestCookies cookie names removed from the Cookie header sent upstream
+     * @param websocket whether WebSocket upgrades are proxied (and their messages inspected);
+     *     when false an upgrade is refused
      */
     public Route {
       requireNonNull(name, "name");
@@ -150,6 +153,17 @@ public final class ProxyConfig {
           "stripResponseHeaders"));
       stripRequestCookies = Set.copyOf(requireNonNull(stripRequestCookies,
           "stripRequestCookies"));
+    }
+
+    /** Creates a route that refuses WebSocket upgrades. */
+    public Route(String name, Match match, String cluster, Duration timeout,
+        @Nullable String hostRewrite, @Nullable Inspection inspection,
+        AuthnConfig.@Nullable Requirement authn, RouteLimits limits, @Nullable Cors cors,
+        List<WasmFilter> wasmFilters, @Nullable Authz authz, @Nullable Split split,
+        @Nullable Sticky sticky, Set<String> stripResponseHeaders,
+        Set<String> stripRequestCookies) {
+      this(name, match, cluster, timeout, hostRewrite, inspection, authn, limits, cors,
+          wasmFilters, authz, split, sticky, stripResponseHeaders, stripRequestCookies, false);
     }
 
     /** Returns the clusters requests may go to: the split's, or {@code cluster} alone. */
@@ -526,9 +540,11 @@ public final class ProxyConfig {
    * @param maxDecodedBody the most decoded bytes of one compressed body
    * @param maxDecodeRatio the highest decoded-to-compressed ratio accepted past the first MiB
    * @param skipMediaTypes media types whose bodies are not scanned, such as {@code image/*}
+   * @param grpcDescriptorSet the {@code FileDescriptorSet} whose types name the fields of gRPC
+   *     messages ({@code grpc: { descriptor_set: … }}), or null to read them without a schema
    */
   public record Inspection(boolean enabled, long maxInspectedBody, long maxDecodedBody,
-      int maxDecodeRatio, List<String> skipMediaTypes) {
+      int maxDecodeRatio, List<String> skipMediaTypes, java.nio.file.@Nullable Path grpcDescriptorSet) {
     /**
      * The defaults: inspected, 8 MiB held, 64 MiB decoded, ratio 100, images, audio and video
      * skipped.
@@ -540,6 +556,12 @@ public final class ProxyConfig {
     public Inspection(long maxInspectedBody, long maxDecodedBody, int maxDecodeRatio,
         List<String> skipMediaTypes) {
       this(true, maxInspectedBody, maxDecodedBody, maxDecodeRatio, skipMediaTypes);
+    }
+
+    /** Limits without gRPC descriptors. */
+    public Inspection(boolean enabled, long maxInspectedBody, long maxDecodedBody,
+        int maxDecodeRatio, List<String> skipMediaTypes) {
+      this(enabled, maxInspectedBody, maxDecodedBody, maxDecodeRatio, skipMediaTypes, null);
     }
 
     /** Checks the limits. */

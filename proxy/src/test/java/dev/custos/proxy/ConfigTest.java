@@ -142,7 +142,7 @@ class ConfigTest {
         .hasMessage("custos.yaml:5:5: unknown key 'retries' in route (expected one of: name,"
             + " match, cluster, timeout, host_rewrite, inspection, limits, max_request_body,"
             + " replay_protection, cors, authn, wasm_filters, authz, split, sticky,"
-            + " strip_response_headers, strip_request_cookies)");
+            + " strip_response_headers, strip_request_cookies, websocket)");
   }
 
   @Test

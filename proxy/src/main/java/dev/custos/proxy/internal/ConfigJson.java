@@ -104,6 +104,9 @@ final class ConfigJson {
         ArrayNode strip = route.putArray("strip_request_cookies");
         r.stripRequestCookies().stream().sorted().forEach(strip::add);
       }
+      if (r.websocket()) {
+        route.put("websocket", true);
+      }
       put(route, "timeout", duration(r.timeout()));
       if (r.hostRewrite() != null) {
         put(route, "host_rewrite", r.hostRewrite());
@@ -304,6 +307,9 @@ final class ConfigJson {
     node.put("max_decode_ratio", i.maxDecodeRatio());
     ArrayNode skip = node.putArray("skip_media_types");
     i.skipMediaTypes().forEach(skip::add);
+    if (i.grpcDescriptorSet() != null) {
+      node.putObject("grpc").put("descriptor_set", i.grpcDescriptorSet().toString());
+    }
   }
 
   /** Returns a duration as written in custos.yaml: 0, 250ms, 30s, 5m, 2h. */

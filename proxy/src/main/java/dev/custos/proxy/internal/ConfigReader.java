@@ -570,9 +570,24 @@ public final class ConfigReader {
           }
         }
       }
+      Path descriptors = base.grpcDescriptorSet();
+      if (node.path("grpc").has("descriptor_set")) {
+        String at = pointer + "/grpc/descriptor_set";
+        descriptors = file(at, node.get("grpc").get("descriptor_set").asText(),
+            "a FileDescriptorSet written by protoc --descriptor_set_out --include_imports");
+        if (descriptors != null) {
+          try {
+            dev.custos.proxy.internal.inspect.GrpcDescriptors.load(descriptors);
+          } catch (IllegalArgumentException e) {
+            add(at, doc.entry(at).path() + ": '" + node.get("grpc").get("descriptor_set").asText()
+                + "' is not a usable descriptor set (" + e.getMessage() + ")");
+            descriptors = null;
+          }
+        }
+      }
       return new ProxyConfig.Inspection(node.path("enabled").asBoolean(base.enabled()),
           held < 1 ? base.maxInspectedBody() : held,
-          decoded < 1 ? base.maxDecodedBody() : decoded, (int) ratio, skip);
+          decoded < 1 ? base.maxDecodedBody() : decoded, (int) ratio, skip, descriptors);
     }
 
     /** Returns a size the schema has checked, or 0 (with a problem added) when out of range. */
@@ -681,7 +696,27 @@ public final class ConfigReader {
           r.has("cors") ? cors(pointer + "/cors", r.get("cors")) : null,
           wasmFilters(pointer + "/wasm_filters", r.path("wasm_filters")),
           r.has("authz") ? authz(pointer + "/authz", r.get("authz")) : null,
-          split, sticky, stripHeaders, stripCookies));
+          split, sticky, stripHeaders, stripCookies, webSocket(pointer, index, r, methods)));
+    }
+
+    /**
+     * Returns whether the route proxies WebSocket upgrades; such a route must match GET (an
+     * upgrade is a GET) and have no WebAssembly filters (they act on HTTP bodies).
+     */
+    private boolean webSocket(String pointer, int index, JsonNode r, Set<String> methods) {
+      if (!r.path("websocket").asBoolean(false)) {
+        return false;
+      }
+      if (!methods.isEmpty() && !methods.contains("GET")) {
+        add(pointer + "/websocket", "routes[" + index + "].websocket: true with match.methods "
+            + methods + " (expected: GET among the methods, or no methods listed: an upgrade is"
+            + " a GET)");
+      }
+      if (r.path("wasm_filters").size() > 0) {
+        add(pointer + "/websocket", "routes[" + index + "].websocket: true with wasm_filters"
+            + " (expected: no wasm_filters on a WebSocket route: they act on HTTP bodies)");
+      }
+      return true;
     }
 
     private ProxyConfig.RouteLimits routeLimits(String pointer, JsonNode r,

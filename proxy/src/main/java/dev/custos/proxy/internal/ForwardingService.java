@@ -27,6 +27,7 @@ import dev.custos.proxy.ProxyConfig;
 import dev.custos.proxy.internal.telemetry.TraceContext;
 import dev.custos.proxy.internal.upstream.ClusterRuntime;
 import dev.custos.proxy.internal.upstream.UpstreamMetrics;
+import dev.custos.proxy.internal.websocket.WebSocketRelay;
 import io.netty.util.AsciiString;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -76,6 +77,7 @@ public final class ForwardingService implements HttpService {
 
   private final UpstreamMetrics metrics;
   private final Canaries canaries;
+  private final WebSocketRelay webSockets = new WebSocketRelay();
 
   /**
    * Creates the service; refusals before an upstream is reached are counted in {@code metrics},
@@ -111,6 +113,14 @@ public final class ForwardingService implements HttpService {
         ? snapshot.affinity().verify(cookie(cookies, sticky.cookie())) : null;
     String clusterName = canaries.choose(route, pinned, affine == null ? null : affine.cluster());
     ProxyConfig.Cluster cluster = snapshot.cluster(clusterName);
+    if (Selection.webSocket(ctx)) {
+      ClusterRuntime ws = snapshot.upstream(clusterName);
+      ws.enter(ctx);
+      ctx.log().whenComplete().thenRun(ws::exit);
+      canaries.forwarded(route.name(), clusterName);
+      return webSockets.serve(ctx, req, ws, requestHeaders(ctx, in, snapshot, route),
+          route.timeout());
+    }
 
     RequestOptionsBuilder options = RequestOptions.builder()
         .responseTimeout(route.timeout())

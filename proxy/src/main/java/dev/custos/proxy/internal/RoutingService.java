@@ -112,10 +112,12 @@ public final class RoutingService extends SimpleDecoratingHttpService {
     String host = CompiledRoute.host(headers.authority());
     HttpResponse refused = limits.screen(headers, host, snapshot.config());
     ProxyConfig.Route route = null;
+    boolean upgrade = WebSocketUpgrade.isUpgrade(headers);
     if (refused == null) {
       route = preflightRoute(snapshot, headers, host, ctx.path());
       if (route == null) {
-        route = snapshot.select(headers.method(), host, ctx.path());
+        // An HTTP/2 WebSocket (extended CONNECT) is matched as the GET of an HTTP/1.1 upgrade.
+        route = snapshot.select(upgrade ? HttpMethod.GET : headers.method(), host, ctx.path());
       }
     }
     String routeName = route == null ? "none" : route.name();
@@ -139,9 +141,18 @@ public final class RoutingService extends SimpleDecoratingHttpService {
     if (route == null) {
       return limits.noRoute();
     }
+    if (upgrade && !route.websocket()) {
+      return WebSocketUpgrade.refused();
+    }
     ctx.setAttr(Selection.KEY, new Selection(snapshot, route));
     ctx.setAttr(Selection.BODYLESS, req.isEmpty());
-    req = bounded(ctx, req, route, snapshot.config().requestBodyIdleTimeout());
+    if (upgrade) {
+      // A WebSocket session is no request body: neither timeout nor body limit cuts it.
+      ctx.setAttr(Selection.WEBSOCKET, true);
+      ctx.clearRequestTimeout();
+    } else {
+      req = bounded(ctx, req, route, snapshot.config().requestBodyIdleTimeout());
+    }
     if (route.cors() != null) {
       return snapshot.cors(route, limited).serve(ctx, req);
     }

@@ -19,4 +19,17 @@ public record Selection(Snapshot snapshot, ProxyConfig.Route route) {
    */
   public static final AttributeKey<Boolean> BODYLESS =
       AttributeKey.valueOf(Selection.class, "BODYLESS");
+
+  /**
+   * The request context attribute set (true) by {@link RoutingService} on a WebSocket upgrade to
+   * a route that proxies WebSocket: the inspection layer scans its handshake only, and the
+   * forwarding service relays its messages.
+   */
+  public static final AttributeKey<Boolean> WEBSOCKET =
+      AttributeKey.valueOf(Selection.class, "WEBSOCKET");
+
+  /** Returns whether the request of {@code ctx} is a WebSocket upgrade its route proxies. */
+  public static boolean webSocket(com.linecorp.armeria.server.ServiceRequestContext ctx) {
+    return Boolean.TRUE.equals(ctx.attr(WEBSOCKET));
+  }
 }

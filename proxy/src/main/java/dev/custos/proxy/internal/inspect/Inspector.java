@@ -29,9 +29,12 @@ public final class Inspector {
   /** Serves one exchange through {@code delegate}, inspected as {@code plan} says. */
   public static HttpResponse serve(InspectionPlan plan, ServiceRequestContext ctx,
       HttpRequest req, HttpService delegate) {
+    if (dev.custos.proxy.internal.Selection.webSocket(ctx)) {
+      return WebSocketInspection.serve(plan, ctx, req, delegate);
+    }
     InspectionSettings settings = plan.settings();
     String identity = settings.callerIdentity().identify(ctx);
-    Exchange ex = new Exchange(settings, plan.metrics(), identity);
+    Exchange ex = new Exchange(settings, plan.metrics(), identity, plan.grpc(), ctx.path());
     ctx.setAttr(InspectionRecord.KEY, ex.record());
     RequestHeaders h = req.headers();
     Policy policy = settings.policy();

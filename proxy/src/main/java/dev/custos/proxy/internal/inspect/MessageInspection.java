@@ -129,6 +129,10 @@ final class MessageInspection implements AutoCloseable {
   private String problem = "";
   /** The scan of the request's path, headers and query, checked for a redacted path value. */
   private @Nullable FieldScan pathScan;
+  /** Where body findings are reported in the findings event. */
+  private String location = "body";
+  /** What carried the message, for the findings event. */
+  private String protocol = "http";
 
   MessageInspection(Exchange ex, Direction direction, RuleTally tally,
       @Nullable ContentType contentType, @Nullable Charset charset, @Nullable String contentEncoding) {
@@ -178,6 +182,19 @@ final class MessageInspection implements AutoCloseable {
   /** Takes the notes of the scan of the message's header and query fields, before {@link #begin}. */
   void fieldNotes(Set<ScanNote> notes) {
     this.fieldNotes = java.util.Objects.requireNonNull(notes, "notes");
+  }
+
+  /**
+   * Names where the body's findings are, for the findings event ({@code body} unless set): a
+   * WebSocket message names its index. Rules still see the findings as in the body.
+   */
+  void location(String where) {
+    this.location = java.util.Objects.requireNonNull(where, "where");
+  }
+
+  /** Names what carried the message for the findings event ({@code http} unless set). */
+  void protocol(String carrier) {
+    this.protocol = java.util.Objects.requireNonNull(carrier, "carrier");
   }
 
   /** Takes the scan of the request's fields, so that a redacted path value refuses it. */
@@ -363,7 +380,7 @@ final class MessageInspection implements AutoCloseable {
     // block arising from it aborts the stream before any of its bytes left.
     redacting = ex.enforce() && (tally.has(Action.REDACT) || tally.has(Action.BLOCK));
     if (redacting) {
-      scanner = Media.open(ex.scanner(), ct, charset, boundary, this::chooseWhileStreaming, redacted::write);
+      scanner = openStream(ct, this::chooseWhileStreaming, redacted::write);
       if (decoder != null) {
         dropEncoding = true;
         contentLength = -2;
@@ -372,13 +389,29 @@ final class MessageInspection implements AutoCloseable {
         contentLength = -2;
       }
     } else {
-      scanner = Media.open(ex.scanner(), ct, charset, boundary, null, null);
+      scanner = openStream(ct, null, null);
     }
     bodyScanners++;
   }
 
+  /**
+   * Opens the streaming body scanner: a gRPC body whose method the route's descriptors know is
+   * read with its message type, anything else as {@link Media#open} opens it.
+   */
+  private StreamScanner openStream(ContentType ct, dev.custos.engine.@Nullable RedactionChoice choice,
+      dev.custos.engine.@Nullable RedactedOutput output) {
+    String grpcType = ct == ContentType.GRPC ? ex.grpcMessageType(direction) : null;
+    GrpcDescriptors grpc = ex.grpc();
+    if (grpcType == null || grpc == null) {
+      return Media.open(ex.scanner(), ct, charset, boundary, choice, output);
+    }
+    return choice == null || output == null
+        ? ex.scanner().newStream(ct, grpc.schema(), grpcType)
+        : ex.scanner().newRedactingStream(ct, grpc.schema(), grpcType, choice, output);
+  }
+
   private @Nullable RedactionStyle chooseWhileStreaming(Finding f) {
-    tally.record(f, "body", "body");
+    tally.record(f, location, "body");
     if (tally.has(Action.BLOCK) && tally.blockingRule() != null) {
       return RedactionStyle.MASK; // The stream is aborted after this feed; mask it meanwhile.
     }
@@ -576,7 +609,7 @@ final class MessageInspection implements AutoCloseable {
 
   private void record(List<Finding> findings) {
     for (Finding f : findings) {
-      tally.record(f, "body", "body");
+      tally.record(f, location, "body");
     }
   }
 
@@ -869,7 +902,7 @@ final class MessageInspection implements AutoCloseable {
     FindingsEvent event = new FindingsEvent(
         ex.settings().clock().instant(), ex.settings().route(), direction, ex.identityHash(),
         tally.categories(), tally.locations(), actions, rules, refusedBy,
-        refusedBy == null ? null : stage, alert, shadow, uninspectable, inspected);
+        refusedBy == null ? null : stage, alert, shadow, uninspectable, inspected, protocol);
     ex.record().add(event);
     try {
       ex.settings().findingsSink().accept(event);

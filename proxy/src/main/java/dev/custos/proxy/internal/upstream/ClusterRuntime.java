@@ -5,6 +5,7 @@ import com.linecorp.armeria.client.ClientRequestContext;
 import com.linecorp.armeria.client.Endpoint;
 import com.linecorp.armeria.client.HttpClient;
 import com.linecorp.armeria.client.WebClient;
+import com.linecorp.armeria.client.websocket.WebSocketClient;
 import com.linecorp.armeria.client.WebClientBuilder;
 import com.linecorp.armeria.client.circuitbreaker.CircuitBreaker;
 import com.linecorp.armeria.client.circuitbreaker.CircuitBreakerClient;
@@ -92,6 +93,10 @@ public final class ClusterRuntime {
   private final @Nullable WebClient retrying;
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final ClientFactory factory;
+  /** WebSocket clients by largest frame payload, made on first use. */
+  private final java.util.concurrent.ConcurrentMap<Integer, WebSocketClient> webSockets =
+      new java.util.concurrent.ConcurrentHashMap<>();
   private volatile boolean retired;
   private volatile boolean drainable;
 
@@ -104,6 +109,7 @@ public final class ClusterRuntime {
     String name = config.name();
     ClusterOptions o = config.options();
     ClientFactory factory = factories.apply(config);
+    this.factory = factory;
 
     this.discovery = discovery(config);
     discovery.addListener(list -> {
@@ -316,6 +322,22 @@ public final class ClusterRuntime {
 
   public String name() {
     return config.name();
+  }
+
+  /**
+   * Returns the client that opens WebSocket sessions to this cluster's endpoints over HTTP/1.1
+   * (TLS when the cluster has it), accepting frames of at most {@code maxFramePayload} bytes and
+   * handing on fragments as they come (no aggregation). Sessions bypass retries, the breaker and
+   * the bulkhead: a session is not a request that can be retried.
+   */
+  public WebSocketClient webSocketClient(int maxFramePayload) {
+    return webSockets.computeIfAbsent(maxFramePayload, n -> WebSocketClient.builder(
+            config.tls() == null ? SessionProtocol.H1C : SessionProtocol.H1, group)
+        .factory(factory)
+        .maxFramePayloadLength(n)
+        .aggregateContinuation(false)
+        .autoFillOriginHeader(false)
+        .build());
   }
 
   ProxyConfig.Cluster config() {
