@@ -145,6 +145,20 @@ class FluentCodecTest {
   }
 
   @Test
+  void packedEntriesClaimingBillionsOfElementsAreRefusedWithoutAllocatingThem() throws IOException {
+    // Found by the fuzzer: msgpack-core sizes arrays and binaries by their headers.
+    byte[] blob = {(byte) 0xdd, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff,
+        (byte) 0xc6, 0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff};
+    byte[] frame = pack(p -> {
+      p.packArrayHeader(2);
+      p.packString("t");
+      p.packBinaryHeader(blob.length);
+      p.writePayload(blob);
+    });
+    assertThat(encode(frame, new ArrayList<>())).isSameAs(frame);
+  }
+
+  @Test
   void packedEntriesThatDoNotDecodeAreHandledAsOversized() throws IOException {
     byte[] frame = pack(p -> {
       p.packArrayHeader(3);
