@@ -2,6 +2,7 @@ package dev.custos.engine.internal.scan;
 
 import dev.custos.engine.ContentType;
 import dev.custos.engine.Finding;
+import dev.custos.engine.ProtobufSchema;
 import dev.custos.engine.RedactedOutput;
 import dev.custos.engine.RedactionChoice;
 import dev.custos.engine.RedactionStyle;
@@ -45,10 +46,13 @@ final class GrpcStream implements StreamScanner {
 
   /** Opens the scan of one message. */
   interface Opener {
-    StreamScanner open(ContentType type, @Nullable RedactionChoice choice, @Nullable RedactedOutput output);
+    /** Opens a scan of {@code type}; a protobuf one reads its message as {@code root} when given. */
+    StreamScanner open(ContentType type, ProtobufSchema.@Nullable Message root,
+        @Nullable RedactionChoice choice, @Nullable RedactedOutput output);
   }
 
   private final Opener opener;
+  private final ProtobufSchema.@Nullable Message root;
   private final @Nullable RedactionChoice choice;
   private final @Nullable RedactedOutput output;
   private final EnumSet<ScanNote> notes = EnumSet.noneOf(ScanNote.class);
@@ -73,8 +77,10 @@ final class GrpcStream implements StreamScanner {
   private boolean finished;
   private boolean closed;
 
-  GrpcStream(Opener opener, @Nullable RedactionChoice choice, @Nullable RedactedOutput output) {
+  GrpcStream(Opener opener, ProtobufSchema.@Nullable Message root, @Nullable RedactionChoice choice,
+      @Nullable RedactedOutput output) {
     this.opener = opener;
+    this.root = root;
     this.choice = choice;
     this.output = output;
   }
@@ -158,7 +164,8 @@ final class GrpcStream implements StreamScanner {
       RedactionStyle s = c.styleFor(map(f));
       return s == RedactionStyle.HASH ? RedactionStyle.MASK : s;
     };
-    return opener.open(text ? ContentType.TEXT : ContentType.PROTOBUF, target == null ? null : mapped, target);
+    return opener.open(text ? ContentType.TEXT : ContentType.PROTOBUF, text ? null : root,
+        target == null ? null : mapped, target);
   }
 
   private void body(byte[] bytes, int from, int n) {
