@@ -743,7 +743,7 @@ final class ProtobufDecoder implements FieldDecoder {
 
   @Override
   public long retainedBytes() {
-    return (original != null ? original.retainedBytes() : 0) + held.length + out.length
+    return (original != null ? original.retainedBytes() : 0) + held.length
         + 40L * (segSize - segHead) + 24L * rootCounts.size();
   }
 }

@@ -1501,6 +1501,9 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     if (stream instanceof TranscodedStream) {
       return ((TranscodedStream) stream).retainedBytes();
     }
+    if (stream instanceof GrpcStream) {
+      return ((GrpcStream) stream).retainedBytes();
+    }
     if (stream instanceof EventStream) {
       return ((EventStream) stream).retainedBytes();
     }

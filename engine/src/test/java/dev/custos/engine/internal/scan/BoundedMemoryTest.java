@@ -25,6 +25,25 @@ class BoundedMemoryTest {
           sb.append("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"").append(piece.replace("\n", "\\n"))
               .append("\"}}]}\n\n");
         }
+      } else if (type == ContentType.PROTOBUF || type == ContentType.GRPC) {
+        // Records (field 1) of one text line each (field 1 inside); gRPC frames one record each.
+        byte[] line = ("line " + i + " mail jane.doe@example.com ssn 078-05-1120 and more text")
+            .getBytes(StandardCharsets.UTF_8);
+        byte[] record = new byte[2 + line.length];
+        record[0] = 0x0a;
+        record[1] = (byte) line.length;
+        System.arraycopy(line, 0, record, 2, line.length);
+        StringBuilder framed = new StringBuilder();
+        if (type == ContentType.GRPC) {
+          framed.append((char) 0).append((char) 0).append((char) 0).append((char) 0).append((char) (2 + record.length));
+        }
+        framed.append((char) 0x0a).append((char) record.length);
+        for (byte b : record) {
+          framed.append((char) (b & 0xff));
+        }
+        sb.append(framed);
+        i++;
+        continue;
       } else if (type == ContentType.MULTIPART) {
         // Parts one after another; the next chunk's first delimiter ends the last part.
         sb.append("--bnd\r\nContent-Disposition: form-data; name=\"p").append(i)
@@ -40,7 +59,8 @@ class BoundedMemoryTest {
       }
       i++;
     }
-    return sb.toString().getBytes(StandardCharsets.UTF_8);
+    return sb.toString().getBytes(
+        type == ContentType.PROTOBUF || type == ContentType.GRPC ? StandardCharsets.ISO_8859_1 : StandardCharsets.UTF_8);
   }
 
   @Test
