@@ -67,6 +67,54 @@ public final class Corpus {
     return generate(Kind.TEXT, bytes, seed).bytes();
   }
 
+  /**
+   * Returns one protobuf message of about {@code bytes} bytes (at least that many): a repeated
+   * record field (1), each record holding one line of the text corpus as a string (1), a varint
+   * id (2), a fixed64 (3) and a nested message with the line's first word (4). The strings carry
+   * the text corpus's planted values.
+   */
+  public static byte[] protobuf(int bytes, long seed) {
+    String[] lines = new String(text(bytes, seed), java.nio.charset.StandardCharsets.UTF_8).split("\n");
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(bytes + bytes / 4);
+    long id = seed;
+    while (out.size() < bytes) {
+      for (String line : lines) {
+        java.io.ByteArrayOutputStream record = new java.io.ByteArrayOutputStream(line.length() + 32);
+        byte[] text = line.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        field(record, 1, text);
+        record.write(2 << 3);
+        varint(record, ++id & 0xFFFFFFFL);
+        record.write((3 << 3) | 1);
+        for (int i = 0; i < 8; i++) {
+          record.write((int) (id >>> (8 * i)));
+        }
+        String first = line.isEmpty() ? "-" : line.split(" ", 2)[0];
+        java.io.ByteArrayOutputStream nested = new java.io.ByteArrayOutputStream();
+        field(nested, 1, first.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        field(record, 4, nested.toByteArray());
+        field(out, 1, record.toByteArray());
+        if (out.size() >= bytes) {
+          break;
+        }
+      }
+    }
+    return out.toByteArray();
+  }
+
+  private static void field(java.io.ByteArrayOutputStream out, int number, byte[] value) {
+    varint(out, ((long) number << 3) | 2);
+    varint(out, value.length);
+    out.writeBytes(value);
+  }
+
+  private static void varint(java.io.ByteArrayOutputStream out, long value) {
+    while ((value & ~0x7fL) != 0) {
+      out.write((int) ((value & 0x7f) | 0x80));
+      value >>>= 7;
+    }
+    out.write((int) value);
+  }
+
   static Sample generate(Kind kind, int bytes, long seed) {
     if (bytes < 64) {
       throw new IllegalArgumentException("bytes: " + bytes + " (expected: at least 64)");

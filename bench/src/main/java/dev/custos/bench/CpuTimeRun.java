@@ -15,7 +15,8 @@ import java.util.Locale;
  *
  * <p>Usage: {@code java -cp bench/target/benchmarks.jar dev.custos.bench.CpuTimeRun [reps
  * [content...]]}, content being {@code text}, {@code json}, {@code form} (one {@code
- * application/x-www-form-urlencoded} body) or {@code jsonl} (default: text, json and form); prints
+ * application/x-www-form-urlencoded} body), {@code jsonl} or {@code protobuf} (default: text, json
+ * and form); prints
  * the median of the second half of the repetitions, in MB/s (10^6 bytes) per core, for the java and
  * the hyperscan backend.
  */

@@ -23,8 +23,9 @@ final class Payloads {
   private Payloads() {}
 
   /**
-   * Returns the payload for a content parameter: {@code text}, {@code json}, {@code jsonl} or
-   * {@code form} ({@code application/x-www-form-urlencoded}).
+   * Returns the payload for a content parameter: {@code text}, {@code json}, {@code jsonl},
+   * {@code form} ({@code application/x-www-form-urlencoded}) or {@code protobuf} (one message of
+   * text-corpus records, {@link Corpus#protobuf}).
    */
   static byte[] of(String content) {
     return switch (content) {
@@ -32,7 +33,9 @@ final class Payloads {
       case "json" -> Corpus.json(SIZE, SEED);
       case "jsonl" -> Corpus.jsonLines(SIZE, SEED);
       case "form" -> Corpus.form(SIZE, SEED);
-      default -> throw new IllegalArgumentException("content: " + content + " (expected: text, json, jsonl or form)");
+      case "protobuf" -> Corpus.protobuf(SIZE, SEED);
+      default -> throw new IllegalArgumentException(
+          "content: " + content + " (expected: text, json, jsonl, form or protobuf)");
     };
   }
 
@@ -40,6 +43,7 @@ final class Payloads {
     return switch (content) {
       case "text" -> ContentType.TEXT;
       case "form" -> ContentType.FORM;
+      case "protobuf" -> ContentType.PROTOBUF;
       default -> ContentType.JSON;
     };
   }

@@ -55,7 +55,7 @@ final class ProxyCommand implements Callable<Integer> {
       if (bind != null) {
         proxy.close();
         throw new CliException(config + ": cannot listen: " + bind.getMessage()
-            + " (expected: free addresses for listen, tls.listen and admin)", e);
+            + " (expected: free addresses for listen, tls.listen, admin and tcp_listeners)", e);
       }
       throw e;
     }

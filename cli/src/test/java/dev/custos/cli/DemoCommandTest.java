@@ -59,6 +59,8 @@ class DemoCommandTest {
         + " after 5 failures in a row; custos_circuit_breaker_state in"
         + " http://127\\.0\\.0\\.1:\\d+/metrics\\)");
     assertThat(out).contains("custos demo: done (--once)");
+    // The streamed completion's card, split across 20 events, is partially redacted in them.
+    assertThat(out).contains("26 events, deltas joined: The card on file is **** **** **** 0004.");
 
     List<String> raw = new ArrayList<>(DemoUpstream.sensitiveValues());
     for (Demo.Step step : Demo.STEPS) {

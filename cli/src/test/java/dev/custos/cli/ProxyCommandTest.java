@@ -80,7 +80,32 @@ class ProxyCommandTest {
 
       assertThat(r.code()).isEqualTo(Main.ERROR);
       assertThat(r.err().strip()).startsWith("custos: " + config + ": cannot listen: ")
-          .endsWith("(expected: free addresses for listen, tls.listen and admin)");
+          .endsWith("(expected: free addresses for listen, tls.listen, admin and tcp_listeners)");
+      assertThat(r.err().strip().lines()).hasSize(1);
+    }
+  }
+
+  @Test
+  void aTcpListenerPortInUseExitsWith2AndOneLine() throws Exception {
+    try (java.net.ServerSocket taken =
+        new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+      Path config = Files.writeString(dir.resolve("custos.yaml"), """
+          listen: 127.0.0.1:0
+          routes:
+            - match: { prefix: / }
+              cluster: backend
+          clusters:
+            backend: { endpoints: ["127.0.0.1:9000"] }
+          tcp_listeners:
+            - { name: logs, listen: "127.0.0.1:%d", cluster: backend, framing: syslog }
+          policy: { version: 1 }
+          """.formatted(taken.getLocalPort()));
+
+      Cli.Result r = Cli.run("proxy", "--config", config.toString());
+
+      assertThat(r.code()).isEqualTo(Main.ERROR);
+      assertThat(r.err().strip()).startsWith("custos: " + config + ": cannot listen: ")
+          .endsWith("(expected: free addresses for listen, tls.listen, admin and tcp_listeners)");
       assertThat(r.err().strip().lines()).hasSize(1);
     }
   }

@@ -205,6 +205,49 @@ public final class Scanner implements AutoCloseable {
     return dev.custos.engine.internal.scan.ScanEngine.isValidBoundary(boundary);
   }
 
+  /**
+   * Opens a stream scanner for protobuf or gRPC content ({@link ContentType#PROTOBUF} or {@link
+   * ContentType#GRPC}) whose (top-level) messages are of type {@code messageType} of {@code schema}:
+   * findings carry field names ({@code $.user.payment.card_number}, {@code $[2].card.number} for
+   * gRPC), and a field's name is context as a JSON key is.
+   *
+   * @throws IllegalArgumentException for another content type, or a type the schema lacks
+   */
+  public StreamScanner newStream(ContentType contentType, ProtobufSchema schema, String messageType) {
+    return engine.newProtobufStream(protobufType(contentType), requireNonNull(schema, "schema"),
+        rootOf(schema, messageType), null, null);
+  }
+
+  /**
+   * Opens a redacting stream for protobuf or gRPC content read with a schema, as {@link
+   * #newStream(ContentType, ProtobufSchema, String)} reads it, rewriting findings as {@link
+   * #newRedactingStream(ContentType, RedactionChoice, RedactedOutput)} does.
+   */
+  public StreamScanner newRedactingStream(ContentType contentType, ProtobufSchema schema, String messageType,
+      RedactionChoice choice, RedactedOutput output) {
+    return engine.newProtobufStream(protobufType(contentType), requireNonNull(schema, "schema"),
+        rootOf(schema, messageType), requireNonNull(choice, "choice"), requireNonNull(output, "output"));
+  }
+
+  private static ContentType protobufType(ContentType contentType) {
+    requireNonNull(contentType, "contentType");
+    if (contentType != ContentType.PROTOBUF && contentType != ContentType.GRPC) {
+      throw new IllegalArgumentException("contentType: " + contentType.id() + " (expected: protobuf or grpc"
+          + " with a protobuf schema)");
+    }
+    return contentType;
+  }
+
+  private static ProtobufSchema.Message rootOf(ProtobufSchema schema, String messageType) {
+    requireNonNull(messageType, "messageType");
+    ProtobufSchema.Message root = schema.message(messageType);
+    if (root == null) {
+      throw new IllegalArgumentException("messageType: " + messageType
+          + " (expected: a message type of the schema, full name without a leading dot)");
+    }
+    return root;
+  }
+
   /** Scans a whole input. */
   public ScanResult scan(byte[] bytes, ContentType contentType) {
     requireNonNull(bytes, "bytes");

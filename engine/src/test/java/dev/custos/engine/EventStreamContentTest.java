@@ -218,6 +218,31 @@ class EventStreamContentTest {
   }
 
   @Test
+  void eventsCarryingLittleTextAreNotHeldPastTheLimit() {
+    // Each event carries one byte of text and 2 KiB of other fields: the hold-back of text would
+    // hold tens of MiB of events; past 1 MiB the rest goes on as text.
+    StringBuilder sb = new StringBuilder();
+    String padding = "x".repeat(2048);
+    for (int i = 0; i < 2000; i++) {
+      sb.append("data: {\"pad\":\"").append(padding).append("\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"}}]}\r\r");
+    }
+    sb.append("data: card 4111111111111111\r\r");
+    byte[] body = sb.toString().getBytes(StandardCharsets.UTF_8);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    long maxLag = 0;
+    try (StreamScanner s = Samples.JAVA.newRedactingStream(ContentType.EVENT_STREAM, RedactionStyle.MASK, out::write)) {
+      for (int i = 0; i < body.length; i += 1000) {
+        s.feed(body, i, Math.min(1000, body.length - i));
+        maxLag = Math.max(maxLag, Math.min(i + 1000, body.length) - out.size());
+      }
+      s.finish();
+      assertThat(s.notes()).contains(ScanNote.EVENT_STREAM_FALLBACK);
+    }
+    assertThat(maxLag).isLessThan(2L << 20);
+    assertThat(out.toString(StandardCharsets.UTF_8)).hasSize(body.length).endsWith("data: card ****************\r\r");
+  }
+
+  @Test
   void theMediaTypeMapsToTheEventStream() {
     assertThat(ContentType.of("text/event-stream; charset=utf-8")).isEqualTo(ContentType.EVENT_STREAM);
   }

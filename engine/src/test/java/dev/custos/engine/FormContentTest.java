@@ -30,7 +30,7 @@ class FormContentTest {
     assertThat(ContentType.of("form")).isEqualTo(ContentType.FORM);
     assertThat(ContentType.of("application/x-www-form-urlencoded; charset=UTF-8")).isEqualTo(ContentType.FORM);
     assertThat(ContentType.FORM.id()).isEqualTo("form");
-    assertThat(ContentType.of("multipart/form-data")).isEqualTo(ContentType.TEXT);
+    assertThat(ContentType.of("multipart/form-data")).isEqualTo(ContentType.MULTIPART);
   }
 
   @Test

@@ -91,6 +91,20 @@ class GrpcContentTest {
   }
 
   @Test
+  void aCardSplitAcrossTwoMessagesIsNotJoinedWhileOneSplitAcrossChunksIs() {
+    byte[] halves = Samples.concat(List.of(
+        frame(Pb.message().string(1, "4111 1111").toBytes(), false),
+        frame(Pb.message().string(1, "1111 1111").toBytes(), false)));
+    assertThat(SCANNER.scan(halves, ContentType.GRPC).findings()).as("each message is its own scan").isEmpty();
+    byte[] whole = Samples.concat(List.of(frame(Pb.message().string(1, "x").toBytes(), false),
+        frame(Pb.message().string(1, CARD).toBytes(), false)));
+    for (int chunk = 1; chunk < whole.length; chunk++) {
+      assertThat(Samples.scanChunked(SCANNER, whole, ContentType.GRPC, List.of(chunk)).findings())
+          .as("chunks of %s bytes", chunk).extracting(Finding::jsonPath).containsExactly("$[1].1");
+    }
+  }
+
+  @Test
   void compressedMessageIsInflatedScannedAndRecompressedWhenRedacted() {
     byte[] plain = Pb.message().string(3, "ssn 078-05-1120").string(4, "nothing here").toBytes();
     byte[] body = Samples.concat(List.of(frame(Pb.message().string(1, "x").toBytes(), false), frame(plain, true)));

@@ -25,7 +25,7 @@ class MalformedInputTest {
         new byte[] {(byte) 0xed, (byte) 0xa0, (byte) 0x80, (byte) 0xc0}));
     for (ContentType type : ContentType.values()) {
       ScanResult result = SCANNER.scan(bytes, type);
-      assertThat(result.findings()).extracting(Finding::category).contains("us_ssn");
+      assertThat(result.findings()).as(type.id()).extracting(Finding::category).contains("us_ssn");
     }
     assertThat(SCANNER.scan(bytes, ContentType.JSON).notes()).contains(ScanNote.JSON_MALFORMED);
   }

@@ -50,7 +50,7 @@ class NoRawValueTest {
           }
           byte[] bytes = input.getBytes(StandardCharsets.UTF_8);
           ScanResult result = scanner.scan(bytes, type);
-          assertThat(result.findings()).hasSizeGreaterThanOrEqualTo(4);
+          assertThat(result.findings()).as(type.id()).hasSizeGreaterThanOrEqualTo(4);
           outputs.add(result.toString());
           outputs.add(result.notes().toString());
           for (Finding f : result.findings()) {

@@ -118,7 +118,9 @@ class ScannerTest {
             .build();
     try (Scanner scanner = Scanner.builder(policy).backend(Backend.JAVA).evidenceKey(KEY).build()) {
       String json = "{\"users\": [{\"employee\": \"EMP-204518\"}, {\"employee\": \"EMP-000000\"}]}";
-      for (ContentType type : ContentType.values()) {
+      // The document is valid text, JSON and (as one field name) a form; gRPC, protobuf and
+      // multipart bodies have formats of their own, tested in their own classes.
+      for (ContentType type : List.of(ContentType.TEXT, ContentType.JSON, ContentType.FORM)) {
         List<Finding> findings = scanner.scan(utf8(json), type).findings();
         assertThat(findings).as(type.id()).extracting(Finding::category).containsExactly("employee_id");
         assertThat(findings.get(0).confidence()).isEqualTo(Confidence.HIGH);

@@ -287,7 +287,9 @@ public final class CustosProxy implements AutoCloseable {
    * Starts the listeners (and the watcher, for a configuration loaded from a file); returns once
    * they accept connections.
    *
-   * @throws java.util.concurrent.CompletionException if a listener cannot bind
+   * @throws java.util.concurrent.CompletionException if an HTTP or admin listener cannot bind
+   * @throws IllegalStateException if a {@code tcp_listeners} listener cannot bind (the others are
+   *     stopped again)
    */
   public synchronized CustosProxy start() {
     if (running) {

@@ -540,9 +540,11 @@ public final class ProxyConfig {
    * @param maxDecodedBody the most decoded bytes of one compressed body
    * @param maxDecodeRatio the highest decoded-to-compressed ratio accepted past the first MiB
    * @param skipMediaTypes media types whose bodies are not scanned, such as {@code image/*}
+   * @param grpcDescriptorSet the {@code FileDescriptorSet} whose types name the fields of gRPC
+   *     messages ({@code grpc: { descriptor_set: … }}), or null to read them without a schema
    */
   public record Inspection(boolean enabled, long maxInspectedBody, long maxDecodedBody,
-      int maxDecodeRatio, List<String> skipMediaTypes) {
+      int maxDecodeRatio, List<String> skipMediaTypes, java.nio.file.@Nullable Path grpcDescriptorSet) {
     /**
      * The defaults: inspected, 8 MiB held, 64 MiB decoded, ratio 100, images, audio and video
      * skipped.
@@ -554,6 +556,12 @@ public final class ProxyConfig {
     public Inspection(long maxInspectedBody, long maxDecodedBody, int maxDecodeRatio,
         List<String> skipMediaTypes) {
       this(true, maxInspectedBody, maxDecodedBody, maxDecodeRatio, skipMediaTypes);
+    }
+
+    /** Limits without gRPC descriptors. */
+    public Inspection(boolean enabled, long maxInspectedBody, long maxDecodedBody,
+        int maxDecodeRatio, List<String> skipMediaTypes) {
+      this(enabled, maxInspectedBody, maxDecodedBody, maxDecodeRatio, skipMediaTypes, null);
     }
 
     /** Checks the limits. */

@@ -75,6 +75,78 @@ class GrpcProxyTest {
         "127.0.0.1", proxy.proxy.activeHttpPort(), InsecureChannelCredentials.create()).build();
   }
 
+  @Test
+  void aDescriptorSetNamesFieldsSoThatAFieldAllowlistApplies() throws Exception {
+    java.nio.file.Files.write(dir.resolve("payments.pb"), GrpcPayments.descriptorSet());
+    proxy = ProxyFixture.start(dir, """
+        listen: 127.0.0.1:0
+        routes:
+          - name: grpc
+            match: { prefix: / }
+            cluster: payments
+            inspection: { grpc: { descriptor_set: payments.pb } }
+        clusters:
+          payments: { endpoints: ["127.0.0.1:%d"] }
+        policy:
+          version: 1
+          rules:
+            - name: cards
+              match: { direction: request }
+              categories: [credit_card]
+              action: redact
+              allowlist: { paths: [note] }
+        """.formatted(upstream.port()));
+    channel = Grpc.newChannelBuilderForAddress(
+        "127.0.0.1", proxy.proxy.activeHttpPort(), InsecureChannelCredentials.create()).build();
+    pay(GrpcPayments.payment("card " + CARD, CARD, "x"), CallOptions.DEFAULT);
+    DynamicMessage received = upstream.received.get(0);
+    assertThat(GrpcPayments.cardNumber(received)).as("$[0].card.number").isEqualTo(MASKED);
+    assertThat(GrpcPayments.note(received)).as("$[0].note is allowed").isEqualTo("card " + CARD);
+  }
+
+  @Test
+  void withoutADescriptorSetFieldsHaveNumbersAndTheAllowlistDoesNotApply() {
+    proxy = ProxyFixture.start(dir, """
+        listen: 127.0.0.1:0
+        routes:
+          - name: grpc
+            match: { prefix: / }
+            cluster: payments
+        clusters:
+          payments: { endpoints: ["127.0.0.1:%d"] }
+        policy:
+          version: 1
+          rules:
+            - name: cards
+              match: { direction: request }
+              categories: [credit_card]
+              action: redact
+              allowlist: { paths: [note] }
+        """.formatted(upstream.port()));
+    channel = Grpc.newChannelBuilderForAddress(
+        "127.0.0.1", proxy.proxy.activeHttpPort(), InsecureChannelCredentials.create()).build();
+    pay(GrpcPayments.payment("card " + CARD, CARD, "x"), CallOptions.DEFAULT);
+    assertThat(GrpcPayments.note(upstream.received.get(0))).isEqualTo("card " + MASKED);
+  }
+
+  @Test
+  void aDescriptorSetThatIsNotOneIsAConfigurationError() throws Exception {
+    java.nio.file.Files.writeString(dir.resolve("payments.pb"), "not a descriptor set");
+    Path file = ProxyFixture.write(dir.resolve("custos.yaml"), """
+        listen: 127.0.0.1:0
+        routes:
+          - match: { prefix: / }
+            cluster: payments
+            inspection: { grpc: { descriptor_set: payments.pb } }
+        clusters:
+          payments: { endpoints: ["127.0.0.1:1"] }
+        """);
+    assertThatThrownBy(() -> ProxyConfig.load(file))
+        .hasMessageContaining("custos.yaml:5:")
+        .hasMessageContaining("descriptor_set")
+        .hasMessageContaining("expected: the output of protoc --descriptor_set_out");
+  }
+
   private DynamicMessage pay(DynamicMessage request, CallOptions options) {
     return ClientCalls.blockingUnaryCall(channel, GrpcPayments.PAY, options.withDeadlineAfter(20, TimeUnit.SECONDS),
         request);

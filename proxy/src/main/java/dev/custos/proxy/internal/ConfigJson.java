@@ -307,6 +307,9 @@ final class ConfigJson {
     node.put("max_decode_ratio", i.maxDecodeRatio());
     ArrayNode skip = node.putArray("skip_media_types");
     i.skipMediaTypes().forEach(skip::add);
+    if (i.grpcDescriptorSet() != null) {
+      node.putObject("grpc").put("descriptor_set", i.grpcDescriptorSet().toString());
+    }
   }
 
   /** Returns a duration as written in custos.yaml: 0, 250ms, 30s, 5m, 2h. */

@@ -570,9 +570,24 @@ public final class ConfigReader {
           }
         }
       }
+      Path descriptors = base.grpcDescriptorSet();
+      if (node.path("grpc").has("descriptor_set")) {
+        String at = pointer + "/grpc/descriptor_set";
+        descriptors = file(at, node.get("grpc").get("descriptor_set").asText(),
+            "a FileDescriptorSet written by protoc --descriptor_set_out --include_imports");
+        if (descriptors != null) {
+          try {
+            dev.custos.proxy.internal.inspect.GrpcDescriptors.load(descriptors);
+          } catch (IllegalArgumentException e) {
+            add(at, doc.entry(at).path() + ": '" + node.get("grpc").get("descriptor_set").asText()
+                + "' is not a usable descriptor set (" + e.getMessage() + ")");
+            descriptors = null;
+          }
+        }
+      }
       return new ProxyConfig.Inspection(node.path("enabled").asBoolean(base.enabled()),
           held < 1 ? base.maxInspectedBody() : held,
-          decoded < 1 ? base.maxDecodedBody() : decoded, (int) ratio, skip);
+          decoded < 1 ? base.maxDecodedBody() : decoded, (int) ratio, skip, descriptors);
     }
 
     /** Returns a size the schema has checked, or 0 (with a problem added) when out of range. */

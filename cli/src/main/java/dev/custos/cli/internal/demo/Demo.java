@@ -134,7 +134,10 @@ public final class Demo implements AutoCloseable {
       new Step("orders without an API key", "GET", ORDERS_PREFIX, null, null),
       new Step("orders with alice's API key", "GET", ORDERS_PREFIX, API_KEY, null),
       new Step("a burst of orders for alice", "GET", ORDERS_PREFIX, API_KEY, null,
-          RATE_REQUESTS + 2));
+          RATE_REQUESTS + 2),
+      new Step("a streamed chat completion: a card split across 20 events", "POST", "/api/chat",
+          "demo-carol", "{\"model\":\"demo\",\"stream\":true,"
+          + "\"messages\":[{\"role\":\"user\",\"content\":\"which card is on file?\"}]}"));
 
   private final ConcurrentLinkedQueue<FindingsEvent> events;
   private final AtomicBoolean collecting;

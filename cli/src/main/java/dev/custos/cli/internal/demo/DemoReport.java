@@ -251,6 +251,24 @@ public final class DemoReport {
         // Not JSON after all: shown as text.
       }
     }
+    if (text.startsWith("data: ")) {
+      // Server-Sent Events of a chat completion: the text the deltas spell out.
+      StringBuilder said = new StringBuilder();
+      int events = 0;
+      for (String line : text.split("\n")) {
+        if (line.startsWith("data: {")) {
+          events++;
+          try {
+            JsonNode content = JSON.readTree(line.substring(6)).path("choices").path(0)
+                .path("delta").path("content");
+            said.append(content.isTextual() ? content.asText() : "");
+          } catch (IOException e) {
+            // An event that is not JSON adds nothing.
+          }
+        }
+      }
+      return cut(events + " events, deltas joined: " + said, EXCERPT_WIDTH);
+    }
     return cut(text.replaceAll("\\s+", " "), EXCERPT_WIDTH);
   }
 

@@ -107,6 +107,7 @@ public final class DemoUpstream implements HttpService {
     for (Person p : EXPORT) {
       values.add(p.ssn());
     }
+    values.add(CHAT_CARD);
     return List.copyOf(values);
   }
 
@@ -137,10 +138,37 @@ public final class DemoUpstream implements HttpService {
     if (path.equals("/api/export")) {
       return method == HttpMethod.GET ? ok(export) : HttpResponse.of(HttpStatus.METHOD_NOT_ALLOWED);
     }
+    if (path.equals("/api/chat")) {
+      return method == HttpMethod.POST
+          ? HttpResponse.of(HttpStatus.OK, MediaType.EVENT_STREAM, chat())
+          : HttpResponse.of(HttpStatus.METHOD_NOT_ALLOWED);
+    }
     if (path.equals("/api/orders")) {
       return method == HttpMethod.GET ? ok(orders) : HttpResponse.of(HttpStatus.METHOD_NOT_ALLOWED);
     }
     return notFound();
+  }
+
+  /** The card a streamed chat completion ({@code POST /api/chat}) spells out across 20 events. */
+  public static final String CHAT_CARD = "5500 0000 0000 0004";
+
+  /**
+   * Returns a chat completion streamed as an OpenAI-compatible API does: Server-Sent Events of
+   * one or two characters each, with {@link #CHAT_CARD} split across twenty of them.
+   */
+  static String chat() {
+    StringBuilder sb = new StringBuilder();
+    String text = CHAT_CARD;
+    List<String> pieces = new ArrayList<>(List.of("The", " card", " on", " file", " is "));
+    for (int i = 0; i < 20; i++) {
+      pieces.add(text.substring(i * text.length() / 20, (i + 1) * text.length() / 20));
+    }
+    pieces.add(".");
+    for (String p : pieces) {
+      sb.append("data: {\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,")
+          .append("\"delta\":{\"content\":\"").append(p).append("\"}}]}\n\n");
+    }
+    return sb.append("data: [DONE]\n\n").toString();
   }
 
   private static HttpResponse ok(byte[] body) {

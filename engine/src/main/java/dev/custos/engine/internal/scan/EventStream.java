@@ -43,16 +43,20 @@ import org.jspecify.annotations.Nullable;
  * original bytes: a masked escape sequence is written {@code \u002a} (an asterisk), and {@code
  * hash} masks, as a label cannot be split across events.
  *
- * <p>An event longer than {@link #MAX_EVENT} bytes, or more than {@link #MAX_CHOICES} choices,
- * ends the structured scan ({@link ScanNote#EVENT_STREAM_FALLBACK}): the rest is scanned as text.
+ * <p>An event longer than {@link #MAX_EVENT} bytes, more than {@link #MAX_CHOICES} choices, or
+ * more than {@link #MAX_HELD} bytes of events held for redaction (events that carry little text
+ * each) ends the structured scan ({@link ScanNote#EVENT_STREAM_FALLBACK}): the rest is scanned as text.
  * Not thread-safe.
  */
 final class EventStream implements StreamScanner {
   /** The longest event, in bytes, held whole for parsing. */
   static final int MAX_EVENT = 1 << 20;
+  /** The most bytes of events held for redaction before the rest is scanned as text. */
+  static final int MAX_HELD = 1 << 20;
   /** The most choice indexes given a stream each. */
   static final int MAX_CHOICES = 64;
   private static final JsonFactory JSON = new JsonFactory();
+  private static final byte[] NO_BYTES = new byte[0];
 
   /** Opens the streams of choice text and of other events. */
   interface Opener {
@@ -75,6 +79,7 @@ final class EventStream implements StreamScanner {
 
   private final TreeMap<Integer, Choice> choices = new TreeMap<>();
   private final ArrayDeque<Event> queue = new ArrayDeque<>();
+  private long queued;
   private @Nullable StreamScanner fallback;
   private long fallbackBase;
   private long position;
@@ -118,7 +123,8 @@ final class EventStream implements StreamScanner {
     final long end;
     final int rawStart;
     final int rawEnd;
-    final byte[] decoded;
+    /** The decoded bytes, kept only until the event is written (never without redaction). */
+    byte[] decoded;
     /** Raw and decoded starts of each group (an escape or one plain byte), or null when plain. */
     final int @Nullable [] groupRaw;
     final int @Nullable [] groupDecoded;
@@ -192,6 +198,9 @@ final class EventStream implements StreamScanner {
       pieces.add(p);
       fed = p.end;
       collect(stream.feed(p.decoded, 0, p.decoded.length));
+      if (output == null) {
+        p.decoded = NO_BYTES;
+      }
       while (pieces.size() > 1 && pieces.peekFirst().end < fed - horizon) {
         pieces.pollFirst();
       }
@@ -281,6 +290,10 @@ final class EventStream implements StreamScanner {
           continue;
         }
         endEvent();
+        if (fallback != null) {
+          i--; // The byte goes to the text scan.
+          continue;
+        }
       }
       append(b);
       if (lastWasCr && b == '\n') {
@@ -410,6 +423,12 @@ final class EventStream implements StreamScanner {
     }
     if (output != null) {
       queue.add(e);
+      queued += raw.length;
+      if (queued > MAX_HELD) {
+        // Events that carry little text each: rather than hold more, release them and go on as text.
+        eventBase = position;
+        fallBack();
+      }
     }
   }
 
@@ -675,6 +694,7 @@ final class EventStream implements StreamScanner {
         }
       }
       queue.pollFirst();
+      queued -= e.raw.length;
       byte[] rewritten = e.rewritten;
       if (rewritten != null) {
         o.write(rewritten, 0, rewritten.length);
@@ -694,6 +714,7 @@ final class EventStream implements StreamScanner {
           rewrite(raw, p, red);
         }
         p.choice.forget(p.end);
+        p.decoded = NO_BYTES;
       }
       o.write(raw, 0, raw.length);
     }

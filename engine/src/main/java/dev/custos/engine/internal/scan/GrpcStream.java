@@ -2,6 +2,7 @@ package dev.custos.engine.internal.scan;
 
 import dev.custos.engine.ContentType;
 import dev.custos.engine.Finding;
+import dev.custos.engine.ProtobufSchema;
 import dev.custos.engine.RedactedOutput;
 import dev.custos.engine.RedactionChoice;
 import dev.custos.engine.RedactionStyle;
@@ -34,7 +35,9 @@ import org.jspecify.annotations.Nullable;
  * {@link #MAX_INFLATED} bytes and scanned whole; its findings span the whole compressed message,
  * and a redaction that changed it re-compresses it and writes its new length. One that is larger,
  * not gzip, or corrupt goes on as it is, unscanned ({@link ScanNote#GRPC_MESSAGE_UNINSPECTABLE}).
- * A body cut short in a prefix or a message is noted {@link ScanNote#PROTOBUF_MALFORMED}.
+ * A body cut short in a prefix or a message is noted {@link ScanNote#PROTOBUF_MALFORMED}, and so
+ * is a prefix whose flag byte has bits other than 0 and 7 set: that is not gRPC, and the rest of the
+ * body, from that prefix on, is scanned as text.
  * Redaction keeps every length ({@code hash} masks), so the framing stays valid. Not thread-safe.
  */
 final class GrpcStream implements StreamScanner {
@@ -45,10 +48,13 @@ final class GrpcStream implements StreamScanner {
 
   /** Opens the scan of one message. */
   interface Opener {
-    StreamScanner open(ContentType type, @Nullable RedactionChoice choice, @Nullable RedactedOutput output);
+    /** Opens a scan of {@code type}; a protobuf one reads its message as {@code root} when given. */
+    StreamScanner open(ContentType type, ProtobufSchema.@Nullable Message root,
+        @Nullable RedactionChoice choice, @Nullable RedactedOutput output);
   }
 
   private final Opener opener;
+  private final ProtobufSchema.@Nullable Message root;
   private final @Nullable RedactionChoice choice;
   private final @Nullable RedactedOutput output;
   private final EnumSet<ScanNote> notes = EnumSet.noneOf(ScanNote.class);
@@ -70,11 +76,15 @@ final class GrpcStream implements StreamScanner {
   private int heldLength;
   /** A compressed message too large to hold: passed through. */
   private boolean passing;
+  /** The body turned out not to be gRPC: the rest is one text scan. */
+  private boolean text;
   private boolean finished;
   private boolean closed;
 
-  GrpcStream(Opener opener, @Nullable RedactionChoice choice, @Nullable RedactedOutput output) {
+  GrpcStream(Opener opener, ProtobufSchema.@Nullable Message root, @Nullable RedactionChoice choice,
+      @Nullable RedactedOutput output) {
     this.opener = opener;
+    this.root = root;
     this.choice = choice;
     this.output = output;
   }
@@ -100,6 +110,11 @@ final class GrpcStream implements StreamScanner {
     int i = offset;
     int end = offset + length;
     while (i < end) {
+      if (text) {
+        addAll(Objects.requireNonNull(inner).feed(bytes, i, end - i));
+        fed += end - i;
+        break;
+      }
       if (!inMessage) {
         int n = Math.min(5 - headerLength, end - i);
         System.arraycopy(bytes, i, header, headerLength, n);
@@ -126,6 +141,17 @@ final class GrpcStream implements StreamScanner {
   private void startMessage() {
     headerLength = 0;
     index++;
+    if ((header[0] & 0x7e) != 0) {
+      // No flag but compressed (bit 0) and trailer (bit 7) exists: this is not gRPC framing, and
+      // the rest of the body is scanned as text from this prefix on.
+      notes.add(ScanNote.PROTOBUF_MALFORMED);
+      text = true;
+      compressed = false;
+      payloadStart = fed - 5;
+      inner = open(true, output);
+      addAll(inner.feed(header, 0, 5));
+      return;
+    }
     compressed = (header[0] & 1) != 0;
     trailer = (header[0] & 0x80) != 0;
     payloadLength = ((header[1] & 0xffL) << 24) | ((header[2] & 0xff) << 16) | ((header[3] & 0xff) << 8)
@@ -158,7 +184,8 @@ final class GrpcStream implements StreamScanner {
       RedactionStyle s = c.styleFor(map(f));
       return s == RedactionStyle.HASH ? RedactionStyle.MASK : s;
     };
-    return opener.open(text ? ContentType.TEXT : ContentType.PROTOBUF, target == null ? null : mapped, target);
+    return opener.open(text ? ContentType.TEXT : ContentType.PROTOBUF, text ? null : root,
+        target == null ? null : mapped, target);
   }
 
   private void body(byte[] bytes, int from, int n) {
@@ -293,7 +320,13 @@ final class GrpcStream implements StreamScanner {
       return List.of();
     }
     finished = true;
-    if (inMessage) {
+    if (text) {
+      StreamScanner s = Objects.requireNonNull(inner);
+      addAll(s.finish());
+      notes.addAll(s.notes());
+      s.close();
+      inner = null;
+    } else if (inMessage) {
       notes.add(ScanNote.PROTOBUF_MALFORMED);
       if (compressed && !passing) {
         write(header, 0, 5);
@@ -322,6 +355,13 @@ final class GrpcStream implements StreamScanner {
       all.addAll(inner.notes());
     }
     return all.isEmpty() ? Set.of() : Set.copyOf(all);
+  }
+
+  /** Returns about how many bytes this stream holds: a held compressed message and the open scan. */
+  long retainedBytes() {
+    byte[] h = held;
+    StreamScanner s = inner;
+    return (h == null ? 0 : h.length) + (s == null ? 0 : StreamScannerImpl.retainedBytesOf(s));
   }
 
   @Override

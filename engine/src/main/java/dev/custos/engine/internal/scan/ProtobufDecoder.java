@@ -1,5 +1,6 @@
 package dev.custos.engine.internal.scan;
 
+import dev.custos.engine.ProtobufSchema;
 import dev.custos.engine.RedactedOutput;
 import dev.custos.engine.RedactionStyle;
 import dev.custos.engine.ScanNote;
@@ -29,6 +30,10 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>A field's path is {@code $} followed by {@code .number} per level, with {@code [n]} after the
  * n-th occurrence (from 0) of a field number in its message when {@code n > 0}: {@code $.1.3[2].5}.
+ * With a schema, a known field takes its name instead ({@code $.user.cards[0].number}; a repeated
+ * field always has its index), its name is the token's key (context, as a JSON key), and its kind
+ * decides: a string or bytes field is scanned, a message field walked when it parses (no text
+ * test), another kind skipped.
  *
  * <p>Memory: the held field, the original bytes not yet written (redacting streams only; a
  * separator is placed at least every {@value #MARK_EVERY} original bytes between top-level fields
@@ -52,6 +57,8 @@ final class ProtobufDecoder implements FieldDecoder {
   private static final int HOLD = 4;
   private static final int LEAF = 5;
   private static final int TEXT = 6;
+  /** The content of a field the schema says holds no text (a packed number). */
+  private static final int SKIP = 7;
 
   private byte[] out = new byte[256];
   private int outLength;
@@ -81,6 +88,7 @@ final class ProtobufDecoder implements FieldDecoder {
   /** Content length, or -1 while the field is still streaming. */
   private int[] segLength = new int[32];
   private @Nullable String[] segPath = new String[32];
+  private @Nullable String[] segKey = new String[32];
   private int segHead;
   private int segSize;
   private int cachedSegment = -1;
@@ -92,9 +100,23 @@ final class ProtobufDecoder implements FieldDecoder {
   private boolean tooLong;
 
   private final @Nullable OriginalWindow original;
+  /** The schema and the top-level message's type, or null to read without one. */
+  private final @Nullable ProtobufSchema schema;
+  private final ProtobufSchema.@Nullable Message root;
 
   ProtobufDecoder(boolean keepOriginal) {
+    this(keepOriginal, null, null);
+  }
+
+  /**
+   * A decoder that reads the top-level message as {@code root} of {@code schema} (both null: without
+   * a schema): known fields take their names in paths and as keys, and their declared kinds decide
+   * how they are read; unknown fields are read as without a schema.
+   */
+  ProtobufDecoder(boolean keepOriginal, @Nullable ProtobufSchema schema, ProtobufSchema.@Nullable Message root) {
     this.original = keepOriginal ? new OriginalWindow() : null;
+    this.schema = schema;
+    this.root = root;
   }
 
   @Override
@@ -131,6 +153,14 @@ final class ProtobufDecoder implements FieldDecoder {
           remaining -= n;
           if (remaining == 0) {
             decideHeld();
+            fieldEnded(pos + n);
+          }
+        }
+        case SKIP -> {
+          int n = (int) Math.min(remaining, end - i);
+          i += n;
+          remaining -= n;
+          if (remaining == 0) {
             fieldEnded(pos + n);
           }
         }
@@ -211,9 +241,14 @@ final class ProtobufDecoder implements FieldDecoder {
         if (value < 0 || value > Integer.MAX_VALUE) {
           return false;
         }
-        String path = childPath("$", rootCounts, fieldNumber, true);
+        ProtobufSchema.Field field = root == null ? null : root.field(fieldNumber);
+        String path = childPath("$", rootCounts, fieldNumber, true, field);
+        heldField = field;
         if (value == 0) {
           fieldEnded(next);
+        } else if (field != null && field.kind() == ProtobufSchema.Kind.OTHER) {
+          state = SKIP;
+          remaining = value;
         } else if (value <= MAX_HELD) {
           state = HOLD;
           remaining = value;
@@ -224,10 +259,11 @@ final class ProtobufDecoder implements FieldDecoder {
           }
           heldPath = path;
         } else {
-          tooLong = true;
+          // Too long to hold: streamed as a string, undecided unless the schema says it is one.
+          tooLong |= field == null || field.kind() == ProtobufSchema.Kind.MESSAGE;
           state = LEAF;
           remaining = value;
-          beginLeaf(next, path);
+          beginLeaf(next, path, field == null ? null : field.name());
         }
         return true;
       }
@@ -235,6 +271,7 @@ final class ProtobufDecoder implements FieldDecoder {
   }
 
   private String heldPath = "$";
+  private ProtobufSchema.@Nullable Field heldField;
 
   /** Ends a top-level field at original offset {@code end}: back to reading a tag. */
   private void fieldEnded(long end) {
@@ -253,7 +290,7 @@ final class ProtobufDecoder implements FieldDecoder {
    */
   private void fail(byte[] bytes, int from, int end) {
     malformed = true;
-    beginLeaf(fieldStart, "$");
+    beginLeaf(fieldStart, "$", null);
     content(header, 0, headerLength);
     if (state == HOLD) {
       content(held, 0, heldLength);
@@ -264,17 +301,41 @@ final class ProtobufDecoder implements FieldDecoder {
   }
 
   private void decideHeld() {
-    byte[] b = held;
-    int n = heldLength;
-    if (isMessage(b, 0, n)) {
-      walk(b, 0, n, heldStart, heldPath, 1);
+    decide(held, 0, heldLength, heldStart, heldPath, heldField, 1);
+  }
+
+  /**
+   * Reads the content {@code b[from, to)} (at original offset {@code origin}, nesting depth {@code
+   * depth}) of a length-delimited field, described by {@code field} when the schema knows it: a
+   * string or bytes field is scanned, a message field walked when it parses, a field of another
+   * kind skipped; an unknown field is a message when it parses and is not plain text.
+   */
+  private void decide(byte[] b, int from, int to, long origin, String path,
+      ProtobufSchema.@Nullable Field field, int depth) {
+    String key = field == null ? null : field.name();
+    if (field != null && field.kind() == ProtobufSchema.Kind.OTHER) {
+      return;
+    }
+    if (field != null && field.kind() != ProtobufSchema.Kind.MESSAGE) {
+      leaf(b, from, to, origin, path, key);
+      return;
+    }
+    boolean message = field != null ? parses(b, from, to) : isMessage(b, from, to);
+    if (depth > MAX_DEPTH) {
+      tooDeep |= message;
+      leaf(b, from, to, origin, path, key);
+    } else if (message) {
+      String type = field == null ? null : field.messageType();
+      walk(b, from, to, origin, path, depth,
+          type == null ? null : Objects.requireNonNull(schema).message(type));
     } else {
-      leaf(b, 0, n, heldStart, heldPath);
+      leaf(b, from, to, origin, path, key);
     }
   }
 
   /** Walks a message known to parse, {@code b[from, to)} at original offset {@code origin}. */
-  private void walk(byte[] b, int from, int to, long origin, String path, int depth) {
+  private void walk(byte[] b, int from, int to, long origin, String path, int depth,
+      ProtobufSchema.@Nullable Message type) {
     Map<Integer, Integer> counts = new HashMap<>();
     int i = from;
     while (i < to) {
@@ -310,31 +371,31 @@ final class ProtobufDecoder implements FieldDecoder {
           }
           int start = i;
           i += (int) len;
-          String child = childPath(path, counts, number, false);
+          ProtobufSchema.Field field = type == null ? null : type.field(number);
+          String child = childPath(path, counts, number, false, field);
           if (len == 0) {
             continue;
           }
-          if (depth + 1 > MAX_DEPTH) {
-            tooDeep |= isMessage(b, start, i);
-            leaf(b, start, i, origin + (start - from), child);
-          } else if (isMessage(b, start, i)) {
-            walk(b, start, i, origin + (start - from), child, depth + 1);
-          } else {
-            leaf(b, start, i, origin + (start - from), child);
-          }
+          decide(b, start, i, origin + (start - from), child, field, depth + 1);
         }
       }
     }
   }
 
-  private static String childPath(String parent, Map<Integer, Integer> counts, int number, boolean root) {
+  private static String childPath(String parent, Map<Integer, Integer> counts, int number, boolean root,
+      ProtobufSchema.@Nullable Field field) {
     Integer seen = counts.get(number);
     int n = seen == null ? 0 : seen;
     if (seen != null || !root || counts.size() < MAX_COUNTED) {
       counts.put(number, n + 1);
     }
-    StringBuilder p = new StringBuilder(parent.length() + 12).append(parent).append('.').append(number);
-    if (n > 0) {
+    StringBuilder p = new StringBuilder(parent.length() + 12).append(parent);
+    if (field != null) {
+      JsonTracker.appendName(field.name(), p);
+    } else {
+      p.append('.').append(number);
+    }
+    if (n > 0 || (field != null && field.repeated())) {
       p.append('[').append(n).append(']');
     }
     return p.toString();
@@ -345,9 +406,11 @@ final class ProtobufDecoder implements FieldDecoder {
    * fields with valid numbers, wire types 0, 1, 2 or 5 and lengths within the bytes.
    */
   static boolean isMessage(byte[] b, int from, int to) {
-    if (to <= from || isPlainText(b, from, to)) {
-      return false;
-    }
+    return to > from && !isPlainText(b, from, to) && parses(b, from, to);
+  }
+
+  /** Returns whether {@code b[from, to)} parses completely as protobuf fields. */
+  static boolean parses(byte[] b, int from, int to) {
     int i = from;
     while (i < to) {
       long tag = 0;
@@ -471,7 +534,7 @@ final class ProtobufDecoder implements FieldDecoder {
         endLeaf();
       }
       case TEXT -> endLeaf();
-      case HOLD, FIXED, VARINT, LENGTH -> fail(header, 0, 0);
+      case HOLD, FIXED, VARINT, LENGTH, SKIP -> fail(header, 0, 0);
       default -> {
         if (headerLength > 0) {
           fail(header, 0, 0);
@@ -510,14 +573,14 @@ final class ProtobufDecoder implements FieldDecoder {
     }
   }
 
-  private void leaf(byte[] b, int from, int to, long origin, String path) {
-    beginLeaf(origin, path);
+  private void leaf(byte[] b, int from, int to, long origin, String path, @Nullable String key) {
+    beginLeaf(origin, path, key);
     content(b, from, to - from);
     endLeaf();
   }
 
-  private void beginLeaf(long origin, String path) {
-    addSegment(decoded + outLength, origin, -1, path);
+  private void beginLeaf(long origin, String path, @Nullable String key) {
+    addSegment(decoded + outLength, origin, -1, path, key);
   }
 
   private void endLeaf() {
@@ -532,13 +595,13 @@ final class ProtobufDecoder implements FieldDecoder {
 
   /** Places an empty segment and its separator at original offset {@code origin}. */
   private void mark(long origin) {
-    addSegment(decoded + outLength, origin, 0, null);
+    addSegment(decoded + outLength, origin, 0, null, null);
     lastMark = origin;
     ensure(1);
     out[outLength++] = SEPARATOR;
   }
 
-  private void addSegment(long at, long origin, int length, @Nullable String path) {
+  private void addSegment(long at, long origin, int length, @Nullable String path, @Nullable String key) {
     if (segSize == segDecoded.length) {
       if (segHead > segDecoded.length / 2) {
         int live = segSize - segHead;
@@ -546,7 +609,9 @@ final class ProtobufDecoder implements FieldDecoder {
         System.arraycopy(segOriginal, segHead, segOriginal, 0, live);
         System.arraycopy(segLength, segHead, segLength, 0, live);
         System.arraycopy(segPath, segHead, segPath, 0, live);
+        System.arraycopy(segKey, segHead, segKey, 0, live);
         Arrays.fill(segPath, live, segSize, null);
+        Arrays.fill(segKey, live, segSize, null);
         cachedSegment = -1;
         segSize = live;
         segHead = 0;
@@ -556,12 +621,14 @@ final class ProtobufDecoder implements FieldDecoder {
         segOriginal = Arrays.copyOf(segOriginal, n);
         segLength = Arrays.copyOf(segLength, n);
         segPath = Arrays.copyOf(segPath, n);
+        segKey = Arrays.copyOf(segKey, n);
       }
     }
     segDecoded[segSize] = at;
     segOriginal[segSize] = origin;
     segLength[segSize] = length;
     segPath[segSize] = path;
+    segKey[segSize] = key;
     segSize++;
   }
 
@@ -633,7 +700,7 @@ final class ProtobufDecoder implements FieldDecoder {
       return null;
     }
     if (s != cachedSegment || cachedToken == null || cachedToken.contentStart != segDecoded[s]) {
-      cachedToken = new JsonTracker.Token(segDecoded[s], Objects.requireNonNull(segPath[s]), null);
+      cachedToken = new JsonTracker.Token(segDecoded[s], Objects.requireNonNull(segPath[s]), segKey[s]);
       cachedSegment = s;
     }
     return cachedToken;
@@ -650,6 +717,7 @@ final class ProtobufDecoder implements FieldDecoder {
     long before = Math.min(fieldsBefore, position);
     while (segHead + 1 < segSize && segDecoded[segHead + 1] <= before) {
       segPath[segHead] = null;
+      segKey[segHead] = null;
       segHead++;
       cachedSegment = -1;
     }
@@ -675,7 +743,7 @@ final class ProtobufDecoder implements FieldDecoder {
 
   @Override
   public long retainedBytes() {
-    return (original != null ? original.retainedBytes() : 0) + held.length + out.length
+    return (original != null ? original.retainedBytes() : 0) + held.length
         + 40L * (segSize - segHead) + 24L * rootCounts.size();
   }
 }

@@ -2,6 +2,7 @@ package dev.custos.engine.internal.scan;
 
 import dev.custos.engine.Backend;
 import dev.custos.engine.ContentType;
+import dev.custos.engine.ProtobufSchema;
 import dev.custos.engine.DetectorDefinition;
 import dev.custos.engine.EvidenceKey;
 import dev.custos.engine.PluginDetector;
@@ -197,11 +198,8 @@ public final class ScanEngine implements AutoCloseable {
     if (type == ContentType.FORM) {
       return stream(null, new FormDecoder(output != null), null, redaction, output);
     }
-    if (type == ContentType.GRPC) {
-      return new GrpcStream((t, r, o) -> newStream(t, null, r, o), redaction, output);
-    }
-    if (type == ContentType.PROTOBUF) {
-      return stream(null, new ProtobufDecoder(output != null), null, redaction, output);
+    if (type == ContentType.GRPC || type == ContentType.PROTOBUF) {
+      return newProtobufStream(type, null, null, redaction, output);
     }
     if (type == ContentType.MULTIPART) {
       return newMultipartStream(null, charset, 0, redaction, output);
@@ -247,6 +245,23 @@ public final class ScanEngine implements AutoCloseable {
       return newMultipartStream(boundary, charset, depth, redaction, output);
     }
     return newStream(type, charset, redaction, output);
+  }
+
+  /**
+   * Opens a protobuf or gRPC stream whose (top-level) messages are of type {@code root} of {@code
+   * schema}, or read without a schema when both are null; redacting when {@code redaction} and
+   * {@code output} are given.
+   */
+  public StreamScanner newProtobufStream(ContentType type, @Nullable ProtobufSchema schema,
+      ProtobufSchema.@Nullable Message root, @Nullable RedactionChoice redaction,
+      @Nullable RedactedOutput output) {
+    if (type == ContentType.GRPC) {
+      return new GrpcStream((t, r, c, o) -> t == ContentType.PROTOBUF
+              ? stream(null, new ProtobufDecoder(o != null, schema, r), null, c, o)
+              : newStream(t, null, c, o),
+          root, redaction, output);
+    }
+    return stream(null, new ProtobufDecoder(output != null, schema, root), null, redaction, output);
   }
 
   private StreamScannerImpl stream(@Nullable JsonTracker json, @Nullable FieldDecoder form,

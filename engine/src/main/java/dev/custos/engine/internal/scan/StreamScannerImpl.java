@@ -79,6 +79,8 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
   private final long[] pluginNext;
   private final MatcherLayout layout;
   private final int[] gated;
+  /** The arrays below; the thread's kept ones (see {@link WindowPool}) until the stream closes. */
+  private final WindowPool.Regions regions;
   private final long[] regionPos;
   private final long[] regionEnd;
   /** Region scans queued for {@link #runRegions}: detector, buffer indices, first row, kept or not. */
@@ -114,7 +116,7 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
   private final JsonTracker.Interest interest = this::nextEnd;
 
   /** The retained window; the thread's kept one (see {@link WindowPool}) until the stream closes. */
-  private byte[] buf = WindowPool.take();
+  private byte[] buf;
   private long bufStart;
   private int bufLen;
   private long total;
@@ -167,10 +169,12 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     this.pluginNext = new long[plugins.length];
     this.layout = layout;
     this.gated = layout.gated();
-    this.regionPos = new long[detectors.length];
-    this.regionEnd = new long[detectors.length];
-    this.regionState = new int[detectors.length];
-    Arrays.fill(regionState, -1);
+    WindowPool.Kept kept = WindowPool.kept();
+    this.buf = kept.takeWindow();
+    this.regions = kept.takeRegions(detectors.length);
+    this.regionPos = regions.pos;
+    this.regionEnd = regions.end;
+    this.regionState = regions.state;
     this.jsonLag = contextWindow + layout.maxKeywordLength() + 2;
     this.maxLength = maxLength;
     this.contextWindow = contextWindow;
@@ -379,7 +383,9 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
       closed = true;
       byte[] window = buf;
       buf = NO_BYTES;
-      WindowPool.give(window);
+      WindowPool.Kept kept = WindowPool.kept();
+      kept.giveWindow(window);
+      kept.giveRegions(regions);
       matches.close();
     }
   }
@@ -1494,6 +1500,9 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
   static long retainedBytesOf(StreamScanner stream) {
     if (stream instanceof TranscodedStream) {
       return ((TranscodedStream) stream).retainedBytes();
+    }
+    if (stream instanceof GrpcStream) {
+      return ((GrpcStream) stream).retainedBytes();
     }
     if (stream instanceof EventStream) {
       return ((EventStream) stream).retainedBytes();

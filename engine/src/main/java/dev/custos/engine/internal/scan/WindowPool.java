@@ -1,13 +1,15 @@
 package dev.custos.engine.internal.scan;
 
+import java.util.Arrays;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Keeps the window buffer of the last closed stream of each thread for the next stream the thread
- * opens, so that scanning a message does not allocate (and zero) a new window. A buffer belongs to
- * one open stream at a time: a stream takes it when it opens and gives it back when it closes,
- * after which it no longer reads or writes it. Each thread keeps at most one buffer of at most
- * {@link #MAX_KEPT} bytes.
+ * Keeps the window buffer and the keyword-region arrays of the last closed stream of each thread
+ * for the next stream the thread opens, so that scanning a message does not allocate (and zero) a
+ * new window and three arrays as long as the detector list. What a stream takes belongs to it
+ * alone: it takes it when it opens and gives it back when it closes, after which it no longer
+ * reads or writes it. Each thread keeps at most one buffer of at most {@link #MAX_KEPT} bytes and
+ * one set of region arrays.
  */
 final class WindowPool {
   /** The size of a new window. */
@@ -15,24 +17,97 @@ final class WindowPool {
   /** The largest window kept for reuse. */
   static final int MAX_KEPT = 64 * 1024;
 
-  private static final ThreadLocal<byte @Nullable []> KEPT = new ThreadLocal<>();
+  private static final ThreadLocal<Kept> KEPT = ThreadLocal.withInitial(Kept::new);
+
+  /** What one thread keeps; a stream takes from and gives back to it with one lookup each. */
+  static final class Kept {
+    private byte @Nullable [] window;
+    private @Nullable Regions regions;
+
+    private Kept() {}
+
+    /** Returns a window for a new stream: the kept one, or a new one. */
+    byte[] takeWindow() {
+      byte[] kept = window;
+      if (kept != null) {
+        window = null;
+        return kept;
+      }
+      return new byte[INITIAL];
+    }
+
+    /** Takes back the window of a closed stream, which must not use it any more. */
+    void giveWindow(byte[] w) {
+      if (w.length >= INITIAL && w.length <= MAX_KEPT && window == null) {
+        window = w;
+      }
+    }
+
+    /** Returns region arrays for a new stream over {@code detectors} detectors, as new. */
+    Regions takeRegions(int detectors) {
+      Regions r = regions;
+      if (r != null && r.pos.length == detectors) {
+        regions = null;
+        r.reset();
+        return r;
+      }
+      return new Regions(detectors);
+    }
+
+    /** Takes back the region arrays of a closed stream, which must not use them any more. */
+    void giveRegions(Regions r) {
+      regions = r;
+    }
+  }
+
+  /**
+   * Per detector, a stream's keyword region: where its scan has reached, where it ends, and the
+   * row the detector's packed automaton reached (-1: its initial row). As a new stream needs them:
+   * positions 0, rows -1.
+   */
+  static final class Regions {
+    final long[] pos;
+    final long[] end;
+    final int[] state;
+
+    Regions(int detectors) {
+      pos = new long[detectors];
+      end = new long[detectors];
+      state = new int[detectors];
+      Arrays.fill(state, -1);
+    }
+
+    private void reset() {
+      Arrays.fill(pos, 0);
+      Arrays.fill(end, 0);
+      Arrays.fill(state, -1);
+    }
+  }
 
   private WindowPool() {}
 
+  /** Returns what the current thread keeps. */
+  static Kept kept() {
+    return KEPT.get();
+  }
+
   /** Returns a window for a new stream: the thread's kept one, or a new one. */
   static byte[] take() {
-    byte[] kept = KEPT.get();
-    if (kept != null) {
-      KEPT.set(null);
-      return kept;
-    }
-    return new byte[INITIAL];
+    return kept().takeWindow();
   }
 
   /** Takes back the window of a closed stream, which must not use it any more. */
   static void give(byte[] window) {
-    if (window.length >= INITIAL && window.length <= MAX_KEPT && KEPT.get() == null) {
-      KEPT.set(window);
-    }
+    kept().giveWindow(window);
+  }
+
+  /** Returns region arrays for a new stream over {@code detectors} detectors, as new. */
+  static Regions takeRegions(int detectors) {
+    return kept().takeRegions(detectors);
+  }
+
+  /** Takes back the region arrays of a closed stream, which must not use them any more. */
+  static void giveRegions(Regions regions) {
+    kept().giveRegions(regions);
   }
 }

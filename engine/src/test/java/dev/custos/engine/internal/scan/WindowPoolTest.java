@@ -6,11 +6,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.custos.engine.Backend;
 import dev.custos.engine.ContentType;
 import dev.custos.engine.EvidenceKey;
+import dev.custos.engine.Finding;
 import dev.custos.engine.Policy;
 import dev.custos.engine.ScanResult;
 import dev.custos.engine.Scanner;
 import dev.custos.engine.StreamScanner;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.junit.jupiter.api.AfterAll;
@@ -31,6 +34,38 @@ class WindowPoolTest {
     WindowPool.give(window);
     assertThat(WindowPool.take()).isSameAs(window);
     assertThat(WindowPool.take()).isNotSameAs(window);
+  }
+
+  @Test
+  void aClosedStreamsRegionsServeTheThreadsNextStreamReset() {
+    WindowPool.Regions regions = WindowPool.takeRegions(3);
+    regions.pos[1] = 42;
+    regions.end[2] = 99;
+    regions.state[0] = 7;
+    WindowPool.giveRegions(regions);
+    WindowPool.Regions again = WindowPool.takeRegions(3);
+    assertThat(again).isSameAs(regions);
+    assertThat(again.pos).containsOnly(0L);
+    assertThat(again.end).containsOnly(0L);
+    assertThat(again.state).containsOnly(-1);
+    assertThat(WindowPool.takeRegions(3)).isNotSameAs(regions);
+    WindowPool.giveRegions(again);
+    // A scanner with another detector count gets arrays of its own length.
+    assertThat(WindowPool.takeRegions(4).pos).hasSize(4);
+  }
+
+  @Test
+  void aStreamOpenedWhileAnotherIsOpenGetsRegionsOfItsOwn() throws Exception {
+    // An open stream's keyword regions must survive a second stream opened and closed on the
+    // same thread: the first still finds the SSN its keyword announced.
+    try (StreamScanner first = SCANNER.newStream(ContentType.JSON)) {
+      List<Finding> found = new ArrayList<>(first.feed(utf8("{\"ssn\":"), 0, 7));
+      SCANNER.scan(utf8("{\"ssn\":\"219-09-9999\", \"email\":\"a.b@example.com\"}"), ContentType.JSON);
+      found.addAll(first.feed(utf8("\"078-05-1120\"}"), 0, 14));
+      found.addAll(first.finish());
+      ScanResult whole = SCANNER.scan(utf8("{\"ssn\":\"078-05-1120\"}"), ContentType.JSON);
+      assertThat(found).isEqualTo(whole.findings());
+    }
   }
 
   @Test

@@ -34,8 +34,18 @@ final class Exchange {
   private final InspectionMetrics metrics;
   private final String identityHash;
   private final InspectionRecord record;
+  private final @org.jspecify.annotations.Nullable GrpcDescriptors grpc;
+  private final String path;
 
   Exchange(InspectionSettings settings, InspectionMetrics metrics, String identity) {
+    this(settings, metrics, identity, null, "/");
+  }
+
+  /** An exchange of a request to {@code path}, whose gRPC messages are read with {@code grpc}. */
+  Exchange(InspectionSettings settings, InspectionMetrics metrics, String identity,
+      @org.jspecify.annotations.Nullable GrpcDescriptors grpc, String path) {
+    this.grpc = grpc;
+    this.path = path;
     this.settings = settings;
     this.metrics = metrics;
     this.identityHash = hash(settings.identityKey(), identity);
@@ -92,6 +102,24 @@ final class Exchange {
   /** Returns the rule that refused the gRPC request after it went upstream, or null. */
   @org.jspecify.annotations.Nullable String grpcRequestBlockedBy() {
     return grpcRequestBlockedBy;
+  }
+
+  /**
+   * Returns the schema and the message type a gRPC message of this exchange going in {@code
+   * direction} is read as (the request path names the method), or null to read it without one.
+   */
+  @org.jspecify.annotations.Nullable String grpcMessageType(dev.custos.engine.Direction direction) {
+    GrpcDescriptors g = grpc;
+    GrpcDescriptors.Method m = g == null ? null : g.method(path);
+    if (m == null) {
+      return null;
+    }
+    return direction == dev.custos.engine.Direction.REQUEST ? m.input() : m.output();
+  }
+
+  /** Returns the gRPC descriptors of the route, or null. */
+  @org.jspecify.annotations.Nullable GrpcDescriptors grpc() {
+    return grpc;
   }
 
   /** Returns the keyed hash of the caller's identity (16 hex digits). */

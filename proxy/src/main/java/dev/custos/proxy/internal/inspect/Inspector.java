@@ -34,7 +34,7 @@ public final class Inspector {
     }
     InspectionSettings settings = plan.settings();
     String identity = settings.callerIdentity().identify(ctx);
-    Exchange ex = new Exchange(settings, plan.metrics(), identity);
+    Exchange ex = new Exchange(settings, plan.metrics(), identity, plan.grpc(), ctx.path());
     ctx.setAttr(InspectionRecord.KEY, ex.record());
     RequestHeaders h = req.headers();
     Policy policy = settings.policy();

@@ -380,7 +380,7 @@ final class MessageInspection implements AutoCloseable {
     // block arising from it aborts the stream before any of its bytes left.
     redacting = ex.enforce() && (tally.has(Action.REDACT) || tally.has(Action.BLOCK));
     if (redacting) {
-      scanner = Media.open(ex.scanner(), ct, charset, boundary, this::chooseWhileStreaming, redacted::write);
+      scanner = openStream(ct, this::chooseWhileStreaming, redacted::write);
       if (decoder != null) {
         dropEncoding = true;
         contentLength = -2;
@@ -389,9 +389,25 @@ final class MessageInspection implements AutoCloseable {
         contentLength = -2;
       }
     } else {
-      scanner = Media.open(ex.scanner(), ct, charset, boundary, null, null);
+      scanner = openStream(ct, null, null);
     }
     bodyScanners++;
+  }
+
+  /**
+   * Opens the streaming body scanner: a gRPC body whose method the route's descriptors know is
+   * read with its message type, anything else as {@link Media#open} opens it.
+   */
+  private StreamScanner openStream(ContentType ct, dev.custos.engine.@Nullable RedactionChoice choice,
+      dev.custos.engine.@Nullable RedactedOutput output) {
+    String grpcType = ct == ContentType.GRPC ? ex.grpcMessageType(direction) : null;
+    GrpcDescriptors grpc = ex.grpc();
+    if (grpcType == null || grpc == null) {
+      return Media.open(ex.scanner(), ct, charset, boundary, choice, output);
+    }
+    return choice == null || output == null
+        ? ex.scanner().newStream(ct, grpc.schema(), grpcType)
+        : ex.scanner().newRedactingStream(ct, grpc.schema(), grpcType, choice, output);
   }
 
   private @Nullable RedactionStyle chooseWhileStreaming(Finding f) {

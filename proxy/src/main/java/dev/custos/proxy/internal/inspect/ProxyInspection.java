@@ -251,7 +251,18 @@ public final class ProxyInspection {
   }
 
   private InspectionPlan plan(Scanner scanner, Policy policy, RouteKey route) {
-    return InspectionPlan.of(settings(scanner, policy, route));
+    java.nio.file.Path descriptors = route.limits().grpcDescriptorSet();
+    GrpcDescriptors grpc = null;
+    if (descriptors != null) {
+      try {
+        grpc = GrpcDescriptors.load(descriptors);
+      } catch (IllegalArgumentException e) {
+        // Checked when the configuration was read; changed since: read gRPC without a schema.
+        logger.warn("route {}: gRPC descriptors not loaded, messages are read without them: {}",
+            route.name(), e.getMessage());
+      }
+    }
+    return InspectionPlan.of(settings(scanner, policy, route), grpc);
   }
 
   private InspectionSettings settings(Scanner scanner, Policy policy, RouteKey route) {

@@ -91,6 +91,9 @@ final class FluentCodec implements RecordCodec {
   private byte @Nullable [] encode(byte[] content, RecordInspector.Source source,
       Consumer<byte[]> reply) throws Unscannable {
     Value frame;
+    if (!MsgpackDecoder.wholeValues(content)) {
+      throw new Unscannable("malformed_frame");
+    }
     try (MessageUnpacker u = MessagePack.newDefaultUnpacker(content)) {
       frame = u.unpackValue();
     } catch (IOException | RuntimeException e) {
@@ -322,6 +325,10 @@ final class FluentCodec implements RecordCodec {
   }
 
   private List<Value> unpackAll(byte[] bytes) throws Unscannable {
+    // Checked first: a header alone may claim 2^32 elements, which msgpack-core would allocate.
+    if (!MsgpackDecoder.wholeValues(bytes)) {
+      throw new Unscannable("malformed_frame");
+    }
     List<Value> out = new ArrayList<>();
     try (MessageUnpacker u = MessagePack.newDefaultUnpacker(bytes)) {
       while (u.hasNext()) {

@@ -186,6 +186,27 @@ final class MsgpackDecoder implements FrameDecoder {
     return true;
   }
 
+  /**
+   * Returns whether {@code bytes} is a sequence of whole MessagePack values within the nesting
+   * limit. Every count and length such bytes declare is backed by bytes that follow, so a parser
+   * allocates no more than their length for them (msgpack-core sizes an array by its header).
+   */
+  static boolean wholeValues(byte[] bytes) {
+    MsgpackDecoder d = new MsgpackDecoder(Math.max(1, bytes.length), false);
+    FrameSink none = new FrameSink() {
+      @Override
+      public void frame(byte[] content, Framing framing) {}
+
+      @Override
+      public void oversized() {}
+
+      @Override
+      public void passthrough(byte[] b, int offset, int length) {}
+    };
+    d.feed(bytes, 0, bytes.length, none);
+    return !d.malformed() && d.finish(none);
+  }
+
   @Override
   public boolean finish(FrameSink sink) {
     boolean clean = frameBytes == 0 && !malformed;

@@ -62,6 +62,45 @@ class FrameDecoderFuzzTest {
     }
   }
 
+  private static final class Fluent {
+    static final dev.custos.proxy.internal.inspect.RecordInspector INSPECTOR;
+
+    static {
+      dev.custos.proxy.internal.inspect.ProxyInspection inspection =
+          new dev.custos.proxy.internal.inspect.ProxyInspection(
+              new io.micrometer.core.instrument.simple.SimpleMeterRegistry(),
+              dev.custos.proxy.FindingsSink.noop());
+      inspection.prepare(dev.custos.engine.Policy.parse("""
+          version: 1
+          rules:
+            - { name: cards, match: { direction: request }, categories: [credit_card], action: redact, redact: { style: hash } }
+            - { name: ssn, match: { direction: request }, categories: [us_ssn], action: block }
+          """, "policy.yaml"));
+      INSPECTOR = inspection.records("fuzz", "fluent_forward");
+    }
+  }
+
+  /**
+   * Any bytes as one Fluentd forward frame: the codec never throws, and what it forwards (if
+   * anything) is one MessagePack value, the same on a second run.
+   */
+  @FuzzTest(maxDuration = "30s")
+  void fluentFrame(byte[] input) throws IOException {
+    FluentCodec codec = new FluentCodec(Fluent.INSPECTOR, new TcpMetrics(
+        new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), "fuzz"), true, 1 << 16);
+    var source = Fluent.INSPECTOR.source(java.net.InetAddress.getLoopbackAddress());
+    java.util.List<byte[]> replies = new java.util.ArrayList<>();
+    byte[] out = codec.encode(input, FrameSink.Framing.MSGPACK, source, replies::add);
+    byte[] again = codec.encode(input, FrameSink.Framing.MSGPACK, source, b -> { });
+    assertThat(again).isEqualTo(out);
+    if (out != null && out != input) {
+      try (MessageUnpacker u = MessagePack.newDefaultUnpacker(out)) {
+        u.skipValue();
+        assertThat(u.hasNext()).as("one value forwarded").isFalse();
+      }
+    }
+  }
+
   @FuzzTest(maxDuration = "30s")
   void msgpack(byte[] input) throws IOException {
     if (input.length < 2) {

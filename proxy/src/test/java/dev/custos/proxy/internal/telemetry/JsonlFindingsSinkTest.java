@@ -43,5 +43,19 @@ class JsonlFindingsSinkTest {
     assertThat(first.has("blocked_by")).isFalse();
     JsonNode third = new ObjectMapper().readTree(lines.get(2));
     assertThat(third.get("stage").asText()).isEqualTo("in_place");
+    assertThat(first.has("protocol")).as("http is the default, not written").isFalse();
+  }
+
+  @Test
+  void aLayer4EventNamesItsProtocol(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("findings.jsonl");
+    try (FindingsSink.Closeable sink = FindingsSink.jsonl(file)) {
+      sink.accept(new FindingsEvent(Instant.parse("2026-01-01T00:00:00Z"), "syslog",
+          Direction.REQUEST, "0123456789abcdef", Map.of("credit_card", 1), Set.of("$.message"),
+          List.of("redact"), List.of("cards"), null, null, false, false, null, 120, "syslog"));
+    }
+    JsonNode line = new ObjectMapper().readTree(Files.readAllLines(file).get(0));
+    assertThat(line.get("protocol").asText()).isEqualTo("syslog");
+    assertThat(line.get("locations").toString()).isEqualTo("[\"$.message\"]");
   }
 }
