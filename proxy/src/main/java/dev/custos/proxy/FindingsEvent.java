@@ -31,8 +31,8 @@ import org.jspecify.annotations.Nullable;
  * @param shadow whether the policy was in shadow mode (nothing was changed)
  * @param uninspectable why the message could not be inspected in full, or {@code null}
  * @param inspectedBytes bytes scanned (decoded bytes for a compressed body)
- * @param protocol what carried the message: {@code http} for the HTTP listeners, {@code
- *     websocket} for a message of a proxied WebSocket session; for a layer-4 listener its
+ * @param protocol what carried the message: {@code http} for the HTTP listeners, {@code grpc}
+ *     for a gRPC or gRPC-Web body, {@code websocket} for a message of a proxied WebSocket session; for a layer-4 listener its
  *     framing, {@code tcp} (lines), {@code syslog} or {@code fluent_forward}
  */
 public record FindingsEvent(

@@ -165,6 +165,7 @@ class GrpcProxyTest {
     JsonNode event = findings(1).get(0);
     assertThat(event.get("categories").get("credit_card").asInt()).isEqualTo(1);
     assertThat(event.get("direction").asText()).isEqualTo("request");
+    assertThat(event.get("protocol").asText()).isEqualTo("grpc");
   }
 
   @Test

@@ -131,8 +131,8 @@ final class MessageInspection implements AutoCloseable {
   private @Nullable FieldScan pathScan;
   /** Where body findings are reported in the findings event. */
   private String location = "body";
-  /** What carried the message, for the findings event. */
-  private String protocol = "http";
+  /** What carried the message, for the findings event: {@code grpc} for gRPC and gRPC-Web bodies. */
+  private String protocol;
 
   MessageInspection(Exchange ex, Direction direction, RuleTally tally,
       @Nullable ContentType contentType, @Nullable Charset charset, @Nullable String contentEncoding) {
@@ -142,6 +142,7 @@ final class MessageInspection implements AutoCloseable {
     this.contentType = contentType;
     this.charset = charset;
     this.contentEncoding = contentEncoding;
+    this.protocol = contentType == ContentType.GRPC ? "grpc" : "http";
   }
 
   /**
@@ -192,7 +193,7 @@ final class MessageInspection implements AutoCloseable {
     this.location = java.util.Objects.requireNonNull(where, "where");
   }
 
-  /** Names what carried the message for the findings event ({@code http} unless set). */
+  /** Names what carried the message for the findings event ({@code http} or {@code grpc} unless set). */
   void protocol(String carrier) {
     this.protocol = java.util.Objects.requireNonNull(carrier, "carrier");
   }
