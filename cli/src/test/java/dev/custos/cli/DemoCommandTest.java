@@ -61,6 +61,10 @@ class DemoCommandTest {
     assertThat(out).contains("custos demo: done (--once)");
     // The streamed completion's card, split across 20 events, is partially redacted in them.
     assertThat(out).contains("26 events, deltas joined: The card on file is **** **** **** 0004.");
+    // The gRPC call's answer holds the card in a protobuf field, redacted in place.
+    assertThat(out).containsPattern("GRPC /custos\\.demo\\.Users/GetUser +demo-dave +200 +(?:request"
+        + " +observed +generic_secret 1\\s+)?response +redacted +credit_card 1 \\(partial\\)");
+    assertThat(out).contains("grpc-status 0, {1: 1, 2: \"Ada Lovelace\", 3: \"**** **** **** 1111\"}");
 
     List<String> raw = new ArrayList<>(DemoUpstream.sensitiveValues());
     for (Demo.Step step : Demo.STEPS) {

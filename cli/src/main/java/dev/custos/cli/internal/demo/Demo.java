@@ -2,6 +2,13 @@ package dev.custos.cli.internal.demo;
 
 import static java.util.Objects.requireNonNull;
 
+import com.linecorp.armeria.client.ClientFactory;
+import com.linecorp.armeria.client.WebClient;
+import com.linecorp.armeria.common.AggregatedHttpResponse;
+import com.linecorp.armeria.common.HttpData;
+import com.linecorp.armeria.common.HttpMethod;
+import com.linecorp.armeria.common.RequestHeaders;
+import com.linecorp.armeria.common.RequestHeadersBuilder;
 import com.linecorp.armeria.common.SessionProtocol;
 import com.linecorp.armeria.common.metric.NoopMeterRegistry;
 import com.linecorp.armeria.server.Server;
@@ -78,10 +85,11 @@ public final class Demo implements AutoCloseable {
 
   /**
    * One scripted request: what it shows, and what is sent ({@code times} times in a row; the
-   * outcome is the last one's, with every status).
+   * outcome is the last one's, with every status). A {@code grpc} step is a unary gRPC call over
+   * HTTP/2 to the method {@code path}, asking for the user whose id is {@code jsonBody}.
    */
   public record Step(String title, String method, String path, @Nullable String apiKey,
-      @Nullable String jsonBody, int times) {
+      @Nullable String jsonBody, int times, boolean grpc) {
     /** Checks {@code times}. */
     public Step {
       if (times < 1) {
@@ -89,10 +97,21 @@ public final class Demo implements AutoCloseable {
       }
     }
 
-    /** A step sent once. */
+    /** An HTTP/1.1 step sent {@code times} times. */
+    public Step(String title, String method, String path, @Nullable String apiKey,
+        @Nullable String jsonBody, int times) {
+      this(title, method, path, apiKey, jsonBody, times, false);
+    }
+
+    /** An HTTP/1.1 step sent once. */
     public Step(String title, String method, String path, @Nullable String apiKey,
         @Nullable String jsonBody) {
-      this(title, method, path, apiKey, jsonBody, 1);
+      this(title, method, path, apiKey, jsonBody, 1, false);
+    }
+
+    /** A unary gRPC call of {@code method} (a path such as {@code /pkg.Service/Method}) for one user. */
+    public static Step grpc(String title, String method, @Nullable String apiKey, int userId) {
+      return new Step(title, "GRPC", method, apiKey, Integer.toString(userId), 1, true);
     }
   }
 
@@ -137,13 +156,17 @@ public final class Demo implements AutoCloseable {
           RATE_REQUESTS + 2),
       new Step("a streamed chat completion: a card split across 20 events", "POST", "/api/chat",
           "demo-carol", "{\"model\":\"demo\",\"stream\":true,"
-          + "\"messages\":[{\"role\":\"user\",\"content\":\"which card is on file?\"}]}"));
+          + "\"messages\":[{\"role\":\"user\",\"content\":\"which card is on file?\"}]}"),
+      Step.grpc("a gRPC call: the card in a protobuf field", DemoUpstream.GRPC_GET_USER,
+          "demo-dave", 1));
 
   private final ConcurrentLinkedQueue<FindingsEvent> events;
   private final AtomicBoolean collecting;
   private final Server upstream;
   private final CustosProxy proxy;
   private final ProxyConfig config;
+  /** The connections of {@link #sendGrpc}, closed with the demo. */
+  private final ClientFactory grpcClients = ClientFactory.builder().build();
   private final HttpClient client = HttpClient.newBuilder()
       .version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(5))
@@ -366,6 +389,9 @@ public final class Demo implements AutoCloseable {
 
   private Outcome sendOnce(Step step) throws IOException, InterruptedException {
     events.clear();
+    if (step.grpc()) {
+      return sendGrpc(step);
+    }
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(proxyUrl() + step.path()))
         .timeout(Duration.ofSeconds(30));
     if (step.apiKey() != null) {
@@ -389,13 +415,43 @@ public final class Demo implements AutoCloseable {
         r.headers().firstValue("Retry-After").orElse(null));
   }
 
+  /**
+   * Sends a unary gRPC call over HTTP/2 without TLS (h2c): the request message holds the user id
+   * as field 1; the outcome's body is the grpc-status and the answer's fields in text form.
+   */
+  private Outcome sendGrpc(Step step) {
+    int userId = Integer.parseInt(requireNonNull(step.jsonBody(), "user id"));
+    byte[] message = DemoGrpc.encodeUserRequest(userId);
+    RequestHeadersBuilder headers = RequestHeaders.builder(HttpMethod.POST, step.path())
+        .contentType(DemoGrpc.CONTENT_TYPE)
+        .add("te", "trailers");
+    if (step.apiKey() != null) {
+      headers.add("x-api-key", step.apiKey());
+    }
+    WebClient h2c = WebClient.builder("h2c://" + HOST + ":" + proxy.activeHttpPort())
+        .factory(grpcClients)
+        .responseTimeout(Duration.ofSeconds(30))
+        .build();
+    AggregatedHttpResponse r = h2c.execute(headers.build(), HttpData.wrap(DemoGrpc.frame(message)))
+        .aggregate().join();
+    List<FindingsEvent> seen = new ArrayList<>();
+    for (FindingsEvent e; (e = events.poll()) != null; ) {
+      seen.add(e);
+    }
+    return new Outcome(step, r.status().code(), DemoGrpc.describe(r), seen);
+  }
+
   /** Stops the proxy and the upstream. */
   @Override
   public void close() {
     try {
       proxy.stop();
     } finally {
-      upstream.stop().join();
+      try {
+        upstream.stop().join();
+      } finally {
+        grpcClients.close();
+      }
     }
   }
 }

@@ -24,6 +24,8 @@ import java.util.Map;
  *   <li>{@code GET /api/users/{id}}: one user, or 404;
  *   <li>{@code POST /api/users}: 201 with the request body echoed back;
  *   <li>{@code GET /api/export}: a bulk list of {@value #EXPORT_SIZE} people with their SSNs;
+ *   <li>{@code POST /api/chat}: a chat completion streamed as Server-Sent Events;
+ *   <li>{@code POST /custos.demo.Users/GetUser}: a unary gRPC method answering one user;
  *   <li>{@code GET /api/orders}: a few orders, nothing sensitive (the proxy asks for an API key
  *       and rate-limits this route).
  * </ul>
@@ -143,11 +145,22 @@ public final class DemoUpstream implements HttpService {
           ? HttpResponse.of(HttpStatus.OK, MediaType.EVENT_STREAM, chat())
           : HttpResponse.of(HttpStatus.METHOD_NOT_ALLOWED);
     }
+    if (path.equals(GRPC_GET_USER)) {
+      return method == HttpMethod.POST
+          ? HttpResponse.of(req.aggregate().thenApply(r -> DemoGrpc.answer(r, USERS)))
+          : HttpResponse.of(HttpStatus.METHOD_NOT_ALLOWED);
+    }
     if (path.equals("/api/orders")) {
       return method == HttpMethod.GET ? ok(orders) : HttpResponse.of(HttpStatus.METHOD_NOT_ALLOWED);
     }
     return notFound();
   }
+
+  /**
+   * The unary gRPC method that answers one user ({@code id}, {@code name}, {@code card} as fields
+   * 1, 2 and 3) for a request whose field 1 is the id.
+   */
+  public static final String GRPC_GET_USER = "/custos.demo.Users/GetUser";
 
   /** The card a streamed chat completion ({@code POST /api/chat}) spells out across 20 events. */
   public static final String CHAT_CARD = "5500 0000 0000 0004";
