@@ -89,6 +89,15 @@ class MultipartContentTest {
   }
 
   @Test
+  void aContentTypeOfParametersOnlyIsReadAsText() {
+    String body = body(typed("note", "; charset=utf-8", "card 4111 1111 1111 1111"));
+    assertThat(scan(body)).singleElement().satisfies(f -> {
+      assertThat(f.category()).isEqualTo("credit_card");
+      assertThat(f.jsonPath()).isEqualTo("$.parts['note']");
+    });
+  }
+
+  @Test
   void partsWithoutNamesArePathedByIndex() {
     String body = body("Content-Type: text/plain\r\n\r\nnothing", "Content-Type: text/plain\r\n\r\nssn 078-05-1120");
     assertThat(scan(body)).singleElement().satisfies(f -> assertThat(f.jsonPath()).isEqualTo("$.parts[1]"));

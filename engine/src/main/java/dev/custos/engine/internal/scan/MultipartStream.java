@@ -529,7 +529,12 @@ final class MultipartStream implements StreamScanner {
     Charset partCharset = null;
     if (h.contentType != null && !h.contentType.isBlank() && !h.encoded()) {
       String media = h.contentType.toLowerCase(Locale.ROOT);
-      type = ContentType.of(h.contentType);
+      try {
+        type = ContentType.of(h.contentType);
+      } catch (IllegalArgumentException e) {
+        // Parameters without a media type ("; charset=utf-8"): read as the default, text.
+        type = ContentType.TEXT;
+      }
       partCharset = h.charset();
       if (media.startsWith("multipart/")) {
         boundary = h.parameter(h.contentType, "boundary");
