@@ -10,6 +10,8 @@
 #
 # Usage: bench/load/run.sh            (DURATION=20s CONNECTIONS=64 THREADS=2 WARMUP=60s to change)
 #        bench/load/run.sh --pinned   (or PIN=1): every proxy under test on the same single core
+#        MODES="forward" bench/load/run.sh --pinned   only these Custos modes (of: forward observe
+#                                     redact), for a quicker comparison of two builds
 #
 # Pinned mode answers "what does Custos cost per core, next to the proxy I already run": the nginx
 # reverse proxy (worker_processes 1) and each Custos (workers: 1, and the whole JVM, its JIT and GC
@@ -48,6 +50,16 @@ WARMUP=${WARMUP:-60s}
 NGINX_WARMUP=${NGINX_WARMUP:-5s}
 CONNECTIONS=${CONNECTIONS:-64}
 if [[ $PIN == 1 ]]; then THREADS=${THREADS:-1}; else THREADS=${THREADS:-2}; fi
+MODES=${MODES:-forward observe redact}
+for mode in $MODES; do
+  case "$mode" in
+    forward | observe | redact) ;;
+    *)
+      echo "MODES: unknown mode '$mode' (expected some of: forward observe redact)" >&2
+      exit 2
+      ;;
+  esac
+done
 PROXY_CORE=${PROXY_CORE:-1}
 LOAD_CORE=${LOAD_CORE:-0}
 UPSTREAM_PORT=${UPSTREAM_PORT:-18081}
@@ -269,7 +281,9 @@ if [[ $PIN == 1 ]]; then
 else
   results+=("$(measure nginx-proxy "$NGINX_PROXY_PORT" "$NGINX_WARMUP")")
 fi
-for spec in "forward:$FORWARD_PORT" "observe:$OBSERVE_PORT" "redact:$REDACT_PORT"; do
+declare -A mode_port=([forward]=$FORWARD_PORT [observe]=$OBSERVE_PORT [redact]=$REDACT_PORT)
+for mode in $MODES; do
+  spec="$mode:${mode_port[$mode]}"
   start_custos "${spec%%:*}" "${spec##*:}"
   if [[ $PIN == 1 ]]; then
     results+=("$(measure "custos-${spec%%:*}" "${spec##*:}" "$WARMUP" "$custos_pid")")
