@@ -149,7 +149,8 @@ public final class CustosProxy implements AutoCloseable {
             .build());
     this.reloadInterval = b.reloadInterval;
     this.watch = b.watch;
-    this.findings = new FindingsOutput(b.findingsSink);
+    this.findings = new FindingsOutput(b.findingsSink, registry,
+        () -> current.get().config().version());
     this.accessLog = new AccessLogger(registry);
     this.inspection = new ProxyInspection(registry, findings);
     inspection.prepare(initial.policy());
@@ -161,7 +162,7 @@ public final class CustosProxy implements AutoCloseable {
     this.limits = new Limits(registry, inspection.identityKey(), store, b.nanoTime::getAsLong,
         b.wallClock);
     adminToken.set(AdminService.tokenDigest(initial));
-    this.wasmFilters = new WasmFilters(registry, current::get, b.reloadInterval);
+    this.wasmFilters = new WasmFilters(registry, current::get, b.reloadInterval, workers);
     Map<String, List<WasmFilterRuntime>> filters;
     try {
       filters = wasmFilters.prepare(initial);
@@ -301,6 +302,7 @@ public final class CustosProxy implements AutoCloseable {
     }
     ProxyConfig now = current.get().config();
     findings.configure(now.findingsFile().orElse(null));
+    findings.configureCommand(now.command().orElse(null));
     accessLog.configure(now.accessLog());
     server.start().join();
     if (admin != null) {
@@ -468,6 +470,7 @@ public final class CustosProxy implements AutoCloseable {
     inspection.prepareInBackground(next.policy());
     if (running) {
       findings.configure(next.findingsFile().orElse(null));
+      findings.configureCommand(next.command().orElse(null));
       accessLog.configure(next.accessLog());
     }
     canaries.reset(next);
