@@ -41,6 +41,8 @@ final class JsonTracker {
     final boolean number;
     final String path;
     final @Nullable String key;
+    private @Nullable KeyName keyName;
+    private @Nullable KeyName pathName;
 
     Token(long first, long end, boolean number, String path, @Nullable String key) {
       this.first = first;
@@ -68,6 +70,26 @@ final class JsonTracker {
 
     boolean contains(long start, long stop) {
       return start >= contentStart && stop <= contentEnd;
+    }
+
+    /** Returns the key split into words, made once per token; null when there is no key. */
+    @Nullable KeyName keyName() {
+      KeyName k = keyName;
+      if (k == null && key != null) {
+        k = KeyName.of(key);
+        keyName = k;
+      }
+      return k;
+    }
+
+    /** Returns the path split into words, made once per token. */
+    KeyName pathName() {
+      KeyName p = pathName;
+      if (p == null) {
+        p = KeyName.of(path);
+        pathName = p;
+      }
+      return p;
     }
 
     @Override

@@ -1172,7 +1172,7 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
             buf, bufLen, (int) (token.first - bufStart), (int) (token.end - bufStart))) {
       return false;
     }
-    KeyName key = token == null || token.key == null ? null : new KeyName(token.key);
+    KeyName key = token == null ? null : token.keyName();
     if (d.keyValue && !isWholeValueUnderKey(c, key, d.keywords)) {
       return false;
     }
@@ -1306,7 +1306,7 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
   private boolean passesKeywordGate(
       CompiledDetector d, JsonTracker.@Nullable Token token, long from, long to, @Nullable KeyName key) {
     if (token != null && token.number && form == null) {
-      KeyName path = new KeyName(token.path);
+      KeyName path = token.pathName();
       for (String word : d.keywords.joined) {
         if (path.containsWord(word)) {
           return true;
