@@ -1226,7 +1226,7 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
       confidence = Confidence.HIGH;
     }
     if (allow != null && allow.allows(buf, valueOffset, stop - valueOffset,
-        c.token == null ? null : c.token.path, d, evidence)) {
+        c.token == null ? null : c.token.path(), d, evidence)) {
       return false;
     }
     if (allow != null) {
@@ -1287,7 +1287,7 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
         c.id,
         start,
         end,
-        c.token == null ? null : c.token.path,
+        c.token == null ? null : c.token.path(),
         Objects.requireNonNull(c.confidence),
         evidence.evidence(
             buf, offset, length, CompiledDetector.normalize(c.normalization, buf, offset, length)),
