@@ -14,7 +14,6 @@ import dev.custos.engine.internal.match.EndSink;
 import dev.custos.engine.internal.match.MatchStream;
 import dev.custos.engine.internal.match.PackedDfa;
 import dev.custos.engine.internal.pattern.ByteDfa;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -256,20 +255,6 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
   }
 
   // ---- StreamScanner ----
-
-  @Override
-  public List<Finding> feed(ByteBuffer chunk) {
-    Objects.requireNonNull(chunk, "chunk");
-    if (chunk.hasArray()) {
-      int length = chunk.remaining();
-      List<Finding> result = feed(chunk.array(), chunk.arrayOffset() + chunk.position(), length);
-      chunk.position(chunk.limit());
-      return result;
-    }
-    byte[] copy = new byte[chunk.remaining()];
-    chunk.get(copy);
-    return feed(copy, 0, copy.length);
-  }
 
   @Override
   public List<Finding> feed(byte[] bytes, int offset, int length) {
