@@ -1495,6 +1495,9 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     if (stream instanceof MultipartStream) {
       return ((MultipartStream) stream).retainedBytes();
     }
+    if (stream instanceof EncodedStream) {
+      return ((EncodedStream) stream).retainedBytes();
+    }
     return ((StreamScannerImpl) stream).retainedBytes();
   }
 
