@@ -4,6 +4,7 @@ import dev.custos.cli.internal.BindFailure;
 import dev.custos.cli.internal.ShutdownHook;
 import dev.custos.proxy.ProxyConfig;
 import dev.custos.proxy.extproc.ExtProcServer;
+import io.netty.util.NetUtil;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -99,7 +100,7 @@ final class ExtProcCommand implements Callable<Integer> {
       port = -1;
     }
     if (host.isEmpty() || port < 0 || port > 65535
-        || io.netty.util.NetUtil.createByteArrayFromIpAddressString(host) == null) {
+        || NetUtil.createByteArrayFromIpAddressString(host) == null) {
       throw new ParameterException(spec.commandLine(), "--listen: " + text
           + " (expected: IP:PORT, such as 127.0.0.1:9002 or [::]:9002)");
     }
