@@ -158,7 +158,7 @@ public final class CustosProxy implements AutoCloseable {
     this.limits = new Limits(registry, inspection.identityKey(), store, b.nanoTime::getAsLong,
         b.wallClock);
     adminToken.set(AdminService.tokenDigest(initial));
-    this.wasmFilters = new WasmFilters(registry, current::get, b.reloadInterval);
+    this.wasmFilters = new WasmFilters(registry, current::get, b.reloadInterval, workers);
     Map<String, List<WasmFilterRuntime>> filters;
     try {
       filters = wasmFilters.prepare(initial);

@@ -484,7 +484,8 @@ public final class ProxyConfig {
   }
 
   /**
-   * A proxy-wasm HTTP filter of a route ({@code routes[].wasm_filters[]}).
+   * A proxy-wasm HTTP filter of a route ({@code routes[].wasm_filters[]}), or a proxy-wasm
+   * service ({@code wasm_services[]}).
    *
    * @param name the plugin name ({@code plugin_name}, the {@code filter} tag of metrics)
    * @param path the module file, absolute
@@ -492,7 +493,10 @@ public final class ProxyConfig {
    * @param configuration the plugin configuration handed to {@code proxy_on_configure}
    * @param vmConfiguration the VM configuration handed to {@code proxy_on_vm_start}
    * @param rootId the root id the SDK picks its root context by
+   * @param vmId the VM id ({@code plugin_vm_id}); VMs of one VM id share data and queues
    * @param timeout the deadline of one call into the filter
+   * @param startTimeout the deadline of the call that starts a VM ({@code proxy_on_vm_start},
+   *     {@code proxy_on_configure})
    * @param maxMemoryPages the most 64 KiB pages of linear memory one VM may have
    * @param failOpen on a filter failure, true skips the filter for that request, false answers
    *     with an error (or aborts a response that has started)
@@ -503,9 +507,9 @@ public final class ProxyConfig {
    * @param origin where the filter is configured, {@code file:line:col}, for errors
    */
   public record WasmFilter(String name, Path path, @Nullable String sha256, String configuration,
-      String vmConfiguration, String rootId, Duration timeout, int maxMemoryPages,
-      boolean failOpen, long maxBufferedBody, Duration restartBackoff, Duration maxRestartBackoff,
-      String origin) {
+      String vmConfiguration, String rootId, String vmId, Duration timeout, Duration startTimeout,
+      int maxMemoryPages, boolean failOpen, long maxBufferedBody, Duration restartBackoff,
+      Duration maxRestartBackoff, String origin) {
     /** Creates a filter definition. */
     public WasmFilter {
       requireNonNull(name, "name");
@@ -513,7 +517,9 @@ public final class ProxyConfig {
       requireNonNull(configuration, "configuration");
       requireNonNull(vmConfiguration, "vmConfiguration");
       requireNonNull(rootId, "rootId");
+      requireNonNull(vmId, "vmId");
       requireNonNull(timeout, "timeout");
+      requireNonNull(startTimeout, "startTimeout");
       requireNonNull(restartBackoff, "restartBackoff");
       requireNonNull(maxRestartBackoff, "maxRestartBackoff");
       requireNonNull(origin, "origin");
@@ -525,6 +531,7 @@ public final class ProxyConfig {
           && java.util.Objects.equals(sha256, other.sha256)
           && configuration.equals(other.configuration)
           && vmConfiguration.equals(other.vmConfiguration) && rootId.equals(other.rootId)
+          && vmId.equals(other.vmId) && startTimeout.equals(other.startTimeout)
           && timeout.equals(other.timeout) && maxMemoryPages == other.maxMemoryPages
           && failOpen == other.failOpen && maxBufferedBody == other.maxBufferedBody
           && restartBackoff.equals(other.restartBackoff)
@@ -770,6 +777,7 @@ public final class ProxyConfig {
   private final List<String> trustedProxies;
   private final List<Route> routes;
   private final List<TcpListener> tcpListeners;
+  private final List<WasmFilter> wasmServices;
   private final Map<String, Cluster> clusters;
   private final Policy policy;
   private final @Nullable Path policyFile;
@@ -803,6 +811,7 @@ public final class ProxyConfig {
     this.trustedProxies = List.copyOf(v.trustedProxies);
     this.routes = List.copyOf(v.routes);
     this.tcpListeners = List.copyOf(v.tcpListeners);
+    this.wasmServices = List.copyOf(v.wasmServices);
     this.clusters = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(v.clusters));
     this.policy = requireNonNull(v.policy, "policy");
     this.policyFile = v.policyFile;
@@ -952,6 +961,16 @@ public final class ProxyConfig {
     return tcpListeners;
   }
 
+  /**
+   * Returns the proxy-wasm services: singletons with a root context only (Envoy's bootstrap
+   * {@code wasm} extension with {@code singleton: true}), one VM each on one event loop, for
+   * ticks, HTTP calls, shared data and queues; {@code failOpen} and {@code maxBufferedBody} do not
+   * apply.
+   */
+  public List<WasmFilter> wasmServices() {
+    return wasmServices;
+  }
+
   /** Returns the clusters by name. */
   public Map<String, Cluster> clusters() {
     return clusters;
@@ -1098,6 +1117,7 @@ public final class ProxyConfig {
     private final List<String> trustedProxies = new java.util.ArrayList<>();
     private final List<Route> routes = new java.util.ArrayList<>();
     private final List<TcpListener> tcpListeners = new java.util.ArrayList<>();
+    private final List<WasmFilter> wasmServices = new java.util.ArrayList<>();
     private final Map<String, Cluster> clusters = new java.util.LinkedHashMap<>();
     private Policy policy = Policy.ofDefault();
     private @Nullable Path policyFile;
@@ -1326,6 +1346,12 @@ public final class ProxyConfig {
     /** Adds a layer-4 listener; its cluster must be added too. */
     public Builder tcpListener(TcpListener listener) {
       tcpListeners.add(requireNonNull(listener, "listener"));
+      return this;
+    }
+
+    /** Adds a proxy-wasm service (a singleton with a root context only). */
+    public Builder wasmService(WasmFilter service) {
+      wasmServices.add(requireNonNull(service, "service"));
       return this;
     }
 

@@ -303,6 +303,9 @@ public final class ConfigReader {
       if (root.has("tcp_listeners")) {
         tcpListeners(b, root.get("tcp_listeners"), root.get("clusters"));
       }
+      if (root.has("wasm_services")) {
+        wasmFilters("/wasm_services", root.get("wasm_services")).forEach(b::wasmService);
+      }
       String findings = root.path("findings").path("file").asText(DEFAULT_FINDINGS_FILE);
       b.findingsFile(findings.equals("off") ? null
           : output("/findings/file", findings, root.path("findings").has("file")));
@@ -889,7 +892,7 @@ public final class ConfigReader {
         String name = f.get("name").asText();
         if (!names.add(name)) {
           add(at + "/name", doc.entry(at + "/name").path() + ": '" + name
-              + "' used twice (expected: unique filter names within a route)");
+              + "' used twice (expected: unique names within a route, or among wasm_services)");
         }
         Path file = file(at + "/path", f.get("path").asText(), "a .wasm module file");
         String sha256 = lower(text(f, "sha256"));
@@ -906,8 +909,9 @@ public final class ConfigReader {
         }
         ConfigDocument.Entry e = doc.entry(at);
         out.add(new ProxyConfig.WasmFilter(name, file, sha256, raw(f.get("config")),
-            raw(f.get("vm_config")), f.path("root_id").asText(""),
+            raw(f.get("vm_config")), f.path("root_id").asText(""), f.path("vm_id").asText(""),
             Duration.ofMillis(f.path("timeout_ms").asLong(100)),
+            Duration.ofMillis(f.path("start_timeout_ms").asLong(10_000)),
             f.path("max_memory_pages").asInt(256), f.path("fail_open").asBoolean(false),
             f.has("max_buffered_body")
                 ? size(at + "/max_buffered_body", f.get("max_buffered_body"), 1L << 30)
