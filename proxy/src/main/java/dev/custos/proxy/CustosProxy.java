@@ -146,7 +146,8 @@ public final class CustosProxy implements AutoCloseable {
             .build());
     this.reloadInterval = b.reloadInterval;
     this.watch = b.watch;
-    this.findings = new FindingsOutput(b.findingsSink);
+    this.findings = new FindingsOutput(b.findingsSink, registry,
+        () -> current.get().config().version());
     this.accessLog = new AccessLogger(registry);
     this.inspection = new ProxyInspection(registry, findings);
     inspection.prepare(initial.policy());
@@ -297,6 +298,7 @@ public final class CustosProxy implements AutoCloseable {
     }
     ProxyConfig now = current.get().config();
     findings.configure(now.findingsFile().orElse(null));
+    findings.configureCommand(now.command().orElse(null));
     accessLog.configure(now.accessLog());
     server.start().join();
     if (admin != null) {
@@ -463,6 +465,7 @@ public final class CustosProxy implements AutoCloseable {
     inspection.prepareInBackground(next.policy());
     if (running) {
       findings.configure(next.findingsFile().orElse(null));
+      findings.configureCommand(next.command().orElse(null));
       accessLog.configure(next.accessLog());
     }
     canaries.reset(next);

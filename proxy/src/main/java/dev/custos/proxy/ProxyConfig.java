@@ -549,9 +549,12 @@ public final class ProxyConfig {
    * @param skipMediaTypes media types whose bodies are not scanned, such as {@code image/*}
    * @param grpcDescriptorSet the {@code FileDescriptorSet} whose types name the fields of gRPC
    *     messages ({@code grpc: { descriptor_set: … }}), or null to read them without a schema
+   * @param grpcReflection how the descriptors of called services are fetched from the upstream by
+   *     gRPC server reflection ({@code grpc: { reflection: … }}), or null not to fetch them
    */
   public record Inspection(boolean enabled, long maxInspectedBody, long maxDecodedBody,
-      int maxDecodeRatio, List<String> skipMediaTypes, java.nio.file.@Nullable Path grpcDescriptorSet) {
+      int maxDecodeRatio, List<String> skipMediaTypes, java.nio.file.@Nullable Path grpcDescriptorSet,
+      @Nullable GrpcReflection grpcReflection) {
     /**
      * The defaults: inspected, 8 MiB held, 64 MiB decoded, ratio 100, images, audio and video
      * skipped.
@@ -568,7 +571,14 @@ public final class ProxyConfig {
     /** Limits without gRPC descriptors. */
     public Inspection(boolean enabled, long maxInspectedBody, long maxDecodedBody,
         int maxDecodeRatio, List<String> skipMediaTypes) {
-      this(enabled, maxInspectedBody, maxDecodedBody, maxDecodeRatio, skipMediaTypes, null);
+      this(enabled, maxInspectedBody, maxDecodedBody, maxDecodeRatio, skipMediaTypes, null, null);
+    }
+
+    /** Limits with gRPC descriptors from a file, or none, and no server reflection. */
+    public Inspection(boolean enabled, long maxInspectedBody, long maxDecodedBody,
+        int maxDecodeRatio, List<String> skipMediaTypes, java.nio.file.@Nullable Path grpcDescriptorSet) {
+      this(enabled, maxInspectedBody, maxDecodedBody, maxDecodeRatio, skipMediaTypes,
+          grpcDescriptorSet, null);
     }
 
     /** Checks the limits. */
@@ -586,6 +596,37 @@ public final class ProxyConfig {
             "maxDecodeRatio: " + maxDecodeRatio + " (expected: >= 1)");
       }
       skipMediaTypes = List.copyOf(requireNonNull(skipMediaTypes, "skipMediaTypes"));
+      if (grpcDescriptorSet != null && grpcReflection != null) {
+        throw new IllegalArgumentException("grpc: descriptor_set and reflection (expected: one of them)");
+      }
+    }
+  }
+
+  /**
+   * Fetching gRPC descriptors from the upstream by server reflection ({@code
+   * grpc.reflection.v1.ServerReflection}, falling back to {@code v1alpha}): the first call of a
+   * service starts the fetch and its messages, and those of every call until the fetch ends, are
+   * read without a schema; the descriptors are then kept per cluster and service, and fetched
+   * again after {@code refresh}. A failed fetch is counted and retried after {@code refresh}.
+   *
+   * @param timeout how long one fetch may take (default 5s)
+   * @param refresh how long fetched descriptors (or a failure) are kept (default 10m)
+   */
+  public record GrpcReflection(Duration timeout, Duration refresh) {
+    /** 5 seconds to fetch, kept 10 minutes. */
+    public static final GrpcReflection DEFAULT =
+        new GrpcReflection(Duration.ofSeconds(5), Duration.ofMinutes(10));
+
+    /** Checks both durations. */
+    public GrpcReflection {
+      requireNonNull(timeout, "timeout");
+      requireNonNull(refresh, "refresh");
+      if (timeout.isZero() || timeout.isNegative()) {
+        throw new IllegalArgumentException("timeout: " + timeout + " (expected: > 0)");
+      }
+      if (refresh.isZero() || refresh.isNegative()) {
+        throw new IllegalArgumentException("refresh: " + refresh + " (expected: > 0)");
+      }
     }
   }
 
@@ -643,6 +684,91 @@ public final class ProxyConfig {
       if (!(sampleRatio >= 0 && sampleRatio <= 1)) {
         throw new IllegalArgumentException("sampleRatio: " + sampleRatio + " (expected: 0 to 1)");
       }
+    }
+  }
+
+  /**
+   * Where findings events also go: the command plane's ingestion endpoint ({@code POST
+   * <url>/api/v1/ingest/events}), in gzip batches of JSON lines, through a bounded queue and a
+   * disk spool so that a plane that is down or slow never slows a request.
+   *
+   * @param url the command plane's base URL, http or https
+   * @param tokenFile the file holding this proxy's bearer token (read at each send, trimmed)
+   * @param spoolDir the folder of the disk spool (created when missing); one proxy per folder
+   * @param proxyId the {@code Custos-Proxy-Id} this proxy sends
+   * @param queueCapacity the events held in memory before new ones are dropped (and counted)
+   * @param batchMaxEvents the most events in one batch, 1 to 1,000
+   * @param linger how long the first event of a batch waits for more
+   * @param spoolMaxBytes the spool's bound on disk; the oldest batches go beyond it (counted)
+   * @param requestTimeout how long one POST may take
+   * @param initialBackoff the first retry delay after a failed send; it doubles up to {@code
+   *     maxBackoff}, with jitter
+   * @param maxBackoff the longest retry delay (a {@code Retry-After} answer may ask for more)
+   * @param shutdownTimeout how long stopping may spend sending what is queued before it spools
+   *     the rest
+   */
+  public record Command(java.net.URI url, Path tokenFile, Path spoolDir, String proxyId,
+      int queueCapacity, int batchMaxEvents, Duration linger, long spoolMaxBytes,
+      Duration requestTimeout, Duration initialBackoff, Duration maxBackoff,
+      Duration shutdownTimeout) {
+    /** The most events the command plane takes in one batch. */
+    public static final int MAX_BATCH_EVENTS = 1000;
+    /** The smallest spool bound. */
+    public static final long MIN_SPOOL_BYTES = 64 * 1024;
+
+    /** Checks the values. */
+    public Command {
+      requireNonNull(url, "url");
+      requireNonNull(tokenFile, "tokenFile");
+      requireNonNull(spoolDir, "spoolDir");
+      requireNonNull(proxyId, "proxyId");
+      requireNonNull(linger, "linger");
+      requireNonNull(requestTimeout, "requestTimeout");
+      requireNonNull(initialBackoff, "initialBackoff");
+      requireNonNull(maxBackoff, "maxBackoff");
+      requireNonNull(shutdownTimeout, "shutdownTimeout");
+      String scheme = url.getScheme();
+      if (!"http".equals(scheme) && !"https".equals(scheme) || url.getHost() == null
+          || url.getRawQuery() != null || url.getRawFragment() != null) {
+        throw new IllegalArgumentException("url: " + url
+            + " (expected: an http or https URL without query, such as http://command:8080)");
+      }
+      if (proxyId.isEmpty() || proxyId.length() > 128
+          || !proxyId.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+        throw new IllegalArgumentException("proxyId: '" + proxyId
+            + "' (expected: 1 to 128 visible ASCII characters)");
+      }
+      if (queueCapacity < 1) {
+        throw new IllegalArgumentException("queueCapacity: " + queueCapacity
+            + " (expected: > 0)");
+      }
+      if (batchMaxEvents < 1 || batchMaxEvents > MAX_BATCH_EVENTS) {
+        throw new IllegalArgumentException("batchMaxEvents: " + batchMaxEvents
+            + " (expected: 1 to " + MAX_BATCH_EVENTS + ")");
+      }
+      if (spoolMaxBytes < MIN_SPOOL_BYTES) {
+        throw new IllegalArgumentException("spoolMaxBytes: " + spoolMaxBytes
+            + " (expected: at least " + MIN_SPOOL_BYTES + ")");
+      }
+      if (linger.isNegative() || requestTimeout.isNegative() || requestTimeout.isZero()
+          || initialBackoff.isNegative() || initialBackoff.isZero()
+          || maxBackoff.compareTo(initialBackoff) < 0 || shutdownTimeout.isNegative()) {
+        throw new IllegalArgumentException("linger " + linger + ", requestTimeout "
+            + requestTimeout + ", initialBackoff " + initialBackoff + ", maxBackoff " + maxBackoff
+            + ", shutdownTimeout " + shutdownTimeout + " (expected: positive timeouts, backoff"
+            + " initial at most max)");
+      }
+    }
+
+    /**
+     * Returns the settings with defaults: 10,000 queued events, batches of up to 500 events
+     * lingering 1 s, a 256 MiB spool, 10 s per request, backoff 500 ms to 60 s, 5 s to send at
+     * shutdown.
+     */
+    public static Command of(java.net.URI url, Path tokenFile, Path spoolDir, String proxyId) {
+      return new Command(url, tokenFile, spoolDir, proxyId, 10_000, 500, Duration.ofSeconds(1),
+          256L << 20, Duration.ofSeconds(10), Duration.ofMillis(500), Duration.ofSeconds(60),
+          Duration.ofSeconds(5));
     }
   }
 
@@ -785,6 +911,7 @@ public final class ProxyConfig {
   private final @Nullable Path findingsFile;
   private final AccessLog accessLog;
   private final @Nullable Tracing tracing;
+  private final @Nullable Command command;
   private final AuthnConfig authn;
   private final Limits limits;
   private final @Nullable Egress egress;
@@ -819,6 +946,7 @@ public final class ProxyConfig {
     this.findingsFile = v.findingsFile;
     this.accessLog = v.accessLog;
     this.tracing = v.tracing;
+    this.command = v.command;
     this.authn = v.authn;
     this.limits = v.limits;
     this.egress = v.egress;
@@ -1015,6 +1143,11 @@ public final class ProxyConfig {
     return Optional.ofNullable(tracing);
   }
 
+  /** Returns where findings events go besides the file, or empty for no command plane. */
+  public Optional<Command> command() {
+    return Optional.ofNullable(command);
+  }
+
   /** Returns the authentication providers and abuse limits. */
   public AuthnConfig authn() {
     return authn;
@@ -1125,6 +1258,7 @@ public final class ProxyConfig {
     private @Nullable Path findingsFile;
     private AccessLog accessLog = AccessLog.OFF;
     private @Nullable Tracing tracing;
+    private @Nullable Command command;
     private AuthnConfig authn = AuthnConfig.NONE;
     private Limits limits = Limits.NONE;
     private @Nullable Egress egress;
@@ -1187,6 +1321,12 @@ public final class ProxyConfig {
     /** Sets the OpenTelemetry tracing settings; null (the default) for no span export. */
     public Builder tracing(@Nullable Tracing tracing) {
       this.tracing = tracing;
+      return this;
+    }
+
+    /** Sets where findings events go besides the file; null (the default) for no command plane. */
+    public Builder command(@Nullable Command command) {
+      this.command = command;
       return this;
     }
 

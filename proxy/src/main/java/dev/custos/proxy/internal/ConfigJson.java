@@ -225,6 +225,15 @@ final class ConfigJson {
     ProxyConfig.AccessLog log = config.accessLog();
     put(root.putObject("access_log"), "file", log.stdout() ? "stdout"
         : log.file() == null ? "off" : log.file().toString());
+    config.command().ifPresent(c -> {
+      ObjectNode n = root.putObject("command");
+      n.put("url", c.url().toString());
+      put(n, "token_file", c.tokenFile().toString());
+      put(n, "spool_dir", c.spoolDir().toString());
+      n.put("proxy_id", c.proxyId());
+      n.put("batch_max_events", c.batchMaxEvents());
+      n.put("spool_max_bytes", c.spoolMaxBytes());
+    });
     ObjectNode policy = root.putObject("policy");
     put(policy, "source", config.policyFile().map(Object::toString)
         .orElse(config.policy().sourceName()));
@@ -300,6 +309,11 @@ final class ConfigJson {
     i.skipMediaTypes().forEach(skip::add);
     if (i.grpcDescriptorSet() != null) {
       node.putObject("grpc").put("descriptor_set", i.grpcDescriptorSet().toString());
+    }
+    if (i.grpcReflection() != null) {
+      node.putObject("grpc").putObject("reflection")
+          .put("timeout", duration(i.grpcReflection().timeout()))
+          .put("refresh", duration(i.grpcReflection().refresh()));
     }
   }
 

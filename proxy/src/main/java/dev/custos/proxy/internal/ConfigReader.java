@@ -321,6 +321,9 @@ public final class ConfigReader {
       if (root.has("tracing")) {
         tracing(b, root.get("tracing"));
       }
+      if (root.has("command")) {
+        command(b, root.get("command"));
+      }
       policy(b, root.get("policy"));
       if (!problems.isEmpty()) {
         throw new ConfigException(doc.sourceName(), problems);
@@ -390,6 +393,105 @@ public final class ConfigReader {
       } catch (java.net.URISyntaxException | IllegalArgumentException e) {
         add("/tracing/otlp_endpoint", "tracing.otlp_endpoint: " + endpoint
             + " (expected: an http or https URL such as http://collector:4318/v1/traces)");
+      }
+    }
+
+    private void command(ProxyConfig.Builder b, JsonNode c) {
+      String url = c.path("url").asText();
+      java.net.URI uri = null;
+      try {
+        uri = new java.net.URI(url);
+        if (uri.getHost() == null || uri.getRawQuery() != null || uri.getRawFragment() != null) {
+          uri = null;
+        }
+      } catch (java.net.URISyntaxException e) {
+        uri = null;
+      }
+      if (uri == null) {
+        add("/command/url", "command.url: '" + url + "' (expected: an http or https URL without"
+            + " query, such as http://custos-command:8080)");
+      }
+      Path token = file("/command/token_file", c.path("token_file").asText(),
+          "a file holding the token the command plane issued to this proxy");
+      if (token != null) {
+        Path t = token;
+        check("/command/token_file", () -> {
+          String text;
+          try {
+            text = Files.readString(t, StandardCharsets.UTF_8).trim();
+          } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("cannot be read (" + e.getClass().getSimpleName()
+                + ")");
+          }
+          if (text.isEmpty()) {
+            throw new IllegalArgumentException("empty (expected: the token the command plane"
+                + " issued to this proxy)");
+          }
+        });
+      }
+      String spoolText = c.path("spool_dir").asText("spool");
+      Path spool = baseDir.resolve(spoolText).normalize();
+      if (Files.exists(spool) && !Files.isDirectory(spool)) {
+        add("/command/spool_dir", "command.spool_dir: '" + spoolText + "' is not a folder"
+            + " (expected: a folder path relative to this file; it is created when missing)");
+      }
+      String proxyId = c.has("proxy_id") ? c.get("proxy_id").asText() : hostName();
+      int queue = c.path("queue_capacity").asInt(10_000);
+      int batch = c.path("batch_max_events").asInt(500);
+      Duration linger = c.has("linger")
+          ? bounded("/command/linger", c.get("linger").asText(), Duration.ofMinutes(1),
+              Duration.ofSeconds(1))
+          : Duration.ofSeconds(1);
+      long spoolMax = 256L << 20;
+      if (c.has("spool_max_bytes")) {
+        spoolMax = size("/command/spool_max_bytes", c.get("spool_max_bytes"), 1L << 40);
+        if (spoolMax != 0 && spoolMax < ProxyConfig.Command.MIN_SPOOL_BYTES) {
+          add("/command/spool_max_bytes", "command.spool_max_bytes: " + spoolMax + " bytes"
+              + " (expected: at least 64KiB)");
+          spoolMax = 0;
+        }
+      }
+      Duration timeout = positive("/command", c, "request_timeout", Duration.ofSeconds(10),
+          Duration.ofMinutes(5));
+      JsonNode backoff = c.path("backoff");
+      Duration initial = positive("/command/backoff", backoff, "initial", Duration.ofMillis(500),
+          Duration.ofMinutes(10));
+      Duration max = positive("/command/backoff", backoff, "max", Duration.ofSeconds(60),
+          Duration.ofHours(1));
+      if (max.compareTo(initial) < 0) {
+        add("/command/backoff", "command.backoff: initial " + backoff.path("initial").asText()
+            + " is longer than max " + backoff.path("max").asText("60s")
+            + " (expected: initial at most max)");
+        max = initial;
+      }
+      Duration shutdown = c.has("shutdown_timeout")
+          ? duration(c.get("shutdown_timeout").asText()) : Duration.ofSeconds(5);
+      if (shutdown.compareTo(Duration.ofMinutes(1)) > 0) {
+        add("/command/shutdown_timeout", "command.shutdown_timeout: "
+            + c.get("shutdown_timeout").asText() + " (expected: at most 1m)");
+        shutdown = Duration.ofSeconds(5);
+      }
+      if (uri != null && token != null && spoolMax != 0) {
+        try {
+          b.command(new ProxyConfig.Command(uri, token, spool, proxyId, queue, batch, linger,
+              spoolMax, timeout, initial, max, shutdown));
+        } catch (IllegalArgumentException e) {
+          add("/command", "command: " + e.getMessage());
+        }
+      }
+    }
+
+    /** Returns this machine's host name, the default proxy id. */
+    private static String hostName() {
+      String env = System.getenv("HOSTNAME");
+      if (env != null && !env.isBlank()) {
+        return env.trim();
+      }
+      try {
+        String name = java.net.InetAddress.getLocalHost().getHostName();
+        return name.isEmpty() ? "custos-proxy" : name;
+      } catch (java.io.IOException e) {
+        return "custos-proxy";
       }
     }
 
@@ -588,9 +690,39 @@ public final class ConfigReader {
           }
         }
       }
+      ProxyConfig.GrpcReflection reflection = base.grpcReflection();
+      if (node.path("grpc").has("descriptor_set")) {
+        reflection = null; // A route's own descriptor set replaces inherited reflection.
+      }
+      JsonNode r = node.path("grpc").get("reflection");
+      if (r != null) {
+        String at = pointer + "/grpc/reflection";
+        if (r.isBoolean()) {
+          reflection = r.asBoolean() ? ProxyConfig.GrpcReflection.DEFAULT : null;
+        } else {
+          ProxyConfig.GrpcReflection d = ProxyConfig.GrpcReflection.DEFAULT;
+          Duration timeout = r.has("timeout") ? duration(r.get("timeout").asText()) : d.timeout();
+          Duration refresh = r.has("refresh") ? duration(r.get("refresh").asText()) : d.refresh();
+          if (timeout.isZero() || refresh.isZero()) {
+            add(at, doc.entry(at).path() + ": timeout " + r.path("timeout").asText(d.timeout().toString())
+                + ", refresh " + r.path("refresh").asText(d.refresh().toString())
+                + " (expected: durations above 0, such as 5s and 10m)");
+            reflection = null;
+          } else {
+            reflection = new ProxyConfig.GrpcReflection(timeout, refresh);
+          }
+        }
+        if (reflection != null && node.path("grpc").has("descriptor_set")) {
+          add(at, doc.entry(at).path() + ": reflection with descriptor_set (expected: one of them;"
+              + " the descriptor set names the fields itself)");
+          reflection = null;
+        } else if (reflection != null) {
+          descriptors = null; // A route's own reflection replaces an inherited descriptor set.
+        }
+      }
       return new ProxyConfig.Inspection(node.path("enabled").asBoolean(base.enabled()),
           held < 1 ? base.maxInspectedBody() : held,
-          decoded < 1 ? base.maxDecodedBody() : decoded, (int) ratio, skip, descriptors);
+          decoded < 1 ? base.maxDecodedBody() : decoded, (int) ratio, skip, descriptors, reflection);
     }
 
     /** Returns a size the schema has checked, or 0 (with a problem added) when out of range. */

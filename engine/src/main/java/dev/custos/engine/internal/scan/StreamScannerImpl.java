@@ -1510,6 +1510,9 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     if (stream instanceof MultipartStream) {
       return ((MultipartStream) stream).retainedBytes();
     }
+    if (stream instanceof EncodedStream) {
+      return ((EncodedStream) stream).retainedBytes();
+    }
     return ((StreamScannerImpl) stream).retainedBytes();
   }
 

@@ -143,10 +143,13 @@ public final class ProxyInspection {
   private final EvidenceKey identityKey = EvidenceKey.fromEnvironment();
   private volatile @Nullable Current current;
   private final AtomicLong requested = new AtomicLong();
+  /** gRPC descriptors fetched by server reflection: kept across reloads, per cluster and service. */
+  private final GrpcReflection reflection;
 
   /** Creates settings that count into {@code registry} and send events to {@code sink}. */
   public ProxyInspection(MeterRegistry registry, FindingsSink sink) {
     this.registry = requireNonNull(registry, "registry");
+    this.reflection = new GrpcReflection(registry);
     this.plugins = WasmDetectors.builder().meterRegistry(registry).build();
     this.sink = requireNonNull(sink, "sink");
   }
@@ -271,6 +274,10 @@ public final class ProxyInspection {
         logger.warn("route {}: gRPC descriptors not loaded, messages are read without them: {}",
             route.name(), e.getMessage());
       }
+    }
+    ProxyConfig.GrpcReflection reflecting = route.limits().grpcReflection();
+    if (grpc == null && reflecting != null) {
+      return InspectionPlan.reflecting(settings(scanner, policy, route), reflection, reflecting);
     }
     return InspectionPlan.of(settings(scanner, policy, route), grpc);
   }
