@@ -64,7 +64,7 @@ public final class ExtProcServer implements AutoCloseable {
     this.current = new AtomicReference<>(initial);
     this.registry = registry;
     this.fatal = new FatalErrors(registry);
-    this.findings = new FindingsOutput(b.findingsSink);
+    this.findings = new FindingsOutput(b.findingsSink, registry, () -> current.get().version());
     this.inspection = new ProxyInspection(registry, findings);
     inspection.prepare(initial.policy());
     ExtProcService service = new ExtProcService(current::get, inspection, registry);
@@ -88,6 +88,7 @@ public final class ExtProcServer implements AutoCloseable {
       return this;
     }
     findings.configure(initial.findingsFile().orElse(null));
+    findings.configureCommand(initial.command().orElse(null));
     try {
       server.start();
     } catch (IOException e) {
@@ -124,6 +125,7 @@ public final class ExtProcServer implements AutoCloseable {
     inspection.prepareInBackground(config.policy());
     if (started) {
       findings.configure(config.findingsFile().orElse(null));
+      findings.configureCommand(config.command().orElse(null));
     }
     current.set(config);
     logger.info("config reloaded: {} ({} routes)", config.sourceName(), config.routes().size());
