@@ -29,7 +29,7 @@ public final class Main {
 
   /** The subcommands, by name. */
   static final Set<String> COMMANDS =
-      Set.of("scan", "detectors", "policy", "proxy", "ext-proc", "demo");
+      Set.of("scan", "detectors", "policy", "proxy", "ext-proc", "command", "demo");
 
   private Main() {}
 
@@ -99,6 +99,9 @@ public final class Main {
     }
     if (only == null || only.equals("ext-proc")) {
       cmd.addSubcommand(new ExtProcCommand(io));
+    }
+    if (only == null || only.equals("command")) {
+      cmd.addSubcommand(new CommandPlaneCommand(io));
     }
     if (only == null || only.equals("demo")) {
       cmd.addSubcommand(new DemoCommand(io));
