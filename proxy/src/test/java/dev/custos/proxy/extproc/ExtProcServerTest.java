@@ -73,6 +73,7 @@ class ExtProcServerTest {
   private static String yaml(String direction, String action) {
     return """
         listen: 127.0.0.1:0
+        findings: { file: off }
         routes:
           - name: health
             match: { prefix: /health }

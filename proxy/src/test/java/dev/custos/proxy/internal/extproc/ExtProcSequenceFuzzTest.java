@@ -37,6 +37,7 @@ class ExtProcSequenceFuzzTest {
   static {
     ProxyConfig config = ProxyConfig.parse("""
         listen: 127.0.0.1:0
+        findings: { file: off }
         routes:
           - name: api
             match: { prefix: /api }
