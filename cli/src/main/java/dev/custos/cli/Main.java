@@ -29,7 +29,8 @@ public final class Main {
   public static final int ERROR = 2;
 
   /** The subcommands, by name. */
-  static final Set<String> COMMANDS = Set.of("scan", "detectors", "policy", "proxy", "command", "demo");
+  static final Set<String> COMMANDS =
+      Set.of("scan", "detectors", "policy", "proxy", "ext-proc", "command", "demo");
 
   private Main() {}
 
@@ -117,6 +118,9 @@ public final class Main {
     }
     if (only == null || only.equals("proxy")) {
       cmd.addSubcommand(new ProxyCommand(io));
+    }
+    if (only == null || only.equals("ext-proc")) {
+      cmd.addSubcommand(new ExtProcCommand(io));
     }
     if (only == null || only.equals("command")) {
       cmd.addSubcommand(new CommandPlaneCommand(io));
