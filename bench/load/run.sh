@@ -12,6 +12,10 @@
 #        bench/load/run.sh --pinned   (or PIN=1): every proxy under test on the same single core
 #        MODES="forward" bench/load/run.sh --pinned   only these Custos modes (of: forward observe
 #                                     redact), for a quicker comparison of two builds
+#        RUNS=3 bench/load/run.sh --pinned   each proxy measured 3 times (each Custos run a fresh
+#                                     JVM); the table shows the median run and the CPU range. On
+#                                     this 2-core VM one build's forwarding cost spread 76-113 us/req
+#                                     over three runs, so compare builds on medians, never one run.
 #
 # Pinned mode answers "what does Custos cost per core, next to the proxy I already run": the nginx
 # reverse proxy (worker_processes 1) and each Custos (workers: 1, and the whole JVM, its JIT and GC
@@ -50,6 +54,8 @@ WARMUP=${WARMUP:-60s}
 NGINX_WARMUP=${NGINX_WARMUP:-5s}
 CONNECTIONS=${CONNECTIONS:-64}
 if [[ $PIN == 1 ]]; then THREADS=${THREADS:-1}; else THREADS=${THREADS:-2}; fi
+RUNS=${RUNS:-1}
+[[ $RUNS =~ ^[1-9][0-9]*$ ]] || { echo "RUNS must be a positive whole number, got '$RUNS'" >&2; exit 2; }
 MODES=${MODES:-forward observe redact}
 for mode in $MODES; do
   case "$mode" in
@@ -273,29 +279,52 @@ measure() { # name port warm-up [proxy pid...]
   echo "$name $rps $p50 $p99 ${errors:-0} $cpu $busy"
 }
 
+# median_of line...: the line with the median requests/s (field 2), its CPU us/req (field 6)
+# followed by the range over all lines ("min-max", or "-" for one run or no CPU figure).
+median_of() {
+  printf '%s\n' "$@" | sort -k2,2g | awk '
+    { line[NR] = $0; cpu[NR] = $6 }
+    END {
+      lo = ""; hi = ""
+      for (i = 1; i <= NR; i++) if (cpu[i] != "-") {
+        if (lo == "" || cpu[i] + 0 < lo + 0) lo = cpu[i]
+        if (hi == "" || cpu[i] + 0 > hi + 0) hi = cpu[i]
+      }
+      range = (NR > 1 && lo != "") ? lo "-" hi : "-"
+      print line[int((NR + 1) / 2)], range
+    }'
+}
+
 results=()
-results+=("$(measure upstream "$UPSTREAM_PORT" "$NGINX_WARMUP")")
-if [[ $PIN == 1 ]]; then
-  # shellcheck disable=SC2046 # one pid per word
-  results+=("$(measure nginx-proxy "$NGINX_PROXY_PORT" "$NGINX_WARMUP" $(nginx_proxy_pids))")
-else
-  results+=("$(measure nginx-proxy "$NGINX_PROXY_PORT" "$NGINX_WARMUP")")
-fi
+results+=("$(measure upstream "$UPSTREAM_PORT" "$NGINX_WARMUP") -")
+runs=()
+for _ in $(seq 1 "$RUNS"); do
+  if [[ $PIN == 1 ]]; then
+    # shellcheck disable=SC2046 # one pid per word
+    runs+=("$(measure nginx-proxy "$NGINX_PROXY_PORT" "$NGINX_WARMUP" $(nginx_proxy_pids))")
+  else
+    runs+=("$(measure nginx-proxy "$NGINX_PROXY_PORT" "$NGINX_WARMUP")")
+  fi
+done
+results+=("$(median_of "${runs[@]}")")
 declare -A mode_port=([forward]=$FORWARD_PORT [observe]=$OBSERVE_PORT [redact]=$REDACT_PORT)
 for mode in $MODES; do
-  spec="$mode:${mode_port[$mode]}"
-  start_custos "${spec%%:*}" "${spec##*:}"
-  if [[ $PIN == 1 ]]; then
-    results+=("$(measure "custos-${spec%%:*}" "${spec##*:}" "$WARMUP" "$custos_pid")")
-  else
-    results+=("$(measure "custos-${spec%%:*}" "${spec##*:}" "$WARMUP")")
-  fi
-  stop_custos
+  runs=()
+  for _ in $(seq 1 "$RUNS"); do # each run a fresh JVM: JIT outcomes differ from one start to the next
+    start_custos "$mode" "${mode_port[$mode]}"
+    if [[ $PIN == 1 ]]; then
+      runs+=("$(measure "custos-$mode" "${mode_port[$mode]}" "$WARMUP" "$custos_pid")")
+    else
+      runs+=("$(measure "custos-$mode" "${mode_port[$mode]}" "$WARMUP")")
+    fi
+    stop_custos
+  done
+  results+=("$(median_of "${runs[@]}")")
 done
 
 if [[ $PIN == 1 ]]; then
   printf '%s\n' "${results[@]}" | awk -v d="$DURATION" -v c="$CONNECTIONS" -v t="$THREADS" \
-    -v w="$WARMUP" -v nw="$NGINX_WARMUP" -v pc="$PROXY_CORE" -v lc="$LOAD_CORE" '
+    -v runs="$RUNS" -v w="$WARMUP" -v nw="$NGINX_WARMUP" -v pc="$PROXY_CORE" -v lc="$LOAD_CORE" '
     BEGIN {
       label["upstream"] = "upstream (with wrk, core " lc ")"
       label["nginx-proxy"] = "nginx reverse proxy"
@@ -304,17 +333,18 @@ if [[ $PIN == 1 ]]; then
       label["custos-redact"] = "Custos, redact cards/SSNs/emails"
     }
     { name[NR] = $1; rps[NR] = $2; p50[NR] = $3; p99[NR] = $4; err[NR] = $5; cpu[NR] = $6; busy[NR] = $7
+      range[NR] = $8
       if ($1 == "nginx-proxy") base = $2 }
     END {
       printf "pinned: each proxy on core %s (taskset -c %s; nginx worker_processes 1; Custos workers: 1),\n", pc, pc
       printf "wrk -t%s -c%s and the upstream nginx on core %s; ~7 KB JSON per response, keep-alive HTTP/1.1;\n", t, c, lc
-      printf "each measured for %s after a warm-up of %s (nginx: %s).\n\n", d, w, nw
-      printf "| %-42s | %17s | %21s | %11s | %9s | %6s | %6s | %7s |\n", "", "req/s on one core", "x nginx reverse proxy", "CPU us/req", "core busy", "p50 ms", "p99 ms", "non-2xx"
-      printf "|%s|%s:|%s:|%s:|%s:|%s:|%s:|%s:|\n", "--------------------------------------------", "------------------", "----------------------", "------------", "----------", "-------", "-------", "--------"
+      printf "each measured for %s after a warm-up of %s (nginx: %s); median of %s run(s).\n\n", d, w, nw, runs
+      printf "| %-42s | %17s | %21s | %11s | %13s | %9s | %6s | %6s | %7s |\n", "", "req/s on one core", "x nginx reverse proxy", "CPU us/req", "CPU us range", "core busy", "p50 ms", "p99 ms", "non-2xx"
+      printf "|%s|%s:|%s:|%s:|%s:|%s:|%s:|%s:|%s:|\n", "--------------------------------------------", "------------------", "----------------------", "------------", "--------------", "----------", "-------", "-------", "--------"
       for (i = 1; i <= NR; i++) {
         ratio = (name[i] != "upstream" && base > 0) ? sprintf("%.2f", rps[i] / base) : "-"
         b = (busy[i] == "-") ? "-" : busy[i] " %"
-        printf "| %-42s | %17.0f | %21s | %11s | %9s | %6.2f | %6.2f | %7s |\n", label[name[i]], rps[i], ratio, cpu[i], b, p50[i], p99[i], err[i]
+        printf "| %-42s | %17.0f | %21s | %11s | %13s | %9s | %6.2f | %6.2f | %7s |\n", label[name[i]], rps[i], ratio, cpu[i], range[i], b, p50[i], p99[i], err[i]
       }
       print "\nCPU us/req and core busy: user + system time of the proxy process(es) over the measured run."
       print "A proxy whose core is well under 100 % busy was limited by the load side, not by itself."

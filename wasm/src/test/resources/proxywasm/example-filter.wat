@@ -4,7 +4,9 @@
 ;;   gets the header NAME: yes, and loses content-length (the body may be rewritten);
 ;; - a request whose :path contains /forbidden is answered locally with 403 "access denied";
 ;; - a request whose :path contains /call is paused while an HTTP call to the cluster "auth"
-;;   runs; the call's response body becomes the request header x-auth and the request continues;
+;;   runs; the call's response body becomes the request header x-auth and the request continues.
+;;   As with the SDKs, the response arrives on the root context: the filter remembers which stream
+;;   made the call (by token) and switches to it with proxy_set_effective_context;
 ;; - response bodies are stopped and buffered until the end of the stream, then every "secret"
 ;;   is replaced by "******";
 ;; - request trailers get x-trailers-seen: yes;
@@ -22,6 +24,7 @@
   (import "env" "proxy_http_call"
     (func $http_call (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32) (result i32)))
   (import "env" "proxy_continue_stream" (func $continue_stream (param i32) (result i32)))
+  (import "env" "proxy_set_effective_context" (func $set_effective_context (param i32) (result i32)))
   (import "env" "proxy_set_tick_period_milliseconds" (func $set_tick (param i32) (result i32)))
   (import "env" "proxy_define_metric" (func $define_metric (param i32 i32 i32 i32) (result i32)))
   (import "env" "proxy_increment_metric" (func $increment_metric (param i32 i64) (result i32)))
@@ -33,7 +36,8 @@
   (global $requests (mut i32) (i32.const 0))
   (global $ticks (mut i32) (i32.const 0))
 
-  ;; scratch: 16 = returned pointer, 20 = returned size, 24 = returned id/token
+  ;; scratch: 16 = returned pointer, 20 = returned size, 24 = returned id/token;
+  ;; 2048..2303: the stream context of each pending HTTP call, by token modulo 64
   (data (i32.const 1024) ":path")
   (data (i32.const 1040) "/forbidden")
   (data (i32.const 1056) "forbidden")
@@ -135,11 +139,18 @@
       (then
         (if (i32.eqz (call $http_call (i32.const 1160) (i32.const 4) (i32.const 1280) (i32.const 69)
               (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 5000) (i32.const 24)))
-          (then (return (i32.const 1))))))
+          (then
+            (i32.store (i32.add (i32.const 2048) (i32.shl (i32.and (i32.load (i32.const 24)) (i32.const 63)) (i32.const 2)))
+              (local.get $context))
+            (return (i32.const 1))))))
     (i32.const 0))
 
   (func (export "proxy_on_http_call_response")
     (param $context i32) (param $token i32) (param $headers i32) (param $body i32) (param $trailers i32)
+    ;; $context is the root context; switch to the stream that made the call, if it still exists
+    (if (call $set_effective_context
+          (i32.load (i32.add (i32.const 2048) (i32.shl (i32.and (local.get $token) (i32.const 63)) (i32.const 2)))))
+      (then (return)))
     (if (i32.eqz (local.get $headers))
       (then
         (drop (call $local_response (i32.const 503) (i32.const 1160) (i32.const 4)

@@ -149,7 +149,8 @@ public final class CustosProxy implements AutoCloseable {
             .build());
     this.reloadInterval = b.reloadInterval;
     this.watch = b.watch;
-    this.findings = new FindingsOutput(b.findingsSink);
+    this.findings = new FindingsOutput(b.findingsSink, registry,
+        () -> current.get().config().version());
     this.accessLog = new AccessLogger(registry);
     // Connects to Redis at start (see start()), so that a proxy never started holds no thread.
     this.shared = new SharedState(registry, BudgetStore.inMemory(),
@@ -165,7 +166,7 @@ public final class CustosProxy implements AutoCloseable {
     this.limits = new Limits(registry, inspection.identityKey(), store, shared.nonces(),
         b.wallClock);
     adminToken.set(AdminService.tokenDigest(initial));
-    this.wasmFilters = new WasmFilters(registry, current::get, b.reloadInterval);
+    this.wasmFilters = new WasmFilters(registry, current::get, b.reloadInterval, workers);
     Map<String, List<WasmFilterRuntime>> filters;
     try {
       filters = wasmFilters.prepare(initial);
@@ -318,6 +319,7 @@ public final class CustosProxy implements AutoCloseable {
               .orElse(""));
     }
     findings.configure(now.findingsFile().orElse(null));
+    findings.configureCommand(now.command().orElse(null));
     accessLog.configure(now.accessLog());
     server.start().join();
     if (admin != null) {
@@ -488,6 +490,7 @@ public final class CustosProxy implements AutoCloseable {
     inspection.prepareInBackground(next.policy());
     if (running) {
       findings.configure(next.findingsFile().orElse(null));
+      findings.configureCommand(next.command().orElse(null));
       accessLog.configure(next.accessLog());
     }
     canaries.reset(next);

@@ -484,7 +484,8 @@ public final class ProxyConfig {
   }
 
   /**
-   * A proxy-wasm HTTP filter of a route ({@code routes[].wasm_filters[]}).
+   * A proxy-wasm HTTP filter of a route ({@code routes[].wasm_filters[]}), or a proxy-wasm
+   * service ({@code wasm_services[]}).
    *
    * @param name the plugin name ({@code plugin_name}, the {@code filter} tag of metrics)
    * @param path the module file, absolute
@@ -492,7 +493,10 @@ public final class ProxyConfig {
    * @param configuration the plugin configuration handed to {@code proxy_on_configure}
    * @param vmConfiguration the VM configuration handed to {@code proxy_on_vm_start}
    * @param rootId the root id the SDK picks its root context by
+   * @param vmId the VM id ({@code plugin_vm_id}); VMs of one VM id share data and queues
    * @param timeout the deadline of one call into the filter
+   * @param startTimeout the deadline of the call that starts a VM ({@code proxy_on_vm_start},
+   *     {@code proxy_on_configure})
    * @param maxMemoryPages the most 64 KiB pages of linear memory one VM may have
    * @param failOpen on a filter failure, true skips the filter for that request, false answers
    *     with an error (or aborts a response that has started)
@@ -503,9 +507,9 @@ public final class ProxyConfig {
    * @param origin where the filter is configured, {@code file:line:col}, for errors
    */
   public record WasmFilter(String name, Path path, @Nullable String sha256, String configuration,
-      String vmConfiguration, String rootId, Duration timeout, int maxMemoryPages,
-      boolean failOpen, long maxBufferedBody, Duration restartBackoff, Duration maxRestartBackoff,
-      String origin) {
+      String vmConfiguration, String rootId, String vmId, Duration timeout, Duration startTimeout,
+      int maxMemoryPages, boolean failOpen, long maxBufferedBody, Duration restartBackoff,
+      Duration maxRestartBackoff, String origin) {
     /** Creates a filter definition. */
     public WasmFilter {
       requireNonNull(name, "name");
@@ -513,7 +517,9 @@ public final class ProxyConfig {
       requireNonNull(configuration, "configuration");
       requireNonNull(vmConfiguration, "vmConfiguration");
       requireNonNull(rootId, "rootId");
+      requireNonNull(vmId, "vmId");
       requireNonNull(timeout, "timeout");
+      requireNonNull(startTimeout, "startTimeout");
       requireNonNull(restartBackoff, "restartBackoff");
       requireNonNull(maxRestartBackoff, "maxRestartBackoff");
       requireNonNull(origin, "origin");
@@ -525,6 +531,7 @@ public final class ProxyConfig {
           && java.util.Objects.equals(sha256, other.sha256)
           && configuration.equals(other.configuration)
           && vmConfiguration.equals(other.vmConfiguration) && rootId.equals(other.rootId)
+          && vmId.equals(other.vmId) && startTimeout.equals(other.startTimeout)
           && timeout.equals(other.timeout) && maxMemoryPages == other.maxMemoryPages
           && failOpen == other.failOpen && maxBufferedBody == other.maxBufferedBody
           && restartBackoff.equals(other.restartBackoff)
@@ -636,6 +643,91 @@ public final class ProxyConfig {
       if (!(sampleRatio >= 0 && sampleRatio <= 1)) {
         throw new IllegalArgumentException("sampleRatio: " + sampleRatio + " (expected: 0 to 1)");
       }
+    }
+  }
+
+  /**
+   * Where findings events also go: the command plane's ingestion endpoint ({@code POST
+   * <url>/api/v1/ingest/events}), in gzip batches of JSON lines, through a bounded queue and a
+   * disk spool so that a plane that is down or slow never slows a request.
+   *
+   * @param url the command plane's base URL, http or https
+   * @param tokenFile the file holding this proxy's bearer token (read at each send, trimmed)
+   * @param spoolDir the folder of the disk spool (created when missing); one proxy per folder
+   * @param proxyId the {@code Custos-Proxy-Id} this proxy sends
+   * @param queueCapacity the events held in memory before new ones are dropped (and counted)
+   * @param batchMaxEvents the most events in one batch, 1 to 1,000
+   * @param linger how long the first event of a batch waits for more
+   * @param spoolMaxBytes the spool's bound on disk; the oldest batches go beyond it (counted)
+   * @param requestTimeout how long one POST may take
+   * @param initialBackoff the first retry delay after a failed send; it doubles up to {@code
+   *     maxBackoff}, with jitter
+   * @param maxBackoff the longest retry delay (a {@code Retry-After} answer may ask for more)
+   * @param shutdownTimeout how long stopping may spend sending what is queued before it spools
+   *     the rest
+   */
+  public record Command(java.net.URI url, Path tokenFile, Path spoolDir, String proxyId,
+      int queueCapacity, int batchMaxEvents, Duration linger, long spoolMaxBytes,
+      Duration requestTimeout, Duration initialBackoff, Duration maxBackoff,
+      Duration shutdownTimeout) {
+    /** The most events the command plane takes in one batch. */
+    public static final int MAX_BATCH_EVENTS = 1000;
+    /** The smallest spool bound. */
+    public static final long MIN_SPOOL_BYTES = 64 * 1024;
+
+    /** Checks the values. */
+    public Command {
+      requireNonNull(url, "url");
+      requireNonNull(tokenFile, "tokenFile");
+      requireNonNull(spoolDir, "spoolDir");
+      requireNonNull(proxyId, "proxyId");
+      requireNonNull(linger, "linger");
+      requireNonNull(requestTimeout, "requestTimeout");
+      requireNonNull(initialBackoff, "initialBackoff");
+      requireNonNull(maxBackoff, "maxBackoff");
+      requireNonNull(shutdownTimeout, "shutdownTimeout");
+      String scheme = url.getScheme();
+      if (!"http".equals(scheme) && !"https".equals(scheme) || url.getHost() == null
+          || url.getRawQuery() != null || url.getRawFragment() != null) {
+        throw new IllegalArgumentException("url: " + url
+            + " (expected: an http or https URL without query, such as http://command:8080)");
+      }
+      if (proxyId.isEmpty() || proxyId.length() > 128
+          || !proxyId.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+        throw new IllegalArgumentException("proxyId: '" + proxyId
+            + "' (expected: 1 to 128 visible ASCII characters)");
+      }
+      if (queueCapacity < 1) {
+        throw new IllegalArgumentException("queueCapacity: " + queueCapacity
+            + " (expected: > 0)");
+      }
+      if (batchMaxEvents < 1 || batchMaxEvents > MAX_BATCH_EVENTS) {
+        throw new IllegalArgumentException("batchMaxEvents: " + batchMaxEvents
+            + " (expected: 1 to " + MAX_BATCH_EVENTS + ")");
+      }
+      if (spoolMaxBytes < MIN_SPOOL_BYTES) {
+        throw new IllegalArgumentException("spoolMaxBytes: " + spoolMaxBytes
+            + " (expected: at least " + MIN_SPOOL_BYTES + ")");
+      }
+      if (linger.isNegative() || requestTimeout.isNegative() || requestTimeout.isZero()
+          || initialBackoff.isNegative() || initialBackoff.isZero()
+          || maxBackoff.compareTo(initialBackoff) < 0 || shutdownTimeout.isNegative()) {
+        throw new IllegalArgumentException("linger " + linger + ", requestTimeout "
+            + requestTimeout + ", initialBackoff " + initialBackoff + ", maxBackoff " + maxBackoff
+            + ", shutdownTimeout " + shutdownTimeout + " (expected: positive timeouts, backoff"
+            + " initial at most max)");
+      }
+    }
+
+    /**
+     * Returns the settings with defaults: 10,000 queued events, batches of up to 500 events
+     * lingering 1 s, a 256 MiB spool, 10 s per request, backoff 500 ms to 60 s, 5 s to send at
+     * shutdown.
+     */
+    public static Command of(java.net.URI url, Path tokenFile, Path spoolDir, String proxyId) {
+      return new Command(url, tokenFile, spoolDir, proxyId, 10_000, 500, Duration.ofSeconds(1),
+          256L << 20, Duration.ofSeconds(10), Duration.ofMillis(500), Duration.ofSeconds(60),
+          Duration.ofSeconds(5));
     }
   }
 
@@ -827,6 +919,7 @@ public final class ProxyConfig {
   private final List<String> trustedProxies;
   private final List<Route> routes;
   private final List<TcpListener> tcpListeners;
+  private final List<WasmFilter> wasmServices;
   private final Map<String, Cluster> clusters;
   private final Policy policy;
   private final @Nullable Path policyFile;
@@ -834,6 +927,7 @@ public final class ProxyConfig {
   private final @Nullable Path findingsFile;
   private final AccessLog accessLog;
   private final @Nullable Tracing tracing;
+  private final @Nullable Command command;
   private final @Nullable SharedState sharedState;
   private final AuthnConfig authn;
   private final Limits limits;
@@ -861,6 +955,7 @@ public final class ProxyConfig {
     this.trustedProxies = List.copyOf(v.trustedProxies);
     this.routes = List.copyOf(v.routes);
     this.tcpListeners = List.copyOf(v.tcpListeners);
+    this.wasmServices = List.copyOf(v.wasmServices);
     this.clusters = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(v.clusters));
     this.policy = requireNonNull(v.policy, "policy");
     this.policyFile = v.policyFile;
@@ -868,6 +963,7 @@ public final class ProxyConfig {
     this.findingsFile = v.findingsFile;
     this.accessLog = v.accessLog;
     this.tracing = v.tracing;
+    this.command = v.command;
     this.sharedState = v.sharedState;
     this.authn = v.authn;
     this.limits = v.limits;
@@ -1011,6 +1107,16 @@ public final class ProxyConfig {
     return tcpListeners;
   }
 
+  /**
+   * Returns the proxy-wasm services: singletons with a root context only (Envoy's bootstrap
+   * {@code wasm} extension with {@code singleton: true}), one VM each on one event loop, for
+   * ticks, HTTP calls, shared data and queues; {@code failOpen} and {@code maxBufferedBody} do not
+   * apply.
+   */
+  public List<WasmFilter> wasmServices() {
+    return wasmServices;
+  }
+
   /** Returns the clusters by name. */
   public Map<String, Cluster> clusters() {
     return clusters;
@@ -1058,6 +1164,11 @@ public final class ProxyConfig {
   /** Returns the Redis state shared by replicas, or empty when each proxy counts alone. */
   public Optional<SharedState> sharedState() {
     return Optional.ofNullable(sharedState);
+  }
+
+  /** Returns where findings events go besides the file, or empty for no command plane. */
+  public Optional<Command> command() {
+    return Optional.ofNullable(command);
   }
 
   /** Returns the authentication providers and abuse limits. */
@@ -1162,6 +1273,7 @@ public final class ProxyConfig {
     private final List<String> trustedProxies = new java.util.ArrayList<>();
     private final List<Route> routes = new java.util.ArrayList<>();
     private final List<TcpListener> tcpListeners = new java.util.ArrayList<>();
+    private final List<WasmFilter> wasmServices = new java.util.ArrayList<>();
     private final Map<String, Cluster> clusters = new java.util.LinkedHashMap<>();
     private Policy policy = Policy.ofDefault();
     private @Nullable Path policyFile;
@@ -1169,6 +1281,7 @@ public final class ProxyConfig {
     private @Nullable Path findingsFile;
     private AccessLog accessLog = AccessLog.OFF;
     private @Nullable Tracing tracing;
+    private @Nullable Command command;
     private @Nullable SharedState sharedState;
     private AuthnConfig authn = AuthnConfig.NONE;
     private Limits limits = Limits.NONE;
@@ -1232,6 +1345,12 @@ public final class ProxyConfig {
     /** Sets the OpenTelemetry tracing settings; null (the default) for no span export. */
     public Builder tracing(@Nullable Tracing tracing) {
       this.tracing = tracing;
+      return this;
+    }
+
+    /** Sets where findings events go besides the file; null (the default) for no command plane. */
+    public Builder command(@Nullable Command command) {
+      this.command = command;
       return this;
     }
 
@@ -1397,6 +1516,12 @@ public final class ProxyConfig {
     /** Adds a layer-4 listener; its cluster must be added too. */
     public Builder tcpListener(TcpListener listener) {
       tcpListeners.add(requireNonNull(listener, "listener"));
+      return this;
+    }
+
+    /** Adds a proxy-wasm service (a singleton with a root context only). */
+    public Builder wasmService(WasmFilter service) {
+      wasmServices.add(requireNonNull(service, "service"));
       return this;
     }
 

@@ -1,6 +1,7 @@
 package dev.custos.wasm;
 
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Bounds every instance of a sandbox: linear memory, call duration and instance count.
@@ -17,14 +18,20 @@ public final class SandboxLimits {
   private final int maxMemoryPages;
   private final Duration callTimeout;
   private final int maxInstances;
+  private final @Nullable Duration startTimeout;
 
-  SandboxLimits(int maxMemoryPages, Duration callTimeout, int maxInstances) {
+  SandboxLimits(
+      int maxMemoryPages, Duration callTimeout, int maxInstances, @Nullable Duration startTimeout) {
     this.maxMemoryPages = maxMemoryPages;
     this.callTimeout = callTimeout;
     this.maxInstances = maxInstances;
+    this.startTimeout = startTimeout;
   }
 
-  /** Returns the defaults: 256 pages (16 MiB), 100 ms per call, 64 instances. */
+  /**
+   * Returns the defaults: 256 pages (16 MiB), 100 ms per call (the call that makes an instance
+   * included), 64 instances.
+   */
   public static SandboxLimits ofDefault() {
     return DEFAULT;
   }
@@ -44,6 +51,17 @@ public final class SandboxLimits {
     return callTimeout;
   }
 
+  /**
+   * Returns how long the call that makes a thread's instance may run, instantiation and the
+   * body together (an ABI layer starts its VM there); at least {@link #callTimeout()}, which is
+   * also the default.
+   */
+  public Duration startTimeout() {
+    return startTimeout == null || startTimeout.compareTo(callTimeout) < 0
+        ? callTimeout
+        : startTimeout;
+  }
+
   /** Returns the most live instances (one per calling thread) a sandbox keeps. */
   public int maxInstances() {
     return maxInstances;
@@ -55,6 +73,8 @@ public final class SandboxLimits {
         + maxMemoryPages
         + ", callTimeout="
         + callTimeout
+        + ", startTimeout="
+        + startTimeout()
         + ", maxInstances="
         + maxInstances
         + '}';

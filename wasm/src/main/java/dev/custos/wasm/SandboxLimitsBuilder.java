@@ -3,6 +3,7 @@ package dev.custos.wasm;
 import static java.util.Objects.requireNonNull;
 
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /** Builds {@link SandboxLimits}. Not thread-safe; the built limits are. */
 public final class SandboxLimitsBuilder {
@@ -12,6 +13,7 @@ public final class SandboxLimitsBuilder {
   private int maxMemoryPages = 256;
   private Duration callTimeout = Duration.ofMillis(100);
   private int maxInstances = 64;
+  private @Nullable Duration startTimeout;
 
   SandboxLimitsBuilder() {}
 
@@ -35,6 +37,19 @@ public final class SandboxLimitsBuilder {
     return this;
   }
 
+  /**
+   * Sets how long the call that makes a thread's instance may run (instantiation, an ABI layer's
+   * start and the body); a value below the call timeout means the call timeout. Default: the call timeout.
+   */
+  public SandboxLimitsBuilder startTimeout(Duration startTimeout) {
+    requireNonNull(startTimeout, "startTimeout");
+    if (startTimeout.isNegative() || startTimeout.isZero()) {
+      throw new IllegalArgumentException("startTimeout: " + startTimeout + " (expected: > 0)");
+    }
+    this.startTimeout = startTimeout;
+    return this;
+  }
+
   /** Sets the most live instances a sandbox keeps (one per calling thread). */
   public SandboxLimitsBuilder maxInstances(int maxInstances) {
     if (maxInstances < 1) {
@@ -46,6 +61,6 @@ public final class SandboxLimitsBuilder {
 
   /** Returns the limits. */
   public SandboxLimits build() {
-    return new SandboxLimits(maxMemoryPages, callTimeout, maxInstances);
+    return new SandboxLimits(maxMemoryPages, callTimeout, maxInstances, startTimeout);
   }
 }

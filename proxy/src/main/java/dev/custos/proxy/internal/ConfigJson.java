@@ -153,23 +153,14 @@ final class ConfigJson {
       if (!r.wasmFilters().isEmpty()) {
         ArrayNode filters = route.putArray("wasm_filters");
         for (ProxyConfig.WasmFilter w : r.wasmFilters()) {
-          ObjectNode filter = filters.addObject();
-          put(filter, "name", w.name());
-          put(filter, "path", w.path().toString());
-          if (w.sha256() != null) {
-            put(filter, "sha256", w.sha256());
-          }
-          // Configuration bytes may hold credentials: sizes only.
-          filter.put("config_bytes", w.configuration().length());
-          filter.put("vm_config_bytes", w.vmConfiguration().length());
-          put(filter, "root_id", w.rootId());
-          filter.put("timeout_ms", w.timeout().toMillis());
-          filter.put("max_memory_pages", w.maxMemoryPages());
-          filter.put("fail_open", w.failOpen());
-          filter.put("max_buffered_body", w.maxBufferedBody());
-          put(filter, "restart_backoff", duration(w.restartBackoff()));
-          put(filter, "max_restart_backoff", duration(w.maxRestartBackoff()));
+          wasm(filters.addObject(), w, true);
         }
+      }
+    }
+    if (!config.wasmServices().isEmpty()) {
+      ArrayNode services = root.putArray("wasm_services");
+      for (ProxyConfig.WasmFilter w : config.wasmServices()) {
+        wasm(services.addObject(), w, false);
       }
     }
     if (!config.tcpListeners().isEmpty()) {
@@ -234,6 +225,15 @@ final class ConfigJson {
     ProxyConfig.AccessLog log = config.accessLog();
     put(root.putObject("access_log"), "file", log.stdout() ? "stdout"
         : log.file() == null ? "off" : log.file().toString());
+    config.command().ifPresent(c -> {
+      ObjectNode n = root.putObject("command");
+      n.put("url", c.url().toString());
+      put(n, "token_file", c.tokenFile().toString());
+      put(n, "spool_dir", c.spoolDir().toString());
+      n.put("proxy_id", c.proxyId());
+      n.put("batch_max_events", c.batchMaxEvents());
+      n.put("spool_max_bytes", c.spoolMaxBytes());
+    });
     config.sharedState().ifPresent(st -> {
       ObjectNode shared = root.putObject("shared_state");
       put(shared, "redis", st.redis().toString());
@@ -327,6 +327,28 @@ final class ConfigJson {
   }
 
   /** Returns a duration as written in custos.yaml: 0, 250ms, 30s, 5m, 2h. */
+  private static void wasm(ObjectNode filter, ProxyConfig.WasmFilter w, boolean httpFilter) {
+    put(filter, "name", w.name());
+    put(filter, "path", w.path().toString());
+    if (w.sha256() != null) {
+      put(filter, "sha256", w.sha256());
+    }
+    // Configuration bytes may hold credentials: sizes only.
+    filter.put("config_bytes", w.configuration().length());
+    filter.put("vm_config_bytes", w.vmConfiguration().length());
+    put(filter, "root_id", w.rootId());
+    put(filter, "vm_id", w.vmId());
+    filter.put("timeout_ms", w.timeout().toMillis());
+    filter.put("start_timeout_ms", w.startTimeout().toMillis());
+    filter.put("max_memory_pages", w.maxMemoryPages());
+    if (httpFilter) {
+      filter.put("fail_open", w.failOpen());
+      filter.put("max_buffered_body", w.maxBufferedBody());
+    }
+    put(filter, "restart_backoff", duration(w.restartBackoff()));
+    put(filter, "max_restart_backoff", duration(w.maxRestartBackoff()));
+  }
+
   static String duration(java.time.Duration d) {
     long ms = d.toMillis();
     if (ms == 0) {

@@ -303,6 +303,9 @@ public final class ConfigReader {
       if (root.has("tcp_listeners")) {
         tcpListeners(b, root.get("tcp_listeners"), root.get("clusters"));
       }
+      if (root.has("wasm_services")) {
+        wasmFilters("/wasm_services", root.get("wasm_services")).forEach(b::wasmService);
+      }
       String findings = root.path("findings").path("file").asText(DEFAULT_FINDINGS_FILE);
       b.findingsFile(findings.equals("off") ? null
           : output("/findings/file", findings, root.path("findings").has("file")));
@@ -317,6 +320,9 @@ public final class ConfigReader {
       }
       if (root.has("tracing")) {
         tracing(b, root.get("tracing"));
+      }
+      if (root.has("command")) {
+        command(b, root.get("command"));
       }
       if (root.has("shared_state")) {
         sharedState(b, root.get("shared_state"));
@@ -390,6 +396,105 @@ public final class ConfigReader {
       } catch (java.net.URISyntaxException | IllegalArgumentException e) {
         add("/tracing/otlp_endpoint", "tracing.otlp_endpoint: " + endpoint
             + " (expected: an http or https URL such as http://collector:4318/v1/traces)");
+      }
+    }
+
+    private void command(ProxyConfig.Builder b, JsonNode c) {
+      String url = c.path("url").asText();
+      java.net.URI uri = null;
+      try {
+        uri = new java.net.URI(url);
+        if (uri.getHost() == null || uri.getRawQuery() != null || uri.getRawFragment() != null) {
+          uri = null;
+        }
+      } catch (java.net.URISyntaxException e) {
+        uri = null;
+      }
+      if (uri == null) {
+        add("/command/url", "command.url: '" + url + "' (expected: an http or https URL without"
+            + " query, such as http://custos-command:8080)");
+      }
+      Path token = file("/command/token_file", c.path("token_file").asText(),
+          "a file holding the token the command plane issued to this proxy");
+      if (token != null) {
+        Path t = token;
+        check("/command/token_file", () -> {
+          String text;
+          try {
+            text = Files.readString(t, StandardCharsets.UTF_8).trim();
+          } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("cannot be read (" + e.getClass().getSimpleName()
+                + ")");
+          }
+          if (text.isEmpty()) {
+            throw new IllegalArgumentException("empty (expected: the token the command plane"
+                + " issued to this proxy)");
+          }
+        });
+      }
+      String spoolText = c.path("spool_dir").asText("spool");
+      Path spool = baseDir.resolve(spoolText).normalize();
+      if (Files.exists(spool) && !Files.isDirectory(spool)) {
+        add("/command/spool_dir", "command.spool_dir: '" + spoolText + "' is not a folder"
+            + " (expected: a folder path relative to this file; it is created when missing)");
+      }
+      String proxyId = c.has("proxy_id") ? c.get("proxy_id").asText() : hostName();
+      int queue = c.path("queue_capacity").asInt(10_000);
+      int batch = c.path("batch_max_events").asInt(500);
+      Duration linger = c.has("linger")
+          ? bounded("/command/linger", c.get("linger").asText(), Duration.ofMinutes(1),
+              Duration.ofSeconds(1))
+          : Duration.ofSeconds(1);
+      long spoolMax = 256L << 20;
+      if (c.has("spool_max_bytes")) {
+        spoolMax = size("/command/spool_max_bytes", c.get("spool_max_bytes"), 1L << 40);
+        if (spoolMax != 0 && spoolMax < ProxyConfig.Command.MIN_SPOOL_BYTES) {
+          add("/command/spool_max_bytes", "command.spool_max_bytes: " + spoolMax + " bytes"
+              + " (expected: at least 64KiB)");
+          spoolMax = 0;
+        }
+      }
+      Duration timeout = positive("/command", c, "request_timeout", Duration.ofSeconds(10),
+          Duration.ofMinutes(5));
+      JsonNode backoff = c.path("backoff");
+      Duration initial = positive("/command/backoff", backoff, "initial", Duration.ofMillis(500),
+          Duration.ofMinutes(10));
+      Duration max = positive("/command/backoff", backoff, "max", Duration.ofSeconds(60),
+          Duration.ofHours(1));
+      if (max.compareTo(initial) < 0) {
+        add("/command/backoff", "command.backoff: initial " + backoff.path("initial").asText()
+            + " is longer than max " + backoff.path("max").asText("60s")
+            + " (expected: initial at most max)");
+        max = initial;
+      }
+      Duration shutdown = c.has("shutdown_timeout")
+          ? duration(c.get("shutdown_timeout").asText()) : Duration.ofSeconds(5);
+      if (shutdown.compareTo(Duration.ofMinutes(1)) > 0) {
+        add("/command/shutdown_timeout", "command.shutdown_timeout: "
+            + c.get("shutdown_timeout").asText() + " (expected: at most 1m)");
+        shutdown = Duration.ofSeconds(5);
+      }
+      if (uri != null && token != null && spoolMax != 0) {
+        try {
+          b.command(new ProxyConfig.Command(uri, token, spool, proxyId, queue, batch, linger,
+              spoolMax, timeout, initial, max, shutdown));
+        } catch (IllegalArgumentException e) {
+          add("/command", "command: " + e.getMessage());
+        }
+      }
+    }
+
+    /** Returns this machine's host name, the default proxy id. */
+    private static String hostName() {
+      String env = System.getenv("HOSTNAME");
+      if (env != null && !env.isBlank()) {
+        return env.trim();
+      }
+      try {
+        String name = java.net.InetAddress.getLocalHost().getHostName();
+        return name.isEmpty() ? "custos-proxy" : name;
+      } catch (java.io.IOException e) {
+        return "custos-proxy";
       }
     }
 
@@ -941,7 +1046,7 @@ public final class ConfigReader {
         String name = f.get("name").asText();
         if (!names.add(name)) {
           add(at + "/name", doc.entry(at + "/name").path() + ": '" + name
-              + "' used twice (expected: unique filter names within a route)");
+              + "' used twice (expected: unique names within a route, or among wasm_services)");
         }
         Path file = file(at + "/path", f.get("path").asText(), "a .wasm module file");
         String sha256 = lower(text(f, "sha256"));
@@ -958,8 +1063,9 @@ public final class ConfigReader {
         }
         ConfigDocument.Entry e = doc.entry(at);
         out.add(new ProxyConfig.WasmFilter(name, file, sha256, raw(f.get("config")),
-            raw(f.get("vm_config")), f.path("root_id").asText(""),
+            raw(f.get("vm_config")), f.path("root_id").asText(""), f.path("vm_id").asText(""),
             Duration.ofMillis(f.path("timeout_ms").asLong(100)),
+            Duration.ofMillis(f.path("start_timeout_ms").asLong(10_000)),
             f.path("max_memory_pages").asInt(256), f.path("fail_open").asBoolean(false),
             f.has("max_buffered_body")
                 ? size(at + "/max_buffered_body", f.get("max_buffered_body"), 1L << 30)

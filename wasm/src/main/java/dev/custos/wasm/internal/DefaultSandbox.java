@@ -91,7 +91,11 @@ public final class DefaultSandbox implements Sandbox {
       throw new IllegalStateException(
           "module " + module.name() + " called again from within a call on the same thread");
     }
-    var guard = Deadlines.arm(config.limits().callTimeout());
+    // A thread's first call makes its instance (and an ABI layer starts its VM there): it gets
+    // the start deadline, every later call the call deadline.
+    java.time.Duration timeout =
+        pooled == null ? config.limits().startTimeout() : config.limits().callTimeout();
+    var guard = Deadlines.arm(timeout);
     PooledInstance used = pooled;
     @Nullable T result = null;
     Throwable thrown = null;
@@ -126,7 +130,7 @@ public final class DefaultSandbox implements Sandbox {
       }
       throw new IllegalStateException(thrown);
     }
-    WasmCallException failure = classify(thrown, timedOut);
+    WasmCallException failure = classify(thrown, timedOut, timeout);
     reporter.failed(failure);
     throw failure;
   }
@@ -249,12 +253,13 @@ public final class DefaultSandbox implements Sandbox {
     return thrown instanceof ChicoryException || thrown instanceof StackOverflowError;
   }
 
-  private WasmCallException classify(Throwable thrown, boolean timedOut) {
+  private WasmCallException classify(
+      Throwable thrown, boolean timedOut, java.time.Duration timeout) {
     if (timedOut) {
       return new WasmCallException(
           Kind.TIMEOUT,
           module.name(),
-          "call exceeded its deadline of " + config.limits().callTimeout().toMillis() + " ms",
+          "call exceeded its deadline of " + timeout.toMillis() + " ms",
           thrown);
     }
     for (Throwable t = thrown; t != null; t = t.getCause()) {

@@ -16,6 +16,7 @@ import dev.custos.wasm.WasmImport;
 import dev.custos.wasm.WasmLoadException;
 import dev.custos.wasm.WasmModule;
 import java.io.IOException;
+import java.lang.ref.WeakReference;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -27,6 +28,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -43,13 +45,17 @@ public final class LoadedModule implements WasmModule {
   private final boolean compiled;
   private final List<WasmImport> imports;
   private final Set<String> functionExports;
+  /** Keeps the shared compiled module reachable while this module is. */
+  private final @Nullable Object shared;
 
   private LoadedModule(
       String name,
       String sha256,
+      @Nullable Object shared,
       com.dylibso.chicory.wasm.WasmModule parsed,
       Function<Instance, Machine> machineFactory,
       boolean compiled) {
+    this.shared = shared;
     this.name = name;
     this.sha256 = sha256;
     this.parsed = parsed;
@@ -102,8 +108,46 @@ public final class LoadedModule implements WasmModule {
     return create(name, bytes, sha256(bytes), interpreterOnly, name);
   }
 
+  /** A parsed and compiled module, shared by every {@link LoadedModule} of the same bytes. */
+  private record Compiled(
+      com.dylibso.chicory.wasm.WasmModule parsed,
+      Function<Instance, Machine> machineFactory,
+      boolean compiled) {}
+
+  /**
+   * Compiled modules by digest (and interpreter choice), so that the same module loaded for
+   * several routes or plugins is parsed and compiled once; an entry goes when no module holds it.
+   */
+  private static final ConcurrentHashMap<String, WeakReference<Compiled>> COMPILED =
+      new ConcurrentHashMap<>();
+
   private static LoadedModule create(
       String name, byte[] bytes, String sha256, boolean interpreterOnly, String source) {
+    String key = sha256 + (interpreterOnly ? "/interpreter" : "/compiled");
+    WeakReference<Compiled> ref = COMPILED.get(key);
+    Compiled cached = ref == null ? null : ref.get();
+    if (cached == null) {
+      synchronized (COMPILED) {
+        ref = COMPILED.get(key);
+        cached = ref == null ? null : ref.get();
+        if (cached == null) {
+          COMPILED.values().removeIf(r -> r.get() == null);
+          cached = compile(name, bytes, interpreterOnly, source);
+          COMPILED.put(key, new WeakReference<>(cached));
+        }
+      }
+    }
+    return new LoadedModule(name, sha256, cached, cached.parsed(), cached.machineFactory(),
+        cached.compiled());
+  }
+
+  /** Returns how many distinct modules are held compiled; for tests. */
+  static int compiledCount() {
+    return (int) COMPILED.values().stream().filter(r -> r.get() != null).count();
+  }
+
+  private static Compiled compile(
+      String name, byte[] bytes, boolean interpreterOnly, String source) {
     com.dylibso.chicory.wasm.WasmModule parsed;
     try {
       parsed = Parser.parse(bytes);
@@ -112,17 +156,17 @@ public final class LoadedModule implements WasmModule {
           source + ": not a valid WebAssembly module: " + e.getMessage(), e);
     }
     if (interpreterOnly) {
-      return new LoadedModule(name, sha256, parsed, InterpreterMachine::new, false);
+      return new Compiled(parsed, InterpreterMachine::new, false);
     }
     try {
       Function<Instance, Machine> factory =
           MachineFactoryCompiler.builder(parsed)
               .withInterpreterFallback(InterpreterFallback.WARN)
               .compile();
-      return new LoadedModule(name, sha256, parsed, factory, true);
+      return new Compiled(parsed, factory, true);
     } catch (RuntimeException | LinkageError e) {
       logger.warn("{}: compilation failed, running on the interpreter: {}", name, e.toString());
-      return new LoadedModule(name, sha256, parsed, InterpreterMachine::new, false);
+      return new Compiled(parsed, InterpreterMachine::new, false);
     }
   }
 
@@ -168,7 +212,9 @@ public final class LoadedModule implements WasmModule {
 
   @Override
   public WasmModule interpreted() {
-    return compiled ? new LoadedModule(name, sha256, parsed, InterpreterMachine::new, false) : this;
+    return compiled
+        ? new LoadedModule(name, sha256, shared, parsed, InterpreterMachine::new, false)
+        : this;
   }
 
   /** Returns the parsed Chicory module. */

@@ -34,7 +34,9 @@ public interface ProxyWasmHost {
   /**
    * Starts an HTTP call to a cluster named in the configuration, and returns whether it was
    * started. The response must later be delivered on the VM's thread with {@link
-   * ProxyWasmVm#onHttpCallResponse}; a failed or timed-out call is delivered with no headers.
+   * ProxyWasmVm#onHttpCallResponse}, also when the stream that made the call has ended (the call
+   * belongs to the root context, as in Envoy); a failed or timed-out call is delivered with no
+   * headers.
    *
    * @param token identifies the call; the filter gets it back with the response
    * @return {@code false} if the cluster is unknown (the filter gets {@code BadArgument})
@@ -48,4 +50,11 @@ public interface ProxyWasmHost {
       Duration timeout) {
     return false;
   }
+
+  /**
+   * Tells the proxy that the shared queue {@code token}, which this VM registered, got an item.
+   * Called on the enqueuing thread, which may be any thread: the proxy must call {@link
+   * ProxyWasmVm#onQueueReady} later on the VM's own thread. Default: the VM is never told.
+   */
+  default void queueReady(int token) {}
 }

@@ -15,7 +15,9 @@ import java.util.function.Function;
  * Describes one proxy-wasm filter and creates its VMs, one per Chicory instance.
  *
  * <p>Immutable and thread-safe: share one plugin between threads. Metrics a filter defines are
- * shared by all its VMs (tagged {@code plugin=<name>}), and so is the {@link ProxyWasmSharedData}.
+ * shared by all its VMs (tagged {@code plugin=<name>}); the {@link ProxyWasmSharedData} (data and
+ * queues, under the configuration's VM id) is shared by all its VMs and every plugin given the
+ * same store.
  *
  * <pre>{@code
  * ProxyWasmPlugin plugin = ProxyWasmPlugin.builder(config).meterRegistry(registry).build();

@@ -23,7 +23,11 @@ public final class ProxyWasmPluginBuilder {
     return this;
   }
 
-  /** Sets the shared data store, to share it with other plugins of the same VM id. */
+  /**
+   * Sets the store of shared data and queues (default: a new one for this plugin); give every
+   * plugin of a host the same store, so that plugins of one VM id share data and queues can be
+   * resolved across VM ids.
+   */
   public ProxyWasmPluginBuilder sharedData(ProxyWasmSharedData sharedData) {
     this.sharedData = requireNonNull(sharedData, "sharedData");
     return this;

@@ -28,6 +28,9 @@ import java.util.function.Function;
  * <p>Thread-safe; each VM is confined to its thread.
  */
 public final class ProxyWasmSandbox implements AutoCloseable {
+  /** The default deadline of the call that starts a VM: Go and Rust runtimes start slowly. */
+  public static final java.time.Duration DEFAULT_START_TIMEOUT = java.time.Duration.ofSeconds(10);
+
   private final ProxyWasmPlugin plugin;
   private final Sandbox sandbox;
 
@@ -70,7 +73,9 @@ public final class ProxyWasmSandbox implements AutoCloseable {
 
   /**
    * Runs {@code body} with this thread's VM, starting one first if the thread has none, all under
-   * one deadline.
+   * one deadline: {@link dev.custos.wasm.SandboxLimits#startTimeout()} when the thread's VM is
+   * started by this call, else the call timeout. Call it once with a no-op body to start a VM
+   * under the start deadline alone.
    *
    * @param rootHost answers the root context of a VM started by this call
    * @throws WasmCallException when starting the VM or the body's use of it fails; the VM is

@@ -22,7 +22,8 @@ public final class ProxyWasmSandboxBuilder {
   private final @Nullable WasmModule module;
   private final @Nullable Path file;
   private final @Nullable String sha256;
-  private SandboxLimits limits = SandboxLimits.ofDefault();
+  private SandboxLimits limits =
+      SandboxLimits.builder().startTimeout(ProxyWasmSandbox.DEFAULT_START_TIMEOUT).build();
   private MeterRegistry meterRegistry = Metrics.globalRegistry;
   private FailureMode failureMode = FailureMode.FAIL_CLOSED;
   private Duration pollInterval = Duration.ofSeconds(2);
@@ -36,7 +37,11 @@ public final class ProxyWasmSandboxBuilder {
     this.sha256 = sha256;
   }
 
-  /** Sets the limits every VM runs under: memory pages, deadline per call, VM count. */
+  /**
+   * Sets the limits every VM runs under: memory pages, deadline per call, deadline of the call
+   * that starts a VM ({@link SandboxLimits#startTimeout()}), VM count. Default: the sandbox
+   * defaults with a start deadline of 10 s.
+   */
   public ProxyWasmSandboxBuilder limits(SandboxLimits limits) {
     this.limits = requireNonNull(limits, "limits");
     return this;

@@ -47,7 +47,8 @@ public interface ProxyWasmStream extends AutoCloseable {
 
   /**
    * Ends the exchange: calls {@code proxy_on_done}, {@code proxy_on_log} and {@code
-   * proxy_on_delete}, in that order, once. Pending HTTP calls of this context are forgotten.
+   * proxy_on_delete}, in that order, once. HTTP calls it made belong to the root context: their
+   * responses are still delivered, and SDKs find the stream gone.
    */
   @Override
   void close();

@@ -31,8 +31,10 @@ public interface ProxyWasmVm {
   void onTick();
 
   /**
-   * Delivers the response of an HTTP call started through {@link ProxyWasmHost#httpCall} to the
-   * context that made it ({@code proxy_on_http_call_response}). Pass no headers for a failed call.
+   * Delivers the response of an HTTP call started through {@link ProxyWasmHost#httpCall}: calls
+   * {@code proxy_on_http_call_response} with the root context id, as Envoy does (SDKs look the root
+   * context up by it, then switch to the calling stream with {@code proxy_set_effective_context}).
+   * Pass no headers for a failed call.
    *
    * @throws IllegalArgumentException if the token is not pending
    */
@@ -41,4 +43,10 @@ public interface ProxyWasmVm {
       List<Map.Entry<String, String>> headers,
       byte[] body,
       List<Map.Entry<String, String>> trailers);
+
+  /**
+   * Calls {@code proxy_on_queue_ready} on the root context, after {@link ProxyWasmHost#queueReady}
+   * said the queue got an item.
+   */
+  void onQueueReady(int token);
 }

@@ -27,6 +27,7 @@ final class RecordingStreamHost implements StreamHost {
   final List<Direction> closed = new ArrayList<>();
   final List<HttpCall> httpCalls = new ArrayList<>();
   final List<String> clusters = new ArrayList<>(List.of("auth"));
+  final List<Integer> queueReady = new ArrayList<>();
 
   RecordingStreamHost request(String method, String path) {
     maps.put(
@@ -96,5 +97,10 @@ final class RecordingStreamHost implements StreamHost {
     }
     httpCalls.add(new HttpCall(token, cluster, headers, body, timeout));
     return true;
+  }
+
+  @Override
+  public void queueReady(int token) {
+    queueReady.add(token);
   }
 }

@@ -35,8 +35,11 @@ public final class JsonlFindingsSink implements FindingsSink.Closeable {
     return dropped.get();
   }
 
-  /** Writes one event as a JSON object. */
-  private static void write(FindingsEvent e, JsonGenerator g) throws IOException {
+  /**
+   * Writes one event as a JSON object: the findings file's line, also the command plane's
+   * ingestion format.
+   */
+  public static void write(FindingsEvent e, JsonGenerator g) throws IOException {
     g.writeStartObject();
     g.writeStringField("time", e.time().toString());
     g.writeStringField("route", e.route());

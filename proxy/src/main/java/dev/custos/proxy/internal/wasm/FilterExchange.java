@@ -83,6 +83,9 @@ final class FilterExchange implements StreamHost {
   private @Nullable Local local;
   private boolean continueRequest;
   private boolean continueResponse;
+  /** Whether this exchange is calling the filter now (its effects are applied on return). */
+  private boolean inCall;
+  private boolean effectsPosted;
 
   private boolean requestHeadersSent;
   private @Nullable HttpRequestWriter upstreamRequest;
@@ -104,7 +107,23 @@ final class FilterExchange implements StreamHost {
     this.ctx = ctx;
     this.req = req;
     this.next = next;
-    this.requestHeaders = Headers.list(req.headers());
+    this.requestHeaders = Headers.withAuthority(Headers.list(req.headers()));
+  }
+
+  /** Returns the VM this exchange's stream is on, or null before it has one. */
+  @Nullable ProxyWasmVm vm() {
+    return vm;
+  }
+
+  /**
+   * Takes the filter's failure decision because the VM of this exchange's stream went (it
+   * crashed in another exchange or a tick, or a reload replaced it): without this a stream the
+   * filter paused would wait for a continue that can no longer come. Call on the event loop.
+   */
+  void vmLost() {
+    if (!done && !bypass && stream != null) {
+      failed("vm_replaced");
+    }
   }
 
   /** Starts the exchange and returns the response the client will see. */
@@ -118,6 +137,7 @@ final class FilterExchange implements StreamHost {
       ProxyWasmStream s = v.newStream(this);
       stream = s;
       vm = v;
+      loop.exchanges.add(this);
       return s.onRequestHeaders(endOfStream);
     });
     if (action == Action.CONTINUE) {
@@ -137,11 +157,14 @@ final class FilterExchange implements StreamHost {
       return null;
     }
     Action action;
+    inCall = true;
     try {
       action = rt.call(loop, vm, body);
     } catch (FilterFailure f) {
       failed(f.kind);
       return null;
+    } finally {
+      inCall = false;
     }
     effects();
     return done || bypass ? null : action;
@@ -150,6 +173,23 @@ final class FilterExchange implements StreamHost {
   private Action onStream(Function<ProxyWasmStream, Action> call) {
     Action a = guarded(v -> call.apply(java.util.Objects.requireNonNull(stream)));
     return a == null ? Action.PAUSE : a;
+  }
+
+  /**
+   * Applies, after the current call into the VM returns, what the filter asked of this stream
+   * outside the stream's own callbacks: from a tick, an HTTP call response or a queue notice.
+   */
+  private void postEffects() {
+    if (inCall || effectsPosted) {
+      return;
+    }
+    effectsPosted = true;
+    ctx.eventLoop().execute(() -> {
+      effectsPosted = false;
+      if (!bypass) {
+        effects();
+      }
+    });
   }
 
   /** Acts on what the filter asked for during the last call. */
@@ -255,6 +295,7 @@ final class FilterExchange implements StreamHost {
     ProxyWasmStream s = stream;
     ProxyWasmVm v = vm;
     stream = null;
+    loop.exchanges.remove(this);
     if (s != null && v != null && loop.vm == v) {
       try {
         rt.call(loop, v, unused -> {
@@ -655,6 +696,7 @@ final class FilterExchange implements StreamHost {
       h.add(Map.entry("grpc-status", String.valueOf(grpcStatus)));
     }
     local = new Local(status < 100 || status > 599 ? 500 : status, body.clone(), h);
+    postEffects();
   }
 
   @Override
@@ -664,6 +706,7 @@ final class FilterExchange implements StreamHost {
     } else {
       continueResponse = true;
     }
+    postEffects();
   }
 
   @Override
@@ -681,17 +724,9 @@ final class FilterExchange implements StreamHost {
     if (selection == null) {
       return false;
     }
-    ProxyWasmVm caller = vm;
-    return WasmFilterRuntime.dispatch(selection.snapshot(), ctx.eventLoop(), cluster, headers,
-        body, timeout, response -> {
-          if (done || bypass || caller == null) {
-            return;
-          }
-          guarded(v -> {
-            WasmFilterRuntime.deliver(v, token, response);
-            return Action.CONTINUE;
-          });
-        });
+    // The call belongs to the root context (Envoy): its response goes to the VM even after this
+    // exchange ended; a continue or local response it makes for this stream is posted here.
+    return rt.httpCall(loop, selection.snapshot(), token, cluster, headers, body, timeout);
   }
 
   @Override

@@ -23,6 +23,41 @@ final class Headers {
   }
 
   /**
+   * Returns the request pairs as a filter sees them under Envoy on every protocol: an HTTP/1.1
+   * {@code host} becomes {@code :authority} (placed after the other pseudo-headers), and no
+   * {@code host} is left beside an {@code :authority}.
+   */
+  static List<Map.Entry<String, String>> withAuthority(List<Map.Entry<String, String>> pairs) {
+    String authority = null;
+    String host = null;
+    int pseudo = 0;
+    for (Map.Entry<String, String> p : pairs) {
+      String name = p.getKey();
+      if (name.equals(":authority") && authority == null) {
+        authority = p.getValue();
+      } else if (name.equals("host") && host == null) {
+        host = p.getValue();
+      }
+      if (name.startsWith(":")) {
+        pseudo++;
+      }
+    }
+    if (host == null) {
+      return pairs;
+    }
+    List<Map.Entry<String, String>> out = new ArrayList<>(pairs.size() + 1);
+    for (Map.Entry<String, String> p : pairs) {
+      if (!p.getKey().equals("host")) {
+        out.add(p);
+      }
+    }
+    if (authority == null) {
+      out.add(Math.min(pseudo, out.size()), Map.entry(":authority", host));
+    }
+    return out;
+  }
+
+  /**
    * Returns request headers from pairs; a pair the filter removed is gone, {@code :method},
    * {@code :path}, {@code :scheme} and {@code :authority} are taken from the pairs when present.
    */

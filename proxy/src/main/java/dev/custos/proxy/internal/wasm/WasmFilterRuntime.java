@@ -16,18 +16,25 @@ import dev.custos.wasm.proxywasm.ProxyWasmFilterConfig;
 import dev.custos.wasm.proxywasm.ProxyWasmHost;
 import dev.custos.wasm.proxywasm.ProxyWasmPlugin;
 import dev.custos.wasm.proxywasm.ProxyWasmSandbox;
+import dev.custos.wasm.proxywasm.ProxyWasmSharedData;
 import dev.custos.wasm.proxywasm.ProxyWasmVm;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.EventLoop;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -76,6 +83,10 @@ public final class WasmFilterRuntime implements AutoCloseable {
     int consecutiveFailures;
     long retryAtNanos;
     @Nullable ScheduledFuture<?> tick;
+    /** The tick period {@link #tick} runs at, in milliseconds; 0 when none. */
+    long tickMillis;
+    /** The exchanges with a stream on this loop's VM, told when that VM goes. */
+    final Set<FilterExchange> exchanges = new LinkedHashSet<>();
 
     Loop(EventLoop eventLoop) {
       this.eventLoop = eventLoop;
@@ -84,15 +95,26 @@ public final class WasmFilterRuntime implements AutoCloseable {
     @Override
     public boolean httpCall(int token, String cluster, List<Map.Entry<String, String>> headers,
         byte[] body, List<Map.Entry<String, String>> trailers, Duration timeout) {
-      ProxyWasmVm caller = vm;
-      return dispatch(current.get(), eventLoop, cluster, headers, body, timeout, response -> {
+      Snapshot snapshot = current.get();
+      return snapshot != null && WasmFilterRuntime.this.httpCall(this, snapshot, token, cluster,
+          headers, body, timeout);
+    }
+
+    @Override
+    public void queueReady(int token) {
+      // Any thread may enqueue; the VM is told on its own loop, after the current call.
+      eventLoop.execute(() -> {
+        ProxyWasmVm v = vm;
+        if (v == null || closed) {
+          return;
+        }
         try {
-          call(this, caller, v -> {
-            deliver(v, token, response);
+          call(this, v, vm -> {
+            vm.onQueueReady(token);
             return null;
           });
         } catch (FilterFailure ignored) {
-          // Counted; a root context has no request to decide.
+          // Counted; a queue notice has no request to decide.
         }
       });
     }
@@ -100,6 +122,7 @@ public final class WasmFilterRuntime implements AutoCloseable {
 
   private WasmFilterRuntime(String route, ProxyConfig.WasmFilter def, ProxyWasmSandbox sandbox,
       MeterRegistry registry, Supplier<Snapshot> current) {
+    // route is "" for a wasm service (a singleton: a root context only, on one event loop).
     this.route = route;
     this.def = def;
     this.sandbox = sandbox;
@@ -114,19 +137,22 @@ public final class WasmFilterRuntime implements AutoCloseable {
    *     the module cannot be loaded (file, pin), linked (an import that is not granted) or started
    */
   static WasmFilterRuntime start(String route, ProxyConfig.WasmFilter def, MeterRegistry registry,
-      Supplier<Snapshot> current, Duration pollInterval) {
+      Supplier<Snapshot> current, Duration pollInterval, ProxyWasmSharedData sharedData) {
     ProxyWasmPlugin plugin = ProxyWasmPlugin.builder(ProxyWasmFilterConfig.builder(def.name())
             .rootId(def.rootId())
+            .vmId(def.vmId())
             .pluginConfiguration(def.configuration().getBytes(StandardCharsets.UTF_8))
             .vmConfiguration(def.vmConfiguration().getBytes(StandardCharsets.UTF_8))
             .build())
         .meterRegistry(registry)
+        .sharedData(sharedData)
         .build();
     ProxyWasmSandbox sandbox;
     try {
       sandbox = ProxyWasmSandbox.watching(plugin, def.path(), def.sha256())
           .limits(SandboxLimits.builder()
               .callTimeout(def.timeout())
+              .startTimeout(def.startTimeout())
               .maxMemoryPages(def.maxMemoryPages())
               // One VM per event loop; room for every worker thread of a large machine.
               .maxInstances(Math.max(64, 2 * Runtime.getRuntime().availableProcessors() + 2))
@@ -136,7 +162,8 @@ public final class WasmFilterRuntime implements AutoCloseable {
           .pollInterval(pollInterval)
           .build();
     } catch (RuntimeException e) {
-      throw new IllegalArgumentException(def.origin() + ": routes." + route + ".wasm_filters."
+      throw new IllegalArgumentException(def.origin() + ": " + (route.isEmpty()
+          ? "wasm_services." : "routes." + route + ".wasm_filters.")
           + def.name() + ": " + def.path().getFileName() + ": " + e.getMessage()
           + " (expected: a proxy-wasm module that loads, links with the host's functions and"
           + " starts)", e);
@@ -175,6 +202,50 @@ public final class WasmFilterRuntime implements AutoCloseable {
   }
 
   /**
+   * Starts a VM on each loop, as Envoy starts one per worker when the configuration loads, so
+   * that ticks run before any traffic; returns when every loop has tried (a loop whose start
+   * failed backs off and retries on its first request).
+   *
+   * @throws IllegalArgumentException when a start does not end within the start deadline and a
+   *     margin, or the thread is interrupted
+   */
+  void startVms(List<EventLoop> eventLoops) {
+    List<Future<?>> started = new ArrayList<>();
+    for (EventLoop el : eventLoops) {
+      Runnable start = () -> {
+        Loop loop = loop(el);
+        if (loop.vm == null && !closed) {
+          try {
+            call(loop, null, v -> null);
+          } catch (FilterFailure f) {
+            logger.warn("wasm {} {}: VM start on {} failed ({}); retried after a backoff",
+                route.isEmpty() ? "service" : "filter", def.name(), el, f.kind);
+          }
+        }
+      };
+      if (el.inEventLoop()) {
+        start.run(); // called on a worker (a reload from a request): waiting would deadlock
+      } else {
+        started.add(el.submit(start));
+      }
+    }
+    long waitMillis = def.startTimeout().toMillis() * 2 + 5_000;
+    for (Future<?> f : started) {
+      try {
+        f.get(waitMillis, TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalArgumentException(def.origin() + ": " + def.name()
+            + ": interrupted while its VMs started", e);
+      } catch (ExecutionException | TimeoutException e) {
+        throw new IllegalArgumentException(def.origin() + ": " + def.name()
+            + ": VMs did not start within " + waitMillis + " ms (expected: start_timeout_ms)",
+            e);
+      }
+    }
+  }
+
+  /**
    * Runs {@code body} with the loop's VM, under the sandbox's deadline.
    *
    * @param expected the VM a stream was made on, or null to take (or start) the loop's VM
@@ -193,6 +264,18 @@ public final class WasmFilterRuntime implements AutoCloseable {
         && System.nanoTime() - loop.retryAtNanos < 0) {
       throw count(new FilterFailure("backoff"));
     }
+    if (loop.vm == null && expected == null) {
+      // A new VM starts in a call of its own, under the start deadline; the body then runs under
+      // the call deadline.
+      run(loop, null, v -> null);
+    }
+    T result = run(loop, expected, body);
+    retick(loop);
+    return result;
+  }
+
+  private <T> T run(Loop loop, @Nullable ProxyWasmVm expected, Function<ProxyWasmVm, T> body)
+      throws FilterFailure {
     boolean[] replaced = new boolean[1];
     T result;
     try {
@@ -228,18 +311,48 @@ public final class WasmFilterRuntime implements AutoCloseable {
 
   private void adopt(Loop loop, ProxyWasmVm vm) {
     cancelTick(loop);
+    ProxyWasmVm old = loop.vm;
     loop.vm = vm;
-    vm.tickPeriod().ifPresent(period -> {
-      long ms = Math.max(1, period.toMillis());
+    if (old != null) {
+      orphan(loop, old);
+    }
+    retick(loop);
+  }
+
+  /** Schedules the loop VM's ticks at the period it asks for now, if that changed. */
+  private void retick(Loop loop) {
+    ProxyWasmVm vm = loop.vm;
+    long ms = vm == null || closed ? 0
+        : vm.tickPeriod().map(p -> Math.max(1, p.toMillis())).orElse(0L);
+    if (ms == loop.tickMillis && (ms == 0) == (loop.tick == null)) {
+      return;
+    }
+    cancelTick(loop);
+    if (ms > 0 && vm != null) {
+      loop.tickMillis = ms;
       loop.tick = loop.eventLoop.scheduleAtFixedRate(() -> tick(loop, vm), ms, ms,
           TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /** Tells the exchanges whose streams were on {@code vm} that it is gone, after this call. */
+  private static void orphan(Loop loop, ProxyWasmVm vm) {
+    List<FilterExchange> lost = new ArrayList<>();
+    loop.exchanges.removeIf(ex -> {
+      if (ex.vm() == vm) {
+        lost.add(ex);
+        return true;
+      }
+      return false;
     });
+    if (!lost.isEmpty()) {
+      loop.eventLoop.execute(() -> lost.forEach(FilterExchange::vmLost));
+    }
   }
 
   private void tick(Loop loop, ProxyWasmVm vm) {
     if (loop.vm != vm || closed) {
-      cancelTick(loop);
-      return;
+      return; // a stale tick: its VM's schedule was cancelled when the VM went
     }
     try {
       call(loop, vm, v -> {
@@ -253,6 +366,7 @@ public final class WasmFilterRuntime implements AutoCloseable {
 
   private static void cancelTick(Loop loop) {
     ScheduledFuture<?> t = loop.tick;
+    loop.tickMillis = 0;
     if (t != null) {
       t.cancel(false);
       loop.tick = null;
@@ -261,7 +375,11 @@ public final class WasmFilterRuntime implements AutoCloseable {
 
   private void crashed(Loop loop) {
     cancelTick(loop);
+    ProxyWasmVm old = loop.vm;
     loop.vm = null;
+    if (old != null) {
+      orphan(loop, old);
+    }
     loop.consecutiveFailures++;
     long initial = def.restartBackoff().toNanos();
     long max = Math.max(initial, def.maxRestartBackoff().toNanos());
@@ -280,6 +398,31 @@ public final class WasmFilterRuntime implements AutoCloseable {
         .register(registry)).increment();
     logger.debug("wasm filter {} on route {}: {}", def.name(), route, f.kind);
     return f;
+  }
+
+  /**
+   * Starts an HTTP call for the loop's VM (from the root context or a stream: every call belongs
+   * to the root context, as in Envoy) and delivers its response to that VM on the loop, even when
+   * the stream that made it has ended; what the filter does then to a stream (continue, local
+   * response) is applied by the stream's exchange.
+   */
+  boolean httpCall(Loop loop, Snapshot snapshot, int token, String cluster,
+      List<Map.Entry<String, String>> headers, byte[] body, Duration timeout) {
+    ProxyWasmVm caller = loop.vm; // null while the VM starts: it is the loop's VM by then
+    return dispatch(snapshot, loop.eventLoop, cluster, headers, body, timeout, response -> {
+      ProxyWasmVm target = caller != null ? caller : loop.vm;
+      if (target == null) {
+        return;
+      }
+      try {
+        call(loop, target, v -> {
+          deliver(v, token, response);
+          return null;
+        });
+      } catch (FilterFailure ignored) {
+        // Counted; exchanges on a VM that failed are told through vmLost.
+      }
+    });
   }
 
   /** Delivers an HTTP call's response (null: the call failed) to the VM. */

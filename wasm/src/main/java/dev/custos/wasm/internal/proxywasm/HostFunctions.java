@@ -9,7 +9,8 @@ import com.dylibso.chicory.wasm.types.FunctionImport;
 import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.ImportSection;
 import com.dylibso.chicory.wasm.types.ValType;
-import java.nio.charset.StandardCharsets;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -37,6 +38,9 @@ final class HostFunctions {
   private static final int ERRNO_FAULT = 21;
   private static final int ERRNO_INVAL = 28;
   private static final int ERRNO_NOSYS = 52;
+  private static final int SUBSCRIPTION_SIZE = 48;
+  private static final int EVENT_SIZE = 32;
+  private static final int MAX_SUBSCRIPTIONS = 1024;
 
   private HostFunctions() {}
 
@@ -208,11 +212,19 @@ final class HostFunctions {
         i32(ENV, "proxy_get_shared_data", 5, a -> vm.getSharedData(a[0], a[1], a[2], a[3], a[4])));
     f.add(
         i32(ENV, "proxy_set_shared_data", 5, a -> vm.setSharedData(a[0], a[1], a[2], a[3], a[4])));
-    // Not implemented yet: shared queues, gRPC, foreign functions, status (documented).
-    f.add(i32(ENV, "proxy_register_shared_queue", 3, a -> Abi.UNIMPLEMENTED));
-    f.add(i32(ENV, "proxy_resolve_shared_queue", 5, a -> Abi.UNIMPLEMENTED));
-    f.add(i32(ENV, "proxy_enqueue_shared_queue", 3, a -> Abi.UNIMPLEMENTED));
-    f.add(i32(ENV, "proxy_dequeue_shared_queue", 3, a -> Abi.UNIMPLEMENTED));
+    f.add(
+        i32(ENV, "proxy_register_shared_queue", 3, a -> vm.registerSharedQueue(a[0], a[1], a[2])));
+    f.add(
+        i32(
+            ENV,
+            "proxy_resolve_shared_queue",
+            5,
+            a -> vm.resolveSharedQueue(a[0], a[1], a[2], a[3], a[4])));
+    f.add(
+        i32(ENV, "proxy_enqueue_shared_queue", 3, a -> vm.enqueueSharedQueue(a[0], a[1], a[2])));
+    f.add(
+        i32(ENV, "proxy_dequeue_shared_queue", 3, a -> vm.dequeueSharedQueue(a[0], a[1], a[2])));
+    // Not implemented: gRPC, foreign functions, status (documented).
     f.add(i32(ENV, "proxy_grpc_call", 12, a -> Abi.UNIMPLEMENTED));
     f.add(i32(ENV, "proxy_grpc_stream", 9, a -> Abi.UNIMPLEMENTED));
     f.add(i32(ENV, "proxy_grpc_send", 4, a -> Abi.UNIMPLEMENTED));
@@ -256,7 +268,7 @@ final class HostFunctions {
     f.add(i32(module, "args_sizes_get", 2, a -> zeroSizes(vm, a)));
     f.add(i32(module, "args_get", 2, a -> ERRNO_SUCCESS));
     f.add(i32(module, "sched_yield", 0, a -> ERRNO_SUCCESS));
-    f.add(i32(module, "poll_oneoff", 4, a -> ERRNO_NOSYS));
+    f.add(i32(module, "poll_oneoff", 4, a -> pollOneoff(vm, a)));
     f.add(
         new HostFunction(
             module,
@@ -272,17 +284,41 @@ final class HostFunctions {
     if (fd != 1 && fd != 2) {
       return ERRNO_BADF;
     }
-    StringBuilder text = new StringBuilder();
     long written = 0;
     for (int i = 0; i < (int) a[2]; i++) {
       long iov = a[1] + 8L * i;
       long ptr = vm.readU32(iov);
       long len = vm.readU32(iov + 4);
-      text.append(new String(vm.read(ptr, len), StandardCharsets.UTF_8));
+      vm.stdio(fd, vm.read(ptr, len));
       written += len;
     }
-    vm.stdio(fd, text.toString());
     vm.writeI32(a[3], (int) written);
+    return ERRNO_SUCCESS;
+  }
+
+  /**
+   * Answers every subscription at once without waiting (a host call must not block the event
+   * loop): clocks as expired, file descriptors with EBADF. Enough for a Go runtime that sleeps
+   * briefly, e.g. while it prints a panic.
+   */
+  private static int pollOneoff(ProxyWasmVmImpl vm, long[] a) {
+    long in = a[0];
+    long out = a[1];
+    long count = a[2] & 0xffffffffL;
+    if (count == 0 || count > MAX_SUBSCRIPTIONS) {
+      return ERRNO_INVAL;
+    }
+    for (int i = 0; i < count; i++) {
+      byte[] subscription = vm.read(in + SUBSCRIPTION_SIZE * i, SUBSCRIPTION_SIZE);
+      ByteBuffer s = ByteBuffer.wrap(subscription).order(ByteOrder.LITTLE_ENDIAN);
+      int tag = subscription[8] & 0xff;
+      ByteBuffer event = ByteBuffer.allocate(EVENT_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+      event.putLong(0, s.getLong(0)); // userdata
+      event.putShort(8, (short) (tag == 0 ? ERRNO_SUCCESS : ERRNO_BADF));
+      event.put(10, (byte) tag);
+      vm.write(out + EVENT_SIZE * (long) i, event.array());
+    }
+    vm.writeI32(a[3], (int) count);
     return ERRNO_SUCCESS;
   }
 

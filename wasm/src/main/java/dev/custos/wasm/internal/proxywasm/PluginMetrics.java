@@ -35,11 +35,18 @@ public final class PluginMetrics {
   private final MeterRegistry registry;
   private final String plugin;
   private final ConcurrentHashMap<String, Metric> metrics = new ConcurrentHashMap<>();
+  private final PluginLog log;
 
-  /** Creates the metrics of the named plugin on the registry. */
+  /** Creates the metrics (and the rate-limited stdout/stderr log) of the named plugin. */
   public PluginMetrics(MeterRegistry registry, String plugin) {
     this.registry = registry;
     this.plugin = plugin;
+    this.log = PluginLog.of(plugin);
+  }
+
+  /** Returns where the plugin's stdout/stderr lines go, shared by all its VMs. */
+  PluginLog log() {
+    return log;
   }
 
   /**

@@ -56,7 +56,9 @@ public final class ProxyWasmVmImpl implements ProxyWasmVm {
   private final ProxyWasmHost rootHost;
   private final Map<List<String>, byte[]> rootProperties = new HashMap<>();
   private final Map<Integer, StreamImpl> streams = new HashMap<>();
-  private final Map<Integer, Integer> pendingCalls = new HashMap<>();
+  private final Set<Integer> pendingCalls = new HashSet<>();
+  private final StdioLines stdout;
+  private final StdioLines stderr;
   private final List<PluginMetrics.Metric> definedMetrics = new ArrayList<>();
   private final Set<String> exports = new HashSet<>();
   /** The guest functions called so far, looked up once each on the instance. */
@@ -92,6 +94,8 @@ public final class ProxyWasmVmImpl implements ProxyWasmVm {
     this.sharedData = sharedData;
     this.clock = clock;
     this.rootHost = rootHost;
+    this.stdout = new StdioLines(metrics.log(), 1);
+    this.stderr = new StdioLines(metrics.log(), 2);
   }
 
   /** Checks the ABI, creates the imports, lets {@code instantiate} build the instance, starts. */
@@ -240,17 +244,18 @@ public final class ProxyWasmVmImpl implements ProxyWasmVm {
       List<Map.Entry<String, String>> headers,
       byte[] body,
       List<Map.Entry<String, String>> trailers) {
-    Integer context = pendingCalls.remove(token);
-    if (context == null) {
+    if (!pendingCalls.remove(token)) {
       throw new IllegalArgumentException("token: " + token + " (expected: a pending HTTP call)");
     }
     callResponse = new CallResponse(List.copyOf(headers), body.clone(), List.copyOf(trailers));
     try {
+      // Envoy makes every HTTP call on the root context and answers it there: SDKs look the
+      // root context up by this id and switch to the calling stream themselves.
       call(
-          context,
+          ROOT_CONTEXT,
           "proxy_on_http_call_response",
           0,
-          context,
+          ROOT_CONTEXT,
           token,
           headers.size(),
           body.length,
@@ -258,6 +263,11 @@ public final class ProxyWasmVmImpl implements ProxyWasmVm {
     } finally {
       callResponse = null;
     }
+  }
+
+  @Override
+  public void onQueueReady(int token) {
+    call(ROOT_CONTEXT, "proxy_on_queue_ready", 0, ROOT_CONTEXT, token);
   }
 
   // ---- calling the guest
@@ -406,13 +416,8 @@ public final class ProxyWasmVmImpl implements ProxyWasmVm {
     return Abi.OK;
   }
 
-  void stdio(int fd, String text) {
-    String line = text.endsWith("\n") ? text.substring(0, text.length() - 1) : text;
-    if (fd == 2) {
-      PLUGIN_LOG.warn("[{}] stderr: {}", name, line);
-    } else {
-      PLUGIN_LOG.info("[{}] stdout: {}", name, line);
-    }
+  void stdio(int fd, byte[] bytes) {
+    (fd == 2 ? stderr : stdout).write(bytes);
   }
 
   int logLevel(long retPtr) {
@@ -748,7 +753,7 @@ public final class ProxyWasmVmImpl implements ProxyWasmVm {
         token, cluster, headers, body, trailers, Duration.ofMillis(timeoutMillis & 0xffffffffL))) {
       return Abi.BAD_ARGUMENT;
     }
-    pendingCalls.put(token, effectiveContext);
+    pendingCalls.add(token);
     writeI32(retTokenPtr, token);
     return Abi.OK;
   }
@@ -836,7 +841,7 @@ public final class ProxyWasmVmImpl implements ProxyWasmVm {
   }
 
   int getSharedData(long keyPtr, long keySize, long retPtrPtr, long retSizePtr, long retCasPtr) {
-    ProxyWasmSharedData.Value value = sharedData.get(readString(keyPtr, keySize));
+    ProxyWasmSharedData.Value value = sharedData.get(config.vmId(), readString(keyPtr, keySize));
     if (value == null) {
       return Abi.NOT_FOUND;
     }
@@ -847,8 +852,46 @@ public final class ProxyWasmVmImpl implements ProxyWasmVm {
 
   int setSharedData(long keyPtr, long keySize, long valuePtr, long valueSize, long cas) {
     boolean stored =
-        sharedData.compareAndSet(readString(keyPtr, keySize), read(valuePtr, valueSize), (int) cas);
+        sharedData.compareAndSet(
+            config.vmId(), readString(keyPtr, keySize), read(valuePtr, valueSize), (int) cas);
     return stored ? Abi.OK : Abi.CAS_MISMATCH;
+  }
+
+  int registerSharedQueue(long namePtr, long nameSize, long retTokenPtr) {
+    String queue = readString(namePtr, nameSize);
+    ProxyWasmHost host = rootHost;
+    int token = sharedData.registerQueue(config.vmId(), queue, host::queueReady);
+    writeI32(retTokenPtr, token);
+    return Abi.OK;
+  }
+
+  int resolveSharedQueue(
+      long vmIdPtr, long vmIdSize, long namePtr, long nameSize, long retTokenPtr) {
+    int token = sharedData.resolveQueue(readString(vmIdPtr, vmIdSize), readString(namePtr, nameSize));
+    if (token == 0) {
+      return Abi.NOT_FOUND;
+    }
+    writeI32(retTokenPtr, token);
+    return Abi.OK;
+  }
+
+  int enqueueSharedQueue(long token, long dataPtr, long dataSize) {
+    return switch (sharedData.enqueue((int) token, read(dataPtr, dataSize))) {
+      case OK -> Abi.OK;
+      case NOT_FOUND -> Abi.NOT_FOUND;
+      case FULL -> Abi.INTERNAL_FAILURE;
+    };
+  }
+
+  int dequeueSharedQueue(long token, long retPtrPtr, long retSizePtr) {
+    if (!sharedData.hasQueue((int) token)) {
+      return Abi.NOT_FOUND;
+    }
+    byte[] item = sharedData.dequeue((int) token);
+    if (item == null) {
+      return Abi.EMPTY;
+    }
+    return copyOut(item, retPtrPtr, retSizePtr);
   }
 
   // ---- streams
@@ -959,8 +1002,8 @@ public final class ProxyWasmVmImpl implements ProxyWasmVm {
           call(id, "proxy_on_delete", 0, id);
         }
       } finally {
+        // HTTP calls belong to the root context: their responses still arrive (Envoy).
         streams.remove(id);
-        pendingCalls.values().removeIf(context -> context == id);
       }
     }
 

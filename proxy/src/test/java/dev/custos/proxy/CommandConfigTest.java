@@ -1,0 +1,118 @@
+package dev.custos.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.custos.engine.config.ConfigException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The {@code command:} section of custos.yaml: defaults, and errors at their position. */
+class CommandConfigTest {
+  @TempDir
+  Path dir;
+
+  @BeforeEach
+  void token() throws Exception {
+    Files.writeString(dir.resolve("token"), "proxy-token-0123456789\n");
+    Files.writeString(dir.resolve("empty-token"), " \n");
+  }
+
+  private ProxyConfig parse(String command) {
+    return ProxyConfig.parse("""
+        listen: 127.0.0.1:0
+        routes: [{ match: { prefix: / }, cluster: b }]
+        clusters: { b: { endpoints: ["127.0.0.1:1"] } }
+        command:
+        %s
+        """.formatted(command.indent(2).stripTrailing()), "custos.yaml", dir);
+  }
+
+  @Test
+  void withoutTheSectionNothingIsSent() {
+    assertThat(ProxyConfig.parse("""
+        listen: 127.0.0.1:0
+        routes: [{ match: { prefix: / }, cluster: b }]
+        clusters: { b: { endpoints: ["127.0.0.1:1"] } }
+        """, "custos.yaml", dir).command()).isEmpty();
+  }
+
+  @Test
+  void urlAndTokenFileAreEnoughAndTheRestHasDefaults() {
+    ProxyConfig.Command c = parse("""
+        url: http://command.internal:8080/
+        token_file: token
+        proxy_id: gateway-7""").command().orElseThrow();
+    assertThat(c).isEqualTo(ProxyConfig.Command.of(URI.create("http://command.internal:8080/"),
+        dir.resolve("token"), dir.resolve("spool"), "gateway-7"));
+    assertThat(c.batchMaxEvents()).isEqualTo(500);
+    assertThat(c.spoolMaxBytes()).isEqualTo(256L << 20);
+  }
+
+  @Test
+  void everyKeyIsRead() {
+    ProxyConfig.Command c = parse("""
+        url: https://command.internal
+        token_file: token
+        spool_dir: var/spool
+        proxy_id: gw
+        queue_capacity: 50
+        batch_max_events: 1000
+        linger: 250ms
+        spool_max_bytes: 8MiB
+        request_timeout: 3s
+        backoff: { initial: 1s, max: 2m }
+        shutdown_timeout: 0ms""").command().orElseThrow();
+    assertThat(c).isEqualTo(new ProxyConfig.Command(URI.create("https://command.internal"),
+        dir.resolve("token"), dir.resolve("var/spool"), "gw", 50, 1000, Duration.ofMillis(250),
+        8L << 20, Duration.ofSeconds(3), Duration.ofSeconds(1), Duration.ofMinutes(2),
+        Duration.ZERO));
+  }
+
+  @Test
+  void theProxyIdDefaultsToTheHostName() {
+    assertThat(parse("url: http://c:1\ntoken_file: token").command().orElseThrow().proxyId())
+        .isNotBlank();
+  }
+
+  @Test
+  void badValuesSayWhatWasExpectedAtTheirPosition() {
+    assertThatThrownBy(() -> parse("url: ftp://command\ntoken_file: token"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("custos.yaml:5:8: command.url: 'ftp://command' (expected:"
+            + " matching ^https?://");
+    assertThatThrownBy(() -> parse("url: http://c:1\ntoken_file: missing"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("custos.yaml:6:15: command.token_file: 'missing' is not a readable file"
+            + " (expected: a file holding the token the command plane issued to this proxy,"
+            + " relative to this file)");
+    assertThatThrownBy(() -> parse("url: http://c:1\ntoken_file: empty-token"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("custos.yaml:6:15: command.token_file: empty (expected: the token the"
+            + " command plane issued to this proxy)");
+    assertThatThrownBy(() -> parse("url: http://c:1\ntoken_file: token\nspool_max_bytes: 1KiB"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("custos.yaml:7:20: command.spool_max_bytes: 1024 bytes (expected: at least"
+            + " 64KiB)");
+    assertThatThrownBy(() -> parse("url: http://c:1\ntoken_file: token\nbatch_max_events: 5000"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("custos.yaml:7:21: command.batch_max_events: 5000");
+    assertThatThrownBy(() -> parse(
+        "url: http://c:1\ntoken_file: token\nbackoff: { initial: 2m, max: 1m }"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("custos.yaml:7:12: command.backoff: initial 2m is longer than max 1m"
+            + " (expected: initial at most max)");
+    assertThatThrownBy(() -> parse("url: http://c:1\ntoken_file: token\nproxy_id: 'a b'"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("custos.yaml:7:13: command.proxy_id: 'a b' (expected:");
+    assertThatThrownBy(() -> parse("url: http://c:1\ntoken_file: token\nspool: x"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("custos.yaml:7:3: unknown key 'spool' in command (expected one"
+            + " of: url, token_file, spool_dir,");
+  }
+}
