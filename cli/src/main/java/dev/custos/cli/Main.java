@@ -28,7 +28,7 @@ public final class Main {
   public static final int ERROR = 2;
 
   /** The subcommands, by name. */
-  static final Set<String> COMMANDS = Set.of("scan", "detectors", "policy", "proxy", "demo");
+  static final Set<String> COMMANDS = Set.of("scan", "detectors", "policy", "proxy", "command", "demo");
 
   private Main() {}
 
@@ -95,6 +95,9 @@ public final class Main {
     }
     if (only == null || only.equals("proxy")) {
       cmd.addSubcommand(new ProxyCommand(io));
+    }
+    if (only == null || only.equals("command")) {
+      cmd.addSubcommand(new CommandPlaneCommand(io));
     }
     if (only == null || only.equals("demo")) {
       cmd.addSubcommand(new DemoCommand(io));

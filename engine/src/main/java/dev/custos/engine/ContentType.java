@@ -74,11 +74,26 @@ public enum ContentType {
    */
   GRPC,
   /**
+   * A gRPC-Web text body ({@code application/grpc-web-text}, {@code
+   * application/grpc-web-text+proto}): base64 of a {@link #GRPC} (gRPC-Web) body, in any chunks and
+   * with padding wherever a sender ended a group. It is decoded as it streams and scanned as
+   * {@link #GRPC}; findings cover the base64 characters that encode them (whole quanta), with the
+   * paths of the decoded body ({@code $[0].card.number}). Redaction re-encodes in the same quanta
+   * and padding, so a length-keeping style keeps the body's length. A character outside the base64
+   * alphabet ends the decoding ({@link ScanNote#TRANSFER_ENCODING_MALFORMED}): the rest is scanned
+   * as text as written; so is a whole body whose first character is not {@code A} or {@code g}
+   * (what a gRPC flag byte encodes to), which is not gRPC-Web text.
+   */
+  GRPC_WEB_TEXT,
+  /**
    * A {@code multipart/form-data} or {@code multipart/mixed} body (RFC 7578, RFC 2046), split on
    * its boundary as it streams (see {@link Scanner#newMultipartStream}; without a declared
    * boundary, the first line {@code --boundary} gives it). Each part's body is scanned as its own
    * {@code Content-Type} says (JSON as JSON, a form as a form, a nested multipart as multipart,
-   * anything else as text; a base64 or quoted-printable part as written), and its header block as
+   * anything else as text), after decoding a part whose {@code Content-Transfer-Encoding} is {@code
+   * base64} or {@code quoted-printable} (its findings then cover the characters that encode them,
+   * and redaction re-encodes in place; invalid base64 is noted {@link
+   * ScanNote#TRANSFER_ENCODING_MALFORMED} and the rest of the part scanned as written), and its header block as
    * text. A finding's path is {@code $.parts['name']} (the {@code name} of its {@code
    * Content-Disposition}; {@code $.parts[2]} for the third part when it has none) followed by the
    * path within the part ({@code $.parts['meta'].user.ssn}); in a header block it ends with
@@ -101,7 +116,7 @@ public enum ContentType {
    */
   EVENT_STREAM;
 
-  /** Returns the lower-case id ({@code "text"}, {@code "json"}, {@code "form"}, {@code "protobuf"}, {@code "grpc"}, {@code "multipart"}, {@code "event_stream"}). */
+  /** Returns the lower-case id ({@code "text"}, {@code "json"}, {@code "form"}, {@code "protobuf"}, {@code "grpc"}, {@code "grpc_web_text"}, {@code "multipart"}, {@code "event_stream"}). */
   public String id() {
     return name().toLowerCase(Locale.ROOT);
   }
@@ -109,7 +124,8 @@ public enum ContentType {
   /**
    * Returns the content type for a MIME type or short name such as {@code application/json},
    * {@code application/x-ndjson}, {@code application/x-www-form-urlencoded}, {@code application/protobuf},
-   * {@code application/x-protobuf}, {@code application/grpc} (and {@code +proto}, {@code -web}),
+   * {@code application/x-protobuf}, {@code application/grpc} (and {@code +proto}, {@code -web}; {@code application/grpc-web-text}
+   * is {@link #GRPC_WEB_TEXT}),
    * {@code multipart/form-data} (any {@code multipart/*}), {@code text/event-stream}, {@code
    * text/plain}, {@code json}, {@code form}, {@code protobuf}, {@code grpc}, {@code multipart},
    * {@code sse} or {@code text}. Other MIME types are
@@ -144,6 +160,10 @@ public enum ContentType {
     if (v.equals("grpc") || v.equals("application/grpc") || v.equals("application/grpc+proto")
         || v.equals("application/grpc-web") || v.equals("application/grpc-web+proto")) {
       return GRPC;
+    }
+    if (v.equals("grpc_web_text") || v.equals("application/grpc-web-text")
+        || v.equals("application/grpc-web-text+proto")) {
+      return GRPC_WEB_TEXT;
     }
     if (v.equals("protobuf") || v.equals("application/protobuf") || v.equals("application/x-protobuf")) {
       return PROTOBUF;

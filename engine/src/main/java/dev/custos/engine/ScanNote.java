@@ -51,6 +51,12 @@ public enum ScanNote {
    */
   GRPC_MESSAGE_UNINSPECTABLE,
   /**
+   * Base64 content (a multipart part's {@code Content-Transfer-Encoding: base64}, or a gRPC-Web
+   * text body) held a character outside the alphabet, data after padding, or ended inside a
+   * quantum: from that quantum on, the bytes were scanned as text as written.
+   */
+  TRANSFER_ENCODING_MALFORMED,
+  /**
    * A plugin detector failed on a window (trap, timeout, bad result): its findings in that window
    * are missing. The scan went on.
    */

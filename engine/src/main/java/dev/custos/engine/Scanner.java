@@ -206,8 +206,8 @@ public final class Scanner implements AutoCloseable {
   }
 
   /**
-   * Opens a stream scanner for protobuf or gRPC content ({@link ContentType#PROTOBUF} or {@link
-   * ContentType#GRPC}) whose (top-level) messages are of type {@code messageType} of {@code schema}:
+   * Opens a stream scanner for protobuf or gRPC content ({@link ContentType#PROTOBUF}, {@link
+   * ContentType#GRPC} or {@link ContentType#GRPC_WEB_TEXT}) whose (top-level) messages are of type {@code messageType} of {@code schema}:
    * findings carry field names ({@code $.user.payment.card_number}, {@code $[2].card.number} for
    * gRPC), and a field's name is context as a JSON key is.
    *
@@ -231,8 +231,9 @@ public final class Scanner implements AutoCloseable {
 
   private static ContentType protobufType(ContentType contentType) {
     requireNonNull(contentType, "contentType");
-    if (contentType != ContentType.PROTOBUF && contentType != ContentType.GRPC) {
-      throw new IllegalArgumentException("contentType: " + contentType.id() + " (expected: protobuf or grpc"
+    if (contentType != ContentType.PROTOBUF && contentType != ContentType.GRPC
+        && contentType != ContentType.GRPC_WEB_TEXT) {
+      throw new IllegalArgumentException("contentType: " + contentType.id() + " (expected: protobuf, grpc or grpc_web_text"
           + " with a protobuf schema)");
     }
     return contentType;

@@ -27,8 +27,21 @@ import java.util.Set;
  * window.
  */
 public interface StreamScanner extends AutoCloseable {
-  /** Scans the next chunk, which is read from its position to its limit (and then consumed). */
-  List<Finding> feed(ByteBuffer chunk);
+  /**
+   * Scans the next chunk, which is read from its position to its limit (and then consumed). A
+   * chunk backed by an accessible array is scanned in place; any other is copied first.
+   */
+  default List<Finding> feed(ByteBuffer chunk) {
+    java.util.Objects.requireNonNull(chunk, "chunk");
+    if (chunk.hasArray()) {
+      List<Finding> found = feed(chunk.array(), chunk.arrayOffset() + chunk.position(), chunk.remaining());
+      chunk.position(chunk.limit());
+      return found;
+    }
+    byte[] copy = new byte[chunk.remaining()];
+    chunk.get(copy);
+    return feed(copy, 0, copy.length);
+  }
 
   /** Scans the next chunk, {@code bytes[offset, offset + length)}. */
   List<Finding> feed(byte[] bytes, int offset, int length);

@@ -15,8 +15,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * Coverage-guided fuzzing of the engine's decoders: JSON (Jackson's non-blocking parser and the
  * escape decoding), forms (percent-decoding), multipart bodies, and text in UTF-8, UTF-16 or UTF-32
- * (encoding sniffing, transcoding, a declared charset), protobuf (the wire-format walk) and gRPC
- * framing. Invariants for every input: no exception escapes;
+ * (encoding sniffing, transcoding, a declared charset), protobuf (the wire-format walk), gRPC
+ * framing, and base64 and quoted-printable (gRPC-Web text, transfer-encoded multipart parts). Invariants for every input: no exception escapes;
  * findings and notes are identical whatever the chunking; a masking redaction keeps the length,
  * never lets a finding's letters or digits through where they were written plain, and leaves no
  * finding readable where it was.
@@ -78,6 +78,80 @@ class DecoderFuzzTest {
   }
 
   /**
+   * A gRPC-Web text body. The third byte picks the form: odd, the rest is taken as it is (so the
+   * fuzzer explores characters outside the alphabet, padding and cut quanta); even, the rest is a
+   * gRPC-Web body, base64-encoded in groups of 1 to 32 bytes each padded on its own.
+   */
+  @FuzzTest(maxDuration = "30s")
+  void grpcWebText(byte[] input) {
+    if (input.length < 3) {
+      return;
+    }
+    int mode = input[2] & 0xff;
+    byte[] rest = java.util.Arrays.copyOfRange(input, 3, input.length);
+    byte[] body = (mode & 1) != 0 ? rest : groups(rest, 1 + ((mode >> 1) & 31));
+    check(concat(input[0], input[1], body), ContentType.GRPC_WEB_TEXT);
+  }
+
+  /**
+   * A multipart part with a {@code Content-Transfer-Encoding}. The third byte picks the encoding
+   * (base64 or quoted-printable), the part's type (text, JSON, form) and whether the rest is taken
+   * as written or encoded first (MIME base64 with line breaks, or quoted-printable escaping every
+   * byte outside printable ASCII).
+   */
+  @FuzzTest(maxDuration = "30s")
+  void transferEncodedPart(byte[] input) {
+    if (input.length < 3) {
+      return;
+    }
+    int mode = input[2] & 0xff;
+    byte[] rest = java.util.Arrays.copyOfRange(input, 3, input.length);
+    boolean base64 = (mode & 1) == 0;
+    String type = new String[] {"text/plain", "application/json", "application/x-www-form-urlencoded",
+        "text/plain; charset=utf-16"}[(mode >> 1) & 3];
+    byte[] content = rest;
+    if ((mode & 8) == 0) {
+      content = base64 ? java.util.Base64.getMimeEncoder().encode(rest) : quotedPrintable(rest);
+    }
+    ByteArrayOutputStream body = new ByteArrayOutputStream();
+    body.writeBytes(("--fz\r\nContent-Type: " + type + "\r\nContent-Transfer-Encoding: "
+        + (base64 ? "base64" : "quoted-printable") + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+    body.writeBytes(content);
+    body.writeBytes("\r\n--fz--\r\n".getBytes(StandardCharsets.US_ASCII));
+    check(concat(input[0], input[1], body.toByteArray()), ContentType.MULTIPART);
+  }
+
+  private static byte[] groups(byte[] plain, int size) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < plain.length; i += size) {
+      sb.append(java.util.Base64.getEncoder().encodeToString(
+          java.util.Arrays.copyOfRange(plain, i, Math.min(plain.length, i + size))));
+    }
+    return sb.toString().getBytes(StandardCharsets.US_ASCII);
+  }
+
+  private static byte[] quotedPrintable(byte[] plain) {
+    StringBuilder sb = new StringBuilder();
+    for (byte b : plain) {
+      int c = b & 0xff;
+      if (c == '=' || c > 126 || (c < 32 && c != '\r' && c != '\n')) {
+        sb.append('=').append(String.format("%02X", c));
+      } else {
+        sb.append((char) c);
+      }
+    }
+    return sb.toString().getBytes(StandardCharsets.ISO_8859_1);
+  }
+
+  private static byte[] concat(byte first, byte second, byte[] body) {
+    byte[] out = new byte[2 + body.length];
+    out[0] = first;
+    out[1] = second;
+    System.arraycopy(body, 0, out, 2, body.length);
+    return out;
+  }
+
+  /**
    * The body is read as UTF-8 text and written again in the encoding the third byte picks (UTF-8,
    * UTF-16LE/BE or UTF-32LE/BE, with or without a byte-order mark), so that the fuzzer explores
    * escapes and transcoding rather than invalid UTF-16.
@@ -115,7 +189,7 @@ class DecoderFuzzTest {
     assertThat(chunked.notes).isEqualTo(oneShot.notes);
 
     byte[] masked = redact(body, type, charset, chunk);
-    if (type != ContentType.GRPC) {
+    if (type != ContentType.GRPC && type != ContentType.GRPC_WEB_TEXT) {
       // A compressed gRPC message is re-compressed: its length may change.
       assertThat(masked.length).as("mask keeps the length").isEqualTo(body.length);
     }
@@ -123,7 +197,7 @@ class DecoderFuzzTest {
     for (Finding f : oneShot.findings) {
       int s = (int) f.start();
       int e = (int) f.end();
-      if (type != ContentType.GRPC && plainlyWritten(body, s, e, type)) {
+      if (type != ContentType.GRPC && type != ContentType.GRPC_WEB_TEXT && plainlyWritten(body, s, e, type)) {
         for (int i = s; i < e; i++) {
           if (isAlphanumeric(body[i]) && body[i] != '0') {
             assertThat(masked[i]).as("byte %d of a %s finding", i, f.category()).isNotEqualTo(body[i]);
@@ -144,6 +218,10 @@ class DecoderFuzzTest {
   private static boolean plainlyWritten(byte[] body, int start, int end, ContentType type) {
     if (type == ContentType.EVENT_STREAM) {
       return false; // A value split across events spans the framing between its pieces.
+    }
+    if (type == ContentType.MULTIPART && new String(body, StandardCharsets.ISO_8859_1)
+        .toLowerCase(java.util.Locale.ROOT).contains("content-transfer-encoding")) {
+      return false; // A transfer-encoded part's finding spans the characters encoding it.
     }
     for (int i = start; i < end; i++) {
       byte b = body[i];

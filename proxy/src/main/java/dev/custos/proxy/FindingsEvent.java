@@ -34,6 +34,11 @@ import org.jspecify.annotations.Nullable;
  * @param protocol what carried the message: {@code http} for the HTTP listeners, {@code grpc}
  *     for a gRPC or gRPC-Web body, {@code websocket} for a message of a proxied WebSocket session; for a layer-4 listener its
  *     framing, {@code tcp} (lines), {@code syslog} or {@code fluent_forward}
+ * @param paths where in the body the findings were, in path order, at most 32: JSON paths ({@code
+ *     $.user.card}), form fields, multipart parts ({@code $.parts['meta'].ssn}), protobuf field paths
+ *     ({@code $[0].card.number}, or field numbers without descriptors); every name in a path that
+ *     could hold a value (an e-mail address, a number of five digits or more, anything but ASCII
+ *     letters, digits, {@code _} and {@code -}, a token-like name) is written {@code [*]}
  */
 public record FindingsEvent(
     Instant time,
@@ -50,14 +55,24 @@ public record FindingsEvent(
     boolean shadow,
     @Nullable String uninspectable,
     long inspectedBytes,
-    String protocol) {
+    String protocol,
+    List<String> paths) {
   /** Creates the event of an HTTP message ({@code protocol} {@code http}). */
   public FindingsEvent(Instant time, String route, Direction direction, String identityHash,
       Map<String, Integer> categories, Set<String> locations, List<String> actions,
       List<String> rules, @Nullable String blockedBy, @Nullable String stage, boolean alert,
       boolean shadow, @Nullable String uninspectable, long inspectedBytes) {
     this(time, route, direction, identityHash, categories, locations, actions, rules, blockedBy,
-        stage, alert, shadow, uninspectable, inspectedBytes, "http");
+        stage, alert, shadow, uninspectable, inspectedBytes, "http", List.of());
+  }
+
+  /** Creates an event without finding paths. */
+  public FindingsEvent(Instant time, String route, Direction direction, String identityHash,
+      Map<String, Integer> categories, Set<String> locations, List<String> actions,
+      List<String> rules, @Nullable String blockedBy, @Nullable String stage, boolean alert,
+      boolean shadow, @Nullable String uninspectable, long inspectedBytes, String protocol) {
+    this(time, route, direction, identityHash, categories, locations, actions, rules, blockedBy,
+        stage, alert, shadow, uninspectable, inspectedBytes, protocol, List.of());
   }
 
   /** Copies the collections. */
@@ -71,5 +86,6 @@ public record FindingsEvent(
     locations = Set.copyOf(locations);
     actions = List.copyOf(actions);
     rules = List.copyOf(rules);
+    paths = List.copyOf(paths);
   }
 }

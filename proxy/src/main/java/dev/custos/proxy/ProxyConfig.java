@@ -549,9 +549,12 @@ public final class ProxyConfig {
    * @param skipMediaTypes media types whose bodies are not scanned, such as {@code image/*}
    * @param grpcDescriptorSet the {@code FileDescriptorSet} whose types name the fields of gRPC
    *     messages ({@code grpc: { descriptor_set: … }}), or null to read them without a schema
+   * @param grpcReflection how the descriptors of called services are fetched from the upstream by
+   *     gRPC server reflection ({@code grpc: { reflection: … }}), or null not to fetch them
    */
   public record Inspection(boolean enabled, long maxInspectedBody, long maxDecodedBody,
-      int maxDecodeRatio, List<String> skipMediaTypes, java.nio.file.@Nullable Path grpcDescriptorSet) {
+      int maxDecodeRatio, List<String> skipMediaTypes, java.nio.file.@Nullable Path grpcDescriptorSet,
+      @Nullable GrpcReflection grpcReflection) {
     /**
      * The defaults: inspected, 8 MiB held, 64 MiB decoded, ratio 100, images, audio and video
      * skipped.
@@ -568,7 +571,14 @@ public final class ProxyConfig {
     /** Limits without gRPC descriptors. */
     public Inspection(boolean enabled, long maxInspectedBody, long maxDecodedBody,
         int maxDecodeRatio, List<String> skipMediaTypes) {
-      this(enabled, maxInspectedBody, maxDecodedBody, maxDecodeRatio, skipMediaTypes, null);
+      this(enabled, maxInspectedBody, maxDecodedBody, maxDecodeRatio, skipMediaTypes, null, null);
+    }
+
+    /** Limits with gRPC descriptors from a file, or none, and no server reflection. */
+    public Inspection(boolean enabled, long maxInspectedBody, long maxDecodedBody,
+        int maxDecodeRatio, List<String> skipMediaTypes, java.nio.file.@Nullable Path grpcDescriptorSet) {
+      this(enabled, maxInspectedBody, maxDecodedBody, maxDecodeRatio, skipMediaTypes,
+          grpcDescriptorSet, null);
     }
 
     /** Checks the limits. */
@@ -586,6 +596,37 @@ public final class ProxyConfig {
             "maxDecodeRatio: " + maxDecodeRatio + " (expected: >= 1)");
       }
       skipMediaTypes = List.copyOf(requireNonNull(skipMediaTypes, "skipMediaTypes"));
+      if (grpcDescriptorSet != null && grpcReflection != null) {
+        throw new IllegalArgumentException("grpc: descriptor_set and reflection (expected: one of them)");
+      }
+    }
+  }
+
+  /**
+   * Fetching gRPC descriptors from the upstream by server reflection ({@code
+   * grpc.reflection.v1.ServerReflection}, falling back to {@code v1alpha}): the first call of a
+   * service starts the fetch and its messages, and those of every call until the fetch ends, are
+   * read without a schema; the descriptors are then kept per cluster and service, and fetched
+   * again after {@code refresh}. A failed fetch is counted and retried after {@code refresh}.
+   *
+   * @param timeout how long one fetch may take (default 5s)
+   * @param refresh how long fetched descriptors (or a failure) are kept (default 10m)
+   */
+  public record GrpcReflection(Duration timeout, Duration refresh) {
+    /** 5 seconds to fetch, kept 10 minutes. */
+    public static final GrpcReflection DEFAULT =
+        new GrpcReflection(Duration.ofSeconds(5), Duration.ofMinutes(10));
+
+    /** Checks both durations. */
+    public GrpcReflection {
+      requireNonNull(timeout, "timeout");
+      requireNonNull(refresh, "refresh");
+      if (timeout.isZero() || timeout.isNegative()) {
+        throw new IllegalArgumentException("timeout: " + timeout + " (expected: > 0)");
+      }
+      if (refresh.isZero() || refresh.isNegative()) {
+        throw new IllegalArgumentException("refresh: " + refresh + " (expected: > 0)");
+      }
     }
   }
 

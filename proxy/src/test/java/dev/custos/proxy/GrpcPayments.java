@@ -108,8 +108,21 @@ final class GrpcPayments implements AutoCloseable {
   volatile boolean compressResponses;
   private final Server server;
 
+  /** Which gRPC server reflection service the test server offers. */
+  enum Reflection { NONE, V1, V1ALPHA }
+
   GrpcPayments() {
-    ServerServiceDefinition service = ServerServiceDefinition.builder("custos.test.Payments")
+    this(Reflection.NONE);
+  }
+
+  @SuppressWarnings("deprecation") // ProtoReflectionService is the v1alpha one, on purpose
+  GrpcPayments(Reflection reflection) {
+    io.grpc.ServiceDescriptor descriptor = io.grpc.ServiceDescriptor.newBuilder("custos.test.Payments")
+        .setSchemaDescriptor((io.grpc.protobuf.ProtoFileDescriptorSupplier) () -> DESCRIPTOR)
+        .addMethod(PAY)
+        .addMethod(CHAT)
+        .build();
+    ServerServiceDefinition service = ServerServiceDefinition.builder(descriptor)
         .addMethod(PAY, ServerCalls.asyncUnaryCall((req, obs) -> {
           received.add(req);
           compress(obs);
@@ -136,8 +149,14 @@ final class GrpcPayments implements AutoCloseable {
         }))
         .build();
     try {
-      server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-          .addService(service)
+      NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+          .addService(service);
+      if (reflection == Reflection.V1) {
+        builder.addService(io.grpc.protobuf.services.ProtoReflectionServiceV1.newInstance());
+      } else if (reflection == Reflection.V1ALPHA) {
+        builder.addService(io.grpc.protobuf.services.ProtoReflectionService.newInstance());
+      }
+      server = builder
           .decompressorRegistry(io.grpc.DecompressorRegistry.getDefaultInstance().with(NOT_GZIP, true))
           .build()
           .start();

@@ -74,7 +74,11 @@ class MultipartProxyTest {
   }
 
   private static HttpResponse<String> send(String path, String contentType) throws Exception {
-    byte[] bytes = body().getBytes(StandardCharsets.UTF_8);
+    return send(path, contentType, body());
+  }
+
+  private static HttpResponse<String> send(String path, String contentType, String body) throws Exception {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
     HttpRequest req = HttpRequest.newBuilder(URI.create(fixture.http() + path))
         .header("content-type", contentType)
         .POST(chunked(bytes, 7))
@@ -116,6 +120,27 @@ class MultipartProxyTest {
     String received = Upstream.JSON.readTree(res.body()).get("body").asText();
     assertThat(received).hasSameSizeAs(body()).doesNotContain(SSN)
         .isEqualTo(body().replace(SSN, "***-**-****"));
+  }
+
+  @Test
+  void aBase64PartIsDecodedScannedAsJsonAndRedactedInPlace() throws Exception {
+    String encoded = java.util.Base64.getMimeEncoder().encodeToString(
+        ("{\"user\":{\"ssn\":\"" + SSN + "\",\"note\":\"" + "n".repeat(70) + "\"}}")
+            .getBytes(StandardCharsets.UTF_8));
+    String body = "--" + BOUNDARY + "\r\n"
+        + "Content-Disposition: form-data; name=\"meta\"\r\n"
+        + "Content-Type: application/json\r\n"
+        + "Content-Transfer-Encoding: base64\r\n\r\n"
+        + encoded + "\r\n"
+        + "--" + BOUNDARY + "--\r\n";
+    HttpResponse<String> res = send("/echo/redact", TYPE, body);
+    assertThat(res.statusCode()).isEqualTo(200);
+    String received = Upstream.JSON.readTree(res.body()).get("body").asText();
+    assertThat(received).hasSameSizeAs(body);
+    int start = received.indexOf("\r\n\r\n") + 4;
+    String part = received.substring(start, received.indexOf("\r\n--" + BOUNDARY, start));
+    String decoded = new String(java.util.Base64.getMimeDecoder().decode(part), StandardCharsets.UTF_8);
+    assertThat(decoded).isEqualTo("{\"user\":{\"ssn\":\"***-**-****\",\"note\":\"" + "n".repeat(70) + "\"}}");
   }
 
   @Test

@@ -324,6 +324,11 @@ final class ConfigJson {
     if (i.grpcDescriptorSet() != null) {
       node.putObject("grpc").put("descriptor_set", i.grpcDescriptorSet().toString());
     }
+    if (i.grpcReflection() != null) {
+      node.putObject("grpc").putObject("reflection")
+          .put("timeout", duration(i.grpcReflection().timeout()))
+          .put("refresh", duration(i.grpcReflection().refresh()));
+    }
   }
 
   /** Returns a duration as written in custos.yaml: 0, 250ms, 30s, 5m, 2h. */

@@ -742,9 +742,39 @@ public final class ConfigReader {
           }
         }
       }
+      ProxyConfig.GrpcReflection reflection = base.grpcReflection();
+      if (node.path("grpc").has("descriptor_set")) {
+        reflection = null; // A route's own descriptor set replaces inherited reflection.
+      }
+      JsonNode r = node.path("grpc").get("reflection");
+      if (r != null) {
+        String at = pointer + "/grpc/reflection";
+        if (r.isBoolean()) {
+          reflection = r.asBoolean() ? ProxyConfig.GrpcReflection.DEFAULT : null;
+        } else {
+          ProxyConfig.GrpcReflection d = ProxyConfig.GrpcReflection.DEFAULT;
+          Duration timeout = r.has("timeout") ? duration(r.get("timeout").asText()) : d.timeout();
+          Duration refresh = r.has("refresh") ? duration(r.get("refresh").asText()) : d.refresh();
+          if (timeout.isZero() || refresh.isZero()) {
+            add(at, doc.entry(at).path() + ": timeout " + r.path("timeout").asText(d.timeout().toString())
+                + ", refresh " + r.path("refresh").asText(d.refresh().toString())
+                + " (expected: durations above 0, such as 5s and 10m)");
+            reflection = null;
+          } else {
+            reflection = new ProxyConfig.GrpcReflection(timeout, refresh);
+          }
+        }
+        if (reflection != null && node.path("grpc").has("descriptor_set")) {
+          add(at, doc.entry(at).path() + ": reflection with descriptor_set (expected: one of them;"
+              + " the descriptor set names the fields itself)");
+          reflection = null;
+        } else if (reflection != null) {
+          descriptors = null; // A route's own reflection replaces an inherited descriptor set.
+        }
+      }
       return new ProxyConfig.Inspection(node.path("enabled").asBoolean(base.enabled()),
           held < 1 ? base.maxInspectedBody() : held,
-          decoded < 1 ? base.maxDecodedBody() : decoded, (int) ratio, skip, descriptors);
+          decoded < 1 ? base.maxDecodedBody() : decoded, (int) ratio, skip, descriptors, reflection);
     }
 
     /** Returns a size the schema has checked, or 0 (with a problem added) when out of range. */

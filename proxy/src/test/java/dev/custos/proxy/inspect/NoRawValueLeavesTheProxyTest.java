@@ -39,8 +39,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Plants canary values in bodies, headers and query strings, runs them through every action, and
- * looks for them in the log output, the Prometheus scrape and the JSONL findings file.
+ * Plants canary values in bodies, headers and query strings (also as JSON keys and a query
+ * parameter name, which finding paths and locations would otherwise carry), runs them through
+ * every action, and looks for them in the log output, the Prometheus scrape and the JSONL findings
+ * file.
  */
 class NoRawValueLeavesTheProxyTest {
   static final String CARD = "4111111111111111";
@@ -117,6 +119,14 @@ class NoRawValueLeavesTheProxyTest {
                 .contentType(MediaType.JSON_UTF_8).set("x-card", CARD).build(),
             HttpData.ofUtf8(body))).aggregate().handle((r, t) -> null).join();
         client.get("/gzip").aggregate().handle((r, t) -> null).join();
+        // Planted values as JSON keys and a query parameter name: finding paths and locations
+        // name where a finding was, and a name that could be a value must not reach any sink.
+        String keyed = "{\"accounts\":{\"" + CARD + "\":{\"ssn\":\"" + SSN + "\"},\"" + EMAIL
+            + "\":{\"card\":\"4111 1111 1111 1111\"},\"078051120\":{\"mail\":\"" + EMAIL + "\"}}}";
+        client.execute(HttpRequest.of(
+            RequestHeaders.builder(HttpMethod.POST, "/echo?" + EMAIL + "=" + SSN)
+                .contentType(MediaType.JSON_UTF_8).build(),
+            HttpData.ofUtf8(keyed))).aggregate().handle((r, t) -> null).join();
       }
       await().until(() -> Files.exists(file) && Files.readAllLines(file).size() >= 8);
     } finally {
@@ -126,13 +136,15 @@ class NoRawValueLeavesTheProxyTest {
     String events = Files.readString(file);
     String scrape = registry.scrape();
     String log = logs.toString(StandardCharsets.UTF_8);
-    assertThat(events).contains("credit_card").contains("header:x-card").contains("query:ssn");
+    assertThat(events).contains("credit_card").contains("header:x-card").contains("query:ssn")
+        .contains("\"paths\"").contains("$.accounts[*].ssn").contains("$.accounts[*].card")
+        .contains("query:[*]");
     assertThat(scrape).contains("custos_findings_total").contains("custos_inspection_seconds");
     for (String canary : CANARIES) {
       assertThat(events).as("findings events").doesNotContain(canary);
       assertThat(scrape).as("metrics").doesNotContain(canary);
       assertThat(log).as("logs").doesNotContain(canary);
     }
-    assertThat(served).as("exchanges the proxy served").hasValue(2 * policies.length);
+    assertThat(served).as("exchanges the proxy served").hasValue(3 * policies.length);
   }
 }

@@ -12,7 +12,6 @@ import dev.custos.engine.ScanNote;
 import dev.custos.engine.StreamScanner;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -253,14 +252,6 @@ final class EventStream implements StreamScanner {
   }
 
   // ---- StreamScanner ----
-
-  @Override
-  public List<Finding> feed(ByteBuffer chunk) {
-    Objects.requireNonNull(chunk, "chunk");
-    byte[] copy = new byte[chunk.remaining()];
-    chunk.get(copy);
-    return feed(copy, 0, copy.length);
-  }
 
   @Override
   public List<Finding> feed(byte[] bytes, int offset, int length) {

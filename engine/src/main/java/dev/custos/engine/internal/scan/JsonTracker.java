@@ -39,17 +39,59 @@ final class JsonTracker {
     final long contentStart;
     final long contentEnd;
     final boolean number;
-    final String path;
     final @Nullable String key;
+    /** The path, once built (see {@link #path()}). */
+    private @Nullable String path;
+    /** Until the path is built: its enclosing value's path and its last step. */
+    private final @Nullable String parentPath;
+    private final @Nullable String stepName;
+    private final int stepIndex;
+    private @Nullable KeyName keyName;
+    private @Nullable KeyName pathName;
 
     Token(long first, long end, boolean number, String path, @Nullable String key) {
+      this(first, end, number, path, null, null, 0, key);
+    }
+
+    /**
+     * Returns a token whose path, built only when asked for, is {@code parentPath} then the field
+     * {@code stepName}, or the array item {@code stepIndex} when the name is null: most tokens are
+     * remembered for a candidate that never becomes a finding.
+     */
+    static Token under(long first, long end, boolean number, String parentPath,
+        @Nullable String stepName, int stepIndex, @Nullable String key) {
+      return new Token(first, end, number, null, parentPath, stepName, stepIndex, key);
+    }
+
+    private Token(long first, long end, boolean number, @Nullable String path,
+        @Nullable String parentPath, @Nullable String stepName, int stepIndex, @Nullable String key) {
       this.first = first;
       this.end = end;
       this.number = number;
       this.contentStart = number ? first : first + 1;
       this.contentEnd = number ? end : end - 1;
       this.path = path;
+      this.parentPath = parentPath;
+      this.stepName = stepName;
+      this.stepIndex = stepIndex;
       this.key = key;
+    }
+
+    /** Returns the JSON path of the token's value ({@code $.users[3].email}). */
+    String path() {
+      String p = path;
+      if (p == null) {
+        String parent = java.util.Objects.requireNonNull(parentPath);
+        StringBuilder sb = new StringBuilder(parent.length() + 16).append(parent);
+        if (stepName == null) {
+          sb.append('[').append(stepIndex).append(']');
+        } else {
+          appendName(stepName, sb);
+        }
+        p = sb.toString();
+        path = p;
+      }
+      return p;
     }
 
     /**
@@ -63,11 +105,34 @@ final class JsonTracker {
       this.contentStart = contentStart;
       this.contentEnd = Long.MAX_VALUE;
       this.path = path;
+      this.parentPath = null;
+      this.stepName = null;
+      this.stepIndex = 0;
       this.key = key;
     }
 
     boolean contains(long start, long stop) {
       return start >= contentStart && stop <= contentEnd;
+    }
+
+    /** Returns the key split into words, made once per token; null when there is no key. */
+    @Nullable KeyName keyName() {
+      KeyName k = keyName;
+      if (k == null && key != null) {
+        k = KeyName.of(key);
+        keyName = k;
+      }
+      return k;
+    }
+
+    /** Returns the path split into words, made once per token. */
+    KeyName pathName() {
+      KeyName p = pathName;
+      if (p == null) {
+        p = KeyName.of(path());
+        pathName = p;
+      }
+      return p;
     }
 
     @Override
@@ -312,7 +377,7 @@ final class JsonTracker {
           st = COLON;
         } else {
           if (wanted(interest, at, tokenEnd)) {
-            tokens.add(new Token(at, tokenEnd, false, path(depth), key()));
+            tokens.add(valueToken(at, tokenEnd, false));
           }
           st = depth == 0 ? ROOT : AFTER;
         }
@@ -527,7 +592,7 @@ final class JsonTracker {
           nameEnds(tokenEnd, interest);
         } else {
           if (wanted(interest, tokenFirst, tokenEnd)) {
-            tokens.add(new Token(tokenFirst, tokenEnd, false, path(depth), key()));
+            tokens.add(valueToken(tokenFirst, tokenEnd, false));
           }
           completeValue(tokenEnd);
         }
@@ -751,7 +816,7 @@ final class JsonTracker {
       return false;
     }
     if (wanted(interest, tokenFirst, end)) {
-      tokens.add(new Token(tokenFirst, end, true, path(depth), key()));
+      tokens.add(valueToken(tokenFirst, end, true));
     }
     completeValue(end);
     return true;
@@ -818,6 +883,15 @@ final class JsonTracker {
       pathText[d] = p;
     }
     return p;
+  }
+
+  /** Returns a token for the current value, its path left to be built from its parent's. */
+  private Token valueToken(long first, long end, boolean number) {
+    if (depth == 0) {
+      return new Token(first, end, number, "$", null);
+    }
+    String step = kind[depth] == ARRAY ? null : name(depth);
+    return Token.under(first, end, number, path(depth - 1), step, Math.max(0, index[depth]), key());
   }
 
   /** Returns the name of the field holding the current value (the nearest one for array items). */

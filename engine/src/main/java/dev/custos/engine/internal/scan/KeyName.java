@@ -10,12 +10,47 @@ import java.util.Locale;
  * APIKey}). Immutable.
  */
 final class KeyName {
+  /** The longest key kept by {@link #of}; longer ones are split each time. */
+  private static final int MAX_CACHED_LENGTH = 64;
+  /** Slots per thread in {@link #of}'s cache (a power of two). */
+  private static final int CACHE_SLOTS = 256;
+
+  /**
+   * Per thread, the split keys seen lately, indexed by the key's hash: the records of a page, and
+   * the messages of one API, repeat the same few names.
+   */
+  private static final ThreadLocal<KeyName[]> CACHE =
+      ThreadLocal.withInitial(() -> new KeyName[CACHE_SLOTS]);
+
+  /** The key as given. */
+  private final String key;
   /** The letters and digits of the key, in lower case. */
   private final String joined;
   /** Whether a word starts at each index of {@link #joined} (and at its end). */
   private final boolean[] boundary;
 
+  /**
+   * Returns {@code key} split into words, from this thread's cache when the same key was split
+   * lately. The cache stays in memory only and is bounded: at most {@value #CACHE_SLOTS} keys of at
+   * most {@value #MAX_CACHED_LENGTH} characters per thread, a key evicting the one in its slot.
+   */
+  static KeyName of(String key) {
+    if (key.length() > MAX_CACHED_LENGTH) {
+      return new KeyName(key);
+    }
+    KeyName[] cache = CACHE.get();
+    int slot = key.hashCode() & (CACHE_SLOTS - 1);
+    KeyName cached = cache[slot];
+    if (cached != null && cached.key.equals(key)) {
+      return cached;
+    }
+    KeyName made = new KeyName(key);
+    cache[slot] = made;
+    return made;
+  }
+
   KeyName(String key) {
+    this.key = key;
     StringBuilder sb = new StringBuilder(key.length());
     boolean[] marks = new boolean[key.length() + 1];
     char previous = ' ';

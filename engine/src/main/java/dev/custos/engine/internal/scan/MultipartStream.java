@@ -22,7 +22,8 @@ import org.jspecify.annotations.Nullable;
  * A {@code multipart/*} body (RFC 2046, RFC 7578), split on its boundary as it streams: each part's
  * header block is parsed (name, filename, {@code Content-Type}) and scanned as text, and each
  * part's body is scanned by a stream of its own content type (JSON, form, text, or a nested
- * multipart), whose findings are moved to the part's place in the body and given the path
+ * multipart), decoded first when its {@code Content-Transfer-Encoding} is base64 or
+ * quoted-printable ({@link EncodedStream}, which re-encodes a redaction in place), whose findings are moved to the part's place in the body and given the path
  * {@code $.parts['name']} (or {@code $.parts[index]} for a part without a name) followed by the
  * path within the part. The preamble and the epilogue are scanned as text.
  *
@@ -65,11 +66,20 @@ final class MultipartStream implements StreamScanner {
 
     Segment(ContentType type, @Nullable Charset charset, @Nullable String boundary, long base,
         @Nullable String path) {
+      this(type, charset, boundary, base, path, null);
+    }
+
+    /** A segment whose bytes are in {@code codec} (a part's transfer encoding) when not null. */
+    Segment(ContentType type, @Nullable Charset charset, @Nullable String boundary, long base,
+        @Nullable String path, EncodedStream.@Nullable Codec codec) {
       this.base = base;
       this.path = path;
       RedactionChoice r = redaction;
-      this.stream = opener.open(type, charset, boundary, depth + 1,
-          r == null ? null : f -> r.styleFor(moved(f)), output);
+      RedactionChoice moving = r == null ? null : f -> r.styleFor(moved(f));
+      this.stream = codec == null
+          ? opener.open(type, charset, boundary, depth + 1, moving, output)
+          : EncodedStream.of(codec, (c, o) -> opener.open(type, charset, boundary, depth + 1, c, o),
+              (c, o) -> opener.open(ContentType.TEXT, null, null, depth + 1, c, o), moving, output);
     }
 
     Finding moved(Finding f) {
@@ -527,7 +537,7 @@ final class MultipartStream implements StreamScanner {
     String boundary = null;
     ContentType type = ContentType.TEXT;
     Charset partCharset = null;
-    if (h.contentType != null && !h.contentType.isBlank() && !h.encoded()) {
+    if (h.contentType != null && !h.contentType.isBlank() && !h.opaque()) {
       String media = h.contentType.toLowerCase(Locale.ROOT);
       try {
         type = ContentType.of(h.contentType);
@@ -548,7 +558,8 @@ final class MultipartStream implements StreamScanner {
         type = ContentType.TEXT;
       }
     }
-    content = new Segment(type, partCharset, boundary, position, path);
+    content = new Segment(type, partCharset, boundary, position, path,
+        EncodedStream.forTransferEncoding(h.transferEncoding));
     inPart = true;
     state = State.CONTENT;
     matched = 0;
@@ -601,13 +612,17 @@ final class MultipartStream implements StreamScanner {
     @Nullable String contentType;
     @Nullable String transferEncoding;
 
-    /** Returns whether the body is base64 or quoted-printable, which is scanned as written. */
-    boolean encoded() {
+    /**
+     * Returns whether the body is in a transfer encoding this stream does not decode (neither an
+     * identity one nor base64 or quoted-printable): it is scanned as text, as written.
+     */
+    boolean opaque() {
       if (transferEncoding == null) {
         return false;
       }
       String t = transferEncoding.trim().toLowerCase(Locale.ROOT);
-      return !(t.isEmpty() || t.equals("7bit") || t.equals("8bit") || t.equals("binary"));
+      return !(t.isEmpty() || t.equals("7bit") || t.equals("8bit") || t.equals("binary")
+          || EncodedStream.forTransferEncoding(t) != null);
     }
 
     @Nullable Charset charset() {

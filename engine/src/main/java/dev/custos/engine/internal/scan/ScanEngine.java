@@ -198,7 +198,7 @@ public final class ScanEngine implements AutoCloseable {
     if (type == ContentType.FORM) {
       return stream(null, new FormDecoder(output != null), null, redaction, output);
     }
-    if (type == ContentType.GRPC || type == ContentType.PROTOBUF) {
+    if (type == ContentType.GRPC || type == ContentType.GRPC_WEB_TEXT || type == ContentType.PROTOBUF) {
       return newProtobufStream(type, null, null, redaction, output);
     }
     if (type == ContentType.MULTIPART) {
@@ -255,6 +255,11 @@ public final class ScanEngine implements AutoCloseable {
   public StreamScanner newProtobufStream(ContentType type, @Nullable ProtobufSchema schema,
       ProtobufSchema.@Nullable Message root, @Nullable RedactionChoice redaction,
       @Nullable RedactedOutput output) {
+    if (type == ContentType.GRPC_WEB_TEXT) {
+      return EncodedStream.ofGrpcWebText(
+          (c, o) -> newProtobufStream(ContentType.GRPC, schema, root, c, o),
+          (c, o) -> newStream(ContentType.TEXT, null, c, o), redaction, output);
+    }
     if (type == ContentType.GRPC) {
       return new GrpcStream((t, r, c, o) -> t == ContentType.PROTOBUF
               ? stream(null, new ProtobufDecoder(o != null, schema, r), null, c, o)

@@ -14,7 +14,6 @@ import dev.custos.engine.internal.match.EndSink;
 import dev.custos.engine.internal.match.MatchStream;
 import dev.custos.engine.internal.match.PackedDfa;
 import dev.custos.engine.internal.pattern.ByteDfa;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -256,20 +255,6 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
   }
 
   // ---- StreamScanner ----
-
-  @Override
-  public List<Finding> feed(ByteBuffer chunk) {
-    Objects.requireNonNull(chunk, "chunk");
-    if (chunk.hasArray()) {
-      int length = chunk.remaining();
-      List<Finding> result = feed(chunk.array(), chunk.arrayOffset() + chunk.position(), length);
-      chunk.position(chunk.limit());
-      return result;
-    }
-    byte[] copy = new byte[chunk.remaining()];
-    chunk.get(copy);
-    return feed(copy, 0, copy.length);
-  }
 
   @Override
   public List<Finding> feed(byte[] bytes, int offset, int length) {
@@ -1172,7 +1157,7 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
             buf, bufLen, (int) (token.first - bufStart), (int) (token.end - bufStart))) {
       return false;
     }
-    KeyName key = token == null || token.key == null ? null : new KeyName(token.key);
+    KeyName key = token == null ? null : token.keyName();
     if (d.keyValue && !isWholeValueUnderKey(c, key, d.keywords)) {
       return false;
     }
@@ -1226,7 +1211,7 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
       confidence = Confidence.HIGH;
     }
     if (allow != null && allow.allows(buf, valueOffset, stop - valueOffset,
-        c.token == null ? null : c.token.path, d, evidence)) {
+        c.token == null ? null : c.token.path(), d, evidence)) {
       return false;
     }
     if (allow != null) {
@@ -1287,7 +1272,7 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
         c.id,
         start,
         end,
-        c.token == null ? null : c.token.path,
+        c.token == null ? null : c.token.path(),
         Objects.requireNonNull(c.confidence),
         evidence.evidence(
             buf, offset, length, CompiledDetector.normalize(c.normalization, buf, offset, length)),
@@ -1306,7 +1291,7 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
   private boolean passesKeywordGate(
       CompiledDetector d, JsonTracker.@Nullable Token token, long from, long to, @Nullable KeyName key) {
     if (token != null && token.number && form == null) {
-      KeyName path = new KeyName(token.path);
+      KeyName path = token.pathName();
       for (String word : d.keywords.joined) {
         if (path.containsWord(word)) {
           return true;
@@ -1509,6 +1494,9 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     }
     if (stream instanceof MultipartStream) {
       return ((MultipartStream) stream).retainedBytes();
+    }
+    if (stream instanceof EncodedStream) {
+      return ((EncodedStream) stream).retainedBytes();
     }
     return ((StreamScannerImpl) stream).retainedBytes();
   }

@@ -4,7 +4,6 @@ import dev.custos.engine.Finding;
 import dev.custos.engine.RedactedOutput;
 import dev.custos.engine.ScanNote;
 import dev.custos.engine.StreamScanner;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -70,14 +69,6 @@ final class TranscodedStream implements StreamScanner {
     if (output == null) {
       fromBytes.addAll(s.feed(head, 0, headLength));
     }
-  }
-
-  @Override
-  public List<Finding> feed(ByteBuffer chunk) {
-    Objects.requireNonNull(chunk, "chunk");
-    byte[] copy = new byte[chunk.remaining()];
-    chunk.get(copy);
-    return feed(copy, 0, copy.length);
   }
 
   @Override

@@ -61,15 +61,15 @@ class FormDecoderTest {
   void fieldsGiveStartPathAndKey() {
     FormDecoder d = new FormDecoder(false);
     decode(d, "ssn=1&first+name=2&flag&=3", false);
-    assertThat(d.tokenAt(0).path).isEqualTo("$");
+    assertThat(d.tokenAt(0).path()).isEqualTo("$");
     assertThat(d.tokenAt(0).key).isNull();
     assertThat(d.tokenAt(3)).isNull();
-    assertThat(d.tokenAt(4).path).isEqualTo("$.ssn");
+    assertThat(d.tokenAt(4).path()).isEqualTo("$.ssn");
     assertThat(d.tokenAt(4).key).isEqualTo("ssn");
     assertThat(d.fieldStart(4)).isEqualTo(4);
-    assertThat(d.tokenAt(17).path).isEqualTo("$['first name']");
-    assertThat(d.tokenAt(20).path).isEqualTo("$");
-    assertThat(d.tokenAt(25).path).isEqualTo("$['']");
+    assertThat(d.tokenAt(17).path()).isEqualTo("$['first name']");
+    assertThat(d.tokenAt(20).path()).isEqualTo("$");
+    assertThat(d.tokenAt(25).path()).isEqualTo("$['']");
     assertThat(d.nameTruncated()).isFalse();
   }
 
@@ -78,7 +78,7 @@ class FormDecoderTest {
     FormDecoder d = new FormDecoder(false);
     decode(d, "a=1&key=" + "v".repeat(100), false);
     d.forgetBefore(50, 50);
-    assertThat(d.tokenAt(60).path).isEqualTo("$.key");
+    assertThat(d.tokenAt(60).path()).isEqualTo("$.key");
     assertThat(d.fieldStart(60)).isEqualTo(8);
   }
 

@@ -81,7 +81,7 @@ class JsonTrackerAgreementProperties {
   }
 
   private static String describe(JsonTracker.Token t) {
-    return "[" + t.first + "," + t.end + ")" + (t.number ? "#" : "") + " " + t.path + " key=" + t.key;
+    return "[" + t.first + "," + t.end + ")" + (t.number ? "#" : "") + " " + t.path() + " key=" + t.key;
   }
 
   private static Run runJackson(byte[] doc, int chunk, int maxDepth, int maxName, int maxNumber,

@@ -28,4 +28,23 @@ class KeyNameTest {
     assertThat(new KeyName("tokenizer").endsWithWord("token")).isFalse();
     assertThat(new KeyName("mytoken").endsWithWord("token")).isFalse();
   }
+
+  @Test
+  void aCachedKeyIsSplitOnceAndAnswersAsAFreshOne() {
+    KeyName first = KeyName.of("driverLicense");
+    assertThat(KeyName.of(new String("driverLicense"))).isSameAs(first);
+    assertThat(first.containsWord("driver")).isTrue();
+    assertThat(first.joined()).isEqualTo(new KeyName("driverLicense").joined());
+  }
+
+  @Test
+  void keysSharingASlotOrTooLongToKeepAreStillSplitCorrectly() {
+    // "Aa" and "BB" have the same hash, so they take the same slot in turn.
+    assertThat(KeyName.of("Aa").joined()).isEqualTo("aa");
+    assertThat(KeyName.of("BB").joined()).isEqualTo("bb");
+    assertThat(KeyName.of("Aa").joined()).isEqualTo("aa");
+    String longKey = "customer".repeat(9) + "CardNumber";
+    assertThat(KeyName.of(longKey).endsWithWord("number")).isTrue();
+    assertThat(KeyName.of(longKey)).isNotSameAs(KeyName.of(longKey));
+  }
 }

@@ -45,7 +45,8 @@ public final class Inspector {
     }
     InspectionSettings settings = plan.settings();
     String identity = settings.callerIdentity().identify(ctx);
-    Exchange ex = new Exchange(settings, plan.metrics(), identity, plan.grpc(), ctx.path());
+    Exchange ex = new Exchange(settings, plan.metrics(), identity, grpcDescriptors(plan, ctx, req),
+        ctx.path());
     ctx.setAttr(InspectionRecord.KEY, ex.record());
     RequestHeaders h = req.headers();
     Policy policy = settings.policy();
@@ -107,6 +108,28 @@ public final class Inspector {
       return ResponsePump.inspect(ctx, res, ex, responseRules);
     });
     return pump.start();
+  }
+
+  /**
+   * Returns the descriptors a gRPC request's messages are read with: the route's descriptor set,
+   * or what server reflection fetched from the route's cluster (null while it fetches).
+   */
+  private static @Nullable GrpcDescriptors grpcDescriptors(InspectionPlan plan,
+      ServiceRequestContext ctx, HttpRequest req) {
+    GrpcDescriptors fixed = plan.grpc();
+    GrpcReflection reflection = plan.reflection();
+    dev.custos.proxy.ProxyConfig.GrpcReflection config = plan.reflectionConfig();
+    if (fixed != null || reflection == null || config == null
+        || !GrpcRefusals.isGrpc(req.headers().contentType())) {
+      return fixed;
+    }
+    dev.custos.proxy.internal.Selection selection = ctx.attr(dev.custos.proxy.internal.Selection.KEY);
+    if (selection == null) {
+      return null;
+    }
+    String cluster = selection.route().cluster();
+    return reflection.descriptors(cluster, ctx.path(), config,
+        r -> selection.snapshot().client(cluster, r));
   }
 
   static String hostOf(@Nullable String authority) {

@@ -142,7 +142,7 @@ final class MessageInspection implements AutoCloseable {
     this.contentType = contentType;
     this.charset = charset;
     this.contentEncoding = contentEncoding;
-    this.protocol = contentType == ContentType.GRPC ? "grpc" : "http";
+    this.protocol = isGrpc(contentType) ? "grpc" : "http";
   }
 
   /**
@@ -355,7 +355,7 @@ final class MessageInspection implements AutoCloseable {
     // before it sends more), and a Server-Sent Events body is read as it comes (each event waits
     // only until its choice text is final): both stream through a redacting scan, which holds back
     // no value that is not final, instead of being held whole.
-    if (ex.enforce() && tally.needsWholeMessage() && contentType != ContentType.GRPC
+    if (ex.enforce() && tally.needsWholeMessage() && !isGrpc(contentType)
         && contentType != ContentType.EVENT_STREAM) {
       mode = Mode.HOLD;
       beforeBody = tally.copy(); // Only a held body can start over (past the hold limit).
@@ -385,7 +385,7 @@ final class MessageInspection implements AutoCloseable {
       if (decoder != null) {
         dropEncoding = true;
         contentLength = -2;
-      } else if (!tally.redactionPreservesLength() || ct == ContentType.GRPC) {
+      } else if (!tally.redactionPreservesLength() || isGrpc(ct)) {
         // A compressed gRPC message is re-compressed when redacted.
         contentLength = -2;
       }
@@ -401,7 +401,7 @@ final class MessageInspection implements AutoCloseable {
    */
   private StreamScanner openStream(ContentType ct, dev.custos.engine.@Nullable RedactionChoice choice,
       dev.custos.engine.@Nullable RedactedOutput output) {
-    String grpcType = ct == ContentType.GRPC ? ex.grpcMessageType(direction) : null;
+    String grpcType = isGrpc(ct) ? ex.grpcMessageType(direction) : null;
     GrpcDescriptors grpc = ex.grpc();
     if (grpcType == null || grpc == null) {
       return Media.open(ex.scanner(), ct, charset, boundary, choice, output);
@@ -827,12 +827,17 @@ final class MessageInspection implements AutoCloseable {
     return Step.RELEASE;
   }
 
-  /** Records that the message was refused, at {@code stage}, and ends it. */
+  /** Returns whether {@code type} is a gRPC body: binary, gRPC-Web, or gRPC-Web text. */
+  static boolean isGrpc(@Nullable ContentType type) {
+    return type == ContentType.GRPC || type == ContentType.GRPC_WEB_TEXT;
+  }
+
   /** Returns whether the body is a Server-Sent Events stream. */
   boolean eventStream() {
     return contentType == ContentType.EVENT_STREAM;
   }
 
+  /** Records that the message was refused, at {@code stage}, and ends it. */
   void blocked(String stage) {
     if (done) {
       return;
@@ -903,7 +908,8 @@ final class MessageInspection implements AutoCloseable {
     FindingsEvent event = new FindingsEvent(
         ex.settings().clock().instant(), ex.settings().route(), direction, ex.identityHash(),
         tally.categories(), tally.locations(), actions, rules, refusedBy,
-        refusedBy == null ? null : stage, alert, shadow, uninspectable, inspected, protocol);
+        refusedBy == null ? null : stage, alert, shadow, uninspectable, inspected, protocol,
+        List.copyOf(tally.paths()));
     ex.record().add(event);
     try {
       ex.settings().findingsSink().accept(event);

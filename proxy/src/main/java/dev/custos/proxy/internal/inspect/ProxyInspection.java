@@ -143,6 +143,8 @@ public final class ProxyInspection {
   private final EvidenceKey identityKey = EvidenceKey.fromEnvironment();
   private volatile @Nullable Current current;
   private final AtomicLong requested = new AtomicLong();
+  /** gRPC descriptors fetched by server reflection: kept across reloads, per cluster and service. */
+  private final GrpcReflection reflection;
 
   /** Creates settings that count into {@code registry} and send events to {@code sink}. */
   public ProxyInspection(MeterRegistry registry, FindingsSink sink) {
@@ -156,6 +158,7 @@ public final class ProxyInspection {
   public ProxyInspection(MeterRegistry registry, FindingsSink sink, BudgetStore budgets) {
     this.budgets = requireNonNull(budgets, "budgets");
     this.registry = requireNonNull(registry, "registry");
+    this.reflection = new GrpcReflection(registry);
     this.plugins = WasmDetectors.builder().meterRegistry(registry).build();
     this.sink = requireNonNull(sink, "sink");
   }
@@ -270,6 +273,10 @@ public final class ProxyInspection {
         logger.warn("route {}: gRPC descriptors not loaded, messages are read without them: {}",
             route.name(), e.getMessage());
       }
+    }
+    ProxyConfig.GrpcReflection reflecting = route.limits().grpcReflection();
+    if (grpc == null && reflecting != null) {
+      return InspectionPlan.reflecting(settings(scanner, policy, route), reflection, reflecting);
     }
     return InspectionPlan.of(settings(scanner, policy, route), grpc);
   }

@@ -176,7 +176,8 @@ public final class RecordInspector {
     String blockedBy = outcome.verdict() == Verdict.DROP ? block.name() : null;
     FindingsEvent event = new FindingsEvent(clock.instant(), listener, Direction.REQUEST,
         source.hash(), tally.categories(), tally.locations(), actions, names, blockedBy,
-        blockedBy == null ? null : "record_dropped", alert, shadow, null, content.length, protocol);
+        blockedBy == null ? null : "record_dropped", alert, shadow, null, content.length, protocol,
+        List.copyOf(tally.paths()));
     try {
       sink.accept(event);
     } catch (RuntimeException e) {

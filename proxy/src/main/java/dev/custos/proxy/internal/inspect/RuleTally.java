@@ -28,6 +28,8 @@ import org.jspecify.annotations.Nullable;
  */
 final class RuleTally {
   static final int MAX_HASHES_PER_RULE = 10_000;
+  /** The most distinct finding paths an event lists (the first ones in path order are kept). */
+  static final int MAX_PATHS = 32;
 
   private final List<Rule> rules;
   private final BudgetStore budgets;
@@ -37,6 +39,7 @@ final class RuleTally {
   private final List<Set<String>> hashes;
   private final Map<String, Integer> categories = new TreeMap<>();
   private final Set<String> locations = new TreeSet<>();
+  private final TreeSet<String> paths = new TreeSet<>();
   private long findings;
 
   RuleTally(List<Rule> rules, BudgetStore budgets, String identity, Clock clock) {
@@ -63,6 +66,7 @@ final class RuleTally {
     }
     this.categories.putAll(other.categories);
     this.locations.addAll(other.locations);
+    this.paths.addAll(other.paths);
     this.findings = other.findings;
   }
 
@@ -78,12 +82,24 @@ final class RuleTally {
   /**
    * Counts a finding for every rule covering its category and the part of the message it is in
    * ({@code body}, {@code headers}, {@code query}, {@code path}, {@code host}, {@code trailers}:
-   * see {@link Rule#parts()}); {@code location} names the place for the findings event.
+   * see {@link Rule#parts()}); {@code location} names the place for the findings event. The
+   * finding's path within a body, and a field name or path in {@code location}, reach the event
+   * only as {@link FindingPaths} makes them safe.
    */
   void record(Finding finding, String location, String part) {
     findings++;
     categories.merge(finding.category(), 1, Integer::sum);
-    locations.add(location);
+    locations.add(location.startsWith("$") ? FindingPaths.safe(location)
+        : FindingPaths.safeLocation(location));
+    String path = finding.jsonPath();
+    if (path != null && part.equals("body")) {
+      String safe = java.util.Objects.requireNonNull(FindingPaths.safe(path));
+      if (paths.size() < MAX_PATHS) {
+        paths.add(safe);
+      } else if (safe.compareTo(paths.last()) < 0 && paths.add(safe)) {
+        paths.pollLast();
+      }
+    }
     for (int i = 0; i < rules.size(); i++) {
       if (rules.get(i).coversFinding(finding) && rules.get(i).coversPart(part)) {
         counts[i]++;
@@ -105,6 +121,11 @@ final class RuleTally {
 
   Set<String> locations() {
     return locations;
+  }
+
+  /** Returns the safe paths of the body findings, in order, at most {@value #MAX_PATHS}. */
+  Set<String> paths() {
+    return paths;
   }
 
   boolean has(Action action) {

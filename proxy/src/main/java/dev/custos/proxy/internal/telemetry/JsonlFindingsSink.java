@@ -58,6 +58,13 @@ public final class JsonlFindingsSink implements FindingsSink.Closeable {
       g.writeString(l);
     }
     g.writeEndArray();
+    if (!e.paths().isEmpty()) {
+      g.writeArrayFieldStart("paths");
+      for (String p : e.paths()) {
+        g.writeString(p);
+      }
+      g.writeEndArray();
+    }
     g.writeArrayFieldStart("actions");
     for (String a : e.actions()) {
       g.writeString(a);

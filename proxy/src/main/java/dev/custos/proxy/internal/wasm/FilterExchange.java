@@ -49,6 +49,11 @@ import org.slf4j.LoggerFactory;
  * body it lets through. {@code content-length} is dropped from a direction whose body callback
  * the module exports, since the filter may change the body's length.
  *
+ * <p>The filter may act on this stream outside its own callbacks — from a tick, an HTTP call
+ * response (delivered to the root context, as in Envoy) or a queue notice, after {@code
+ * proxy_set_effective_context}: a continue or local response made then is applied on the event
+ * loop right after that call returns. The filter sees {@code :authority}, never {@code host}.
+ *
  * <p>A failure (trap, timeout, memory limit, a VM backing off, a replaced VM, too much body held)
  * takes the filter's {@code fail_open} decision: open, the filter is skipped for the rest of the
  * exchange and what it held goes on; closed, the client gets a JSON 500 (503 when the filter is

@@ -57,5 +57,20 @@ class JsonlFindingsSinkTest {
     JsonNode line = new ObjectMapper().readTree(Files.readAllLines(file).get(0));
     assertThat(line.get("protocol").asText()).isEqualTo("syslog");
     assertThat(line.get("locations").toString()).isEqualTo("[\"$.message\"]");
+    assertThat(line.has("paths")).as("written only when there are some").isFalse();
+  }
+
+  @Test
+  void findingPathsAreWrittenInOrder(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("findings.jsonl");
+    try (FindingsSink.Closeable sink = FindingsSink.jsonl(file)) {
+      sink.accept(new FindingsEvent(Instant.parse("2026-01-01T00:00:00Z"), "grpc",
+          Direction.REQUEST, "0123456789abcdef", Map.of("credit_card", 2), Set.of("body"),
+          List.of("observe"), List.of("cards"), null, null, false, false, null, 64, "grpc",
+          List.of("$[0].card.number", "$[1].accounts[*].card")));
+    }
+    JsonNode line = new ObjectMapper().readTree(Files.readAllLines(file).get(0));
+    assertThat(line.get("paths").toString())
+        .isEqualTo("[\"$[0].card.number\",\"$[1].accounts[*].card\"]");
   }
 }

@@ -526,17 +526,8 @@ final class CommandSender implements FindingsSink {
     metrics.failed(reason);
     failing = true;
     failures++;
-    long initial = config.initialBackoff().toNanos();
-    long max = config.maxBackoff().toNanos();
-    long base = failures > 40 ? max : Math.min(max, initial << Math.min(failures - 1, 30));
-    if (base <= 0) {
-      base = max;
-    }
-    long delay = base / 2 + (long) (random.nextDouble() * (base - base / 2));
-    if (retryAfterNanos != null) {
-      // Never sooner than the plane asked, nor sooner than the backoff.
-      delay = Math.max(delay, Math.min(retryAfterNanos, MAX_RETRY_AFTER_NANOS));
-    }
+    long delay = delayNanos(failures, config.initialBackoff(), config.maxBackoff(),
+        retryAfterNanos, random);
     retryAt = nanoTime.getAsLong() + delay;
     long held = failureLog.tryAcquire();
     if (held >= 0) {
@@ -544,6 +535,27 @@ final class CommandSender implements FindingsSink {
           + " spool meanwhile{}", config.url(), reason, detail, TimeUnit.NANOSECONDS.toMillis(delay),
           held > 0 ? " (" + held + " more failures since)" : "");
     }
+  }
+
+  /**
+   * Returns the wait before the next attempt after {@code failures} failures in a row: {@code
+   * initial} doubled per failure up to {@code max}, of which a random half to all (full jitter on
+   * the upper half, so that proxies that failed together do not retry together), and never less
+   * than the plane's {@code Retry-After} (itself capped at an hour).
+   */
+  static long delayNanos(int failures, Duration initial, Duration max,
+      @Nullable Long retryAfterNanos, Random random) {
+    long cap = max.toNanos();
+    long base = failures > 40 ? cap
+        : Math.min(cap, initial.toNanos() << Math.max(0, Math.min(failures - 1, 30)));
+    if (base <= 0) {
+      base = cap;
+    }
+    long delay = base / 2 + (long) (random.nextDouble() * (base - base / 2));
+    if (retryAfterNanos != null) {
+      delay = Math.max(delay, Math.min(retryAfterNanos, MAX_RETRY_AFTER_NANOS));
+    }
+    return delay;
   }
 
   /** Returns the {@code Retry-After} delay in nanoseconds, or null if absent or unreadable. */

@@ -1,0 +1,198 @@
+package dev.custos.command;
+
+import static java.util.Objects.requireNonNull;
+
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.server.Server;
+import com.linecorp.armeria.server.ServerBuilder;
+import dev.custos.command.internal.ReadApi;
+import dev.custos.command.internal.RetentionJob;
+import dev.custos.command.internal.ingest.EventParser;
+import dev.custos.command.internal.ingest.IngestService;
+import dev.custos.command.internal.ingest.Tokens;
+import dev.custos.command.internal.store.Store;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.InetSocketAddress;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The command plane: one Armeria server (HTTP/1.1 and h2c) that takes findings batches from
+ * proxies ({@code POST /api/v1/ingest/events}), stores them with the flow model and lineage,
+ * answers the read API, and serves {@code /healthz}, {@code /readyz} and Prometheus
+ * {@code /metrics}. Stateless apart from its database: several replicas may share one
+ * PostgreSQL database. Thread-safe.
+ */
+public final class CommandPlane implements AutoCloseable {
+  private final CommandConfig config;
+  private final Clock clock;
+  private final PrometheusMeterRegistry registry;
+  private volatile @Nullable Running running;
+  private volatile boolean ready;
+
+  private record Running(Store store, ThreadPoolExecutor writers, Server server,
+      RetentionJob retention) {}
+
+  private CommandPlane(CommandConfig config, Clock clock, PrometheusMeterRegistry registry) {
+    this.config = config;
+    this.clock = clock;
+    this.registry = registry;
+  }
+
+  /** Returns a builder of a command plane for this configuration. */
+  public static Builder builder(CommandConfig config) {
+    return new Builder(config);
+  }
+
+  /**
+   * Opens the database (running its migrations), then starts the listener and the retention
+   * job.
+   *
+   * @throws IllegalStateException if the database cannot be opened or the listener cannot bind
+   */
+  public synchronized void start() {
+    if (running != null) {
+      throw new IllegalStateException("already started");
+    }
+    Store store = Store.open(config.database());
+    int workers = store.postgresql() ? config.ingest().workers() : 1;
+    AtomicInteger n = new AtomicInteger();
+    ThreadPoolExecutor writers = new ThreadPoolExecutor(workers, workers, 0,
+        TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(config.ingest().queue()), r -> {
+          Thread t = new Thread(r, "custos-command-writer-" + n.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        }, new ThreadPoolExecutor.AbortPolicy());
+    RetentionJob retention = new RetentionJob(store, config.retention(), clock, registry);
+    ServerBuilder sb = com.linecorp.armeria.server.Server.builder()
+        .http(new InetSocketAddress(config.host(), config.port()))
+        .gracefulShutdownTimeout(Duration.ZERO, Duration.ofSeconds(10));
+    sb.route().post("/api/v1/ingest/events")
+        // A gzip body of 4 MiB of lines stays well under this; identity bodies are cut at 4 MiB
+        // by the parser with a 413 of its own.
+        .maxRequestLength(EventParser.MAX_BYTES + (1 << 20))
+        .requestTimeout(Duration.ofSeconds(60))
+        .build(new IngestService(new Tokens(config.tokens()), store, writers, clock, registry));
+    ReadApi.addTo(sb, store, new Tokens(config.apiTokens()), clock);
+    sb.service("/healthz", (ctx, req) -> HttpResponse.of(HttpStatus.OK,
+        MediaType.PLAIN_TEXT_UTF_8, "ok\n"));
+    sb.service("/readyz", (ctx, req) -> HttpResponse.of(CompletableFuture.supplyAsync(
+        () -> ready && store.ping()
+            ? HttpResponse.of(HttpStatus.OK, MediaType.PLAIN_TEXT_UTF_8, "ready\n")
+            : HttpResponse.of(HttpStatus.SERVICE_UNAVAILABLE, MediaType.PLAIN_TEXT_UTF_8,
+                "not ready\n"), ctx.blockingTaskExecutor())));
+    sb.service("/metrics", (ctx, req) -> HttpResponse.of(CompletableFuture.supplyAsync(
+        () -> HttpResponse.of(HttpStatus.OK,
+            MediaType.parse("text/plain; version=0.0.4; charset=utf-8"), registry.scrape()),
+        ctx.blockingTaskExecutor())));
+    Server server = sb.build();
+    try {
+      server.start().join();
+    } catch (RuntimeException e) {
+      server.close();
+      writers.shutdownNow();
+      store.close();
+      throw new IllegalStateException("listen " + config.host() + ":" + config.port()
+          + ": cannot bind (expected: a free address)", e);
+    }
+    retention.start();
+    running = new Running(store, writers, server, retention);
+    ready = true;
+  }
+
+  /** Returns the port the listener is bound to. */
+  public int activePort() {
+    Running r = requireRunning();
+    return r.server().activeLocalPort();
+  }
+
+  /** Returns the registry behind {@code /metrics}. */
+  public PrometheusMeterRegistry meterRegistry() {
+    return registry;
+  }
+
+  /**
+   * Runs the retention job once, now (by the plane's clock).
+   *
+   * @return rows deleted per table
+   * @throws SQLException if the database fails
+   */
+  public Map<String, Long> runRetention() throws SQLException {
+    return requireRunning().retention().runOnce();
+  }
+
+  private Running requireRunning() {
+    Running r = running;
+    if (r == null) {
+      throw new IllegalStateException("not started");
+    }
+    return r;
+  }
+
+  /**
+   * Stops: {@code /readyz} answers 503, the listener closes, queued batches are stored (up to 30
+   * seconds), then the database is closed. Idempotent.
+   */
+  public synchronized void stop() {
+    Running r = running;
+    if (r == null) {
+      return;
+    }
+    ready = false;
+    running = null;
+    r.server().stop().join();
+    r.retention().close();
+    r.writers().shutdown();
+    try {
+      r.writers().awaitTermination(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    r.store().close();
+  }
+
+  @Override
+  public void close() {
+    stop();
+  }
+
+  /** Builds a {@link CommandPlane}; the only mutable object of this API. */
+  public static final class Builder {
+    private final CommandConfig config;
+    private Clock clock = Clock.systemUTC();
+    private @Nullable PrometheusMeterRegistry registry;
+
+    private Builder(CommandConfig config) {
+      this.config = requireNonNull(config, "config");
+    }
+
+    /** Sets the clock that stamps batches and drives retention (tests control time). */
+    public Builder clock(Clock clock) {
+      this.clock = requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** Sets the registry behind {@code /metrics}; default a new one. */
+    public Builder meterRegistry(PrometheusMeterRegistry registry) {
+      this.registry = requireNonNull(registry, "registry");
+      return this;
+    }
+
+    /** Returns the command plane, not started. */
+    public CommandPlane build() {
+      return new CommandPlane(config, clock, registry != null ? registry
+          : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    }
+  }
+}

@@ -1,0 +1,248 @@
+package dev.custos.command.internal.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.custos.command.CommandConfig;
+import dev.custos.engine.config.ConfigDocument;
+import dev.custos.engine.config.ConfigException;
+import dev.custos.engine.config.ConfigProblem;
+import dev.custos.engine.config.Durations;
+import dev.custos.engine.config.SchemaValidator;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Reads {@code command.yaml}: YAML with positions, the schema, then what the schema cannot check
+ * (files). Every problem carries file:line:column. Thread-safe (stateless).
+ */
+public final class ConfigReader {
+  /** Where the schema lives on the classpath. */
+  public static final String SCHEMA_RESOURCE = "dev/custos/command/command.schema.json";
+  /** The SQLite file used when the configuration names no database. */
+  public static final String DEFAULT_SQLITE_FILE = "custos-command.db";
+
+  private static final int MAX_FILE_BYTES = 1 << 20;
+  private static final int MAX_TOKEN_BYTES = 4096;
+  private static final SchemaValidator SCHEMA = SchemaValidator.of(
+      SchemaValidator.readSchemaJson(ConfigReader.class.getClassLoader(), SCHEMA_RESOURCE),
+      Pattern.compile("^$"));
+
+  private ConfigReader() {}
+
+  /** Reads and validates a configuration file. */
+  public static CommandConfig load(Path file) {
+    String name = file.toString();
+    byte[] bytes;
+    try (InputStream in = Files.newInputStream(file)) {
+      bytes = in.readNBytes(MAX_FILE_BYTES + 1);
+    } catch (NoSuchFileException e) {
+      throw new ConfigException(name, List.of(new ConfigProblem(0, 0,
+          "no such file (expected: a readable configuration file)")));
+    } catch (IOException e) {
+      throw new ConfigException(name, List.of(new ConfigProblem(0, 0,
+          "cannot read: " + e.getClass().getSimpleName() + " (expected: a readable file)")));
+    }
+    if (bytes.length > MAX_FILE_BYTES) {
+      throw new ConfigException(name, List.of(new ConfigProblem(0, 0, "larger than "
+          + MAX_FILE_BYTES + " bytes (expected: a configuration file of at most "
+          + MAX_FILE_BYTES + " bytes)")));
+    }
+    String text;
+    try {
+      text = StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(bytes)).toString();
+    } catch (CharacterCodingException e) {
+      throw new ConfigException(name, List.of(new ConfigProblem(0, 0,
+          "not UTF-8 text (expected: a UTF-8 YAML file)")));
+    }
+    Path abs = file.toAbsolutePath();
+    return parse(text, name, abs.getParent() == null ? abs : abs.getParent());
+  }
+
+  /** Parses configuration text; relative paths are resolved against {@code baseDir}. */
+  public static CommandConfig parse(String yaml, String sourceName, Path baseDir) {
+    String text = yaml.startsWith("\uFEFF") ? yaml.substring(1) : yaml;
+    ConfigDocument doc = ConfigDocument.parse(text, sourceName, "config", MAX_FILE_BYTES);
+    if (doc == null) {
+      throw new ConfigException(sourceName, List.of(new ConfigProblem(1, 1,
+          "empty configuration (expected: a mapping with listen and tokens)")));
+    }
+    List<ConfigProblem> problems = SCHEMA.validate(doc);
+    if (!problems.isEmpty()) {
+      throw new ConfigException(sourceName, problems);
+    }
+    return new Binder(doc, baseDir.toAbsolutePath()).bind();
+  }
+
+  /** Binds a schema-valid document to the configuration, reading the files it names. */
+  private static final class Binder {
+    private final ConfigDocument doc;
+    private final Path baseDir;
+    private final List<ConfigProblem> problems = new ArrayList<>();
+
+    Binder(ConfigDocument doc, Path baseDir) {
+      this.doc = doc;
+      this.baseDir = baseDir;
+    }
+
+    CommandConfig bind() {
+      JsonNode root = doc.root();
+      String listen = root.get("listen").asText();
+      int colon = listen.lastIndexOf(':');
+      String host = listen.substring(0, colon);
+      if (host.startsWith("[")) {
+        host = host.substring(1, host.length() - 1);
+      }
+      int port = Integer.parseInt(listen.substring(colon + 1));
+      if (port > 65535) {
+        problem("/listen", "listen: port " + port + " (expected: 0 to 65535)");
+      }
+      CommandConfig.Database database = database(root.path("database"));
+      List<CommandConfig.Token> tokens = tokens(root.path("tokens"), "/tokens");
+      List<CommandConfig.Token> apiTokens = tokens(root.path("api_tokens"), "/api_tokens");
+      JsonNode r = root.path("retention");
+      CommandConfig.Retention d = CommandConfig.Retention.DEFAULT;
+      CommandConfig.Retention retention = new CommandConfig.Retention(
+          duration(r, "raw_events", "/retention/raw_events", d.rawEvents()),
+          duration(r, "minute_rollups", "/retention/minute_rollups", d.minuteRollups()),
+          duration(r, "hour_rollups", "/retention/hour_rollups", d.hourRollups()),
+          duration(r, "interval", "/retention/interval", d.interval()));
+      JsonNode i = root.path("ingest");
+      CommandConfig.Ingest ingest = new CommandConfig.Ingest(
+          i.path("queue").asInt(CommandConfig.Ingest.DEFAULT.queue()),
+          i.path("workers").asInt(CommandConfig.Ingest.DEFAULT.workers()));
+      if (!problems.isEmpty()) {
+        throw new ConfigException(doc.sourceName(), problems);
+      }
+      return new CommandConfig(host, Math.min(port, 65535), database, tokens, apiTokens,
+          retention, ingest);
+    }
+
+    private CommandConfig.Database database(JsonNode db) {
+      String url = db.path("url").asText("");
+      if (url.isEmpty()) {
+        return CommandConfig.Database.sqlite(baseDir.resolve(DEFAULT_SQLITE_FILE));
+      }
+      if (url.startsWith("jdbc:sqlite:")) {
+        String file = url.substring("jdbc:sqlite:".length());
+        if (!file.startsWith(":memory:") && !file.startsWith("file:")) {
+          url = "jdbc:sqlite:" + baseDir.resolve(file).normalize();
+        }
+        return new CommandConfig.Database(url, null, null, null, 1);
+      }
+      Path password = db.has("password_file")
+          ? file("/database/password_file", db.get("password_file").asText()) : null;
+      return new CommandConfig.Database(url, db.has("user") ? db.get("user").asText() : null,
+          password, db.has("schema") ? db.get("schema").asText() : null,
+          db.path("pool_size").asInt(8));
+    }
+
+    private List<CommandConfig.Token> tokens(JsonNode list, String pointer) {
+      List<CommandConfig.Token> tokens = new ArrayList<>();
+      List<String> names = new ArrayList<>();
+      for (int i = 0; i < list.size(); i++) {
+        JsonNode t = list.get(i);
+        String at = pointer + "/" + i;
+        String name = t.get("name").asText();
+        if (names.contains(name)) {
+          problem(at + "/name", doc.displayPath(doc.entry(at + "/name").path())
+              + ": duplicate name '" + name + "' (expected: a name used once)");
+        }
+        names.add(name);
+        @Nullable String digest;
+        if (t.has("sha256")) {
+          digest = t.get("sha256").asText().toLowerCase(Locale.ROOT);
+        } else {
+          Path file = file(at + "/file", t.get("file").asText());
+          digest = file == null ? null : tokenDigest(at + "/file", file);
+        }
+        if (digest != null) {
+          tokens.add(new CommandConfig.Token(name, digest));
+        }
+      }
+      return List.copyOf(tokens);
+    }
+
+    /** Returns the SHA-256 of the trimmed token in {@code file}, or null with a problem. */
+    private @Nullable String tokenDigest(String pointer, Path file) {
+      byte[] bytes;
+      try (InputStream in = Files.newInputStream(file)) {
+        bytes = in.readNBytes(MAX_TOKEN_BYTES + 1);
+      } catch (IOException e) {
+        problem(pointer, path(pointer) + ": cannot read the token file: "
+            + e.getClass().getSimpleName() + " (expected: a readable file)");
+        return null;
+      }
+      try {
+        String token = new String(bytes, StandardCharsets.UTF_8).trim();
+        if (bytes.length > MAX_TOKEN_BYTES || token.isEmpty()) {
+          problem(pointer, path(pointer) + ": the token file is empty or longer than "
+              + MAX_TOKEN_BYTES + " bytes (expected: one token)");
+          return null;
+        }
+        return HexFormat.of().formatHex(sha256(token.getBytes(StandardCharsets.UTF_8)));
+      } finally {
+        Arrays.fill(bytes, (byte) 0);
+      }
+    }
+
+    private @Nullable Path file(String pointer, String name) {
+      Path p = baseDir.resolve(name).normalize();
+      if (!Files.isRegularFile(p)) {
+        problem(pointer, path(pointer) + ": no such file " + name
+            + " (expected: a readable file, relative to the configuration file)");
+        return null;
+      }
+      return p;
+    }
+
+    private Duration duration(JsonNode parent, String key, String pointer, Duration dflt) {
+      JsonNode n = parent.get(key);
+      if (n == null) {
+        return dflt;
+      }
+      Duration d = Durations.parse(n.asText());
+      if (d.isZero()) {
+        problem(pointer, path(pointer) + ": 0 (expected: more than 0)");
+        return dflt;
+      }
+      return d;
+    }
+
+    private String path(String pointer) {
+      return doc.displayPath(doc.entry(pointer).path());
+    }
+
+    private void problem(String pointer, String text) {
+      ConfigDocument.Entry e = doc.entry(pointer);
+      problems.add(new ConfigProblem(e.line(), e.column(), text));
+    }
+  }
+
+  /** Returns the SHA-256 digest of {@code bytes}. */
+  public static byte[] sha256(byte[] bytes) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(bytes);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

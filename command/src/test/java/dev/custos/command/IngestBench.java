@@ -1,0 +1,146 @@
+package dev.custos.command;
+
+import com.linecorp.armeria.client.ClientFactory;
+import com.linecorp.armeria.client.Endpoint;
+import com.linecorp.armeria.client.WebClient;
+import com.linecorp.armeria.common.AggregatedHttpResponse;
+import com.linecorp.armeria.common.HttpData;
+import com.linecorp.armeria.common.HttpHeaderNames;
+import com.linecorp.armeria.common.HttpMethod;
+import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.common.RequestHeaders;
+import com.linecorp.armeria.common.SessionProtocol;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Measures ingestion: several simulated proxies post gzip batches of findings events (HTTP/2, the
+ * ingest contract) to a command plane writing to PostgreSQL (or SQLite), each proxy sending its
+ * next batch when the last is answered, as the proxy's sender does. Prints findings and events
+ * per second over the whole run, from the first post to the last answer. Bodies are built
+ * before the clock starts.
+ *
+ * <p>Usage (see {@code bench/command-ingest.sh}): {@code IngestBench [postgresql|sqlite] PROXIES
+ * BATCHES_PER_PROXY EVENTS_PER_BATCH}. Events hold 1 to 4 categories and 5 findings on
+ * average, each with its evidence (hash and masked preview); 50 routes, 2,000 identities, 20,000
+ * distinct values, times spread over an hour.
+ */
+public final class IngestBench {
+  private IngestBench() {}
+
+  public static void main(String[] args) throws Exception {
+    String kind = args.length > 0 ? args[0] : "postgresql";
+    int proxies = args.length > 1 ? Integer.parseInt(args[1]) : 8;
+    int batches = args.length > 2 ? Integer.parseInt(args[2]) : 50;
+    int perBatch = args.length > 3 ? Integer.parseInt(args[3]) : 500;
+    Path dir = Files.createTempDirectory("custos-ingest-bench");
+    CommandConfig.Database db = Databases.fresh(kind.equals("sqlite")
+        ? Databases.Kind.SQLITE : Databases.Kind.POSTGRESQL, dir);
+    CommandConfig base = CommandPlaneTest.config(dir);
+    CommandConfig cfg = new CommandConfig(base.host(), 0, db, base.tokens(), base.apiTokens(),
+        base.retention(), new CommandConfig.Ingest(proxies * 2, Math.min(proxies, 8)));
+
+    Random random = new Random(42);
+    Instant t0 = Instant.parse("2026-12-07T10:00:00Z");
+    String[] categories = {"credit_card", "email", "us_ssn", "phone_number", "iban"};
+    List<List<byte[]>> bodies = new ArrayList<>();
+    long findings = 0;
+    for (int p = 0; p < proxies; p++) {
+      List<byte[]> mine = new ArrayList<>();
+      for (int b = 0; b < batches; b++) {
+        List<String> lines = new ArrayList<>(perBatch);
+        for (int i = 0; i < perBatch; i++) {
+          int kinds = 1 + random.nextInt(4);
+          java.util.Map<String, Integer> counts = new java.util.TreeMap<>();
+          List<TestEvents.Value> values = new ArrayList<>();
+          for (int k = 0; k < kinds; k++) {
+            String cat = categories[random.nextInt(categories.length)];
+            int n = 1 + random.nextInt(4);
+            counts.merge(cat, n, Integer::sum);
+            for (int v = 0; v < n; v++) {
+              int value = random.nextInt(20_000);
+              values.add(new TestEvents.Value(cat, String.format("%032x", value * 7919L),
+                  "********" + (1000 + value % 9000)));
+            }
+          }
+          for (int c : counts.values()) {
+            findings += c;
+          }
+          lines.add(TestEvents.line(t0.plusMillis(random.nextInt(3_600_000)),
+              "route-" + random.nextInt(50), "cluster-" + random.nextInt(10),
+              random.nextBoolean() ? "request" : "response",
+              String.format("%016x", random.nextInt(2000)), counts,
+              List.of(random.nextInt(4) == 0 ? "redact" : "observe"), values));
+        }
+        mine.add(TestEvents.gzip(TestEvents.body(lines)));
+      }
+      bodies.add(mine);
+    }
+    long events = (long) proxies * batches * perBatch;
+
+    try (CommandPlane plane = CommandPlane.builder(cfg).build()) {
+      plane.start();
+      ClientFactory factory = ClientFactory.builder().build();
+      ExecutorService pool = Executors.newFixedThreadPool(proxies);
+      long start = System.nanoTime();
+      List<Future<Integer>> done = new ArrayList<>();
+      for (int p = 0; p < proxies; p++) {
+        int proxy = p;
+        done.add(pool.submit(() -> {
+          WebClient client = WebClient.builder(SessionProtocol.H2C,
+              Endpoint.of("127.0.0.1", plane.activePort())).factory(factory)
+              .responseTimeout(Duration.ofSeconds(120)).build();
+          int retries = 0;
+          for (byte[] body : bodies.get(proxy)) {
+            String batchId = UUID.randomUUID().toString();
+            while (true) {
+              AggregatedHttpResponse r = client.execute(RequestHeaders.builder(HttpMethod.POST,
+                  "/api/v1/ingest/events")
+                  .set(HttpHeaderNames.AUTHORIZATION, "Bearer " + CommandPlaneTest.TOKEN)
+                  .set(HttpHeaderNames.CONTENT_TYPE, "application/x-ndjson")
+                  .set(HttpHeaderNames.CONTENT_ENCODING, "gzip")
+                  .set("custos-proxy-id", "bench-proxy-" + proxy)
+                  .set("custos-batch-id", batchId)
+                  .set("custos-config-version", "bench").build(), HttpData.wrap(body))
+                  .aggregate().join();
+              if (r.status() == HttpStatus.ACCEPTED) {
+                break;
+              }
+              if (r.status() != HttpStatus.SERVICE_UNAVAILABLE) {
+                throw new IllegalStateException("answer " + r.status() + ": "
+                    + r.contentUtf8());
+              }
+              retries++;
+              Thread.sleep(100);
+            }
+          }
+          return retries;
+        }));
+      }
+      int retries = 0;
+      for (Future<Integer> f : done) {
+        retries += f.get();
+      }
+      double seconds = (System.nanoTime() - start) / 1e9;
+      pool.shutdown();
+      factory.close();
+      System.out.printf(java.util.Locale.ROOT,
+          "database=%s proxies=%d batches=%d events/batch=%d events=%d findings=%d"
+              + " seconds=%.2f events/s=%.0f findings/s=%.0f retries(503)=%d%n",
+          kind, proxies, proxies * batches, perBatch, events, findings, seconds,
+          events / seconds, findings / seconds, retries);
+    } finally {
+      Databases.drop(db);
+    }
+  }
+}
