@@ -79,8 +79,8 @@ public final class SharedState implements AutoCloseable {
 
   /**
    * Applies {@code shared_state} (at start and on each reload): nothing when it is unchanged, else
-   * a new connection, started in the background (see {@link #awaitConnected()}), or none from now
-   * on; the old connection is closed in the background.
+   * a new connection (waiting at most its connect timeout for it; the old one serves meanwhile),
+   * or none, from now on; the old connection is closed in the background.
    *
    * @throws java.io.UncheckedIOException if the password file cannot be read (nothing changes)
    */
@@ -90,6 +90,11 @@ public final class SharedState implements AutoCloseable {
       return;
     }
     RedisBackend next = config == null ? null : new RedisBackend(config);
+    if (next != null) {
+      // The old connection serves until the new one is up (or connect_timeout passed), so that a
+      // reload does not send requests to the fallback meanwhile. Never on an event loop.
+      next.awaitConnected();
+    }
     backend = next;
     budgets.forgetViews();
     logger.info("shared_state: {}", config == null ? "removed; budgets, rate"
