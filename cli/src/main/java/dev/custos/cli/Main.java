@@ -11,6 +11,7 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
+import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
@@ -28,12 +29,14 @@ public final class Main {
   public static final int ERROR = 2;
 
   /** The subcommands, by name. */
-  static final Set<String> COMMANDS = Set.of("scan", "detectors", "policy", "proxy", "command", "demo");
+  static final Set<String> COMMANDS =
+      Set.of("scan", "detectors", "policy", "proxy", "ext-proc", "command", "demo");
 
   private Main() {}
 
   /** Runs the command and exits the JVM with its exit code. */
   public static void main(String[] args) {
+    chooseLogFormat(args.length > 0 ? args[0] : "", System.getenv("CUSTOS_LOG_FORMAT"));
     if (args.length > 0 && COMMANDS.contains(args[0])) {
       // Every command but --help/--version reads the detector catalog: let a second core do it
       // while this one builds the command line.
@@ -54,6 +57,26 @@ public final class Main {
     int code = run(args, System.in, out, System.err);
     out.flush();
     System.exit(code);
+  }
+
+  /** The commands that run as services: their operational log is JSON lines on stderr. */
+  static final Set<String> SERVICES = Set.of("proxy", "ext-proc", "command");
+
+  /**
+   * Chooses the log configuration before anything logs: JSON lines (logback-json.xml) for the
+   * services unless {@code CUSTOS_LOG_FORMAT} is {@code text}, or with {@code CUSTOS_LOG_FORMAT=json}
+   * for any command; short text lines (logback.xml) otherwise. A {@code logback.configurationFile}
+   * given on the command line wins.
+   */
+  static void chooseLogFormat(String command, @Nullable String format) {
+    if (System.getProperty("logback.configurationFile") != null) {
+      return;
+    }
+    boolean json = "json".equalsIgnoreCase(format)
+        || (SERVICES.contains(command) && !"text".equalsIgnoreCase(format));
+    if (json) {
+      System.setProperty("logback.configurationFile", "logback-json.xml");
+    }
   }
 
   /** Runs the command with the given arguments, reading standard input from {@code System.in}. */
@@ -96,11 +119,22 @@ public final class Main {
     if (only == null || only.equals("proxy")) {
       cmd.addSubcommand(new ProxyCommand(io));
     }
+    if (only == null || only.equals("ext-proc")) {
+      cmd.addSubcommand(new ExtProcCommand(io));
+    }
     if (only == null || only.equals("command")) {
       cmd.addSubcommand(new CommandPlaneCommand(io));
     }
     if (only == null || only.equals("demo")) {
       cmd.addSubcommand(new DemoCommand(io));
+    }
+    if (only == null) {
+      // Picocli's bash/zsh completion script of the whole command tree: source <(custos completion)
+      CommandLine completion = new CommandLine(new AutoComplete.GenerateCompletion());
+      completion.getCommandSpec().usageMessage().hidden(false).description(
+          "Prints a bash and zsh completion script for custos: source <(custos completion),",
+          "or save it as /etc/bash_completion.d/custos.");
+      cmd.addSubcommand("completion", completion);
     }
     cmd.setOut(new PrintWriter(new OutputStreamWriter(io.out(), StandardCharsets.UTF_8), true));
     cmd.setErr(new PrintWriter(new OutputStreamWriter(io.err(), StandardCharsets.UTF_8), true));

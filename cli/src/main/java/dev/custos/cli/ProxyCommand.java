@@ -35,6 +35,11 @@ final class ProxyCommand implements Callable<Integer> {
   @Option(names = {"-v", "--verbose"}, description = "Show stack traces of errors.")
   boolean verbose;
 
+  @Option(names = "--check", description = {"Validate the configuration (and the policy and"
+      + " files it names) and exit without starting: 0 and one line when it is valid, 2 and the",
+      "first error with file:line:column when it is not."})
+  boolean check;
+
   private final Io io;
   /** Counted down to stop the proxy; a shutdown hook does it on SIGINT and SIGTERM. */
   final CountDownLatch stop = new CountDownLatch(1);
@@ -45,8 +50,17 @@ final class ProxyCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
-    preloadClientFactory();
+    if (!check) {
+      preloadClientFactory();
+    }
     ProxyConfig cfg = ProxyConfig.load(config);
+    if (check) {
+      io.out().println("custos proxy: " + config + ": valid (" + cfg.routes().size() + " routes, "
+          + cfg.clusters().size() + " clusters, " + cfg.tcpListeners().size()
+          + " tcp listeners)");
+      io.out().flush();
+      return Main.OK;
+    }
     CustosProxy proxy = CustosProxy.builder(cfg).build();
     try {
       proxy.start();
@@ -54,7 +68,8 @@ final class ProxyCommand implements Callable<Integer> {
       Throwable bind = BindFailure.find(e);
       if (bind != null) {
         proxy.close();
-        throw new CliException(config + ": cannot listen: " + bind.getMessage()
+        throw new CliException(config + ": cannot listen" + BindFailure.which(addresses(cfg))
+            + ": " + bind.getMessage()
             + " (expected: free addresses for listen, tls.listen, admin and tcp_listeners)", e);
       }
       throw e;
@@ -101,6 +116,18 @@ final class ProxyCommand implements Callable<Integer> {
     }, "custos-preload-client");
     preload.setDaemon(true);
     preload.start();
+  }
+
+  /** Returns the addresses the proxy binds, each with the key that sets it, in config order. */
+  private static java.util.Map<String, ProxyConfig.Address> addresses(ProxyConfig cfg) {
+    java.util.Map<String, ProxyConfig.Address> out = new java.util.LinkedHashMap<>();
+    out.put("listen", cfg.listen());
+    cfg.tls().ifPresent(t -> out.put("tls.listen", t.listen()));
+    cfg.admin().ifPresent(a -> out.put("admin", a));
+    for (ProxyConfig.TcpListener t : cfg.tcpListeners()) {
+      out.put("tcp_listeners." + t.name(), t.listen());
+    }
+    return out;
   }
 
   private static String host(ProxyConfig.Address a) {

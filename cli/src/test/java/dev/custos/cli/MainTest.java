@@ -17,8 +17,19 @@ class MainTest {
 
   @Test
   void commandNamesAreExactlyTheSubcommandsOfTheFullCommandLine() {
+    java.util.Set<String> expected = new java.util.HashSet<>(Main.COMMANDS);
+    expected.add("completion");
     assertThat(Main.commandLine(IO).getSubcommands().keySet())
-        .containsExactlyInAnyOrderElementsOf(Main.COMMANDS);
+        .containsExactlyInAnyOrderElementsOf(expected);
+  }
+
+  @Test
+  void completionPrintsABashScriptForEveryCommandAndOption() {
+    Cli.Result result = Cli.run("completion");
+    assertThat(result.code()).isZero();
+    assertThat(result.out()).contains("complete -F _complete_custos")
+        .contains("proxy").contains("scan").contains("--config").contains("--check");
+    assertThat(result.err()).isEmpty();
   }
 
   @Test

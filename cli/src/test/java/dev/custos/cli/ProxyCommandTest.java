@@ -79,10 +79,53 @@ class ProxyCommandTest {
       Cli.Result r = Cli.run("proxy", "--config", config.toString());
 
       assertThat(r.code()).isEqualTo(Main.ERROR);
-      assertThat(r.err().strip()).startsWith("custos: " + config + ": cannot listen: ")
+      assertThat(r.err().strip()).startsWith("custos: " + config + ": cannot listen on 127.0.0.1:"
+              + taken.getLocalPort() + " (listen): ")
           .endsWith("(expected: free addresses for listen, tls.listen, admin and tcp_listeners)");
       assertThat(r.err().strip().lines()).hasSize(1);
     }
+  }
+
+  @Test
+  void checkValidatesWithoutStartingAndExits0WithOneLine() throws Exception {
+    try (java.net.ServerSocket taken =
+        new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+      // The address is taken: a proxy that started would fail; --check does not bind.
+      Path config = Files.writeString(dir.resolve("custos.yaml"), """
+          listen: 127.0.0.1:%d
+          routes:
+            - match: { prefix: / }
+              cluster: backend
+          clusters:
+            backend: { endpoints: ["127.0.0.1:9000"] }
+          policy: { version: 1 }
+          """.formatted(taken.getLocalPort()));
+
+      Cli.Result r = Cli.run("proxy", "--config", config.toString(), "--check");
+
+      assertThat(r.code()).isEqualTo(Main.OK);
+      assertThat(r.out().strip()).isEqualTo("custos proxy: " + config
+          + ": valid (1 routes, 1 clusters, 0 tcp listeners)");
+      assertThat(r.err()).isEmpty();
+    }
+  }
+
+  @Test
+  void checkOfABadConfigurationExitsWith2AndItsPosition() throws Exception {
+    Path config = Files.writeString(dir.resolve("custos.yaml"), """
+        listen: 127.0.0.1:0
+        routes:
+          - match: { prefix: / }
+            cluster: nowhere
+        clusters:
+          backend: { endpoints: ["127.0.0.1:9000"] }
+        """);
+
+    Cli.Result r = Cli.run("proxy", "--check", "--config", config.toString());
+
+    assertThat(r.code()).isEqualTo(Main.ERROR);
+    assertThat(r.out()).isEmpty();
+    assertThat(r.err().strip()).startsWith("custos: " + config + ":4:14: ");
   }
 
   @Test
@@ -104,7 +147,8 @@ class ProxyCommandTest {
       Cli.Result r = Cli.run("proxy", "--config", config.toString());
 
       assertThat(r.code()).isEqualTo(Main.ERROR);
-      assertThat(r.err().strip()).startsWith("custos: " + config + ": cannot listen: ")
+      assertThat(r.err().strip()).startsWith("custos: " + config + ": cannot listen on 127.0.0.1:"
+              + taken.getLocalPort() + " (tcp_listeners.logs): ")
           .endsWith("(expected: free addresses for listen, tls.listen, admin and tcp_listeners)");
       assertThat(r.err().strip().lines()).hasSize(1);
     }

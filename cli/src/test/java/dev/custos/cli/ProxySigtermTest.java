@@ -116,6 +116,23 @@ class ProxySigtermTest {
           .isTrue();
       assertThat(process.exitValue()).isEqualTo(SIGTERM_EXIT);
       assertThat(stdout()).as(() -> "stderr: " + stderr()).contains("custos proxy: stopped");
+
+      // The operational log: JSON lines on stderr, each with its time and level.
+      List<com.fasterxml.jackson.databind.JsonNode> log = new ArrayList<>();
+      for (String line : stderr().split("\n")) {
+        if (!line.isBlank()) {
+          log.add(new com.fasterxml.jackson.databind.ObjectMapper().readTree(line));
+        }
+      }
+      assertThat(log).isNotEmpty().allSatisfy(l -> {
+        assertThat(l.path("timestamp").asLong()).isPositive();
+        assertThat(l.path("level").asText()).isIn("INFO", "WARN", "ERROR");
+      });
+      assertThat(log).anySatisfy(l -> {
+        assertThat(l.path("level").asText()).isEqualTo("INFO");
+        assertThat(l.path("formattedMessage").asText()).startsWith("shutting down: /readyz"
+            + " answers 503");
+      });
     } finally {
       slow.complete(HttpResponse.of(HttpStatus.OK));
       process.destroyForcibly();

@@ -31,7 +31,7 @@ import java.util.concurrent.Future;
  * before the clock starts.
  *
  * <p>Usage (see {@code bench/command-ingest.sh}): {@code IngestBench [postgresql|sqlite] PROXIES
- * BATCHES_PER_PROXY EVENTS_PER_BATCH}. Events hold 1 to 4 categories and 5 findings on
+ * BATCHES_PER_PROXY EVENTS_PER_BATCH}. Events hold 1 to 4 categories and about 6 findings on
  * average, each with its evidence (hash and masked preview); 50 routes, 2,000 identities, 20,000
  * distinct values, times spread over an hour.
  */

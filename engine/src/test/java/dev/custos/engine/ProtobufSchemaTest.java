@@ -123,6 +123,6 @@ class ProtobufSchemaTest {
     assertThatThrownBy(() -> SCANNER.newStream(ContentType.PROTOBUF, SCHEMA, "shop.Nope"))
         .hasMessageContaining("messageType: shop.Nope");
     assertThatThrownBy(() -> SCANNER.newStream(ContentType.JSON, SCHEMA, "shop.Order"))
-        .hasMessageContaining("expected: protobuf or grpc");
+        .hasMessageContaining("expected: protobuf, grpc or grpc_web_text");
   }
 }

@@ -8,13 +8,16 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
- * How a cluster finds, balances and protects its endpoints: discovery (static weights or DNS),
+ * How a cluster finds, balances and protects its endpoints: discovery (static weights, DNS or a
+ * Kubernetes Service's EndpointSlices),
  * load balancing, active health checks, passive outlier ejection, a circuit breaker, retries with
  * a budget, and a concurrency limit. Every part is optional; {@link #DEFAULT} is plain round robin
  * over static endpoints with none of the protections. Immutable and thread-safe.
  *
  * @param weights the weight of a static endpoint, for those that set one (others weigh 1)
  * @param dns where endpoints come from instead of a static list, or null for the static list
+ * @param kubernetes the Kubernetes Service whose ready endpoints are the cluster's, instead of a
+ *     static list or DNS; null for none
  * @param loadBalancing how an endpoint is chosen among the healthy ones
  * @param healthCheck the active health check, or null for none (every endpoint is healthy)
  * @param outlierDetection passive ejection of failing endpoints, or null for none
@@ -23,12 +26,13 @@ import org.jspecify.annotations.Nullable;
  * @param bulkhead the cluster's concurrency limit, or null for none
  */
 public record ClusterOptions(Map<ProxyConfig.Address, Integer> weights, @Nullable Dns dns,
-    LoadBalancing loadBalancing, @Nullable HealthCheck healthCheck,
-    @Nullable OutlierDetection outlierDetection, @Nullable CircuitBreaker circuitBreaker,
-    @Nullable Retries retries, @Nullable Bulkhead bulkhead) {
+    @Nullable Kubernetes kubernetes, LoadBalancing loadBalancing,
+    @Nullable HealthCheck healthCheck, @Nullable OutlierDetection outlierDetection,
+    @Nullable CircuitBreaker circuitBreaker, @Nullable Retries retries,
+    @Nullable Bulkhead bulkhead) {
 
   /** Round robin over the static endpoints, nothing else. */
-  public static final ClusterOptions DEFAULT = new ClusterOptions(Map.of(), null,
+  public static final ClusterOptions DEFAULT = new ClusterOptions(Map.of(), null, null,
       LoadBalancing.ROUND_ROBIN, null, null, null, null, null);
 
   /** Creates cluster options. */
@@ -41,6 +45,18 @@ public record ClusterOptions(Map<ProxyConfig.Address, Integer> weights, @Nullabl
       }
     }
     requireNonNull(loadBalancing, "loadBalancing");
+    if (dns != null && kubernetes != null) {
+      throw new IllegalArgumentException("dns and kubernetes: both set (expected: one discovery)");
+    }
+  }
+
+  /** Creates cluster options without Kubernetes discovery. */
+  public ClusterOptions(Map<ProxyConfig.Address, Integer> weights, @Nullable Dns dns,
+      LoadBalancing loadBalancing, @Nullable HealthCheck healthCheck,
+      @Nullable OutlierDetection outlierDetection, @Nullable CircuitBreaker circuitBreaker,
+      @Nullable Retries retries, @Nullable Bulkhead bulkhead) {
+    this(weights, dns, null, loadBalancing, healthCheck, outlierDetection, circuitBreaker, retries,
+        bulkhead);
   }
 
   /** How an endpoint is chosen. */
@@ -85,6 +101,39 @@ public record ClusterOptions(Map<ProxyConfig.Address, Integer> weights, @Nullabl
       }
       if (refresh.compareTo(Duration.ofSeconds(1)) < 0) {
         throw new IllegalArgumentException("refresh: " + refresh + " (expected: at least 1s)");
+      }
+    }
+  }
+
+  /**
+   * Kubernetes discovery: the endpoints of a Service, from its EndpointSlices, ready ones only,
+   * updated as they change. The proxy needs to list and watch {@code endpointslices} in the
+   * namespace (RBAC), and finds the API server as fabric8's client does (in a pod: its service
+   * account; elsewhere: {@code KUBECONFIG} or {@code ~/.kube/config}).
+   *
+   * @param service the Service's name
+   * @param namespace its namespace, or null for the proxy's own (the client's)
+   * @param port the port: its name in the Service (such as {@code http}), or the number the
+   *     endpoints listen on (the target port, as EndpointSlices list it)
+   */
+  public record Kubernetes(String service, @Nullable String namespace, String port) {
+    /** Creates Kubernetes discovery settings. */
+    public Kubernetes {
+      requireNonNull(service, "service");
+      requireNonNull(port, "port");
+      if (!service.matches("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")) {
+        throw new IllegalArgumentException("service: " + service
+            + " (expected: a DNS-1035 label, such as orders)");
+      }
+      if (namespace != null && !namespace.matches("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")) {
+        throw new IllegalArgumentException("namespace: " + namespace
+            + " (expected: a DNS-1123 label, such as shop)");
+      }
+      if (!port.matches("[0-9]{1,5}|[a-z0-9]([-a-z0-9]{0,13}[a-z0-9])?")
+          || port.matches("[0-9]+") && (Integer.parseInt(port) < 1
+              || Integer.parseInt(port) > 65535)) {
+        throw new IllegalArgumentException("port: " + port
+            + " (expected: a port name such as http, or a number 1-65535)");
       }
     }
   }

@@ -30,6 +30,7 @@ import dev.custos.proxy.internal.WebSocketUpgrade;
 import dev.custos.proxy.internal.Snapshot;
 import dev.custos.proxy.internal.authn.Authentication;
 import dev.custos.proxy.internal.upstream.UpstreamMetrics;
+import dev.custos.proxy.internal.telemetry.ProcessMetrics;
 import dev.custos.proxy.internal.upstream.Upstreams;
 import dev.custos.proxy.internal.authz.Authorization;
 import dev.custos.proxy.internal.inspect.Inspector;
@@ -102,6 +103,7 @@ public final class CustosProxy implements AutoCloseable {
       });
   private final EventLoopGroup workers;
   private final PrometheusMeterRegistry registry;
+  private final ProcessMetrics processMetrics;
   private final ProxyConfig initial;
   private final Duration reloadInterval;
   private final boolean watch;
@@ -133,6 +135,7 @@ public final class CustosProxy implements AutoCloseable {
     this.registry = registry;
     this.initial = b.config;
     this.fatal = new FatalErrors(registry);
+    this.processMetrics = new ProcessMetrics(registry);
     FatalErrors errors = fatal;
     // An event loop whose thread dies of an Error is reported rather than left a zombie.
     this.workers = EventLoopGroups.newEventLoopGroup(initial.workers() > 0 ? initial.workers()
@@ -178,7 +181,8 @@ public final class CustosProxy implements AutoCloseable {
     this.affinity = new Affinity(inspection.identityKey());
     this.canaries = new Canaries(registry, b.random, System::nanoTime);
     canaries.reset(initial);
-    this.upstreams = new Upstreams(this::factory, workers, new UpstreamMetrics(registry));
+    this.upstreams = new Upstreams(this::factory, workers, new UpstreamMetrics(registry),
+        b.kubernetesClient);
     current.set(new Snapshot(initial, upstreams.update(initial), filters, this::factory,
         affinity));
     this.forwarding = new ForwardingService(upstreams.metrics(), canaries);
@@ -211,7 +215,7 @@ public final class CustosProxy implements AutoCloseable {
       }
     }
     // Read at start only: a reload does not change where spans go.
-    this.tracing = new Tracing(initial.tracing().orElse(null));
+    this.tracing = new Tracing(initial.tracing().orElse(null), b.environment);
     HttpService routed = new RoutingService(chain, current, registry, accessLog, tracing,
         limits, fatal);
     // The listeners' own header limits stay above limits.max_header_size, so that the proxy's
@@ -410,6 +414,7 @@ public final class CustosProxy implements AutoCloseable {
       budgets.close();
     }
     shared.close();
+    processMetrics.close();
   }
 
   /** Stops the proxy. */

@@ -29,6 +29,8 @@ public final class CustosProxyBuilder {
   java.time.Clock wallClock = java.time.Clock.systemUTC();
   RandomGenerator random = new java.util.Random();
   java.util.function.Consumer<io.netty.channel.ChannelPipeline> pipelineCustomizer = p -> {};
+  io.fabric8.kubernetes.client.@Nullable KubernetesClient kubernetesClient;
+  Map<String, String> environment = System.getenv();
 
   CustosProxyBuilder(ProxyConfig config) {
     this.config = requireNonNull(config, "config");
@@ -38,6 +40,22 @@ public final class CustosProxyBuilder {
   CustosProxyBuilder pipelineCustomizer(
       java.util.function.Consumer<io.netty.channel.ChannelPipeline> customizer) {
     this.pipelineCustomizer = requireNonNull(customizer, "customizer");
+    return this;
+  }
+
+  /** For tests: the environment the proxy reads ({@code OTEL_*}) instead of the process's. */
+  CustosProxyBuilder environment(Map<String, String> environment) {
+    this.environment = Map.copyOf(environment);
+    return this;
+  }
+
+  /**
+   * For tests: the Kubernetes client of clusters with {@code kubernetes:} discovery (such as one
+   * of fabric8's mock server); the proxy does not close it. By default the proxy builds one from
+   * its environment (service account or kubeconfig) when such a cluster first appears.
+   */
+  CustosProxyBuilder kubernetesClient(io.fabric8.kubernetes.client.KubernetesClient client) {
+    this.kubernetesClient = requireNonNull(client, "client");
     return this;
   }
 

@@ -32,7 +32,8 @@ import org.jspecify.annotations.Nullable;
  * @param uninspectable why the message could not be inspected in full, or {@code null}
  * @param inspectedBytes bytes scanned (decoded bytes for a compressed body)
  * @param protocol what carried the message: {@code http} for the HTTP listeners, {@code grpc}
- *     for a gRPC or gRPC-Web body, {@code websocket} for a message of a proxied WebSocket session; for a layer-4 listener its
+ *     for a gRPC or gRPC-Web body, {@code websocket} for a message of a proxied WebSocket session,
+ *     {@code ext_proc} for a message Envoy handed to the External Processing server; for a layer-4 listener its
  *     framing, {@code tcp} (lines), {@code syslog} or {@code fluent_forward}
  * @param paths where in the body the findings were, in path order, at most 32: JSON paths ({@code
  *     $.user.card}), form fields, multipart parts ({@code $.parts['meta'].ssn}), protobuf field paths

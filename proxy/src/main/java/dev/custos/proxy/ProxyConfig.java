@@ -916,7 +916,8 @@ public final class ProxyConfig {
   /**
    * An upstream cluster.
    *
-   * @param endpoints static endpoints; empty only when {@code options} discovers them by DNS
+   * @param endpoints static endpoints; empty only when {@code options} discovers them by DNS or
+   *     from Kubernetes
    * @param maxResponseLength the largest response body accepted; 0 for no limit
    * @param options discovery, load balancing, health checks and resilience
    * @param tls TLS towards the endpoints, or null for cleartext HTTP
@@ -929,8 +930,9 @@ public final class ProxyConfig {
       endpoints = List.copyOf(requireNonNull(endpoints, "endpoints"));
       requireNonNull(connectTimeout, "connectTimeout");
       requireNonNull(options, "options");
-      if (endpoints.isEmpty() && options.dns() == null) {
-        throw new IllegalArgumentException("endpoints: [] (expected: at least one endpoint, or dns)");
+      if (endpoints.isEmpty() && options.dns() == null && options.kubernetes() == null) {
+        throw new IllegalArgumentException(
+            "endpoints: [] (expected: at least one endpoint, or dns, or kubernetes)");
       }
     }
 

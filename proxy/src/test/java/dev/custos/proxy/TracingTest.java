@@ -171,6 +171,46 @@ class TracingTest {
     assertThat(bodies).isEmpty();
   }
 
+  private JsonNode sendThrough(java.util.Map<String, String> env, String tracing)
+      throws Exception {
+    java.nio.file.Path file = ProxyFixture.write(dir.resolve("custos.yaml"), config(tracing));
+    CustosProxy proxy = CustosProxy.builder(ProxyConfig.load(file)).watch(false)
+        .environment(env).build().start();
+    try {
+      com.linecorp.armeria.common.RequestHeaders h = RequestHeaders.builder(HttpMethod.GET,
+          "/echo").add("x-api-key", KEY).add("traceparent", TRACEPARENT).build();
+      return Upstream.JSON.readTree(WebClient.of("http://127.0.0.1:" + proxy.activeHttpPort())
+          .execute(h).aggregate().join().contentUtf8());
+    } finally {
+      proxy.close(); // flushes the batch
+    }
+  }
+
+  @Test
+  void theOtelEnvironmentTurnsTracingOnWithoutATracingKey() throws Exception {
+    sendThrough(java.util.Map.of(
+        "OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:" + collector.httpPort(),
+        "OTEL_SERVICE_NAME", "custos-from-env",
+        "OTEL_RESOURCE_ATTRIBUTES", "deployment.environment=staging"), "");
+    assertThat(contentTypes).isNotEmpty().allMatch(c -> c.startsWith("application/x-protobuf"));
+    assertThat(all()).contains(bytes(TRACE_ID), "custos-from-env", "deployment.environment",
+        "staging", "custos.route");
+  }
+
+  @Test
+  void theOtelEnvironmentOverridesTheTracingKey() throws Exception {
+    sendThrough(java.util.Map.of("OTEL_SERVICE_NAME", "custos-renamed"), tracing(1.0));
+    assertThat(all()).contains(bytes(TRACE_ID), "custos-renamed").doesNotContain("custos-test");
+  }
+
+  @Test
+  void otelSdkDisabledTurnsTracingOff() throws Exception {
+    JsonNode echoed = sendThrough(java.util.Map.of("OTEL_SDK_DISABLED", "true"), tracing(1.0));
+    assertThat(echoed.get("headers").get("traceparent").asText())
+        .startsWith("00-" + TRACE_ID + "-");
+    assertThat(bodies).isEmpty();
+  }
+
   @Test
   void theTracingKeyIsChecked() throws Exception {
     ProxyConfig c = ProxyConfig.parse(config(

@@ -14,13 +14,15 @@ public final class CompiledRoute {
   private final ProxyConfig.Route route;
   private final @Nullable Pattern glob;
 
-  CompiledRoute(ProxyConfig.Route route) {
+  /** Compiles the match of {@code route}. */
+  public CompiledRoute(ProxyConfig.Route route) {
     this.route = route;
     String path = route.match().path();
     this.glob = path == null ? null : Pattern.compile(globToRegex(path));
   }
 
-  ProxyConfig.Route route() {
+  /** Returns the route. */
+  public ProxyConfig.Route route() {
     return route;
   }
 
@@ -29,7 +31,7 @@ public final class CompiledRoute {
    *
    * @param host the request's host as {@link #host} returns it
    */
-  boolean matches(HttpMethod method, @Nullable String host, String path) {
+  public boolean matches(HttpMethod method, @Nullable String host, String path) {
     ProxyConfig.Match m = route.match();
     if (!m.methods().isEmpty() && !m.methods().contains(method.name())) {
       return false;
@@ -54,7 +56,7 @@ public final class CompiledRoute {
   }
 
   /** Returns the host of an authority, lower-cased, without port or IPv6 brackets. */
-  static @Nullable String host(@Nullable String authority) {
+  public static @Nullable String host(@Nullable String authority) {
     if (authority == null || authority.isEmpty()) {
       return null;
     }

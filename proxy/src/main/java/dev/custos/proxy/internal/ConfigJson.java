@@ -383,6 +383,18 @@ final class ConfigJson {
         dns.servers().forEach(a -> servers.add(a.toString()));
       }
     }
+    ClusterOptions.Kubernetes k = o.kubernetes();
+    if (k != null) {
+      ObjectNode kube = cluster.putObject("kubernetes").put("service", k.service());
+      if (k.namespace() != null) {
+        kube.put("namespace", k.namespace());
+      }
+      if (k.port().chars().allMatch(Character::isDigit)) {
+        kube.put("port", Integer.parseInt(k.port()));
+      } else {
+        kube.put("port", k.port());
+      }
+    }
     ClusterOptions.HealthCheck h = o.healthCheck();
     if (h != null) {
       cluster.putObject("health_check").put("path", h.path())

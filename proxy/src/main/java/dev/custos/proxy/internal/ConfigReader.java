@@ -572,7 +572,10 @@ public final class ConfigReader {
         }
       }
       ClusterOptions.Dns dns = c.has("dns") ? dns(pointer + "/dns", c.get("dns")) : null;
-      if (problems.size() > before || (endpoints.isEmpty() && dns == null)) {
+      ClusterOptions.Kubernetes kubernetes = c.has("kubernetes")
+          ? kubernetes(pointer + "/kubernetes", c.get("kubernetes")) : null;
+      if (problems.size() > before
+          || (endpoints.isEmpty() && dns == null && kubernetes == null)) {
         return;
       }
       Duration connect = c.has("connect_timeout") ? duration(c.get("connect_timeout").asText())
@@ -646,8 +649,20 @@ public final class ConfigReader {
             t.path("min_version").asText("TLSv1.2"));
       }
       b.cluster(new ProxyConfig.Cluster(name, endpoints, connect,
-          c.path("max_response_length").asLong(0), new ClusterOptions(weights, dns, lb, health,
+          c.path("max_response_length").asLong(0), new ClusterOptions(weights, dns, kubernetes, lb, health,
               outliers, breaker, retries, bulkhead), tls));
+    }
+
+    private ClusterOptions.@Nullable Kubernetes kubernetes(String pointer, JsonNode k) {
+      JsonNode port = k.get("port");
+      String text = port.isIntegralNumber() ? String.valueOf(port.asLong()) : port.asText();
+      try {
+        return new ClusterOptions.Kubernetes(k.get("service").asText(), text(k, "namespace"),
+            text);
+      } catch (IllegalArgumentException e) {
+        add(pointer, doc.entry(pointer).path() + ": " + e.getMessage());
+        return null;
+      }
     }
 
     private ClusterOptions.@Nullable Dns dns(String pointer, JsonNode d) {

@@ -27,8 +27,9 @@ import org.slf4j.LoggerFactory;
  * modules, authentication keys, secrets and trust bundle), on a thread of its own (never an
  * event loop), and hands a changed, valid configuration to a consumer. A change is seen by
  * content, so editors that replace the file and clocks with coarse modification times both
- * work. An invalid change is logged in one line ({@code config reload rejected: file:line:col:
- * ...}) and counted; the current configuration keeps serving. So is a file that cannot be
+ * work. A valid change is applied and logged in one line ({@code config reloaded: file (N routes,
+ * M clusters)}); an invalid one is logged in one line ({@code config reload rejected:
+ * file:line:col: ...}) and counted; the current configuration keeps serving. So is a file that cannot be
  * read, is too large ({@link ConfigReader#MAX_FILE_BYTES}) or was replaced by a directory. The
  * watcher survives anything a poll throws: an {@link Error} is also reported to {@link
  * FatalErrors}. Files are hashed as they stream, never held whole in memory.
@@ -91,6 +92,8 @@ public final class ConfigWatcher implements AutoCloseable {
       remember(next);
       onChange.accept(next);
       success.increment();
+      logger.info("config reloaded: {} ({} routes, {} clusters)", configFile,
+          next.routes().size(), next.clusters().size());
     } catch (Throwable e) {
       // Whatever happens, the next poll runs: a scheduled task that throws is never run again.
       try {

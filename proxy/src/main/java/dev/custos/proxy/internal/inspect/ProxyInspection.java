@@ -236,8 +236,18 @@ public final class ProxyInspection {
     if (selection == null) {
       throw new IllegalStateException("no route selected (expected: the routing layer in front)");
     }
-    ProxyConfig config = selection.snapshot().config();
-    ProxyConfig.Route selected = selection.route();
+    return plan(selection.snapshot().config(), selection.route());
+  }
+
+  /**
+   * Returns the plan of {@code selected}, one of {@code config}'s routes, under the policy of
+   * {@code config} (the last compiled one while that policy compiles): the same plan {@link
+   * #plan(ServiceRequestContext)} finds for a request the proxy routed there. Envoy's external
+   * processing server uses it, having matched the route itself.
+   */
+  public InspectionPlan plan(ProxyConfig config, ProxyConfig.Route selected) {
+    requireNonNull(config, "config");
+    requireNonNull(selected, "selected");
     Policy policy = config.policy();
     Current c = current;
     if (c != null && c.policy() == policy) {

@@ -19,17 +19,19 @@ import io.opentelemetry.api.trace.TraceFlags;
 import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
-import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
-import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
-import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
-import io.opentelemetry.sdk.trace.samplers.Sampler;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
 /**
- * OpenTelemetry tracing: when {@code tracing:} is configured, one server span per request,
- * exported over OTLP/HTTP (protobuf) by a {@link BatchSpanProcessor}. The span continues the
+ * OpenTelemetry tracing: when {@code tracing:} is configured or the standard {@code OTEL_*}
+ * environment names an endpoint, one server span per request, exported over OTLP/HTTP (protobuf)
+ * in batches. The span continues the
  * incoming {@code traceparent} and its id is the proxy's span id in {@link TraceContext}, so the
  * {@code traceparent} sent upstream and the access log's {@code trace_id} name this span. Its
  * attributes are the method, the path (never the query), the status, the route, the caller's
@@ -57,22 +59,59 @@ public final class Tracing implements AutoCloseable {
   private final @Nullable SdkTracerProvider provider;
   private final @Nullable Tracer tracer;
 
-  /** Creates the tracing of a configuration; off (no SDK at all) when it has none. */
+  /** Creates the tracing of a configuration and the process's environment. */
   public Tracing(ProxyConfig.@Nullable Tracing config) {
-    if (config == null) {
+    this(config, System.getenv());
+  }
+
+  /**
+   * Creates the tracing of a configuration and an environment: off (no SDK at all) unless the
+   * configuration has {@code tracing:} or the environment names an OTLP endpoint ({@code
+   * OTEL_EXPORTER_OTLP_ENDPOINT}, {@code OTEL_EXPORTER_OTLP_TRACES_ENDPOINT}), and always off with
+   * {@code OTEL_SDK_DISABLED=true} or {@code OTEL_TRACES_EXPORTER=none}. The SDK is built by
+   * OpenTelemetry's autoconfiguration, so every standard {@code OTEL_*} variable (service name,
+   * resource attributes, headers, sampler, timeouts, batch sizes) applies; the configuration's
+   * values are its defaults, and the protocol is OTLP/HTTP protobuf unless the environment says
+   * otherwise. Only traces are exported (no metrics or logs: Prometheus scrapes the metrics).
+   */
+  public Tracing(ProxyConfig.@Nullable Tracing config, Map<String, String> env) {
+    boolean envEndpoint = env.containsKey("OTEL_EXPORTER_OTLP_ENDPOINT")
+        || env.containsKey("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
+    boolean disabled = "true".equalsIgnoreCase(env.get("OTEL_SDK_DISABLED"))
+        || "none".equalsIgnoreCase(env.get("OTEL_TRACES_EXPORTER"));
+    if (disabled || (config == null && !envEndpoint)) {
       provider = null;
       tracer = null;
       return;
     }
-    OtlpHttpSpanExporter exporter = OtlpHttpSpanExporter.builder()
-        .setEndpoint(config.otlpEndpoint().toString())
-        .build();
-    provider = SdkTracerProvider.builder()
-        .setResource(Resource.getDefault().merge(Resource.create(
-            Attributes.of(stringKey("service.name"), config.serviceName()))))
-        .setSampler(Sampler.parentBased(Sampler.traceIdRatioBased(config.sampleRatio())))
-        .addSpanProcessor(BatchSpanProcessor.builder(exporter).build())
-        .build();
+    Map<String, String> defaults = new HashMap<>();
+    defaults.put("otel.traces.exporter", "otlp");
+    defaults.put("otel.metrics.exporter", "none");
+    defaults.put("otel.logs.exporter", "none");
+    defaults.put("otel.exporter.otlp.protocol", "http/protobuf");
+    defaults.put("otel.service.name", config != null ? config.serviceName() : "custos");
+    if (config != null) {
+      if (!envEndpoint) {
+        defaults.put("otel.exporter.otlp.traces.endpoint", config.otlpEndpoint().toString());
+      }
+      defaults.put("otel.traces.sampler", "parentbased_traceidratio");
+      defaults.put("otel.traces.sampler.arg", Double.toString(config.sampleRatio()));
+    }
+    // The environment given (the process's in production) overrides the defaults, as
+    // autoconfiguration's own reading of the environment would.
+    Map<String, String> overrides = new HashMap<>();
+    env.forEach((k, v) -> {
+      if (k.startsWith("OTEL_")) {
+        overrides.put(k.toLowerCase(Locale.ROOT).replace('_', '.'), v);
+      }
+    });
+    OpenTelemetrySdk sdk = AutoConfiguredOpenTelemetrySdk.builder()
+        .addPropertiesSupplier(() -> defaults)
+        .addPropertiesCustomizer(c -> overrides)
+        .disableShutdownHook()
+        .build()
+        .getOpenTelemetrySdk();
+    provider = sdk.getSdkTracerProvider();
     tracer = provider.get("dev.custos.proxy");
   }
 

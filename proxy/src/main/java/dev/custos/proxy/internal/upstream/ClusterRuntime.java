@@ -52,7 +52,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One cluster at run time: its discovery group (static or DNS), health-checked group,
+ * One cluster at run time: its discovery group (static, DNS or Kubernetes EndpointSlices), health-checked group,
  * outlier-ejecting group with the load-balancing strategy, and two clients over them that share
  * one circuit breaker and one concurrency limit: one that retries (idempotent, small requests)
  * and one that never does.
@@ -102,7 +102,8 @@ public final class ClusterRuntime {
 
   ClusterRuntime(ProxyConfig.Cluster config,
       Function<ProxyConfig.Cluster, ClientFactory> factories,
-      EventLoopGroup workers, UpstreamMetrics metrics) {
+      EventLoopGroup workers, UpstreamMetrics metrics,
+      java.util.function.Supplier<io.fabric8.kubernetes.client.KubernetesClient> kubernetes) {
     this.config = config;
     this.workers = workers;
     this.metrics = metrics;
@@ -111,7 +112,7 @@ public final class ClusterRuntime {
     ClientFactory factory = factories.apply(config);
     this.factory = factory;
 
-    this.discovery = discovery(config);
+    this.discovery = discovery(config, kubernetes);
     discovery.addListener(list -> {
       Set<String> labels = new java.util.HashSet<>();
       for (Endpoint e : list) {
@@ -168,7 +169,13 @@ public final class ClusterRuntime {
         || io.netty.util.NetUtil.isValidIpV6Address(host);
   }
 
-  private static EndpointGroup discovery(ProxyConfig.Cluster config) {
+  private static EndpointGroup discovery(ProxyConfig.Cluster config,
+      java.util.function.Supplier<io.fabric8.kubernetes.client.KubernetesClient> kubernetes) {
+    ClusterOptions.Kubernetes k8s = config.options().kubernetes();
+    if (k8s != null) {
+      return new KubernetesEndpointGroup(config.name(), kubernetes.get(), k8s,
+          config.tls() == null ? null : config.tls().serverName());
+    }
     ClusterOptions.Dns dns = config.options().dns();
     if (dns == null) {
       List<Endpoint> endpoints = new ArrayList<>();
