@@ -2,7 +2,10 @@ package dev.custos.proxy;
 
 import dev.custos.proxy.internal.budget.InMemoryBudgetStore;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /**
  * Per-identity counters of findings over sliding windows, which per-identity rules ({@code
@@ -14,7 +17,10 @@ import java.util.Set;
  * (the evidence hash), never raw.
  *
  * <p>Implementations are thread-safe. Time is passed in, so a store never reads a clock itself.
- * The in-memory store serves one proxy; replicas share a Redis-backed one.
+ * The in-memory store serves one proxy; replicas share a Redis-backed one. {@link #projected} and
+ * {@link #add} never block: a store that talks to a server answers {@code projected} from what
+ * {@link #load} fetched before the message was inspected (plus what this process added since),
+ * and writes {@code add}s behind.
  */
 public interface BudgetStore extends AutoCloseable {
   /**
@@ -40,6 +46,19 @@ public interface BudgetStore extends AutoCloseable {
 
   /** Adds a delivered message's findings and value hashes at {@code now}. */
   void add(BudgetKey key, int findings, Set<String> valueHashes, Instant now);
+
+  /**
+   * Fetches the usage of {@code keys} from where replicas share it, so that {@link #projected}
+   * answers with what every replica added; called before a message is inspected. The in-memory
+   * store has nothing to fetch and returns a completed stage.
+   *
+   * @return a stage completed once the usage is fetched (or, when the shared store is
+   *     unavailable and configured to fail open, once this process's own counts will be used); it
+   *     completes exceptionally when the store is unavailable and configured to fail closed
+   */
+  default CompletionStage<Void> load(Collection<BudgetKey> keys, Instant now) {
+    return CompletableFuture.completedFuture(null);
+  }
 
   /** Returns the usage over the window ending at {@code now}. */
   default BudgetUsage usage(BudgetKey key, Instant now) {

@@ -38,6 +38,7 @@ import dev.custos.proxy.internal.inspect.ProxyInspection;
 import dev.custos.proxy.internal.limits.InMemoryRateLimitStore;
 import dev.custos.proxy.internal.l4.TcpListeners;
 import dev.custos.proxy.internal.limits.Limits;
+import dev.custos.proxy.internal.shared.SharedState;
 import dev.custos.proxy.internal.wasm.WasmFilterRuntime;
 import dev.custos.proxy.internal.wasm.WasmFilterService;
 import dev.custos.proxy.internal.wasm.WasmFilters;
@@ -113,6 +114,8 @@ public final class CustosProxy implements AutoCloseable {
   private final ProxyInspection inspection;
   private final Authentication authentication;
   private final Limits limits;
+  private final SharedState shared;
+  private final BudgetStore budgets;
   private final AtomicReference<byte @Nullable []> adminToken = new AtomicReference<>();
   private final Authorization authorization;
   private final FindingsOutput findings;
@@ -152,14 +155,18 @@ public final class CustosProxy implements AutoCloseable {
     this.findings = new FindingsOutput(b.findingsSink, registry,
         () -> current.get().config().version());
     this.accessLog = new AccessLogger(registry);
-    this.inspection = new ProxyInspection(registry, findings);
+    // Connects to Redis at start (see start()), so that a proxy never started holds no thread.
+    this.shared = new SharedState(registry, BudgetStore.inMemory(),
+        new InMemoryRateLimitStore(1_000_000, b.nanoTime),
+        Limits.localNonces(b.nanoTime::getAsLong));
+    this.budgets = b.budgetStore != null ? b.budgetStore : shared.budgets();
+    this.inspection = new ProxyInspection(registry, findings, budgets);
     inspection.prepare(initial.policy());
     this.authentication = new Authentication(registry, inspection.identityKey());
     authentication.prepare(initial);
     this.authorization = new Authorization(registry);
-    RateLimitStore store = b.rateLimitStore != null ? b.rateLimitStore
-        : new InMemoryRateLimitStore(1_000_000, b.nanoTime);
-    this.limits = new Limits(registry, inspection.identityKey(), store, b.nanoTime::getAsLong,
+    RateLimitStore store = b.rateLimitStore != null ? b.rateLimitStore : shared.rateLimits();
+    this.limits = new Limits(registry, inspection.identityKey(), store, shared.nonces(),
         b.wallClock);
     adminToken.set(AdminService.tokenDigest(initial));
     this.wasmFilters = new WasmFilters(registry, current::get, b.reloadInterval, workers);
@@ -301,6 +308,20 @@ public final class CustosProxy implements AutoCloseable {
       return this;
     }
     ProxyConfig now = current.get().config();
+    shared.update(now.sharedState().orElse(null));
+    if (now.sharedState().isPresent() && inspection.identityKey().isEphemeral()) {
+      logger.warn("shared_state: no evidence key set (CUSTOS_EVIDENCE_KEY or"
+          + " CUSTOS_EVIDENCE_KEY_FILE): this process hashes identities under a random key, so"
+          + " replicas will not share budgets or per-caller rate limits");
+    }
+    if (!shared.awaitConnected()) {
+      logger.warn("shared_state: redis is not reachable yet; until it is, {}",
+          now.sharedState().map(st -> st.onUnavailable()
+              == ProxyConfig.SharedState.OnUnavailable.FAIL_CLOSED
+              ? "requests that need budgets, shared rate limits or nonces get 503"
+              : "budgets, rate limits and nonces are counted in this process's memory")
+              .orElse(""));
+    }
     findings.configure(now.findingsFile().orElse(null));
     findings.configureCommand(now.command().orElse(null));
     accessLog.configure(now.accessLog());
@@ -389,6 +410,10 @@ public final class CustosProxy implements AutoCloseable {
     accessLog.close();
     tracing.close();
     limits.store().close();
+    if (budgets != shared.budgets()) {
+      budgets.close();
+    }
+    shared.close();
     processMetrics.close();
   }
 
@@ -474,6 +499,13 @@ public final class CustosProxy implements AutoCloseable {
       accessLog.configure(next.accessLog());
     }
     canaries.reset(next);
+    if (running) {
+      try {
+        shared.update(next.sharedState().orElse(null));
+      } catch (RuntimeException e) {
+        logger.warn("config reload: shared_state kept as it was: {}", e.getMessage());
+      }
+    }
     current.set(new Snapshot(next, upstreams.update(next), filters, this::factory, affinity));
     wasmFilters.commit(filters);
     logger.info("config reloaded: {} ({} routes, {} clusters)", next.sourceName(),

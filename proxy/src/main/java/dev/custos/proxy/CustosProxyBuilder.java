@@ -24,6 +24,7 @@ public final class CustosProxyBuilder {
   @Nullable PrometheusMeterRegistry registry;
   FindingsSink findingsSink = FindingsSink.noop();
   @Nullable RateLimitStore rateLimitStore;
+  @Nullable BudgetStore budgetStore;
   java.util.function.LongSupplier nanoTime = System::nanoTime;
   java.time.Clock wallClock = java.time.Clock.systemUTC();
   RandomGenerator random = new java.util.Random();
@@ -108,11 +109,21 @@ public final class CustosProxyBuilder {
   }
 
   /**
-   * Sets where rate-limit buckets live, such as a store shared by replicas; the proxy closes it
-   * when it stops. Default: {@link RateLimitStore#inMemory()}.
+   * Sets where rate-limit buckets live; the proxy closes it when it stops. Default: Redis (through
+   * Bucket4j) when the configuration has {@code shared_state}, else {@link
+   * RateLimitStore#inMemory()}.
    */
   public CustosProxyBuilder rateLimitStore(RateLimitStore store) {
     this.rateLimitStore = requireNonNull(store, "store");
+    return this;
+  }
+
+  /**
+   * Sets where per-identity budgets live; the proxy closes it when it stops. Default: Redis when
+   * the configuration has {@code shared_state}, else {@link BudgetStore#inMemory()}.
+   */
+  public CustosProxyBuilder budgetStore(BudgetStore store) {
+    this.budgetStore = requireNonNull(store, "store");
     return this;
   }
 

@@ -773,6 +773,63 @@ public final class ProxyConfig {
   }
 
   /**
+   * State shared by replicas in Redis: per-identity budgets, rate-limit buckets and replay nonces.
+   * Keys hold hashes only, never a found value, a client address or a nonce.
+   *
+   * @param redis the server, {@code redis://host:port/db} or {@code rediss://} for TLS; no
+   *     password in it (see {@code passwordFile})
+   * @param passwordFile a file whose first line is the password (AUTH), or null
+   * @param caFile PEM certificates a {@code rediss://} server's certificate must chain to, or
+   *     null for the JDK's trust store
+   * @param keyPrefix prepended to every key, so that deployments can share a server
+   * @param connectTimeout how long a connection attempt may take
+   * @param commandTimeout how long one command may take before it counts as unavailable
+   * @param onUnavailable what a request meets while Redis cannot answer
+   */
+  public record SharedState(java.net.URI redis, @Nullable Path passwordFile,
+      @Nullable Path caFile, String keyPrefix, Duration connectTimeout, Duration commandTimeout,
+      OnUnavailable onUnavailable) {
+    /** Checks the values. */
+    public SharedState {
+      requireNonNull(redis, "redis");
+      requireNonNull(keyPrefix, "keyPrefix");
+      requireNonNull(connectTimeout, "connectTimeout");
+      requireNonNull(commandTimeout, "commandTimeout");
+      requireNonNull(onUnavailable, "onUnavailable");
+      String scheme = redis.getScheme();
+      if (!"redis".equals(scheme) && !"rediss".equals(scheme) || redis.getHost() == null) {
+        throw new IllegalArgumentException("redis: " + redis.getScheme() + "://"
+            + redis.getHost() + " (expected: redis://host:port or rediss://host:port)");
+      }
+      if (redis.getRawUserInfo() != null) {
+        throw new IllegalArgumentException("redis: a URL with user information"
+            + " (expected: the password in password_file)");
+      }
+      if (connectTimeout.isNegative() || connectTimeout.isZero()) {
+        throw new IllegalArgumentException("connectTimeout: " + connectTimeout
+            + " (expected: > 0)");
+      }
+      if (commandTimeout.isNegative() || commandTimeout.isZero()) {
+        throw new IllegalArgumentException("commandTimeout: " + commandTimeout
+            + " (expected: > 0)");
+      }
+    }
+
+    /** What a request meets while the shared state cannot be read or written. */
+    public enum OnUnavailable {
+      /** Each proxy counts in its own memory meanwhile (limits per replica, not shared). */
+      FAIL_OPEN,
+      /** Requests that need the shared state are refused with 503. */
+      FAIL_CLOSED;
+
+      /** Returns the configuration's name of this behaviour. */
+      public String id() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+      }
+    }
+  }
+
+  /**
    * A layer-4 listener: accepts TCP (or TLS) connections, cuts each client's byte stream into
    * records by its framing, inspects every record under the policy (as a request: client to
    * upstream) and forwards it to a cluster's endpoint over a connection of its own; the upstream's
@@ -914,6 +971,7 @@ public final class ProxyConfig {
   private final AccessLog accessLog;
   private final @Nullable Tracing tracing;
   private final @Nullable Command command;
+  private final @Nullable SharedState sharedState;
   private final AuthnConfig authn;
   private final Limits limits;
   private final @Nullable Egress egress;
@@ -949,6 +1007,7 @@ public final class ProxyConfig {
     this.accessLog = v.accessLog;
     this.tracing = v.tracing;
     this.command = v.command;
+    this.sharedState = v.sharedState;
     this.authn = v.authn;
     this.limits = v.limits;
     this.egress = v.egress;
@@ -1145,6 +1204,11 @@ public final class ProxyConfig {
     return Optional.ofNullable(tracing);
   }
 
+  /** Returns the Redis state shared by replicas, or empty when each proxy counts alone. */
+  public Optional<SharedState> sharedState() {
+    return Optional.ofNullable(sharedState);
+  }
+
   /** Returns where findings events go besides the file, or empty for no command plane. */
   public Optional<Command> command() {
     return Optional.ofNullable(command);
@@ -1261,6 +1325,7 @@ public final class ProxyConfig {
     private AccessLog accessLog = AccessLog.OFF;
     private @Nullable Tracing tracing;
     private @Nullable Command command;
+    private @Nullable SharedState sharedState;
     private AuthnConfig authn = AuthnConfig.NONE;
     private Limits limits = Limits.NONE;
     private @Nullable Egress egress;
@@ -1329,6 +1394,12 @@ public final class ProxyConfig {
     /** Sets where findings events go besides the file; null (the default) for no command plane. */
     public Builder command(@Nullable Command command) {
       this.command = command;
+      return this;
+    }
+
+    /** Sets the Redis state shared by replicas; null (the default) for none. */
+    public Builder sharedState(@Nullable SharedState sharedState) {
+      this.sharedState = sharedState;
       return this;
     }
 

@@ -234,6 +234,20 @@ final class ConfigJson {
       n.put("batch_max_events", c.batchMaxEvents());
       n.put("spool_max_bytes", c.spoolMaxBytes());
     });
+    config.sharedState().ifPresent(st -> {
+      ObjectNode shared = root.putObject("shared_state");
+      put(shared, "redis", st.redis().toString());
+      if (st.passwordFile() != null) {
+        put(shared, "password_file", st.passwordFile().toString());
+      }
+      if (st.caFile() != null) {
+        put(shared, "ca_file", st.caFile().toString());
+      }
+      put(shared, "key_prefix", st.keyPrefix());
+      put(shared, "connect_timeout", duration(st.connectTimeout()));
+      put(shared, "command_timeout", duration(st.commandTimeout()));
+      put(shared, "on_unavailable", st.onUnavailable().id());
+    });
     ObjectNode policy = root.putObject("policy");
     put(policy, "source", config.policyFile().map(Object::toString)
         .orElse(config.policy().sourceName()));

@@ -324,6 +324,9 @@ public final class ConfigReader {
       if (root.has("command")) {
         command(b, root.get("command"));
       }
+      if (root.has("shared_state")) {
+        sharedState(b, root.get("shared_state"));
+      }
       policy(b, root.get("policy"));
       if (!problems.isEmpty()) {
         throw new ConfigException(doc.sourceName(), problems);
@@ -493,6 +496,55 @@ public final class ConfigReader {
       } catch (java.io.IOException e) {
         return "custos-proxy";
       }
+    }
+
+    private void sharedState(ProxyConfig.Builder b, JsonNode n) {
+      String url = n.path("redis").asText();
+      java.net.URI uri = null;
+      try {
+        uri = new java.net.URI(url);
+      } catch (java.net.URISyntaxException e) {
+        // reported below
+      }
+      if (uri == null || uri.getHost() == null || uri.getRawUserInfo() != null) {
+        // Never echo the URL: it may hold a password.
+        add("/shared_state/redis", "shared_state.redis: " + (uri != null
+            && uri.getRawUserInfo() != null ? "a URL with user information (expected: the"
+            + " password in shared_state.password_file)" : "not a URL with a host (expected:"
+            + " redis://host:port or rediss://host:port)"));
+        return;
+      }
+      Path password = n.has("password_file") ? file("/shared_state/password_file",
+          n.get("password_file").asText(), "a file holding the Redis password") : null;
+      Path ca = n.has("ca_file") ? file("/shared_state/ca_file", n.get("ca_file").asText(),
+          "a PEM file of CA certificates") : null;
+      if (ca != null && !"rediss".equals(uri.getScheme())) {
+        add("/shared_state/ca_file", "shared_state.ca_file: set for a redis:// URL (expected:"
+            + " rediss:// when the server's certificate is checked)");
+        return;
+      }
+      if ((n.has("password_file") && password == null) || (n.has("ca_file") && ca == null)) {
+        return;
+      }
+      Duration connect = n.has("connect_timeout")
+          ? duration(n.get("connect_timeout").asText()) : Duration.ofSeconds(2);
+      Duration command = n.has("command_timeout")
+          ? duration(n.get("command_timeout").asText()) : Duration.ofMillis(250);
+      if (connect.isZero()) {
+        add("/shared_state/connect_timeout", "shared_state.connect_timeout: 0 (expected: a"
+            + " positive duration such as 2s)");
+        return;
+      }
+      if (command.isZero()) {
+        add("/shared_state/command_timeout", "shared_state.command_timeout: 0 (expected: a"
+            + " positive duration such as 250ms)");
+        return;
+      }
+      b.sharedState(new ProxyConfig.SharedState(uri, password, ca,
+          n.path("key_prefix").asText("custos:"), connect, command,
+          n.path("on_unavailable").asText("fail_open").equals("fail_closed")
+              ? ProxyConfig.SharedState.OnUnavailable.FAIL_CLOSED
+              : ProxyConfig.SharedState.OnUnavailable.FAIL_OPEN));
     }
 
     private void cluster(ProxyConfig.Builder b, String name, JsonNode c) {

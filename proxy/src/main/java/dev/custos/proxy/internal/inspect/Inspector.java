@@ -2,22 +2,33 @@ package dev.custos.proxy.internal.inspect;
 
 import com.linecorp.armeria.common.HttpRequest;
 import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import dev.custos.engine.Direction;
 import dev.custos.engine.Policy;
 import dev.custos.engine.Rule;
+import dev.custos.proxy.BudgetKey;
 import dev.custos.proxy.InspectionSettings;
+import dev.custos.proxy.internal.ErrorResponses;
+import dev.custos.proxy.internal.shared.SharedStateUnavailableException;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Sets up the inspection of one exchange: the caller's identity, the rules for the request and
- * for the response, the scan of the request's headers and query, and the pumps that carry both
- * bodies.
+ * for the response, the caller's budgets (fetched first, without blocking, when replicas share
+ * them; 503 when they cannot be fetched and the store fails closed), the scan of the request's
+ * headers and query, and the pumps that carry both bodies.
  */
 public final class Inspector {
+  private static final Logger logger = LoggerFactory.getLogger(Inspector.class);
+
   private Inspector() {}
 
   /** Serves one exchange through {@code delegate}, inspected with {@code settings}. */
@@ -44,7 +55,41 @@ public final class Inspector {
     String path = ctx.path();
     List<Rule> requestRules = policy.rulesFor(Direction.REQUEST, method, host, path);
     List<Rule> responseRules = policy.rulesFor(Direction.RESPONSE, method, host, path);
+    Set<BudgetKey> budgets = RuleTally.budgetKeys(requestRules, responseRules, ex.identityHash());
+    if (!budgets.isEmpty()) {
+      // A shared store fetches the caller's budgets before anything is inspected, so that no
+      // decision waits on it; the in-memory store answers at once.
+      CompletableFuture<Void> loaded;
+      try {
+        loaded = settings.budgetStore().load(budgets, settings.clock().instant())
+            .toCompletableFuture();
+      } catch (RuntimeException e) {
+        loaded = CompletableFuture.failedFuture(e);
+      }
+      if (!loaded.isDone() || loaded.isCompletedExceptionally()) {
+        return HttpResponse.of(loaded.handleAsync((v, error) -> {
+          if (error != null) {
+            return unavailable(ctx, error);
+          }
+          return inspect(settings, ex, ctx, req, delegate, requestRules, responseRules);
+        }, ctx.eventLoop()));
+      }
+    }
+    return inspect(settings, ex, ctx, req, delegate, requestRules, responseRules);
+  }
 
+  private static HttpResponse unavailable(ServiceRequestContext ctx, Throwable error) {
+    if (!SharedStateUnavailableException.isCause(error)) {
+      logger.warn("inspection: loading the caller's budgets failed ({}); request refused",
+          error.getClass().getSimpleName());
+    }
+    return ErrorResponses.of(HttpStatus.SERVICE_UNAVAILABLE, "shared state unavailable");
+  }
+
+  private static HttpResponse inspect(InspectionSettings settings, Exchange ex,
+      ServiceRequestContext ctx, HttpRequest req, HttpService delegate, List<Rule> requestRules,
+      List<Rule> responseRules) {
+    RequestHeaders h = req.headers();
     RuleTally tally = new RuleTally(
         requestRules, settings.budgetStore(), ex.identityHash(), settings.clock());
     FieldScan fields = FieldScan.ofRequest(h);

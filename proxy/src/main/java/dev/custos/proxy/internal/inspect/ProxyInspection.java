@@ -139,7 +139,7 @@ public final class ProxyInspection {
   private final MeterRegistry registry;
   private final WasmDetectors plugins;
   private final FindingsSink sink;
-  private final BudgetStore budgets = BudgetStore.inMemory();
+  private final BudgetStore budgets;
   private final EvidenceKey identityKey = EvidenceKey.fromEnvironment();
   private volatile @Nullable Current current;
   private final AtomicLong requested = new AtomicLong();
@@ -148,6 +148,15 @@ public final class ProxyInspection {
 
   /** Creates settings that count into {@code registry} and send events to {@code sink}. */
   public ProxyInspection(MeterRegistry registry, FindingsSink sink) {
+    this(registry, sink, BudgetStore.inMemory());
+  }
+
+  /**
+   * Creates settings that count into {@code registry}, send events to {@code sink} and keep
+   * per-identity budgets in {@code budgets}.
+   */
+  public ProxyInspection(MeterRegistry registry, FindingsSink sink, BudgetStore budgets) {
+    this.budgets = requireNonNull(budgets, "budgets");
     this.registry = requireNonNull(registry, "registry");
     this.reflection = new GrpcReflection(registry);
     this.plugins = WasmDetectors.builder().meterRegistry(registry).build();

@@ -186,9 +186,26 @@ final class RuleTally {
   }
 
   private BudgetKey key(int i) {
-    Rule r = rules.get(i);
+    return budgetKey(rules.get(i), identity);
+  }
+
+  private static BudgetKey budgetKey(Rule r, String identity) {
     Duration window = r.condition().window();
     return new BudgetKey(r.name(), identity, window == null ? Duration.ofSeconds(1) : window);
+  }
+
+  /** Returns the budgets the per-identity rules among {@code rules} read for {@code identity}. */
+  static Set<BudgetKey> budgetKeys(List<Rule> requestRules, List<Rule> responseRules,
+      String identity) {
+    Set<BudgetKey> keys = new HashSet<>();
+    for (List<Rule> rules : List.of(requestRules, responseRules)) {
+      for (Rule r : rules) {
+        if (r.condition().isPerIdentity()) {
+          keys.add(budgetKey(r, identity));
+        }
+      }
+    }
+    return keys;
   }
 
   /**

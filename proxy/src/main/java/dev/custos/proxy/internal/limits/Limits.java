@@ -4,7 +4,6 @@ import static java.util.Objects.requireNonNull;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.Ticker;
 import com.linecorp.armeria.common.HttpHeaders;
 import com.linecorp.armeria.common.HttpRequest;
@@ -27,6 +26,8 @@ import dev.custos.proxy.internal.Selection;
 import dev.custos.proxy.internal.authn.Authentication;
 import dev.custos.proxy.internal.identity.IdentityHasher;
 import dev.custos.proxy.internal.identity.IdentityResolver;
+import dev.custos.proxy.internal.shared.Nonces;
+import dev.custos.proxy.internal.shared.SharedStateUnavailableException;
 import dev.custos.proxy.internal.telemetry.Decisions;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -61,7 +62,9 @@ import org.slf4j.LoggerFactory;
  *
  * Counts {@code custos_rate_limited_total{route,limit}}, {@code
  * custos_replays_rejected_total{route}} and {@code custos_requests_rejected_total{reason}}
- * (header_size, body_size, no_route, egress_denied, nonce_missing). Bucket keys and remembered
+ * (header_size, body_size, no_route, egress_denied, nonce_missing, shared_state_unavailable).
+ * With {@code shared_state: {on_unavailable: fail_closed}}, a rate limit or replay check that
+ * cannot reach Redis answers 503. Bucket keys and remembered
  * nonces are keyed hashes, never raw values. Thread-safe; one instance serves every configuration
  * the proxy reloads, so buckets and nonces survive reloads.
  */
@@ -75,7 +78,7 @@ public final class Limits {
   private final IdentityHasher hasher;
   private final RateLimitStore store;
   private final java.time.Clock wallClock;
-  private final Cache<String, Long> nonces;
+  private final Nonces nonces;
   private final Cache<ProxyConfig, Map<String, String>> plansByKey = Caffeine.newBuilder()
       .weakKeys()
       .maximumSize(16)
@@ -83,7 +86,7 @@ public final class Limits {
   private final ConcurrentMap<String, Counter> counters = new ConcurrentHashMap<>();
 
   /**
-   * Creates the layer.
+   * Creates the layer with nonces in this process's memory.
    *
    * @param identityKey the key client addresses and nonces are hashed under
    * @param ticker the clock nonce expiry reads; the store has its own
@@ -91,15 +94,28 @@ public final class Limits {
    */
   public Limits(MeterRegistry registry, EvidenceKey identityKey, RateLimitStore store,
       Ticker ticker, java.time.Clock wallClock) {
+    this(registry, identityKey, store, localNonces(ticker), wallClock);
+  }
+
+  /**
+   * Creates the layer.
+   *
+   * @param identityKey the key client addresses and nonces are hashed under
+   * @param nonces where replay nonces are remembered
+   * @param wallClock the clock a JWT's {@code exp} is compared with
+   */
+  public Limits(MeterRegistry registry, EvidenceKey identityKey, RateLimitStore store,
+      Nonces nonces, java.time.Clock wallClock) {
     this.wallClock = requireNonNull(wallClock, "wallClock");
     this.registry = requireNonNull(registry, "registry");
     this.hasher = new IdentityHasher(requireNonNull(identityKey, "identityKey"));
     this.store = requireNonNull(store, "store");
-    this.nonces = Caffeine.newBuilder()
-        .maximumSize(MAX_NONCES)
-        .ticker(requireNonNull(ticker, "ticker"))
-        .expireAfter(Expiry.creating((String k, Long nanos) -> Duration.ofNanos(nanos)))
-        .build();
+    this.nonces = requireNonNull(nonces, "nonces");
+  }
+
+  /** Returns nonces in memory, at most {@link #MAX_NONCES}, expiring by {@code ticker}. */
+  public static Nonces localNonces(Ticker ticker) {
+    return Nonces.inMemory(MAX_NONCES, ticker);
   }
 
   /** Returns the store buckets live in. */
@@ -210,7 +226,9 @@ public final class Limits {
       }
       int following = at + 1;
       return HttpResponse.of(f.handleAsync((wait, error) -> {
-        if (error != null) {
+        if (error != null && SharedStateUnavailableException.isCause(error)) {
+          return unavailable(ctx);
+        } else if (error != null) {
           logger.warn("limits: rate limit store failed on route {} ({}); request let through",
               route, error.getClass().getSimpleName());
         } else if (!wait.isZero()) {
@@ -258,13 +276,47 @@ public final class Limits {
           ? "token without jti on a replay-protected route" : "nonce header missing");
     }
     String key = route.name() + '\0' + hasher.identity(Identity.Kind.HEADER, nonce, false).key();
-    if (nonces.asMap().putIfAbsent(key, ttl) != null) {
-      count("custos.replays.rejected", "Requests refused with 409 as replays, by route",
-          "route", route.name(), null, null);
-      Decisions.limit(ctx, "replay");
-      return ErrorResponses.of(HttpStatus.CONFLICT, "replayed request");
+    CompletableFuture<Boolean> fresh;
+    try {
+      fresh = nonces.remember(key, Duration.ofNanos(ttl)).toCompletableFuture();
+    } catch (RuntimeException e) {
+      fresh = CompletableFuture.failedFuture(e);
     }
-    return next.serve(ctx, req);
+    if (fresh.isDone() && !fresh.isCompletedExceptionally()) {
+      return fresh.join() ? next.serve(ctx, req) : replayed(ctx, route);
+    }
+    return HttpResponse.of(fresh.handleAsync((isNew, error) -> {
+      if (error != null) {
+        if (SharedStateUnavailableException.isCause(error)) {
+          return unavailable(ctx);
+        }
+        logger.warn("limits: nonce store failed on route {} ({}); request refused", route.name(),
+            error.getClass().getSimpleName());
+        return ErrorResponses.of(HttpStatus.SERVICE_UNAVAILABLE, "replay check failed");
+      }
+      if (!isNew) {
+        return replayed(ctx, route);
+      }
+      try {
+        return next.serve(ctx, req);
+      } catch (Exception e) {
+        return HttpResponse.ofFailure(e);
+      }
+    }, ctx.eventLoop()));
+  }
+
+  private HttpResponse replayed(ServiceRequestContext ctx, ProxyConfig.Route route) {
+    count("custos.replays.rejected", "Requests refused with 409 as replays, by route",
+        "route", route.name(), null, null);
+    Decisions.limit(ctx, "replay");
+    return ErrorResponses.of(HttpStatus.CONFLICT, "replayed request");
+  }
+
+  /** Refuses a request whose limits need the shared state while it is unavailable: 503. */
+  private HttpResponse unavailable(ServiceRequestContext ctx) {
+    rejected("shared_state_unavailable");
+    Decisions.limit(ctx, "shared_state_unavailable");
+    return ErrorResponses.of(HttpStatus.SERVICE_UNAVAILABLE, "shared state unavailable");
   }
 
   /** Returns the claims of the JWT the authentication layer verified on this request, or null. */
@@ -356,6 +408,11 @@ public final class Limits {
       });
     }
     c.increment();
+  }
+
+  /** Returns where replay nonces are remembered. */
+  public Nonces nonces() {
+    return nonces;
   }
 
   @Override
