@@ -21,9 +21,8 @@ import org.snakeyaml.engine.v2.api.Load;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 
 /**
- * Issue 14 part 3: the Helm chart under {@code deploy/helm/custos/}. No pure-Java renderer of
- * Helm's Go templates exists, so the templates are rendered by {@code helm template} (README,
- * "Deploy"); this test keeps what can be checked without Helm: the chart's metadata, that every
+ * Issue 14 part 3: the Helm chart under {@code deploy/helm/custos/}. {@link HelmTemplateTest}
+ * renders it with Helm's own engine; this test checks the chart's sources: its metadata, that every
  * {@code .Values} path a template reads is in values.yaml (a typo would render an empty string),
  * that every template's blocks are closed, and that the default proxy configuration loads and
  * its drain fits the grace period.
