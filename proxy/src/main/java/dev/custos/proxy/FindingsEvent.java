@@ -40,6 +40,8 @@ import org.jspecify.annotations.Nullable;
  *     ({@code $[0].card.number}, or field numbers without descriptors); every name in a path that
  *     could hold a value (an e-mail address, a number of five digits or more, anything but ASCII
  *     letters, digits, {@code _} and {@code -}, a token-like name) is written {@code [*]}
+ * @param values the distinct values found, by category and keyed hash with a masked preview, at
+ *     most {@value #MAX_VALUES}
  */
 public record FindingsEvent(
     Instant time,
@@ -57,14 +59,47 @@ public record FindingsEvent(
     @Nullable String uninspectable,
     long inspectedBytes,
     String protocol,
-    List<String> paths) {
+    List<String> paths,
+    List<FindingsEvent.Value> values) {
+  /** The most distinct values an event lists (the first ones found are kept). */
+  public static final int MAX_VALUES = 32;
+
+  /**
+   * One distinct value found in the message, as its evidence: what lets a command plane count
+   * distinct values and follow the same value across services, never the value.
+   *
+   * @param category the category id
+   * @param hash the keyed hash of the normalized value (HMAC-SHA256 with the deployment's
+   *     evidence key, 32 hex digits)
+   * @param preview the masked preview (stars, then at most the last 4 letters or digits), or an
+   *     empty string when it is not plain enough to show
+   */
+  public record Value(String category, String hash, String preview) {
+    /** Checks that nothing is missing. */
+    public Value {
+      requireNonNull(category, "category");
+      requireNonNull(hash, "hash");
+      requireNonNull(preview, "preview");
+    }
+  }
+
+  /** Creates an event without distinct values. */
+  public FindingsEvent(Instant time, String route, Direction direction, String identityHash,
+      Map<String, Integer> categories, Set<String> locations, List<String> actions,
+      List<String> rules, @Nullable String blockedBy, @Nullable String stage, boolean alert,
+      boolean shadow, @Nullable String uninspectable, long inspectedBytes, String protocol,
+      List<String> paths) {
+    this(time, route, direction, identityHash, categories, locations, actions, rules, blockedBy,
+        stage, alert, shadow, uninspectable, inspectedBytes, protocol, paths, List.of());
+  }
+
   /** Creates the event of an HTTP message ({@code protocol} {@code http}). */
   public FindingsEvent(Instant time, String route, Direction direction, String identityHash,
       Map<String, Integer> categories, Set<String> locations, List<String> actions,
       List<String> rules, @Nullable String blockedBy, @Nullable String stage, boolean alert,
       boolean shadow, @Nullable String uninspectable, long inspectedBytes) {
     this(time, route, direction, identityHash, categories, locations, actions, rules, blockedBy,
-        stage, alert, shadow, uninspectable, inspectedBytes, "http", List.of());
+        stage, alert, shadow, uninspectable, inspectedBytes, "http", List.of(), List.of());
   }
 
   /** Creates an event without finding paths. */
@@ -73,7 +108,7 @@ public record FindingsEvent(
       List<String> rules, @Nullable String blockedBy, @Nullable String stage, boolean alert,
       boolean shadow, @Nullable String uninspectable, long inspectedBytes, String protocol) {
     this(time, route, direction, identityHash, categories, locations, actions, rules, blockedBy,
-        stage, alert, shadow, uninspectable, inspectedBytes, protocol, List.of());
+        stage, alert, shadow, uninspectable, inspectedBytes, protocol, List.of(), List.of());
   }
 
   /** Copies the collections. */
@@ -88,5 +123,6 @@ public record FindingsEvent(
     actions = List.copyOf(actions);
     rules = List.copyOf(rules);
     paths = List.copyOf(paths);
+    values = List.copyOf(values);
   }
 }

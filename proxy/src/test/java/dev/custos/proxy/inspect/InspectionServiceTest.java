@@ -464,6 +464,28 @@ class InspectionServiceTest {
   }
 
   @Test
+  void theEventListsEachDistinctValueOnceAsItsHashAndMaskedPreview() {
+    policy("rules:\n  - { name: watch cards, categories: [credit_card], action: observe }\n");
+    String body = "{\"cards\":[\"" + CARD + "\",\"" + CARD_B + "\",\"" + CARD + "\",\"" + CARD_C
+        + "\"]}";
+    assertThat(client(SessionProtocol.H2C).execute(
+        HttpRequest.of(HttpMethod.POST, "/echo", MediaType.JSON_UTF_8, body)).aggregate().join()
+        .status()).isEqualTo(HttpStatus.OK);
+
+    FindingsEvent request = awaitEvent(Direction.REQUEST);
+    assertThat(request.categories()).containsEntry("credit_card", 4);
+    assertThat(request.values()).hasSize(3).allSatisfy(v -> {
+      assertThat(v.category()).isEqualTo("credit_card");
+      assertThat(v.hash()).matches("[0-9a-f]{32}");
+      assertThat(v.preview()).matches("\\*+[0-9]{4}");
+    });
+    assertThat(request.values()).extracting(FindingsEvent.Value::preview)
+        .containsExactly("************1111", "************0004", "************0004");
+    assertThat(request.values()).extracting(FindingsEvent.Value::hash).doesNotHaveDuplicates();
+    assertThat(request.toString()).doesNotContain(CARD, CARD_B, CARD_C);
+  }
+
+  @Test
   void perMessageThresholdBlocksOnlyFromTheNthFinding() {
     policy("rules:\n  - name: bulk ssn\n    categories: [us_ssn]\n    action: block\n"
         + "    when: { per_message: { at_least: 3 } }\n");

@@ -177,7 +177,7 @@ public final class RecordInspector {
     FindingsEvent event = new FindingsEvent(clock.instant(), listener, Direction.REQUEST,
         source.hash(), tally.categories(), tally.locations(), actions, names, blockedBy,
         blockedBy == null ? null : "record_dropped", alert, shadow, null, content.length, protocol,
-        List.copyOf(tally.paths()));
+        List.copyOf(tally.paths()), tally.values());
     try {
       sink.accept(event);
     } catch (RuntimeException e) {

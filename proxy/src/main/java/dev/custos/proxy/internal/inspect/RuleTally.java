@@ -7,6 +7,7 @@ import dev.custos.engine.Rule;
 import dev.custos.proxy.BudgetKey;
 import dev.custos.proxy.BudgetStore;
 import dev.custos.proxy.BudgetUsage;
+import dev.custos.proxy.FindingsEvent;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,6 +41,8 @@ final class RuleTally {
   private final Map<String, Integer> categories = new TreeMap<>();
   private final Set<String> locations = new TreeSet<>();
   private final TreeSet<String> paths = new TreeSet<>();
+  /** The first distinct values, by category and hash, for the event. */
+  private final Map<String, FindingsEvent.Value> values = new java.util.LinkedHashMap<>();
   private long findings;
 
   RuleTally(List<Rule> rules, BudgetStore budgets, String identity, Clock clock) {
@@ -67,6 +70,7 @@ final class RuleTally {
     this.categories.putAll(other.categories);
     this.locations.addAll(other.locations);
     this.paths.addAll(other.paths);
+    this.values.putAll(other.values);
     this.findings = other.findings;
   }
 
@@ -100,6 +104,11 @@ final class RuleTally {
         paths.pollLast();
       }
     }
+    if (values.size() < FindingsEvent.MAX_VALUES) {
+      String hash = finding.evidence().hash();
+      values.putIfAbsent(finding.category() + ' ' + hash,
+          new FindingsEvent.Value(finding.category(), hash, plainPreview(finding)));
+    }
     for (int i = 0; i < rules.size(); i++) {
       if (rules.get(i).coversFinding(finding) && rules.get(i).coversPart(part)) {
         counts[i]++;
@@ -121,6 +130,27 @@ final class RuleTally {
 
   Set<String> locations() {
     return locations;
+  }
+
+  /**
+   * Returns the finding's masked preview when its shown characters are plain (printable ASCII),
+   * else an empty string: a preview is stars and at most four letters or digits, and a command
+   * plane refuses anything that could show more.
+   */
+  private static String plainPreview(Finding finding) {
+    String preview = finding.evidence().preview();
+    for (int i = 0; i < preview.length(); i++) {
+      char c = preview.charAt(i);
+      if (c < 0x21 || c > 0x7e) {
+        return "";
+      }
+    }
+    return preview;
+  }
+
+  /** Returns the first distinct values found, at most {@value FindingsEvent#MAX_VALUES}. */
+  List<FindingsEvent.Value> values() {
+    return List.copyOf(values.values());
   }
 
   /** Returns the safe paths of the body findings, in order, at most {@value #MAX_PATHS}. */

@@ -65,6 +65,19 @@ public final class JsonlFindingsSink implements FindingsSink.Closeable {
       }
       g.writeEndArray();
     }
+    if (!e.values().isEmpty()) {
+      g.writeArrayFieldStart("evidence");
+      for (FindingsEvent.Value v : e.values()) {
+        g.writeStartObject();
+        g.writeStringField("category", v.category());
+        g.writeStringField("hash", v.hash());
+        if (!v.preview().isEmpty()) {
+          g.writeStringField("preview", v.preview());
+        }
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+    }
     g.writeArrayFieldStart("actions");
     for (String a : e.actions()) {
       g.writeString(a);

@@ -73,4 +73,25 @@ class JsonlFindingsSinkTest {
     assertThat(line.get("paths").toString())
         .isEqualTo("[\"$[0].card.number\",\"$[1].accounts[*].card\"]");
   }
+
+  @Test
+  void distinctValuesAreWrittenAsEvidenceWithoutAnEmptyPreview(@TempDir Path dir)
+      throws Exception {
+    Path file = dir.resolve("findings.jsonl");
+    try (FindingsSink.Closeable sink = FindingsSink.jsonl(file)) {
+      sink.accept(new FindingsEvent(Instant.parse("2026-01-01T00:00:00Z"), "api",
+          Direction.RESPONSE, "0123456789abcdef", Map.of("credit_card", 2), Set.of("body"),
+          List.of("observe"), List.of(), null, null, false, false, null, 42, "http", List.of(),
+          List.of(new FindingsEvent.Value("credit_card", "00112233445566778899aabbccddeeff",
+                  "************1111"),
+              new FindingsEvent.Value("credit_card", "ffeeddccbbaa99887766554433221100", ""))));
+    }
+    JsonNode line = new ObjectMapper().readTree(Files.readAllLines(file).get(0));
+    JsonNode evidence = line.get("evidence");
+    assertThat(evidence).hasSize(2);
+    assertThat(evidence.get(0).get("category").asText()).isEqualTo("credit_card");
+    assertThat(evidence.get(0).get("hash").asText()).isEqualTo("00112233445566778899aabbccddeeff");
+    assertThat(evidence.get(0).get("preview").asText()).isEqualTo("************1111");
+    assertThat(evidence.get(1).has("preview")).isFalse();
+  }
 }
