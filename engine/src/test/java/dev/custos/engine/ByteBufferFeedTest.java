@@ -34,14 +34,37 @@ class ByteBufferFeedTest {
     }
   }
 
+  private static byte[] body(ContentType type) {
+    byte[] json = JSON.getBytes(StandardCharsets.UTF_8);
+    switch (type) {
+      case EVENT_STREAM:
+        return ("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"card 4111 1111 1111"
+            + " 1111\"}}]}\n\n").getBytes(StandardCharsets.UTF_8);
+      case MULTIPART:
+        return ("--b1\r\nContent-Disposition: form-data; name=\"meta\"\r\n"
+            + "Content-Type: application/json\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+            + java.util.Base64.getMimeEncoder().encodeToString(json) + "\r\n--b1--\r\n")
+            .getBytes(StandardCharsets.UTF_8);
+      case GRPC:
+        // One uncompressed gRPC message: field 1, a string holding the JSON text.
+        byte[] message = new byte[2 + json.length];
+        message[0] = 0x0a;
+        message[1] = (byte) json.length;
+        System.arraycopy(json, 0, message, 2, json.length);
+        return ByteBuffer.allocate(5 + message.length).put((byte) 0).putInt(message.length)
+            .put(message).array();
+      default:
+        return json;
+    }
+  }
+
   @ParameterizedTest
   @EnumSource(Kind.class)
   void buffersGiveTheFindingsOfArraysAndAreConsumed(Kind kind) {
     Scanner scanner = TestScanners.java();
-    for (ContentType type : List.of(ContentType.JSON, ContentType.TEXT, ContentType.EVENT_STREAM)) {
-      byte[] bytes = (type == ContentType.EVENT_STREAM
-          ? "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"card 4111 1111 1111 1111\"}}]}\n\n"
-          : JSON).getBytes(StandardCharsets.UTF_8);
+    for (ContentType type : List.of(ContentType.JSON, ContentType.TEXT, ContentType.EVENT_STREAM,
+        ContentType.MULTIPART, ContentType.GRPC)) {
+      byte[] bytes = body(type);
       List<Finding> expected = scanner.scan(bytes, type).findings();
       assertThat(expected).as("%s has findings", type).isNotEmpty();
       List<Finding> fed = new ArrayList<>();

@@ -6,7 +6,6 @@ import dev.custos.engine.RedactedOutput;
 import dev.custos.engine.RedactionChoice;
 import dev.custos.engine.ScanNote;
 import dev.custos.engine.StreamScanner;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -188,23 +187,8 @@ final class EncodedStream implements StreamScanner {
   // ---- StreamScanner ----
 
   @Override
-  public List<Finding> feed(ByteBuffer chunk) {
-    Objects.requireNonNull(chunk, "chunk");
-    byte[] copy = new byte[chunk.remaining()];
-    chunk.get(copy);
-    return feed(copy, 0, copy.length);
-  }
-
-  @Override
   public List<Finding> feed(byte[] bytes, int offset, int length) {
-    Objects.requireNonNull(bytes, "bytes");
-    Objects.checkFromIndexSize(offset, length, bytes.length);
-    if (closed) {
-      throw new IllegalStateException("stream closed");
-    }
-    if (finished) {
-      throw new IllegalStateException("stream finished (expected: no feed after finish())");
-    }
+    Feeds.check(bytes, offset, length, closed, finished);
     if (codec == Codec.BASE64) {
       base64(bytes, offset, offset + length);
     } else {

@@ -18,7 +18,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
@@ -255,14 +254,7 @@ final class EventStream implements StreamScanner {
 
   @Override
   public List<Finding> feed(byte[] bytes, int offset, int length) {
-    Objects.requireNonNull(bytes, "bytes");
-    Objects.checkFromIndexSize(offset, length, bytes.length);
-    if (closed) {
-      throw new IllegalStateException("stream closed");
-    }
-    if (finished) {
-      throw new IllegalStateException("stream finished (expected: no feed after finish())");
-    }
+    Feeds.check(bytes, offset, length, closed, finished);
     int end = offset + length;
     for (int i = offset; i < end; i++) {
       StreamScanner f = fallback;

@@ -12,7 +12,6 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
@@ -90,23 +89,8 @@ final class GrpcStream implements StreamScanner {
   }
 
   @Override
-  public List<Finding> feed(ByteBuffer chunk) {
-    Objects.requireNonNull(chunk, "chunk");
-    byte[] copy = new byte[chunk.remaining()];
-    chunk.get(copy);
-    return feed(copy, 0, copy.length);
-  }
-
-  @Override
   public List<Finding> feed(byte[] bytes, int offset, int length) {
-    Objects.requireNonNull(bytes, "bytes");
-    Objects.checkFromIndexSize(offset, length, bytes.length);
-    if (closed) {
-      throw new IllegalStateException("stream closed");
-    }
-    if (finished) {
-      throw new IllegalStateException("stream finished (expected: no feed after finish())");
-    }
+    Feeds.check(bytes, offset, length, closed, finished);
     int i = offset;
     int end = offset + length;
     while (i < end) {

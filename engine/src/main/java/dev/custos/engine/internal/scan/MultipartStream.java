@@ -6,7 +6,6 @@ import dev.custos.engine.RedactedOutput;
 import dev.custos.engine.RedactionChoice;
 import dev.custos.engine.ScanNote;
 import dev.custos.engine.StreamScanner;
-import java.nio.ByteBuffer;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -195,23 +194,8 @@ final class MultipartStream implements StreamScanner {
   // ---- StreamScanner ----
 
   @Override
-  public List<Finding> feed(ByteBuffer chunk) {
-    Objects.requireNonNull(chunk, "chunk");
-    byte[] copy = new byte[chunk.remaining()];
-    chunk.get(copy);
-    return feed(copy, 0, copy.length);
-  }
-
-  @Override
   public List<Finding> feed(byte[] bytes, int offset, int length) {
-    Objects.requireNonNull(bytes, "bytes");
-    Objects.checkFromIndexSize(offset, length, bytes.length);
-    if (released) {
-      throw new IllegalStateException("stream closed");
-    }
-    if (finished) {
-      throw new IllegalStateException("stream finished (expected: no feed after finish())");
-    }
+    Feeds.check(bytes, offset, length, released, finished);
     process(bytes, offset, length);
     return take();
   }
