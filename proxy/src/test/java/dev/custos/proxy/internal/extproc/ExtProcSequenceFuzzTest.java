@@ -35,6 +35,14 @@ class ExtProcSequenceFuzzTest {
   private static final ExtProcService SERVICE;
 
   static {
+    // Only the two categories the rules name: compiling the whole catalog would cost most of the
+    // seed run.
+    java.util.Set<String> others = new java.util.TreeSet<>();
+    for (dev.custos.engine.DetectorDefinition d : dev.custos.engine.Policy.ofDefault().detectors()) {
+      if (!d.category().equals("credit_card") && !d.category().equals("us_ssn")) {
+        others.add(d.category());
+      }
+    }
     ProxyConfig config = ProxyConfig.parse("""
         listen: 127.0.0.1:0
         findings: { file: off }
@@ -46,10 +54,11 @@ class ExtProcSequenceFuzzTest {
           u: { endpoints: ["127.0.0.1:9"] }
         policy:
           version: 1
+          disable: [%s]
           rules:
             - { name: cards, match: { direction: request }, categories: [credit_card], action: redact }
             - { name: ssn, match: { direction: response }, categories: [us_ssn], action: block }
-        """, "custos.yaml", Path.of("."));
+        """.formatted(String.join(", ", others)), "custos.yaml", Path.of("."));
     ProxyInspection inspection =
         new ProxyInspection(new SimpleMeterRegistry(), FindingsSink.noop());
     inspection.prepare(config.policy());
