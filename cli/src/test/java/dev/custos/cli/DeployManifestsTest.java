@@ -233,6 +233,16 @@ class DeployManifestsTest {
   }
 
   @Test
+  void theCommandPlaneConfigurationInItsConfigMapLoads() throws IOException {
+    ConfigMap command = all().stream().filter(ConfigMap.class::isInstance)
+        .map(ConfigMap.class::cast)
+        .filter(cm -> cm.getData() != null && cm.getData().containsKey("command.yaml"))
+        .findFirst().orElseThrow();
+    assertThat(HelmTemplateTest.loadCommandConfig(command.getData().get("command.yaml"), dir)
+        .port()).isEqualTo(7070);
+  }
+
+  @Test
   void servicesHpasAndDisruptionBudgetsSelectThePodsAndTheirPorts() throws IOException {
     List<HasMetadata> items = all();
     Map<String, Map<String, String>> podLabels = new java.util.HashMap<>();

@@ -3,6 +3,7 @@ package dev.custos.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.marcnuri.helm.Helm;
+import dev.custos.command.CommandConfig;
 import dev.custos.proxy.ProxyConfig;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -83,10 +84,31 @@ class HelmTemplateTest {
   }
 
   @Test
-  void withTheCommandPlaneOnTheChartAlsoRendersItsDeployment() {
+  void withTheCommandPlaneOnTheChartAlsoRendersItsDeployment() throws IOException {
     List<HasMetadata> items = render(true);
     assertThat(items).filteredOn(i -> i instanceof Deployment)
         .extracting(i -> i.getMetadata().getName()).anyMatch(n -> n.contains("command"));
     createAll(items);
+    ConfigMap command = items.stream().filter(ConfigMap.class::isInstance)
+        .map(ConfigMap.class::cast)
+        .filter(cm -> cm.getData() != null && cm.getData().containsKey("command.yaml"))
+        .findFirst().orElseThrow();
+    CommandConfig config = loadCommandConfig(command.getData().get("command.yaml"), dir);
+    assertThat(config.port()).isEqualTo(7070);
+  }
+
+  /**
+   * Loads a command plane configuration shipped in a ConfigMap, its Secrets' mount points made
+   * folders under {@code dir} with placeholder contents.
+   */
+  static CommandConfig loadCommandConfig(String yaml, Path dir) throws IOException {
+    Path secrets = Files.createDirectories(dir.resolve("command-secrets"));
+    Files.createDirectories(secrets.resolve("postgres"));
+    Files.createDirectories(secrets.resolve("tokens"));
+    Files.writeString(secrets.resolve("postgres/password"), "placeholder\n");
+    Files.writeString(secrets.resolve("tokens/proxy-token"), "0123456789abcdef0123456789abcdef\n");
+    Path file = dir.resolve("command.yaml");
+    Files.writeString(file, yaml.replace("/var/run/secrets/custos/", secrets + "/"));
+    return CommandConfig.load(file);
   }
 }
