@@ -76,7 +76,7 @@ s.serve_forever()
 PY
 python3 "$work/server.py" >"$work/port" &
 server_pid=$!
-for _ in $(seq 1 100); do [[ -s "$work/port" ]] && break; sleep 0.05; done
+for _ in $(seq 1 600); do [[ -s "$work/port" ]] && break; sleep 0.05; done # up to 30 s
 port="$(head -n 1 "$work/port")"
 hc() { # hc ENV... -- ARGS: prints the exit status and the first stderr line
   local s=0
