@@ -95,7 +95,7 @@ public final class Store implements AutoCloseable {
       pool = new HikariDataSource(hc);
     } catch (RuntimeException e) {
       throw new IllegalStateException("database " + redacted(db.url()) + ": cannot connect: "
-          + rootMessage(e) + " (expected: a reachable database)", e);
+          + rootMessage(e, db.url()) + " (expected: a reachable database)", e);
     }
     try {
       var flyway = Flyway.configure(Store.class.getClassLoader())
@@ -109,15 +109,39 @@ public final class Store implements AutoCloseable {
     } catch (RuntimeException e) {
       pool.close();
       throw new IllegalStateException("database " + redacted(db.url()) + ": migration failed: "
-          + rootMessage(e), e);
+          + rootMessage(e, db.url()), e);
     }
     return new Store(pool, db.postgresql());
   }
 
-  /** Returns the URL without query parameters (where credentials may hide). */
+  /**
+   * Returns the URL without what may hold credentials: query parameters, {@code ;key=value}
+   * properties and user information ({@code //user:password@host}).
+   */
   static String redacted(String url) {
-    int q = url.indexOf('?');
-    return q < 0 ? url : url.substring(0, q) + "?...";
+    String u = url;
+    int q = u.indexOf('?');
+    if (q >= 0) {
+      u = u.substring(0, q) + "?...";
+    }
+    int semicolon = u.indexOf(';');
+    if (semicolon >= 0) {
+      u = u.substring(0, semicolon) + ";...";
+    }
+    int authority = u.indexOf("//");
+    if (authority >= 0) {
+      int hostEnd = u.indexOf('/', authority + 2);
+      int at = u.lastIndexOf('@', hostEnd < 0 ? u.length() - 1 : hostEnd);
+      if (at > authority) {
+        u = u.substring(0, authority + 2) + "...@" + u.substring(at + 1);
+      }
+    }
+    return u;
+  }
+
+  /** Returns the deepest cause's first line, the database URL in it redacted. */
+  private static String rootMessage(Throwable e, String url) {
+    return rootMessage(e).replace(url, redacted(url));
   }
 
   private static String rootMessage(Throwable e) {
