@@ -64,8 +64,12 @@ class CommandSenderTest {
   }
 
   private ProxyConfig.Command settings(String url, int batch, long spoolBytes) {
+    return settings(url, batch, spoolBytes, Duration.ofMillis(20));
+  }
+
+  private ProxyConfig.Command settings(String url, int batch, long spoolBytes, Duration linger) {
     return new ProxyConfig.Command(URI.create(url), dir.resolve("token"), dir.resolve("spool"),
-        "proxy-a", 10_000, batch, Duration.ofMillis(20), spoolBytes, Duration.ofSeconds(5),
+        "proxy-a", 10_000, batch, linger, spoolBytes, Duration.ofSeconds(5),
         Duration.ofMillis(10), Duration.ofMillis(100), Duration.ofSeconds(5));
   }
 
@@ -147,7 +151,8 @@ class CommandSenderTest {
   void aRetriedBatchKeepsItsIdAndThePlaneStoresItOnce() {
     // The plane stores the first batch but its answer is a 503: the retry is a duplicate.
     plane.storeThenFail.set(1);
-    CommandSender s = start(settings(plane.url(), 1000, 1 << 20));
+    // The five events make one full batch whatever the scheduling: the linger never cuts it first.
+    CommandSender s = start(settings(plane.url(), 5, 1 << 20, Duration.ofMinutes(1)));
     send(s, "r", 5);
 
     await().atMost(WAIT).until(() -> plane.duplicates.get() == 1);
