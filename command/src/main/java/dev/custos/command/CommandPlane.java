@@ -9,6 +9,7 @@ import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServerBuilder;
 import dev.custos.command.internal.ReadApi;
 import dev.custos.command.internal.RetentionJob;
+import dev.custos.command.internal.api.ApiAccess;
 import dev.custos.command.internal.ingest.EventParser;
 import dev.custos.command.internal.ingest.IngestService;
 import dev.custos.command.internal.ingest.Tokens;
@@ -84,7 +85,7 @@ public final class CommandPlane implements AutoCloseable {
         .maxRequestLength(EventParser.MAX_BYTES + (1 << 20))
         .requestTimeout(Duration.ofSeconds(60))
         .build(new IngestService(new Tokens(config.tokens()), store, writers, clock, registry));
-    ReadApi.addTo(sb, store, new Tokens(config.apiTokens()), clock);
+    ReadApi.addTo(sb, store, new ApiAccess(new Tokens(config.apiTokens())), clock);
     sb.service("/healthz", (ctx, req) -> HttpResponse.of(HttpStatus.OK,
         MediaType.PLAIN_TEXT_UTF_8, "ok\n"));
     sb.service("/readyz", (ctx, req) -> HttpResponse.of(CompletableFuture.supplyAsync(

@@ -3,17 +3,15 @@ package dev.custos.command.internal;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.linecorp.armeria.common.HttpData;
-import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
-import com.linecorp.armeria.common.ResponseHeaders;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.ServiceRequestContext;
+import dev.custos.command.internal.api.ApiAccess;
+import dev.custos.command.internal.api.Role;
 import dev.custos.command.internal.ingest.IngestService;
-import dev.custos.command.internal.ingest.Tokens;
 import dev.custos.command.internal.store.FlowRow;
 import dev.custos.command.internal.store.Sighting;
 import dev.custos.command.internal.store.Store;
@@ -41,7 +39,7 @@ public final class ReadApi {
   private ReadApi() {}
 
   /** Adds the read API's routes. */
-  public static void addTo(ServerBuilder sb, Store store, Tokens apiTokens, Clock clock) {
+  public static void addTo(ServerBuilder sb, Store store, ApiAccess access, Clock clock) {
     HttpService flows = (ctx, req) -> {
       Instant now = clock.instant();
       Instant from;
@@ -78,24 +76,8 @@ public final class ReadApi {
       }
       return query(ctx, () -> lineageJson(hash, store.lineage(hash)));
     };
-    sb.route().get("/api/v1/flows").build(flows.decorate((delegate, ctx, req) ->
-        authorized(apiTokens, req.headers().get(HttpHeaderNames.AUTHORIZATION))
-            ? delegate.serve(ctx, req) : unauthorized()));
-    sb.route().get("/api/v1/lineage/{hash}").build(lineage.decorate((delegate, ctx, req) ->
-        authorized(apiTokens, req.headers().get(HttpHeaderNames.AUTHORIZATION))
-            ? delegate.serve(ctx, req) : unauthorized()));
-  }
-
-  private static boolean authorized(Tokens tokens, @Nullable String authorization) {
-    return tokens.check(authorization) != null;
-  }
-
-  private static HttpResponse unauthorized() {
-    return HttpResponse.of(ResponseHeaders.builder(HttpStatus.UNAUTHORIZED)
-        .contentType(MediaType.JSON_UTF_8)
-        .set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"custos-command-api\"").build(),
-        HttpData.ofUtf8("{\"error\":\"Authorization: missing or unknown token (expected: Bearer"
-            + " and a token of api_tokens)\"}"));
+    sb.route().get("/api/v1/flows").decorator(access.require(Role.READ)).build(flows);
+    sb.route().get("/api/v1/lineage/{hash}").decorator(access.require(Role.READ)).build(lineage);
   }
 
   private static HttpResponse bad(String message) {
