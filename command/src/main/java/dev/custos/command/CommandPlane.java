@@ -14,6 +14,7 @@ import dev.custos.command.internal.ingest.EventParser;
 import dev.custos.command.internal.ingest.IngestService;
 import dev.custos.command.internal.ingest.Tokens;
 import dev.custos.command.internal.store.Store;
+import dev.custos.command.internal.web.Dashboard;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetSocketAddress;
@@ -86,6 +87,7 @@ public final class CommandPlane implements AutoCloseable {
         .requestTimeout(Duration.ofSeconds(60))
         .build(new IngestService(new Tokens(config.tokens()), store, writers, clock, registry));
     ReadApi.addTo(sb, store, new ApiAccess(new Tokens(config.apiTokens())), clock);
+    Dashboard.addTo(sb);
     sb.service("/healthz", (ctx, req) -> HttpResponse.of(HttpStatus.OK,
         MediaType.PLAIN_TEXT_UTF_8, "ok\n"));
     sb.service("/readyz", (ctx, req) -> HttpResponse.of(CompletableFuture.supplyAsync(
