@@ -1,7 +1,7 @@
 // Builds the command plane's dashboard: installs the locked npm packages (npm ci, only when
 // package-lock.json changed since the last install in WORK_DIR), then bundles src/ with esbuild
 // into OUT_DIR: index.html (no-cache) and assets/ with content-hashed names (cached for ever),
-// each with .gz and .br twins. Run by Maven (command/pom.xml, phase generate-resources):
+// each with .gz and .br twins. A bundle whose sources did not change is kept as it is. Run by Maven (command/pom.xml, phase generate-resources):
 //
 //   node build.mjs OUT_DIR WORK_DIR
 //
@@ -52,7 +52,33 @@ function compress(file) {
   }));
 }
 
+/** A digest of everything the bundle is made of, to skip a bundle that is up to date. */
+function sources() {
+  const digest = createHash('sha256').update(out);
+  const walk = (dir) => {
+    for (const name of fs.readdirSync(dir).sort()) {
+      const file = path.join(dir, name);
+      if (fs.statSync(file).isDirectory()) {
+        walk(file);
+      } else {
+        digest.update(file).update(fs.readFileSync(file));
+      }
+    }
+  };
+  walk(path.join(here, 'src'));
+  for (const name of ['build.mjs', 'package.json', 'package-lock.json']) {
+    digest.update(fs.readFileSync(path.join(here, name)));
+  }
+  return digest.digest('hex');
+}
+
 install();
+const bundled = path.join(work, '.custos-bundled');
+const digest = sources();
+if (fs.existsSync(path.join(out, 'index.html')) && fs.existsSync(bundled)
+    && fs.readFileSync(bundled, 'utf8') === digest) {
+  process.exit(0);
+}
 const esbuild = createRequire(path.join(work, 'package.json'))('esbuild');
 fs.rmSync(out, { recursive: true, force: true });
 fs.mkdirSync(path.join(out, 'assets'), { recursive: true });
@@ -99,3 +125,4 @@ for (const name of fs.readdirSync(path.join(out, 'assets'))) {
   }
 }
 compress(path.join(out, 'index.html'));
+fs.writeFileSync(bundled, digest);
