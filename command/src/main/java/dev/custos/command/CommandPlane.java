@@ -10,6 +10,7 @@ import com.linecorp.armeria.server.ServerBuilder;
 import dev.custos.command.internal.ReadApi;
 import dev.custos.command.internal.RetentionJob;
 import dev.custos.command.internal.api.ApiAccess;
+import dev.custos.command.internal.api.ApiBasics;
 import dev.custos.command.internal.ingest.EventParser;
 import dev.custos.command.internal.ingest.GroupCommit;
 import dev.custos.command.internal.ingest.IngestService;
@@ -70,6 +71,7 @@ public final class CommandPlane implements AutoCloseable {
     if (running != null) {
       throw new IllegalStateException("already started");
     }
+    ApiAccess access = ApiAccess.of(config, clock);
     Store store = Store.open(config.database());
     // Writers parse; committers store what the writers parsed, several batches per transaction.
     // SQLite has one writing connection: one committer.
@@ -94,7 +96,8 @@ public final class CommandPlane implements AutoCloseable {
         .requestTimeout(Duration.ofSeconds(60))
         .build(new IngestService(new Tokens(config.tokens()), commits, writers, clock,
             registry));
-    ReadApi.addTo(sb, store, new ApiAccess(new Tokens(config.apiTokens())), clock);
+    ApiBasics.addTo(sb, access);
+    ReadApi.addTo(sb, store, access, clock);
     sb.service("/healthz", (ctx, req) -> HttpResponse.of(HttpStatus.OK,
         MediaType.PLAIN_TEXT_UTF_8, "ok\n"));
     sb.service("/readyz", (ctx, req) -> HttpResponse.of(CompletableFuture.supplyAsync(
@@ -126,6 +129,11 @@ public final class CommandPlane implements AutoCloseable {
   public int activePort() {
     Running r = requireRunning();
     return r.server().activeLocalPort();
+  }
+
+  /** Returns the running server (tests enumerate its routes). */
+  Server server() {
+    return requireRunning().server();
   }
 
   /** Returns the registry behind {@code /metrics}. */
