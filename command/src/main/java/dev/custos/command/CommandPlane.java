@@ -11,9 +11,11 @@ import dev.custos.command.internal.ReadApi;
 import dev.custos.command.internal.RetentionJob;
 import dev.custos.command.internal.api.ApiAccess;
 import dev.custos.command.internal.api.ApiBasics;
+import dev.custos.command.internal.api.FlowApi;
 import dev.custos.command.internal.ingest.EventParser;
 import dev.custos.command.internal.ingest.IngestService;
 import dev.custos.command.internal.ingest.Tokens;
+import dev.custos.command.internal.store.FlowQueries;
 import dev.custos.command.internal.store.Store;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -89,6 +91,7 @@ public final class CommandPlane implements AutoCloseable {
         .build(new IngestService(new Tokens(config.tokens()), store, writers, clock, registry));
     ApiBasics.addTo(sb, access);
     ReadApi.addTo(sb, store, access, clock);
+    FlowApi.addTo(sb, new FlowQueries(store.dataSource()), access, clock);
     sb.service("/healthz", (ctx, req) -> HttpResponse.of(HttpStatus.OK,
         MediaType.PLAIN_TEXT_UTF_8, "ok\n"));
     sb.service("/readyz", (ctx, req) -> HttpResponse.of(CompletableFuture.supplyAsync(
