@@ -13,6 +13,7 @@ import dev.custos.command.internal.api.ApiAccess;
 import dev.custos.command.internal.api.ApiBasics;
 import dev.custos.command.internal.api.FlowApi;
 import dev.custos.command.internal.ingest.EventParser;
+import dev.custos.command.internal.ingest.GroupCommit;
 import dev.custos.command.internal.ingest.IngestService;
 import dev.custos.command.internal.ingest.Tokens;
 import dev.custos.command.internal.store.FlowQueries;
@@ -40,14 +41,17 @@ import org.jspecify.annotations.Nullable;
  * PostgreSQL database. Thread-safe.
  */
 public final class CommandPlane implements AutoCloseable {
+  /** A group commit stops taking batches once it holds this many events. */
+  private static final int GROUP_EVENTS = 10_000;
+
   private final CommandConfig config;
   private final Clock clock;
   private final PrometheusMeterRegistry registry;
   private volatile @Nullable Running running;
   private volatile boolean ready;
 
-  private record Running(Store store, ThreadPoolExecutor writers, Server server,
-      RetentionJob retention) {}
+  private record Running(Store store, ThreadPoolExecutor writers, GroupCommit commits,
+      Server server, RetentionJob retention) {}
 
   private CommandPlane(CommandConfig config, Clock clock, PrometheusMeterRegistry registry) {
     this.config = config;
@@ -72,7 +76,11 @@ public final class CommandPlane implements AutoCloseable {
     }
     ApiAccess access = ApiAccess.of(config, clock);
     Store store = Store.open(config.database());
-    int workers = store.postgresql() ? config.ingest().workers() : 1;
+    // Writers parse; committers store what the writers parsed, several batches per transaction.
+    // SQLite has one writing connection: one committer.
+    int workers = config.ingest().workers();
+    GroupCommit commits = new GroupCommit(store, store.postgresql()
+        ? Math.max(1, (workers + 1) / 2) : 1, GROUP_EVENTS, registry);
     AtomicInteger n = new AtomicInteger();
     ThreadPoolExecutor writers = new ThreadPoolExecutor(workers, workers, 0,
         TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(config.ingest().queue()), r -> {
@@ -89,7 +97,8 @@ public final class CommandPlane implements AutoCloseable {
         // by the parser with a 413 of its own.
         .maxRequestLength(EventParser.MAX_BYTES + (1 << 20))
         .requestTimeout(Duration.ofSeconds(60))
-        .build(new IngestService(new Tokens(config.tokens()), store, writers, clock, registry));
+        .build(new IngestService(new Tokens(config.tokens()), commits, writers, clock,
+            registry));
     ApiBasics.addTo(sb, access);
     ReadApi.addTo(sb, store, access, clock);
     FlowApi.addTo(sb, new FlowQueries(store.dataSource()), access, clock);
@@ -111,12 +120,13 @@ public final class CommandPlane implements AutoCloseable {
     } catch (RuntimeException e) {
       server.close();
       writers.shutdownNow();
+      commits.close();
       store.close();
       throw new IllegalStateException("listen " + config.host() + ":" + config.port()
           + ": cannot bind (expected: a free address)", e);
     }
     retention.start();
-    running = new Running(store, writers, server, retention);
+    running = new Running(store, writers, commits, server, retention);
     ready = true;
   }
 
@@ -173,6 +183,7 @@ public final class CommandPlane implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    r.commits().close();
     r.store().close();
   }
 
