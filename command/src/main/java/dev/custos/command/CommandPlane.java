@@ -25,6 +25,7 @@ import java.net.InetSocketAddress;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -90,15 +91,15 @@ public final class CommandPlane implements AutoCloseable {
         }, new ThreadPoolExecutor.AbortPolicy());
     RetentionJob retention = new RetentionJob(store, config.retention(), clock, registry);
     ServerBuilder sb = com.linecorp.armeria.server.Server.builder()
-        .http(new InetSocketAddress(config.host(), config.port()))
         .gracefulShutdownTimeout(Duration.ZERO, Duration.ofSeconds(10));
+    listen(sb, config);
     sb.route().post("/api/v1/ingest/events")
         // A gzip body of 4 MiB of lines stays well under this; identity bodies are cut at 4 MiB
         // by the parser with a 413 of its own.
         .maxRequestLength(EventParser.MAX_BYTES + (1 << 20))
         .requestTimeout(Duration.ofSeconds(60))
-        .build(new IngestService(new Tokens(config.tokens()), commits, writers, clock,
-            registry));
+        .build(new IngestService(new Tokens(config.tokens(), config.tls() == null ? List.of()
+            : config.tls().clientCerts()), commits, writers, clock, registry));
     ApiBasics.addTo(sb, access);
     ReadApi.addTo(sb, store, access, clock);
     FlowApi.addTo(sb, new FlowQueries(store.dataSource()), access, clock);
@@ -128,6 +129,26 @@ public final class CommandPlane implements AutoCloseable {
     retention.start();
     running = new Running(store, writers, commits, server, retention);
     ready = true;
+  }
+
+  /**
+   * Adds the listener: cleartext (HTTP/1.1 and h2c), or TLS with the configured key pair, asking
+   * for client certificates that chain to the client CA when one is configured.
+   */
+  private static void listen(ServerBuilder sb, CommandConfig config) {
+    InetSocketAddress address = new InetSocketAddress(config.host(), config.port());
+    CommandConfig.Tls tls = config.tls();
+    if (tls == null) {
+      sb.http(address);
+      return;
+    }
+    sb.https(address).tls(tls.certFile().toFile(), tls.keyFile().toFile());
+    java.nio.file.Path ca = tls.clientCaFile();
+    if (ca != null) {
+      sb.tlsCustomizer(ssl -> ssl.trustManager(ca.toFile()).clientAuth(
+          tls.clientAuth() == CommandConfig.Tls.ClientAuth.REQUIRE
+              ? io.netty.handler.ssl.ClientAuth.REQUIRE : io.netty.handler.ssl.ClientAuth.OPTIONAL));
+    }
   }
 
   /** Returns the port the listener is bound to. */

@@ -1,6 +1,10 @@
 package dev.custos.proxy.internal.telemetry.commandplane;
 
 import com.linecorp.armeria.client.ClientFactory;
+import com.linecorp.armeria.client.ClientFactoryBuilder;
+import com.linecorp.armeria.client.ClientTlsConfig;
+import com.linecorp.armeria.common.RequestHeadersBuilder;
+import dev.custos.proxy.internal.tls.FileTlsProvider;
 import com.linecorp.armeria.client.WebClient;
 import com.linecorp.armeria.common.AggregatedHttpResponse;
 import com.linecorp.armeria.common.HttpData;
@@ -20,6 +24,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
@@ -225,7 +230,18 @@ final class CommandSender implements FindingsSink {
   private void loop() throws IOException {
     ioGroup = EventLoopGroups.newEventLoopGroup(1,
         ThreadFactories.builder("custos-command-io").eventLoop(true).daemon(true).build());
-    factory = ClientFactory.builder().workerGroup(ioGroup, false).build();
+    ClientFactoryBuilder fb = ClientFactory.builder().workerGroup(ioGroup, false);
+    ProxyConfig.UpstreamTls tls = config.tls();
+    if (tls != null) {
+      // The same TLS material as a cluster's: CA certificates and a client certificate, read once
+      // per sender (a reload that changes the files starts a new sender).
+      FileTlsProvider material = new FileTlsProvider("command plane", tls.cert(), tls.key(),
+          tls.ca());
+      fb.tlsProvider(material, ClientTlsConfig.builder().tlsCustomizer(ssl -> ssl.protocols(
+          tls.minVersion().equals("TLSv1.3") ? new String[] {"TLSv1.3"}
+              : new String[] {"TLSv1.3", "TLSv1.2"})).build());
+    }
+    factory = fb.build();
     URI u = config.url();
     client = WebClient.builder(u.getScheme() + "://" + u.getRawAuthority())
         .factory(factory)
@@ -431,18 +447,25 @@ final class CommandSender implements FindingsSink {
   }
 
   private void start(Batch b, Source source) {
-    String token;
-    try {
-      token = Files.readString(config.tokenFile(), StandardCharsets.UTF_8).trim();
-    } catch (IOException e) {
-      failed("token", "token file " + config.tokenFile() + " unreadable ("
-          + e.getClass().getSimpleName() + ")", null);
-      return;
+    String token = null;
+    Path tokenFile = config.tokenFile();
+    if (tokenFile != null) {
+      try {
+        token = Files.readString(tokenFile, StandardCharsets.UTF_8).trim();
+      } catch (IOException e) {
+        failed("token", "token file " + tokenFile + " unreadable ("
+            + e.getClass().getSimpleName() + ")", null);
+        return;
+      }
     }
-    RequestHeaders headers = RequestHeaders.builder(HttpMethod.POST, path)
+    RequestHeadersBuilder hb = RequestHeaders.builder(HttpMethod.POST, path);
+    if (token != null) {
+      // Without a token file the proxy authenticates by its client certificate (command.tls).
+      hb.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + token);
+    }
+    RequestHeaders headers = hb
         .contentType(NDJSON)
         .set(HttpHeaderNames.CONTENT_ENCODING, "gzip")
-        .set(HttpHeaderNames.AUTHORIZATION, "Bearer " + token)
         .set("custos-proxy-id", config.proxyId())
         .set("custos-batch-id", b.id().toString())
         .set("custos-config-version", configVersion.get())
@@ -499,8 +522,9 @@ final class CommandSender implements FindingsSink {
           ready.addFirst(halves.get(0));
         }
       } else if (status == 401 || status == 403) {
-        failed("unauthorized", status + ": the plane refused this proxy's token (" + config
-            .tokenFile() + ")", null);
+        failed("unauthorized", status + ": the plane refused this proxy's "
+            + (config.tokenFile() != null ? "token (" + config.tokenFile() + ")"
+            : "client certificate"), null);
       } else if (status == 429 || status == 503) {
         failed("overloaded", String.valueOf(status), retryAfter(r));
       } else {
