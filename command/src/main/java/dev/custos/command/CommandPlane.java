@@ -13,6 +13,7 @@ import dev.custos.command.internal.api.ApiAccess;
 import dev.custos.command.internal.ingest.EventParser;
 import dev.custos.command.internal.ingest.IngestService;
 import dev.custos.command.internal.ingest.Tokens;
+import dev.custos.command.internal.policy.PolicyApi;
 import dev.custos.command.internal.store.Store;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -86,6 +87,8 @@ public final class CommandPlane implements AutoCloseable {
         .requestTimeout(Duration.ofSeconds(60))
         .build(new IngestService(new Tokens(config.tokens()), store, writers, clock, registry));
     ReadApi.addTo(sb, store, new ApiAccess(new Tokens(config.apiTokens())), clock);
+    PolicyApi.addTo(sb, store.dataSource(), new ApiAccess(new Tokens(config.apiTokens())),
+        new Tokens(config.tokens()), clock, registry);
     sb.service("/healthz", (ctx, req) -> HttpResponse.of(HttpStatus.OK,
         MediaType.PLAIN_TEXT_UTF_8, "ok\n"));
     sb.service("/readyz", (ctx, req) -> HttpResponse.of(CompletableFuture.supplyAsync(
