@@ -10,11 +10,13 @@ import com.linecorp.armeria.server.ServerBuilder;
 import dev.custos.command.internal.ReadApi;
 import dev.custos.command.internal.RetentionJob;
 import dev.custos.command.internal.api.ApiAccess;
+import dev.custos.command.internal.api.ApiBasics;
 import dev.custos.command.internal.ingest.EventParser;
 import dev.custos.command.internal.ingest.IngestService;
 import dev.custos.command.internal.ingest.Tokens;
 import dev.custos.command.internal.policy.PolicyApi;
 import dev.custos.command.internal.store.Store;
+import dev.custos.command.internal.web.Dashboard;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetSocketAddress;
@@ -67,6 +69,7 @@ public final class CommandPlane implements AutoCloseable {
     if (running != null) {
       throw new IllegalStateException("already started");
     }
+    ApiAccess access = ApiAccess.of(config, clock);
     Store store = Store.open(config.database());
     int workers = store.postgresql() ? config.ingest().workers() : 1;
     AtomicInteger n = new AtomicInteger();
@@ -86,9 +89,11 @@ public final class CommandPlane implements AutoCloseable {
         .maxRequestLength(EventParser.MAX_BYTES + (1 << 20))
         .requestTimeout(Duration.ofSeconds(60))
         .build(new IngestService(new Tokens(config.tokens()), store, writers, clock, registry));
-    ReadApi.addTo(sb, store, new ApiAccess(new Tokens(config.apiTokens())), clock);
-    PolicyApi.addTo(sb, store.dataSource(), new ApiAccess(new Tokens(config.apiTokens())),
-        new Tokens(config.tokens()), clock, registry);
+    ApiBasics.addTo(sb, access);
+    ReadApi.addTo(sb, store, access, clock);
+    PolicyApi.addTo(sb, store.dataSource(), access, new Tokens(config.tokens()), clock,
+        registry);
+    Dashboard.addTo(sb);
     sb.service("/healthz", (ctx, req) -> HttpResponse.of(HttpStatus.OK,
         MediaType.PLAIN_TEXT_UTF_8, "ok\n"));
     sb.service("/readyz", (ctx, req) -> HttpResponse.of(CompletableFuture.supplyAsync(
@@ -119,6 +124,11 @@ public final class CommandPlane implements AutoCloseable {
   public int activePort() {
     Running r = requireRunning();
     return r.server().activeLocalPort();
+  }
+
+  /** Returns the running server (tests enumerate its routes). */
+  Server server() {
+    return requireRunning().server();
   }
 
   /** Returns the registry behind {@code /metrics}. */

@@ -915,8 +915,9 @@ final class MessageInspection implements AutoCloseable {
     FindingsEvent event = new FindingsEvent(
         ex.settings().clock().instant(), ex.settings().route(), direction, ex.identityHash(),
         tally.categories(), tally.locations(), actions, rules,
-        refusedBy != null ? refusedBy : wouldBlock, refusedBy == null ? null : stage, alert, shadow, uninspectable, inspected, protocol,
-        List.copyOf(tally.paths()), tally.values());
+        refusedBy != null ? refusedBy : wouldBlock, refusedBy == null ? null : stage, alert,
+        shadow, uninspectable, inspected, protocol, List.copyOf(tally.paths()), tally.values(),
+        ex.cluster(), ex.service());
     ex.record().add(event);
     try {
       ex.settings().findingsSink().accept(event);
