@@ -81,7 +81,7 @@ class PolicyDistributionTest {
         tokens:
           - { name: edge, sha256: %s }
         api_tokens:
-          - { name: alice, sha256: %s }
+          - { name: alice, sha256: %s, role: admin }
         """.formatted(CommandPlaneTest.sha256(TOKEN), CommandPlaneTest.sha256(API_TOKEN)),
         "command.yaml", dir);
     plane = CommandPlane.builder(base).build();

@@ -35,6 +35,7 @@ class PolicyApiTest {
   static final ObjectMapper JSON = new ObjectMapper();
   static final String TOKEN = "proxy-token-0123456789";
   static final String API_TOKEN = "api-token-9876543210";
+  static final String READ_TOKEN = "read-token-5555555555";
   static final String POLICY = "version: 1\nrules:\n  - { name: no cards, categories:"
       + " [credit_card], action: block }\n";
 
@@ -50,8 +51,10 @@ class PolicyApiTest {
         tokens:
           - { name: edge, sha256: %s }
         api_tokens:
-          - { name: alice, sha256: %s }
-        """.formatted(sha256(TOKEN), sha256(API_TOKEN)), "command.yaml", dir)).build();
+          - { name: alice, sha256: %s, role: admin }
+          - { name: bob, sha256: %s }
+        """.formatted(sha256(TOKEN), sha256(API_TOKEN), sha256(READ_TOKEN)), "command.yaml",
+        dir)).build();
     plane.start();
   }
 
@@ -125,6 +128,24 @@ class PolicyApiTest {
         "/api/v1/proxy/policy").set(HttpHeaderNames.AUTHORIZATION, "Bearer " + API_TOKEN)
         .set("custos-proxy-id", "gw-1").build()).aggregate().join();
     assertThat(res.status()).isEqualTo(HttpStatus.UNAUTHORIZED);
+  }
+
+  @Test
+  void aReaderReadsButWritesNothing() throws Exception {
+    assertThat(admin(HttpMethod.POST, "/api/v1/policies/payments/versions", version(POLICY))
+        .status()).isEqualTo(HttpStatus.CREATED);
+    assertThat(call(HttpMethod.GET, "/api/v1/policies/payments/versions/1", READ_TOKEN, null)
+        .status()).isEqualTo(HttpStatus.OK);
+    assertThat(call(HttpMethod.GET, "/api/v1/proxies", READ_TOKEN, null).status())
+        .isEqualTo(HttpStatus.OK);
+    assertThat(call(HttpMethod.POST, "/api/v1/policies/payments/versions", READ_TOKEN,
+        version(POLICY.replace("block", "redact"))).status()).isEqualTo(HttpStatus.FORBIDDEN);
+    assertThat(call(HttpMethod.POST, "/api/v1/rollouts", READ_TOKEN,
+        "{\"policy\":\"payments\",\"version\":1,\"proxies\":[\"*\"]}").status())
+        .isEqualTo(HttpStatus.FORBIDDEN);
+    assertThat(call(HttpMethod.POST, "/api/v1/rollouts/1/abort", READ_TOKEN, null).status())
+        .isEqualTo(HttpStatus.FORBIDDEN);
+    assertThat(json(admin(HttpMethod.GET, "/api/v1/rollouts", null)).get("rollouts")).isEmpty();
   }
 
   @Test
