@@ -11,10 +11,13 @@ import dev.custos.command.internal.ReadApi;
 import dev.custos.command.internal.RetentionJob;
 import dev.custos.command.internal.api.ApiAccess;
 import dev.custos.command.internal.api.ApiBasics;
+import dev.custos.command.internal.api.FlowApi;
 import dev.custos.command.internal.ingest.EventParser;
+import dev.custos.command.internal.ingest.GroupCommit;
 import dev.custos.command.internal.ingest.IngestService;
 import dev.custos.command.internal.ingest.Tokens;
 import dev.custos.command.internal.policy.PolicyApi;
+import dev.custos.command.internal.store.FlowQueries;
 import dev.custos.command.internal.store.Store;
 import dev.custos.command.internal.web.Dashboard;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -39,14 +42,17 @@ import org.jspecify.annotations.Nullable;
  * PostgreSQL database. Thread-safe.
  */
 public final class CommandPlane implements AutoCloseable {
+  /** A group commit stops taking batches once it holds this many events. */
+  private static final int GROUP_EVENTS = 10_000;
+
   private final CommandConfig config;
   private final Clock clock;
   private final PrometheusMeterRegistry registry;
   private volatile @Nullable Running running;
   private volatile boolean ready;
 
-  private record Running(Store store, ThreadPoolExecutor writers, Server server,
-      RetentionJob retention) {}
+  private record Running(Store store, ThreadPoolExecutor writers, GroupCommit commits,
+      Server server, RetentionJob retention) {}
 
   private CommandPlane(CommandConfig config, Clock clock, PrometheusMeterRegistry registry) {
     this.config = config;
@@ -71,7 +77,11 @@ public final class CommandPlane implements AutoCloseable {
     }
     ApiAccess access = ApiAccess.of(config, clock);
     Store store = Store.open(config.database());
-    int workers = store.postgresql() ? config.ingest().workers() : 1;
+    // Writers parse; committers store what the writers parsed, several batches per transaction.
+    // SQLite has one writing connection: one committer.
+    int workers = config.ingest().workers();
+    GroupCommit commits = new GroupCommit(store, store.postgresql()
+        ? Math.max(1, (workers + 1) / 2) : 1, GROUP_EVENTS, registry);
     AtomicInteger n = new AtomicInteger();
     ThreadPoolExecutor writers = new ThreadPoolExecutor(workers, workers, 0,
         TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(config.ingest().queue()), r -> {
@@ -88,11 +98,13 @@ public final class CommandPlane implements AutoCloseable {
         // by the parser with a 413 of its own.
         .maxRequestLength(EventParser.MAX_BYTES + (1 << 20))
         .requestTimeout(Duration.ofSeconds(60))
-        .build(new IngestService(new Tokens(config.tokens()), store, writers, clock, registry));
+        .build(new IngestService(new Tokens(config.tokens()), commits, writers, clock,
+            registry));
     ApiBasics.addTo(sb, access);
     ReadApi.addTo(sb, store, access, clock);
     PolicyApi.addTo(sb, store.dataSource(), access, new Tokens(config.tokens()), clock,
         registry);
+    FlowApi.addTo(sb, new FlowQueries(store.dataSource()), access, clock);
     Dashboard.addTo(sb);
     sb.service("/healthz", (ctx, req) -> HttpResponse.of(HttpStatus.OK,
         MediaType.PLAIN_TEXT_UTF_8, "ok\n"));
@@ -111,12 +123,13 @@ public final class CommandPlane implements AutoCloseable {
     } catch (RuntimeException e) {
       server.close();
       writers.shutdownNow();
+      commits.close();
       store.close();
       throw new IllegalStateException("listen " + config.host() + ":" + config.port()
           + ": cannot bind (expected: a free address)", e);
     }
     retention.start();
-    running = new Running(store, writers, server, retention);
+    running = new Running(store, writers, commits, server, retention);
     ready = true;
   }
 
@@ -173,6 +186,7 @@ public final class CommandPlane implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    r.commits().close();
     r.store().close();
   }
 
