@@ -22,6 +22,7 @@ import org.jspecify.annotations.Nullable;
  * @param apiTokens the tokens that may read the API, by digest
  * @param retention how long data is kept
  * @param ingest the ingest work queue
+ * @param alerts alert rules and webhooks
  */
 public record CommandConfig(
     String host,
@@ -30,7 +31,8 @@ public record CommandConfig(
     List<Token> tokens,
     List<Token> apiTokens,
     Retention retention,
-    Ingest ingest) {
+    Ingest ingest,
+    AlertsConfig alerts) {
 
   /** Copies the lists and checks the values. */
   public CommandConfig {
@@ -38,11 +40,18 @@ public record CommandConfig(
     requireNonNull(database, "database");
     requireNonNull(retention, "retention");
     requireNonNull(ingest, "ingest");
+    requireNonNull(alerts, "alerts");
     tokens = List.copyOf(tokens);
     apiTokens = List.copyOf(apiTokens);
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port: " + port + " (expected: 0 to 65535)");
     }
+  }
+
+  /** Returns a configuration without alert rules. */
+  public CommandConfig(String host, int port, Database database, List<Token> tokens,
+      List<Token> apiTokens, Retention retention, Ingest ingest) {
+    this(host, port, database, tokens, apiTokens, retention, ingest, AlertsConfig.NONE);
   }
 
   /**

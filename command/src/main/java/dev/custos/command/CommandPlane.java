@@ -9,6 +9,9 @@ import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServerBuilder;
 import dev.custos.command.internal.ReadApi;
 import dev.custos.command.internal.RetentionJob;
+import dev.custos.command.internal.alerts.AlertEvaluator;
+import dev.custos.command.internal.alerts.AlertStore;
+import dev.custos.command.internal.alerts.AlertsApi;
 import dev.custos.command.internal.api.ApiAccess;
 import dev.custos.command.internal.ingest.EventParser;
 import dev.custos.command.internal.ingest.IngestService;
@@ -43,7 +46,7 @@ public final class CommandPlane implements AutoCloseable {
   private volatile boolean ready;
 
   private record Running(Store store, ThreadPoolExecutor writers, Server server,
-      RetentionJob retention) {}
+      RetentionJob retention, AlertEvaluator alerts) {}
 
   private CommandPlane(CommandConfig config, Clock clock, PrometheusMeterRegistry registry) {
     this.config = config;
@@ -76,6 +79,9 @@ public final class CommandPlane implements AutoCloseable {
           return t;
         }, new ThreadPoolExecutor.AbortPolicy());
     RetentionJob retention = new RetentionJob(store, config.retention(), clock, registry);
+    AlertStore alertStore = new AlertStore(store.dataSource());
+    AlertEvaluator alerts = new AlertEvaluator(alertStore, config.alerts(), config.retention(),
+        clock, registry);
     ServerBuilder sb = com.linecorp.armeria.server.Server.builder()
         .http(new InetSocketAddress(config.host(), config.port()))
         .gracefulShutdownTimeout(Duration.ZERO, Duration.ofSeconds(10));
@@ -85,7 +91,9 @@ public final class CommandPlane implements AutoCloseable {
         .maxRequestLength(EventParser.MAX_BYTES + (1 << 20))
         .requestTimeout(Duration.ofSeconds(60))
         .build(new IngestService(new Tokens(config.tokens()), store, writers, clock, registry));
-    ReadApi.addTo(sb, store, new ApiAccess(new Tokens(config.apiTokens())), clock);
+    ApiAccess access = new ApiAccess(new Tokens(config.apiTokens()));
+    ReadApi.addTo(sb, store, access, clock);
+    AlertsApi.addTo(sb, alertStore, alerts, config, access, clock);
     sb.service("/healthz", (ctx, req) -> HttpResponse.of(HttpStatus.OK,
         MediaType.PLAIN_TEXT_UTF_8, "ok\n"));
     sb.service("/readyz", (ctx, req) -> HttpResponse.of(CompletableFuture.supplyAsync(
@@ -102,13 +110,15 @@ public final class CommandPlane implements AutoCloseable {
       server.start().join();
     } catch (RuntimeException e) {
       server.close();
+      alerts.close();
       writers.shutdownNow();
       store.close();
       throw new IllegalStateException("listen " + config.host() + ":" + config.port()
           + ": cannot bind (expected: a free address)", e);
     }
     retention.start();
-    running = new Running(store, writers, server, retention);
+    alerts.start();
+    running = new Running(store, writers, server, retention, alerts);
     ready = true;
   }
 
@@ -133,6 +143,17 @@ public final class CommandPlane implements AutoCloseable {
     return requireRunning().retention().runOnce();
   }
 
+  /**
+   * Evaluates the alert rules once, now (by the plane's clock), and waits for the notifications.
+   *
+   * @return counts of this run: {@code fired}, {@code silenced}, {@code resolved}, {@code sent}
+   *     and {@code failed}
+   * @throws SQLException if the database fails
+   */
+  public Map<String, Long> runAlerts() throws SQLException {
+    return requireRunning().alerts().runOnce();
+  }
+
   private Running requireRunning() {
     Running r = running;
     if (r == null) {
@@ -154,6 +175,7 @@ public final class CommandPlane implements AutoCloseable {
     running = null;
     r.server().stop().join();
     r.retention().close();
+    r.alerts().close();
     r.writers().shutdown();
     try {
       r.writers().awaitTermination(30, TimeUnit.SECONDS);
