@@ -13,6 +13,7 @@ import dev.custos.command.internal.alerts.AlertEvaluator;
 import dev.custos.command.internal.alerts.AlertStore;
 import dev.custos.command.internal.alerts.AlertsApi;
 import dev.custos.command.internal.api.ApiAccess;
+import dev.custos.command.internal.api.ApiBasics;
 import dev.custos.command.internal.ingest.EventParser;
 import dev.custos.command.internal.ingest.IngestService;
 import dev.custos.command.internal.ingest.Tokens;
@@ -69,6 +70,7 @@ public final class CommandPlane implements AutoCloseable {
     if (running != null) {
       throw new IllegalStateException("already started");
     }
+    ApiAccess access = ApiAccess.of(config, clock);
     Store store = Store.open(config.database());
     int workers = store.postgresql() ? config.ingest().workers() : 1;
     AtomicInteger n = new AtomicInteger();
@@ -91,7 +93,7 @@ public final class CommandPlane implements AutoCloseable {
         .maxRequestLength(EventParser.MAX_BYTES + (1 << 20))
         .requestTimeout(Duration.ofSeconds(60))
         .build(new IngestService(new Tokens(config.tokens()), store, writers, clock, registry));
-    ApiAccess access = new ApiAccess(new Tokens(config.apiTokens()));
+    ApiBasics.addTo(sb, access);
     ReadApi.addTo(sb, store, access, clock);
     AlertsApi.addTo(sb, alertStore, alerts, config, access, clock);
     sb.service("/healthz", (ctx, req) -> HttpResponse.of(HttpStatus.OK,
@@ -126,6 +128,11 @@ public final class CommandPlane implements AutoCloseable {
   public int activePort() {
     Running r = requireRunning();
     return r.server().activeLocalPort();
+  }
+
+  /** Returns the running server (tests enumerate its routes). */
+  Server server() {
+    return requireRunning().server();
   }
 
   /** Returns the registry behind {@code /metrics}. */

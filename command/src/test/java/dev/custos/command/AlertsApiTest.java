@@ -59,7 +59,7 @@ class AlertsApiTest {
     CommandConfig base = CommandConfig.parse("""
         listen: 127.0.0.1:0
         tokens: [{ name: edge, sha256: %s }]
-        api_tokens: [{ name: oncall, sha256: %s }]
+        api_tokens: [{ name: oncall, sha256: %s, role: admin }]
         alerts:
           interval: 1h
           webhooks:
@@ -68,8 +68,7 @@ class AlertsApiTest {
             - { id: card-hoarder, kind: distinct_values, category: credit_card, threshold: 3 }
         """.formatted(CommandPlaneTest.sha256(CommandPlaneTest.TOKEN),
         CommandPlaneTest.sha256(CommandPlaneTest.API_TOKEN)), "command.yaml", dir);
-    CommandConfig cfg = new CommandConfig(base.host(), base.port(), database, base.tokens(),
-        base.apiTokens(), base.retention(), base.ingest(), base.alerts());
+    CommandConfig cfg = base.withDatabase(database);
     CommandPlane plane = CommandPlane.builder(cfg).clock(new MutableClock(T0)).build();
     plane.start();
     planes.add(plane);
