@@ -18,6 +18,7 @@ import dev.custos.command.internal.ingest.EventParser;
 import dev.custos.command.internal.ingest.IngestService;
 import dev.custos.command.internal.ingest.Tokens;
 import dev.custos.command.internal.store.Store;
+import dev.custos.command.internal.web.Dashboard;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetSocketAddress;
@@ -96,6 +97,7 @@ public final class CommandPlane implements AutoCloseable {
     ApiBasics.addTo(sb, access);
     ReadApi.addTo(sb, store, access, clock);
     AlertsApi.addTo(sb, alertStore, alerts, config, access, clock);
+    Dashboard.addTo(sb);
     sb.service("/healthz", (ctx, req) -> HttpResponse.of(HttpStatus.OK,
         MediaType.PLAIN_TEXT_UTF_8, "ok\n"));
     sb.service("/readyz", (ctx, req) -> HttpResponse.of(CompletableFuture.supplyAsync(
