@@ -150,6 +150,8 @@ class AlertsApiTest {
         assertThat(a.get("kind").asText()).isEqualTo("distinct_values");
         assertThat(a.get("subject").get("identity_hash").asText()).isEqualTo("id-alice");
         assertThat(a.get("value").asLong()).isEqualTo(3);
+        assertThat(a.get("summary").asText()).isEqualTo("identity id-alice pulled 3 distinct"
+            + " credit_card values within 1h (threshold 3)");
         assertThat(a.get("details").get("threshold").asLong()).isEqualTo(3);
         assertThat(a.get("notification").asText()).isEqualTo("sent");
         assertThat(a.get("window_start").asText()).isEqualTo("2026-12-07T10:00:00Z");

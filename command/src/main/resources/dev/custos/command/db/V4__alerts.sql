@@ -24,6 +24,7 @@ CREATE TABLE alerts (
   state TEXT NOT NULL,
   value BIGINT NOT NULL,
   details TEXT NOT NULL,
+  summary TEXT NOT NULL,
   started_ms BIGINT NOT NULL,
   last_seen_ms BIGINT NOT NULL,
   resolved_ms BIGINT,

@@ -18,6 +18,7 @@ import org.jspecify.annotations.Nullable;
  * @param state {@code firing} or {@code resolved}
  * @param value the latest measured count
  * @param details the figures the condition compared
+ * @param summary one line saying what happened (names, hashes and counts only)
  * @param startedMillis when it fired
  * @param lastSeenMillis the last evaluation that found the condition holding
  * @param resolvedMillis when it resolved, or null while firing
@@ -27,12 +28,13 @@ import org.jspecify.annotations.Nullable;
  */
 public record Alert(String id, String ruleId, String kind, Map<String, String> subject,
     long windowStartMillis, String state, long value, Map<String, Number> details,
-    long startedMillis, long lastSeenMillis, @Nullable Long resolvedMillis, String notification,
+    String summary, long startedMillis, long lastSeenMillis, @Nullable Long resolvedMillis, String notification,
     String silenceId) {
   /** Copies the maps, keeping their order. */
   public Alert {
     requireNonNull(id, "id");
     requireNonNull(ruleId, "ruleId");
+    requireNonNull(summary, "summary");
     subject = Collections.unmodifiableMap(new LinkedHashMap<>(subject));
     details = Collections.unmodifiableMap(new LinkedHashMap<>(details));
   }

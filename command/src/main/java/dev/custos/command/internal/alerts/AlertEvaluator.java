@@ -149,7 +149,8 @@ public final class AlertEvaluator implements AutoCloseable {
           }
         }
         String id = AlertStore.alertId(r.id(), key, windowStart);
-        AlertStore.Fired fired = store.fire(id, r, f, windowStart, now,
+        String summary = SlackMessage.summary(r, f.subject(), f.value(), f.details());
+        AlertStore.Fired fired = store.fire(id, r, f, summary, windowStart, now,
             silence == null ? "pending" : "silenced", silence == null ? "" : silence.id());
         if (fired != AlertStore.Fired.INSERTED) {
           continue;
@@ -157,8 +158,7 @@ public final class AlertEvaluator implements AutoCloseable {
         counts.merge("fired", 1L, Long::sum);
         count("custos_command_alerts_fired", "Alerts fired (once across replicas)", r);
         Alert a = new Alert(id, r.id(), r.kind().id(), f.subject(), windowStart, "firing",
-            f.value(), f.details(), now, now, null, "pending", "");
-        String summary = SlackMessage.summary(r, f.subject(), f.value(), f.details());
+            f.value(), f.details(), summary, now, now, null, "pending", "");
         if (silence != null) {
           counts.merge("silenced", 1L, Long::sum);
           count("custos_command_alerts_silenced", "Alerts fired while silenced, not notified",
@@ -181,8 +181,7 @@ public final class AlertEvaluator implements AutoCloseable {
         alertLog.info("alert resolved: rule={} kind={} {} id={}", r.id(), r.kind().id(),
             labels(a.subject()), a.id());
         if (!a.notification().equals("silenced")) {
-          resolutions.add(notify(true, a, r, SlackMessage.summary(r, a.subject(), a.value(),
-              a.details()), now, counts));
+          resolutions.add(notify(true, a, r, a.summary(), now, counts));
         }
       }
     }

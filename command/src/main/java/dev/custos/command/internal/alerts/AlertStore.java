@@ -286,13 +286,13 @@ public final class AlertStore {
    * Fires an alert unless this window's alert of the same rule and subject exists, or one of
    * them fires already; reopens this window's alert if it had resolved.
    */
-  public Fired fire(String id, AlertsConfig.Rule rule, Finding f, long windowStart, long now,
-      String notification, String silenceId) throws SQLException {
+  public Fired fire(String id, AlertsConfig.Rule rule, Finding f, String summary,
+      long windowStart, long now, String notification, String silenceId) throws SQLException {
     try (Connection c = db.getConnection()) {
       try (PreparedStatement ps = c.prepareStatement("INSERT INTO alerts (alert_id, rule_id,"
-          + " kind, subject_key, subject, window_start_ms, state, value, details, started_ms,"
-          + " last_seen_ms, resolved_ms, notification, silence_id) VALUES (?, ?, ?, ?, ?, ?,"
-          + " 'firing', ?, ?, ?, ?, NULL, ?, ?) ON CONFLICT DO NOTHING")) {
+          + " kind, subject_key, subject, window_start_ms, state, value, details, summary,"
+          + " started_ms, last_seen_ms, resolved_ms, notification, silence_id) VALUES (?, ?, ?,"
+          + " ?, ?, ?, 'firing', ?, ?, ?, ?, ?, NULL, ?, ?) ON CONFLICT DO NOTHING")) {
         ps.setString(1, id);
         ps.setString(2, rule.id());
         ps.setString(3, rule.kind().id());
@@ -301,10 +301,11 @@ public final class AlertStore {
         ps.setLong(6, windowStart);
         ps.setLong(7, f.value());
         ps.setString(8, json(f.details()));
-        ps.setLong(9, now);
+        ps.setString(9, summary);
         ps.setLong(10, now);
-        ps.setString(11, notification);
-        ps.setString(12, silenceId);
+        ps.setLong(11, now);
+        ps.setString(12, notification);
+        ps.setString(13, silenceId);
         if (ps.executeUpdate() == 1) {
           return Fired.INSERTED;
         }
@@ -377,22 +378,22 @@ public final class AlertStore {
     List<Alert> out = new ArrayList<>();
     try (Connection c = db.getConnection();
         PreparedStatement ps = c.prepareStatement("SELECT alert_id, rule_id, kind, subject,"
-            + " window_start_ms, state, value, details, started_ms, last_seen_ms, resolved_ms,"
-            + " notification, silence_id FROM alerts" + where
+            + " window_start_ms, state, value, details, summary, started_ms, last_seen_ms,"
+            + " resolved_ms, notification, silence_id FROM alerts" + where
             + " ORDER BY started_ms DESC, alert_id" + (limit > 0 ? " LIMIT " + limit : ""))) {
       if (param != null) {
         ps.setString(1, param);
       }
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          long resolved = rs.getLong(11);
+          long resolved = rs.getLong(12);
           Long resolvedMillis = rs.wasNull() ? null : resolved;
           out.add(new Alert(rs.getString(1), rs.getString(2), rs.getString(3),
               readMap(rs.getString(4), new TypeReference<LinkedHashMap<String, String>>() {}),
               rs.getLong(5), rs.getString(6), rs.getLong(7),
               readMap(rs.getString(8), new TypeReference<LinkedHashMap<String, Number>>() {}),
-              rs.getLong(9), rs.getLong(10), resolvedMillis, rs.getString(12),
-              rs.getString(13)));
+              rs.getString(9), rs.getLong(10), rs.getLong(11), resolvedMillis,
+              rs.getString(13), rs.getString(14)));
         }
       }
     }

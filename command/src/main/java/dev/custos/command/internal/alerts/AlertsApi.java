@@ -341,6 +341,7 @@ public final class AlertsApi {
     o.put("state", a.state());
     ObjectNode subject = o.putObject("subject");
     a.subject().forEach(subject::put);
+    o.put("summary", a.summary());
     o.put("value", a.value());
     ObjectNode details = o.putObject("details");
     for (Map.Entry<String, Number> e : a.details().entrySet()) {
