@@ -15,6 +15,7 @@ import dev.custos.command.internal.alerts.AlertsApi;
 import dev.custos.command.internal.api.ApiAccess;
 import dev.custos.command.internal.api.ApiBasics;
 import dev.custos.command.internal.ingest.EventParser;
+import dev.custos.command.internal.ingest.GroupCommit;
 import dev.custos.command.internal.ingest.IngestService;
 import dev.custos.command.internal.ingest.Tokens;
 import dev.custos.command.internal.store.Store;
@@ -41,14 +42,17 @@ import org.jspecify.annotations.Nullable;
  * PostgreSQL database. Thread-safe.
  */
 public final class CommandPlane implements AutoCloseable {
+  /** A group commit stops taking batches once it holds this many events. */
+  private static final int GROUP_EVENTS = 10_000;
+
   private final CommandConfig config;
   private final Clock clock;
   private final PrometheusMeterRegistry registry;
   private volatile @Nullable Running running;
   private volatile boolean ready;
 
-  private record Running(Store store, ThreadPoolExecutor writers, Server server,
-      RetentionJob retention, AlertEvaluator alerts) {}
+  private record Running(Store store, ThreadPoolExecutor writers, GroupCommit commits,
+      Server server, RetentionJob retention, AlertEvaluator alerts) {}
 
   private CommandPlane(CommandConfig config, Clock clock, PrometheusMeterRegistry registry) {
     this.config = config;
@@ -73,7 +77,11 @@ public final class CommandPlane implements AutoCloseable {
     }
     ApiAccess access = ApiAccess.of(config, clock);
     Store store = Store.open(config.database());
-    int workers = store.postgresql() ? config.ingest().workers() : 1;
+    // Writers parse; committers store what the writers parsed, several batches per transaction.
+    // SQLite has one writing connection: one committer.
+    int workers = config.ingest().workers();
+    GroupCommit commits = new GroupCommit(store, store.postgresql()
+        ? Math.max(1, (workers + 1) / 2) : 1, GROUP_EVENTS, registry);
     AtomicInteger n = new AtomicInteger();
     ThreadPoolExecutor writers = new ThreadPoolExecutor(workers, workers, 0,
         TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(config.ingest().queue()), r -> {
@@ -93,7 +101,8 @@ public final class CommandPlane implements AutoCloseable {
         // by the parser with a 413 of its own.
         .maxRequestLength(EventParser.MAX_BYTES + (1 << 20))
         .requestTimeout(Duration.ofSeconds(60))
-        .build(new IngestService(new Tokens(config.tokens()), store, writers, clock, registry));
+        .build(new IngestService(new Tokens(config.tokens()), commits, writers, clock,
+            registry));
     ApiBasics.addTo(sb, access);
     ReadApi.addTo(sb, store, access, clock);
     AlertsApi.addTo(sb, alertStore, alerts, config, access, clock);
@@ -116,13 +125,14 @@ public final class CommandPlane implements AutoCloseable {
       server.close();
       alerts.close();
       writers.shutdownNow();
+      commits.close();
       store.close();
       throw new IllegalStateException("listen " + config.host() + ":" + config.port()
           + ": cannot bind (expected: a free address)", e);
     }
     retention.start();
     alerts.start();
-    running = new Running(store, writers, server, retention, alerts);
+    running = new Running(store, writers, commits, server, retention, alerts);
     ready = true;
   }
 
@@ -191,6 +201,7 @@ public final class CommandPlane implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    r.commits().close();
     r.store().close();
   }
 

@@ -217,7 +217,7 @@ public final class CustosProxy implements AutoCloseable {
     // Read at start only: a reload does not change where spans go.
     this.tracing = new Tracing(initial.tracing().orElse(null), b.environment);
     HttpService routed = new RoutingService(chain, current, registry, accessLog, tracing,
-        limits, fatal);
+        limits, fatal, canaries);
     // The listeners' own header limits stay above limits.max_header_size, so that the proxy's
     // JSON 431 (counted) answers first.
     int headerLimit = (int) Math.max(8192, initial.limits().maxHeaderSize() + 8192);

@@ -909,7 +909,7 @@ final class MessageInspection implements AutoCloseable {
         ex.settings().clock().instant(), ex.settings().route(), direction, ex.identityHash(),
         tally.categories(), tally.locations(), actions, rules, refusedBy,
         refusedBy == null ? null : stage, alert, shadow, uninspectable, inspected, protocol,
-        List.copyOf(tally.paths()), tally.values());
+        List.copyOf(tally.paths()), tally.values(), ex.cluster(), ex.service());
     ex.record().add(event);
     try {
       ex.settings().findingsSink().accept(event);
