@@ -1,7 +1,7 @@
 // Service map by category: callers (services, or identities without a service) to routes.
 import cytoscape from 'cytoscape';
 import { api, ApiError, query } from '../api';
-import { categoryColor, clear, fmtNumber, h, shortHash, table } from '../dom';
+import { categoryColor, chip, clear, fmtNumber, h, shortHash, table } from '../dom';
 import { CATEGORY, filterBar, learnCategories, timeRange } from '../filters';
 import { go, Route } from '../route';
 import { errorBox, loading, Page } from '../view';
@@ -25,6 +25,7 @@ export interface MapEdge {
 export interface FlowMap {
   nodes: MapNode[];
   edges: MapEdge[];
+  truncated?: boolean;
 }
 
 interface FlowRow {
@@ -128,8 +129,14 @@ function draw(container: HTMLElement, map: FlowMap): cytoscape.Core {
     const colon = id.indexOf(':');
     const kind = id.slice(0, colon);
     const value = id.slice(colon + 1);
-    if (kind === 'identity') go('findings', '', { identity_hash: value });
-    else if (kind === 'route') go('findings', '', { route: value });
+    if (kind === 'identity') {
+      go('findings', '', { identity_hash: value });
+    } else if (kind === 'route') {
+      // /api/v1/map labels a route "proxy_id route" (proxy ids hold no space); flows: the route.
+      const space = value.indexOf(' ');
+      go('findings', '', space < 0 ? { route: value }
+        : { proxy_id: value.slice(0, space), route: value.slice(space + 1) });
+    }
   });
   return cy;
 }
@@ -164,13 +171,14 @@ export const mapPage: Page = async (route, el, live) => {
   clear(body, graph,
     h('p', { class: 'muted small' }, source === 'flows'
       ? 'Built from /api/v1/flows (this plane has no /api/v1/map): distinct values are summed'
-        + ' over rows, an upper bound.' : ''),
+        + ' over rows, an upper bound.' : '',
+    map.truncated ? ' Only the edges with the most findings are shown: narrow the time range or'
+      + ' pick a category.' : ''),
     h('h2', {}, 'Edges'),
     table([
       { title: 'caller', cell: (e) => labels.get(e.source) ?? e.source },
       { title: 'route', cell: (e) => labels.get(e.target) ?? e.target },
-      { title: 'category', cell: (e) => h('span', { class: 'chip', 'data-category': e.category },
-        e.category) },
+      { title: 'category', cell: (e) => chip(e.category) },
       { title: 'events', cell: (e) => fmtNumber(e.events), numeric: true },
       { title: 'findings', cell: (e) => fmtNumber(e.findings), numeric: true },
       { title: 'distinct values', cell: (e) => fmtNumber(e.distinct_values), numeric: true },

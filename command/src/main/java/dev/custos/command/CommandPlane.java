@@ -14,10 +14,12 @@ import dev.custos.command.internal.alerts.AlertStore;
 import dev.custos.command.internal.alerts.AlertsApi;
 import dev.custos.command.internal.api.ApiAccess;
 import dev.custos.command.internal.api.ApiBasics;
+import dev.custos.command.internal.api.FlowApi;
 import dev.custos.command.internal.ingest.EventParser;
 import dev.custos.command.internal.ingest.GroupCommit;
 import dev.custos.command.internal.ingest.IngestService;
 import dev.custos.command.internal.ingest.Tokens;
+import dev.custos.command.internal.store.FlowQueries;
 import dev.custos.command.internal.store.Store;
 import dev.custos.command.internal.web.Dashboard;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -105,6 +107,7 @@ public final class CommandPlane implements AutoCloseable {
             registry));
     ApiBasics.addTo(sb, access);
     ReadApi.addTo(sb, store, access, clock);
+    FlowApi.addTo(sb, new FlowQueries(store.dataSource()), access, clock);
     AlertsApi.addTo(sb, alertStore, alerts, config, access, clock);
     Dashboard.addTo(sb);
     sb.service("/healthz", (ctx, req) -> HttpResponse.of(HttpStatus.OK,
