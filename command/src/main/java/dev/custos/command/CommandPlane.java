@@ -11,10 +11,12 @@ import dev.custos.command.internal.ReadApi;
 import dev.custos.command.internal.RetentionJob;
 import dev.custos.command.internal.api.ApiAccess;
 import dev.custos.command.internal.api.ApiBasics;
+import dev.custos.command.internal.api.FlowApi;
 import dev.custos.command.internal.ingest.EventParser;
 import dev.custos.command.internal.ingest.GroupCommit;
 import dev.custos.command.internal.ingest.IngestService;
 import dev.custos.command.internal.ingest.Tokens;
+import dev.custos.command.internal.store.FlowQueries;
 import dev.custos.command.internal.store.Store;
 import dev.custos.command.internal.web.Dashboard;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -99,6 +101,7 @@ public final class CommandPlane implements AutoCloseable {
             registry));
     ApiBasics.addTo(sb, access);
     ReadApi.addTo(sb, store, access, clock);
+    FlowApi.addTo(sb, new FlowQueries(store.dataSource()), access, clock);
     Dashboard.addTo(sb);
     sb.service("/healthz", (ctx, req) -> HttpResponse.of(HttpStatus.OK,
         MediaType.PLAIN_TEXT_UTF_8, "ok\n"));
