@@ -9,6 +9,9 @@ import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServerBuilder;
 import dev.custos.command.internal.ReadApi;
 import dev.custos.command.internal.RetentionJob;
+import dev.custos.command.internal.alerts.AlertEvaluator;
+import dev.custos.command.internal.alerts.AlertStore;
+import dev.custos.command.internal.alerts.AlertsApi;
 import dev.custos.command.internal.api.ApiAccess;
 import dev.custos.command.internal.api.ApiBasics;
 import dev.custos.command.internal.api.FlowApi;
@@ -16,6 +19,7 @@ import dev.custos.command.internal.ingest.EventParser;
 import dev.custos.command.internal.ingest.GroupCommit;
 import dev.custos.command.internal.ingest.IngestService;
 import dev.custos.command.internal.ingest.Tokens;
+import dev.custos.command.internal.policy.PolicyApi;
 import dev.custos.command.internal.store.FlowQueries;
 import dev.custos.command.internal.store.Store;
 import dev.custos.command.internal.web.Dashboard;
@@ -52,7 +56,7 @@ public final class CommandPlane implements AutoCloseable {
   private volatile boolean ready;
 
   private record Running(Store store, ThreadPoolExecutor writers, GroupCommit commits,
-      Server server, RetentionJob retention) {}
+      Server server, RetentionJob retention, AlertEvaluator alerts) {}
 
   private CommandPlane(CommandConfig config, Clock clock, PrometheusMeterRegistry registry) {
     this.config = config;
@@ -90,19 +94,27 @@ public final class CommandPlane implements AutoCloseable {
           return t;
         }, new ThreadPoolExecutor.AbortPolicy());
     RetentionJob retention = new RetentionJob(store, config.retention(), clock, registry);
+    AlertStore alertStore = new AlertStore(store.dataSource());
+    AlertEvaluator alerts = new AlertEvaluator(alertStore, config.alerts(), config.retention(),
+        clock, registry);
     ServerBuilder sb = com.linecorp.armeria.server.Server.builder()
         .gracefulShutdownTimeout(Duration.ZERO, Duration.ofSeconds(10));
     listen(sb, config);
+    // The proxies authenticate by token, or by a client certificate client_certs names.
+    Tokens proxies = new Tokens(config.tokens(), config.tls() == null ? List.of()
+        : config.tls().clientCerts());
     sb.route().post("/api/v1/ingest/events")
         // A gzip body of 4 MiB of lines stays well under this; identity bodies are cut at 4 MiB
         // by the parser with a 413 of its own.
         .maxRequestLength(EventParser.MAX_BYTES + (1 << 20))
         .requestTimeout(Duration.ofSeconds(60))
-        .build(new IngestService(new Tokens(config.tokens(), config.tls() == null ? List.of()
-            : config.tls().clientCerts()), commits, writers, clock, registry));
+        .build(new IngestService(proxies, commits, writers, clock, registry));
     ApiBasics.addTo(sb, access);
     ReadApi.addTo(sb, store, access, clock);
+    PolicyApi.addTo(sb, store.dataSource(), access, proxies, clock,
+        registry);
     FlowApi.addTo(sb, new FlowQueries(store.dataSource()), access, clock);
+    AlertsApi.addTo(sb, alertStore, alerts, config, access, clock);
     Dashboard.addTo(sb);
     sb.service("/healthz", (ctx, req) -> HttpResponse.of(HttpStatus.OK,
         MediaType.PLAIN_TEXT_UTF_8, "ok\n"));
@@ -120,6 +132,7 @@ public final class CommandPlane implements AutoCloseable {
       server.start().join();
     } catch (RuntimeException e) {
       server.close();
+      alerts.close();
       writers.shutdownNow();
       commits.close();
       store.close();
@@ -127,7 +140,8 @@ public final class CommandPlane implements AutoCloseable {
           + ": cannot bind (expected: a free address)", e);
     }
     retention.start();
-    running = new Running(store, writers, commits, server, retention);
+    alerts.start();
+    running = new Running(store, writers, commits, server, retention, alerts);
     ready = true;
   }
 
@@ -177,6 +191,17 @@ public final class CommandPlane implements AutoCloseable {
     return requireRunning().retention().runOnce();
   }
 
+  /**
+   * Evaluates the alert rules once, now (by the plane's clock), and waits for the notifications.
+   *
+   * @return counts of this run: {@code fired}, {@code silenced}, {@code resolved}, {@code sent}
+   *     and {@code failed}
+   * @throws SQLException if the database fails
+   */
+  public Map<String, Long> runAlerts() throws SQLException {
+    return requireRunning().alerts().runOnce();
+  }
+
   private Running requireRunning() {
     Running r = running;
     if (r == null) {
@@ -198,6 +223,7 @@ public final class CommandPlane implements AutoCloseable {
     running = null;
     r.server().stop().join();
     r.retention().close();
+    r.alerts().close();
     r.writers().shutdown();
     try {
       r.writers().awaitTermination(30, TimeUnit.SECONDS);

@@ -181,7 +181,7 @@ class IngestTlsTest {
         URI.create("https://127.0.0.1:" + plane.activePort()), null, dir.resolve("spool"),
         "sidecar-7", 100, 10, Duration.ofMillis(10), 1 << 20, Duration.ofSeconds(10),
         Duration.ofMillis(100), Duration.ofSeconds(1), Duration.ofSeconds(2),
-        new ProxyConfig.UpstreamTls(dir.resolve("plane-ca.pem"), cert, key, null, false,
+        null, new ProxyConfig.UpstreamTls(dir.resolve("plane-ca.pem"), cert, key, null, false,
             "TLSv1.2"));
     CommandPlaneOutput output = new CommandPlaneOutput(new SimpleMeterRegistry(), () -> "v1");
     closing.add(output);

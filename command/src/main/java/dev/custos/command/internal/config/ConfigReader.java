@@ -1,6 +1,7 @@
 package dev.custos.command.internal.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.custos.command.AlertsConfig;
 import dev.custos.command.CommandConfig;
 import dev.custos.command.internal.api.Jwks;
 import dev.custos.engine.config.ConfigDocument;
@@ -133,6 +134,7 @@ public final class ConfigReader {
       CommandConfig.Ingest ingest = new CommandConfig.Ingest(
           i.path("queue").asInt(CommandConfig.Ingest.DEFAULT.queue()),
           i.path("workers").asInt(CommandConfig.Ingest.DEFAULT.workers()));
+      AlertsConfig alerts = AlertsBinder.bind(doc, baseDir, retention, problems);
       CommandConfig.Tls tls = tls(root);
       if (tokens.isEmpty() && (tls == null || tls.clientCerts().isEmpty())
           && !root.has("tokens")) {
@@ -143,7 +145,7 @@ public final class ConfigReader {
         throw new ConfigException(doc.sourceName(), problems);
       }
       return new CommandConfig(host, Math.min(port, 65535), database, tokens, apiTokens,
-          retention, ingest, oidc, tls);
+          retention, ingest, oidc, alerts, tls);
     }
 
     private CommandConfig.@Nullable Tls tls(JsonNode root) {

@@ -1,10 +1,7 @@
 package dev.custos.proxy.internal.telemetry.commandplane;
 
 import com.linecorp.armeria.client.ClientFactory;
-import com.linecorp.armeria.client.ClientFactoryBuilder;
-import com.linecorp.armeria.client.ClientTlsConfig;
 import com.linecorp.armeria.common.RequestHeadersBuilder;
-import dev.custos.proxy.internal.tls.FileTlsProvider;
 import com.linecorp.armeria.client.WebClient;
 import com.linecorp.armeria.common.AggregatedHttpResponse;
 import com.linecorp.armeria.common.HttpData;
@@ -24,7 +21,6 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
@@ -230,18 +226,9 @@ final class CommandSender implements FindingsSink {
   private void loop() throws IOException {
     ioGroup = EventLoopGroups.newEventLoopGroup(1,
         ThreadFactories.builder("custos-command-io").eventLoop(true).daemon(true).build());
-    ClientFactoryBuilder fb = ClientFactory.builder().workerGroup(ioGroup, false);
-    ProxyConfig.UpstreamTls tls = config.tls();
-    if (tls != null) {
-      // The same TLS material as a cluster's: CA certificates and a client certificate, read once
-      // per sender (a reload that changes the files starts a new sender).
-      FileTlsProvider material = new FileTlsProvider("command plane", tls.cert(), tls.key(),
-          tls.ca());
-      fb.tlsProvider(material, ClientTlsConfig.builder().tlsCustomizer(ssl -> ssl.protocols(
-          tls.minVersion().equals("TLSv1.3") ? new String[] {"TLSv1.3"}
-              : new String[] {"TLSv1.3", "TLSv1.2"})).build());
-    }
-    factory = fb.build();
+    // With command.tls, the same TLS material as a cluster's, read once per sender (a reload
+    // that changes the section starts a new sender).
+    factory = CommandPlaneClients.factory(ioGroup, config);
     URI u = config.url();
     client = WebClient.builder(u.getScheme() + "://" + u.getRawAuthority())
         .factory(factory)
@@ -447,16 +434,13 @@ final class CommandSender implements FindingsSink {
   }
 
   private void start(Batch b, Source source) {
-    String token = null;
-    Path tokenFile = config.tokenFile();
-    if (tokenFile != null) {
-      try {
-        token = Files.readString(tokenFile, StandardCharsets.UTF_8).trim();
-      } catch (IOException e) {
-        failed("token", "token file " + tokenFile + " unreadable ("
-            + e.getClass().getSimpleName() + ")", null);
-        return;
-      }
+    String token;
+    try {
+      token = CommandPlaneClients.token(config);
+    } catch (IOException e) {
+      failed("token", "token file " + config.tokenFile() + " unreadable ("
+          + e.getClass().getSimpleName() + ")", null);
+      return;
     }
     RequestHeadersBuilder hb = RequestHeaders.builder(HttpMethod.POST, path);
     if (token != null) {
