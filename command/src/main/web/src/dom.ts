@@ -102,12 +102,16 @@ export function categoryColor(category: string): string {
   return `hsl(${x % 360}, 62%, 42%)`;
 }
 
+/** A category's chip, edged in its colour. */
+export function chip(category: string, text: string = category): HTMLElement {
+  const el = h('span', { class: 'chip', 'data-category': category }, text);
+  el.style.borderLeftColor = categoryColor(category);
+  return el;
+}
+
 /** A chip per category with its count. */
 export function categoryChips(categories: unknown): Child {
   if (!categories || typeof categories !== 'object') return '–';
-  return Object.entries(categories as Record<string, unknown>).map(([c, n]) => {
-    const chip = h('span', { class: 'chip', 'data-category': c }, `${c} ×${scalar(n)}`);
-    chip.style.borderColor = categoryColor(c);
-    return chip;
-  });
+  return Object.entries(categories as Record<string, unknown>).map(([c, n]) =>
+    chip(c, `${c} ×${scalar(n)}`));
 }

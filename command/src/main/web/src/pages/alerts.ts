@@ -63,11 +63,11 @@ export const alertsPage: Page = async (route, el, live) => {
   const admin = session.mayWrite();
   const rules = () => void section(rulesEl, 'the alert rules', live, async () =>
     objectTable(list(await api('/api/v1/alert-rules'), 'rules'), 'No alert rule.',
-      ['id', 'name', 'kind', 'category', 'threshold', 'window'],
+      ['id', 'kind', 'source', 'category', 'route', 'threshold', 'window'],
       admin ? deleteColumn('/api/v1/alert-rules', rules) : undefined));
   const silences = () => void section(silencesEl, 'the silences', live, async () =>
     objectTable(list(await api('/api/v1/silences'), 'silences'), 'No silence.',
-      ['id', 'rule', 'matcher', 'until', 'created_by', 'comment'],
+      ['id', 'state', 'matchers', 'ends', 'created_by', 'comment'],
       admin ? deleteColumn('/api/v1/silences', silences) : undefined));
   clear(el, h('h1', {}, 'Alerts'),
     h('nav', { class: 'tabs', 'aria-label': 'Alert state' }, ['firing', 'resolved', 'all'].map(
@@ -76,16 +76,16 @@ export const alertsPage: Page = async (route, el, live) => {
     alertsEl,
     h('h2', {}, 'Rules'), rulesEl,
     admin ? jsonForm('New rule', '/api/v1/alert-rules',
-      '{"name": "cards-new-edge", "kind": "new_category_on_edge", "category": "credit_card"}',
+      '{"id": "cards-new-edge", "kind": "new_category_on_edge", "category": "credit_card"}',
       rules) : null,
     h('h2', {}, 'Silences'), silencesEl,
     admin ? jsonForm('New silence', '/api/v1/silences',
-      '{"rule": "cards-new-edge", "until": "2026-12-08T00:00:00Z", "comment": "known"}',
+      '{"rule": "cards-new-edge", "duration": "2h", "comment": "known"}',
       silences) : null);
   void section(alertsEl, 'the alerts', live, async () =>
     objectTable(list(await api('/api/v1/alerts?state=' + encodeURIComponent(state)), 'alerts'),
       state === 'firing' ? 'No alert is firing.' : 'No alerts.',
-      ['state', 'rule', 'summary', 'started', 'resolved', 'count']));
+      ['state', 'rule', 'summary', 'value', 'started', 'resolved', 'notification']));
   rules();
   silences();
 };

@@ -1,6 +1,6 @@
 // Value lineage: where one value, by its keyed evidence hash, was seen, first sighting first.
 import { api } from '../api';
-import { clear, fmtNumber, fmtTime, h } from '../dom';
+import { chip, clear, fmtNumber, fmtTime, h } from '../dom';
 import { go } from '../route';
 import { errorBox, loading, Page } from '../view';
 
@@ -56,7 +56,7 @@ export const lineagePage: Page = async (route, el, live) => {
     data.path.map((s) => h('li', {},
       h('div', { class: 'step-head' }, h('strong', {}, s.proxy_id), ' · ', s.route,
         s.cluster ? ' → ' + s.cluster : '', ' · ', s.direction),
-      h('div', {}, h('span', { class: 'chip', 'data-category': s.category }, s.category), ' ',
+      h('div', {}, chip(s.category), ' ',
         h('span', { class: 'preview' }, s.preview ?? '(no preview)')),
       h('div', { class: 'muted small' }, `first ${fmtTime(s.first_seen)}, last `
         + `${fmtTime(s.last_seen)}, ${fmtNumber(s.sightings)} sightings`)))));

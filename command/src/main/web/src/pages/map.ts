@@ -1,7 +1,7 @@
 // Service map by category: callers (services, or identities without a service) to routes.
 import cytoscape from 'cytoscape';
 import { api, ApiError, query } from '../api';
-import { categoryColor, clear, fmtNumber, h, shortHash, table } from '../dom';
+import { categoryColor, chip, clear, fmtNumber, h, shortHash, table } from '../dom';
 import { CATEGORY, filterBar, learnCategories, timeRange } from '../filters';
 import { go, Route } from '../route';
 import { errorBox, loading, Page } from '../view';
@@ -25,6 +25,7 @@ export interface MapEdge {
 export interface FlowMap {
   nodes: MapNode[];
   edges: MapEdge[];
+  truncated?: boolean;
 }
 
 interface FlowRow {
@@ -87,49 +88,91 @@ function label(n: MapNode): string {
   return n.kind === 'identity' ? 'id ' + shortHash(n.label) : n.label;
 }
 
+/**
+ * Places callers in a left column (most findings first) and routes in a right one, each route
+ * at the mean rank of its callers, so that few edges cross. Deterministic.
+ */
+function columns(map: FlowMap): Map<string, { x: number; y: number }> {
+  const findings = new Map<string, number>();
+  for (const e of map.edges) findings.set(e.source, (findings.get(e.source) ?? 0) + e.findings);
+  const callers = map.nodes.filter((n) => n.kind !== 'route')
+    .sort((a, b) => (findings.get(b.id) ?? 0) - (findings.get(a.id) ?? 0)
+      || a.id.localeCompare(b.id));
+  const rank = new Map(callers.map((n, i) => [n.id, i]));
+  const mean = (id: string): number => {
+    const ranks = map.edges.filter((e) => e.target === id).map((e) => rank.get(e.source) ?? 0);
+    return ranks.length ? ranks.reduce((a, b) => a + b, 0) / ranks.length : 0;
+  };
+  const routes = map.nodes.filter((n) => n.kind === 'route')
+    .map((n) => ({ n, m: mean(n.id) }))
+    .sort((a, b) => a.m - b.m || a.n.id.localeCompare(b.n.id)).map((r) => r.n);
+  const gap = 80;
+  const height = Math.max(callers.length, routes.length) * gap;
+  const out = new Map<string, { x: number; y: number }>();
+  const place = (nodes: MapNode[], x: number) => {
+    const offset = (height - nodes.length * gap) / 2;
+    nodes.forEach((n, i) => out.set(n.id, { x, y: offset + i * gap }));
+  };
+  place(callers, 0);
+  place(routes, Math.max(420, height * 0.9));
+  return out;
+}
+
 function draw(container: HTMLElement, map: FlowMap): cytoscape.Core {
   const maxFindings = Math.max(1, ...map.edges.map((e) => e.findings));
-  const callers = map.nodes.filter((n) => n.kind !== 'route').map((n) => n.id);
+  const positions = columns(map);
   const cy = cytoscape({
     container,
     elements: [
-      ...map.nodes.map((n) => ({ group: 'nodes' as const,
+      ...map.nodes.map((n) => ({ group: 'nodes' as const, position: positions.get(n.id),
         data: { id: n.id, kind: n.kind, label: label(n) } })),
       ...map.edges.map((e, i) => ({ group: 'edges' as const, data: {
         id: 'e' + i, source: e.source, target: e.target, category: e.category,
-        label: `${e.category} ${e.findings}`, color: categoryColor(e.category),
+        label: `${e.category} ${e.findings}` + (e.blocked > 0 ? ` (${e.blocked} blocked)` : ''),
+        color: categoryColor(e.category), blocked: e.blocked,
         width: 1.5 + 6 * Math.log1p(e.findings) / Math.log1p(maxFindings),
       } })),
     ],
     style: [
       { selector: 'node', style: {
-        label: 'data(label)', 'font-size': 11, color: '#1b2733', 'text-valign': 'bottom',
-        'text-margin-y': 4, 'background-color': '#4a6fa5', width: 26, height: 26,
+        label: 'data(label)', 'font-size': 12, color: '#1b2733', 'text-valign': 'center',
+        'background-color': '#4a6fa5', width: 26, height: 26,
       } },
+      { selector: 'node[kind != "route"]', style: { 'text-halign': 'left', 'text-margin-x': -8 } },
+      { selector: 'node[kind = "route"]', style: { 'text-halign': 'right', 'text-margin-x': 8,
+        'background-color': '#1f4e79', shape: 'diamond', width: 30, height: 30 } },
       { selector: 'node[kind = "identity"]', style: { 'background-color': '#8a6d3b',
         shape: 'ellipse' } },
       { selector: 'node[kind = "service"]', style: { 'background-color': '#2f7d5b',
         shape: 'round-rectangle' } },
-      { selector: 'node[kind = "route"]', style: { 'background-color': '#1f4e79',
-        shape: 'diamond', width: 30, height: 30 } },
       { selector: 'edge', style: {
         width: 'data(width)', 'line-color': 'data(color)', 'target-arrow-color': 'data(color)',
         'target-arrow-shape': 'triangle', 'curve-style': 'bezier', label: 'data(label)',
-        'font-size': 9, color: '#333', 'text-background-color': '#fff',
-        'text-background-opacity': 0.8, 'text-rotation': 'autorotate',
+        'font-size': 10, color: '#333', 'text-background-color': '#fff',
+        'text-background-opacity': 0.85, 'text-rotation': 'autorotate',
       } },
+      { selector: 'edge[blocked > 0]', style: { 'line-style': 'dashed' } },
     ],
-    layout: { name: 'breadthfirst', directed: true, roots: callers.length ? callers : undefined,
-      spacingFactor: 1.2, padding: 20 },
+    layout: { name: 'preset', padding: 30 },
     wheelSensitivity: 0.3,
   });
+  // Room for the labels beside the columns.
+  cy.fit(undefined, 30);
+  cy.zoom({ level: Math.min(cy.zoom() * 0.8, 1.6), renderedPosition: { x: container.clientWidth
+    / 2, y: container.clientHeight / 2 } });
   cy.on('tap', 'node', (evt) => {
     const id = String(evt.target.id());
     const colon = id.indexOf(':');
     const kind = id.slice(0, colon);
     const value = id.slice(colon + 1);
-    if (kind === 'identity') go('findings', '', { identity_hash: value });
-    else if (kind === 'route') go('findings', '', { route: value });
+    if (kind === 'identity') {
+      go('findings', '', { identity_hash: value });
+    } else if (kind === 'route') {
+      // /api/v1/map labels a route "proxy_id route" (proxy ids hold no space); flows: the route.
+      const space = value.indexOf(' ');
+      go('findings', '', space < 0 ? { route: value }
+        : { proxy_id: value.slice(0, space), route: value.slice(space + 1) });
+    }
   });
   return cy;
 }
@@ -139,7 +182,8 @@ export const mapPage: Page = async (route, el, live) => {
   clear(el, h('h1', {}, 'Service map'),
     h('p', { class: 'muted' }, 'Who receives which categories through which routes: callers'
       + ' (services, or identities without a service) on the left, routes on the right;'
-      + ' edge width grows with findings. Click a caller or a route for its findings.'),
+      + ' edge width grows with findings, dashed where messages were blocked. Click an identity'
+      + ' or a route for its findings.'),
     filterBar(route, [CATEGORY]), body);
   let result: { map: FlowMap; source: string };
   try {
@@ -164,13 +208,14 @@ export const mapPage: Page = async (route, el, live) => {
   clear(body, graph,
     h('p', { class: 'muted small' }, source === 'flows'
       ? 'Built from /api/v1/flows (this plane has no /api/v1/map): distinct values are summed'
-        + ' over rows, an upper bound.' : ''),
+        + ' over rows, an upper bound.' : '',
+    map.truncated ? ' Only the edges with the most findings are shown: narrow the time range or'
+      + ' pick a category.' : ''),
     h('h2', {}, 'Edges'),
     table([
       { title: 'caller', cell: (e) => labels.get(e.source) ?? e.source },
       { title: 'route', cell: (e) => labels.get(e.target) ?? e.target },
-      { title: 'category', cell: (e) => h('span', { class: 'chip', 'data-category': e.category },
-        e.category) },
+      { title: 'category', cell: (e) => chip(e.category) },
       { title: 'events', cell: (e) => fmtNumber(e.events), numeric: true },
       { title: 'findings', cell: (e) => fmtNumber(e.findings), numeric: true },
       { title: 'distinct values', cell: (e) => fmtNumber(e.distinct_values), numeric: true },

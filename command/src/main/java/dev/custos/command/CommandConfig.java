@@ -24,6 +24,7 @@ import org.jspecify.annotations.Nullable;
  * @param retention how long data is kept
  * @param ingest the ingest work queue
  * @param oidc how OIDC JWTs are accepted on the API, or null when they are not
+ * @param alerts alert rules and webhooks
  */
 public record CommandConfig(
     String host,
@@ -33,7 +34,8 @@ public record CommandConfig(
     List<ApiToken> apiTokens,
     Retention retention,
     Ingest ingest,
-    @Nullable Oidc oidc) {
+    @Nullable Oidc oidc,
+    AlertsConfig alerts) {
 
   /** Copies the lists and checks the values. */
   public CommandConfig {
@@ -41,6 +43,7 @@ public record CommandConfig(
     requireNonNull(database, "database");
     requireNonNull(retention, "retention");
     requireNonNull(ingest, "ingest");
+    requireNonNull(alerts, "alerts");
     tokens = List.copyOf(tokens);
     apiTokens = List.copyOf(apiTokens);
     if (port < 0 || port > 65535) {
@@ -48,15 +51,22 @@ public record CommandConfig(
     }
   }
 
-  /** Returns a configuration without OIDC: only {@code apiTokens} may call the API. */
+  /** Returns a configuration without OIDC and alert rules: only {@code apiTokens} call the API. */
   public CommandConfig(String host, int port, Database database, List<Token> tokens,
       List<ApiToken> apiTokens, Retention retention, Ingest ingest) {
-    this(host, port, database, tokens, apiTokens, retention, ingest, null);
+    this(host, port, database, tokens, apiTokens, retention, ingest, null, AlertsConfig.NONE);
+  }
+
+  /** Returns a configuration without alert rules. */
+  public CommandConfig(String host, int port, Database database, List<Token> tokens,
+      List<ApiToken> apiTokens, Retention retention, Ingest ingest, @Nullable Oidc oidc) {
+    this(host, port, database, tokens, apiTokens, retention, ingest, oidc, AlertsConfig.NONE);
   }
 
   /** Returns this configuration with another database (tests and the bench pick theirs). */
   public CommandConfig withDatabase(Database db) {
-    return new CommandConfig(host, port, db, tokens, apiTokens, retention, ingest, oidc);
+    return new CommandConfig(host, port, db, tokens, apiTokens, retention, ingest, oidc,
+        alerts);
   }
 
   /**

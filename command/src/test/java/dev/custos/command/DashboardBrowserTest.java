@@ -41,6 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -121,6 +122,8 @@ class DashboardBrowserTest {
         .usingDriverExecutable(new File(CHROMEDRIVER)).usingAnyFreePort().build();
     driver = new ChromeDriver(service, options);
     wait = new WebDriverWait(driver, Duration.ofSeconds(15));
+    // A page re-renders as its data arrives: an element found a moment ago may be replaced.
+    wait.ignoring(StaleElementReferenceException.class);
   }
 
   @AfterAll
@@ -133,30 +136,40 @@ class DashboardBrowserTest {
     }
   }
 
-  /** Demo-like traffic from one proxy: two services and one anonymous caller, three routes. */
+  /**
+   * Demo-like traffic: at gateway-1, two services and one anonymous caller on two routes; at
+   * sidecar-2, a third service receiving one of the same cards (its lineage has two steps).
+   */
   private static void ingestDemoTraffic() {
     Instant t = Instant.now().minus(10, ChronoUnit.MINUTES);
-    List<String> lines = new ArrayList<>();
+    List<String> gateway = new ArrayList<>();
     for (int i = 0; i < 6; i++) {
-      lines.add(event(t.plusSeconds(i), "payments", "payments-api", "checkout", "a1b2c3d4e5f60001",
-          Map.of("credit_card", 2), "redact", List.of(TestEvents.card(i), CANARY)));
+      gateway.add(event(t.plusSeconds(i), "payments", "payments-api", "checkout",
+          "a1b2c3d4e5f60001", Map.of("credit_card", 2), "redact",
+          List.of(TestEvents.card(i), CANARY)));
     }
     for (int i = 0; i < 4; i++) {
-      lines.add(event(t.plusSeconds(10 + i), "users", "users-api", "crm", "a1b2c3d4e5f60002",
+      gateway.add(event(t.plusSeconds(10 + i), "users", "users-api", "crm", "a1b2c3d4e5f60002",
           Map.of("email_address", 1, "us_ssn", 1), "observe", List.of(
               new TestEvents.Value("email_address", String.format("%032x", 500 + i),
                   "c*******"),
               new TestEvents.Value("us_ssn", String.format("%032x", 600 + i), "*****12" + i))));
     }
-    lines.add(event(t.plusSeconds(30), "users", "users-api", "", "a1b2c3d4e5f60003",
+    gateway.add(event(t.plusSeconds(30), "users", "users-api", "", "a1b2c3d4e5f60003",
         Map.of("us_ssn", 3), "block", List.of()));
+    ingest("gateway-1", gateway);
+    ingest("sidecar-2", List.of(event(t.plusSeconds(60), "ledger", "ledger-db", "billing",
+        "a1b2c3d4e5f60004", Map.of("credit_card", 1), "observe", List.of(CANARY))));
+  }
+
+  private static void ingest(String proxyId, List<String> lines) {
     WebClient client = WebClient.of(SessionProtocol.H2C,
         com.linecorp.armeria.client.Endpoint.of("127.0.0.1", plane.activePort()));
     AggregatedHttpResponse res = client.execute(RequestHeaders.builder(HttpMethod.POST,
         "/api/v1/ingest/events")
         .contentType(MediaType.parse("application/x-ndjson"))
         .set(HttpHeaderNames.AUTHORIZATION, "Bearer " + CommandPlaneTest.TOKEN)
-        .set("custos-proxy-id", "gateway-1")
+        .set("custos-proxy-id", proxyId)
         .set("custos-batch-id", UUID.randomUUID().toString())
         .build(), HttpData.wrap(TestEvents.body(lines))).aggregate().join();
     assertThat(res.status()).as(res.contentUtf8()).isEqualTo(HttpStatus.ACCEPTED);
@@ -240,13 +253,14 @@ class DashboardBrowserTest {
 
     WebElement graph = wait.until(ExpectedConditions.presenceOfElementLocated(
         By.cssSelector("#map-graph[data-ready=true]")));
-    // Callers: services checkout and crm, one identity without a service; routes: payments, users.
-    assertThat(graph.getAttribute("data-nodes")).isEqualTo("5");
-    // checkout-payments card; crm-users email and SSN; identity-users SSN.
-    assertThat(graph.getAttribute("data-edges")).isEqualTo("4");
+    // Callers: services checkout, crm and billing, one identity without a service; routes:
+    // payments, users, ledger.
+    assertThat(graph.getAttribute("data-nodes")).isEqualTo("7");
+    // checkout-payments card; crm-users email and SSN; identity-users SSN; billing-ledger card.
+    assertThat(graph.getAttribute("data-edges")).isEqualTo("5");
     assertThat(graph.getAttribute("data-categories"))
         .isEqualTo("credit_card email_address us_ssn");
-    assertThat(driver.findElements(By.cssSelector("[data-table=map-edges] tbody tr"))).hasSize(4);
+    assertThat(driver.findElements(By.cssSelector("[data-table=map-edges] tbody tr"))).hasSize(5);
     assertThat(driver.findElement(By.id("who")).getText()).contains("ops", "admin");
     checkPage("map");
   }
@@ -279,12 +293,12 @@ class DashboardBrowserTest {
       return;
     }
     By rows = By.cssSelector("[data-table=findings] tbody tr");
-    wait.until(ExpectedConditions.numberOfElementsToBe(rows, 11));
+    wait.until(ExpectedConditions.numberOfElementsToBe(rows, 12));
     WebElement category = driver.findElement(By.cssSelector("form.filters input[name=category]"));
     category.sendKeys("credit_card");
     category.submit();
 
-    wait.until(ExpectedConditions.numberOfElementsToBe(rows, 6));
+    wait.until(ExpectedConditions.numberOfElementsToBe(rows, 7));
     for (WebElement row : driver.findElements(rows)) {
       assertThat(row.findElements(By.cssSelector("[data-category=credit_card]"))).isNotEmpty();
     }
@@ -298,8 +312,11 @@ class DashboardBrowserTest {
 
     WebElement path = wait.until(ExpectedConditions.presenceOfElementLocated(
         By.cssSelector("ol.path")));
-    assertThat(path.getAttribute("data-steps")).isEqualTo("1");
-    assertThat(path.getText()).contains("gateway-1", "payments", CANARY.preview());
+    // First at gateway-1 (payments), then at sidecar-2 (ledger): the same card moved on.
+    assertThat(path.getAttribute("data-steps")).isEqualTo("2");
+    List<WebElement> steps = path.findElements(By.tagName("li"));
+    assertThat(steps.get(0).getText()).contains("gateway-1", "payments", CANARY.preview());
+    assertThat(steps.get(1).getText()).contains("sidecar-2", "ledger", CANARY.preview());
     checkPage("lineage");
   }
 
@@ -321,6 +338,45 @@ class DashboardBrowserTest {
 
   @Test
   @Order(6)
+  void anAdminStoresAPolicyVersionStartsAShadowRolloutAndEnforcesIt() throws IOException {
+    assumeTrue(served("/api/v1/rollouts"), "the policy API is not on this plane");
+    open("#/policies");
+    WebElement form = wait.until(ExpectedConditions.presenceOfElementLocated(
+        By.cssSelector("form[data-form=policy-version]")));
+    form.findElement(By.name("name")).sendKeys("edge-cards");
+    form.findElement(By.name("body")).sendKeys("version: 1\nrules:\n  - name: cards are masked\n"
+        + "    categories: [credit_card]\n    action: redact\n");
+    form.findElement(By.name("comment")).sendKeys("mask cards");
+    form.findElement(By.cssSelector("button[type=submit]")).click();
+
+    WebElement start = wait.until(ExpectedConditions.elementToBeClickable(
+        By.linkText("Start a shadow rollout of this version")));
+    assertThat(driver.findElement(By.cssSelector("pre.body")).getText())
+        .contains("cards are masked");
+    assertThat(driver.findElement(By.cssSelector("[data-table=versions]")).getText())
+        .contains("ops", "mask cards");
+    checkPage("policy-version");
+    start.click();
+    WebElement rollout = wait.until(ExpectedConditions.presenceOfElementLocated(
+        By.cssSelector("form[data-form=rollout]")));
+    assertThat(rollout.findElement(By.name("policy")).getAttribute("value"))
+        .isEqualTo("edge-cards");
+    assertThat(rollout.findElement(By.name("version")).getAttribute("value")).isEqualTo("1");
+    assertThat(rollout.findElement(By.name("enforce")).isSelected()).isFalse();
+    rollout.findElement(By.cssSelector("button[type=submit]")).click();
+
+    By state = By.cssSelector("[data-table=rollouts] [data-state]");
+    wait.until(ExpectedConditions.textToBe(state, "shadow"));
+    checkPage("rollout-shadow");
+    driver.findElement(By.cssSelector("[data-table=rollouts] button[data-action=enforce]"))
+        .click();
+    wait.until(d -> !d.findElement(state).getText().equals("shadow"));
+    assertThat(driver.findElement(state).getText()).isIn("enforcing", "promoted");
+    checkPage("rollout-enforcing");
+  }
+
+  @Test
+  @Order(7)
   void aReadOnlyCallerSeesNoWriteControls() throws IOException {
     ((JavascriptExecutor) driver).executeScript("sessionStorage.clear()");
     open("#/signin");
@@ -340,7 +396,7 @@ class DashboardBrowserTest {
   }
 
   @Test
-  @Order(7)
+  @Order(8)
   void aRefusedTokenSendsTheUserBackToSignIn() throws IOException {
     ((JavascriptExecutor) driver).executeScript(
         "sessionStorage.setItem('custos.token', 'revoked-token')");

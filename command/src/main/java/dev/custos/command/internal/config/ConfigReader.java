@@ -1,6 +1,7 @@
 package dev.custos.command.internal.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.custos.command.AlertsConfig;
 import dev.custos.command.CommandConfig;
 import dev.custos.command.internal.api.Jwks;
 import dev.custos.engine.config.ConfigDocument;
@@ -133,11 +134,12 @@ public final class ConfigReader {
       CommandConfig.Ingest ingest = new CommandConfig.Ingest(
           i.path("queue").asInt(CommandConfig.Ingest.DEFAULT.queue()),
           i.path("workers").asInt(CommandConfig.Ingest.DEFAULT.workers()));
+      AlertsConfig alerts = AlertsBinder.bind(doc, baseDir, retention, problems);
       if (!problems.isEmpty()) {
         throw new ConfigException(doc.sourceName(), problems);
       }
       return new CommandConfig(host, Math.min(port, 65535), database, tokens, apiTokens,
-          retention, ingest, oidc);
+          retention, ingest, oidc, alerts);
     }
 
     private CommandConfig.Database database(JsonNode db) {
