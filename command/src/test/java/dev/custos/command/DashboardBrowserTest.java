@@ -377,6 +377,27 @@ class DashboardBrowserTest {
 
   @Test
   @Order(7)
+  void anAdminCreatesAnAlertRuleFromTheUiAndDeletesIt() throws IOException {
+    assumeTrue(served("/api/v1/alert-rules"), "the alerts API is not on this plane");
+    open("#/alerts");
+    WebElement form = wait.until(ExpectedConditions.presenceOfElementLocated(
+        By.cssSelector("form[data-form=new-rule]")));
+    form.findElement(By.tagName("textarea")).sendKeys("{\"id\": \"cards-new-edge\", \"kind\":"
+        + " \"new_category_on_edge\", \"category\": \"credit_card\"}");
+    form.findElement(By.cssSelector("button[type=submit]")).click();
+
+    By rows = By.cssSelector("#alert-rules tbody tr");
+    wait.until(ExpectedConditions.numberOfElementsToBe(rows, 1));
+    assertThat(driver.findElement(rows).getText())
+        .contains("cards-new-edge", "new_category_on_edge", "credit_card", "ops");
+    checkPage("alert-rule");
+    driver.findElement(By.cssSelector("#alert-rules button[data-action=delete]")).click();
+    wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#alert-rules .empty")));
+    checkPage("alert-rule-deleted");
+  }
+
+  @Test
+  @Order(8)
   void aReadOnlyCallerSeesNoWriteControls() throws IOException {
     ((JavascriptExecutor) driver).executeScript("sessionStorage.clear()");
     open("#/signin");
@@ -396,7 +417,7 @@ class DashboardBrowserTest {
   }
 
   @Test
-  @Order(8)
+  @Order(9)
   void aRefusedTokenSendsTheUserBackToSignIn() throws IOException {
     ((JavascriptExecutor) driver).executeScript(
         "sessionStorage.setItem('custos.token', 'revoked-token')");
