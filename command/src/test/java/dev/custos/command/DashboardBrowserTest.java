@@ -349,19 +349,28 @@ class DashboardBrowserTest {
     form.findElement(By.name("comment")).sendKeys("mask cards");
     form.findElement(By.cssSelector("button[type=submit]")).click();
 
-    WebElement start = wait.until(ExpectedConditions.elementToBeClickable(
-        By.linkText("Start a shadow rollout of this version")));
-    assertThat(driver.findElement(By.cssSelector("pre.body")).getText())
-        .contains("cards are masked");
+    wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("pre.body"),
+        "cards are masked"));
     assertThat(driver.findElement(By.cssSelector("[data-table=versions]")).getText())
         .contains("ops", "mask cards");
+    // The next version starts from this one's body: add a rule, see it in the diff.
+    form = driver.findElement(By.cssSelector("form[data-form=policy-version]"));
+    WebElement draft = form.findElement(By.name("body"));
+    wait.until(d -> draft.getAttribute("value").contains("cards are masked"));
+    draft.sendKeys("  - name: bulk ssn\n    categories: [us_ssn]\n    action: block\n");
+    form.findElement(By.name("comment")).sendKeys("block SSNs");
+    form.findElement(By.cssSelector("button[type=submit]")).click();
+    wait.until(ExpectedConditions.textToBePresentInElementLocated(
+        By.cssSelector("pre.diff .d-add"), "bulk ssn"));
+    assertThat(driver.findElements(By.cssSelector("[data-table=versions] tbody tr"))).hasSize(2);
     checkPage("policy-version");
-    start.click();
+
+    driver.findElement(By.linkText("Start a shadow rollout of this version")).click();
     WebElement rollout = wait.until(ExpectedConditions.presenceOfElementLocated(
         By.cssSelector("form[data-form=rollout]")));
     assertThat(rollout.findElement(By.name("policy")).getAttribute("value"))
         .isEqualTo("edge-cards");
-    assertThat(rollout.findElement(By.name("version")).getAttribute("value")).isEqualTo("1");
+    assertThat(rollout.findElement(By.name("version")).getAttribute("value")).isEqualTo("2");
     assertThat(rollout.findElement(By.name("enforce")).isSelected()).isFalse();
     rollout.findElement(By.cssSelector("button[type=submit]")).click();
 
