@@ -462,8 +462,8 @@ public final class PolicyApi {
     if (!wait.isZero()) {
       ctx.setRequestTimeout(wait.plusSeconds(30));
     }
-    Pull p = new Pull(proxyId, tokenName, running == null ? "local" : running, ifNoneMatch,
-        System.nanoTime() + wait.toNanos(), ctx.blockingTaskExecutor());
+    Pull p = new Pull(ctx, proxyId, tokenName, running == null ? "local" : running,
+        ifNoneMatch, System.nanoTime() + wait.toNanos(), ctx.blockingTaskExecutor());
     return HttpResponse.of(check(p).exceptionally(e -> {
       Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
       count("database_error");
@@ -472,7 +472,7 @@ public final class PolicyApi {
     }));
   }
 
-  private record Pull(String proxyId, String tokenName, String running,
+  private record Pull(ServiceRequestContext ctx, String proxyId, String tokenName, String running,
       @Nullable String ifNoneMatch, long deadlineNanos, Executor executor) {}
 
   private CompletableFuture<HttpResponse> check(Pull p) {
@@ -499,6 +499,8 @@ public final class PolicyApi {
         count("overloaded");
         return CompletableFuture.completedFuture(unavailable());
       }
+      // A proxy that goes away stops counting against the bound at once.
+      p.ctx().log().whenComplete().thenRun(() -> watch.done(next));
       return next.completeOnTimeout(null, remaining, TimeUnit.NANOSECONDS).thenCompose(x -> {
         watch.done(next);
         return check(p);
