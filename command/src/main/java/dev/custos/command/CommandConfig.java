@@ -333,7 +333,8 @@ public record CommandConfig(
    * The ingest work queue.
    *
    * @param queue batches that may wait for a writer
-   * @param workers database writers
+   * @param workers writers that decompress and parse batches; half as many committers (at least
+   *     one, one for SQLite) store them, several batches per transaction (group commit)
    */
   public record Ingest(int queue, int workers) {
     /** The defaults: 64 batches, 4 writers. */
