@@ -1,6 +1,6 @@
 // Top identities by sensitive data pulled.
 import { api, query } from '../api';
-import { categoryChips, clear, fmtNumber, h, shortHash, table } from '../dom';
+import { chip, clear, fmtNumber, h, shortHash, table } from '../dom';
 import { CATEGORY, filterBar, learnCategories, timeRange } from '../filters';
 import { href } from '../route';
 import { errorBox, loading, Page } from '../view';
@@ -11,6 +11,7 @@ interface Identity {
   findings: number;
   distinct_values: number;
   categories: Record<string, number>;
+  distinct_by_category?: Record<string, number>;
 }
 
 export const identitiesPage: Page = async (route, el, live) => {
@@ -36,7 +37,9 @@ export const identitiesPage: Page = async (route, el, live) => {
     { title: 'service', cell: (i) => i.service ?? '–' },
     { title: 'findings', cell: (i) => fmtNumber(i.findings), numeric: true },
     { title: 'distinct values', cell: (i) => fmtNumber(i.distinct_values), numeric: true },
-    { title: 'categories', cell: (i) => categoryChips(i.categories) },
+    { title: 'categories (findings, distinct)', cell: (i) => Object.entries(i.categories ?? {})
+      .map(([c, n]) => chip(c, `${c} ×${n}` + (i.distinct_by_category?.[c] !== undefined
+        ? ` (${i.distinct_by_category[c]} distinct)` : ''))) },
   ], data.identities, 'No identities received sensitive data in this time range.',
   { 'data-table': 'identities' }));
 };

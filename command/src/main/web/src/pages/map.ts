@@ -88,42 +88,78 @@ function label(n: MapNode): string {
   return n.kind === 'identity' ? 'id ' + shortHash(n.label) : n.label;
 }
 
+/**
+ * Places callers in a left column (most findings first) and routes in a right one, each route
+ * at the mean rank of its callers, so that few edges cross. Deterministic.
+ */
+function columns(map: FlowMap): Map<string, { x: number; y: number }> {
+  const findings = new Map<string, number>();
+  for (const e of map.edges) findings.set(e.source, (findings.get(e.source) ?? 0) + e.findings);
+  const callers = map.nodes.filter((n) => n.kind !== 'route')
+    .sort((a, b) => (findings.get(b.id) ?? 0) - (findings.get(a.id) ?? 0)
+      || a.id.localeCompare(b.id));
+  const rank = new Map(callers.map((n, i) => [n.id, i]));
+  const mean = (id: string): number => {
+    const ranks = map.edges.filter((e) => e.target === id).map((e) => rank.get(e.source) ?? 0);
+    return ranks.length ? ranks.reduce((a, b) => a + b, 0) / ranks.length : 0;
+  };
+  const routes = map.nodes.filter((n) => n.kind === 'route')
+    .map((n) => ({ n, m: mean(n.id) }))
+    .sort((a, b) => a.m - b.m || a.n.id.localeCompare(b.n.id)).map((r) => r.n);
+  const gap = 80;
+  const height = Math.max(callers.length, routes.length) * gap;
+  const out = new Map<string, { x: number; y: number }>();
+  const place = (nodes: MapNode[], x: number) => {
+    const offset = (height - nodes.length * gap) / 2;
+    nodes.forEach((n, i) => out.set(n.id, { x, y: offset + i * gap }));
+  };
+  place(callers, 0);
+  place(routes, Math.max(420, height * 0.9));
+  return out;
+}
+
 function draw(container: HTMLElement, map: FlowMap): cytoscape.Core {
   const maxFindings = Math.max(1, ...map.edges.map((e) => e.findings));
-  const callers = map.nodes.filter((n) => n.kind !== 'route').map((n) => n.id);
+  const positions = columns(map);
   const cy = cytoscape({
     container,
     elements: [
-      ...map.nodes.map((n) => ({ group: 'nodes' as const,
+      ...map.nodes.map((n) => ({ group: 'nodes' as const, position: positions.get(n.id),
         data: { id: n.id, kind: n.kind, label: label(n) } })),
       ...map.edges.map((e, i) => ({ group: 'edges' as const, data: {
         id: 'e' + i, source: e.source, target: e.target, category: e.category,
-        label: `${e.category} ${e.findings}`, color: categoryColor(e.category),
+        label: `${e.category} ${e.findings}` + (e.blocked > 0 ? ` (${e.blocked} blocked)` : ''),
+        color: categoryColor(e.category), blocked: e.blocked,
         width: 1.5 + 6 * Math.log1p(e.findings) / Math.log1p(maxFindings),
       } })),
     ],
     style: [
       { selector: 'node', style: {
-        label: 'data(label)', 'font-size': 11, color: '#1b2733', 'text-valign': 'bottom',
-        'text-margin-y': 4, 'background-color': '#4a6fa5', width: 26, height: 26,
+        label: 'data(label)', 'font-size': 12, color: '#1b2733', 'text-valign': 'center',
+        'background-color': '#4a6fa5', width: 26, height: 26,
       } },
+      { selector: 'node[kind != "route"]', style: { 'text-halign': 'left', 'text-margin-x': -8 } },
+      { selector: 'node[kind = "route"]', style: { 'text-halign': 'right', 'text-margin-x': 8,
+        'background-color': '#1f4e79', shape: 'diamond', width: 30, height: 30 } },
       { selector: 'node[kind = "identity"]', style: { 'background-color': '#8a6d3b',
         shape: 'ellipse' } },
       { selector: 'node[kind = "service"]', style: { 'background-color': '#2f7d5b',
         shape: 'round-rectangle' } },
-      { selector: 'node[kind = "route"]', style: { 'background-color': '#1f4e79',
-        shape: 'diamond', width: 30, height: 30 } },
       { selector: 'edge', style: {
         width: 'data(width)', 'line-color': 'data(color)', 'target-arrow-color': 'data(color)',
         'target-arrow-shape': 'triangle', 'curve-style': 'bezier', label: 'data(label)',
-        'font-size': 9, color: '#333', 'text-background-color': '#fff',
-        'text-background-opacity': 0.8, 'text-rotation': 'autorotate',
+        'font-size': 10, color: '#333', 'text-background-color': '#fff',
+        'text-background-opacity': 0.85, 'text-rotation': 'autorotate',
       } },
+      { selector: 'edge[blocked > 0]', style: { 'line-style': 'dashed' } },
     ],
-    layout: { name: 'breadthfirst', directed: true, roots: callers.length ? callers : undefined,
-      spacingFactor: 1.2, padding: 20 },
+    layout: { name: 'preset', padding: 30 },
     wheelSensitivity: 0.3,
   });
+  // Room for the labels beside the columns.
+  cy.fit(undefined, 30);
+  cy.zoom({ level: Math.min(cy.zoom() * 0.8, 1.6), renderedPosition: { x: container.clientWidth
+    / 2, y: container.clientHeight / 2 } });
   cy.on('tap', 'node', (evt) => {
     const id = String(evt.target.id());
     const colon = id.indexOf(':');
@@ -146,7 +182,8 @@ export const mapPage: Page = async (route, el, live) => {
   clear(el, h('h1', {}, 'Service map'),
     h('p', { class: 'muted' }, 'Who receives which categories through which routes: callers'
       + ' (services, or identities without a service) on the left, routes on the right;'
-      + ' edge width grows with findings. Click a caller or a route for its findings.'),
+      + ' edge width grows with findings, dashed where messages were blocked. Click an identity'
+      + ' or a route for its findings.'),
     filterBar(route, [CATEGORY]), body);
   let result: { map: FlowMap; source: string };
   try {

@@ -194,7 +194,10 @@ function rolloutActions(r: Rollout, refresh: () => void): Child {
         .catch((err) => out.appendChild(errorBox(err)));
     } }, label);
   if (!r.enforce) out.appendChild(act('enforce', 'promote', { enforce: true }));
-  if (!r.proxies.includes('*')) out.appendChild(act('all proxies', 'promote', { proxies: ['*'] }));
+  // promote enforces unless told otherwise: widening keeps the rollout's current mode.
+  if (!r.proxies.includes('*')) {
+    out.appendChild(act('all proxies', 'promote', { proxies: ['*'], enforce: r.enforce }));
+  }
   out.appendChild(act('abort', 'abort'));
   return out;
 }

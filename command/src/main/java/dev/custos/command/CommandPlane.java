@@ -19,6 +19,7 @@ import dev.custos.command.internal.ingest.EventParser;
 import dev.custos.command.internal.ingest.GroupCommit;
 import dev.custos.command.internal.ingest.IngestService;
 import dev.custos.command.internal.ingest.Tokens;
+import dev.custos.command.internal.policy.PolicyApi;
 import dev.custos.command.internal.store.FlowQueries;
 import dev.custos.command.internal.store.Store;
 import dev.custos.command.internal.web.Dashboard;
@@ -107,6 +108,8 @@ public final class CommandPlane implements AutoCloseable {
             registry));
     ApiBasics.addTo(sb, access);
     ReadApi.addTo(sb, store, access, clock);
+    PolicyApi.addTo(sb, store.dataSource(), access, new Tokens(config.tokens()), clock,
+        registry);
     FlowApi.addTo(sb, new FlowQueries(store.dataSource()), access, clock);
     AlertsApi.addTo(sb, alertStore, alerts, config, access, clock);
     Dashboard.addTo(sb);

@@ -41,6 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -121,6 +122,8 @@ class DashboardBrowserTest {
         .usingDriverExecutable(new File(CHROMEDRIVER)).usingAnyFreePort().build();
     driver = new ChromeDriver(service, options);
     wait = new WebDriverWait(driver, Duration.ofSeconds(15));
+    // A page re-renders as its data arrives: an element found a moment ago may be replaced.
+    wait.ignoring(StaleElementReferenceException.class);
   }
 
   @AfterAll
@@ -335,6 +338,45 @@ class DashboardBrowserTest {
 
   @Test
   @Order(6)
+  void anAdminStoresAPolicyVersionStartsAShadowRolloutAndEnforcesIt() throws IOException {
+    assumeTrue(served("/api/v1/rollouts"), "the policy API is not on this plane");
+    open("#/policies");
+    WebElement form = wait.until(ExpectedConditions.presenceOfElementLocated(
+        By.cssSelector("form[data-form=policy-version]")));
+    form.findElement(By.name("name")).sendKeys("edge-cards");
+    form.findElement(By.name("body")).sendKeys("version: 1\nrules:\n  - name: cards are masked\n"
+        + "    categories: [credit_card]\n    action: redact\n");
+    form.findElement(By.name("comment")).sendKeys("mask cards");
+    form.findElement(By.cssSelector("button[type=submit]")).click();
+
+    WebElement start = wait.until(ExpectedConditions.elementToBeClickable(
+        By.linkText("Start a shadow rollout of this version")));
+    assertThat(driver.findElement(By.cssSelector("pre.body")).getText())
+        .contains("cards are masked");
+    assertThat(driver.findElement(By.cssSelector("[data-table=versions]")).getText())
+        .contains("ops", "mask cards");
+    checkPage("policy-version");
+    start.click();
+    WebElement rollout = wait.until(ExpectedConditions.presenceOfElementLocated(
+        By.cssSelector("form[data-form=rollout]")));
+    assertThat(rollout.findElement(By.name("policy")).getAttribute("value"))
+        .isEqualTo("edge-cards");
+    assertThat(rollout.findElement(By.name("version")).getAttribute("value")).isEqualTo("1");
+    assertThat(rollout.findElement(By.name("enforce")).isSelected()).isFalse();
+    rollout.findElement(By.cssSelector("button[type=submit]")).click();
+
+    By state = By.cssSelector("[data-table=rollouts] [data-state]");
+    wait.until(ExpectedConditions.textToBe(state, "shadow"));
+    checkPage("rollout-shadow");
+    driver.findElement(By.cssSelector("[data-table=rollouts] button[data-action=enforce]"))
+        .click();
+    wait.until(d -> !d.findElement(state).getText().equals("shadow"));
+    assertThat(driver.findElement(state).getText()).isIn("enforcing", "promoted");
+    checkPage("rollout-enforcing");
+  }
+
+  @Test
+  @Order(7)
   void aReadOnlyCallerSeesNoWriteControls() throws IOException {
     ((JavascriptExecutor) driver).executeScript("sessionStorage.clear()");
     open("#/signin");
@@ -354,7 +396,7 @@ class DashboardBrowserTest {
   }
 
   @Test
-  @Order(7)
+  @Order(8)
   void aRefusedTokenSendsTheUserBackToSignIn() throws IOException {
     ((JavascriptExecutor) driver).executeScript(
         "sessionStorage.setItem('custos.token', 'revoked-token')");

@@ -23,7 +23,8 @@ import org.jspecify.annotations.Nullable;
  * @param actions what was done, in order of rules: {@code observe}, {@code alert}, {@code
  *     redact}, {@code block}; in shadow mode what would have been done
  * @param rules the names of the rules that acted (or would have)
- * @param blockedBy the rule that refused the message, {@code on_uninspectable}, or {@code null}
+ * @param blockedBy the rule that refused the message, {@code on_uninspectable}, or {@code null};
+ *     in shadow mode the rule that would have refused it ({@code stage} is then {@code null})
  * @param stage how a refusal happened: {@code before_upstream}, {@code in_place}, {@code
  *     stream_aborted}, {@code stream_ended} (a Server-Sent Events response ended with an error
  *     event), or {@code null}
