@@ -95,8 +95,12 @@ final class EncodedStream implements StreamScanner {
   private int outDone;
   private final byte[] pendingOut = new byte[3];
   private int pendingOutLength;
-  /** Output bytes past the layout pushed so far, written once more of it is (or at the end). */
+  /**
+   * Output bytes past the layout pushed so far, written once more of it is (or at the end): {@code
+   * overflow[overflowHead, overflowLength)}.
+   */
   private byte[] overflow = new byte[16];
+  private int overflowHead;
   private int overflowLength;
   /** Decoded bytes not fed to the inner stream yet (within one feed). */
   private byte[] batch = new byte[256];
@@ -272,7 +276,7 @@ final class EncodedStream implements StreamScanner {
 
   /** Returns about how many bytes this stream holds: its layout, the inner stream's hold. */
   long retainedBytes() {
-    return 24L * count + rawCount + overflowLength + batch.length + StreamScannerImpl.retainedBytesOf(inner)
+    return 24L * count + rawCount + (overflowLength - overflowHead) + batch.length + StreamScannerImpl.retainedBytesOf(inner)
         + (text == null ? 0 : StreamScannerImpl.retainedBytesOf(text));
   }
 
@@ -718,9 +722,18 @@ final class EncodedStream implements StreamScanner {
 
   private void innerWrite(byte[] b, int from, int n) {
     for (int i = from; i < from + n; i++) {
-      if (overflowLength > 0 || !writeOut(b[i])) {
+      if (overflowLength > overflowHead || !writeOut(b[i])) {
         if (overflowLength == overflow.length) {
-          overflow = java.util.Arrays.copyOf(overflow, overflow.length * 2);
+          int live = overflowLength - overflowHead;
+          if (overflowHead >= overflow.length / 2) {
+            System.arraycopy(overflow, overflowHead, overflow, 0, live);
+          } else {
+            byte[] grown = new byte[overflow.length * 2];
+            System.arraycopy(overflow, overflowHead, grown, 0, live);
+            overflow = grown;
+          }
+          overflowHead = 0;
+          overflowLength = live;
         }
         overflow[overflowLength++] = b[i];
       }
@@ -733,15 +746,18 @@ final class EncodedStream implements StreamScanner {
    * that the output depends on the bytes and the layout only, never on when the inner stream wrote).
    */
   private void drainOverflow() {
-    if (output == null || overflowLength == 0) {
+    if (output == null || overflowLength == overflowHead) {
       return;
     }
-    int done = 0;
-    while (done < overflowLength && writeOut(overflow[done])) {
-      done++;
+    // The bytes written move the head only: copying the rest down each time cost the square of a
+    // long overflow (a hash label written past a value's end, token by token).
+    while (overflowHead < overflowLength && writeOut(overflow[overflowHead])) {
+      overflowHead++;
     }
-    System.arraycopy(overflow, done, overflow, 0, overflowLength - done);
-    overflowLength -= done;
+    if (overflowHead == overflowLength) {
+      overflowHead = 0;
+      overflowLength = 0;
+    }
     drainRaw();
   }
 
@@ -833,9 +849,10 @@ final class EncodedStream implements StreamScanner {
    * encoded plainly.
    */
   private void flushOutput() {
-    for (int i = 0; i < overflowLength; i++) {
+    for (int i = overflowHead; i < overflowLength; i++) {
       extra(overflow[i]);
     }
+    overflowHead = 0;
     overflowLength = 0;
     if (pendingOutLength > 0) {
       writeQuantum(pendingOut, pendingOutLength);
