@@ -6,6 +6,9 @@
 # tmpfs there). The same image is built without a Docker engine by `mvn -Pjib ... jib:buildTar`.
 
 FROM maven:3.9.11-eclipse-temurin-17 AS build
+# Node.js and npm bundle the command plane's web dashboard (command/src/main/web) into the jar.
+RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      nodejs npm >/dev/null && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
 # The local Maven repository is a build cache, kept between builds and out of the image.

@@ -5,10 +5,12 @@ import dev.custos.cli.internal.demo.Demo;
 import dev.custos.cli.internal.demo.DemoReport;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -27,7 +29,9 @@ import picocli.CommandLine.Option;
       "card numbers, SSNs), the Custos proxy in front of it with a demo policy (redact, observe,",
       "block, a per-API-key budget), an API-key-protected, rate-limited route and a circuit",
       "breaker, a few requests through the proxy and what the proxy did to each. Then keeps",
-      "running, with the URLs printed, until Ctrl-C (or exits: --once).",
+      "running, with the URLs printed, until Ctrl-C (or exits: --once). The command plane",
+      "runs too (SQLite in a temporary folder) and takes every findings event; the dashboard",
+      "URL is printed with a generated admin API token.",
       "Everything listens on 127.0.0.1 only."
     },
     footer = {"", "Exit codes: 0 success, 2 a port is in use or the demo could not start",
@@ -49,6 +53,11 @@ final class DemoCommand implements Callable<Integer> {
           + " a free one).")
   int adminPort = 9901;
 
+  @Option(names = "--command-port", paramLabel = "PORT", defaultValue = "0",
+      description = "The command plane's port, for its API and dashboard (default:"
+          + " ${DEFAULT-VALUE}, a free one).")
+  int commandPort;
+
   @Option(names = {"-v", "--verbose"}, description = "Show stack traces of errors.")
   boolean verbose;
 
@@ -65,7 +74,7 @@ final class DemoCommand implements Callable<Integer> {
     PrintStream out = io.out();
     Demo.Ports ports;
     try {
-      ports = new Demo.Ports(port, upstreamPort, adminPort);
+      ports = new Demo.Ports(port, upstreamPort, adminPort, commandPort);
     } catch (IllegalArgumentException e) {
       throw new CliException(e.getMessage(), e);
     }
@@ -75,9 +84,9 @@ final class DemoCommand implements Callable<Integer> {
     // On SIGINT or SIGTERM the hook stops the demo and waits until it has closed.
     @Nullable ShutdownHook hook = once ? null : ShutdownHook.install(stop, "custos-demo-shutdown");
     try (Demo demo = Demo.start(ports)) {
-      out.printf(Locale.ROOT, "custos demo: ready in %.1f s: upstream %s, proxy %s, admin %s%n",
-          (System.nanoTime() - started) / 1e9, demo.upstreamUrl(), demo.proxyUrl(),
-          demo.adminUrl());
+      out.printf(Locale.ROOT, "custos demo: ready in %.1f s: upstream %s, proxy %s, admin %s,"
+          + " command plane %s%n", (System.nanoTime() - started) / 1e9, demo.upstreamUrl(),
+          demo.proxyUrl(), demo.adminUrl(), demo.plane().url());
       out.println();
       out.println("Requests through the proxy:");
       out.println();
@@ -87,7 +96,30 @@ final class DemoCommand implements Callable<Integer> {
       out.println();
       DemoReport.printBreaker(demo, out);
       out.println();
+      out.println("A fleet of services through two more routes (verified API keys name the"
+          + " service):");
+      out.println();
+      out.flush();
+      List<Demo.Outcome> fleet = demo.runFleet();
+      DemoReport.printOutcomes(fleet, demo.config().policy(), out);
+      out.println();
+      out.println("Command plane: every findings event above went to " + demo.plane().url()
+          + " (SQLite in " + demo.plane().folder() + ", deleted at exit)");
+      out.println("Dashboard: " + demo.plane().dashboardUrl());
+      out.println("  (admin API token: " + demo.plane().apiToken() + "; e.g. curl -H"
+          + " 'Authorization: Bearer " + demo.plane().apiToken() + "' " + demo.plane().url()
+          + "/api/v1/flows)");
+      out.println();
       if (once) {
+        // The proxy sends its events in batches: wait until the plane has stored them all.
+        try {
+          demo.plane().awaitStored(demo.emittedEvents(), Duration.ofSeconds(30));
+        } catch (TimeoutException e) {
+          throw new CliException(e.getMessage()
+              + " (expected: the command plane to take the proxy's events)", e);
+        }
+        out.println("Command plane: " + demo.plane().summary(Demo.sharedCardHash(fleet)));
+        out.println();
         out.println("custos demo: done (--once); without it the demo keeps running for curl.");
         out.flush();
         return Main.OK;

@@ -27,7 +27,8 @@ class DemoCommandTest {
     assertThat(out.lines().findFirst()).hasValueSatisfying(
         first -> assertThat(first).startsWith("custos demo: compiling the policy"));
     assertThat(out).containsPattern("ready in [0-9.]+ s: upstream http://127\\.0\\.0\\.1:\\d+,"
-        + " proxy http://127\\.0\\.0\\.1:\\d+, admin http://127\\.0\\.0\\.1:\\d+");
+        + " proxy http://127\\.0\\.0\\.1:\\d+, admin http://127\\.0\\.0\\.1:\\d+, command plane"
+        + " http://127\\.0\\.0\\.1:\\d+");
     // Cards are redacted in the partial style: the last four digits stay.
     assertThat(out).contains("\"card\":\"**** **** **** 1111\"");
     // The demo's API key header is itself a (low-confidence, demo-spelled) credential finding.
@@ -66,8 +67,28 @@ class DemoCommandTest {
         + " +observed +generic_secret 1\\s+)?response +redacted +credit_card 1 \\(partial\\)");
     assertThat(out).contains("grpc-status 0, {1: 1, 2: \"Ada Lovelace\", 3: \"**** **** **** 1111\"}");
 
+    // The fleet: three services through two more routes; the SSN sent to payments is refused.
+    assertThat(rowStatus(out, "POST " + Demo.PAYMENTS_PREFIX, "request +blocked +us_ssn 1"))
+        .isEqualTo("403");
+    assertThat(out).containsPattern("GET  /internal/profiles/1 +demo-storefront +200 +(?:request"
+        + " +observed +generic_secret 1\\s+)?response +redacted +credit_card 1 \\(partial\\)");
+    // The command plane took every event: the summary comes from its API after they were stored;
+    // user 1's card went out through the demo and profiles routes, then into payments.
+    assertThat(out).containsPattern("Dashboard: http://127\\.0\\.0\\.1:\\d+/#token=cdm_[0-9a-f]{48}");
+    Matcher summary = Pattern.compile("Command plane: (\\d+) events, (\\d+) flows; categories"
+        + " ([^;]+); routes ([^;]+); services ([^;]+); one card \\(\\*+1111\\) seen at ([^\\n]+)")
+        .matcher(out);
+    assertThat(summary.find()).as(out).isTrue();
+    assertThat(Integer.parseInt(summary.group(1))).isGreaterThan(20);
+    assertThat(summary.group(3)).contains("credit_card", "email", "us_ssn");
+    assertThat(summary.group(4)).contains("demo", "orders", "payments", "profiles");
+    assertThat(summary.group(5)).isEqualTo("alice, analytics, billing, storefront");
+    assertThat(summary.group(6)).isEqualTo("demo response, payments request, profiles response");
+
     List<String> raw = new ArrayList<>(DemoUpstream.sensitiveValues());
-    for (Demo.Step step : Demo.STEPS) {
+    List<Demo.Step> sent = new ArrayList<>(Demo.STEPS);
+    sent.addAll(Demo.FLEET);
+    for (Demo.Step step : sent) {
       Matcher ssn = Pattern.compile("\\d{3}-\\d{2}-\\d{4}").matcher(String.valueOf(step.jsonBody()));
       while (ssn.find()) {
         raw.add(ssn.group());

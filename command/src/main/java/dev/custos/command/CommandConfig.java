@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.custos.command.internal.config.ConfigReader;
 import dev.custos.engine.config.ConfigException;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -19,18 +20,22 @@ import org.jspecify.annotations.Nullable;
  * @param port the listener's port (0 picks a free one)
  * @param database where findings are stored
  * @param tokens the proxies' tokens, by digest
- * @param apiTokens the tokens that may read the API, by digest
+ * @param apiTokens the tokens that may call the API, by digest, each with its role
  * @param retention how long data is kept
  * @param ingest the ingest work queue
+ * @param oidc how OIDC JWTs are accepted on the API, or null when they are not
+ * @param alerts alert rules and webhooks
  */
 public record CommandConfig(
     String host,
     int port,
     Database database,
     List<Token> tokens,
-    List<Token> apiTokens,
+    List<ApiToken> apiTokens,
     Retention retention,
-    Ingest ingest) {
+    Ingest ingest,
+    @Nullable Oidc oidc,
+    AlertsConfig alerts) {
 
   /** Copies the lists and checks the values. */
   public CommandConfig {
@@ -38,11 +43,30 @@ public record CommandConfig(
     requireNonNull(database, "database");
     requireNonNull(retention, "retention");
     requireNonNull(ingest, "ingest");
+    requireNonNull(alerts, "alerts");
     tokens = List.copyOf(tokens);
     apiTokens = List.copyOf(apiTokens);
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port: " + port + " (expected: 0 to 65535)");
     }
+  }
+
+  /** Returns a configuration without OIDC and alert rules: only {@code apiTokens} call the API. */
+  public CommandConfig(String host, int port, Database database, List<Token> tokens,
+      List<ApiToken> apiTokens, Retention retention, Ingest ingest) {
+    this(host, port, database, tokens, apiTokens, retention, ingest, null, AlertsConfig.NONE);
+  }
+
+  /** Returns a configuration without alert rules. */
+  public CommandConfig(String host, int port, Database database, List<Token> tokens,
+      List<ApiToken> apiTokens, Retention retention, Ingest ingest, @Nullable Oidc oidc) {
+    this(host, port, database, tokens, apiTokens, retention, ingest, oidc, AlertsConfig.NONE);
+  }
+
+  /** Returns this configuration with another database (tests and the bench pick theirs). */
+  public CommandConfig withDatabase(Database db) {
+    return new CommandConfig(host, port, db, tokens, apiTokens, retention, ingest, oidc,
+        alerts);
   }
 
   /**
@@ -116,6 +140,93 @@ public record CommandConfig(
       requireNonNull(sha256, "sha256");
       if (!sha256.matches("[0-9a-f]{64}")) {
         throw new IllegalArgumentException("sha256: not 64 lower-case hex digits");
+      }
+    }
+  }
+
+  /** What a caller of the API may do. */
+  public enum ApiRole {
+    /** Reads flows, lineage, findings, policies, rollouts and alerts. */
+    READ,
+    /** Also writes: policy versions, rollouts, alert rules and silences. */
+    ADMIN
+  }
+
+  /**
+   * An API token by its SHA-256 digest, with the role it grants.
+   *
+   * @param name the token's name, the caller's name in audit fields (a policy version's author)
+   * @param sha256 the digest, 64 lower-case hex digits
+   * @param role what the token may do
+   */
+  public record ApiToken(String name, String sha256, ApiRole role) {
+    /** Checks the values. */
+    public ApiToken {
+      requireNonNull(name, "name");
+      requireNonNull(sha256, "sha256");
+      requireNonNull(role, "role");
+      if (!sha256.matches("[0-9a-f]{64}")) {
+        throw new IllegalArgumentException("sha256: not 64 lower-case hex digits");
+      }
+    }
+
+    /** Returns the token's name and digest, without its role. */
+    public Token token() {
+      return new Token(name, sha256);
+    }
+  }
+
+  /**
+   * How OIDC JWTs are accepted on the API: signed (asymmetric algorithms only) by a key of the
+   * issuer's JWKS, from a file or a URL (cached and refreshed), with {@code iss}, {@code aud},
+   * {@code exp} and {@code nbf} checked; the role comes from a claim listing the caller's roles.
+   *
+   * @param issuer the {@code iss} every token must carry
+   * @param audiences the token's {@code aud} must hold at least one of these
+   * @param jwksFile the JWKS file, or null when {@code jwksUrl} is set
+   * @param jwksUrl the JWKS URL (http or https), or null when {@code jwksFile} is set
+   * @param jwksCache how long fetched keys are kept before they are fetched again
+   * @param rolesClaim the claim holding the roles, a dotted path for nested claims
+   *     ({@code realm_access.roles}); a list of strings or one space-separated string
+   * @param nameClaim the claim naming the caller ({@code sub}, {@code preferred_username})
+   * @param adminRoles roles that make the caller an admin
+   * @param readRoles roles that let the caller read
+   * @param clockSkew how far {@code exp} and {@code nbf} may be off
+   * @param algorithms the JWS algorithms accepted
+   */
+  public record Oidc(String issuer, List<String> audiences, @Nullable Path jwksFile,
+      @Nullable URI jwksUrl, Duration jwksCache, String rolesClaim, String nameClaim,
+      List<String> adminRoles, List<String> readRoles, Duration clockSkew,
+      List<String> algorithms) {
+    /** The algorithms accepted when none are configured: no {@code none}, no HMAC. */
+    public static final List<String> ASYMMETRIC_ALGORITHMS = List.of("RS256", "RS384", "RS512",
+        "PS256", "PS384", "PS512", "ES256", "ES384", "ES512");
+
+    /** Copies the lists and checks the values. */
+    public Oidc {
+      requireNonNull(issuer, "issuer");
+      requireNonNull(jwksCache, "jwksCache");
+      requireNonNull(rolesClaim, "rolesClaim");
+      requireNonNull(nameClaim, "nameClaim");
+      requireNonNull(clockSkew, "clockSkew");
+      audiences = List.copyOf(audiences);
+      adminRoles = List.copyOf(adminRoles);
+      readRoles = List.copyOf(readRoles);
+      algorithms = List.copyOf(algorithms);
+      if ((jwksFile == null) == (jwksUrl == null)) {
+        throw new IllegalArgumentException(
+            "oidc: jwks_file and jwks_url (expected: exactly one of them)");
+      }
+      if (audiences.isEmpty()) {
+        throw new IllegalArgumentException("oidc: audience: empty (expected: at least one)");
+      }
+      if (algorithms.isEmpty() || !ASYMMETRIC_ALGORITHMS.containsAll(algorithms)) {
+        throw new IllegalArgumentException("oidc: algorithms: " + algorithms
+            + " (expected: some of " + ASYMMETRIC_ALGORITHMS + ")");
+      }
+      if (clockSkew.isNegative() || jwksCache.isNegative() || jwksCache.isZero()) {
+        throw new IllegalArgumentException("oidc: clock_skew " + clockSkew + ", jwks_cache "
+            + jwksCache + " (expected: not negative, and a cache of more than 0)");
       }
     }
   }

@@ -9,11 +9,20 @@ import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServerBuilder;
 import dev.custos.command.internal.ReadApi;
 import dev.custos.command.internal.RetentionJob;
+import dev.custos.command.internal.alerts.AlertEvaluator;
+import dev.custos.command.internal.alerts.AlertStore;
+import dev.custos.command.internal.alerts.AlertsApi;
 import dev.custos.command.internal.api.ApiAccess;
+import dev.custos.command.internal.api.ApiBasics;
+import dev.custos.command.internal.api.FlowApi;
 import dev.custos.command.internal.ingest.EventParser;
+import dev.custos.command.internal.ingest.GroupCommit;
 import dev.custos.command.internal.ingest.IngestService;
 import dev.custos.command.internal.ingest.Tokens;
+import dev.custos.command.internal.policy.PolicyApi;
+import dev.custos.command.internal.store.FlowQueries;
 import dev.custos.command.internal.store.Store;
+import dev.custos.command.internal.web.Dashboard;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetSocketAddress;
@@ -36,14 +45,17 @@ import org.jspecify.annotations.Nullable;
  * PostgreSQL database. Thread-safe.
  */
 public final class CommandPlane implements AutoCloseable {
+  /** A group commit stops taking batches once it holds this many events. */
+  private static final int GROUP_EVENTS = 10_000;
+
   private final CommandConfig config;
   private final Clock clock;
   private final PrometheusMeterRegistry registry;
   private volatile @Nullable Running running;
   private volatile boolean ready;
 
-  private record Running(Store store, ThreadPoolExecutor writers, Server server,
-      RetentionJob retention) {}
+  private record Running(Store store, ThreadPoolExecutor writers, GroupCommit commits,
+      Server server, RetentionJob retention, AlertEvaluator alerts) {}
 
   private CommandPlane(CommandConfig config, Clock clock, PrometheusMeterRegistry registry) {
     this.config = config;
@@ -66,8 +78,13 @@ public final class CommandPlane implements AutoCloseable {
     if (running != null) {
       throw new IllegalStateException("already started");
     }
+    ApiAccess access = ApiAccess.of(config, clock);
     Store store = Store.open(config.database());
-    int workers = store.postgresql() ? config.ingest().workers() : 1;
+    // Writers parse; committers store what the writers parsed, several batches per transaction.
+    // SQLite has one writing connection: one committer.
+    int workers = config.ingest().workers();
+    GroupCommit commits = new GroupCommit(store, store.postgresql()
+        ? Math.max(1, (workers + 1) / 2) : 1, GROUP_EVENTS, registry);
     AtomicInteger n = new AtomicInteger();
     ThreadPoolExecutor writers = new ThreadPoolExecutor(workers, workers, 0,
         TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(config.ingest().queue()), r -> {
@@ -76,6 +93,9 @@ public final class CommandPlane implements AutoCloseable {
           return t;
         }, new ThreadPoolExecutor.AbortPolicy());
     RetentionJob retention = new RetentionJob(store, config.retention(), clock, registry);
+    AlertStore alertStore = new AlertStore(store.dataSource());
+    AlertEvaluator alerts = new AlertEvaluator(alertStore, config.alerts(), config.retention(),
+        clock, registry);
     ServerBuilder sb = com.linecorp.armeria.server.Server.builder()
         .http(new InetSocketAddress(config.host(), config.port()))
         .gracefulShutdownTimeout(Duration.ZERO, Duration.ofSeconds(10));
@@ -84,8 +104,15 @@ public final class CommandPlane implements AutoCloseable {
         // by the parser with a 413 of its own.
         .maxRequestLength(EventParser.MAX_BYTES + (1 << 20))
         .requestTimeout(Duration.ofSeconds(60))
-        .build(new IngestService(new Tokens(config.tokens()), store, writers, clock, registry));
-    ReadApi.addTo(sb, store, new ApiAccess(new Tokens(config.apiTokens())), clock);
+        .build(new IngestService(new Tokens(config.tokens()), commits, writers, clock,
+            registry));
+    ApiBasics.addTo(sb, access);
+    ReadApi.addTo(sb, store, access, clock);
+    PolicyApi.addTo(sb, store.dataSource(), access, new Tokens(config.tokens()), clock,
+        registry);
+    FlowApi.addTo(sb, new FlowQueries(store.dataSource()), access, clock);
+    AlertsApi.addTo(sb, alertStore, alerts, config, access, clock);
+    Dashboard.addTo(sb);
     sb.service("/healthz", (ctx, req) -> HttpResponse.of(HttpStatus.OK,
         MediaType.PLAIN_TEXT_UTF_8, "ok\n"));
     sb.service("/readyz", (ctx, req) -> HttpResponse.of(CompletableFuture.supplyAsync(
@@ -102,13 +129,16 @@ public final class CommandPlane implements AutoCloseable {
       server.start().join();
     } catch (RuntimeException e) {
       server.close();
+      alerts.close();
       writers.shutdownNow();
+      commits.close();
       store.close();
       throw new IllegalStateException("listen " + config.host() + ":" + config.port()
           + ": cannot bind (expected: a free address)", e);
     }
     retention.start();
-    running = new Running(store, writers, server, retention);
+    alerts.start();
+    running = new Running(store, writers, commits, server, retention, alerts);
     ready = true;
   }
 
@@ -116,6 +146,11 @@ public final class CommandPlane implements AutoCloseable {
   public int activePort() {
     Running r = requireRunning();
     return r.server().activeLocalPort();
+  }
+
+  /** Returns the running server (tests enumerate its routes). */
+  Server server() {
+    return requireRunning().server();
   }
 
   /** Returns the registry behind {@code /metrics}. */
@@ -131,6 +166,17 @@ public final class CommandPlane implements AutoCloseable {
    */
   public Map<String, Long> runRetention() throws SQLException {
     return requireRunning().retention().runOnce();
+  }
+
+  /**
+   * Evaluates the alert rules once, now (by the plane's clock), and waits for the notifications.
+   *
+   * @return counts of this run: {@code fired}, {@code silenced}, {@code resolved}, {@code sent}
+   *     and {@code failed}
+   * @throws SQLException if the database fails
+   */
+  public Map<String, Long> runAlerts() throws SQLException {
+    return requireRunning().alerts().runOnce();
   }
 
   private Running requireRunning() {
@@ -154,12 +200,14 @@ public final class CommandPlane implements AutoCloseable {
     running = null;
     r.server().stop().join();
     r.retention().close();
+    r.alerts().close();
     r.writers().shutdown();
     try {
       r.writers().awaitTermination(30, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    r.commits().close();
     r.store().close();
   }
 

@@ -99,8 +99,8 @@ class CommandConfigTest {
         retension: {}
         """.formatted(DIGEST), "command.yaml", dir))
         .hasMessageStartingWith("command.yaml:3:1: unknown key 'retension' in command plane"
-            + " configuration (expected one of: listen, database, tokens, api_tokens, retention,"
-            + " ingest)");
+            + " configuration (expected one of: listen, database, tokens, api_tokens, oidc,"
+            + " retention, ingest, alerts)");
   }
 
   @Test
@@ -129,5 +129,101 @@ class CommandConfigTest {
     assertThat(CommandConfig.load(file).port()).isZero();
     assertThatThrownBy(() -> CommandConfig.load(dir.resolve("none.yaml")))
         .hasMessageContaining("no such file");
+  }
+
+  @Test
+  void apiTokensAreReadersUnlessMadeAdmins() {
+    CommandConfig c = CommandConfig.parse("""
+        listen: 127.0.0.1:0
+        tokens: [{ name: edge, sha256: %1$s }]
+        api_tokens:
+          - { name: dash, sha256: %1$s }
+          - { name: ops, sha256: %1$s, role: admin }
+          - { name: audit, sha256: %1$s, role: read }
+        """.formatted(DIGEST), "command.yaml", dir);
+
+    assertThat(c.apiTokens()).containsExactly(
+        new CommandConfig.ApiToken("dash", DIGEST, CommandConfig.ApiRole.READ),
+        new CommandConfig.ApiToken("ops", DIGEST, CommandConfig.ApiRole.ADMIN),
+        new CommandConfig.ApiToken("audit", DIGEST, CommandConfig.ApiRole.READ));
+    assertThat(c.oidc()).isNull();
+  }
+
+  @Test
+  void anUnknownRoleIsReportedAtItsLine() {
+    assertThatThrownBy(() -> CommandConfig.parse("""
+        listen: 127.0.0.1:0
+        tokens: [{ name: edge, sha256: %1$s }]
+        api_tokens:
+          - { name: ops, sha256: %1$s, role: root }
+        """.formatted(DIGEST), "command.yaml", dir))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("command.yaml:4:")
+        .hasMessageContaining("role");
+  }
+
+  @Test
+  void oidcTakesItsDefaults() {
+    CommandConfig c = CommandConfig.parse("""
+        listen: 127.0.0.1:0
+        tokens: [{ name: edge, sha256: %s }]
+        oidc:
+          issuer: https://idp.example/realms/x
+          audience: custos
+          jwks_url: https://idp.example/realms/x/certs
+        """.formatted(DIGEST), "command.yaml", dir);
+
+    CommandConfig.Oidc o = c.oidc();
+    assertThat(o).isNotNull();
+    assertThat(o.issuer()).isEqualTo("https://idp.example/realms/x");
+    assertThat(o.audiences()).containsExactly("custos");
+    assertThat(o.jwksUrl()).hasToString("https://idp.example/realms/x/certs");
+    assertThat(o.jwksFile()).isNull();
+    assertThat(o.rolesClaim()).isEqualTo("roles");
+    assertThat(o.nameClaim()).isEqualTo("sub");
+    assertThat(o.adminRoles()).containsExactly("custos-admin");
+    assertThat(o.readRoles()).containsExactly("custos-read");
+    assertThat(o.clockSkew()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(o.jwksCache()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(o.algorithms()).containsExactlyElementsOf(
+        CommandConfig.Oidc.ASYMMETRIC_ALGORITHMS);
+  }
+
+  @Test
+  void oidcNeedsExactlyOneKeySourceAndNoHmac() throws Exception {
+    assertThatThrownBy(() -> CommandConfig.parse("""
+        listen: 127.0.0.1:0
+        tokens: [{ name: edge, sha256: %s }]
+        oidc:
+          issuer: https://idp.example
+          audience: custos
+        """.formatted(DIGEST), "command.yaml", dir))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("command.yaml:4:");
+    assertThatThrownBy(() -> CommandConfig.parse("""
+        listen: 127.0.0.1:0
+        tokens: [{ name: edge, sha256: %s }]
+        oidc:
+          issuer: https://idp.example
+          audience: custos
+          jwks_url: https://idp.example/certs
+          algorithms: [HS256]
+        """.formatted(DIGEST), "command.yaml", dir))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("command.yaml:7:");
+    Files.writeString(dir.resolve("secret.json"),
+        "{\"keys\":[{\"kty\":\"oct\",\"k\":\"c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0\"}]}");
+    assertThatThrownBy(() -> CommandConfig.parse("""
+        listen: 127.0.0.1:0
+        tokens: [{ name: edge, sha256: %s }]
+        oidc:
+          issuer: https://idp.example
+          audience: custos
+          jwks_file: secret.json
+        """.formatted(DIGEST), "command.yaml", dir))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("command.yaml:6:14: oidc.jwks_file: a key of type oct (expected:"
+            + " RSA or EC public keys only")
+        .hasMessageNotContaining("c2VjcmV0");
   }
 }

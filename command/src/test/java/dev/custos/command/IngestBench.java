@@ -44,8 +44,14 @@ public final class IngestBench {
     int batches = args.length > 2 ? Integer.parseInt(args[2]) : 50;
     int perBatch = args.length > 3 ? Integer.parseInt(args[3]) : 500;
     Path dir = Files.createTempDirectory("custos-ingest-bench");
-    CommandConfig.Database db = Databases.fresh(kind.equals("sqlite")
+    CommandConfig.Database fresh = Databases.fresh(kind.equals("sqlite")
         ? Databases.Kind.SQLITE : Databases.Kind.POSTGRESQL, dir);
+    // The plane's PostgreSQL sessions carry a name of their own, so that their backends' CPU
+    // time can be read from /proc (PostgreSQL on this machine).
+    String app = "custos-ingest-bench-" + UUID.randomUUID().toString().substring(0, 8);
+    CommandConfig.Database db = fresh.postgresql() ? new CommandConfig.Database(fresh.url()
+        + "?ApplicationName=" + app, fresh.user(), fresh.passwordFile(), fresh.schema(),
+        fresh.poolSize()) : fresh;
     CommandConfig base = CommandPlaneTest.config(dir);
     CommandConfig cfg = new CommandConfig(base.host(), 0, db, base.tokens(), base.apiTokens(),
         base.retention(), new CommandConfig.Ingest(proxies * 2, Math.min(proxies, 8)));
@@ -92,6 +98,14 @@ public final class IngestBench {
       plane.start();
       ClientFactory factory = ClientFactory.builder().build();
       ExecutorService pool = Executors.newFixedThreadPool(proxies);
+      List<Integer> backends = backends(db, app);
+      // HikariCP opens the pool's connections in the background: wait for them (at most 5 s).
+      for (int i = 0; i < 50 && db.postgresql() && backends.size() < db.poolSize(); i++) {
+        Thread.sleep(100);
+        backends = backends(db, app);
+      }
+      long dbCpu0 = cpuTicks(backends);
+      long cpu0 = processCpuNanos();
       long start = System.nanoTime();
       List<Future<Integer>> done = new ArrayList<>();
       for (int p = 0; p < proxies; p++) {
@@ -132,15 +146,68 @@ public final class IngestBench {
         retries += f.get();
       }
       double seconds = (System.nanoTime() - start) / 1e9;
+      double cpu = (processCpuNanos() - cpu0) / 1e9;
+      double dbCpu = (cpuTicks(backends) - dbCpu0) / 100.0;
       pool.shutdown();
       factory.close();
       System.out.printf(java.util.Locale.ROOT,
           "database=%s proxies=%d batches=%d events/batch=%d events=%d findings=%d"
-              + " seconds=%.2f events/s=%.0f findings/s=%.0f retries(503)=%d%n",
+              + " seconds=%.2f events/s=%.0f findings/s=%.0f retries(503)=%d%n"
+              + "cpu: jvm(plane+proxies)=%.1fs postgresql-backends=%s"
+              + " findings/cpu-second=%s load-average=%.1f%n",
           kind, proxies, proxies * batches, perBatch, events, findings, seconds,
-          events / seconds, findings / seconds, retries);
+          events / seconds, findings / seconds, retries, cpu,
+          backends.isEmpty() ? "n/a" : String.format(java.util.Locale.ROOT, "%.1fs (%d)", dbCpu,
+              backends.size()),
+          backends.isEmpty() ? "n/a" : String.format(java.util.Locale.ROOT, "%.0f",
+              findings / (cpu + dbCpu)),
+          java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+              .getSystemLoadAverage());
     } finally {
       Databases.drop(db);
     }
+  }
+
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+        .getOperatingSystemMXBean()).getProcessCpuTime();
+  }
+
+  /** Returns the process ids of the plane's PostgreSQL backends, or none. */
+  private static List<Integer> backends(CommandConfig.Database db, String app) {
+    List<Integer> pids = new ArrayList<>();
+    if (!db.postgresql()) {
+      return pids;
+    }
+    java.util.Properties p = new java.util.Properties();
+    p.setProperty("user", Databases.POSTGRES_USER);
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection(Databases.POSTGRES_URL, p);
+        java.sql.PreparedStatement ps = c.prepareStatement(
+            "SELECT pid FROM pg_stat_activity WHERE application_name = ?")) {
+      ps.setString(1, app);
+      try (java.sql.ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          pids.add(rs.getInt(1));
+        }
+      }
+    } catch (java.sql.SQLException e) {
+      return List.of();
+    }
+    return pids;
+  }
+
+  /** Returns user and system CPU ticks (1/100 s) of the processes, from /proc. */
+  private static long cpuTicks(List<Integer> pids) {
+    long ticks = 0;
+    for (int pid : pids) {
+      try {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+      } catch (java.io.IOException | RuntimeException e) {
+        // Gone, or not on this machine.
+      }
+    }
+    return ticks;
   }
 }

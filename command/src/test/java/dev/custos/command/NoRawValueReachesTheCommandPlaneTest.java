@@ -42,7 +42,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Plants canary values in traffic through a real inspecting proxy, sends the findings events it
  * writes to the command plane, and also sends batches that carry canaries where the plane must not
  * keep them (unknown fields, a malformed field, an unmasked preview). Then looks for the canaries
- * in every table, the API's answers, the metrics and the log.
+ * in every table, the API's answers (flows, lineage, map, heatmap, top identities, findings
+ * list, whoami), the metrics and the log.
  */
 class NoRawValueReachesTheCommandPlaneTest {
   static final String CARD = "4111111111111111";
@@ -88,6 +89,14 @@ class NoRawValueReachesTheCommandPlaneTest {
       StringBuilder everything = new StringBuilder(malformed.contentUtf8())
           .append(unmasked.contentUtf8());
       everything.append(get(client, "/api/v1/flows?from=2000-01-01T00:00:00Z"))
+          .append(get(client, "/api/v1/map"))
+          .append(get(client, "/api/v1/heatmap?bucket=minute"))
+          .append(get(client, "/api/v1/identities/top"))
+          .append(get(client, "/api/v1/whoami"))
+          // Canaries as parameters are not echoed, whether accepted or refused.
+          .append(get(client, "/api/v1/events?route=" + CARD))
+          .append(get(client, "/api/v1/events?identity_hash=" + EMAIL))
+          .append(get(client, "/api/v1/events?action=" + SSN))
           .append(client.get("/metrics").aggregate().join().contentUtf8());
       try (Connection c = java.sql.DriverManager.getConnection(cfg.database().url());
           Statement s = c.createStatement()) {
@@ -111,6 +120,10 @@ class NoRawValueReachesTheCommandPlaneTest {
         }
         assertThat(sightings).as("values the proxy's events brought for lineage").isPositive();
       }
+      String events = get(client, "/api/v1/events?limit=1000");
+      assertThat(events).as("the findings list holds the proxy's events")
+          .contains("credit_card").contains("\"identity_hash\"");
+      everything.append(events);
       String all = everything.toString();
       assertThat(all).contains("credit_card").contains("flows");
       for (String canary : CANARIES) {

@@ -129,6 +129,28 @@ public final class Policy {
     this.onUninspectable = b.onUninspectable;
   }
 
+  private Policy(Policy p, boolean enforce) {
+    this.sourceName = p.sourceName;
+    this.detectors = p.detectors;
+    this.pluginDetectors = p.pluginDetectors;
+    this.disabled = p.disabled;
+    this.rules = p.rules;
+    this.rulesByDirection = p.rulesByDirection;
+    this.identitySources = p.identitySources;
+    this.enforce = enforce;
+    this.onUninspectable = p.onUninspectable;
+    this.allowlist = p.allowlist;
+    this.overrides = p.overrides;
+  }
+
+  /**
+   * Returns this policy with actions enforced or not (shadow mode), everything else the same;
+   * this policy itself when it already is so. The command plane's shadow rollouts use it.
+   */
+  public Policy withEnforce(boolean enforce) {
+    return enforce == this.enforce ? this : new Policy(this, enforce);
+  }
+
   /**
    * Returns the built-in default policy: every built-in detector enabled, no rules (so every
    * finding is only observed), identity from the client IP, enforce on.

@@ -38,6 +38,9 @@ import dev.custos.proxy.internal.inspect.ProxyInspection;
 import dev.custos.proxy.internal.limits.InMemoryRateLimitStore;
 import dev.custos.proxy.internal.l4.TcpListeners;
 import dev.custos.proxy.internal.limits.Limits;
+import dev.custos.proxy.internal.policy.PolicyCache;
+import dev.custos.proxy.internal.policy.PolicyPuller;
+import dev.custos.proxy.internal.policy.PulledPolicy;
 import dev.custos.proxy.internal.shared.SharedState;
 import dev.custos.proxy.internal.wasm.WasmFilterRuntime;
 import dev.custos.proxy.internal.wasm.WasmFilterService;
@@ -126,6 +129,13 @@ public final class CustosProxy implements AutoCloseable {
   private final Canaries canaries;
   private final FatalErrors fatal;
   private final TcpListeners tcpListeners;
+  /** Guards {@link #local}, {@link #pulled} and {@link #puller}. */
+  private final Object policyLock = new Object();
+  /** The configuration as its file (or the caller) gives it, before a pulled policy. */
+  private ProxyConfig local;
+  /** The policy pulled from the command plane that replaces the local one, or null. */
+  private @Nullable PulledPolicy pulled;
+  private @Nullable PolicyPuller puller;
   private volatile boolean running;
   private volatile boolean draining;
   private boolean stopped;
@@ -133,7 +143,11 @@ public final class CustosProxy implements AutoCloseable {
 
   CustosProxy(CustosProxyBuilder b, PrometheusMeterRegistry registry) {
     this.registry = registry;
-    this.initial = b.config;
+    this.local = b.config;
+    // The last good policy pulled from the command plane, until the plane answers again.
+    this.pulled = b.config.command().map(ProxyConfig.Command::policyPull)
+        .map(p -> PolicyCache.read(p.cacheFile())).orElse(null);
+    this.initial = withPulled(b.config, pulled);
     this.fatal = new FatalErrors(registry);
     this.processMetrics = new ProcessMetrics(registry);
     FatalErrors errors = fatal;
@@ -217,7 +231,7 @@ public final class CustosProxy implements AutoCloseable {
     // Read at start only: a reload does not change where spans go.
     this.tracing = new Tracing(initial.tracing().orElse(null), b.environment);
     HttpService routed = new RoutingService(chain, current, registry, accessLog, tracing,
-        limits, fatal);
+        limits, fatal, canaries);
     // The listeners' own header limits stay above limits.max_header_size, so that the proxy's
     // JSON 431 (counted) answers first.
     int headerLimit = (int) Math.max(8192, initial.limits().maxHeaderSize() + 8192);
@@ -323,7 +337,7 @@ public final class CustosProxy implements AutoCloseable {
               .orElse(""));
     }
     findings.configure(now.findingsFile().orElse(null));
-    findings.configureCommand(now.command().orElse(null));
+    findings.configureCommand(sender(now));
     accessLog.configure(now.accessLog());
     server.start().join();
     if (admin != null) {
@@ -343,9 +357,12 @@ public final class CustosProxy implements AutoCloseable {
     }
     running = true;
     draining = false;
+    synchronized (policyLock) {
+      pullWith(local.command().orElse(null));
+    }
     Path source = initial.source().orElse(null);
     if (watch && source != null) {
-      watcher = new ConfigWatcher(source, initial, reloadInterval, this::apply, registry, fatal);
+      watcher = new ConfigWatcher(source, local, reloadInterval, this::apply, registry, fatal);
     }
     return this;
   }
@@ -393,6 +410,9 @@ public final class CustosProxy implements AutoCloseable {
     if (watcher != null) {
       watcher.close();
       watcher = null;
+    }
+    synchronized (policyLock) {
+      pullWith(null);
     }
     tcpListeners.close(initial.shutdownTimeout());
     // Stopped together: each server's acceptor thread takes a quiet period to wind down.
@@ -462,7 +482,84 @@ public final class CustosProxy implements AutoCloseable {
     apply(requireNonNull(config, "config"));
   }
 
+  /** Applies a new local configuration, keeping a pulled policy in place of its own. */
   private void apply(ProxyConfig next) {
+    synchronized (policyLock) {
+      ProxyConfig.PolicyPull pull = next.command().map(ProxyConfig.Command::policyPull)
+          .orElse(null);
+      PulledPolicy keep = pull == null ? null : pulled;
+      applyEffective(withPulled(next, keep));
+      local = next;
+      pulled = keep;
+      if (running) {
+        pullWith(next.command().orElse(null));
+      }
+    }
+  }
+
+  /**
+   * Runs a policy pulled from the command plane from the next request on (null: the local
+   * policy again), unless {@code source} is no longer this proxy's puller.
+   */
+  private boolean applyPulled(PolicyPuller source, @Nullable PulledPolicy policy) {
+    synchronized (policyLock) {
+      if (source != puller) {
+        return false;
+      }
+      if (policy == null && pulled == null) {
+        return true;
+      }
+      applyEffective(withPulled(local, policy));
+      pulled = policy;
+      return true;
+    }
+  }
+
+  /** Returns the version new requests run under, for the puller. */
+  private String runningVersion() {
+    return current.get().config().version();
+  }
+
+  private static ProxyConfig withPulled(ProxyConfig config, @Nullable PulledPolicy p) {
+    return p == null ? config : config.withPolicy(p.policy(), p.runningVersion());
+  }
+
+  /** Returns the findings sender's settings: the command section without its policy pulls. */
+  private static ProxyConfig.@Nullable Command sender(ProxyConfig config) {
+    return config.command().map(c -> c.withPolicyPull(null)).orElse(null);
+  }
+
+  /**
+   * Starts, keeps or stops the policy puller for these settings (null: none); a pulled policy
+   * stays in place while the settings only change. Called holding {@link #policyLock}.
+   */
+  private void pullWith(ProxyConfig.@Nullable Command command) {
+    boolean wanted = command != null && command.policyPull() != null;
+    if (puller != null && wanted && puller.command().equals(command)) {
+      return;
+    }
+    if (puller != null) {
+      puller.close();
+      puller = null;
+    }
+    if (wanted) {
+      PolicyPuller.Target target = new PolicyPuller.Target() {
+        @Override
+        public boolean apply(PolicyPuller source, @Nullable PulledPolicy policy) {
+          return applyPulled(source, policy);
+        }
+
+        @Override
+        public String runningVersion() {
+          return CustosProxy.this.runningVersion();
+        }
+      };
+      PulledPolicy p = pulled;
+      puller = new PolicyPuller(command, target, p == null ? null : p.etag(), registry).start();
+    }
+  }
+
+  private void applyEffective(ProxyConfig next) {
     if (next.listenersDiffer(initial)) {
       logger.warn("config reload: listen, admin, tls, authn.mtls, idle_timeout,"
           + " max_request_length, workers, shutdown_timeout, http2_max_concurrent_streams,"
@@ -495,7 +592,7 @@ public final class CustosProxy implements AutoCloseable {
     inspection.prepareInBackground(next.policy());
     if (running) {
       findings.configure(next.findingsFile().orElse(null));
-      findings.configureCommand(next.command().orElse(null));
+      findings.configureCommand(sender(next));
       accessLog.configure(next.accessLog());
     }
     canaries.reset(next);

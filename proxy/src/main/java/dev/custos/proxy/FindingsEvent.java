@@ -23,7 +23,8 @@ import org.jspecify.annotations.Nullable;
  * @param actions what was done, in order of rules: {@code observe}, {@code alert}, {@code
  *     redact}, {@code block}; in shadow mode what would have been done
  * @param rules the names of the rules that acted (or would have)
- * @param blockedBy the rule that refused the message, {@code on_uninspectable}, or {@code null}
+ * @param blockedBy the rule that refused the message, {@code on_uninspectable}, or {@code null};
+ *     in shadow mode the rule that would have refused it ({@code stage} is then {@code null})
  * @param stage how a refusal happened: {@code before_upstream}, {@code in_place}, {@code
  *     stream_aborted}, {@code stream_ended} (a Server-Sent Events response ended with an error
  *     event), or {@code null}
@@ -42,6 +43,13 @@ import org.jspecify.annotations.Nullable;
  *     letters, digits, {@code _} and {@code -}, a token-like name) is written {@code [*]}
  * @param values the distinct values found, by category and keyed hash with a masked preview, at
  *     most {@value #MAX_VALUES}
+ * @param cluster the upstream cluster the message went to or came from (for a route with a split,
+ *     the one chosen for this request), or empty when there is none (a request refused before a
+ *     split route chose one, a layer-4 listener, Envoy's External Processing)
+ * @param service the caller's service, or empty when unknown: the workload a verified client
+ *     certificate's SPIFFE id names ({@code ns/sa} for {@code spiffe://td/ns/<ns>/sa/<sa>}, else
+ *     its path), or the name a verified API key is configured with; written only when every part
+ *     of it has a shape that cannot hold a protected value (see {@link #isSafeService})
  */
 public record FindingsEvent(
     Instant time,
@@ -60,7 +68,9 @@ public record FindingsEvent(
     long inspectedBytes,
     String protocol,
     List<String> paths,
-    List<FindingsEvent.Value> values) {
+    List<FindingsEvent.Value> values,
+    String cluster,
+    String service) {
   /** The most distinct values an event lists (the first ones found are kept). */
   public static final int MAX_VALUES = 32;
 
@@ -81,6 +91,16 @@ public record FindingsEvent(
       requireNonNull(hash, "hash");
       requireNonNull(preview, "preview");
     }
+  }
+
+  /** Creates an event without cluster and service. */
+  public FindingsEvent(Instant time, String route, Direction direction, String identityHash,
+      Map<String, Integer> categories, Set<String> locations, List<String> actions,
+      List<String> rules, @Nullable String blockedBy, @Nullable String stage, boolean alert,
+      boolean shadow, @Nullable String uninspectable, long inspectedBytes, String protocol,
+      List<String> paths, List<FindingsEvent.Value> values) {
+    this(time, route, direction, identityHash, categories, locations, actions, rules, blockedBy,
+        stage, alert, shadow, uninspectable, inspectedBytes, protocol, paths, values, "", "");
   }
 
   /** Creates an event without distinct values. */
@@ -124,5 +144,60 @@ public record FindingsEvent(
     rules = List.copyOf(rules);
     paths = List.copyOf(paths);
     values = List.copyOf(values);
+    requireNonNull(cluster, "cluster");
+    requireNonNull(service, "service");
+    if (!service.isEmpty() && !isSafeService(service)) {
+      throw new IllegalArgumentException("service: not a safe service name (expected: 1 to "
+          + MAX_SERVICE + " characters of parts such as ns/sa, see isSafeService)");
+    }
+  }
+
+  /** The longest service name an event carries. */
+  public static final int MAX_SERVICE = 128;
+
+  /**
+   * Returns whether {@code service} has a shape that cannot hold a protected value: at most
+   * {@value #MAX_SERVICE} characters, at most four parts separated by {@code /}, each made of
+   * words separated by {@code .}; every word 1 to 40 ASCII letters, digits, {@code _} and {@code
+   * -} with at most 4 digits, and, from 16 characters, no digit and at most a third upper-case
+   * letters (the rule the finding paths follow). No e-mail address, card number, telephone
+   * number, national id or token passes it.
+   */
+  public static boolean isSafeService(String service) {
+    if (service.isEmpty() || service.length() > MAX_SERVICE) {
+      return false;
+    }
+    String[] parts = service.split("/", -1);
+    if (parts.length > 4) {
+      return false;
+    }
+    for (String part : parts) {
+      for (String word : part.split("\\.", -1)) {
+        if (!safeWord(word)) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  private static boolean safeWord(String word) {
+    int n = word.length();
+    if (n == 0 || n > 40) {
+      return false;
+    }
+    int digits = 0;
+    int upper = 0;
+    for (int i = 0; i < n; i++) {
+      char c = word.charAt(i);
+      if (c >= '0' && c <= '9') {
+        digits++;
+      } else if (c >= 'A' && c <= 'Z') {
+        upper++;
+      } else if (!(c >= 'a' && c <= 'z') && c != '_' && c != '-') {
+        return false;
+      }
+    }
+    return digits <= 4 && (n < 16 || (digits == 0 && upper * 3 <= n));
   }
 }

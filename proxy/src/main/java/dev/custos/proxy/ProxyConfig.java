@@ -706,11 +706,12 @@ public final class ProxyConfig {
    * @param maxBackoff the longest retry delay (a {@code Retry-After} answer may ask for more)
    * @param shutdownTimeout how long stopping may spend sending what is queued before it spools
    *     the rest
+   * @param policyPull how this proxy pulls its policy from the plane, or null when it does not
    */
   public record Command(java.net.URI url, Path tokenFile, Path spoolDir, String proxyId,
       int queueCapacity, int batchMaxEvents, Duration linger, long spoolMaxBytes,
       Duration requestTimeout, Duration initialBackoff, Duration maxBackoff,
-      Duration shutdownTimeout) {
+      Duration shutdownTimeout, @Nullable PolicyPull policyPull) {
     /** The most events the command plane takes in one batch. */
     public static final int MAX_BATCH_EVENTS = 1000;
     /** The smallest spool bound. */
@@ -760,15 +761,52 @@ public final class ProxyConfig {
       }
     }
 
+    /** Returns the settings without policy pulls. */
+    public Command(java.net.URI url, Path tokenFile, Path spoolDir, String proxyId,
+        int queueCapacity, int batchMaxEvents, Duration linger, long spoolMaxBytes,
+        Duration requestTimeout, Duration initialBackoff, Duration maxBackoff,
+        Duration shutdownTimeout) {
+      this(url, tokenFile, spoolDir, proxyId, queueCapacity, batchMaxEvents, linger,
+          spoolMaxBytes, requestTimeout, initialBackoff, maxBackoff, shutdownTimeout, null);
+    }
+
     /**
      * Returns the settings with defaults: 10,000 queued events, batches of up to 500 events
      * lingering 1 s, a 256 MiB spool, 10 s per request, backoff 500 ms to 60 s, 5 s to send at
-     * shutdown.
+     * shutdown, no policy pulls.
      */
     public static Command of(java.net.URI url, Path tokenFile, Path spoolDir, String proxyId) {
       return new Command(url, tokenFile, spoolDir, proxyId, 10_000, 500, Duration.ofSeconds(1),
           256L << 20, Duration.ofSeconds(10), Duration.ofMillis(500), Duration.ofSeconds(60),
           Duration.ofSeconds(5));
+    }
+
+    /** Returns these settings with the senders' settings of this one and another policy pull. */
+    public Command withPolicyPull(@Nullable PolicyPull pull) {
+      return new Command(url, tokenFile, spoolDir, proxyId, queueCapacity, batchMaxEvents,
+          linger, spoolMaxBytes, requestTimeout, initialBackoff, maxBackoff, shutdownTimeout,
+          pull);
+    }
+  }
+
+  /**
+   * How a proxy pulls its policy from the command plane ({@code GET <url>/api/v1/proxy/policy}):
+   * a long poll of at most {@code longPoll}; the last good policy kept in {@code cacheFile}.
+   *
+   * @param longPoll how long the plane may hold one pull ({@code wait}), 0 to 5 minutes
+   * @param cacheFile where the last good pulled policy is kept
+   */
+  public record PolicyPull(Duration longPoll, Path cacheFile) {
+    /** The longest wait the plane accepts. */
+    public static final Duration MAX_WAIT = Duration.ofMinutes(5);
+
+    /** Checks the values. */
+    public PolicyPull {
+      requireNonNull(longPoll, "longPoll");
+      requireNonNull(cacheFile, "cacheFile");
+      if (longPoll.isNegative() || longPoll.compareTo(MAX_WAIT) > 0) {
+        throw new IllegalArgumentException("longPoll: " + longPoll + " (expected: 0 to 5m)");
+      }
     }
   }
 
@@ -1013,6 +1051,51 @@ public final class ProxyConfig {
     this.egress = v.egress;
     this.adminToken = v.adminToken;
     this.version = v.version;
+  }
+
+  private ProxyConfig(ProxyConfig c, Policy policy, String version) {
+    this.source = c.source;
+    this.sourceName = c.sourceName;
+    this.listen = c.listen;
+    this.admin = c.admin;
+    this.tls = c.tls;
+    this.idleTimeout = c.idleTimeout;
+    this.requestBodyIdleTimeout = c.requestBodyIdleTimeout;
+    this.drainTimeout = c.drainTimeout;
+    this.shutdownTimeout = c.shutdownTimeout;
+    this.http2MaxConcurrentStreams = c.http2MaxConcurrentStreams;
+    this.http2MaxQueuedControlFrames = c.http2MaxQueuedControlFrames;
+    this.http2MaxResetsPerMinute = c.http2MaxResetsPerMinute;
+    this.http2MaxPriorityFramesPerStream = c.http2MaxPriorityFramesPerStream;
+    this.http2MaxWindowUpdatesPerDataFrame = c.http2MaxWindowUpdatesPerDataFrame;
+    this.maxRequestLength = c.maxRequestLength;
+    this.workers = c.workers;
+    this.trustedProxies = c.trustedProxies;
+    this.routes = c.routes;
+    this.tcpListeners = c.tcpListeners;
+    this.wasmServices = c.wasmServices;
+    this.clusters = c.clusters;
+    this.policy = requireNonNull(policy, "policy");
+    this.policyFile = null;
+    this.inspection = c.inspection;
+    this.findingsFile = c.findingsFile;
+    this.accessLog = c.accessLog;
+    this.tracing = c.tracing;
+    this.command = c.command;
+    this.sharedState = c.sharedState;
+    this.authn = c.authn;
+    this.limits = c.limits;
+    this.egress = c.egress;
+    this.adminToken = c.adminToken;
+    this.version = requireNonNull(version, "version");
+  }
+
+  /**
+   * Returns this configuration with another policy (no policy file) and version: the policy the
+   * command plane distributed, reported as its version.
+   */
+  ProxyConfig withPolicy(Policy policy, String version) {
+    return new ProxyConfig(this, policy, version);
   }
 
   /**

@@ -75,6 +75,27 @@ class CommandConfigTest {
   }
 
   @Test
+  void policyPullsHaveDefaultsAndTheirOwnKeys() {
+    assertThat(parse("url: http://c:1\ntoken_file: token").command().orElseThrow().policyPull())
+        .isNull();
+    assertThat(parse("url: http://c:1\ntoken_file: token\npolicy: {}").command().orElseThrow()
+        .policyPull()).isEqualTo(new ProxyConfig.PolicyPull(Duration.ofSeconds(30),
+            dir.resolve("spool/policy-cache.yaml")));
+    assertThat(parse("url: http://c:1\ntoken_file: token\npolicy: { wait: 2m, cache_file:"
+        + " var/last.yaml }").command().orElseThrow().policyPull()).isEqualTo(
+            new ProxyConfig.PolicyPull(Duration.ofMinutes(2), dir.resolve("var/last.yaml")));
+    assertThat(parse("url: http://c:1\ntoken_file: token\npolicy: { pull: false }").command()
+        .orElseThrow().policyPull()).isNull();
+    assertThatThrownBy(() -> parse("url: http://c:1\ntoken_file: token\npolicy: { wait: 6m }"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("custos.yaml:7:19: command.policy.wait: 6m (expected: more than 0, at most"
+            + " 5m)");
+    assertThatThrownBy(() -> parse("url: http://c:1\ntoken_file: token\npolicy: { pul: true }"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("custos.yaml:7:");
+  }
+
+  @Test
   void theProxyIdDefaultsToTheHostName() {
     assertThat(parse("url: http://c:1\ntoken_file: token").command().orElseThrow().proxyId())
         .isNotBlank();

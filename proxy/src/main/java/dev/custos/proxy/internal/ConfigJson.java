@@ -233,6 +233,11 @@ final class ConfigJson {
       n.put("proxy_id", c.proxyId());
       n.put("batch_max_events", c.batchMaxEvents());
       n.put("spool_max_bytes", c.spoolMaxBytes());
+      if (c.policyPull() != null) {
+        ObjectNode pull = n.putObject("policy");
+        pull.put("wait", duration(c.policyPull().longPoll()));
+        put(pull, "cache_file", c.policyPull().cacheFile().toString());
+      }
     });
     config.sharedState().ifPresent(st -> {
       ObjectNode shared = root.putObject("shared_state");

@@ -474,10 +474,27 @@ public final class ConfigReader {
             + c.get("shutdown_timeout").asText() + " (expected: at most 1m)");
         shutdown = Duration.ofSeconds(5);
       }
+      ProxyConfig.PolicyPull pull = null;
+      JsonNode pp = c.path("policy");
+      if (c.has("policy") && pp.path("pull").asBoolean(true)) {
+        Duration wait = pp.has("wait")
+            ? bounded("/command/policy/wait", pp.get("wait").asText(),
+                ProxyConfig.PolicyPull.MAX_WAIT, Duration.ofSeconds(30))
+            : Duration.ofSeconds(30);
+        String cacheText = pp.path("cache_file").asText("");
+        Path cache = cacheText.isEmpty() ? spool.resolve("policy-cache.yaml")
+            : baseDir.resolve(cacheText).normalize();
+        if (Files.isDirectory(cache)) {
+          add("/command/policy/cache_file", "command.policy.cache_file: '" + cacheText
+              + "' is a folder (expected: a file path relative to this file)");
+        } else {
+          pull = new ProxyConfig.PolicyPull(wait, cache);
+        }
+      }
       if (uri != null && token != null && spoolMax != 0) {
         try {
           b.command(new ProxyConfig.Command(uri, token, spool, proxyId, queue, batch, linger,
-              spoolMax, timeout, initial, max, shutdown));
+              spoolMax, timeout, initial, max, shutdown, pull));
         } catch (IllegalArgumentException e) {
           add("/command", "command: " + e.getMessage());
         }

@@ -8,7 +8,6 @@ import com.linecorp.armeria.client.RequestOptionsBuilder;
 import com.linecorp.armeria.client.ResponseTimeoutMode;
 import com.linecorp.armeria.client.WebClient;
 import com.linecorp.armeria.common.Cookie;
-import com.linecorp.armeria.common.Cookies;
 import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.HttpHeaders;
 import com.linecorp.armeria.common.HttpHeadersBuilder;
@@ -98,20 +97,10 @@ public final class ForwardingService implements HttpService {
     Snapshot snapshot = selection.snapshot();
     ProxyConfig.Route route = selection.route();
     RequestHeaders in = req.headers();
-    ProxyConfig.Split split = route.split();
     ProxyConfig.Sticky sticky = route.sticky();
-    boolean readsCookies = (split != null && split.pinCookie() != null)
-        || (sticky != null && sticky.cookie() != null);
-    Cookies cookies = readsCookies && in.contains(HttpHeaderNames.COOKIE)
-        ? Cookie.fromCookieHeaders(in.getAll(HttpHeaderNames.COOKIE)) : Cookies.of();
-    String pinned = null;
-    if (split != null) {
-      pinned = split.pinHeader() != null ? in.get(split.pinHeader())
-          : split.pinCookie() != null ? cookie(cookies, split.pinCookie()) : null;
-    }
-    Affinity.Pin affine = sticky != null && sticky.cookie() != null
-        ? snapshot.affinity().verify(cookie(cookies, sticky.cookie())) : null;
-    String clusterName = canaries.choose(route, pinned, affine == null ? null : affine.cluster());
+    ClusterChoice choice = ClusterChoice.of(ctx, selection, in);
+    Affinity.Pin affine = choice.affine();
+    String clusterName = choice.cluster();
     ProxyConfig.Cluster cluster = snapshot.cluster(clusterName);
     if (Selection.webSocket(ctx)) {
       ClusterRuntime ws = snapshot.upstream(clusterName);
@@ -195,15 +184,6 @@ public final class ForwardingService implements HttpService {
           }
           return ErrorResponses.upstreamFailure(cause);
         });
-  }
-
-  private static @Nullable String cookie(Cookies cookies, String name) {
-    for (Cookie c : cookies) {
-      if (c.name().equals(name)) {
-        return c.value();
-      }
-    }
-    return null;
   }
 
   /** Returns a 64-bit hash of an affinity key, spread evenly for the consistent hash. */

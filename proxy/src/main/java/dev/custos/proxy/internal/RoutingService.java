@@ -52,6 +52,7 @@ public final class RoutingService extends SimpleDecoratingHttpService {
   private final Tracing tracing;
   private final Limits limits;
   private final FatalErrors fatal;
+  private final Canaries canaries;
   private final HttpService limited;
   private final ConcurrentMap<String, Map<Integer, Counter>> requests = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, Timer> durations = new ConcurrentHashMap<>();
@@ -60,9 +61,10 @@ public final class RoutingService extends SimpleDecoratingHttpService {
 
   public RoutingService(HttpService delegate, AtomicReference<Snapshot> current,
       MeterRegistry registry, AccessLogger accessLog, Tracing tracing, Limits limits,
-      FatalErrors fatal) {
+      FatalErrors fatal, Canaries canaries) {
     super(delegate);
     this.fatal = fatal;
+    this.canaries = canaries;
     this.current = current;
     this.registry = registry;
     this.accessLog = accessLog;
@@ -144,7 +146,7 @@ public final class RoutingService extends SimpleDecoratingHttpService {
     if (upgrade && !route.websocket()) {
       return WebSocketUpgrade.refused();
     }
-    ctx.setAttr(Selection.KEY, new Selection(snapshot, route));
+    ctx.setAttr(Selection.KEY, new Selection(snapshot, route, canaries));
     ctx.setAttr(Selection.BODYLESS, req.isEmpty());
     if (upgrade) {
       // A WebSocket session is no request body: neither timeout nor body limit cuts it.

@@ -5,9 +5,10 @@ import io.netty.util.AttributeKey;
 
 /**
  * The snapshot a request runs under and the route chosen for it, stored in the request context
- * by {@link RoutingService} before any filter runs.
+ * by {@link RoutingService} before any filter runs, with the proxy's canaries that choose among
+ * a split's clusters ({@link ClusterChoice}).
  */
-public record Selection(Snapshot snapshot, ProxyConfig.Route route) {
+public record Selection(Snapshot snapshot, ProxyConfig.Route route, Canaries canaries) {
   /** The request context attribute holding the selection. */
   public static final AttributeKey<Selection> KEY =
       AttributeKey.valueOf(Selection.class, "SELECTION");

@@ -456,7 +456,8 @@ class InspectionServiceTest {
     FindingsEvent e = awaitEvent(Direction.REQUEST);
     assertThat(e.shadow()).isTrue();
     assertThat(e.actions()).containsExactlyInAnyOrder("would_block", "would_redact");
-    assertThat(e.blockedBy()).isNull();
+    assertThat(e.blockedBy()).isEqualTo("no ssn");
+    assertThat(e.stage()).isNull();
     assertThat(count("custos.blocked")).isZero();
     assertThat(count("custos.redactions")).isZero();
     assertThat(count("custos.findings", "category", "us_ssn", "action", "would_block"))

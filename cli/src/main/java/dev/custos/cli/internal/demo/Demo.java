@@ -37,6 +37,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -53,12 +54,18 @@ public final class Demo implements AutoCloseable {
   public static final String POLICY_RESOURCE = "dev/custos/cli/internal/demo/demo-policy.yaml";
 
   /** The ports to listen on; 0 picks a free one. */
-  public record Ports(int proxy, int upstream, int admin) {
+  public record Ports(int proxy, int upstream, int admin, int command) {
     /** Checks the ports. */
     public Ports {
       check("proxy", proxy);
       check("upstream", upstream);
       check("admin", admin);
+      check("command", command);
+    }
+
+    /** Ports with the command plane's picked freely. */
+    public Ports(int proxy, int upstream, int admin) {
+      this(proxy, upstream, admin, 0);
     }
 
     private static void check(String name, int port) {
@@ -78,6 +85,10 @@ public final class Demo implements AutoCloseable {
   public static final int RATE_REQUESTS = 3;
   /** The period of the rate limit on the orders route. */
   public static final String RATE_PER = "10s";
+  /** The route of the fleet's profile reads (verified API keys only). */
+  public static final String PROFILES_PREFIX = "/internal/profiles";
+  /** The route of the fleet's payments (verified API keys only). */
+  public static final String PAYMENTS_PREFIX = "/internal/payments";
   /** The demo cluster, guarded by a circuit breaker. */
   public static final String CLUSTER = "demo-upstream";
   /** Failures in a row that open the demo cluster's breaker. */
@@ -160,7 +171,29 @@ public final class Demo implements AutoCloseable {
       Step.grpc("a gRPC call: the card in a protobuf field", DemoUpstream.GRPC_GET_USER,
           "demo-dave", 1));
 
+  /**
+   * The fleet's requests {@link #runFleet()} sends after the {@link #STEPS}: callers of three
+   * services (verified API keys) reading profiles and charging payments through two more routes
+   * and clusters, so that the command plane shows services, clusters and, for the card that
+   * storefront reads and then sends to payments, the value's path across two routes.
+   */
+  public static final List<Step> FLEET = List.of(
+      new Step("storefront reads a profile", "GET", PROFILES_PREFIX + "/1", "demo-storefront",
+          null),
+      new Step("analytics reads two profiles", "GET", PROFILES_PREFIX + "/2", "demo-analytics",
+          null),
+      new Step("analytics reads two profiles", "GET", PROFILES_PREFIX + "/3", "demo-analytics",
+          null),
+      new Step("storefront charges the card it read", "POST", PAYMENTS_PREFIX, "demo-storefront",
+          "{\"user\":1,\"card\":\"" + DemoUpstream.card(1) + "\",\"amount\":500}"),
+      new Step("billing charges another card", "POST", PAYMENTS_PREFIX, "demo-billing",
+          "{\"user\":2,\"card\":\"" + DemoUpstream.card(2) + "\",\"amount\":120}"),
+      new Step("billing sends an SSN to payments", "POST", PAYMENTS_PREFIX, "demo-billing",
+          "{\"user\":3,\"ssn\":\"621-77-3094\",\"amount\":75}"));
+
   private final ConcurrentLinkedQueue<FindingsEvent> events;
+  private final AtomicLong emitted;
+  private final DemoPlane plane;
   private final AtomicBoolean collecting;
   private final Server upstream;
   private final CustosProxy proxy;
@@ -173,8 +206,11 @@ public final class Demo implements AutoCloseable {
       .build();
 
   private Demo(Server upstream, CustosProxy proxy, ProxyConfig config,
-      ConcurrentLinkedQueue<FindingsEvent> events, AtomicBoolean collecting) {
+      ConcurrentLinkedQueue<FindingsEvent> events, AtomicBoolean collecting, AtomicLong emitted,
+      DemoPlane plane) {
     this.upstream = upstream;
+    this.emitted = emitted;
+    this.plane = plane;
     this.events = events;
     this.collecting = collecting;
     this.proxy = proxy;
@@ -182,8 +218,9 @@ public final class Demo implements AutoCloseable {
   }
 
   /**
-   * Starts the upstream, compiles the demo policy and starts the proxy; returns once both accept
-   * connections. Compiling the built-in detectors takes a few seconds.
+   * Starts the upstream and the command plane (SQLite in a temporary folder), compiles the demo
+   * policy and starts the proxy, which sends its findings events to the plane; returns once all
+   * accept connections. Compiling the built-in detectors takes a few seconds.
    *
    * @throws IllegalStateException if a port is in use (the message names it) or a server fails
    */
@@ -206,17 +243,26 @@ public final class Demo implements AutoCloseable {
     } catch (RuntimeException e) {
       throw startFailure(e, ports);
     }
+    DemoPlane plane;
+    try {
+      plane = DemoPlane.start(ports.command());
+    } catch (RuntimeException e) {
+      upstream.stop().join();
+      throw startFailure(e, ports);
+    }
     try {
       int upstreamPort = upstream.activeLocalPort(SessionProtocol.HTTP);
-      ProxyConfig config = ProxyConfig.parse(configYaml(ports, upstreamPort), "custos demo",
-          Path.of("."));
+      ProxyConfig config = ProxyConfig.parse(configYaml(ports, upstreamPort, plane),
+          "custos demo", Path.of("."));
       // The sink runs on an event loop: it only queues, and only while run() sends its requests
       // (one exchange at a time), so the queue stays small however long the demo then serves.
       ConcurrentLinkedQueue<FindingsEvent> events = new ConcurrentLinkedQueue<>();
       AtomicBoolean collecting = new AtomicBoolean();
+      AtomicLong emitted = new AtomicLong();
       CustosProxy proxy = CustosProxy.builder(config)
           .watch(false)
           .findingsSink(event -> {
+            emitted.incrementAndGet();
             if (collecting.get()) {
               events.add(event);
             }
@@ -227,9 +273,13 @@ public final class Demo implements AutoCloseable {
       } catch (RuntimeException e) {
         throw startFailure(e, ports);
       }
-      return new Demo(upstream, proxy, config, events, collecting);
+      return new Demo(upstream, proxy, config, events, collecting, emitted, plane);
     } catch (RuntimeException e) {
-      upstream.stop().join();
+      try {
+        plane.close();
+      } finally {
+        upstream.stop().join();
+      }
       throw e;
     }
   }
@@ -246,7 +296,7 @@ public final class Demo implements AutoCloseable {
     }
   }
 
-  private static String configYaml(Ports ports, int upstreamPort) {
+  private static String configYaml(Ports ports, int upstreamPort, DemoPlane plane) {
     StringBuilder y = new StringBuilder()
         .append("listen: ").append(HOST).append(':').append(ports.proxy()).append('\n')
         .append("admin: ").append(HOST).append(':').append(ports.admin()).append('\n')
@@ -257,6 +307,12 @@ public final class Demo implements AutoCloseable {
         .append("    keys:\n")
         .append("      - { name: ").append(API_KEY_NAME).append(", sha256: ")
         .append(sha256Hex(API_KEY)).append(", routes: [orders] }\n")
+        .append("      - { name: storefront, sha256: ").append(sha256Hex("demo-storefront"))
+        .append(", routes: [profiles, payments] }\n")
+        .append("      - { name: billing, sha256: ").append(sha256Hex("demo-billing"))
+        .append(", routes: [payments] }\n")
+        .append("      - { name: analytics, sha256: ").append(sha256Hex("demo-analytics"))
+        .append(", routes: [profiles] }\n")
         .append("routes:\n")
         .append("  - name: orders\n")
         .append("    match: { prefix: ").append(ORDERS_PREFIX).append(" }\n")
@@ -265,6 +321,14 @@ public final class Demo implements AutoCloseable {
         .append("    limits:\n")
         .append("      - { name: per_caller, key: identity, requests: ").append(RATE_REQUESTS)
         .append(", per: ").append(RATE_PER).append(" }\n")
+        .append("  - name: profiles\n")
+        .append("    match: { prefix: ").append(PROFILES_PREFIX).append(" }\n")
+        .append("    cluster: profiles\n")
+        .append("    authn: { require: [api_key] }\n")
+        .append("  - name: payments\n")
+        .append("    match: { prefix: ").append(PAYMENTS_PREFIX).append(" }\n")
+        .append("    cluster: payments\n")
+        .append("    authn: { require: [api_key] }\n")
         .append("  - name: demo\n")
         .append("    match: { prefix: / }\n")
         .append("    cluster: ").append(CLUSTER).append('\n')
@@ -273,6 +337,12 @@ public final class Demo implements AutoCloseable {
         .append("    endpoints: [\"").append(HOST).append(':').append(upstreamPort).append("\"]\n")
         .append("    circuit_breaker: { consecutive_failures: ").append(BREAKER_FAILURES)
         .append(", open_for: 10s, trial_interval: 3s }\n")
+        .append("  profiles: { endpoints: [\"").append(HOST).append(':').append(upstreamPort)
+        .append("\"] }\n")
+        .append("  payments: { endpoints: [\"").append(HOST).append(':').append(upstreamPort)
+        .append("\"] }\n")
+        // Every findings event also goes to the demo's command plane.
+        .append(plane.proxyCommandYaml())
         // The demo reads its events through the sink hook; it leaves no findings file behind.
         .append("findings: { file: off }\n")
         .append("policy:\n");
@@ -308,7 +378,7 @@ public final class Demo implements AutoCloseable {
 
   private static String busyPorts(Ports ports) {
     return busy(ports.proxy(), "--port") + busy(ports.admin(), "--admin-port")
-        + busy(ports.upstream(), "--upstream-port");
+        + busy(ports.upstream(), "--upstream-port") + busy(ports.command(), "--command-port");
   }
 
   /** Returns " HOST:PORT (OPTION)" if the port is taken, else "". */
@@ -360,12 +430,51 @@ public final class Demo implements AutoCloseable {
     return v == 0 ? "closed" : v == 1 ? "half-open" : "open";
   }
 
+  /** Returns the demo's command plane. */
+  public DemoPlane plane() {
+    return plane;
+  }
+
+  /** Returns how many findings events the proxy has reported so far. */
+  public long emittedEvents() {
+    return emitted.get();
+  }
+
   /** Sends the {@link #STEPS} through the proxy, one after another, and returns their outcomes. */
   public List<Outcome> run() throws IOException, InterruptedException {
+    return run(STEPS);
+  }
+
+  /** Sends the {@link #FLEET}'s requests through the proxy and returns their outcomes. */
+  public List<Outcome> runFleet() throws IOException, InterruptedException {
+    return run(FLEET);
+  }
+
+  /**
+   * Returns the evidence hash of the card that storefront read and then charged, from the
+   * fleet's outcomes (empty when no event holds it): the value whose path the plane shows.
+   */
+  public static String sharedCardHash(List<Outcome> fleet) {
+    for (Outcome o : fleet) {
+      if (o.step().path().startsWith(PAYMENTS_PREFIX) && "demo-storefront".equals(
+          o.step().apiKey())) {
+        for (FindingsEvent e : o.events()) {
+          for (FindingsEvent.Value v : e.values()) {
+            if (v.category().equals("credit_card")) {
+              return v.hash();
+            }
+          }
+        }
+      }
+    }
+    return "";
+  }
+
+  private List<Outcome> run(List<Step> steps) throws IOException, InterruptedException {
     List<Outcome> outcomes = new ArrayList<>();
     collecting.set(true);
     try {
-      for (Step step : STEPS) {
+      for (Step step : steps) {
         outcomes.add(send(step));
       }
     } finally {
@@ -441,16 +550,23 @@ public final class Demo implements AutoCloseable {
     return new Outcome(step, r.status().code(), DemoGrpc.describe(r), seen);
   }
 
-  /** Stops the proxy and the upstream. */
+  /**
+   * Stops the proxy (which first sends the events it holds to the plane), the command plane
+   * (deleting its temporary folder) and the upstream.
+   */
   @Override
   public void close() {
     try {
       proxy.stop();
     } finally {
       try {
-        upstream.stop().join();
+        plane.close();
       } finally {
-        grpcClients.close();
+        try {
+          upstream.stop().join();
+        } finally {
+          grpcClients.close();
+        }
       }
     }
   }

@@ -99,6 +99,11 @@ public final class DemoUpstream implements HttpService {
     return EXPORT;
   }
 
+  /** Returns the card number of the user {@code id} (1 to the number of users). */
+  public static String card(int id) {
+    return USERS.get(id - 1).card();
+  }
+
   /** Returns every card number and SSN the upstream holds, for checks that none leaks. */
   public static List<String> sensitiveValues() {
     List<String> values = new ArrayList<>();
@@ -148,6 +153,19 @@ public final class DemoUpstream implements HttpService {
     if (path.equals(GRPC_GET_USER)) {
       return method == HttpMethod.POST
           ? HttpResponse.of(req.aggregate().thenApply(r -> DemoGrpc.answer(r, USERS)))
+          : HttpResponse.of(HttpStatus.METHOD_NOT_ALLOWED);
+    }
+    if (path.startsWith(Demo.PROFILES_PREFIX + "/")) {
+      byte[] user = byId.get(path.substring(Demo.PROFILES_PREFIX.length() + 1));
+      if (method != HttpMethod.GET) {
+        return HttpResponse.of(HttpStatus.METHOD_NOT_ALLOWED);
+      }
+      return user == null ? notFound() : ok(user);
+    }
+    if (path.equals(Demo.PAYMENTS_PREFIX)) {
+      return method == HttpMethod.POST
+          ? HttpResponse.of(req.aggregate().thenApply(r -> HttpResponse.of(HttpStatus.OK,
+              MediaType.JSON_UTF_8, "{\"status\":\"charged\"}")))
           : HttpResponse.of(HttpStatus.METHOD_NOT_ALLOWED);
     }
     if (path.equals("/api/orders")) {

@@ -9,46 +9,123 @@ import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.ResponseHeaders;
 import com.linecorp.armeria.server.DecoratingHttpServiceFunction;
+import com.linecorp.armeria.server.HttpService;
+import com.linecorp.armeria.common.HttpRequest;
 import com.linecorp.armeria.server.ServiceRequestContext;
+import dev.custos.command.CommandConfig;
+import dev.custos.command.internal.ingest.IngestService;
 import dev.custos.command.internal.ingest.Tokens;
 import io.netty.util.AttributeKey;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import org.jspecify.annotations.Nullable;
 
 /**
  * Authentication and roles of the command plane's API ({@code /api/v1/...} apart from the
  * proxies' ingest and configuration routes). Every API route is registered with
  * {@link #require(Role)} as its decorator; the handler then finds the {@link Caller} with
- * {@link #caller(ServiceRequestContext)}. Answers 401 without a valid credential and 403 when
- * the role is not enough. Thread-safe.
+ * {@link #caller(ServiceRequestContext)}.
+ *
+ * <p>A caller presents {@code Authorization: Bearer CREDENTIAL}: a token of {@code api_tokens}
+ * (compared by digest in constant time; its configured role), or, when {@code oidc} is
+ * configured, a JWT of the issuer (its roles claim gives the role). Answers 401 without a valid
+ * credential, 403 when the role is not enough (or a valid JWT grants no role), 503 when the
+ * issuer's keys cannot be fetched. A JWT whose keys come from a URL is verified on the blocking
+ * task executor, never on an event loop. Thread-safe.
  */
 public final class ApiAccess {
   private static final AttributeKey<Caller> CALLER =
       AttributeKey.valueOf(ApiAccess.class, "caller");
 
   private final Tokens apiTokens;
+  private final Map<String, Role> roles;
+  private final @Nullable OidcVerifier oidc;
 
-  /** Returns the access check of these API tokens; every one of them is an admin for now. */
+  /** Returns the access check of these API tokens, every one of them an admin (tests). */
   public ApiAccess(Tokens apiTokens) {
     this.apiTokens = requireNonNull(apiTokens, "apiTokens");
+    this.roles = Map.of();
+    this.oidc = null;
+  }
+
+  private ApiAccess(List<CommandConfig.ApiToken> tokens, CommandConfig.@Nullable Oidc oidc,
+      Clock clock) {
+    this.apiTokens = new Tokens(tokens.stream().map(CommandConfig.ApiToken::token).toList());
+    Map<String, Role> r = new HashMap<>();
+    for (CommandConfig.ApiToken t : tokens) {
+      r.put(t.name(), t.role() == CommandConfig.ApiRole.ADMIN ? Role.ADMIN : Role.READ);
+    }
+    this.roles = Map.copyOf(r);
+    this.oidc = oidc == null ? null : new OidcVerifier(oidc, clock);
+  }
+
+  /**
+   * Returns the access check of a configuration: its {@code api_tokens} with their roles, and
+   * its {@code oidc} section if any.
+   *
+   * @throws IllegalArgumentException if the OIDC key file cannot be read
+   */
+  public static ApiAccess of(CommandConfig config, Clock clock) {
+    requireNonNull(config, "config");
+    return new ApiAccess(config.apiTokens(), config.oidc(), requireNonNull(clock, "clock"));
   }
 
   /** Returns a decorator that lets a request through only for a caller holding {@code role}. */
   public DecoratingHttpServiceFunction require(Role role) {
     requireNonNull(role, "role");
     return (delegate, ctx, req) -> {
-      Caller caller = authenticate(req.headers().get(HttpHeaderNames.AUTHORIZATION));
-      if (caller == null) {
-        return unauthorized();
+      String authorization = req.headers().get(HttpHeaderNames.AUTHORIZATION);
+      String name = apiTokens.check(authorization);
+      if (name != null) {
+        return admit(new Caller(name, roles.getOrDefault(name, Role.ADMIN)), role, delegate,
+            ctx, req);
       }
-      if (!caller.role().includes(role)) {
-        return HttpResponse.of(HttpStatus.FORBIDDEN, MediaType.JSON_UTF_8,
-            "{\"error\":\"role " + caller.role().name().toLowerCase(java.util.Locale.ROOT)
-                + " may not do this (expected: " + role.name().toLowerCase(java.util.Locale.ROOT)
-                + ")\"}");
+      OidcVerifier verifier = oidc;
+      String credential = bearer(authorization);
+      if (verifier == null || credential == null || !OidcVerifier.looksLikeJwt(credential)) {
+        return unauthorized("Authorization: missing or unknown credential (expected: Bearer and"
+            + " a token of api_tokens" + (verifier == null ? "" : " or an OIDC JWT") + ")");
       }
-      ctx.setAttr(CALLER, caller);
-      return delegate.serve(ctx, req);
+      if (!verifier.remote()) {
+        return decide(verifier.verify(credential), role, delegate, ctx, req);
+      }
+      return HttpResponse.of(CompletableFuture
+          .supplyAsync(() -> verifier.verify(credential), ctx.blockingTaskExecutor())
+          .thenApplyAsync(outcome -> {
+            try {
+              return decide(outcome, role, delegate, ctx, req);
+            } catch (Exception e) {
+              return HttpResponse.ofFailure(e);
+            }
+          }, ctx.eventLoop()));
     };
+  }
+
+  private static HttpResponse decide(OidcVerifier.Outcome outcome, Role role,
+      HttpService delegate, ServiceRequestContext ctx, HttpRequest req) throws Exception {
+    if (outcome instanceof OidcVerifier.Accepted a) {
+      return admit(a.caller(), role, delegate, ctx, req);
+    }
+    OidcVerifier.Refused r = (OidcVerifier.Refused) outcome;
+    return switch (r.status()) {
+      case 401 -> unauthorized("Authorization: " + r.reason());
+      case 403 -> error(HttpStatus.FORBIDDEN, r.reason());
+      default -> error(HttpStatus.SERVICE_UNAVAILABLE, r.reason());
+    };
+  }
+
+  private static HttpResponse admit(Caller caller, Role needed, HttpService delegate,
+      ServiceRequestContext ctx, HttpRequest req) throws Exception {
+    if (!caller.role().includes(needed)) {
+      return error(HttpStatus.FORBIDDEN, "role " + caller.role().name().toLowerCase(Locale.ROOT)
+          + " may not do this (expected: " + needed.name().toLowerCase(Locale.ROOT) + ")");
+    }
+    ctx.setAttr(CALLER, caller);
+    return delegate.serve(ctx, req);
   }
 
   /**
@@ -64,16 +141,24 @@ public final class ApiAccess {
     return caller;
   }
 
-  private @Nullable Caller authenticate(@Nullable String authorization) {
-    String name = apiTokens.check(authorization);
-    return name == null ? null : new Caller(name, Role.ADMIN);
+  private static @Nullable String bearer(@Nullable String authorization) {
+    if (authorization == null || authorization.length() < 8
+        || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return null;
+    }
+    String credential = authorization.substring(7).trim();
+    return credential.isEmpty() ? null : credential;
   }
 
-  private static HttpResponse unauthorized() {
+  private static HttpResponse error(HttpStatus status, String message) {
+    return HttpResponse.of(status, MediaType.JSON_UTF_8,
+        "{\"error\":" + IngestService.quote(message) + "}");
+  }
+
+  private static HttpResponse unauthorized(String message) {
     return HttpResponse.of(ResponseHeaders.builder(HttpStatus.UNAUTHORIZED)
         .contentType(MediaType.JSON_UTF_8)
         .set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"custos-command-api\"").build(),
-        HttpData.ofUtf8("{\"error\":\"Authorization: missing or unknown credential (expected:"
-            + " Bearer and a token of api_tokens)\"}"));
+        HttpData.ofUtf8("{\"error\":" + IngestService.quote(message) + "}"));
   }
 }

@@ -1,7 +1,9 @@
 package dev.custos.command.internal.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.custos.command.AlertsConfig;
 import dev.custos.command.CommandConfig;
+import dev.custos.command.internal.api.Jwks;
 import dev.custos.engine.config.ConfigDocument;
 import dev.custos.engine.config.ConfigException;
 import dev.custos.engine.config.ConfigProblem;
@@ -9,6 +11,8 @@ import dev.custos.engine.config.Durations;
 import dev.custos.engine.config.SchemaValidator;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -117,7 +121,8 @@ public final class ConfigReader {
       }
       CommandConfig.Database database = database(root.path("database"));
       List<CommandConfig.Token> tokens = tokens(root.path("tokens"), "/tokens");
-      List<CommandConfig.Token> apiTokens = tokens(root.path("api_tokens"), "/api_tokens");
+      List<CommandConfig.ApiToken> apiTokens = apiTokens(root.path("api_tokens"));
+      CommandConfig.Oidc oidc = root.has("oidc") ? oidc(root.get("oidc")) : null;
       JsonNode r = root.path("retention");
       CommandConfig.Retention d = CommandConfig.Retention.DEFAULT;
       CommandConfig.Retention retention = new CommandConfig.Retention(
@@ -129,11 +134,12 @@ public final class ConfigReader {
       CommandConfig.Ingest ingest = new CommandConfig.Ingest(
           i.path("queue").asInt(CommandConfig.Ingest.DEFAULT.queue()),
           i.path("workers").asInt(CommandConfig.Ingest.DEFAULT.workers()));
+      AlertsConfig alerts = AlertsBinder.bind(doc, baseDir, retention, problems);
       if (!problems.isEmpty()) {
         throw new ConfigException(doc.sourceName(), problems);
       }
       return new CommandConfig(host, Math.min(port, 65535), database, tokens, apiTokens,
-          retention, ingest);
+          retention, ingest, oidc, alerts);
     }
 
     private CommandConfig.Database database(JsonNode db) {
@@ -179,6 +185,70 @@ public final class ConfigReader {
         }
       }
       return List.copyOf(tokens);
+    }
+
+    private List<CommandConfig.ApiToken> apiTokens(JsonNode list) {
+      List<CommandConfig.Token> tokens = tokens(list, "/api_tokens");
+      List<CommandConfig.ApiToken> out = new ArrayList<>();
+      for (CommandConfig.Token t : tokens) {
+        JsonNode entry = null;
+        for (JsonNode n : list) {
+          if (n.get("name").asText().equals(t.name())) {
+            entry = n;
+            break;
+          }
+        }
+        boolean admin = entry != null && "admin".equals(entry.path("role").asText("read"));
+        out.add(new CommandConfig.ApiToken(t.name(), t.sha256(),
+            admin ? CommandConfig.ApiRole.ADMIN : CommandConfig.ApiRole.READ));
+      }
+      return List.copyOf(out);
+    }
+
+    private CommandConfig.@Nullable Oidc oidc(JsonNode o) {
+      List<String> audiences = strings(o.get("audience"));
+      Path jwksFile = null;
+      URI jwksUrl = null;
+      if (o.has("jwks_file")) {
+        jwksFile = file("/oidc/jwks_file", o.get("jwks_file").asText());
+        if (jwksFile == null) {
+          return null;
+        }
+        String trouble = Jwks.check(jwksFile);
+        if (trouble != null) {
+          problem("/oidc/jwks_file", path("/oidc/jwks_file") + ": " + trouble);
+          return null;
+        }
+      } else {
+        try {
+          jwksUrl = new URI(o.get("jwks_url").asText());
+          jwksUrl.toURL();
+        } catch (URISyntaxException | java.net.MalformedURLException
+            | IllegalArgumentException e) {
+          problem("/oidc/jwks_url", path("/oidc/jwks_url")
+              + ": not a URL (expected: http or https URL of a JWK set)");
+          return null;
+        }
+      }
+      return new CommandConfig.Oidc(o.get("issuer").asText(), audiences, jwksFile, jwksUrl,
+          duration(o, "jwks_cache", "/oidc/jwks_cache", Duration.ofMinutes(5)),
+          o.path("roles_claim").asText("roles"), o.path("name_claim").asText("sub"),
+          o.has("admin_roles") ? strings(o.get("admin_roles")) : List.of("custos-admin"),
+          o.has("read_roles") ? strings(o.get("read_roles")) : List.of("custos-read"),
+          o.has("clock_skew") ? Durations.parse(o.get("clock_skew").asText())
+              : Duration.ofSeconds(60),
+          o.has("algorithms") ? strings(o.get("algorithms"))
+              : CommandConfig.Oidc.ASYMMETRIC_ALGORITHMS);
+    }
+
+    private static List<String> strings(JsonNode n) {
+      List<String> out = new ArrayList<>();
+      if (n.isArray()) {
+        n.forEach(e -> out.add(e.asText()));
+      } else {
+        out.add(n.asText());
+      }
+      return List.copyOf(out);
     }
 
     /** Returns the SHA-256 of the trimmed token in {@code file}, or null with a problem. */

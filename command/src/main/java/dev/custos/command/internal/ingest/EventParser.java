@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.custos.proxy.FindingsEvent;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -102,6 +103,10 @@ public final class EventParser {
     String route = name(n, "route", line, true);
     String cluster = name(n, "cluster", line, false);
     String service = name(n, "service", line, false);
+    if (!service.isEmpty() && !FindingsEvent.isSafeService(service)) {
+      throw bad(line, "service: not a service name (expected: at most 4 parts such as ns/sa,"
+          + " each of words of letters, digits, _ and -, with at most 4 digits a word)");
+    }
     String protocol = matching(n, "protocol", PROTOCOL, line, "http");
     JsonNode dir = n.get("direction");
     if (dir == null || !dir.isTextual()

@@ -54,7 +54,7 @@ public final class IngestService implements HttpService {
   static final int RETRY_DATABASE = 5;
 
   private final Tokens tokens;
-  private final Store store;
+  private final BatchSink sink;
   private final ThreadPoolExecutor writers;
   private final Clock clock;
   private final MeterRegistry registry;
@@ -64,14 +64,25 @@ public final class IngestService implements HttpService {
   private final Timer storeTime;
 
   /**
-   * Creates the service.
+   * Creates the service, storing each batch in a transaction of its own.
    *
    * @param writers the bounded work queue's executor; a rejected task answers 503
    */
   public IngestService(Tokens tokens, Store store, ThreadPoolExecutor writers, Clock clock,
       MeterRegistry registry) {
+    this(tokens, (BatchSink) requireNonNull(store, "store")::ingest, writers, clock, registry);
+  }
+
+  /**
+   * Creates the service.
+   *
+   * @param sink where a writer hands a parsed batch (a {@link GroupCommit} for group commit)
+   * @param writers the bounded work queue's executor; a rejected task answers 503
+   */
+  public IngestService(Tokens tokens, BatchSink sink, ThreadPoolExecutor writers, Clock clock,
+      MeterRegistry registry) {
     this.tokens = requireNonNull(tokens, "tokens");
-    this.store = requireNonNull(store, "store");
+    this.sink = requireNonNull(sink, "sink");
     this.writers = requireNonNull(writers, "writers");
     this.clock = requireNonNull(clock, "clock");
     this.registry = requireNonNull(registry, "registry");
@@ -80,7 +91,8 @@ public final class IngestService implements HttpService {
     this.findings = Counter.builder("custos_command_ingest_findings")
         .description("Findings (values found) in the events stored").register(registry);
     this.storeTime = Timer.builder("custos_command_ingest_store")
-        .description("Time to store one batch").register(registry);
+        .description("Time to store one batch, waiting for its group included")
+        .register(registry);
     registry.gauge("custos_command_ingest_queue", writers, w -> w.getQueue().size());
   }
 
@@ -179,7 +191,7 @@ public final class IngestService implements HttpService {
     int stored;
     long start = System.nanoTime();
     try {
-      stored = store.ingest(batch);
+      stored = sink.store(batch);
     } catch (SQLException e) {
       logger.warn("batch from proxy {} not stored: {} (SQLState {})", proxyId,
           e.getClass().getSimpleName(), e.getSQLState());

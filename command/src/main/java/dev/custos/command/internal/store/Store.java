@@ -5,7 +5,6 @@ import static java.util.Objects.requireNonNull;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.custos.command.CommandConfig;
-import dev.custos.command.internal.ingest.IngestEvent;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,13 +14,11 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.jspecify.annotations.Nullable;
@@ -32,17 +29,16 @@ import org.jspecify.annotations.Nullable;
  * with {@code ON CONFLICT}, times as epoch milliseconds). Thread-safe; every method blocks on
  * JDBC, so callers run it off event loops.
  *
- * <p>{@link #ingest} stores a batch in one transaction: its id first (a batch id already stored
- * makes it a duplicate, rolled back), then its raw events as a JDBC batch, then the flow
- * model's roll-ups aggregated in memory per batch, written in sorted key order so that concurrent
- * writers take row locks in the same order.
+ * <p>{@link #ingest(List)} stores a group of batches in one transaction (see {@link
+ * IngestWriter}): their ids first (an id already stored makes that batch a duplicate), then
+ * their raw events ({@code COPY} on PostgreSQL), then the flow model's roll-ups aggregated in
+ * memory over the group, written in sorted key order so that concurrent writers take row locks
+ * in the same order.
  */
 public final class Store implements AutoCloseable {
   /** Where the migrations live on the classpath. */
   public static final String MIGRATIONS = "classpath:dev/custos/command/db";
 
-  private static final long MINUTE = 60_000L;
-  private static final long HOUR = 3_600_000L;
   private static final int RETRIES = 5;
 
   private final HikariDataSource pool;
@@ -182,11 +178,50 @@ public final class Store implements AutoCloseable {
    * @throws SQLException if the database fails (after retrying deadlocks and busy errors)
    */
   public int ingest(Batch batch) throws SQLException {
+    requireNonNull(batch, "batch");
+    return write(List.of(batch))[0];
+  }
+
+  /**
+   * Stores a group of batches in one transaction (group commit), their roll-ups aggregated
+   * over the whole group. A batch whose id is already stored, or came earlier in the group, is
+   * a duplicate. When the group's transaction fails (after retrying deadlocks and busy errors),
+   * each batch is stored alone in a transaction of its own, so that one failing batch neither
+   * loses nor double-counts the others.
+   *
+   * @return per batch, in the group's order, what became of it
+   */
+  public List<Outcome> ingest(List<Batch> group) {
+    List<Batch> batches = List.copyOf(group);
+    if (batches.size() > 1) {
+      try {
+        int[] stored = write(batches);
+        List<Outcome> out = new ArrayList<>(stored.length);
+        for (int n : stored) {
+          out.add(Outcome.stored(n));
+        }
+        return out;
+      } catch (SQLException | RuntimeException e) {
+        // Retried below, batch by batch.
+      }
+    }
+    List<Outcome> out = new ArrayList<>(batches.size());
+    for (Batch b : batches) {
+      try {
+        out.add(Outcome.stored(write(List.of(b))[0]));
+      } catch (SQLException | RuntimeException e) {
+        out.add(Outcome.failed(e));
+      }
+    }
+    return out;
+  }
+
+  private int[] write(List<Batch> group) throws SQLException {
     for (int attempt = 1; ; attempt++) {
       try (Connection c = pool.getConnection()) {
         c.setAutoCommit(false);
         try {
-          int n = ingest(c, batch);
+          int[] n = IngestWriter.write(c, group, postgresql);
           c.commit();
           return n;
         } catch (SQLException | RuntimeException e) {
@@ -210,121 +245,6 @@ public final class Store implements AutoCloseable {
         || (e.getErrorCode() & 0xff) == 5 || (e.getErrorCode() & 0xff) == 6;
   }
 
-  private int ingest(Connection c, Batch b) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("INSERT INTO batches (batch_id, proxy_id,"
-        + " received_ms, events) VALUES (?, ?, ?, ?) ON CONFLICT (batch_id) DO NOTHING")) {
-      ps.setString(1, b.batchId());
-      ps.setString(2, b.proxyId());
-      ps.setLong(3, b.receivedMillis());
-      ps.setInt(4, b.events().size());
-      if (ps.executeUpdate() == 0) {
-        return -1;
-      }
-    }
-    insertEvents(c, b);
-    Rollups r = Rollups.of(b);
-    upsertFlows(c, "flow_minute", r.minute);
-    upsertFlows(c, "flow_hour", r.hour);
-    if (!r.values.isEmpty()) {
-      try (PreparedStatement ps = c.prepareStatement("INSERT INTO flow_values (bucket_ms,"
-          + " proxy_id, route, cluster, direction, identity_hash, category, evidence_hash)"
-          + " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
-        for (ValueKey k : r.values) {
-          ps.setLong(1, k.bucket);
-          ps.setString(2, b.proxyId());
-          ps.setString(3, k.route);
-          ps.setString(4, k.cluster);
-          ps.setString(5, k.direction);
-          ps.setString(6, k.identity);
-          ps.setString(7, k.category);
-          ps.setString(8, k.hash);
-          ps.addBatch();
-        }
-        ps.executeBatch();
-      }
-    }
-    if (!r.sightings.isEmpty()) {
-      try (PreparedStatement ps = c.prepareStatement("INSERT INTO value_sightings"
-          + " (evidence_hash, proxy_id, route, cluster, direction, category, preview,"
-          + " first_seen_ms, last_seen_ms, sightings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-          + " ON CONFLICT (evidence_hash, proxy_id, route, cluster, direction, category)"
-          + " DO UPDATE SET sightings = value_sightings.sightings + excluded.sightings,"
-          + " first_seen_ms = CASE WHEN excluded.first_seen_ms < value_sightings.first_seen_ms"
-          + " THEN excluded.first_seen_ms ELSE value_sightings.first_seen_ms END,"
-          + " last_seen_ms = CASE WHEN excluded.last_seen_ms > value_sightings.last_seen_ms"
-          + " THEN excluded.last_seen_ms ELSE value_sightings.last_seen_ms END,"
-          + " preview = excluded.preview")) {
-        for (Map.Entry<SightingKey, long[]> e : r.sightings.entrySet()) {
-          SightingKey k = e.getKey();
-          long[] v = e.getValue();
-          ps.setString(1, k.hash);
-          ps.setString(2, b.proxyId());
-          ps.setString(3, k.route);
-          ps.setString(4, k.cluster);
-          ps.setString(5, k.direction);
-          ps.setString(6, k.category);
-          ps.setString(7, r.previews.getOrDefault(k, ""));
-          ps.setLong(8, v[0]);
-          ps.setLong(9, v[1]);
-          ps.setLong(10, v[2]);
-          ps.addBatch();
-        }
-        ps.executeBatch();
-      }
-    }
-    // Last: the proxy's row is the one every batch of that proxy touches.
-    try (PreparedStatement ps = c.prepareStatement("INSERT INTO proxies (proxy_id, token_name,"
-        + " config_version, first_seen_ms, last_seen_ms) VALUES (?, ?, ?, ?, ?)"
-        + " ON CONFLICT (proxy_id) DO UPDATE SET token_name = excluded.token_name,"
-        + " config_version = excluded.config_version, last_seen_ms = CASE WHEN"
-        + " excluded.last_seen_ms > proxies.last_seen_ms THEN excluded.last_seen_ms ELSE"
-        + " proxies.last_seen_ms END")) {
-      ps.setString(1, b.proxyId());
-      ps.setString(2, b.tokenName());
-      ps.setString(3, b.configVersion());
-      ps.setLong(4, b.receivedMillis());
-      ps.setLong(5, b.receivedMillis());
-      ps.executeUpdate();
-    }
-    return b.events().size();
-  }
-
-  private static void insertEvents(Connection c, Batch b) throws SQLException {
-    if (b.events().isEmpty()) {
-      return;
-    }
-    try (PreparedStatement ps = c.prepareStatement("INSERT INTO events (batch_id, line_no,"
-        + " proxy_id, time_ms, received_ms, route, cluster, service, protocol, direction,"
-        + " identity_hash, action, blocked_by, shadow, alert, uninspectable, inspected_bytes,"
-        + " findings, categories) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-        + " ?)")) {
-      int line = 0;
-      for (IngestEvent e : b.events()) {
-        ps.setString(1, b.batchId());
-        ps.setInt(2, ++line);
-        ps.setString(3, b.proxyId());
-        ps.setLong(4, e.timeMillis());
-        ps.setLong(5, b.receivedMillis());
-        ps.setString(6, e.route());
-        ps.setString(7, e.cluster());
-        ps.setString(8, e.service());
-        ps.setString(9, e.protocol());
-        ps.setString(10, e.direction());
-        ps.setString(11, e.identityHash());
-        ps.setString(12, e.action());
-        ps.setString(13, e.blockedBy());
-        ps.setBoolean(14, e.shadow());
-        ps.setBoolean(15, e.alert());
-        ps.setString(16, e.uninspectable());
-        ps.setLong(17, e.inspectedBytes());
-        ps.setLong(18, e.findings());
-        ps.setString(19, categoriesJson(e.categories()));
-        ps.addBatch();
-      }
-      ps.executeBatch();
-    }
-  }
-
   /** Category ids match {@code [a-z0-9_.-]+}: nothing to escape. */
   static String categoriesJson(Map<String, Integer> categories) {
     StringBuilder sb = new StringBuilder("{");
@@ -335,36 +255,6 @@ public final class Store implements AutoCloseable {
       sb.append('"').append(e.getKey()).append("\":").append(e.getValue());
     }
     return sb.append('}').toString();
-  }
-
-  private static void upsertFlows(Connection c, String table, Map<FlowKey, long[]> rows)
-      throws SQLException {
-    if (rows.isEmpty()) {
-      return;
-    }
-    try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table + " (bucket_ms,"
-        + " proxy_id, route, cluster, direction, identity_hash, service, category, action,"
-        + " events, findings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (bucket_ms,"
-        + " proxy_id, route, cluster, direction, identity_hash, service, category, action)"
-        + " DO UPDATE SET events = " + table + ".events + excluded.events, findings = "
-        + table + ".findings + excluded.findings")) {
-      for (Map.Entry<FlowKey, long[]> e : rows.entrySet()) {
-        FlowKey k = e.getKey();
-        ps.setLong(1, k.bucket);
-        ps.setString(2, k.proxy);
-        ps.setString(3, k.route);
-        ps.setString(4, k.cluster);
-        ps.setString(5, k.direction);
-        ps.setString(6, k.identity);
-        ps.setString(7, k.service);
-        ps.setString(8, k.category);
-        ps.setString(9, k.action);
-        ps.setLong(10, e.getValue()[0]);
-        ps.setLong(11, e.getValue()[1]);
-        ps.addBatch();
-      }
-      ps.executeBatch();
-    }
   }
 
   /**
@@ -484,92 +374,5 @@ public final class Store implements AutoCloseable {
   @Override
   public void close() {
     pool.close();
-  }
-
-  /** The roll-ups of one batch, aggregated in memory and sorted by key. */
-  private static final class Rollups {
-    final TreeMap<FlowKey, long[]> minute = new TreeMap<>();
-    final TreeMap<FlowKey, long[]> hour = new TreeMap<>();
-    final TreeSet<ValueKey> values = new TreeSet<>();
-    final TreeMap<SightingKey, long[]> sightings = new TreeMap<>();
-    final Map<SightingKey, String> previews = new HashMap<>();
-
-    static Rollups of(Batch b) {
-      Rollups r = new Rollups();
-      for (IngestEvent e : b.events()) {
-        long t = e.timeMillis();
-        long minute = Math.floorDiv(t, MINUTE) * MINUTE;
-        long hour = Math.floorDiv(t, HOUR) * HOUR;
-        for (Map.Entry<String, Integer> c : e.categories().entrySet()) {
-          add(r.minute, new FlowKey(minute, b.proxyId(), e, c.getKey()), c.getValue());
-          add(r.hour, new FlowKey(hour, b.proxyId(), e, c.getKey()), c.getValue());
-        }
-        for (IngestEvent.Evidence v : e.evidence()) {
-          r.values.add(new ValueKey(hour, e.route(), e.cluster(), e.direction(),
-              e.identityHash(), v.category(), v.hash()));
-          SightingKey k = new SightingKey(v.hash(), e.route(), e.cluster(), e.direction(),
-              v.category());
-          long[] s = r.sightings.computeIfAbsent(k, x -> new long[] {t, t, 0});
-          s[0] = Math.min(s[0], t);
-          s[1] = Math.max(s[1], t);
-          s[2]++;
-          if (!v.preview().isEmpty()) {
-            r.previews.put(k, v.preview());
-          }
-        }
-      }
-      return r;
-    }
-
-    private static void add(Map<FlowKey, long[]> m, FlowKey k, int findings) {
-      long[] v = m.computeIfAbsent(k, x -> new long[2]);
-      v[0]++;
-      v[1] += findings;
-    }
-  }
-
-  private record FlowKey(long bucket, String proxy, String route, String cluster,
-      String direction, String identity, String service, String category, String action)
-      implements Comparable<FlowKey> {
-    static final Comparator<FlowKey> ORDER = Comparator.comparingLong(FlowKey::bucket)
-        .thenComparing(FlowKey::proxy).thenComparing(FlowKey::route)
-        .thenComparing(FlowKey::cluster).thenComparing(FlowKey::direction)
-        .thenComparing(FlowKey::identity).thenComparing(FlowKey::service)
-        .thenComparing(FlowKey::category).thenComparing(FlowKey::action);
-
-    FlowKey(long bucket, String proxy, IngestEvent e, String category) {
-      this(bucket, proxy, e.route(), e.cluster(), e.direction(), e.identityHash(), e.service(),
-          category, e.action());
-    }
-
-    @Override
-    public int compareTo(FlowKey o) {
-      return ORDER.compare(this, o);
-    }
-  }
-
-  private record ValueKey(long bucket, String route, String cluster, String direction,
-      String identity, String category, String hash) implements Comparable<ValueKey> {
-    static final Comparator<ValueKey> ORDER = Comparator.comparingLong(ValueKey::bucket)
-        .thenComparing(ValueKey::route).thenComparing(ValueKey::cluster)
-        .thenComparing(ValueKey::direction).thenComparing(ValueKey::identity)
-        .thenComparing(ValueKey::category).thenComparing(ValueKey::hash);
-
-    @Override
-    public int compareTo(ValueKey o) {
-      return ORDER.compare(this, o);
-    }
-  }
-
-  private record SightingKey(String hash, String route, String cluster, String direction,
-      String category) implements Comparable<SightingKey> {
-    static final Comparator<SightingKey> ORDER = Comparator.comparing(SightingKey::hash)
-        .thenComparing(SightingKey::route).thenComparing(SightingKey::cluster)
-        .thenComparing(SightingKey::direction).thenComparing(SightingKey::category);
-
-    @Override
-    public int compareTo(SightingKey o) {
-      return ORDER.compare(this, o);
-    }
   }
 }

@@ -44,6 +44,25 @@ class EventParserTest {
   }
 
   @Test
+  void aServiceShapedLikeAValueRefusesTheLineWithoutEchoingIt() throws Exception {
+    String ok = "{\"time\":\"2026-12-07T10:15:30Z\",\"route\":\"orders\","
+        + "\"cluster\":\"canary\",\"service\":\"payments/billing-api\","
+        + "\"direction\":\"request\",\"identity_hash\":\"0123456789abcdef\"}";
+    IngestEvent e = EventParser.parse(ok.getBytes(StandardCharsets.UTF_8)).get(0);
+    assertThat(e.cluster()).isEqualTo("canary");
+    assertThat(e.service()).isEqualTo("payments/billing-api");
+
+    for (String bad : List.of("payments/4111111111111111", "jane.doe@example.com",
+        "a b", "a/b/c/d/e")) {
+      byte[] line = ok.replace("payments/billing-api", bad).getBytes(StandardCharsets.UTF_8);
+      assertThatThrownBy(() -> EventParser.parse(line))
+          .isInstanceOf(MalformedBatchException.class)
+          .hasMessageContaining("line 1: service")
+          .hasMessageNotContaining(bad);
+    }
+  }
+
+  @Test
   void blankLinesAndCrlfAreSkipped() throws Exception {
     String a = TestEvents.line(T0, "a", "", "request", "id", Map.of("email", 1), List.of(),
         List.of());

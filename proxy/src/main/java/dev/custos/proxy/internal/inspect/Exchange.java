@@ -4,6 +4,10 @@ import dev.custos.engine.EvidenceKey;
 import dev.custos.engine.Policy;
 import dev.custos.engine.Scanner;
 import dev.custos.proxy.InspectionSettings;
+import com.linecorp.armeria.common.RequestHeaders;
+import com.linecorp.armeria.server.ServiceRequestContext;
+import dev.custos.proxy.internal.ClusterChoice;
+import dev.custos.proxy.internal.authn.Authentication;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 
@@ -37,13 +41,25 @@ final class Exchange {
   private final @org.jspecify.annotations.Nullable GrpcDescriptors grpc;
   private final String path;
 
+  private final @org.jspecify.annotations.Nullable ServiceRequestContext ctx;
+  private final @org.jspecify.annotations.Nullable RequestHeaders headers;
+  private @org.jspecify.annotations.Nullable String service;
+
   Exchange(InspectionSettings settings, InspectionMetrics metrics, String identity) {
-    this(settings, metrics, identity, null, "/");
+    this(settings, metrics, identity, null, "/", null, null);
   }
 
-  /** An exchange of a request to {@code path}, whose gRPC messages are read with {@code grpc}. */
+  /**
+   * An exchange of a request to {@code path}, whose gRPC messages are read with {@code grpc}; the
+   * request's context and headers, when there is one (not for Envoy's External Processing), tell
+   * the cluster and the caller's service.
+   */
   Exchange(InspectionSettings settings, InspectionMetrics metrics, String identity,
-      @org.jspecify.annotations.Nullable GrpcDescriptors grpc, String path) {
+      @org.jspecify.annotations.Nullable GrpcDescriptors grpc, String path,
+      @org.jspecify.annotations.Nullable ServiceRequestContext ctx,
+      @org.jspecify.annotations.Nullable RequestHeaders headers) {
+    this.ctx = ctx;
+    this.headers = headers;
     this.grpc = grpc;
     this.path = path;
     this.settings = settings;
@@ -120,6 +136,31 @@ final class Exchange {
   /** Returns the gRPC descriptors of the route, or null. */
   @org.jspecify.annotations.Nullable GrpcDescriptors grpc() {
     return grpc;
+  }
+
+  /**
+   * Returns the cluster the request goes to (choosing it now for a split route that has not
+   * chosen yet), or empty without a request context.
+   */
+  String cluster() {
+    ServiceRequestContext c = ctx;
+    RequestHeaders h = headers;
+    if (c == null || h == null) {
+      return "";
+    }
+    String cluster = ClusterChoice.cluster(c, h);
+    return cluster == null ? "" : cluster;
+  }
+
+  /** Returns the caller's service, or empty when unknown (see {@link ServiceNames}). */
+  String service() {
+    String s = service;
+    if (s == null) {
+      ServiceRequestContext c = ctx;
+      s = c == null ? "" : ServiceNames.of(Authentication.principal(c));
+      service = s;
+    }
+    return s;
   }
 
   /** Returns the keyed hash of the caller's identity (16 hex digits). */

@@ -114,7 +114,7 @@ public final class ExternalExchange implements AutoCloseable {
       String protocol) {
     InspectionSettings settings = plan.settings();
     String path = pathOf(headers.path());
-    this.ex = new Exchange(settings, plan.metrics(), identity, plan.grpc(), path);
+    this.ex = new Exchange(settings, plan.metrics(), identity, plan.grpc(), path, null, null);
     this.protocol = protocol;
     this.requestHeaders = headers;
     Policy policy = settings.policy();

@@ -46,7 +46,7 @@ public final class Inspector {
     InspectionSettings settings = plan.settings();
     String identity = settings.callerIdentity().identify(ctx);
     Exchange ex = new Exchange(settings, plan.metrics(), identity, grpcDescriptors(plan, ctx, req),
-        ctx.path());
+        ctx.path(), ctx, req.headers());
     ctx.setAttr(InspectionRecord.KEY, ex.record());
     RequestHeaders h = req.headers();
     Policy policy = settings.policy();

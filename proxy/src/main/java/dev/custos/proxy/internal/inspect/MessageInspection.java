@@ -905,6 +905,13 @@ final class MessageInspection implements AutoCloseable {
     // The acting rules are read before the budgets take this message in: after, a budget this
     // message brought closer to its limit would count as acting on it.
     List<Rule> acting = tally.actingRules();
+    // In shadow mode nothing is refused, but the event names what would have refused it, so
+    // that the command plane can show what a shadow rollout would have blocked.
+    String wouldBlock = null;
+    if (shadow && refusedBy == null) {
+      Rule r = tally.blockingRule();
+      wouldBlock = r != null ? r.name() : shadowBlockedBy;
+    }
     List<String> actions = new ArrayList<>();
     List<String> rules = new ArrayList<>();
     boolean alert = false;
@@ -935,9 +942,10 @@ final class MessageInspection implements AutoCloseable {
     }
     FindingsEvent event = new FindingsEvent(
         ex.settings().clock().instant(), ex.settings().route(), direction, ex.identityHash(),
-        tally.categories(), tally.locations(), actions, rules, refusedBy,
-        refusedBy == null ? null : stage, alert, shadow, uninspectable, inspected, protocol,
-        List.copyOf(tally.paths()), tally.values());
+        tally.categories(), tally.locations(), actions, rules,
+        refusedBy != null ? refusedBy : wouldBlock, refusedBy == null ? null : stage, alert,
+        shadow, uninspectable, inspected, protocol, List.copyOf(tally.paths()), tally.values(),
+        ex.cluster(), ex.service());
     ex.record().add(event);
     try {
       ex.settings().findingsSink().accept(event);

@@ -59,7 +59,8 @@ public final class WebSocketInspection {
   static HttpResponse serve(InspectionPlan plan, ServiceRequestContext ctx, HttpRequest req,
       HttpService delegate) {
     InspectionSettings settings = plan.settings();
-    Exchange ex = new Exchange(settings, plan.metrics(), settings.callerIdentity().identify(ctx));
+    Exchange ex = new Exchange(settings, plan.metrics(), settings.callerIdentity().identify(ctx),
+        null, ctx.path(), ctx, req.headers());
     ctx.setAttr(InspectionRecord.KEY, ex.record());
     RequestHeaders h = req.headers();
     Policy policy = settings.policy();

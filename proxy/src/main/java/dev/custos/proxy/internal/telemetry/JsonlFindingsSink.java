@@ -43,6 +43,12 @@ public final class JsonlFindingsSink implements FindingsSink.Closeable {
     g.writeStartObject();
     g.writeStringField("time", e.time().toString());
     g.writeStringField("route", e.route());
+    if (!e.cluster().isEmpty()) {
+      g.writeStringField("cluster", e.cluster());
+    }
+    if (!e.service().isEmpty()) {
+      g.writeStringField("service", e.service());
+    }
     if (!e.protocol().equals("http")) {
       g.writeStringField("protocol", e.protocol());
     }

@@ -1,0 +1,651 @@
+package dev.custos.command.internal.policy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.linecorp.armeria.common.AggregatedHttpRequest;
+import com.linecorp.armeria.common.HttpData;
+import com.linecorp.armeria.common.HttpHeaderNames;
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.common.ResponseHeaders;
+import com.linecorp.armeria.common.ResponseHeadersBuilder;
+import com.linecorp.armeria.server.HttpService;
+import com.linecorp.armeria.server.ServerBuilder;
+import com.linecorp.armeria.server.ServerListener;
+import com.linecorp.armeria.server.ServiceRequestContext;
+import dev.custos.command.internal.api.ApiAccess;
+import dev.custos.command.internal.api.Caller;
+import dev.custos.command.internal.api.Role;
+import dev.custos.command.internal.ingest.IngestService;
+import dev.custos.command.internal.ingest.Tokens;
+import dev.custos.engine.Policy;
+import dev.custos.engine.PolicyException;
+import dev.custos.engine.config.Durations;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The policy distribution API: policy versions ({@code /api/v1/policies...}), rollouts
+ * ({@code /api/v1/rollouts...}), the proxies and what they run ({@code /api/v1/proxies}), and the
+ * endpoint proxies pull their policy from ({@code GET /api/v1/proxy/policy}, with an ingest token,
+ * ETag and long poll). Queries run on the blocking task executor; a long poll holds a future, not
+ * a thread. Thread-safe.
+ */
+public final class PolicyApi {
+  private static final Logger logger = LoggerFactory.getLogger(PolicyApi.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+  private static final Pattern PROXY_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+  private static final Pattern VERSION = Pattern.compile("[\\x21-\\x7e]{1,128}");
+  /** The largest policy body taken, in UTF-8 bytes. */
+  static final int MAX_BODY = 1 << 20;
+  /** The longest long poll. */
+  static final Duration MAX_WAIT = Duration.ofMinutes(5);
+  private static final int MAX_PROXIES = 1000;
+  private static final int MAX_ROLLOUTS = 100;
+  private static final String LOCAL_ETAG = "\"local\"";
+  /** The most long polls held at once; beyond, 503. */
+  static final int MAX_WAITERS = 10_000;
+  /** How often the database is read for another replica's rollout changes while polls wait. */
+  static final Duration WATCH_INTERVAL = Duration.ofSeconds(1);
+
+  private final PolicyStore store;
+  private final PolicyWatch watch;
+  private final Clock clock;
+  private final MeterRegistry registry;
+  private final Map<String, Counter> pulls = new ConcurrentHashMap<>();
+
+  private PolicyApi(PolicyStore store, PolicyWatch watch, Clock clock, MeterRegistry registry) {
+    this.store = store;
+    this.watch = watch;
+    this.clock = clock;
+    this.registry = registry;
+  }
+
+  /**
+   * Adds the routes: the API ones behind {@code access}, the proxies' pull behind the proxies'
+   * {@code tokens}. The long polls' watch stops with the server.
+   */
+  public static void addTo(ServerBuilder sb, DataSource db, ApiAccess access, Tokens tokens,
+      Clock clock, MeterRegistry registry) {
+    PolicyStore store = new PolicyStore(db);
+    PolicyWatch watch = new PolicyWatch(store, MAX_WAITERS, WATCH_INTERVAL, registry);
+    sb.serverListener(ServerListener.builder().whenStopping(s -> watch.close()).build());
+    addTo(sb, store, watch, access, tokens, clock, registry);
+  }
+
+  /** Adds the routes over a given store and watch. */
+  static void addTo(ServerBuilder sb, PolicyStore store, PolicyWatch watch,
+      ApiAccess access, Tokens tokens, Clock clock, MeterRegistry registry) {
+    PolicyApi api = new PolicyApi(store, watch, clock, registry);
+    sb.route().get("/api/v1/policies").decorator(access.require(Role.READ))
+        .build((ctx, req) -> api.query(ctx, api::policiesJson));
+    sb.route().get("/api/v1/policies/{name}").decorator(access.require(Role.READ))
+        .build(api::policy);
+    sb.route().get("/api/v1/policies/{name}/versions/{version}")
+        .decorator(access.require(Role.READ)).build(api::version);
+    sb.route().post("/api/v1/policies/{name}/versions").decorator(access.require(Role.ADMIN))
+        .maxRequestLength(MAX_BODY * 2L + 65536).build(api::addVersion);
+    sb.route().get("/api/v1/rollouts").decorator(access.require(Role.READ))
+        .build((ctx, req) -> api.query(ctx, api::rolloutsJson));
+    sb.route().get("/api/v1/rollouts/{id}").decorator(access.require(Role.READ))
+        .build(api::rollout);
+    sb.route().post("/api/v1/rollouts").decorator(access.require(Role.ADMIN))
+        .maxRequestLength(256 * 1024).build(api::startRollout);
+    sb.route().post("/api/v1/rollouts/{id}/promote").decorator(access.require(Role.ADMIN))
+        .maxRequestLength(256 * 1024).build(api::promote);
+    sb.route().post("/api/v1/rollouts/{id}/abort").decorator(access.require(Role.ADMIN))
+        .build(api::abort);
+    sb.route().get("/api/v1/proxies").decorator(access.require(Role.READ))
+        .build((ctx, req) -> api.query(ctx, api::proxiesJson));
+    HttpService pull = (ctx, req) -> api.pull(ctx, req.headers(), tokens);
+    sb.route().get("/api/v1/proxy/policy").build(pull);
+  }
+
+  // --- read ---
+
+  private String policiesJson() throws SQLException {
+    ObjectNode root = JSON.createObjectNode();
+    ArrayNode list = root.putArray("policies");
+    for (PolicyStore.Summary s : store.policies()) {
+      ObjectNode o = list.addObject();
+      o.put("name", s.latest().name());
+      o.put("latest_version", s.latest().version());
+      o.put("versions", s.versions());
+      o.put("author", s.latest().author());
+      o.put("created", Instant.ofEpochMilli(s.latest().createdMillis()).toString());
+      o.put("comment", s.latest().comment());
+      o.put("sha256", s.latest().sha256());
+    }
+    return root.toString();
+  }
+
+  private HttpResponse policy(ServiceRequestContext ctx, com.linecorp.armeria.common.HttpRequest
+      req) {
+    String name = ctx.pathParam("name");
+    if (name == null || !NAME.matcher(name).matches()) {
+      return error(HttpStatus.BAD_REQUEST, badName());
+    }
+    return query(ctx, () -> {
+      List<PolicyVersion> versions = store.versions(name);
+      if (versions.isEmpty()) {
+        throw RequestProblem.notFound("policy " + name + ": not stored (expected: a name of GET"
+            + " /api/v1/policies)");
+      }
+      ObjectNode root = JSON.createObjectNode();
+      root.put("name", name);
+      ArrayNode list = root.putArray("versions");
+      for (PolicyVersion v : versions) {
+        ObjectNode o = list.addObject();
+        o.put("version", v.version());
+        o.put("author", v.author());
+        o.put("created", Instant.ofEpochMilli(v.createdMillis()).toString());
+        o.put("comment", v.comment());
+        o.put("sha256", v.sha256());
+      }
+      return root.toString();
+    });
+  }
+
+  private HttpResponse version(ServiceRequestContext ctx,
+      com.linecorp.armeria.common.HttpRequest req) {
+    String name = ctx.pathParam("name");
+    if (name == null || !NAME.matcher(name).matches()) {
+      return error(HttpStatus.BAD_REQUEST, badName());
+    }
+    int version = positiveInt(ctx.pathParam("version"));
+    if (version < 1) {
+      return error(HttpStatus.BAD_REQUEST, "version: not a version number (expected: a whole"
+          + " number from 1)");
+    }
+    return query(ctx, () -> versionJson(store.version(name, version).orElseThrow(
+        () -> RequestProblem.notFound("policy " + name + " version " + version + ": not stored"
+            + " (expected: a version of GET /api/v1/policies/" + name + ")"))).toString());
+  }
+
+  private static ObjectNode versionJson(PolicyVersion v) {
+    ObjectNode o = JSON.createObjectNode();
+    o.put("name", v.name());
+    o.put("version", v.version());
+    o.put("author", v.author());
+    o.put("created", Instant.ofEpochMilli(v.createdMillis()).toString());
+    o.put("comment", v.comment());
+    o.put("sha256", v.sha256());
+    o.put("body", v.body());
+    o.put("diff", v.diff());
+    return o;
+  }
+
+  private String rolloutsJson() throws SQLException {
+    ObjectNode root = JSON.createObjectNode();
+    ArrayNode list = root.putArray("rollouts");
+    for (Rollout r : store.rollouts(MAX_ROLLOUTS)) {
+      list.add(rolloutJson(r));
+    }
+    return root.toString();
+  }
+
+  private HttpResponse rollout(ServiceRequestContext ctx,
+      com.linecorp.armeria.common.HttpRequest req) {
+    long id = rolloutId(ctx);
+    if (id < 1) {
+      return error(HttpStatus.BAD_REQUEST, badId());
+    }
+    return query(ctx, () -> rolloutJson(store.rollout(id).orElseThrow(
+        () -> RequestProblem.notFound("rollout " + id + ": not found (expected: an id of GET"
+            + " /api/v1/rollouts)"))).toString());
+  }
+
+  private ObjectNode rolloutJson(Rollout r) throws SQLException {
+    ObjectNode o = JSON.createObjectNode();
+    o.put("id", r.id());
+    o.put("policy", r.name());
+    o.put("version", r.version());
+    o.put("enforce", r.enforce());
+    ArrayNode proxies = o.putArray("proxies");
+    r.proxies().forEach(proxies::add);
+    o.put("state", r.state().id());
+    o.put("created", Instant.ofEpochMilli(r.createdMillis()).toString());
+    o.put("created_by", r.createdBy());
+    o.put("updated", Instant.ofEpochMilli(r.updatedMillis()).toString());
+    o.put("updated_by", r.updatedBy());
+    o.put("expected_version", r.runningLabel());
+    ArrayNode status = o.putArray("status");
+    for (Map.Entry<String, String> e : store.runningVersions(r).entrySet()) {
+      ObjectNode s = status.addObject();
+      s.put("proxy_id", e.getKey());
+      s.put("running_version", e.getValue());
+    }
+    PolicyStore.WouldHaveBlocked w = store.wouldHaveBlocked(r);
+    ObjectNode would = o.putObject("would_have_blocked");
+    would.put("events", w.events());
+    ObjectNode byRule = would.putObject("by_rule");
+    w.byRule().forEach(byRule::put);
+    return o;
+  }
+
+  private String proxiesJson() throws SQLException {
+    ObjectNode root = JSON.createObjectNode();
+    ArrayNode list = root.putArray("proxies");
+    for (PolicyStore.ProxyRow p : store.proxies()) {
+      ObjectNode o = list.addObject();
+      o.put("proxy_id", p.proxyId());
+      o.put("token_name", p.tokenName());
+      o.put("config_version", p.configVersion());
+      if (p.policy() == null) {
+        o.putNull("policy");
+      } else {
+        o.put("policy", p.policy());
+      }
+      o.put("last_seen", Instant.ofEpochMilli(p.lastSeenMillis()).toString());
+    }
+    return root.toString();
+  }
+
+  // --- write ---
+
+  private HttpResponse addVersion(ServiceRequestContext ctx,
+      com.linecorp.armeria.common.HttpRequest req) {
+    String name = ctx.pathParam("name");
+    if (name == null || !NAME.matcher(name).matches()) {
+      return error(HttpStatus.BAD_REQUEST, badName());
+    }
+    Caller caller = ApiAccess.caller(ctx);
+    return write(ctx, req, HttpStatus.CREATED, json -> {
+      JsonNode body = json.get("body");
+      if (body == null || !body.isTextual() || body.asText().isEmpty()) {
+        throw bad("body: missing or not a string (expected: the policy YAML as a string)");
+      }
+      JsonNode comment = json.get("comment");
+      if (comment != null && !comment.isNull() && !comment.isTextual()) {
+        throw bad("comment: not a string (expected: a short text)");
+      }
+      String text = body.asText();
+      if (text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_BODY) {
+        throw bad("body: larger than " + MAX_BODY + " bytes (expected: a policy of at most"
+            + " 1 MiB)");
+      }
+      String note = comment == null || comment.isNull() ? "" : comment.asText();
+      if (note.length() > 1000) {
+        throw bad("comment: longer than 1000 characters (expected: a short text)");
+      }
+      validate(name, text);
+      PolicyVersion v = store.addVersion(name, text, note, caller.name(),
+          clock.millis());
+      logger.info("policy {} stored by {} (sha256 {})", v.label(), caller.name(), v.sha256());
+      return versionJson(v).toString();
+    });
+  }
+
+  /**
+   * Parses the body with the proxies' own policy parser; every problem becomes {@code
+   * line:column: what (expected: what)}.
+   */
+  static void validate(String name, String body) {
+    try {
+      Policy.parse(body, name);
+    } catch (PolicyException e) {
+      throw new Invalid(problems(name, e));
+    } catch (IllegalArgumentException e) {
+      throw new Invalid(List.of(String.valueOf(e.getMessage())));
+    }
+  }
+
+  /** Returns each problem of the exception as {@code line:column: text}, the source left out. */
+  static List<String> problems(String source, PolicyException e) {
+    List<String> out = new ArrayList<>();
+    String message = e.getMessage() == null ? "" : e.getMessage();
+    for (String line : message.split("\n")) {
+      out.add(line.startsWith(source + ":") ? line.substring(source.length() + 1)
+          : line.startsWith(source + " ") ? line.substring(source.length() + 1) : line);
+    }
+    return out;
+  }
+
+  private HttpResponse startRollout(ServiceRequestContext ctx,
+      com.linecorp.armeria.common.HttpRequest req) {
+    Caller caller = ApiAccess.caller(ctx);
+    return write(ctx, req, HttpStatus.CREATED, json -> {
+      JsonNode policy = json.get("policy");
+      if (policy == null || !policy.isTextual() || !NAME.matcher(policy.asText()).matches()) {
+        throw bad("policy: missing or malformed (expected: a policy name of 1 to 64 of A-Z a-z"
+            + " 0-9 . _ -)");
+      }
+      JsonNode version = json.get("version");
+      if (version == null || !version.isIntegralNumber() || version.asLong() < 1
+          || version.asLong() > Integer.MAX_VALUE) {
+        throw bad("version: missing or not a version number (expected: a whole number from"
+            + " 1)");
+      }
+      List<String> proxies = proxies(json.get("proxies"));
+      if (proxies == null) {
+        throw bad("proxies: missing (expected: a list of proxy ids, or [\"*\"] for every"
+            + " proxy)");
+      }
+      JsonNode enforce = json.get("enforce");
+      if (enforce != null && !enforce.isBoolean()) {
+        throw bad("enforce: not true or false (expected: false for shadow mode, the default)");
+      }
+      Rollout r = store.startRollout(policy.asText(), version.asInt(), proxies,
+          enforce != null && enforce.asBoolean(), caller.name(), clock.millis());
+      watch.changed();
+      logger.info("rollout {} of {} started by {} on {} ({})", r.id(), r.runningLabel(),
+          caller.name(), String.join(",", r.proxies()), r.state().id());
+      return rolloutJson(r).toString();
+    });
+  }
+
+  private HttpResponse promote(ServiceRequestContext ctx,
+      com.linecorp.armeria.common.HttpRequest req) {
+    long id = rolloutId(ctx);
+    if (id < 1) {
+      return error(HttpStatus.BAD_REQUEST, badId());
+    }
+    Caller caller = ApiAccess.caller(ctx);
+    return write(ctx, req, HttpStatus.OK, json -> {
+      JsonNode enforce = json.get("enforce");
+      if (enforce != null && !enforce.isBoolean()) {
+        throw bad("enforce: not true or false (expected: true, the default, to enforce)");
+      }
+      List<String> proxies = proxies(json.get("proxies"));
+      Rollout r = store.promote(id, enforce == null || enforce.asBoolean(), proxies,
+          caller.name(), clock.millis());
+      watch.changed();
+      logger.info("rollout {} of {} promoted by {} on {}", r.id(), r.runningLabel(),
+          caller.name(), String.join(",", r.proxies()));
+      return rolloutJson(r).toString();
+    });
+  }
+
+  private HttpResponse abort(ServiceRequestContext ctx,
+      com.linecorp.armeria.common.HttpRequest req) {
+    long id = rolloutId(ctx);
+    if (id < 1) {
+      return error(HttpStatus.BAD_REQUEST, badId());
+    }
+    Caller caller = ApiAccess.caller(ctx);
+    return write(ctx, req, HttpStatus.OK, json -> {
+      Rollout r = store.abort(id, caller.name(), clock.millis());
+      watch.changed();
+      logger.info("rollout {} of {} aborted by {}", r.id(), r.runningLabel(), caller.name());
+      return rolloutJson(r).toString();
+    });
+  }
+
+  private static @Nullable List<String> proxies(@Nullable JsonNode n) {
+    if (n == null || n.isNull()) {
+      return null;
+    }
+    if (!n.isArray() || n.isEmpty() || n.size() > MAX_PROXIES) {
+      throw bad("proxies: not a list of 1 to " + MAX_PROXIES + " proxy ids (expected: proxy"
+          + " ids, or [\"*\"] for every proxy)");
+    }
+    List<String> out = new ArrayList<>();
+    for (JsonNode p : n) {
+      if (!p.isTextual() || !(p.asText().equals(Rollout.ALL)
+          || PROXY_ID.matcher(p.asText()).matches())) {
+        throw bad("proxies: an entry is not a proxy id (expected: 1 to 128 of A-Z a-z 0-9 . _"
+            + " : -, or \"*\")");
+      }
+      if (!out.contains(p.asText())) {
+        out.add(p.asText());
+      }
+    }
+    return out.contains(Rollout.ALL) ? List.of(Rollout.ALL) : out;
+  }
+
+  // --- the proxies' pull ---
+
+  private HttpResponse pull(ServiceRequestContext ctx,
+      com.linecorp.armeria.common.RequestHeaders headers, Tokens tokens) {
+    String tokenName = tokens.check(headers.get(HttpHeaderNames.AUTHORIZATION));
+    if (tokenName == null) {
+      count("unauthorized");
+      return HttpResponse.of(ResponseHeaders.builder(HttpStatus.UNAUTHORIZED)
+          .contentType(MediaType.JSON_UTF_8)
+          .set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"custos-command\"").build(),
+          HttpData.ofUtf8("{\"error\":\"Authorization: missing or unknown token (expected:"
+              + " Bearer and a proxy token)\"}"));
+    }
+    String proxyId = headers.get("custos-proxy-id");
+    if (proxyId == null || !PROXY_ID.matcher(proxyId).matches()) {
+      count("malformed");
+      return error(HttpStatus.BAD_REQUEST, "Custos-Proxy-Id: missing or malformed (expected: 1"
+          + " to 128 of A-Z a-z 0-9 . _ : -)");
+    }
+    String running = headers.get("custos-config-version");
+    if (running != null && !VERSION.matcher(running).matches()) {
+      count("malformed");
+      return error(HttpStatus.BAD_REQUEST, "Custos-Config-Version: malformed (expected: 1 to"
+          + " 128 printable ASCII characters)");
+    }
+    String refused = headers.get("custos-policy-refused");
+    if (refused != null && VERSION.matcher(refused).matches()) {
+      logger.warn("proxy {} refused policy {} (its own validation failed); it keeps running {}",
+          proxyId, refused, running == null ? "local" : running);
+    }
+    Duration wait;
+    try {
+      String w = ctx.queryParam("wait");
+      wait = w == null ? Duration.ZERO : Durations.parse(w);
+    } catch (IllegalArgumentException e) {
+      wait = Duration.ofMillis(-1);
+    }
+    if (wait.isNegative() || wait.compareTo(MAX_WAIT) > 0) {
+      count("malformed");
+      return error(HttpStatus.BAD_REQUEST, "wait: malformed or out of range (expected: 0 to 5m,"
+          + " such as 30s)");
+    }
+    String ifNoneMatch = headers.get(HttpHeaderNames.IF_NONE_MATCH);
+    if (!wait.isZero()) {
+      ctx.setRequestTimeout(wait.plusSeconds(30));
+    }
+    Pull p = new Pull(ctx, proxyId, tokenName, running == null ? "local" : running,
+        ifNoneMatch, System.nanoTime() + wait.toNanos(), ctx.blockingTaskExecutor());
+    return HttpResponse.of(check(p).exceptionally(e -> {
+      Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+      count("database_error");
+      logger.warn("policy pull of {}: {}", proxyId, c.getClass().getSimpleName());
+      return unavailable();
+    }));
+  }
+
+  private record Pull(ServiceRequestContext ctx, String proxyId, String tokenName, String running,
+      @Nullable String ifNoneMatch, long deadlineNanos, Executor executor) {}
+
+  private CompletableFuture<HttpResponse> check(Pull p) {
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        store.reportPull(p.proxyId(), p.tokenName(), p.running(), clock.millis());
+        return store.assignment(p.proxyId());
+      } catch (SQLException e) {
+        throw new CompletionException(e);
+      }
+    }, p.executor()).thenCompose(a -> {
+      String etag = a.map(PolicyApi::etag).orElse(LOCAL_ETAG);
+      if (!etag.equals(p.ifNoneMatch())) {
+        return CompletableFuture.completedFuture(answer(a, etag));
+      }
+      long remaining = p.deadlineNanos() - System.nanoTime();
+      if (remaining <= 0) {
+        count("not_modified");
+        return CompletableFuture.completedFuture(HttpResponse.of(ResponseHeaders.builder(
+            HttpStatus.NOT_MODIFIED).set(HttpHeaderNames.ETAG, etag).build()));
+      }
+      CompletableFuture<Void> next = watch.next();
+      if (next == null) {
+        count("overloaded");
+        return CompletableFuture.completedFuture(unavailable());
+      }
+      // A proxy that goes away stops counting against the bound at once.
+      p.ctx().log().whenComplete().thenRun(() -> watch.done(next));
+      return next.completeOnTimeout(null, remaining, TimeUnit.NANOSECONDS).thenCompose(x -> {
+        watch.done(next);
+        return check(p);
+      });
+    });
+  }
+
+  /** Returns the ETag of an assignment: the body's SHA-256, and whether it runs in shadow. */
+  static String etag(PolicyStore.Assignment a) {
+    return "\"" + a.version().sha256() + (a.rollout().enforce() ? "" : "-shadow") + "\"";
+  }
+
+  private HttpResponse answer(Optional<PolicyStore.Assignment> a, String etag) {
+    if (a.isEmpty()) {
+      count("local");
+      return HttpResponse.of(ResponseHeaders.builder(HttpStatus.NO_CONTENT)
+          .set(HttpHeaderNames.ETAG, etag).build());
+    }
+    count("policy");
+    PolicyStore.Assignment x = a.get();
+    ResponseHeadersBuilder h = ResponseHeaders.builder(HttpStatus.OK)
+        .contentType(MediaType.parse("application/yaml; charset=utf-8"))
+        .set(HttpHeaderNames.ETAG, etag)
+        .set("custos-policy-version", x.version().label())
+        .set("custos-enforce", Boolean.toString(x.rollout().enforce()))
+        .set("custos-rollout-id", Long.toString(x.rollout().id()));
+    return HttpResponse.of(h.build(), HttpData.ofUtf8(x.version().body()));
+  }
+
+  private void count(String result) {
+    pulls.computeIfAbsent(result, r -> Counter.builder("custos.command.policy.pulls")
+        .description("Proxies' policy pulls, by result").tag("result", r).register(registry))
+        .increment();
+  }
+
+  // --- plumbing ---
+
+  /** A read that may fail with an SQLException or a {@link RequestProblem}. */
+  private interface Query {
+    String run() throws SQLException;
+  }
+
+  /** A write from a parsed JSON body. */
+  private interface Write {
+    String run(JsonNode body) throws SQLException;
+  }
+
+  /** A body that is not a valid policy: every problem. */
+  private static final class Invalid extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    private final List<String> problems;
+
+    Invalid(List<String> problems) {
+      super("invalid policy", null, false, false);
+      this.problems = List.copyOf(problems);
+    }
+  }
+
+  private static RequestProblem bad(String message) {
+    return new RequestProblem(HttpStatus.BAD_REQUEST, message);
+  }
+
+  private HttpResponse query(ServiceRequestContext ctx, Query q) {
+    return HttpResponse.of(CompletableFuture.supplyAsync(() -> {
+      try {
+        return HttpResponse.of(HttpStatus.OK, MediaType.JSON_UTF_8, q.run());
+      } catch (RequestProblem e) {
+        return error(e.status(), e.getMessage());
+      } catch (SQLException e) {
+        return unavailable();
+      }
+    }, ctx.blockingTaskExecutor()));
+  }
+
+  private HttpResponse write(ServiceRequestContext ctx,
+      com.linecorp.armeria.common.HttpRequest req, HttpStatus ok, Write w) {
+    return HttpResponse.of(req.aggregate().thenApplyAsync((AggregatedHttpRequest agg) -> {
+      try {
+        JsonNode json;
+        String text = agg.contentUtf8();
+        if (text.isBlank()) {
+          json = JSON.createObjectNode();
+        } else {
+          try {
+            json = JSON.readTree(text);
+          } catch (IOException e) {
+            json = null;
+          }
+        }
+        if (json == null || !json.isObject()) {
+          throw bad("body: not a JSON object (expected: application/json such as"
+              + " {\"body\": \"...\"})");
+        }
+        return HttpResponse.of(ok, MediaType.JSON_UTF_8, w.run(json));
+      } catch (Invalid e) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("error", "body: not a valid Custos policy, " + e.problems.size()
+            + (e.problems.size() == 1 ? " problem" : " problems") + ": "
+            + e.problems.get(0) + " (expected: a policy that custos policy validate accepts)");
+        ArrayNode list = o.putArray("problems");
+        e.problems.forEach(list::add);
+        return HttpResponse.of(HttpStatus.BAD_REQUEST, MediaType.JSON_UTF_8, o.toString());
+      } catch (RequestProblem e) {
+        return error(e.status(), e.getMessage());
+      } catch (SQLException e) {
+        logger.warn("policy API: database failed: {}", e.getClass().getSimpleName());
+        return unavailable();
+      }
+    }, ctx.blockingTaskExecutor()));
+  }
+
+  private static HttpResponse error(HttpStatus status, String message) {
+    return HttpResponse.of(status, MediaType.JSON_UTF_8,
+        "{\"error\":" + IngestService.quote(message) + "}");
+  }
+
+  private static HttpResponse unavailable() {
+    return HttpResponse.of(ResponseHeaders.builder(HttpStatus.SERVICE_UNAVAILABLE)
+        .contentType(MediaType.JSON_UTF_8).set(HttpHeaderNames.RETRY_AFTER, "5").build(),
+        HttpData.ofUtf8("{\"error\":\"database unavailable or too many waiting proxies"
+            + " (expected: a retry)\"}"));
+  }
+
+  private static String badName() {
+    return "name: malformed (expected: 1 to 64 of A-Z a-z 0-9 . _ -)";
+  }
+
+  private static String badId() {
+    return "id: not a rollout id (expected: a whole number from 1)";
+  }
+
+  private static long rolloutId(ServiceRequestContext ctx) {
+    String id = ctx.pathParam("id");
+    try {
+      return id == null || id.length() > 18 ? -1 : Long.parseLong(id);
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  private static int positiveInt(@Nullable String s) {
+    try {
+      return s == null || s.length() > 9 ? -1 : Integer.parseInt(s);
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+}

@@ -1,0 +1,546 @@
+package dev.custos.command.internal.policy;
+
+import static java.util.Objects.requireNonNull;
+
+import com.github.difflib.DiffUtils;
+import com.github.difflib.UnifiedDiffUtils;
+import com.github.difflib.patch.Patch;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Stores policy versions and rollouts in the command plane's database (migration V3), and
+ * answers which policy version each proxy should run. Portable SQL (SQLite and PostgreSQL). A new
+ * version or rollout takes the next number in a transaction; two replicas racing for the same
+ * number make one of them retry. Thread-safe; every method blocks on JDBC.
+ */
+public final class PolicyStore {
+  /** The kind of document stored for a Custos policy. */
+  static final String KIND = "policy";
+
+  private static final int RETRIES = 5;
+  private static final String ROLLOUT_COLUMNS = "id, name, version, enforce, proxies, state,"
+      + " created_ms, created_by, updated_ms, updated_by, shadow_until_ms";
+
+  private final DataSource db;
+
+  /** Returns the store over the plane's (migrated) database. */
+  public PolicyStore(DataSource db) {
+    this.db = requireNonNull(db, "db");
+  }
+
+  /** A policy's latest version and how many versions it has. */
+  public record Summary(PolicyVersion latest, int versions) {}
+
+  /** A proxy the plane has heard from, and the policy it should run. */
+  public record ProxyRow(String proxyId, String tokenName, String configVersion,
+      long lastSeenMillis, @Nullable String policy) {}
+
+  /** What a shadow rollout's proxies would have blocked: events, and events per rule. */
+  public record WouldHaveBlocked(long events, Map<String, Long> byRule) {}
+
+  /** The rollout a proxy follows and the version it runs. */
+  public record Assignment(Rollout rollout, PolicyVersion version) {}
+
+  /**
+   * Stores a new version of a policy (validated by the caller), with its diff against the
+   * previous version.
+   *
+   * @throws RequestProblem (409) when the body equals the latest version's
+   * @throws SQLException if the database fails
+   */
+  public PolicyVersion addVersion(String name, String body, String comment, String author,
+      long nowMillis) throws SQLException {
+    requireNonNull(name, "name");
+    requireNonNull(body, "body");
+    requireNonNull(comment, "comment");
+    requireNonNull(author, "author");
+    String sha = sha256(body);
+    return retrying(c -> {
+      PolicyVersion previous = latest(c, name);
+      if (previous != null && previous.sha256().equals(sha)) {
+        throw RequestProblem.conflict("body: the same as version " + previous.version()
+            + " of " + name + " (expected: a changed policy)");
+      }
+      int version = previous == null ? 1 : previous.version() + 1;
+      String diff = previous == null ? "" : diff(name, previous, version, body);
+      try (PreparedStatement ps = c.prepareStatement("INSERT INTO document_versions (kind,"
+          + " name, version, author, created_ms, comment, sha256, body, diff) VALUES"
+          + " (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+        ps.setString(1, KIND);
+        ps.setString(2, name);
+        ps.setInt(3, version);
+        ps.setString(4, author);
+        ps.setLong(5, nowMillis);
+        ps.setString(6, comment);
+        ps.setString(7, sha);
+        ps.setString(8, body);
+        ps.setString(9, diff);
+        ps.executeUpdate();
+      }
+      return new PolicyVersion(name, version, author, nowMillis, comment, sha, body, diff);
+    });
+  }
+
+  /** Returns the unified diff (3 lines of context) from one version's body to the next's. */
+  static String diff(String name, PolicyVersion previous, int version, String body) {
+    List<String> from = lines(previous.body());
+    List<String> to = lines(body);
+    Patch<String> patch = DiffUtils.diff(from, to);
+    List<String> out = UnifiedDiffUtils.generateUnifiedDiff(name + "@" + previous.version(),
+        name + "@" + version, from, patch, 3);
+    return out.isEmpty() ? "" : String.join("\n", out) + "\n";
+  }
+
+  private static List<String> lines(String text) {
+    return text.isEmpty() ? List.of() : Arrays.asList(text.split("\r?\n"));
+  }
+
+  /** Returns the SHA-256 of the UTF-8 text, lower-case hex. */
+  static String sha256(String text) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+          .digest(text.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Returns every policy's latest version, by name. */
+  public List<Summary> policies() throws SQLException {
+    List<Summary> out = new ArrayList<>();
+    try (Connection c = db.getConnection();
+        PreparedStatement ps = c.prepareStatement("SELECT v.name, v.version, v.author,"
+            + " v.created_ms, v.comment, v.sha256, v.body, v.diff, n.versions FROM"
+            + " document_versions v JOIN (SELECT name, MAX(version) AS latest, COUNT(*) AS"
+            + " versions FROM document_versions WHERE kind = ? GROUP BY name) n ON v.name ="
+            + " n.name AND v.version = n.latest WHERE v.kind = ? ORDER BY v.name")) {
+      ps.setString(1, KIND);
+      ps.setString(2, KIND);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(new Summary(version(rs), rs.getInt(9)));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Returns a policy's versions, newest first; empty for an unknown name. */
+  public List<PolicyVersion> versions(String name) throws SQLException {
+    List<PolicyVersion> out = new ArrayList<>();
+    try (Connection c = db.getConnection();
+        PreparedStatement ps = c.prepareStatement("SELECT name, version, author, created_ms,"
+            + " comment, sha256, body, diff FROM document_versions WHERE kind = ? AND name = ?"
+            + " ORDER BY version DESC")) {
+      ps.setString(1, KIND);
+      ps.setString(2, name);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(version(rs));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Returns one version of a policy. */
+  public Optional<PolicyVersion> version(String name, int version) throws SQLException {
+    try (Connection c = db.getConnection()) {
+      return Optional.ofNullable(version(c, name, version));
+    }
+  }
+
+  private static @Nullable PolicyVersion version(Connection c, String name, int version)
+      throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT name, version, author, created_ms,"
+        + " comment, sha256, body, diff FROM document_versions WHERE kind = ? AND name = ? AND"
+        + " version = ?")) {
+      ps.setString(1, KIND);
+      ps.setString(2, name);
+      ps.setInt(3, version);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? version(rs) : null;
+      }
+    }
+  }
+
+  private static @Nullable PolicyVersion latest(Connection c, String name) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT name, version, author, created_ms,"
+        + " comment, sha256, body, diff FROM document_versions WHERE kind = ? AND name = ?"
+        + " ORDER BY version DESC LIMIT 1")) {
+      ps.setString(1, KIND);
+      ps.setString(2, name);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? version(rs) : null;
+      }
+    }
+  }
+
+  private static PolicyVersion version(ResultSet rs) throws SQLException {
+    return new PolicyVersion(rs.getString(1), rs.getInt(2), rs.getString(3), rs.getLong(4),
+        rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8));
+  }
+
+  /**
+   * Starts a rollout of a stored version.
+   *
+   * @param proxies proxy ids, or {@code ["*"]}; checked by the caller
+   * @throws RequestProblem (404) for an unknown policy version
+   */
+  public Rollout startRollout(String name, int version, List<String> proxies, boolean enforce,
+      String author, long nowMillis) throws SQLException {
+    requireNonNull(name, "name");
+    requireNonNull(author, "author");
+    List<String> list = List.copyOf(proxies);
+    return retrying(c -> {
+      if (version(c, name, version) == null) {
+        throw RequestProblem.notFound("policy " + name + " version " + version
+            + ": not stored (expected: a version of GET /api/v1/policies/" + name + ")");
+      }
+      long id;
+      try (PreparedStatement ps = c.prepareStatement("SELECT MAX(id) FROM rollouts");
+          ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        id = rs.getLong(1) + 1;
+      }
+      Rollout r = new Rollout(id, name, version, enforce, list,
+          enforce ? Rollout.State.ENFORCING : Rollout.State.SHADOW, nowMillis, author, nowMillis,
+          author, 0);
+      try (PreparedStatement ps = c.prepareStatement("INSERT INTO rollouts (id, kind, name,"
+          + " version, enforce, proxies, state, created_ms, created_by, updated_ms, updated_by,"
+          + " shadow_until_ms, revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)")) {
+        ps.setLong(1, id);
+        ps.setString(2, KIND);
+        ps.setString(3, name);
+        ps.setInt(4, version);
+        ps.setBoolean(5, enforce);
+        ps.setString(6, String.join(",", list));
+        ps.setString(7, r.state().id());
+        ps.setLong(8, nowMillis);
+        ps.setString(9, author);
+        ps.setLong(10, nowMillis);
+        ps.setString(11, author);
+        ps.setLong(12, 0);
+        ps.executeUpdate();
+      }
+      return r;
+    });
+  }
+
+  /**
+   * Promotes a rollout: enforce it, and/or widen it to other proxies.
+   *
+   * @param enforce whether the proxies enforce it from now on (false keeps it as it is)
+   * @param proxies the new set of proxies, or null to keep them
+   * @throws RequestProblem 404 for an unknown rollout, 409 for an aborted one
+   */
+  public Rollout promote(long id, boolean enforce, @Nullable List<String> proxies,
+      String author, long nowMillis) throws SQLException {
+    return retrying(c -> {
+      Rollout r = rollout(c, id);
+      if (r.state() == Rollout.State.ABORTED) {
+        throw RequestProblem.conflict("rollout " + id + ": aborted (expected: a rollout that"
+            + " is not aborted; start a new one)");
+      }
+      boolean e = r.enforce() || enforce;
+      List<String> list = proxies == null ? r.proxies() : List.copyOf(proxies);
+      long shadowUntil = !r.enforce() && e ? nowMillis : r.shadowUntilMillis();
+      update(c, id, e, list, Rollout.State.PROMOTED, author, nowMillis, shadowUntil);
+      return new Rollout(id, r.name(), r.version(), e, list, Rollout.State.PROMOTED,
+          r.createdMillis(), r.createdBy(), nowMillis, author, shadowUntil);
+    });
+  }
+
+  /**
+   * Aborts a rollout: its proxies go back to the newest older rollout that covers them, or to
+   * their local policy.
+   *
+   * @throws RequestProblem 404 for an unknown rollout, 409 for an aborted one
+   */
+  public Rollout abort(long id, String author, long nowMillis) throws SQLException {
+    return retrying(c -> {
+      Rollout r = rollout(c, id);
+      if (r.state() == Rollout.State.ABORTED) {
+        throw RequestProblem.conflict("rollout " + id + ": already aborted (expected: a"
+            + " rollout that is not aborted)");
+      }
+      long shadowUntil = r.enforce() ? r.shadowUntilMillis() : nowMillis;
+      update(c, id, r.enforce(), r.proxies(), Rollout.State.ABORTED, author, nowMillis,
+          shadowUntil);
+      return new Rollout(id, r.name(), r.version(), r.enforce(), r.proxies(),
+          Rollout.State.ABORTED, r.createdMillis(), r.createdBy(), nowMillis, author,
+          shadowUntil);
+    });
+  }
+
+  private static void update(Connection c, long id, boolean enforce, List<String> proxies,
+      Rollout.State state, String author, long now, long shadowUntil) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("UPDATE rollouts SET enforce = ?, proxies = ?,"
+        + " state = ?, updated_ms = ?, updated_by = ?, shadow_until_ms = ?, revision ="
+        + " revision + 1 WHERE id = ?")) {
+      ps.setBoolean(1, enforce);
+      ps.setString(2, String.join(",", proxies));
+      ps.setString(3, state.id());
+      ps.setLong(4, now);
+      ps.setString(5, author);
+      ps.setLong(6, shadowUntil);
+      ps.setLong(7, id);
+      ps.executeUpdate();
+    }
+  }
+
+  private static Rollout rollout(Connection c, long id) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT " + ROLLOUT_COLUMNS
+        + " FROM rollouts WHERE id = ?")) {
+      ps.setLong(1, id);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          throw RequestProblem.notFound("rollout " + id + ": not found (expected: an id of GET"
+              + " /api/v1/rollouts)");
+        }
+        return rollout(rs);
+      }
+    }
+  }
+
+  private static Rollout rollout(ResultSet rs) throws SQLException {
+    String proxies = rs.getString(5);
+    return new Rollout(rs.getLong(1), rs.getString(2), rs.getInt(3), rs.getBoolean(4),
+        proxies.isEmpty() ? List.of() : List.of(proxies.split(",")),
+        Rollout.State.of(rs.getString(6)), rs.getLong(7), rs.getString(8), rs.getLong(9),
+        rs.getString(10), rs.getLong(11));
+  }
+
+  /** Returns one rollout. */
+  public Optional<Rollout> rollout(long id) throws SQLException {
+    try (Connection c = db.getConnection()) {
+      return Optional.of(rollout(c, id));
+    } catch (RequestProblem e) {
+      return Optional.empty();
+    }
+  }
+
+  /** Returns the newest rollouts first, at most {@code limit}. */
+  public List<Rollout> rollouts(int limit) throws SQLException {
+    List<Rollout> out = new ArrayList<>();
+    try (Connection c = db.getConnection();
+        PreparedStatement ps = c.prepareStatement("SELECT " + ROLLOUT_COLUMNS
+            + " FROM rollouts ORDER BY id DESC LIMIT ?")) {
+      ps.setInt(1, limit);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(rollout(rs));
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Returns what a proxy should run: the newest rollout that is not aborted and covers it, with
+   * its policy version; empty when none does (the proxy runs its local policy).
+   */
+  public Optional<Assignment> assignment(String proxyId) throws SQLException {
+    try (Connection c = db.getConnection()) {
+      Rollout found = null;
+      try (PreparedStatement ps = c.prepareStatement("SELECT " + ROLLOUT_COLUMNS
+          + " FROM rollouts WHERE state <> ? ORDER BY id DESC")) {
+        ps.setString(1, Rollout.State.ABORTED.id());
+        try (ResultSet rs = ps.executeQuery()) {
+          while (found == null && rs.next()) {
+            Rollout r = rollout(rs);
+            if (r.covers(proxyId)) {
+              found = r;
+            }
+          }
+        }
+      }
+      if (found == null) {
+        return Optional.empty();
+      }
+      PolicyVersion v = version(c, found.name(), found.version());
+      return v == null ? Optional.empty() : Optional.of(new Assignment(found, v));
+    }
+  }
+
+  /**
+   * Returns a number that changes whenever any rollout starts or changes, so that a replica
+   * notices what another one did.
+   */
+  public long rolloutsRevision() throws SQLException {
+    try (Connection c = db.getConnection();
+        PreparedStatement ps = c.prepareStatement("SELECT COUNT(*), COALESCE(MAX(id), 0),"
+            + " COALESCE(SUM(revision), 0) FROM rollouts");
+        ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      return rs.getLong(1) * 1_000_003L + rs.getLong(2) * 7919L + rs.getLong(3);
+    }
+  }
+
+  /**
+   * Records that a proxy pulled its policy, with the token it used and the version it runs
+   * (the same row ingestion keeps up to date).
+   */
+  public void reportPull(String proxyId, String tokenName, String runningVersion,
+      long nowMillis) throws SQLException {
+    try (Connection c = db.getConnection();
+        PreparedStatement ps = c.prepareStatement("INSERT INTO proxies (proxy_id, token_name,"
+            + " config_version, first_seen_ms, last_seen_ms) VALUES (?, ?, ?, ?, ?)"
+            + " ON CONFLICT (proxy_id) DO UPDATE SET token_name = excluded.token_name,"
+            + " config_version = excluded.config_version, last_seen_ms = CASE WHEN"
+            + " excluded.last_seen_ms > proxies.last_seen_ms THEN excluded.last_seen_ms ELSE"
+            + " proxies.last_seen_ms END")) {
+      ps.setString(1, proxyId);
+      ps.setString(2, tokenName);
+      ps.setString(3, runningVersion);
+      ps.setLong(4, nowMillis);
+      ps.setLong(5, nowMillis);
+      ps.executeUpdate();
+    }
+  }
+
+  /** Returns the proxies the plane has heard from, by id, each with the policy it should run. */
+  public List<ProxyRow> proxies() throws SQLException {
+    List<Rollout> live = new ArrayList<>();
+    List<ProxyRow> out = new ArrayList<>();
+    try (Connection c = db.getConnection()) {
+      try (PreparedStatement ps = c.prepareStatement("SELECT " + ROLLOUT_COLUMNS
+          + " FROM rollouts WHERE state <> ? ORDER BY id DESC")) {
+        ps.setString(1, Rollout.State.ABORTED.id());
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            live.add(rollout(rs));
+          }
+        }
+      }
+      try (PreparedStatement ps = c.prepareStatement("SELECT proxy_id, token_name,"
+          + " config_version, last_seen_ms FROM proxies ORDER BY proxy_id");
+          ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          String id = rs.getString(1);
+          String policy = live.stream().filter(r -> r.covers(id)).findFirst()
+              .map(Rollout::runningLabel).orElse(null);
+          out.add(new ProxyRow(id, rs.getString(2), rs.getString(3), rs.getLong(4), policy));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Returns the version each proxy a rollout covers reported last, by proxy id. */
+  public Map<String, String> runningVersions(Rollout r) throws SQLException {
+    Map<String, String> out = new TreeMap<>();
+    try (Connection c = db.getConnection();
+        PreparedStatement ps = c.prepareStatement("SELECT proxy_id, config_version FROM"
+            + " proxies ORDER BY proxy_id");
+        ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        if (r.covers(rs.getString(1))) {
+          out.put(rs.getString(1), rs.getString(2));
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Returns what a rollout's proxies would have blocked while it was in shadow mode: their
+   * stored events with {@code shadow} and {@code blocked_by} set, from its start until it was
+   * promoted to enforce or aborted, counted by rule. Empty for a rollout started enforcing.
+   * Reads raw events, so it covers what retention keeps.
+   */
+  public WouldHaveBlocked wouldHaveBlocked(Rollout r) throws SQLException {
+    Map<String, Long> byRule = new LinkedHashMap<>();
+    if (r.enforce() && r.shadowUntilMillis() == 0) {
+      return new WouldHaveBlocked(0, byRule);
+    }
+    boolean all = r.covers(Rollout.ALL);
+    StringBuilder sql = new StringBuilder("SELECT blocked_by, COUNT(*) FROM events WHERE"
+        + " time_ms >= ? AND shadow = ? AND blocked_by IS NOT NULL");
+    if (r.shadowUntilMillis() > 0) {
+      sql.append(" AND time_ms < ?");
+    }
+    if (!all) {
+      sql.append(" AND proxy_id IN (").append("?,".repeat(r.proxies().size()));
+      sql.setLength(sql.length() - 1);
+      sql.append(')');
+    }
+    sql.append(" GROUP BY blocked_by ORDER BY COUNT(*) DESC, blocked_by");
+    long total = 0;
+    try (Connection c = db.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql.toString())) {
+      int i = 1;
+      ps.setLong(i++, r.createdMillis());
+      ps.setBoolean(i++, true);
+      if (r.shadowUntilMillis() > 0) {
+        ps.setLong(i++, r.shadowUntilMillis());
+      }
+      if (!all) {
+        for (String p : r.proxies()) {
+          ps.setString(i++, p);
+        }
+      }
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          byRule.put(rs.getString(1), rs.getLong(2));
+          total += rs.getLong(2);
+        }
+      }
+    }
+    return new WouldHaveBlocked(total, byRule);
+  }
+
+  /** A unit of work in one transaction. */
+  private interface Work<T> {
+    T run(Connection c) throws SQLException;
+  }
+
+  /**
+   * Runs work in a transaction, again when another writer took the same number first (a
+   * unique violation), a deadlock or a busy database.
+   */
+  private <T> T retrying(Work<T> work) throws SQLException {
+    for (int attempt = 1; ; attempt++) {
+      try (Connection c = db.getConnection()) {
+        c.setAutoCommit(false);
+        try {
+          T out = work.run(c);
+          c.commit();
+          return out;
+        } catch (SQLException | RuntimeException e) {
+          c.rollback();
+          throw e;
+        } finally {
+          c.setAutoCommit(true);
+        }
+      } catch (SQLException e) {
+        if (attempt >= RETRIES || !retryable(e)) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  private static boolean retryable(SQLException e) {
+    String state = e.getSQLState();
+    int code = e.getErrorCode() & 0xff;
+    return "23505".equals(state) || "40P01".equals(state) || "40001".equals(state)
+        || code == 5 || code == 6 || code == 19;
+  }
+}

@@ -1,0 +1,699 @@
+package dev.custos.command.internal.store;
+
+import dev.custos.command.internal.ingest.IngestEvent;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
+import org.postgresql.PGConnection;
+
+/**
+ * Writes a group of batches inside the caller's transaction: their ids first (an id already
+ * stored, or seen earlier in the group, makes that batch a duplicate), then the raw events of
+ * the new batches, then the flow model's roll-ups aggregated in memory over the whole group and
+ * written in sorted key order (so that concurrent writers take row locks in the same order),
+ * then the proxies' rows.
+ *
+ * <p>PostgreSQL: raw events with {@code COPY ... FROM STDIN} (text format), every roll-up table
+ * with one {@code INSERT ... SELECT * FROM unnest(arrays) ON CONFLICT} statement. SQLite: the
+ * portable path, JDBC batches of {@code INSERT ... ON CONFLICT}. Stateless; memory is linear in
+ * the group.
+ */
+final class IngestWriter {
+  static final long MINUTE = 60_000L;
+  static final long HOUR = 3_600_000L;
+
+  private static final String EVENT_COLUMNS = "batch_id, line_no, proxy_id, time_ms,"
+      + " received_ms, route, cluster, service, protocol, direction, identity_hash, action,"
+      + " blocked_by, shadow, alert, uninspectable, inspected_bytes, findings, categories";
+  private static final String FLOW_COLUMNS = "bucket_ms, proxy_id, route, cluster, direction,"
+      + " identity_hash, service, category, action";
+  private static final String VALUE_COLUMNS = "bucket_ms, proxy_id, route, cluster, direction,"
+      + " identity_hash, category, evidence_hash";
+  private static final String SIGHTING_KEY = "evidence_hash, proxy_id, route, cluster,"
+      + " direction, category";
+  private static final String SIGHTING_UPDATE = " DO UPDATE SET sightings ="
+      + " value_sightings.sightings + excluded.sightings,"
+      + " first_seen_ms = CASE WHEN excluded.first_seen_ms < value_sightings.first_seen_ms"
+      + " THEN excluded.first_seen_ms ELSE value_sightings.first_seen_ms END,"
+      + " last_seen_ms = CASE WHEN excluded.last_seen_ms > value_sightings.last_seen_ms"
+      + " THEN excluded.last_seen_ms ELSE value_sightings.last_seen_ms END,"
+      + " preview = excluded.preview";
+  private static final String PROXY_UPSERT = "INSERT INTO proxies (proxy_id, token_name,"
+      + " config_version, first_seen_ms, last_seen_ms) VALUES (?, ?, ?, ?, ?)"
+      + " ON CONFLICT (proxy_id) DO UPDATE SET token_name = excluded.token_name,"
+      + " config_version = excluded.config_version, last_seen_ms = CASE WHEN"
+      + " excluded.last_seen_ms > proxies.last_seen_ms THEN excluded.last_seen_ms ELSE"
+      + " proxies.last_seen_ms END";
+
+  private IngestWriter() {}
+
+  /**
+   * Writes {@code group} on {@code c}, whose auto-commit is off; the caller commits or rolls
+   * back.
+   *
+   * @return per batch, in the group's order, the number of events stored or -1 for a duplicate
+   */
+  static int[] write(Connection c, List<Batch> group, boolean postgresql) throws SQLException {
+    int[] result = new int[group.size()];
+    Map<String, Batch> unique = new TreeMap<>();
+    for (int i = 0; i < group.size(); i++) {
+      Batch b = group.get(i);
+      if (unique.putIfAbsent(b.batchId(), b) != null) {
+        result[i] = -1;
+      }
+    }
+    Set<String> fresh = postgresql ? claimAll(c, unique) : claimEach(c, unique);
+    List<Batch> stored = new ArrayList<>(fresh.size());
+    Set<String> taken = new HashSet<>();
+    for (int i = 0; i < group.size(); i++) {
+      Batch b = group.get(i);
+      if (result[i] == 0 && fresh.contains(b.batchId()) && taken.add(b.batchId())) {
+        result[i] = b.events().size();
+        stored.add(b);
+      } else {
+        result[i] = -1;
+      }
+    }
+    if (stored.isEmpty()) {
+      return result;
+    }
+    Rollups r = Rollups.of(stored);
+    if (postgresql) {
+      copyEvents(c, stored);
+      upsertFlowsAll(c, "flow_minute", r.minute);
+      upsertFlowsAll(c, "flow_hour", r.hour);
+      insertValuesAll(c, r.values);
+      upsertSightingsAll(c, r.sightings);
+    } else {
+      insertEvents(c, stored);
+      upsertFlows(c, "flow_minute", r.minute);
+      upsertFlows(c, "flow_hour", r.hour);
+      insertValues(c, r.values);
+      upsertSightings(c, r.sightings);
+    }
+    // Last: a proxy's row is the one every batch of that proxy touches.
+    upsertProxies(c, stored);
+    return result;
+  }
+
+  /** Inserts the batch ids in one statement (sorted); returns those that were new. */
+  private static Set<String> claimAll(Connection c, Map<String, Batch> sorted)
+      throws SQLException {
+    int n = sorted.size();
+    String[] ids = new String[n];
+    String[] proxies = new String[n];
+    long[] received = new long[n];
+    long[] events = new long[n];
+    int i = 0;
+    for (Batch b : sorted.values()) {
+      ids[i] = b.batchId();
+      proxies[i] = b.proxyId();
+      received[i] = b.receivedMillis();
+      events[i] = b.events().size();
+      i++;
+    }
+    Set<String> fresh = new HashSet<>();
+    try (PreparedStatement ps = c.prepareStatement("INSERT INTO batches (batch_id, proxy_id,"
+        + " received_ms, events) SELECT * FROM unnest(?::text[], ?::text[], ?::bigint[],"
+        + " ?::bigint[]) ON CONFLICT (batch_id) DO NOTHING RETURNING batch_id")) {
+      ps.setArray(1, text(c, ids));
+      ps.setArray(2, text(c, proxies));
+      ps.setObject(3, received);
+      ps.setObject(4, events);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          fresh.add(rs.getString(1));
+        }
+      }
+    }
+    return fresh;
+  }
+
+  private static Set<String> claimEach(Connection c, Map<String, Batch> sorted)
+      throws SQLException {
+    Set<String> fresh = new HashSet<>();
+    try (PreparedStatement ps = c.prepareStatement("INSERT INTO batches (batch_id, proxy_id,"
+        + " received_ms, events) VALUES (?, ?, ?, ?) ON CONFLICT (batch_id) DO NOTHING")) {
+      for (Batch b : sorted.values()) {
+        ps.setString(1, b.batchId());
+        ps.setString(2, b.proxyId());
+        ps.setLong(3, b.receivedMillis());
+        ps.setInt(4, b.events().size());
+        if (ps.executeUpdate() > 0) {
+          fresh.add(b.batchId());
+        }
+      }
+    }
+    return fresh;
+  }
+
+  private static Array text(Connection c, String[] values) throws SQLException {
+    return c.createArrayOf("text", values);
+  }
+
+  /** Copies the raw events with {@code COPY ... FROM STDIN}, text format. */
+  private static void copyEvents(Connection c, List<Batch> batches) throws SQLException {
+    StringBuilder sb = new StringBuilder(1 << 16);
+    for (Batch b : batches) {
+      int line = 0;
+      for (IngestEvent e : b.events()) {
+        copyField(sb, b.batchId()).append('\t').append(++line).append('\t');
+        copyField(sb, b.proxyId()).append('\t').append(e.timeMillis()).append('\t')
+            .append(b.receivedMillis()).append('\t');
+        copyField(sb, e.route()).append('\t');
+        copyField(sb, e.cluster()).append('\t');
+        copyField(sb, e.service()).append('\t');
+        copyField(sb, e.protocol()).append('\t');
+        copyField(sb, e.direction()).append('\t');
+        copyField(sb, e.identityHash()).append('\t');
+        copyField(sb, e.action()).append('\t');
+        copyField(sb, e.blockedBy()).append('\t').append(e.shadow() ? 't' : 'f').append('\t')
+            .append(e.alert() ? 't' : 'f').append('\t');
+        copyField(sb, e.uninspectable()).append('\t').append(e.inspectedBytes()).append('\t')
+            .append(e.findings()).append('\t');
+        copyField(sb, Store.categoriesJson(e.categories())).append('\n');
+      }
+    }
+    byte[] data = sb.toString().getBytes(StandardCharsets.UTF_8);
+    try {
+      c.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY events (" + EVENT_COLUMNS
+          + ") FROM STDIN", new ByteArrayInputStream(data), 1 << 16);
+    } catch (IOException e) {
+      throw new SQLException("COPY events: " + e.getClass().getSimpleName(), e);
+    }
+  }
+
+  /**
+   * Appends a value as a field of {@code COPY}'s text format: {@code \N} for null; backslash,
+   * line feed, carriage return and tab escaped with a backslash; everything else as is.
+   */
+  static StringBuilder copyField(StringBuilder sb, @Nullable String s) {
+    if (s == null) {
+      return sb.append("\\N");
+    }
+    for (int i = 0; i < s.length(); i++) {
+      char ch = s.charAt(i);
+      switch (ch) {
+        case '\\' -> sb.append("\\\\");
+        case '\n' -> sb.append("\\n");
+        case '\r' -> sb.append("\\r");
+        case '\t' -> sb.append("\\t");
+        default -> sb.append(ch);
+      }
+    }
+    return sb;
+  }
+
+  private static void insertEvents(Connection c, List<Batch> batches) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("INSERT INTO events (" + EVENT_COLUMNS
+        + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+      for (Batch b : batches) {
+        int line = 0;
+        for (IngestEvent e : b.events()) {
+          ps.setString(1, b.batchId());
+          ps.setInt(2, ++line);
+          ps.setString(3, b.proxyId());
+          ps.setLong(4, e.timeMillis());
+          ps.setLong(5, b.receivedMillis());
+          ps.setString(6, e.route());
+          ps.setString(7, e.cluster());
+          ps.setString(8, e.service());
+          ps.setString(9, e.protocol());
+          ps.setString(10, e.direction());
+          ps.setString(11, e.identityHash());
+          ps.setString(12, e.action());
+          ps.setString(13, e.blockedBy());
+          ps.setBoolean(14, e.shadow());
+          ps.setBoolean(15, e.alert());
+          ps.setString(16, e.uninspectable());
+          ps.setLong(17, e.inspectedBytes());
+          ps.setLong(18, e.findings());
+          ps.setString(19, Store.categoriesJson(e.categories()));
+          ps.addBatch();
+        }
+      }
+      ps.executeBatch();
+    }
+  }
+
+  private static String flowUpsert(String table, String source) {
+    return "INSERT INTO " + table + " (" + FLOW_COLUMNS + ", events, findings) " + source
+        + " ON CONFLICT (" + FLOW_COLUMNS + ") DO UPDATE SET events = " + table
+        + ".events + excluded.events, findings = " + table + ".findings + excluded.findings";
+  }
+
+  private static void upsertFlowsAll(Connection c, String table, FlowKey[] keys)
+      throws SQLException {
+    if (keys.length == 0) {
+      return;
+    }
+    int n = keys.length;
+    long[] bucket = new long[n];
+    String[][] text = new String[8][n];
+    long[] events = new long[n];
+    long[] findings = new long[n];
+    for (int i = 0; i < n; i++) {
+      FlowKey k = keys[i];
+      bucket[i] = k.bucket;
+      text[0][i] = k.proxy;
+      text[1][i] = k.route;
+      text[2][i] = k.cluster;
+      text[3][i] = k.direction;
+      text[4][i] = k.identity;
+      text[5][i] = k.service;
+      text[6][i] = k.category;
+      text[7][i] = k.action;
+      events[i] = k.events;
+      findings[i] = k.findings;
+    }
+    try (PreparedStatement ps = c.prepareStatement(flowUpsert(table, "SELECT * FROM unnest("
+        + "?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],"
+        + " ?::text[], ?::text[], ?::bigint[], ?::bigint[])"))) {
+      ps.setObject(1, bucket);
+      for (int j = 0; j < 8; j++) {
+        ps.setArray(2 + j, text(c, text[j]));
+      }
+      ps.setObject(10, events);
+      ps.setObject(11, findings);
+      ps.executeUpdate();
+    }
+  }
+
+  private static void upsertFlows(Connection c, String table, FlowKey[] keys)
+      throws SQLException {
+    if (keys.length == 0) {
+      return;
+    }
+    try (PreparedStatement ps = c.prepareStatement(flowUpsert(table,
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"))) {
+      for (FlowKey k : keys) {
+        ps.setLong(1, k.bucket);
+        ps.setString(2, k.proxy);
+        ps.setString(3, k.route);
+        ps.setString(4, k.cluster);
+        ps.setString(5, k.direction);
+        ps.setString(6, k.identity);
+        ps.setString(7, k.service);
+        ps.setString(8, k.category);
+        ps.setString(9, k.action);
+        ps.setLong(10, k.events);
+        ps.setLong(11, k.findings);
+        ps.addBatch();
+      }
+      ps.executeBatch();
+    }
+  }
+
+  private static void insertValuesAll(Connection c, ValueKey[] keys) throws SQLException {
+    if (keys.length == 0) {
+      return;
+    }
+    int n = keys.length;
+    long[] bucket = new long[n];
+    String[][] text = new String[7][n];
+    for (int i = 0; i < n; i++) {
+      ValueKey k = keys[i];
+      bucket[i] = k.bucket;
+      text[0][i] = k.proxy;
+      text[1][i] = k.route;
+      text[2][i] = k.cluster;
+      text[3][i] = k.direction;
+      text[4][i] = k.identity;
+      text[5][i] = k.category;
+      text[6][i] = k.hash;
+    }
+    try (PreparedStatement ps = c.prepareStatement("INSERT INTO flow_values (" + VALUE_COLUMNS
+        + ") SELECT * FROM unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[],"
+        + " ?::text[], ?::text[], ?::text[]) ON CONFLICT DO NOTHING")) {
+      ps.setObject(1, bucket);
+      for (int j = 0; j < 7; j++) {
+        ps.setArray(2 + j, text(c, text[j]));
+      }
+      ps.executeUpdate();
+    }
+  }
+
+  private static void insertValues(Connection c, ValueKey[] keys) throws SQLException {
+    if (keys.length == 0) {
+      return;
+    }
+    try (PreparedStatement ps = c.prepareStatement("INSERT INTO flow_values (" + VALUE_COLUMNS
+        + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
+      for (ValueKey k : keys) {
+        ps.setLong(1, k.bucket);
+        ps.setString(2, k.proxy);
+        ps.setString(3, k.route);
+        ps.setString(4, k.cluster);
+        ps.setString(5, k.direction);
+        ps.setString(6, k.identity);
+        ps.setString(7, k.category);
+        ps.setString(8, k.hash);
+        ps.addBatch();
+      }
+      ps.executeBatch();
+    }
+  }
+
+  private static void upsertSightingsAll(Connection c, SightingKey[] keys) throws SQLException {
+    if (keys.length == 0) {
+      return;
+    }
+    int n = keys.length;
+    String[][] text = new String[7][n];
+    long[] first = new long[n];
+    long[] last = new long[n];
+    long[] count = new long[n];
+    for (int i = 0; i < n; i++) {
+      SightingKey k = keys[i];
+      text[0][i] = k.hash;
+      text[1][i] = k.proxy;
+      text[2][i] = k.route;
+      text[3][i] = k.cluster;
+      text[4][i] = k.direction;
+      text[5][i] = k.category;
+      text[6][i] = k.preview;
+      first[i] = k.first;
+      last[i] = k.last;
+      count[i] = k.count;
+    }
+    try (PreparedStatement ps = c.prepareStatement("INSERT INTO value_sightings ("
+        + SIGHTING_KEY + ", preview, first_seen_ms, last_seen_ms, sightings) SELECT * FROM"
+        + " unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],"
+        + " ?::bigint[], ?::bigint[], ?::bigint[]) ON CONFLICT (" + SIGHTING_KEY + ")"
+        + SIGHTING_UPDATE)) {
+      for (int j = 0; j < 7; j++) {
+        ps.setArray(1 + j, text(c, text[j]));
+      }
+      ps.setObject(8, first);
+      ps.setObject(9, last);
+      ps.setObject(10, count);
+      ps.executeUpdate();
+    }
+  }
+
+  private static void upsertSightings(Connection c, SightingKey[] keys) throws SQLException {
+    if (keys.length == 0) {
+      return;
+    }
+    try (PreparedStatement ps = c.prepareStatement("INSERT INTO value_sightings ("
+        + SIGHTING_KEY + ", preview, first_seen_ms, last_seen_ms, sightings) VALUES (?, ?, ?,"
+        + " ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (" + SIGHTING_KEY + ")" + SIGHTING_UPDATE)) {
+      for (SightingKey k : keys) {
+        ps.setString(1, k.hash);
+        ps.setString(2, k.proxy);
+        ps.setString(3, k.route);
+        ps.setString(4, k.cluster);
+        ps.setString(5, k.direction);
+        ps.setString(6, k.category);
+        ps.setString(7, k.preview);
+        ps.setLong(8, k.first);
+        ps.setLong(9, k.last);
+        ps.setLong(10, k.count);
+        ps.addBatch();
+      }
+      ps.executeBatch();
+    }
+  }
+
+  /** One row per proxy, in proxy id order: its latest batch's token and version. */
+  private static void upsertProxies(Connection c, List<Batch> batches) throws SQLException {
+    Map<String, Batch> latest = new TreeMap<>();
+    Map<String, Long> first = new HashMap<>();
+    for (Batch b : batches) {
+      latest.merge(b.proxyId(), b, (old, now) ->
+          now.receivedMillis() >= old.receivedMillis() ? now : old);
+      first.merge(b.proxyId(), b.receivedMillis(), Math::min);
+    }
+    try (PreparedStatement ps = c.prepareStatement(PROXY_UPSERT)) {
+      for (Batch b : latest.values()) {
+        ps.setString(1, b.proxyId());
+        ps.setString(2, b.tokenName());
+        ps.setString(3, b.configVersion());
+        ps.setLong(4, first.get(b.proxyId()));
+        ps.setLong(5, b.receivedMillis());
+        ps.addBatch();
+      }
+      ps.executeBatch();
+    }
+  }
+
+  /** The roll-ups of a group of batches, aggregated in memory and sorted by key. */
+  static final class Rollups {
+    FlowKey[] minute;
+    FlowKey[] hour;
+    ValueKey[] values;
+    SightingKey[] sightings;
+
+    static Rollups of(List<Batch> batches) {
+      Map<FlowKey, FlowKey> minute = new HashMap<>();
+      Map<FlowKey, FlowKey> hour = new HashMap<>();
+      Map<ValueKey, ValueKey> values = new HashMap<>();
+      Map<SightingKey, SightingKey> sightings = new HashMap<>();
+      for (Batch b : batches) {
+        String proxy = b.proxyId();
+        for (IngestEvent e : b.events()) {
+          long t = e.timeMillis();
+          long m = Math.floorDiv(t, MINUTE) * MINUTE;
+          long h = Math.floorDiv(t, HOUR) * HOUR;
+          for (Map.Entry<String, Integer> c : e.categories().entrySet()) {
+            add(minute, new FlowKey(m, proxy, e, c.getKey()), c.getValue());
+            add(hour, new FlowKey(h, proxy, e, c.getKey()), c.getValue());
+          }
+          for (IngestEvent.Evidence v : e.evidence()) {
+            ValueKey vk = new ValueKey(h, proxy, e.route(), e.cluster(), e.direction(),
+                e.identityHash(), v.category(), v.hash());
+            values.putIfAbsent(vk, vk);
+            SightingKey sk = new SightingKey(v.hash(), proxy, e.route(), e.cluster(),
+                e.direction(), v.category());
+            SightingKey s = sightings.putIfAbsent(sk, sk);
+            if (s == null) {
+              s = sk;
+              s.first = t;
+              s.last = t;
+            }
+            s.first = Math.min(s.first, t);
+            s.last = Math.max(s.last, t);
+            s.count++;
+            if (!v.preview().isEmpty()) {
+              s.preview = v.preview();
+            }
+          }
+        }
+      }
+      Rollups r = new Rollups();
+      r.minute = sorted(minute.keySet().toArray(new FlowKey[0]));
+      r.hour = sorted(hour.keySet().toArray(new FlowKey[0]));
+      r.values = sorted(values.keySet().toArray(new ValueKey[0]));
+      r.sightings = sorted(sightings.keySet().toArray(new SightingKey[0]));
+      return r;
+    }
+
+    private static <T extends Comparable<T>> T[] sorted(T[] keys) {
+      Arrays.sort(keys);
+      return keys;
+    }
+
+    private static void add(Map<FlowKey, FlowKey> m, FlowKey k, int findings) {
+      FlowKey v = m.putIfAbsent(k, k);
+      if (v == null) {
+        v = k;
+      }
+      v.events++;
+      v.findings += findings;
+    }
+  }
+
+  /**
+   * A roll-up row's key (equality and order), with its counts (mutable, outside equality):
+   * the primary key's columns in the primary key's order.
+   */
+  static final class FlowKey implements Comparable<FlowKey> {
+    final long bucket;
+    final String proxy;
+    final String route;
+    final String cluster;
+    final String direction;
+    final String identity;
+    final String service;
+    final String category;
+    final String action;
+    private final int hash;
+    long events;
+    long findings;
+
+    FlowKey(long bucket, String proxy, IngestEvent e, String category) {
+      this.bucket = bucket;
+      this.proxy = proxy;
+      this.route = e.route();
+      this.cluster = e.cluster();
+      this.direction = e.direction();
+      this.identity = e.identityHash();
+      this.service = e.service();
+      this.category = category;
+      this.action = e.action();
+      int h = Long.hashCode(bucket);
+      for (String s : new String[] {proxy, route, cluster, direction, identity, service,
+          category, action}) {
+        h = 31 * h + s.hashCode();
+      }
+      this.hash = h;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof FlowKey k && hash == k.hash && compareTo(k) == 0;
+    }
+
+    @Override
+    public int hashCode() {
+      return hash;
+    }
+
+    @Override
+    public int compareTo(FlowKey o) {
+      int c = Long.compare(bucket, o.bucket);
+      if (c == 0) {
+        c = compare(proxy, o.proxy, route, o.route, cluster, o.cluster, direction, o.direction);
+      }
+      if (c == 0) {
+        c = compare(identity, o.identity, service, o.service, category, o.category, action,
+            o.action);
+      }
+      return c;
+    }
+  }
+
+  /** A distinct value's row: the primary key's columns in its order. */
+  static final class ValueKey implements Comparable<ValueKey> {
+    final long bucket;
+    final String proxy;
+    final String route;
+    final String cluster;
+    final String direction;
+    final String identity;
+    final String category;
+    final String hash;
+    private final int hashCode;
+
+    ValueKey(long bucket, String proxy, String route, String cluster, String direction,
+        String identity, String category, String hash) {
+      this.bucket = bucket;
+      this.proxy = proxy;
+      this.route = route;
+      this.cluster = cluster;
+      this.direction = direction;
+      this.identity = identity;
+      this.category = category;
+      this.hash = hash;
+      int h = Long.hashCode(bucket);
+      for (String s : new String[] {proxy, route, cluster, direction, identity, category,
+          hash}) {
+        h = 31 * h + s.hashCode();
+      }
+      this.hashCode = h;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof ValueKey k && hashCode == k.hashCode && compareTo(k) == 0;
+    }
+
+    @Override
+    public int hashCode() {
+      return hashCode;
+    }
+
+    @Override
+    public int compareTo(ValueKey o) {
+      int c = Long.compare(bucket, o.bucket);
+      if (c == 0) {
+        c = compare(proxy, o.proxy, route, o.route, cluster, o.cluster, direction, o.direction);
+      }
+      if (c == 0) {
+        c = compare(identity, o.identity, category, o.category, hash, o.hash, "", "");
+      }
+      return c;
+    }
+  }
+
+  /**
+   * A sighting's key (the primary key's columns in its order) with what is aggregated for it
+   * (mutable, outside equality).
+   */
+  static final class SightingKey implements Comparable<SightingKey> {
+    final String hash;
+    final String proxy;
+    final String route;
+    final String cluster;
+    final String direction;
+    final String category;
+    private final int hashCode;
+    long first;
+    long last;
+    long count;
+    String preview = "";
+
+    SightingKey(String hash, String proxy, String route, String cluster, String direction,
+        String category) {
+      this.hash = hash;
+      this.proxy = proxy;
+      this.route = route;
+      this.cluster = cluster;
+      this.direction = direction;
+      this.category = category;
+      int h = 0;
+      for (String s : new String[] {hash, proxy, route, cluster, direction, category}) {
+        h = 31 * h + s.hashCode();
+      }
+      this.hashCode = h;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof SightingKey k && hashCode == k.hashCode && compareTo(k) == 0;
+    }
+
+    @Override
+    public int hashCode() {
+      return hashCode;
+    }
+
+    @Override
+    public int compareTo(SightingKey o) {
+      int c = compare(hash, o.hash, proxy, o.proxy, route, o.route, cluster, o.cluster);
+      if (c == 0) {
+        c = compare(direction, o.direction, category, o.category, "", "", "", "");
+      }
+      return c;
+    }
+  }
+
+  private static int compare(String a1, String b1, String a2, String b2, String a3, String b3,
+      String a4, String b4) {
+    int c = a1.compareTo(b1);
+    if (c == 0) {
+      c = a2.compareTo(b2);
+    }
+    if (c == 0) {
+      c = a3.compareTo(b3);
+    }
+    if (c == 0) {
+      c = a4.compareTo(b4);
+    }
+    return c;
+  }
+}

@@ -1,0 +1,232 @@
+// Service map by category: callers (services, or identities without a service) to routes.
+import cytoscape from 'cytoscape';
+import { api, ApiError, query } from '../api';
+import { categoryColor, chip, clear, fmtNumber, h, shortHash, table } from '../dom';
+import { CATEGORY, filterBar, learnCategories, timeRange } from '../filters';
+import { go, Route } from '../route';
+import { errorBox, loading, Page } from '../view';
+
+export interface MapNode {
+  id: string;
+  kind: 'service' | 'identity' | 'route';
+  label: string;
+}
+
+export interface MapEdge {
+  source: string;
+  target: string;
+  category: string;
+  events: number;
+  findings: number;
+  distinct_values: number;
+  blocked: number;
+}
+
+export interface FlowMap {
+  nodes: MapNode[];
+  edges: MapEdge[];
+  truncated?: boolean;
+}
+
+interface FlowRow {
+  route: string;
+  cluster: string | null;
+  identity_hash: string;
+  service: string | null;
+  category: string;
+  action: string;
+  events: number;
+  findings: number;
+  distinct_values: number;
+}
+
+/**
+ * Builds the map from the flow edges of /api/v1/flows, for planes without /api/v1/map:
+ * the same nodes and edges (distinct values summed over callers' rows, so an upper bound).
+ */
+export function mapFromFlows(rows: FlowRow[]): FlowMap {
+  const nodes = new Map<string, MapNode>();
+  const edges = new Map<string, MapEdge>();
+  for (const r of rows) {
+    const source = r.service ? `service:${r.service}` : `identity:${r.identity_hash}`;
+    if (!nodes.has(source)) {
+      nodes.set(source, r.service ? { id: source, kind: 'service', label: r.service }
+        : { id: source, kind: 'identity', label: r.identity_hash });
+    }
+    const target = `route:${r.route}`;
+    if (!nodes.has(target)) nodes.set(target, { id: target, kind: 'route', label: r.route });
+    const key = `${source}\n${target}\n${r.category}`;
+    let e = edges.get(key);
+    if (!e) {
+      e = { source, target, category: r.category, events: 0, findings: 0, distinct_values: 0,
+        blocked: 0 };
+      edges.set(key, e);
+    }
+    e.events += r.events;
+    e.findings += r.findings;
+    e.distinct_values += r.distinct_values;
+    if (r.action === 'block') e.blocked += r.events;
+  }
+  return { nodes: [...nodes.values()], edges: [...edges.values()] };
+}
+
+async function load(route: Route): Promise<{ map: FlowMap; source: string }> {
+  const { from, to } = timeRange(route);
+  const category = route.params.get('category');
+  try {
+    return { map: await api<FlowMap>('/api/v1/map' + query({ from, to, category })),
+      source: 'map' };
+  } catch (e) {
+    if (!(e instanceof ApiError) || e.status !== 404) throw e;
+  }
+  const flows = await api<{ flows: FlowRow[] }>('/api/v1/flows'
+    + query({ from, to, category, limit: 1000 }));
+  return { map: mapFromFlows(flows.flows), source: 'flows' };
+}
+
+function label(n: MapNode): string {
+  return n.kind === 'identity' ? 'id ' + shortHash(n.label) : n.label;
+}
+
+/**
+ * Places callers in a left column (most findings first) and routes in a right one, each route
+ * at the mean rank of its callers, so that few edges cross. Deterministic.
+ */
+function columns(map: FlowMap): Map<string, { x: number; y: number }> {
+  const findings = new Map<string, number>();
+  for (const e of map.edges) findings.set(e.source, (findings.get(e.source) ?? 0) + e.findings);
+  const callers = map.nodes.filter((n) => n.kind !== 'route')
+    .sort((a, b) => (findings.get(b.id) ?? 0) - (findings.get(a.id) ?? 0)
+      || a.id.localeCompare(b.id));
+  const rank = new Map(callers.map((n, i) => [n.id, i]));
+  const mean = (id: string): number => {
+    const ranks = map.edges.filter((e) => e.target === id).map((e) => rank.get(e.source) ?? 0);
+    return ranks.length ? ranks.reduce((a, b) => a + b, 0) / ranks.length : 0;
+  };
+  const routes = map.nodes.filter((n) => n.kind === 'route')
+    .map((n) => ({ n, m: mean(n.id) }))
+    .sort((a, b) => a.m - b.m || a.n.id.localeCompare(b.n.id)).map((r) => r.n);
+  const gap = 80;
+  const height = Math.max(callers.length, routes.length) * gap;
+  const out = new Map<string, { x: number; y: number }>();
+  const place = (nodes: MapNode[], x: number) => {
+    const offset = (height - nodes.length * gap) / 2;
+    nodes.forEach((n, i) => out.set(n.id, { x, y: offset + i * gap }));
+  };
+  place(callers, 0);
+  place(routes, Math.max(420, height * 0.9));
+  return out;
+}
+
+function draw(container: HTMLElement, map: FlowMap): cytoscape.Core {
+  const maxFindings = Math.max(1, ...map.edges.map((e) => e.findings));
+  const positions = columns(map);
+  const cy = cytoscape({
+    container,
+    elements: [
+      ...map.nodes.map((n) => ({ group: 'nodes' as const, position: positions.get(n.id),
+        data: { id: n.id, kind: n.kind, label: label(n) } })),
+      ...map.edges.map((e, i) => ({ group: 'edges' as const, data: {
+        id: 'e' + i, source: e.source, target: e.target, category: e.category,
+        label: `${e.category} ${e.findings}` + (e.blocked > 0 ? ` (${e.blocked} blocked)` : ''),
+        color: categoryColor(e.category), blocked: e.blocked,
+        width: 1.5 + 6 * Math.log1p(e.findings) / Math.log1p(maxFindings),
+      } })),
+    ],
+    style: [
+      { selector: 'node', style: {
+        label: 'data(label)', 'font-size': 12, color: '#1b2733', 'text-valign': 'center',
+        'background-color': '#4a6fa5', width: 26, height: 26,
+      } },
+      { selector: 'node[kind != "route"]', style: { 'text-halign': 'left', 'text-margin-x': -8 } },
+      { selector: 'node[kind = "route"]', style: { 'text-halign': 'right', 'text-margin-x': 8,
+        'background-color': '#1f4e79', shape: 'diamond', width: 30, height: 30 } },
+      { selector: 'node[kind = "identity"]', style: { 'background-color': '#8a6d3b',
+        shape: 'ellipse' } },
+      { selector: 'node[kind = "service"]', style: { 'background-color': '#2f7d5b',
+        shape: 'round-rectangle' } },
+      { selector: 'edge', style: {
+        width: 'data(width)', 'line-color': 'data(color)', 'target-arrow-color': 'data(color)',
+        'target-arrow-shape': 'triangle', 'curve-style': 'bezier', label: 'data(label)',
+        'font-size': 10, color: '#333', 'text-background-color': '#fff',
+        'text-background-opacity': 0.85, 'text-rotation': 'autorotate',
+      } },
+      { selector: 'edge[blocked > 0]', style: { 'line-style': 'dashed' } },
+    ],
+    layout: { name: 'preset', padding: 30 },
+    wheelSensitivity: 0.3,
+  });
+  // Room for the labels beside the columns.
+  cy.fit(undefined, 30);
+  cy.zoom({ level: Math.min(cy.zoom() * 0.8, 1.6), renderedPosition: { x: container.clientWidth
+    / 2, y: container.clientHeight / 2 } });
+  cy.on('tap', 'node', (evt) => {
+    const id = String(evt.target.id());
+    const colon = id.indexOf(':');
+    const kind = id.slice(0, colon);
+    const value = id.slice(colon + 1);
+    if (kind === 'identity') {
+      go('findings', '', { identity_hash: value });
+    } else if (kind === 'route') {
+      // /api/v1/map labels a route "proxy_id route" (proxy ids hold no space); flows: the route.
+      const space = value.indexOf(' ');
+      go('findings', '', space < 0 ? { route: value }
+        : { proxy_id: value.slice(0, space), route: value.slice(space + 1) });
+    }
+  });
+  return cy;
+}
+
+export const mapPage: Page = async (route, el, live) => {
+  const body = h('div', { class: 'map-body' }, loading('the service map'));
+  clear(el, h('h1', {}, 'Service map'),
+    h('p', { class: 'muted' }, 'Who receives which categories through which routes: callers'
+      + ' (services, or identities without a service) on the left, routes on the right;'
+      + ' edge width grows with findings, dashed where messages were blocked. Click an identity'
+      + ' or a route for its findings.'),
+    filterBar(route, [CATEGORY]), body);
+  let result: { map: FlowMap; source: string };
+  try {
+    result = await load(route);
+  } catch (e) {
+    if (live()) clear(body, errorBox(e, () => void mapPage(route, el, live)));
+    return;
+  }
+  if (!live()) return;
+  const { map, source } = result;
+  learnCategories(map.edges.map((e) => e.category));
+  if (map.edges.length === 0) {
+    clear(body, h('p', { class: 'empty', 'data-map-empty': true },
+      'No flows in this time range' + (route.params.get('category') ? ' for this category.'
+        : '.')));
+    return;
+  }
+  const graph = h('div', { class: 'graph', id: 'map-graph', role: 'img',
+    'aria-label': 'Service map' });
+  const labels = new Map(map.nodes.map((n) => [n.id, label(n)]));
+  const edges = [...map.edges].sort((a, b) => b.findings - a.findings);
+  clear(body, graph,
+    h('p', { class: 'muted small' }, source === 'flows'
+      ? 'Built from /api/v1/flows (this plane has no /api/v1/map): distinct values are summed'
+        + ' over rows, an upper bound.' : '',
+    map.truncated ? ' Only the edges with the most findings are shown: narrow the time range or'
+      + ' pick a category.' : ''),
+    h('h2', {}, 'Edges'),
+    table([
+      { title: 'caller', cell: (e) => labels.get(e.source) ?? e.source },
+      { title: 'route', cell: (e) => labels.get(e.target) ?? e.target },
+      { title: 'category', cell: (e) => chip(e.category) },
+      { title: 'events', cell: (e) => fmtNumber(e.events), numeric: true },
+      { title: 'findings', cell: (e) => fmtNumber(e.findings), numeric: true },
+      { title: 'distinct values', cell: (e) => fmtNumber(e.distinct_values), numeric: true },
+      { title: 'blocked', cell: (e) => fmtNumber(e.blocked), numeric: true },
+    ], edges, 'No edges.', { 'data-table': 'map-edges' }));
+  const cy = draw(graph, map);
+  // A hook for tests and scripts: what the graph really holds once drawn.
+  graph.dataset.nodes = String(cy.nodes().length);
+  graph.dataset.edges = String(cy.edges().length);
+  graph.dataset.source = source;
+  graph.dataset.categories = [...new Set(cy.edges().map((e) => String(e.data('category'))))]
+    .sort().join(' ');
+  graph.dataset.ready = 'true';
+};
