@@ -54,6 +54,8 @@ export function table<T>(columns: Column<T>[], rows: T[], empty: string,
       { class: c.numeric ? 'num' : null }, c.cell(r)))))));
 }
 
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+
 /** Renders any JSON value compactly as text. */
 export function scalar(v: unknown): string {
   if (v === null || v === undefined) return '–';
@@ -72,7 +74,10 @@ export function objectTable(rows: Record<string, unknown>[], empty: string,
   for (const r of rows) for (const k of Object.keys(r)) if (!keys.includes(k)) keys.push(k);
   const columns: Column<Record<string, unknown>>[] = keys.map((k) => ({
     title: k.replaceAll('_', ' '),
-    cell: (r) => scalar(r[k]),
+    cell: (r) => {
+      const v = r[k];
+      return typeof v === 'string' && ISO_INSTANT.test(v) ? fmtTime(v) : scalar(v);
+    },
     numeric: rows.every((r) => r[k] === undefined || typeof r[k] === 'number'),
   }));
   if (extra) columns.push(extra);

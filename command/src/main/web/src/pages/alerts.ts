@@ -35,7 +35,8 @@ function jsonForm(title: string, path: string, example: string, refresh: () => v
   const text = h('textarea', { rows: 5, cols: 80, spellcheck: 'false', placeholder: example,
     'aria-label': title });
   const result = h('div', {});
-  const form = h('form', { class: 'write' }, h('h3', {}, title), text,
+  const form = h('form', { class: 'write', 'data-form': title.toLowerCase().replaceAll(' ', '-') },
+    h('h3', {}, title), text,
     h('button', { type: 'submit' }, 'Create'), result);
   form.addEventListener('submit', (e) => {
     e.preventDefault();
@@ -57,9 +58,9 @@ function jsonForm(title: string, path: string, example: string, refresh: () => v
 
 export const alertsPage: Page = async (route, el, live) => {
   const state = route.params.get('state') ?? 'firing';
-  const alertsEl = h('div', {});
-  const rulesEl = h('div', {});
-  const silencesEl = h('div', {});
+  const alertsEl = h('div', { id: 'alerts-list' });
+  const rulesEl = h('div', { id: 'alert-rules' });
+  const silencesEl = h('div', { id: 'silences' });
   const admin = session.mayWrite();
   const rules = () => void section(rulesEl, 'the alert rules', live, async () =>
     objectTable(list(await api('/api/v1/alert-rules'), 'rules'), 'No alert rule.',

@@ -130,6 +130,9 @@ async function policyPage(name: string, version: string | null, el: HTMLElement,
   await section(detail, 'version ' + shown, live, async () => {
     const v = await api<Obj>(`/api/v1/policies/${encodeURIComponent(name)}/versions/`
       + encodeURIComponent(shown));
+    // The next version starts from the one shown.
+    const draft = el.querySelector<HTMLTextAreaElement>('form[data-form=policy-version] textarea');
+    if (draft && !draft.value) draft.value = String(v.body ?? '');
     return [
       h('h2', {}, `Version ${scalar(v.version)}`),
       h('p', { class: 'muted' }, `by ${scalar(v.author)}, ${fmtTime(v.created)}`

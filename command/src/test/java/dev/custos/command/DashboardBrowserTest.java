@@ -349,19 +349,28 @@ class DashboardBrowserTest {
     form.findElement(By.name("comment")).sendKeys("mask cards");
     form.findElement(By.cssSelector("button[type=submit]")).click();
 
-    WebElement start = wait.until(ExpectedConditions.elementToBeClickable(
-        By.linkText("Start a shadow rollout of this version")));
-    assertThat(driver.findElement(By.cssSelector("pre.body")).getText())
-        .contains("cards are masked");
+    wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("pre.body"),
+        "cards are masked"));
     assertThat(driver.findElement(By.cssSelector("[data-table=versions]")).getText())
         .contains("ops", "mask cards");
+    // The next version starts from this one's body: add a rule, see it in the diff.
+    form = driver.findElement(By.cssSelector("form[data-form=policy-version]"));
+    WebElement draft = form.findElement(By.name("body"));
+    wait.until(d -> draft.getAttribute("value").contains("cards are masked"));
+    draft.sendKeys("  - name: bulk ssn\n    categories: [us_ssn]\n    action: block\n");
+    form.findElement(By.name("comment")).sendKeys("block SSNs");
+    form.findElement(By.cssSelector("button[type=submit]")).click();
+    wait.until(ExpectedConditions.textToBePresentInElementLocated(
+        By.cssSelector("pre.diff .d-add"), "bulk ssn"));
+    assertThat(driver.findElements(By.cssSelector("[data-table=versions] tbody tr"))).hasSize(2);
     checkPage("policy-version");
-    start.click();
+
+    driver.findElement(By.linkText("Start a shadow rollout of this version")).click();
     WebElement rollout = wait.until(ExpectedConditions.presenceOfElementLocated(
         By.cssSelector("form[data-form=rollout]")));
     assertThat(rollout.findElement(By.name("policy")).getAttribute("value"))
         .isEqualTo("edge-cards");
-    assertThat(rollout.findElement(By.name("version")).getAttribute("value")).isEqualTo("1");
+    assertThat(rollout.findElement(By.name("version")).getAttribute("value")).isEqualTo("2");
     assertThat(rollout.findElement(By.name("enforce")).isSelected()).isFalse();
     rollout.findElement(By.cssSelector("button[type=submit]")).click();
 
@@ -377,6 +386,27 @@ class DashboardBrowserTest {
 
   @Test
   @Order(7)
+  void anAdminCreatesAnAlertRuleFromTheUiAndDeletesIt() throws IOException {
+    assumeTrue(served("/api/v1/alert-rules"), "the alerts API is not on this plane");
+    open("#/alerts");
+    WebElement form = wait.until(ExpectedConditions.presenceOfElementLocated(
+        By.cssSelector("form[data-form=new-rule]")));
+    form.findElement(By.tagName("textarea")).sendKeys("{\"id\": \"cards-new-edge\", \"kind\":"
+        + " \"new_category_on_edge\", \"category\": \"credit_card\"}");
+    form.findElement(By.cssSelector("button[type=submit]")).click();
+
+    By rows = By.cssSelector("#alert-rules tbody tr");
+    wait.until(ExpectedConditions.numberOfElementsToBe(rows, 1));
+    assertThat(driver.findElement(rows).getText())
+        .contains("cards-new-edge", "new_category_on_edge", "credit_card", "ops");
+    checkPage("alert-rule");
+    driver.findElement(By.cssSelector("#alert-rules button[data-action=delete]")).click();
+    wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#alert-rules .empty")));
+    checkPage("alert-rule-deleted");
+  }
+
+  @Test
+  @Order(8)
   void aReadOnlyCallerSeesNoWriteControls() throws IOException {
     ((JavascriptExecutor) driver).executeScript("sessionStorage.clear()");
     open("#/signin");
@@ -396,7 +426,7 @@ class DashboardBrowserTest {
   }
 
   @Test
-  @Order(8)
+  @Order(9)
   void aRefusedTokenSendsTheUserBackToSignIn() throws IOException {
     ((JavascriptExecutor) driver).executeScript(
         "sessionStorage.setItem('custos.token', 'revoked-token')");

@@ -152,4 +152,56 @@ class OpenApiTest {
       assertThat(kind).as(m.group()).containsKey(m.group(2));
     }
   }
+
+  /** Returns the documented operations marked with {@code role}, as method and concrete path. */
+  @SuppressWarnings("unchecked")
+  static List<String[]> operations(String role) {
+    List<String[]> out = new ArrayList<>();
+    Map<String, Object> paths = (Map<String, Object>) doc.get("paths");
+    for (Map.Entry<String, Object> p : paths.entrySet()) {
+      for (Map.Entry<String, Object> op : ((Map<String, Object>) p.getValue()).entrySet()) {
+        if (role.equals(((Map<String, Object>) op.getValue()).get("x-custos-role"))) {
+          out.add(new String[] {op.getKey().toUpperCase(Locale.ROOT),
+              p.getKey().replaceAll("\\{[A-Za-z0-9_]+}", "1")});
+        }
+      }
+    }
+    return out;
+  }
+
+  static AggregatedHttpResponse call(String[] op, String token) {
+    com.linecorp.armeria.common.RequestHeadersBuilder h = com.linecorp.armeria.common
+        .RequestHeaders.builder(HttpMethod.valueOf(op[0]), op[1])
+        .contentType(com.linecorp.armeria.common.MediaType.JSON_UTF_8);
+    if (token != null) {
+      h.set(com.linecorp.armeria.common.HttpHeaderNames.AUTHORIZATION, "Bearer " + token);
+    }
+    return WebClient.of("http://127.0.0.1:" + plane.activePort())
+        .execute(h.build(), com.linecorp.armeria.common.HttpData.ofUtf8("{}")).aggregate().join();
+  }
+
+  @Test
+  void everyAdminOperationRefusesAReadTokenAndEveryOperationAnUnknownOne() {
+    List<String[]> admin = operations("admin");
+    List<String[]> read = operations("read");
+    assertThat(read).isNotEmpty();
+
+    for (String[] op : admin) {
+      assertThat(call(op, CommandPlaneTest.API_TOKEN).status()).as(String.join(" ", op))
+          .isEqualTo(HttpStatus.FORBIDDEN);
+    }
+    for (String[] op : read) {
+      AggregatedHttpResponse r = call(op, CommandPlaneTest.API_TOKEN);
+      assertThat(r.status()).as(String.join(" ", op)).isNotIn(HttpStatus.UNAUTHORIZED,
+          HttpStatus.FORBIDDEN);
+    }
+    List<String[]> all = new ArrayList<>(admin);
+    all.addAll(read);
+    for (String[] op : all) {
+      assertThat(call(op, null).status()).as(String.join(" ", op))
+          .isEqualTo(HttpStatus.UNAUTHORIZED);
+      assertThat(call(op, CommandPlaneTest.TOKEN).status()).as("a proxy token: "
+          + String.join(" ", op)).isEqualTo(HttpStatus.UNAUTHORIZED);
+    }
+  }
 }
