@@ -106,6 +106,7 @@ public final class IngestBench {
       }
       long dbCpu0 = cpuTicks(backends);
       long cpu0 = processCpuNanos();
+      Map<String, Long> threads0 = threadTicks();
       long start = System.nanoTime();
       List<Future<Integer>> done = new ArrayList<>();
       for (int p = 0; p < proxies; p++) {
@@ -148,6 +149,8 @@ public final class IngestBench {
       double seconds = (System.nanoTime() - start) / 1e9;
       double cpu = (processCpuNanos() - cpu0) / 1e9;
       double dbCpu = (cpuTicks(backends) - dbCpu0) / 100.0;
+      Map<String, Long> threads = threadTicks();
+      threads0.forEach((k, v) -> threads.merge(k, -v, Long::sum));
       pool.shutdown();
       factory.close();
       System.out.printf(java.util.Locale.ROOT,
@@ -163,6 +166,12 @@ public final class IngestBench {
               findings / (cpu + dbCpu)),
           java.lang.management.ManagementFactory.getOperatingSystemMXBean()
               .getSystemLoadAverage());
+      StringBuilder byThread = new StringBuilder("jvm cpu by thread:");
+      threads.entrySet().stream().filter(e -> e.getValue() >= 10)
+          .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+          .forEach(e -> byThread.append(String.format(java.util.Locale.ROOT, " %s=%.1fs",
+              e.getKey(), e.getValue() / 100.0)));
+      System.out.println(byThread);
     } finally {
       Databases.drop(db);
     }
@@ -171,6 +180,29 @@ public final class IngestBench {
   private static long processCpuNanos() {
     return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
         .getOperatingSystemMXBean()).getProcessCpuTime();
+  }
+
+  /**
+   * Returns this process's CPU ticks (1/100 s) by thread name, digits folded ({@code
+   * custos-command-writer-3} counts as {@code custos-command-writer-N}), from /proc (Linux).
+   */
+  private static Map<String, Long> threadTicks() {
+    Map<String, Long> out = new java.util.TreeMap<>();
+    try (java.util.stream.Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+      for (Path t : (Iterable<Path>) tasks::iterator) {
+        try {
+          String name = Files.readString(t.resolve("comm")).trim().replaceAll("[0-9]+", "N");
+          String stat = Files.readString(t.resolve("stat"));
+          String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+          out.merge(name, Long.parseLong(f[11]) + Long.parseLong(f[12]), Long::sum);
+        } catch (java.io.IOException | RuntimeException e) {
+          // The thread ended meanwhile.
+        }
+      }
+    } catch (java.io.IOException e) {
+      return out;
+    }
+    return out;
   }
 
   /** Returns the process ids of the plane's PostgreSQL backends, or none. */
