@@ -231,6 +231,26 @@ class DashboardBrowserTest {
     assertThat(consoleErrors).as("console errors").isEmpty();
   }
 
+  @Test
+  @Order(10)
+  void aPlaneThatStopsAnsweringShowsARetryMessage() throws IOException {
+    open("#/signin");
+    WebElement token = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("token")));
+    token.sendKeys(READ_TOKEN);
+    token.submit();
+    wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#map-graph")));
+    plane.stop();
+
+    // The page is loaded already; only its API calls fail now.
+    ((JavascriptExecutor) driver).executeScript("location.hash = '#/identities'");
+    WebElement error = wait.until(ExpectedConditions.presenceOfElementLocated(
+        By.cssSelector("#page [data-error=unavailable]")));
+    assertThat(error.getText()).contains("did not answer", "retry");
+    assertThat(error.findElements(By.xpath(".//button[text()='Retry']"))).hasSize(1);
+    screenshot("unavailable");
+    driver.manage().logs().get(LogType.BROWSER); // the refused connections, expected here
+  }
+
   private static boolean served(String path) {
     WebClient client = WebClient.of("http://127.0.0.1:" + plane.activePort());
     return client.execute(RequestHeaders.builder(HttpMethod.GET, path)
