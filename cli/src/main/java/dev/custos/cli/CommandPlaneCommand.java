@@ -53,6 +53,9 @@ final class CommandPlaneCommand implements Callable<Integer> {
     String host = cfg.host().indexOf(':') >= 0 ? "[" + cfg.host() + "]" : cfg.host();
     io.out().println("custos command: listening on http://" + host + ":" + plane.activePort()
         + " (HTTP/1.1, h2c; POST /api/v1/ingest/events, /healthz, /readyz, /metrics)");
+    String browse = cfg.host().equals("0.0.0.0") || cfg.host().equals("::") ? "localhost" : host;
+    io.out().println("custos command: dashboard http://" + browse + ":" + plane.activePort()
+        + "/ (sign in with a token of api_tokens)");
     io.out().println("custos command: database " + (cfg.database().postgresql()
         ? "PostgreSQL" : "SQLite " + cfg.database().url().substring("jdbc:sqlite:".length())));
     io.out().flush();

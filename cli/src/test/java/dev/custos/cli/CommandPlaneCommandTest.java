@@ -66,6 +66,15 @@ class CommandPlaneCommandTest {
         HttpRequest.newBuilder(URI.create(m.group(1) + "/readyz")).build(),
         HttpResponse.BodyHandlers.ofString());
     assertThat(ready.statusCode()).isEqualTo(200);
+    assertThat(out.toString(StandardCharsets.UTF_8))
+        .contains("custos command: dashboard " + m.group(1) + "/");
+    HttpResponse<String> dashboard = HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(URI.create(m.group(1) + "/")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    // 503 only in a build without the bundle (-Dskip.npm), with a page saying so.
+    assertThat(dashboard.statusCode()).isIn(200, 503);
+    assertThat(dashboard.headers().firstValue("content-type")).hasValueSatisfying(
+        t -> assertThat(t).startsWith("text/html"));
     assertThat(dir.resolve("custos-command.db")).exists();
 
     plane.stop.countDown();

@@ -25,6 +25,8 @@ import org.jspecify.annotations.Nullable;
  * @param ingest the ingest work queue
  * @param oidc how OIDC JWTs are accepted on the API, or null when they are not
  * @param alerts alert rules and webhooks
+ * @param tls the listener's TLS and the client certificates that name proxies, or null for
+ *     cleartext (HTTP/1.1 and h2c)
  */
 public record CommandConfig(
     String host,
@@ -35,7 +37,8 @@ public record CommandConfig(
     Retention retention,
     Ingest ingest,
     @Nullable Oidc oidc,
-    AlertsConfig alerts) {
+    AlertsConfig alerts,
+    @Nullable Tls tls) {
 
   /** Copies the lists and checks the values. */
   public CommandConfig {
@@ -49,6 +52,13 @@ public record CommandConfig(
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port: " + port + " (expected: 0 to 65535)");
     }
+  }
+
+  /** Returns a configuration without TLS. */
+  public CommandConfig(String host, int port, Database database, List<Token> tokens,
+      List<ApiToken> apiTokens, Retention retention, Ingest ingest, @Nullable Oidc oidc,
+      AlertsConfig alerts) {
+    this(host, port, database, tokens, apiTokens, retention, ingest, oidc, alerts, null);
   }
 
   /** Returns a configuration without OIDC and alert rules: only {@code apiTokens} call the API. */
@@ -66,7 +76,7 @@ public record CommandConfig(
   /** Returns this configuration with another database (tests and the bench pick theirs). */
   public CommandConfig withDatabase(Database db) {
     return new CommandConfig(host, port, db, tokens, apiTokens, retention, ingest, oidc,
-        alerts);
+        alerts, tls);
   }
 
   /**
@@ -227,6 +237,70 @@ public record CommandConfig(
       if (clockSkew.isNegative() || jwksCache.isNegative() || jwksCache.isZero()) {
         throw new IllegalArgumentException("oidc: clock_skew " + clockSkew + ", jwks_cache "
             + jwksCache + " (expected: not negative, and a cache of more than 0)");
+      }
+    }
+  }
+
+  /**
+   * The listener's TLS (HTTP/1.1 and HTTP/2 over TLS instead of cleartext) and how proxies may
+   * authenticate by client certificate instead of a token.
+   *
+   * @param certFile the listener's PEM certificate chain
+   * @param keyFile its PEM private key (PKCS#8)
+   * @param clientCaFile PEM CA certificates a client certificate must chain to, or null to ask
+   *     for none
+   * @param clientAuth whether a client certificate is asked for ({@code OPTIONAL}: a proxy may
+   *     use a token instead) or required of every connection; {@code NONE} without {@code
+   *     clientCaFile}
+   * @param clientCerts the verified client certificates that name a proxy, in order (the first
+   *     that matches names it)
+   */
+  public record Tls(Path certFile, Path keyFile, @Nullable Path clientCaFile,
+      ClientAuth clientAuth, List<ClientCert> clientCerts) {
+    /** Copies the list and checks the values. */
+    public Tls {
+      requireNonNull(certFile, "certFile");
+      requireNonNull(keyFile, "keyFile");
+      requireNonNull(clientAuth, "clientAuth");
+      clientCerts = List.copyOf(clientCerts);
+      if ((clientCaFile == null) != (clientAuth == ClientAuth.NONE)) {
+        throw new IllegalArgumentException("clientAuth: " + clientAuth + " with"
+            + (clientCaFile == null ? "out" : "") + " clientCaFile (expected: NONE exactly when"
+            + " no client CA is configured)");
+      }
+      if (clientCaFile == null && !clientCerts.isEmpty()) {
+        throw new IllegalArgumentException("clientCerts: set without clientCaFile (expected: a"
+            + " client CA that their certificates chain to)");
+      }
+    }
+
+    /** Whether client certificates are asked for. */
+    public enum ClientAuth {
+      /** None asked for. */
+      NONE,
+      /** Asked for; a client without one may still authenticate with a token. */
+      OPTIONAL,
+      /** Required of every connection (the TLS handshake fails without one). */
+      REQUIRE
+    }
+  }
+
+  /**
+   * A verified client certificate that names a proxy, by its subject or its SPIFFE id.
+   *
+   * @param name the name recorded for the proxy, as a token's name is
+   * @param subject the certificate's subject distinguished name (RFC 2253, such as {@code
+   *     CN=gateway-1,O=Example}), or null
+   * @param spiffeId a URI SAN the certificate must hold (such as {@code
+   *     spiffe://example.org/ns/edge/sa/custos}), or null
+   */
+  public record ClientCert(String name, @Nullable String subject, @Nullable String spiffeId) {
+    /** Checks that exactly one of subject and spiffeId is set. */
+    public ClientCert {
+      requireNonNull(name, "name");
+      if ((subject == null) == (spiffeId == null)) {
+        throw new IllegalArgumentException("client cert " + name + ": subject and spiffe_id"
+            + " (expected: exactly one of them)");
       }
     }
   }

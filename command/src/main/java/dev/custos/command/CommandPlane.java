@@ -29,6 +29,7 @@ import java.net.InetSocketAddress;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -78,7 +79,7 @@ public final class CommandPlane implements AutoCloseable {
     if (running != null) {
       throw new IllegalStateException("already started");
     }
-    ApiAccess access = ApiAccess.of(config, clock);
+    ApiAccess access = ApiAccess.of(config, clock, registry);
     Store store = Store.open(config.database());
     // Writers parse; committers store what the writers parsed, several batches per transaction.
     // SQLite has one writing connection: one committer.
@@ -97,18 +98,20 @@ public final class CommandPlane implements AutoCloseable {
     AlertEvaluator alerts = new AlertEvaluator(alertStore, config.alerts(), config.retention(),
         clock, registry);
     ServerBuilder sb = com.linecorp.armeria.server.Server.builder()
-        .http(new InetSocketAddress(config.host(), config.port()))
         .gracefulShutdownTimeout(Duration.ZERO, Duration.ofSeconds(10));
+    listen(sb, config);
+    // The proxies authenticate by token, or by a client certificate client_certs names.
+    Tokens proxies = new Tokens(config.tokens(), config.tls() == null ? List.of()
+        : config.tls().clientCerts());
     sb.route().post("/api/v1/ingest/events")
         // A gzip body of 4 MiB of lines stays well under this; identity bodies are cut at 4 MiB
         // by the parser with a 413 of its own.
         .maxRequestLength(EventParser.MAX_BYTES + (1 << 20))
         .requestTimeout(Duration.ofSeconds(60))
-        .build(new IngestService(new Tokens(config.tokens()), commits, writers, clock,
-            registry));
+        .build(new IngestService(proxies, commits, writers, clock, registry));
     ApiBasics.addTo(sb, access);
     ReadApi.addTo(sb, store, access, clock);
-    PolicyApi.addTo(sb, store.dataSource(), access, new Tokens(config.tokens()), clock,
+    PolicyApi.addTo(sb, store.dataSource(), access, proxies, clock,
         registry);
     FlowApi.addTo(sb, new FlowQueries(store.dataSource()), access, clock);
     AlertsApi.addTo(sb, alertStore, alerts, config, access, clock);
@@ -140,6 +143,26 @@ public final class CommandPlane implements AutoCloseable {
     alerts.start();
     running = new Running(store, writers, commits, server, retention, alerts);
     ready = true;
+  }
+
+  /**
+   * Adds the listener: cleartext (HTTP/1.1 and h2c), or TLS with the configured key pair, asking
+   * for client certificates that chain to the client CA when one is configured.
+   */
+  private static void listen(ServerBuilder sb, CommandConfig config) {
+    InetSocketAddress address = new InetSocketAddress(config.host(), config.port());
+    CommandConfig.Tls tls = config.tls();
+    if (tls == null) {
+      sb.http(address);
+      return;
+    }
+    sb.https(address).tls(tls.certFile().toFile(), tls.keyFile().toFile());
+    java.nio.file.Path ca = tls.clientCaFile();
+    if (ca != null) {
+      sb.tlsCustomizer(ssl -> ssl.trustManager(ca.toFile()).clientAuth(
+          tls.clientAuth() == CommandConfig.Tls.ClientAuth.REQUIRE
+              ? io.netty.handler.ssl.ClientAuth.REQUIRE : io.netty.handler.ssl.ClientAuth.OPTIONAL));
+    }
   }
 
   /** Returns the port the listener is bound to. */

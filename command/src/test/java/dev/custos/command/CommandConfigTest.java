@@ -100,7 +100,7 @@ class CommandConfigTest {
         """.formatted(DIGEST), "command.yaml", dir))
         .hasMessageStartingWith("command.yaml:3:1: unknown key 'retension' in command plane"
             + " configuration (expected one of: listen, database, tokens, api_tokens, oidc,"
-            + " retention, ingest, alerts)");
+            + " retention, ingest, alerts, tls, client_certs)");
   }
 
   @Test

@@ -693,7 +693,8 @@ public final class ProxyConfig {
    * disk spool so that a plane that is down or slow never slows a request.
    *
    * @param url the command plane's base URL, http or https
-   * @param tokenFile the file holding this proxy's bearer token (read at each send, trimmed)
+   * @param tokenFile the file holding this proxy's bearer token (read at each send, trimmed), or
+   *     null when the proxy authenticates by its client certificate alone
    * @param spoolDir the folder of the disk spool (created when missing); one proxy per folder
    * @param proxyId the {@code Custos-Proxy-Id} this proxy sends
    * @param queueCapacity the events held in memory before new ones are dropped (and counted)
@@ -707,11 +708,14 @@ public final class ProxyConfig {
    * @param shutdownTimeout how long stopping may spend sending what is queued before it spools
    *     the rest
    * @param policyPull how this proxy pulls its policy from the plane, or null when it does not
+   * @param tls TLS towards an https plane (the same settings as a cluster's: CA certificates the
+   *     plane's certificate must chain to, and the client certificate this proxy presents), or
+   *     null for the JDK's trust store and no client certificate
    */
-  public record Command(java.net.URI url, Path tokenFile, Path spoolDir, String proxyId,
+  public record Command(java.net.URI url, @Nullable Path tokenFile, Path spoolDir, String proxyId,
       int queueCapacity, int batchMaxEvents, Duration linger, long spoolMaxBytes,
       Duration requestTimeout, Duration initialBackoff, Duration maxBackoff,
-      Duration shutdownTimeout, @Nullable PolicyPull policyPull) {
+      Duration shutdownTimeout, @Nullable PolicyPull policyPull, @Nullable UpstreamTls tls) {
     /** The most events the command plane takes in one batch. */
     public static final int MAX_BATCH_EVENTS = 1000;
     /** The smallest spool bound. */
@@ -720,7 +724,10 @@ public final class ProxyConfig {
     /** Checks the values. */
     public Command {
       requireNonNull(url, "url");
-      requireNonNull(tokenFile, "tokenFile");
+      if (tokenFile == null && (tls == null || tls.cert() == null)) {
+        throw new IllegalArgumentException("tokenFile and tls.cert: neither is set (expected: a"
+            + " token file, a client certificate, or both)");
+      }
       requireNonNull(spoolDir, "spoolDir");
       requireNonNull(proxyId, "proxyId");
       requireNonNull(linger, "linger");
@@ -761,13 +768,23 @@ public final class ProxyConfig {
       }
     }
 
-    /** Returns the settings without policy pulls. */
+    /** Returns the settings without policy pulls, authenticated by token, with default TLS. */
     public Command(java.net.URI url, Path tokenFile, Path spoolDir, String proxyId,
         int queueCapacity, int batchMaxEvents, Duration linger, long spoolMaxBytes,
         Duration requestTimeout, Duration initialBackoff, Duration maxBackoff,
         Duration shutdownTimeout) {
       this(url, tokenFile, spoolDir, proxyId, queueCapacity, batchMaxEvents, linger,
-          spoolMaxBytes, requestTimeout, initialBackoff, maxBackoff, shutdownTimeout, null);
+          spoolMaxBytes, requestTimeout, initialBackoff, maxBackoff, shutdownTimeout, null, null);
+    }
+
+    /** Returns the settings authenticated by token, with default TLS. */
+    public Command(java.net.URI url, Path tokenFile, Path spoolDir, String proxyId,
+        int queueCapacity, int batchMaxEvents, Duration linger, long spoolMaxBytes,
+        Duration requestTimeout, Duration initialBackoff, Duration maxBackoff,
+        Duration shutdownTimeout, @Nullable PolicyPull policyPull) {
+      this(url, tokenFile, spoolDir, proxyId, queueCapacity, batchMaxEvents, linger,
+          spoolMaxBytes, requestTimeout, initialBackoff, maxBackoff, shutdownTimeout, policyPull,
+          null);
     }
 
     /**
@@ -785,7 +802,7 @@ public final class ProxyConfig {
     public Command withPolicyPull(@Nullable PolicyPull pull) {
       return new Command(url, tokenFile, spoolDir, proxyId, queueCapacity, batchMaxEvents,
           linger, spoolMaxBytes, requestTimeout, initialBackoff, maxBackoff, shutdownTimeout,
-          pull);
+          pull, tls);
     }
   }
 

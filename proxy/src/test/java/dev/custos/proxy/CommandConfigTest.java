@@ -75,6 +75,37 @@ class CommandConfigTest {
   }
 
   @Test
+  void aClientCertificateMayReplaceTheToken() {
+    TestPki.Issued ca = TestPki.ca("plane-ca");
+    TestPki.Issued client = TestPki.client(ca, "spiffe://example.org/ns/edge/sa/custos");
+    ca.writeCert(dir.resolve("ca.pem"));
+    client.writeCert(dir.resolve("proxy.pem"));
+    client.writeKey(dir.resolve("proxy.key"));
+
+    ProxyConfig.Command c = parse("""
+        url: https://command.internal
+        tls: { ca_file: ca.pem, cert_file: proxy.pem, key_file: proxy.key }""")
+        .command().orElseThrow();
+
+    assertThat(c.tokenFile()).isNull();
+    assertThat(c.tls()).isEqualTo(new ProxyConfig.UpstreamTls(dir.resolve("ca.pem"),
+        dir.resolve("proxy.pem"), dir.resolve("proxy.key"), null, false, "TLSv1.2"));
+    assertThatThrownBy(() -> parse("url: https://command.internal\ntls: { ca_file: ca.pem }"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("command: neither token_file nor tls.cert_file (expected: a token"
+            + " file, a client certificate, or both)");
+    assertThatThrownBy(() -> parse("url: http://command.internal\ntoken_file: token\n"
+        + "tls: { ca_file: ca.pem }"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("command.tls: set for http://command.internal (expected: an https"
+            + " url)");
+    assertThatThrownBy(() -> parse("url: https://command.internal\n"
+        + "tls: { cert_file: proxy.pem }"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("command.tls");
+  }
+
+  @Test
   void policyPullsHaveDefaultsAndTheirOwnKeys() {
     assertThat(parse("url: http://c:1\ntoken_file: token").command().orElseThrow().policyPull())
         .isNull();

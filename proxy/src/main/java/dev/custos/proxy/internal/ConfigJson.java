@@ -228,7 +228,18 @@ final class ConfigJson {
     config.command().ifPresent(c -> {
       ObjectNode n = root.putObject("command");
       n.put("url", c.url().toString());
-      put(n, "token_file", c.tokenFile().toString());
+      if (c.tokenFile() != null) {
+        put(n, "token_file", c.tokenFile().toString());
+      }
+      if (c.tls() != null) {
+        ObjectNode t = n.putObject("tls");
+        if (c.tls().ca() != null) {
+          put(t, "ca_file", c.tls().ca().toString());
+        }
+        if (c.tls().cert() != null) {
+          put(t, "cert_file", c.tls().cert().toString());
+        }
+      }
       put(n, "spool_dir", c.spoolDir().toString());
       n.put("proxy_id", c.proxyId());
       n.put("batch_max_events", c.batchMaxEvents());

@@ -414,7 +414,8 @@ public final class ConfigReader {
         add("/command/url", "command.url: '" + url + "' (expected: an http or https URL without"
             + " query, such as http://custos-command:8080)");
       }
-      Path token = file("/command/token_file", c.path("token_file").asText(),
+      Path token = !c.has("token_file") ? null : file("/command/token_file",
+          c.path("token_file").asText(),
           "a file holding the token the command plane issued to this proxy");
       if (token != null) {
         Path t = token;
@@ -491,10 +492,42 @@ public final class ConfigReader {
           pull = new ProxyConfig.PolicyPull(wait, cache);
         }
       }
-      if (uri != null && token != null && spoolMax != 0) {
+      ProxyConfig.UpstreamTls tls = null;
+      boolean tlsOk = true;
+      if (c.has("tls")) {
+        JsonNode t = c.get("tls");
+        Path ca = t.has("ca_file") ? file("/command/tls/ca_file", t.get("ca_file").asText(),
+            "PEM CA certificates") : null;
+        Path cert = t.has("cert_file") ? file("/command/tls/cert_file",
+            t.get("cert_file").asText(), "a PEM certificate chain") : null;
+        Path key = t.has("key_file") ? file("/command/tls/key_file", t.get("key_file").asText(),
+            "a PEM private key") : null;
+        tlsOk = (ca == null) != t.has("ca_file") && (cert == null) != t.has("cert_file")
+            && (key == null) != t.has("key_file")
+            && check("/command/tls", () -> FileTlsProvider.check(cert, key, ca));
+        if (tlsOk) {
+          try {
+            tls = new ProxyConfig.UpstreamTls(ca, cert, key, null, false,
+                t.path("min_version").asText("TLSv1.2"));
+          } catch (IllegalArgumentException e) {
+            add("/command/tls", "command.tls: " + e.getMessage());
+            tlsOk = false;
+          }
+        }
+      }
+      if (tlsOk && c.has("tls") && uri != null && !"https".equals(uri.getScheme())) {
+        add("/command/tls", "command.tls: set for " + url + " (expected: an https url)");
+        tlsOk = false;
+      }
+      if (!c.has("token_file") && (tls == null || tls.cert() == null) && tlsOk) {
+        add("/command", "command: neither token_file nor tls.cert_file (expected: a token"
+            + " file, a client certificate, or both)");
+        tlsOk = false;
+      }
+      if (uri != null && (token != null || !c.has("token_file")) && spoolMax != 0 && tlsOk) {
         try {
           b.command(new ProxyConfig.Command(uri, token, spool, proxyId, queue, batch, linger,
-              spoolMax, timeout, initial, max, shutdown, pull));
+              spoolMax, timeout, initial, max, shutdown, pull, tls));
         } catch (IllegalArgumentException e) {
           add("/command", "command: " + e.getMessage());
         }

@@ -135,11 +135,64 @@ public final class ConfigReader {
           i.path("queue").asInt(CommandConfig.Ingest.DEFAULT.queue()),
           i.path("workers").asInt(CommandConfig.Ingest.DEFAULT.workers()));
       AlertsConfig alerts = AlertsBinder.bind(doc, baseDir, retention, problems);
+      CommandConfig.Tls tls = tls(root);
+      if (tokens.isEmpty() && (tls == null || tls.clientCerts().isEmpty())
+          && !root.has("tokens")) {
+        problem("", "missing key 'tokens' (expected: the proxies' tokens, or client_certs with"
+            + " tls.client_ca_file)");
+      }
       if (!problems.isEmpty()) {
         throw new ConfigException(doc.sourceName(), problems);
       }
       return new CommandConfig(host, Math.min(port, 65535), database, tokens, apiTokens,
-          retention, ingest, oidc, alerts);
+          retention, ingest, oidc, alerts, tls);
+    }
+
+    private CommandConfig.@Nullable Tls tls(JsonNode root) {
+      JsonNode certs = root.path("client_certs");
+      List<CommandConfig.ClientCert> clientCerts = new ArrayList<>();
+      List<String> names = new ArrayList<>();
+      for (int i = 0; i < certs.size(); i++) {
+        JsonNode c = certs.get(i);
+        String name = c.get("name").asText();
+        if (names.contains(name)) {
+          problem("/client_certs/" + i + "/name", path("/client_certs/" + i + "/name")
+              + ": duplicate name '" + name + "' (expected: a name used once)");
+        }
+        names.add(name);
+        clientCerts.add(new CommandConfig.ClientCert(name,
+            c.has("subject") ? c.get("subject").asText() : null,
+            c.has("spiffe_id") ? c.get("spiffe_id").asText() : null));
+      }
+      if (!root.has("tls")) {
+        if (!clientCerts.isEmpty()) {
+          problem("/client_certs", "client_certs: set without tls (expected: tls with"
+              + " client_ca_file)");
+        }
+        return null;
+      }
+      JsonNode t = root.get("tls");
+      Path cert = file("/tls/cert_file", t.get("cert_file").asText());
+      Path key = file("/tls/key_file", t.get("key_file").asText());
+      Path ca = t.has("client_ca_file") ? file("/tls/client_ca_file",
+          t.get("client_ca_file").asText()) : null;
+      if (t.has("client_auth") && !t.has("client_ca_file")) {
+        problem("/tls/client_auth", "tls.client_auth: set without client_ca_file (expected:"
+            + " client_ca_file, the CA client certificates chain to)");
+        return null;
+      }
+      if (!clientCerts.isEmpty() && !t.has("client_ca_file")) {
+        problem("/client_certs", "client_certs: set without tls.client_ca_file (expected: the"
+            + " CA their certificates chain to)");
+        return null;
+      }
+      if (cert == null || key == null || (t.has("client_ca_file") && ca == null)) {
+        return null;
+      }
+      CommandConfig.Tls.ClientAuth auth = ca == null ? CommandConfig.Tls.ClientAuth.NONE
+          : t.path("client_auth").asText("optional").equals("require")
+              ? CommandConfig.Tls.ClientAuth.REQUIRE : CommandConfig.Tls.ClientAuth.OPTIONAL;
+      return new CommandConfig.Tls(cert, key, ca, auth, clientCerts);
     }
 
     private CommandConfig.Database database(JsonNode db) {

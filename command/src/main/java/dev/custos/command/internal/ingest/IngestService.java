@@ -119,7 +119,7 @@ public final class IngestService implements HttpService {
 
   @Override
   public HttpResponse serve(ServiceRequestContext ctx, HttpRequest req) {
-    String tokenName = tokens.check(req.headers().get(HttpHeaderNames.AUTHORIZATION));
+    String tokenName = tokens.check(ctx, req.headers().get(HttpHeaderNames.AUTHORIZATION));
     if (tokenName == null) {
       results.computeIfAbsent("unauthorized", r -> Counter.builder(
           "custos_command_ingest_batches").description("Batches received, by result")

@@ -420,7 +420,7 @@ public final class PolicyApi {
 
   private HttpResponse pull(ServiceRequestContext ctx,
       com.linecorp.armeria.common.RequestHeaders headers, Tokens tokens) {
-    String tokenName = tokens.check(headers.get(HttpHeaderNames.AUTHORIZATION));
+    String tokenName = tokens.check(ctx, headers.get(HttpHeaderNames.AUTHORIZATION));
     if (tokenName == null) {
       count("unauthorized");
       return HttpResponse.of(ResponseHeaders.builder(HttpStatus.UNAUTHORIZED)

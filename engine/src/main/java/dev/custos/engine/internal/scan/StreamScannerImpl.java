@@ -77,7 +77,6 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
   /** Per plugin, the start of the next window to run. */
   private final long[] pluginNext;
   private final MatcherLayout layout;
-  private final int[] gated;
   /** The arrays below; the thread's kept ones (see {@link WindowPool}) until the stream closes. */
   private final WindowPool.Regions regions;
   private final long[] regionPos;
@@ -167,7 +166,6 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     this.plugins = plugins;
     this.pluginNext = new long[plugins.length];
     this.layout = layout;
-    this.gated = layout.gated();
     WindowPool.Kept kept = WindowPool.kept();
     this.buf = kept.takeWindow();
     this.regions = kept.takeRegions(detectors.length);
@@ -561,6 +559,10 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     CompiledDetector d = detectors[g];
     long start = Math.max(0, keywordEnd - contextWindow - d.maxLength - 1);
     long end = keywordStart + contextWindow + d.maxLength + 1;
+    if (regionEnd[g] == 0) {
+      // Its first region in this stream (an opened region ends past 0): runRegions scans it.
+      regions.touch(g);
+    }
     if (start <= regionEnd[g]) {
       regionEnd[g] = Math.max(regionEnd[g], end);
       return;
@@ -600,7 +602,11 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
    */
   private void runRegions() {
     openPendingKeywords();
-    for (int g : gated) {
+    // Only detectors whose region has opened can have bytes to scan; the queue's order does not
+    // matter, as sortEvents orders what the scans report.
+    int[] touched = regions.touched;
+    for (int k = 0, n = regions.touchedCount; k < n; k++) {
+      int g = touched[k];
       long to = Math.min(regionEnd[g], total);
       if (regionPos[g] < to) {
         // The open region goes on: its scan's last state is kept for the next chunk.

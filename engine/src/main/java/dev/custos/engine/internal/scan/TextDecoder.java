@@ -56,6 +56,10 @@ final class TextDecoder {
   }
 
   private static final int REPLACEMENT = 0xFFFD;
+  /** The encodings whose NUL bytes {@link #sniff} looks for, in the order it tries them. */
+  private static final Encoding[] WIDE = {
+    Encoding.UTF_32LE, Encoding.UTF_32BE, Encoding.UTF_16LE, Encoding.UTF_16BE
+  };
   private static final byte[] NO_BYTES = new byte[0];
   private static final long[] NO_LONGS = new long[0];
   private static final int[] NO_INTS = new int[0];
@@ -140,9 +144,13 @@ final class TextDecoder {
     if (n >= 3 && u8(head, 0) == 0xEF && u8(head, 1) == 0xBB && u8(head, 2) == 0xBF) {
       return Encoding.BYTES;
     }
-    for (Encoding e : new Encoding[] {Encoding.UTF_32LE, Encoding.UTF_32BE, Encoding.UTF_16LE, Encoding.UTF_16BE}) {
-      if (looksLike(e, head, n)) {
-        return e;
+    // A code unit of UTF-16 or UTF-32 that is ASCII holds a NUL byte, and looksLike needs one
+    // such unit at least: without a NUL byte (most text) none of them can match.
+    if (hasNul(head, n)) {
+      for (Encoding e : WIDE) {
+        if (looksLike(e, head, n)) {
+          return e;
+        }
       }
     }
     Encoding named = declaredEncoding(charset, head, n);
@@ -150,6 +158,15 @@ final class TextDecoder {
       return named;
     }
     return Encoding.BYTES;
+  }
+
+  private static boolean hasNul(byte[] head, int n) {
+    for (int i = 0; i < n; i++) {
+      if (head[i] == 0) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

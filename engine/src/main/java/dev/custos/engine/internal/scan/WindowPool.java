@@ -69,18 +69,35 @@ final class WindowPool {
     final long[] pos;
     final long[] end;
     final int[] state;
+    /**
+     * The detectors whose region has opened (their end is no longer 0), in the order they first
+     * opened: the only entries a stream changes, so the only ones a stream scans and a reset
+     * restores, however many detectors there are.
+     */
+    final int[] touched;
+    int touchedCount;
 
     Regions(int detectors) {
       pos = new long[detectors];
       end = new long[detectors];
       state = new int[detectors];
+      touched = new int[detectors];
       Arrays.fill(state, -1);
     }
 
+    /** Records that detector {@code g}'s region is about to open; call while its end is 0. */
+    void touch(int g) {
+      touched[touchedCount++] = g;
+    }
+
     private void reset() {
-      Arrays.fill(pos, 0);
-      Arrays.fill(end, 0);
-      Arrays.fill(state, -1);
+      for (int k = 0; k < touchedCount; k++) {
+        int g = touched[k];
+        pos[g] = 0;
+        end[g] = 0;
+        state[g] = -1;
+      }
+      touchedCount = 0;
     }
   }
 

@@ -39,8 +39,12 @@ class WindowPoolTest {
   @Test
   void aClosedStreamsRegionsServeTheThreadsNextStreamReset() {
     WindowPool.Regions regions = WindowPool.takeRegions(3);
-    regions.pos[1] = 42;
+    // A stream touches a detector's entries as its first region opens, then changes them.
+    regions.touch(2);
+    regions.touch(0);
+    regions.pos[2] = 42;
     regions.end[2] = 99;
+    regions.end[0] = 5;
     regions.state[0] = 7;
     WindowPool.giveRegions(regions);
     WindowPool.Regions again = WindowPool.takeRegions(3);
@@ -48,6 +52,7 @@ class WindowPoolTest {
     assertThat(again.pos).containsOnly(0L);
     assertThat(again.end).containsOnly(0L);
     assertThat(again.state).containsOnly(-1);
+    assertThat(again.touchedCount).as("a reset stream has touched nothing").isZero();
     assertThat(WindowPool.takeRegions(3)).isNotSameAs(regions);
     WindowPool.giveRegions(again);
     // A scanner with another detector count gets arrays of its own length.

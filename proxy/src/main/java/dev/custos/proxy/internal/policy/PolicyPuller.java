@@ -95,7 +95,8 @@ public final class PolicyPuller implements AutoCloseable {
     this.etag = etag == null ? "" : etag;
     this.io = EventLoopGroups.newEventLoopGroup(1,
         ThreadFactories.builder("custos-policy-io").eventLoop(true).daemon(true).build());
-    this.factory = ClientFactory.builder().workerGroup(io, false).build();
+    this.factory = dev.custos.proxy.internal.telemetry.commandplane.CommandPlaneClients.factory(io,
+        command);
     URI u = command.url();
     this.client = WebClient.builder(u.getScheme() + "://" + u.getRawAuthority())
         .factory(factory)
@@ -153,7 +154,7 @@ public final class PolicyPuller implements AutoCloseable {
   private boolean pullOnce() {
     String token;
     try {
-      token = Files.readString(command.tokenFile(), StandardCharsets.UTF_8).trim();
+      token = dev.custos.proxy.internal.telemetry.commandplane.CommandPlaneClients.token(command);
     } catch (IOException e) {
       count("token");
       logger.warn("policy pull: token file {} unreadable ({})", command.tokenFile(),
@@ -164,9 +165,12 @@ public final class PolicyPuller implements AutoCloseable {
     path = (path == null ? "" : path.replaceAll("/+$", "")) + "/api/v1/proxy/policy?wait="
         + pull.longPoll().toMillis() + "ms";
     RequestHeadersBuilder h = RequestHeaders.builder(HttpMethod.GET, path)
-        .set(HttpHeaderNames.AUTHORIZATION, "Bearer " + token)
         .set("custos-proxy-id", command.proxyId())
         .set("custos-config-version", target.runningVersion());
+    if (token != null) {
+      // Without a token file the proxy authenticates by its client certificate (command.tls).
+      h.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + token);
+    }
     if (!etag.isEmpty()) {
       h.set(HttpHeaderNames.IF_NONE_MATCH, etag);
     }

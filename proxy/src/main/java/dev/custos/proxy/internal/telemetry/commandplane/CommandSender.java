@@ -1,6 +1,7 @@
 package dev.custos.proxy.internal.telemetry.commandplane;
 
 import com.linecorp.armeria.client.ClientFactory;
+import com.linecorp.armeria.common.RequestHeadersBuilder;
 import com.linecorp.armeria.client.WebClient;
 import com.linecorp.armeria.common.AggregatedHttpResponse;
 import com.linecorp.armeria.common.HttpData;
@@ -225,7 +226,9 @@ final class CommandSender implements FindingsSink {
   private void loop() throws IOException {
     ioGroup = EventLoopGroups.newEventLoopGroup(1,
         ThreadFactories.builder("custos-command-io").eventLoop(true).daemon(true).build());
-    factory = ClientFactory.builder().workerGroup(ioGroup, false).build();
+    // With command.tls, the same TLS material as a cluster's, read once per sender (a reload
+    // that changes the section starts a new sender).
+    factory = CommandPlaneClients.factory(ioGroup, config);
     URI u = config.url();
     client = WebClient.builder(u.getScheme() + "://" + u.getRawAuthority())
         .factory(factory)
@@ -433,16 +436,20 @@ final class CommandSender implements FindingsSink {
   private void start(Batch b, Source source) {
     String token;
     try {
-      token = Files.readString(config.tokenFile(), StandardCharsets.UTF_8).trim();
+      token = CommandPlaneClients.token(config);
     } catch (IOException e) {
       failed("token", "token file " + config.tokenFile() + " unreadable ("
           + e.getClass().getSimpleName() + ")", null);
       return;
     }
-    RequestHeaders headers = RequestHeaders.builder(HttpMethod.POST, path)
+    RequestHeadersBuilder hb = RequestHeaders.builder(HttpMethod.POST, path);
+    if (token != null) {
+      // Without a token file the proxy authenticates by its client certificate (command.tls).
+      hb.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + token);
+    }
+    RequestHeaders headers = hb
         .contentType(NDJSON)
         .set(HttpHeaderNames.CONTENT_ENCODING, "gzip")
-        .set(HttpHeaderNames.AUTHORIZATION, "Bearer " + token)
         .set("custos-proxy-id", config.proxyId())
         .set("custos-batch-id", b.id().toString())
         .set("custos-config-version", configVersion.get())
@@ -499,8 +506,9 @@ final class CommandSender implements FindingsSink {
           ready.addFirst(halves.get(0));
         }
       } else if (status == 401 || status == 403) {
-        failed("unauthorized", status + ": the plane refused this proxy's token (" + config
-            .tokenFile() + ")", null);
+        failed("unauthorized", status + ": the plane refused this proxy's "
+            + (config.tokenFile() != null ? "token (" + config.tokenFile() + ")"
+            : "client certificate"), null);
       } else if (status == 429 || status == 503) {
         failed("overloaded", String.valueOf(status), retryAfter(r));
       } else {
