@@ -305,6 +305,15 @@ class DashboardBrowserTest {
     assertThat(driver.findElement(By.id("map-graph")).getAttribute("data-edges")).isEqualTo("2");
     assertThat(driver.getCurrentUrl()).contains("category=us_ssn");
     checkPage("map-us_ssn");
+
+    // An edge's category opens the findings of that category on that route.
+    driver.findElement(By.cssSelector("[data-table=map-edges] tbody tr a")).click();
+    By rows = By.cssSelector("[data-table=findings] tbody tr");
+    wait.until(ExpectedConditions.presenceOfElementLocated(rows));
+    assertThat(driver.getCurrentUrl()).contains("#/findings", "category=us_ssn", "route=users");
+    for (WebElement row : driver.findElements(rows)) {
+      assertThat(row.getText()).contains("users", "us_ssn");
+    }
   }
 
   @Test
