@@ -79,7 +79,7 @@ public final class CommandPlane implements AutoCloseable {
     if (running != null) {
       throw new IllegalStateException("already started");
     }
-    ApiAccess access = ApiAccess.of(config, clock);
+    ApiAccess access = ApiAccess.of(config, clock, registry);
     Store store = Store.open(config.database());
     // Writers parse; committers store what the writers parsed, several batches per transaction.
     // SQLite has one writing connection: one committer.

@@ -52,7 +52,7 @@ class NoRawValueReachesTheCommandPlaneTest {
   static final List<String> CANARIES = List.of(CARD, "4111 1111 1111 1111", SSN, "078051120",
       EMAIL);
   static final List<String> TABLES = List.of("proxies", "batches", "events", "flow_minute",
-      "flow_hour", "flow_values", "value_sightings");
+      "flow_hour", "flow_values", "value_sightings", "alerts", "alert_rules", "silences");
 
   @TempDir
   Path dir;
@@ -65,8 +65,21 @@ class NoRawValueReachesTheCommandPlaneTest {
 
     PrintStream originalErr = System.err;
     ByteArrayOutputStream logs = new ByteArrayOutputStream();
-    CommandConfig cfg = CommandPlaneTest.config(dir);
-    try (CommandPlane plane = CommandPlane.builder(cfg).build()) {
+    CommandConfig base = CommandPlaneTest.config(dir);
+    // Alert rules that fire on this traffic, notifying a real webhook server.
+    dev.custos.command.internal.alerts.WebhookReceiver hook =
+        new dev.custos.command.internal.alerts.WebhookReceiver();
+    CommandConfig cfg = new CommandConfig(base.host(), base.port(), base.database(),
+        base.tokens(), base.apiTokens(), base.retention(), base.ingest(), base.oidc(),
+        new AlertsConfig(java.time.Duration.ofHours(1), List.of(hook.webhook("canary",
+            dir.resolve("canary.url"), 1)), List.of(
+            new AlertsConfig.Rule("values", AlertsConfig.Kind.DISTINCT_VALUES,
+                java.time.Duration.ofHours(1), java.time.Duration.ZERO, 1, 0, 0,
+                AlertsConfig.GroupBy.ALL, "", "", "", List.of()),
+            new AlertsConfig.Rule("edges", AlertsConfig.Kind.NEW_CATEGORY_ON_EDGE,
+                java.time.Duration.ofMinutes(10), java.time.Duration.ofDays(1), 0, 0, 0,
+                AlertsConfig.GroupBy.ALL, "", "", "", List.of()))));
+    try (hook; CommandPlane plane = CommandPlane.builder(cfg).build()) {
       System.setErr(new PrintStream(logs, true, StandardCharsets.UTF_8));
       plane.start();
       WebClient client = WebClient.of("http://127.0.0.1:" + plane.activePort());
@@ -88,6 +101,9 @@ class NoRawValueReachesTheCommandPlaneTest {
 
       StringBuilder everything = new StringBuilder(malformed.contentUtf8())
           .append(unmasked.contentUtf8());
+      assertThat(plane.runAlerts().get("sent")).as("alerts sent").isPositive();
+      everything.append(get(client, "/api/v1/alerts")).append(get(client,
+          "/api/v1/alert-rules")).append(String.join("\n", hook.bodies()));
       everything.append(get(client, "/api/v1/flows?from=2000-01-01T00:00:00Z"))
           .append(get(client, "/api/v1/map"))
           .append(get(client, "/api/v1/heatmap?bucket=minute"))

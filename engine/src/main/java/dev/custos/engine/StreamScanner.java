@@ -52,6 +52,24 @@ public interface StreamScanner extends AutoCloseable {
   /** Returns the notes gathered so far, such as a fall-back from JSON to text. */
   Set<ScanNote> notes();
 
+  /**
+   * Returns whether a redacting stream holds back output only in case the next input continues a
+   * value that began in it (a gRPC message whose text may go on in the next message), rather than
+   * because that output is not final yet. A caller that sees no more input coming soon (the peer
+   * may be waiting for an answer) calls {@link #release()}. False unless the stream joins values
+   * across messages.
+   */
+  default boolean waiting() {
+    return false;
+  }
+
+  /**
+   * Writes the output that {@link #waiting()} holds back to the stream's {@link RedactedOutput}; a
+   * value found later to have begun in it is still reported, and masked where it is still held.
+   * Does nothing unless the stream joins values across messages.
+   */
+  default void release() {}
+
   /** Returns how many bytes were fed so far. */
   long bytesScanned();
 

@@ -91,11 +91,8 @@ class GrpcContentTest {
   }
 
   @Test
-  void aCardSplitAcrossTwoMessagesIsNotJoinedWhileOneSplitAcrossChunksIs() {
-    byte[] halves = Samples.concat(List.of(
-        frame(Pb.message().string(1, "4111 1111").toBytes(), false),
-        frame(Pb.message().string(1, "1111 1111").toBytes(), false)));
-    assertThat(SCANNER.scan(halves, ContentType.GRPC).findings()).as("each message is its own scan").isEmpty();
+  void aCardSplitAcrossChunksIsFoundWhateverTheChunks() {
+    // A card split across two messages: GrpcJoinTest.
     byte[] whole = Samples.concat(List.of(frame(Pb.message().string(1, "x").toBytes(), false),
         frame(Pb.message().string(1, CARD).toBytes(), false)));
     for (int chunk = 1; chunk < whole.length; chunk++) {

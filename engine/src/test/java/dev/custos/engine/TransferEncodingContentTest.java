@@ -105,6 +105,35 @@ class TransferEncodingContentTest {
   }
 
   @Test
+  void quotedPrintableSoftBreakWithTransportPaddingSplitsNothing() {
+    // RFC 2045 6.7 rule 3: spaces and tabs may come between '=' and the line break of a soft break.
+    for (String softBreak : List.of("= \r\n", "=\t\r\n", "= \t  \r\n", "=  \n", "=\t\n")) {
+      String qp = "card 4111 11" + softBreak + "11 1111 1111 end";
+      String body = MultipartContentTest.body(encodedPart("note", "text/plain", "quoted-printable", qp));
+      ScanResult result = scanMultipart(body);
+      assertThat(result.findings()).as("%s", softBreak.replace("\r", "CR").replace("\n", "LF"))
+          .singleElement().satisfies(f -> assertThat(body.substring((int) f.start(), (int) f.end()))
+              .isEqualTo("4111 11" + softBreak + "11 1111 1111"));
+      String masked = redactMultipart(body, RedactionStyle.MASK);
+      assertThat(masked).hasSameSizeAs(body);
+      assertThat(partContent(masked, "note")).isEqualTo("card **** **" + softBreak + "** **** **** end");
+    }
+  }
+
+  @Test
+  void quotedPrintableEqualsAndBlanksWithoutALineBreakStandForThemselves() {
+    // Each decodes to text in which the card is interrupted: '= ' and what follows are literal.
+    for (String notABreak : List.of("= x", "= =\r\n", "= \r ", "=" + " ".repeat(90) + "\r\n")) {
+      String qp = "card 4111 11" + notABreak + "11 1111 1111 end";
+      String body = MultipartContentTest.body(encodedPart("note", "text/plain", "quoted-printable", qp));
+      assertThat(scanMultipart(body).findings()).as("%s", notABreak.strip()).isEmpty();
+    }
+    String cutShort = MultipartContentTest.body(encodedPart("note", "text/plain", "quoted-printable",
+        "card 4111 1111 1111 1111 =  "));
+    assertThat(scanMultipart(cutShort).findings()).as("padding at the end of the part").hasSize(1);
+  }
+
+  @Test
   void maskReencodesBase64InPlaceKeepingLengthAndFraming() {
     String encoded = mime("{\"user\":{\"ssn\":\"" + SSN + "\",\"card\":\"" + CARD + "\",\"pad\":\""
         + "z".repeat(60) + "\"}}");

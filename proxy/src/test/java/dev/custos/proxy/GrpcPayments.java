@@ -26,8 +26,10 @@ import java.util.function.UnaryOperator;
 
 /**
  * A small gRPC service for tests, defined from a descriptor built here (no protoc plugin):
- * {@code custos.test.Payments} with {@code Pay} (unary) and {@code Chat} (bidirectional), both
- * taking and returning {@code Payment { string note = 1; Card card = 2; string padding = 3; }},
+ * {@code custos.test.Payments} with {@code Pay} (unary), {@code Chat} (bidirectional), {@code
+ * Upload} (client streaming: answers how many messages it got) and {@code Tokens} (server streaming:
+ * answers what {@link #streamer} makes of the request), all taking and returning
+ * {@code Payment { string note = 1; Card card = 2; string padding = 3; }},
  * {@code Card { string number = 1; string holder = 2; }}. The server keeps what it received and
  * answers what {@link #responder} makes of each message (an echo by default).
  */
@@ -50,7 +52,13 @@ final class GrpcPayments implements AutoCloseable {
               .setInputType(".custos.test.Payment").setOutputType(".custos.test.Payment"))
           .addMethod(MethodDescriptorProto.newBuilder().setName("Chat")
               .setInputType(".custos.test.Payment").setOutputType(".custos.test.Payment")
-              .setClientStreaming(true).setServerStreaming(true)))
+              .setClientStreaming(true).setServerStreaming(true))
+          .addMethod(MethodDescriptorProto.newBuilder().setName("Upload")
+              .setInputType(".custos.test.Payment").setOutputType(".custos.test.Payment")
+              .setClientStreaming(true))
+          .addMethod(MethodDescriptorProto.newBuilder().setName("Tokens")
+              .setInputType(".custos.test.Payment").setOutputType(".custos.test.Payment")
+              .setServerStreaming(true)))
       .build();
 
   static final Descriptors.FileDescriptor DESCRIPTOR;
@@ -85,6 +93,22 @@ final class GrpcPayments implements AutoCloseable {
           .setResponseMarshaller(MARSHALLER)
           .build();
 
+  static final MethodDescriptor<DynamicMessage, DynamicMessage> UPLOAD =
+      MethodDescriptor.<DynamicMessage, DynamicMessage>newBuilder()
+          .setType(MethodDescriptor.MethodType.CLIENT_STREAMING)
+          .setFullMethodName("custos.test.Payments/Upload")
+          .setRequestMarshaller(MARSHALLER)
+          .setResponseMarshaller(MARSHALLER)
+          .build();
+
+  static final MethodDescriptor<DynamicMessage, DynamicMessage> TOKENS =
+      MethodDescriptor.<DynamicMessage, DynamicMessage>newBuilder()
+          .setType(MethodDescriptor.MethodType.SERVER_STREAMING)
+          .setFullMethodName("custos.test.Payments/Tokens")
+          .setRequestMarshaller(MARSHALLER)
+          .setResponseMarshaller(MARSHALLER)
+          .build();
+
   /** A message encoding that flags messages compressed but writes them as they are: not gzip. */
   static final io.grpc.Codec NOT_GZIP = new io.grpc.Codec() {
     @Override
@@ -105,6 +129,8 @@ final class GrpcPayments implements AutoCloseable {
 
   final List<DynamicMessage> received = new CopyOnWriteArrayList<>();
   volatile UnaryOperator<DynamicMessage> responder = m -> m;
+  /** What {@code Tokens} streams back for a request (the request alone by default). */
+  volatile java.util.function.Function<DynamicMessage, List<DynamicMessage>> streamer = List::of;
   volatile boolean compressResponses;
   private final Server server;
 
@@ -121,6 +147,8 @@ final class GrpcPayments implements AutoCloseable {
         .setSchemaDescriptor((io.grpc.protobuf.ProtoFileDescriptorSupplier) () -> DESCRIPTOR)
         .addMethod(PAY)
         .addMethod(CHAT)
+        .addMethod(UPLOAD)
+        .addMethod(TOKENS)
         .build();
     ServerServiceDefinition service = ServerServiceDefinition.builder(descriptor)
         .addMethod(PAY, ServerCalls.asyncUnaryCall((req, obs) -> {
@@ -146,6 +174,32 @@ final class GrpcPayments implements AutoCloseable {
               responses.onCompleted();
             }
           };
+        }))
+        .addMethod(UPLOAD, ServerCalls.asyncClientStreamingCall(response -> new StreamObserver<DynamicMessage>() {
+          private int count;
+
+          @Override
+          public void onNext(DynamicMessage m) {
+            received.add(m);
+            count++;
+          }
+
+          @Override
+          public void onError(Throwable t) {}
+
+          @Override
+          public void onCompleted() {
+            response.onNext(payment(String.valueOf(count), "none", ""));
+            response.onCompleted();
+          }
+        }))
+        .addMethod(TOKENS, ServerCalls.asyncServerStreamingCall((req, obs) -> {
+          received.add(req);
+          compress(obs);
+          for (DynamicMessage m : streamer.apply(req)) {
+            obs.onNext(m);
+          }
+          obs.onCompleted();
         }))
         .build();
     try {

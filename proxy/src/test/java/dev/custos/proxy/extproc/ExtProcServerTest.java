@@ -252,6 +252,28 @@ class ExtProcServerTest {
   }
 
   @Test
+  void aCardSplitBetweenTwoGrpcMessagesHoldsNoAnswerAndMasksTheSecondPart() {
+    start("response", "redact");
+    try (EnvoyReplay envoy = new EnvoyReplay(channel)) {
+      envoy.requestHeaders(true, ":method", "POST", ":path", "/api.Cards/Stream",
+          ":authority", "cards", "content-type", "application/grpc", "te", "trailers");
+      envoy.responseHeaders(false, ":status", "200", "content-type", "application/grpc");
+      // The first message's text ends in digits that may go on: Envoy still gets its answer now.
+      ProcessingResponse first = envoy.send(ProcessingRequest.newBuilder().setResponseBody(
+          io.envoyproxy.envoy.service.ext_proc.v3.HttpBody.newBuilder()
+              .setBody(com.google.protobuf.ByteString.copyFrom(grpcFrame("card 4111 1111")))).build());
+      assertThat(first.getResponseBody().getResponse().hasBodyMutation()).as("the message as it came").isFalse();
+      ProcessingResponse second = envoy.send(ProcessingRequest.newBuilder().setResponseBody(
+          io.envoyproxy.envoy.service.ext_proc.v3.HttpBody.newBuilder()
+              .setBody(com.google.protobuf.ByteString.copyFrom(grpcFrame(" 1111 1111 ok")))).build());
+      assertThat(second.getResponseBody().getResponse().getBodyMutation().getBody().toByteArray())
+          .isEqualTo(grpcFrame(" **** **** ok"));
+      envoy.responseTrailers("grpc-status", "0");
+      envoy.complete();
+    }
+  }
+
+  @Test
   void cardSplitAcrossTwoStreamedChunksIsRedactedWithoutLeakingEitherHalf() {
     start("request", "redact");
     try (EnvoyReplay envoy = new EnvoyReplay(channel)) {

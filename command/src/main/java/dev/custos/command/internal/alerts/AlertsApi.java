@@ -228,7 +228,7 @@ public final class AlertsApi {
     for (var it = body.fieldNames(); it.hasNext(); ) {
       String k = it.next();
       if (!SILENCE_KEYS.contains(k)) {
-        throw new IllegalArgumentException("unknown key in silence (expected one of: comment,"
+        throw new IllegalArgumentException("silence: unknown key (expected only: comment,"
             + " duration, ends, starts, rule, category, route, identity_hash)");
       }
     }
@@ -266,7 +266,13 @@ public final class AlertsApi {
         throw new IllegalArgumentException("duration: malformed (expected: a number with ms,"
             + " s, m, h or d, such as 2h)");
       }
-      ends = starts + Math.min(Durations.parse(d).toMillis(), MAX_SILENCE.toMillis() + 1);
+      try {
+        ends = Math.addExact(starts, Math.min(Durations.parse(d).toMillis(),
+            MAX_SILENCE.toMillis() + 1));
+      } catch (ArithmeticException e) {
+        throw new IllegalArgumentException("starts: too far ahead (expected: a silence ending"
+            + " within 365 days)");
+      }
     }
     if (ends <= now || ends <= starts || ends - Math.max(starts, now) > MAX_SILENCE.toMillis()) {
       throw new IllegalArgumentException("ends: not after now and starts, or more than 365 days"

@@ -15,6 +15,9 @@ import com.linecorp.armeria.server.ServiceRequestContext;
 import dev.custos.command.CommandConfig;
 import dev.custos.command.internal.ingest.IngestService;
 import dev.custos.command.internal.ingest.Tokens;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.netty.util.AttributeKey;
 import java.time.Clock;
 import java.util.HashMap;
@@ -44,16 +47,18 @@ public final class ApiAccess {
   private final Tokens apiTokens;
   private final Map<String, Role> roles;
   private final @Nullable OidcVerifier oidc;
+  private final Map<String, Counter> outcomes;
 
   /** Returns the access check of these API tokens, every one of them an admin (tests). */
   public ApiAccess(Tokens apiTokens) {
     this.apiTokens = requireNonNull(apiTokens, "apiTokens");
     this.roles = Map.of();
     this.oidc = null;
+    this.outcomes = counters(new CompositeMeterRegistry());
   }
 
   private ApiAccess(List<CommandConfig.ApiToken> tokens, CommandConfig.@Nullable Oidc oidc,
-      Clock clock) {
+      Clock clock, MeterRegistry registry) {
     this.apiTokens = new Tokens(tokens.stream().map(CommandConfig.ApiToken::token).toList());
     Map<String, Role> r = new HashMap<>();
     for (CommandConfig.ApiToken t : tokens) {
@@ -61,17 +66,44 @@ public final class ApiAccess {
     }
     this.roles = Map.copyOf(r);
     this.oidc = oidc == null ? null : new OidcVerifier(oidc, clock);
+    this.outcomes = counters(registry);
   }
 
   /**
    * Returns the access check of a configuration: its {@code api_tokens} with their roles, and
-   * its {@code oidc} section if any.
+   * its {@code oidc} section if any; nothing counted.
    *
    * @throws IllegalArgumentException if the OIDC key file cannot be read
    */
   public static ApiAccess of(CommandConfig config, Clock clock) {
+    return of(config, clock, new CompositeMeterRegistry());
+  }
+
+  /**
+   * Returns the access check of a configuration, counting every decision in
+   * {@code custos_command_api_access_total{result}}: {@code token} and {@code jwt} (let
+   * through), {@code unauthorized} (401), {@code forbidden} (403), {@code unavailable} (503).
+   *
+   * @throws IllegalArgumentException if the OIDC key file cannot be read
+   */
+  public static ApiAccess of(CommandConfig config, Clock clock, MeterRegistry registry) {
     requireNonNull(config, "config");
-    return new ApiAccess(config.apiTokens(), config.oidc(), requireNonNull(clock, "clock"));
+    return new ApiAccess(config.apiTokens(), config.oidc(), requireNonNull(clock, "clock"),
+        requireNonNull(registry, "registry"));
+  }
+
+  private static Map<String, Counter> counters(MeterRegistry registry) {
+    Map<String, Counter> m = new HashMap<>();
+    for (String result : List.of("token", "jwt", "unauthorized", "forbidden", "unavailable")) {
+      m.put(result, Counter.builder("custos_command_api_access")
+          .description("API requests by access decision").tag("result", result)
+          .register(registry));
+    }
+    return Map.copyOf(m);
+  }
+
+  private void count(String result) {
+    outcomes.get(result).increment();
   }
 
   /** Returns a decorator that lets a request through only for a caller holding {@code role}. */
@@ -81,12 +113,13 @@ public final class ApiAccess {
       String authorization = req.headers().get(HttpHeaderNames.AUTHORIZATION);
       String name = apiTokens.check(authorization);
       if (name != null) {
-        return admit(new Caller(name, roles.getOrDefault(name, Role.ADMIN)), role, delegate,
-            ctx, req);
+        return admit(new Caller(name, roles.getOrDefault(name, Role.ADMIN)), "token", role,
+            delegate, ctx, req);
       }
       OidcVerifier verifier = oidc;
       String credential = bearer(authorization);
       if (verifier == null || credential == null || !OidcVerifier.looksLikeJwt(credential)) {
+        count("unauthorized");
         return unauthorized("Authorization: missing or unknown credential (expected: Bearer and"
             + " a token of api_tokens" + (verifier == null ? "" : " or an OIDC JWT") + ")");
       }
@@ -105,25 +138,36 @@ public final class ApiAccess {
     };
   }
 
-  private static HttpResponse decide(OidcVerifier.Outcome outcome, Role role,
+  private HttpResponse decide(OidcVerifier.Outcome outcome, Role role,
       HttpService delegate, ServiceRequestContext ctx, HttpRequest req) throws Exception {
     if (outcome instanceof OidcVerifier.Accepted a) {
-      return admit(a.caller(), role, delegate, ctx, req);
+      return admit(a.caller(), "jwt", role, delegate, ctx, req);
     }
     OidcVerifier.Refused r = (OidcVerifier.Refused) outcome;
     return switch (r.status()) {
-      case 401 -> unauthorized("Authorization: " + r.reason());
-      case 403 -> error(HttpStatus.FORBIDDEN, r.reason());
-      default -> error(HttpStatus.SERVICE_UNAVAILABLE, r.reason());
+      case 401 -> {
+        count("unauthorized");
+        yield unauthorized("Authorization: " + r.reason());
+      }
+      case 403 -> {
+        count("forbidden");
+        yield error(HttpStatus.FORBIDDEN, r.reason());
+      }
+      default -> {
+        count("unavailable");
+        yield error(HttpStatus.SERVICE_UNAVAILABLE, r.reason());
+      }
     };
   }
 
-  private static HttpResponse admit(Caller caller, Role needed, HttpService delegate,
+  private HttpResponse admit(Caller caller, String how, Role needed, HttpService delegate,
       ServiceRequestContext ctx, HttpRequest req) throws Exception {
     if (!caller.role().includes(needed)) {
+      count("forbidden");
       return error(HttpStatus.FORBIDDEN, "role " + caller.role().name().toLowerCase(Locale.ROOT)
           + " may not do this (expected: " + needed.name().toLowerCase(Locale.ROOT) + ")");
     }
+    count(how);
     ctx.setAttr(CALLER, caller);
     return delegate.serve(ctx, req);
   }

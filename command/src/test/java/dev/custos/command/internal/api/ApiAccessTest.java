@@ -31,6 +31,7 @@ import com.nimbusds.jwt.PlainJWT;
 import com.nimbusds.jwt.SignedJWT;
 import dev.custos.command.CommandConfig;
 import dev.custos.command.internal.config.ConfigReader;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,6 +66,7 @@ class ApiAccessTest {
   static ECKey impostor;
   static Server jwksServer;
   static final AtomicInteger jwksFetches = new AtomicInteger();
+  static final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
 
   @TempDir
   static Path dir;
@@ -109,7 +111,7 @@ class ApiAccessTest {
           - { name: operator, sha256: %s, role: admin }
         %s""".formatted(sha256("proxy"), sha256(READ_TOKEN), sha256(ADMIN_TOKEN), oidcYaml),
         "command.yaml", dir);
-    ApiAccess access = ApiAccess.of(config, Clock.systemUTC());
+    ApiAccess access = ApiAccess.of(config, Clock.systemUTC(), metrics);
     ServerBuilder sb = Server.builder().http(0)
         .gracefulShutdownTimeout(Duration.ZERO, Duration.ZERO);
     sb.route().get("/api/v1/test/read").decorator(access.require(Role.READ))
@@ -399,5 +401,27 @@ class ApiAccessTest {
     assertThat(body.get("error").asText()).contains("JWKS cannot be fetched");
     // An api token still works while the issuer is away.
     assertThat(get(client, "/api/v1/whoami", READ_TOKEN).status()).isEqualTo(HttpStatus.OK);
+  }
+
+  static double counted(String result) {
+    return metrics.get("custos_command_api_access").tag("result", result).counter().count();
+  }
+
+  @Test
+  void everyDecisionIsCountedByResult() throws Exception {
+    WebClient client = apiWithRemoteJwks();
+    Map<String, Double> before = new java.util.TreeMap<>();
+    for (String r : List.of("token", "jwt", "unauthorized", "forbidden")) {
+      before.put(r, counted(r));
+    }
+
+    get(client, "/api/v1/whoami", READ_TOKEN);
+    get(client, "/api/v1/whoami", es256(ecKey, claims().build()));
+    get(client, "/api/v1/whoami", "nope");
+    post(client, READ_TOKEN);
+
+    for (String r : before.keySet()) {
+      assertThat(counted(r) - before.get(r)).as(r).isEqualTo(1.0);
+    }
   }
 }

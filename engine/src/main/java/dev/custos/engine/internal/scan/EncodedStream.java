@@ -31,8 +31,10 @@ import org.jspecify.annotations.Nullable;
  *
  * <p><b>Quoted-printable</b> ({@link Codec#QUOTED_PRINTABLE}): {@code =XX} (two hex digits, either
  * case) is one byte, {@code =} followed by a line break (CRLF or LF) is a soft line break, which
- * decodes to nothing, and every other byte, a {@code =} not followed by either included, stands for
- * itself: quoted-printable is never malformed.
+ * decodes to nothing, also with transport padding (spaces and tabs, up to {@link #MAX_SOFT_BREAK}
+ * characters in all) between the {@code =} and the line break (RFC 2045 section 6.7, rules 3 and
+ * 5), and every other byte, a {@code =} not followed by either included, stands for itself:
+ * quoted-printable is never malformed.
  *
  * <p>Redaction re-encodes what the inner stream writes in the layout the input had: the same base64
  * quanta with the same padding, the same characters escaped in quoted-printable, line breaks and
@@ -93,8 +95,12 @@ final class EncodedStream implements StreamScanner {
   private int outDone;
   private final byte[] pendingOut = new byte[3];
   private int pendingOutLength;
-  /** Output bytes past the layout pushed so far, written once more of it is (or at the end). */
+  /**
+   * Output bytes past the layout pushed so far, written once more of it is (or at the end): {@code
+   * overflow[overflowHead, overflowLength)}.
+   */
   private byte[] overflow = new byte[16];
+  private int overflowHead;
   private int overflowLength;
   /** Decoded bytes not fed to the inner stream yet (within one feed). */
   private byte[] batch = new byte[256];
@@ -113,8 +119,16 @@ final class EncodedStream implements StreamScanner {
   /** White space met inside the current quantum, written after it. */
   private final byte[] quantumSpace = new byte[64];
   private int quantumSpaceLength;
-  /** The quoted-printable escape being read ({@code =}, {@code =X}, {@code =\r}). */
-  private final byte[] escape = new byte[3];
+  /**
+   * The longest soft line break read as one: {@code =}, transport padding, CRLF. A longer run of
+   * spaces and tabs after {@code =} stands for itself (lines are at most 76 characters).
+   */
+  static final int MAX_SOFT_BREAK = 80;
+  /**
+   * The quoted-printable escape being read: {@code =}, {@code =X}, or {@code =} then spaces and
+   * tabs, then maybe CR (a soft line break once its LF comes).
+   */
+  private final byte[] escape = new byte[MAX_SOFT_BREAK];
   private int escapeLength;
 
   /** The rest scanned as text after a fault, or null. */
@@ -262,7 +276,7 @@ final class EncodedStream implements StreamScanner {
 
   /** Returns about how many bytes this stream holds: its layout, the inner stream's hold. */
   long retainedBytes() {
-    return 24L * count + rawCount + overflowLength + batch.length + StreamScannerImpl.retainedBytesOf(inner)
+    return 24L * count + rawCount + (overflowLength - overflowHead) + batch.length + StreamScannerImpl.retainedBytesOf(inner)
         + (text == null ? 0 : StreamScannerImpl.retainedBytesOf(text));
   }
 
@@ -423,17 +437,19 @@ final class EncodedStream implements StreamScanner {
       }
       byte c = b[i];
       long at = encoded - escapeLength;
-      if (escapeLength == 1 && c == '\n') {
+      byte last = escape[escapeLength - 1];
+      // After '=': transport padding (spaces and tabs, RFC 2045 6.7 rule 3) may come before the
+      // line break of a soft break; '=' then a hex digit starts an escape.
+      boolean padding = escapeLength == 1 || isPadding(last);
+      if ((padding || last == '\r') && c == '\n') {
         escape[escapeLength++] = c;
         addRaw(escape, 0, escapeLength, at);
         escapeLength = 0;
-      } else if (escapeLength == 1 && (c == '\r' || hex(c) >= 0)) {
+      } else if (padding && (c == '\r' || (isPadding(c) && escapeLength < MAX_SOFT_BREAK - 2))) {
         escape[escapeLength++] = c;
-      } else if (escapeLength == 2 && escape[1] == '\r' && c == '\n') {
+      } else if (escapeLength == 1 && hex(c) >= 0) {
         escape[escapeLength++] = c;
-        addRaw(escape, 0, escapeLength, at);
-        escapeLength = 0;
-      } else if (escapeLength == 2 && escape[1] != '\r' && hex(c) >= 0) {
+      } else if (escapeLength == 2 && hex(last) >= 0 && hex(c) >= 0) {
         byte[] one = {(byte) ((hex(escape[1]) << 4) | hex(c))};
         escapeLength = 0;
         escaped(one, at);
@@ -447,6 +463,10 @@ final class EncodedStream implements StreamScanner {
       encoded++;
       i++;
     }
+  }
+
+  private static boolean isPadding(byte c) {
+    return c == ' ' || c == '\t';
   }
 
   private static int hex(byte c) {
@@ -702,9 +722,18 @@ final class EncodedStream implements StreamScanner {
 
   private void innerWrite(byte[] b, int from, int n) {
     for (int i = from; i < from + n; i++) {
-      if (overflowLength > 0 || !writeOut(b[i])) {
+      if (overflowLength > overflowHead || !writeOut(b[i])) {
         if (overflowLength == overflow.length) {
-          overflow = java.util.Arrays.copyOf(overflow, overflow.length * 2);
+          int live = overflowLength - overflowHead;
+          if (overflowHead >= overflow.length / 2) {
+            System.arraycopy(overflow, overflowHead, overflow, 0, live);
+          } else {
+            byte[] grown = new byte[overflow.length * 2];
+            System.arraycopy(overflow, overflowHead, grown, 0, live);
+            overflow = grown;
+          }
+          overflowHead = 0;
+          overflowLength = live;
         }
         overflow[overflowLength++] = b[i];
       }
@@ -717,15 +746,18 @@ final class EncodedStream implements StreamScanner {
    * that the output depends on the bytes and the layout only, never on when the inner stream wrote).
    */
   private void drainOverflow() {
-    if (output == null || overflowLength == 0) {
+    if (output == null || overflowLength == overflowHead) {
       return;
     }
-    int done = 0;
-    while (done < overflowLength && writeOut(overflow[done])) {
-      done++;
+    // The bytes written move the head only: copying the rest down each time cost the square of a
+    // long overflow (a hash label written past a value's end, token by token).
+    while (overflowHead < overflowLength && writeOut(overflow[overflowHead])) {
+      overflowHead++;
     }
-    System.arraycopy(overflow, done, overflow, 0, overflowLength - done);
-    overflowLength -= done;
+    if (overflowHead == overflowLength) {
+      overflowHead = 0;
+      overflowLength = 0;
+    }
     drainRaw();
   }
 
@@ -817,9 +849,10 @@ final class EncodedStream implements StreamScanner {
    * encoded plainly.
    */
   private void flushOutput() {
-    for (int i = 0; i < overflowLength; i++) {
+    for (int i = overflowHead; i < overflowLength; i++) {
       extra(overflow[i]);
     }
+    overflowHead = 0;
     overflowLength = 0;
     if (pendingOutLength > 0) {
       writeQuantum(pendingOut, pendingOutLength);

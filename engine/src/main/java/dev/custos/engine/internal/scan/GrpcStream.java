@@ -12,10 +12,14 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.zip.GZIPInputStream;
@@ -37,19 +41,48 @@ import org.jspecify.annotations.Nullable;
  * A body cut short in a prefix or a message is noted {@link ScanNote#PROTOBUF_MALFORMED}, and so
  * is a prefix whose flag byte has bits other than 0 and 7 set: that is not gRPC, and the rest of the
  * body, from that prefix on, is scanned as text.
- * Redaction keeps every length ({@code hash} masks), so the framing stays valid. Not thread-safe.
+ * Redaction keeps every length ({@code hash} masks), so the framing stays valid.
+ *
+ * <p><b>Values split across messages.</b> A stream that sends a text in pieces (a chat that streams
+ * its tokens, a document uploaded in chunks) may cut a value between two messages. The string and
+ * bytes fields of consecutive uncompressed messages at the same field path (the path without the
+ * message index: {@code $.1} of {@code $[3].1} and of {@code $[4].1}) are joined: the last
+ * {@code window} bytes of that path's text so far (its carry, which may span several short
+ * messages) and the first {@code window} bytes of the next message's field are scanned as one text,
+ * and a finding that straddles the seam is reported with the path of the message it starts in and
+ * body offsets from its first byte to its last. What does not join: different paths (another field
+ * number, another occurrence of a repeated field, a deeper level), a bytes field that parses as a
+ * nested message (its own fields have deeper paths), a path that a message leaves out (only
+ * consecutive messages join), compressed messages, malformed ones, and at most {@link #MAX_JOINED}
+ * fields per message. Findings wholly inside one message come from that message's own scan only.
+ *
+ * <p>Redacting, each message is written once it has ended and been joined (a message is of no use
+ * to its receiver before its end), so a straddling value is masked in the message it ends in; to mask
+ * it in the message it starts in too, a message whose carried text may go on into a value (it ends
+ * in a digit, or a digit and one space, dash, dot or slash, and no finding ends there) is held until
+ * the next message has been joined, while {@code mayHold}. Held messages go on when no carry needs
+ * them, at the end of the body, when more than {@link #MAX_HELD} bytes are held, or when the caller
+ * {@linkplain #release() releases} them (the proxy does when the stream has been idle: a call may
+ * wait for an answer before it sends more). A message longer than {@link #MAX_HELD} streams through
+ * as it is scanned. Memory: the held messages and the current one up to {@link #MAX_HELD}, and at
+ * most {@code 2 * window} bytes per joined path. Not thread-safe.
  */
 final class GrpcStream implements StreamScanner {
   /** The largest compressed message held for inflating. */
   static final int MAX_COMPRESSED = 4 << 20;
   /** The largest inflated message scanned. */
   static final int MAX_INFLATED = 16 << 20;
+  /** The most string or bytes fields of one message joined with the next message's. */
+  static final int MAX_JOINED = 16;
+  /** The most bytes of messages held for a value that may go on in the next message. */
+  static final int MAX_HELD = 1 << 20;
 
   /** Opens the scan of one message. */
   interface Opener {
     /** Opens a scan of {@code type}; a protobuf one reads its message as {@code root} when given. */
     StreamScanner open(ContentType type, ProtobufSchema.@Nullable Message root,
-        @Nullable RedactionChoice choice, @Nullable RedactedOutput output);
+        @Nullable RedactionChoice choice, @Nullable RedactedOutput output,
+        ProtobufDecoder.@Nullable Leaves leaves);
   }
 
   private final Opener opener;
@@ -80,12 +113,151 @@ final class GrpcStream implements StreamScanner {
   private boolean finished;
   private boolean closed;
 
+  /** How many bytes of text a path carries into the next message; 0: no joining. */
+  private final int window;
+  private final boolean mayHold;
+  /** The string and bytes fields of the current message, for joining. */
+  private final List<Leaf> leaves = new ArrayList<>();
+  private final Collector collector = new Collector();
+  /** Body offsets where a finding of the current message ends. */
+  private final Set<Long> ends = new HashSet<>();
+  /** The carried text of each path of the last message. */
+  private Map<String, Carry> carries = new LinkedHashMap<>();
+  /** Redacting: messages written but held back, in order, and how many bytes they hold. */
+  private final ArrayDeque<HeldMessage> heldMessages = new ArrayDeque<>();
+  private long heldBytes;
+  /** Redacting: the output of the current message, from {@link #curBase} of the body. */
+  private byte[] cur = new byte[0];
+  private int curLength;
+  private long curBase;
+  /** The current message's output went on as it came: it cannot be held or masked any more. */
+  private boolean curReleased;
+
   GrpcStream(Opener opener, ProtobufSchema.@Nullable Message root, @Nullable RedactionChoice choice,
       @Nullable RedactedOutput output) {
+    this(opener, root, choice, output, 0, false);
+  }
+
+  /**
+   * A stream that joins the text of consecutive messages over {@code window} bytes each side of
+   * the seam (0: not at all), and holds a message whose text may go on when {@code mayHold}.
+   */
+  GrpcStream(Opener opener, ProtobufSchema.@Nullable Message root, @Nullable RedactionChoice choice,
+      @Nullable RedactedOutput output, int window, boolean mayHold) {
     this.opener = opener;
     this.root = root;
     this.choice = choice;
     this.output = output;
+    this.window = window;
+    this.mayHold = mayHold;
+  }
+
+  /** The written bytes of a message held back, from {@code base} of the body. */
+  private record HeldMessage(int index, long base, byte[] bytes) {}
+
+  /** A string or bytes field of the current message: its first and last {@code window} bytes. */
+  private static final class Leaf {
+    final String path;
+    /** The offset of its content in the message's payload. */
+    final long origin;
+    final int window;
+    byte[] head = new byte[16];
+    int headLength;
+    byte @Nullable [] tail;
+    int tailLength;
+    long length;
+
+    Leaf(String path, long origin, int window) {
+      this.path = path;
+      this.origin = origin;
+      this.window = window;
+    }
+
+    void add(byte[] b, int from, int n) {
+      length += n;
+      int h = Math.min(n, window - headLength);
+      if (h > 0) {
+        if (headLength + h > head.length) {
+          head = Arrays.copyOf(head, Math.min(window, Math.max(head.length * 2, headLength + h)));
+        }
+        System.arraycopy(b, from, head, headLength, h);
+        headLength += h;
+        from += h;
+        n -= h;
+      }
+      if (n == 0) {
+        return;
+      }
+      byte[] t = tail;
+      if (t == null) {
+        t = new byte[window];
+        tail = t;
+      }
+      if (n >= window) {
+        System.arraycopy(b, from + n - window, t, 0, window);
+        tailLength = window;
+      } else {
+        int keep = Math.min(tailLength, window - n);
+        System.arraycopy(t, tailLength - keep, t, 0, keep);
+        System.arraycopy(b, from, t, keep, n);
+        tailLength = keep + n;
+      }
+    }
+
+    /** Returns its last {@code min(length, window)} bytes. */
+    byte[] last() {
+      byte[] t = tail;
+      if (t == null) {
+        return Arrays.copyOf(head, headLength);
+      }
+      int n = (int) Math.min(length, window);
+      byte[] last = new byte[n];
+      int fromHead = n - tailLength;
+      System.arraycopy(head, headLength - fromHead, last, 0, fromHead);
+      System.arraycopy(t, 0, last, fromHead, tailLength);
+      return last;
+    }
+  }
+
+  /** The last bytes of a path's text, the message each is in, and its offset in the body. */
+  private static final class Carry {
+    final byte[] text;
+    final int[] message;
+    final long[] offset;
+    boolean open;
+
+    Carry(int n) {
+      text = new byte[n];
+      message = new int[n];
+      offset = new long[n];
+    }
+  }
+
+  /** Takes the current message's string and bytes fields from its protobuf scan. */
+  private final class Collector implements ProtobufDecoder.Leaves {
+    private @Nullable Leaf leaf;
+
+    @Override
+    public void begin(String path, long origin) {
+      leaf = leaves.size() < MAX_JOINED ? new Leaf(path, origin, window) : null;
+    }
+
+    @Override
+    public void content(byte[] bytes, int from, int length) {
+      Leaf l = leaf;
+      if (l != null) {
+        l.add(bytes, from, length);
+      }
+    }
+
+    @Override
+    public void end() {
+      Leaf l = leaf;
+      if (l != null && l.length > 0) {
+        leaves.add(l);
+      }
+      leaf = null;
+    }
   }
 
   @Override
@@ -125,6 +297,9 @@ final class GrpcStream implements StreamScanner {
   private void startMessage() {
     headerLength = 0;
     index++;
+    leaves.clear();
+    ends.clear();
+    curBase = fed - 5;
     if ((header[0] & 0x7e) != 0) {
       // No flag but compressed (bit 0) and trailer (bit 7) exists: this is not gRPC framing, and
       // the rest of the body is scanned as text from this prefix on.
@@ -132,6 +307,8 @@ final class GrpcStream implements StreamScanner {
       text = true;
       compressed = false;
       payloadStart = fed - 5;
+      carries.clear();
+      releaseAll();
       inner = open(true, output);
       addAll(inner.feed(header, 0, 5));
       return;
@@ -150,11 +327,12 @@ final class GrpcStream implements StreamScanner {
       if (payloadLength > MAX_COMPRESSED) {
         notes.add(ScanNote.GRPC_MESSAGE_UNINSPECTABLE);
         passing = true;
+        releaseAll();
         write(header, 0, 5);
       }
     } else {
       write(header, 0, 5);
-      inner = open(trailer, output);
+      inner = open(trailer, output == null ? null : this::write);
     }
     inMessage = true;
     if (payloadLength == 0) {
@@ -169,7 +347,7 @@ final class GrpcStream implements StreamScanner {
       return s == RedactionStyle.HASH ? RedactionStyle.MASK : s;
     };
     return opener.open(text ? ContentType.TEXT : ContentType.PROTOBUF, text ? null : root,
-        target == null ? null : mapped, target);
+        target == null ? null : mapped, target, text || window == 0 ? null : collector);
   }
 
   private void body(byte[] bytes, int from, int n) {
@@ -190,6 +368,7 @@ final class GrpcStream implements StreamScanner {
 
   private void endMessage() {
     inMessage = false;
+    boolean joinable = false;
     if (passing) {
       passing = false;
     } else if (compressed) {
@@ -197,10 +376,208 @@ final class GrpcStream implements StreamScanner {
     } else {
       StreamScanner s = Objects.requireNonNull(inner);
       addAll(s.finish());
-      notes.addAll(s.notes());
+      Set<ScanNote> n = s.notes();
+      notes.addAll(n);
       s.close();
       inner = null;
+      joinable = !trailer && !n.contains(ScanNote.PROTOBUF_MALFORMED);
     }
+    join(joinable);
+  }
+
+  // ---- joining messages ----
+
+  /**
+   * Joins the current message's fields with the carried text of their paths, carries its own
+   * text on, and writes what need not be held.
+   */
+  private void join(boolean joinable) {
+    Map<String, Carry> next = new LinkedHashMap<>();
+    if (joinable && window > 0) {
+      for (Leaf leaf : leaves) {
+        Carry c = carries.get(leaf.path);
+        if (c != null) {
+          seam(c, leaf);
+        }
+        next.put(leaf.path, carry(c, leaf));
+      }
+    }
+    leaves.clear();
+    ends.clear();
+    carries = next;
+    settle();
+  }
+
+  /** Scans the carried text and the head of {@code leaf} as one, for findings across the seam. */
+  private void seam(Carry c, Leaf leaf) {
+    int n = c.text.length;
+    byte[] text = Arrays.copyOf(c.text, n + leaf.headLength);
+    System.arraycopy(leaf.head, 0, text, n, leaf.headLength);
+    List<Finding> found;
+    try (StreamScanner s = opener.open(ContentType.TEXT, null, null, null, null)) {
+      found = new ArrayList<>(s.feed(text, 0, text.length));
+      found.addAll(s.finish());
+    }
+    for (Finding f : found) {
+      int start = (int) f.start();
+      int end = (int) f.end();
+      if (start >= n || end <= n) {
+        continue; // Within one message: its own scan reported it.
+      }
+      long bodyEnd = payloadStart + leaf.origin + (end - n);
+      Finding joined = Finding.of(f.category(), f.detector(), c.offset[start], bodyEnd,
+          "$[" + c.message[start] + "]" + leaf.path.substring(1), f.confidence(), f.evidence(),
+          f.allowedByRules(), f.qualifier());
+      out.add(joined);
+      ends.add(bodyEnd);
+      RedactionChoice r = choice;
+      if (r != null && output != null) {
+        RedactionStyle style = r.styleFor(joined);
+        if (style != null) {
+          mask(text, start, end, c, leaf, style);
+        }
+      }
+    }
+  }
+
+  /** Masks {@code text[start, end)} where its bytes are still held: this message, held ones. */
+  private void mask(byte[] text, int start, int end, Carry c, Leaf leaf, RedactionStyle style) {
+    byte[] masked = Rewriter.maskInPlace(text, start, end - start, style == RedactionStyle.PARTIAL, false);
+    int n = c.text.length;
+    for (int p = start; p < end; p++) {
+      byte b = masked[p - start];
+      if (p >= n) {
+        if (!curReleased) {
+          cur[(int) (payloadStart + leaf.origin + (p - n) - curBase)] = b;
+        }
+        continue;
+      }
+      for (HeldMessage h : heldMessages) {
+        if (h.index() == c.message[p]) {
+          h.bytes()[(int) (c.offset[p] - h.base())] = b;
+          break;
+        }
+      }
+      if (c.message[p] == index && !curReleased) {
+        cur[(int) (c.offset[p] - curBase)] = b;
+      }
+    }
+  }
+
+  /** Returns the text {@code leaf}'s path carries on: the last {@code window} bytes of it so far. */
+  private Carry carry(@Nullable Carry before, Leaf leaf) {
+    byte[] last = leaf.last();
+    int keep = before == null ? 0 : Math.min(before.text.length, window - last.length);
+    Carry c = new Carry(keep + last.length);
+    if (keep > 0) {
+      int from = Objects.requireNonNull(before).text.length - keep;
+      System.arraycopy(before.text, from, c.text, 0, keep);
+      System.arraycopy(before.message, from, c.message, 0, keep);
+      System.arraycopy(before.offset, from, c.offset, 0, keep);
+    }
+    long first = payloadStart + leaf.origin + leaf.length - last.length;
+    for (int i = 0; i < last.length; i++) {
+      c.text[keep + i] = last[i];
+      c.message[keep + i] = index;
+      c.offset[keep + i] = first + i;
+    }
+    c.open = mayContinue(c.text) && !ends.contains(payloadStart + leaf.origin + leaf.length);
+    return c;
+  }
+
+  /**
+   * Returns whether text ending so may go on into a value in the next message: it ends in a digit,
+   * or in a digit and one space, dash, dot or slash.
+   */
+  static boolean mayContinue(byte[] text) {
+    int n = text.length;
+    if (n == 0) {
+      return false;
+    }
+    byte last = text[n - 1];
+    if (last >= '0' && last <= '9') {
+      return true;
+    }
+    return n >= 2 && (last == ' ' || last == '-' || last == '.' || last == '/')
+        && text[n - 2] >= '0' && text[n - 2] <= '9';
+  }
+
+  /** Writes the held messages no open carry needs, then the current one unless one needs it. */
+  private void settle() {
+    RedactedOutput o = output;
+    if (o == null) {
+      return;
+    }
+    int needed = Integer.MAX_VALUE;
+    if (mayHold) {
+      for (Carry c : carries.values()) {
+        if (c.open) {
+          needed = Math.min(needed, c.message[0]);
+        }
+      }
+    }
+    while (!heldMessages.isEmpty() && heldMessages.peekFirst().index() < needed) {
+      writeHeld(o, heldMessages.pollFirst());
+    }
+    if (!curReleased && curLength > 0) {
+      if (index >= needed && heldBytes + curLength <= MAX_HELD) {
+        heldMessages.add(new HeldMessage(index, curBase, Arrays.copyOf(cur, curLength)));
+        heldBytes += curLength;
+      } else {
+        releaseHeld();
+        o.write(cur, 0, curLength);
+      }
+    }
+    curLength = 0;
+    curReleased = false;
+    if (cur.length > 64 * 1024) {
+      cur = new byte[0];
+    }
+  }
+
+  private void writeHeld(RedactedOutput o, HeldMessage h) {
+    heldBytes -= h.bytes().length;
+    o.write(h.bytes(), 0, h.bytes().length);
+  }
+
+  /** Writes every held message. */
+  private void releaseHeld() {
+    RedactedOutput o = output;
+    while (o != null && !heldMessages.isEmpty()) {
+      writeHeld(o, heldMessages.pollFirst());
+    }
+  }
+
+  /** Writes every held message and what the current one wrote so far; its rest goes on as it comes. */
+  private void releaseAll() {
+    releaseHeld();
+    RedactedOutput o = output;
+    if (o != null && !curReleased && curLength > 0) {
+      o.write(cur, 0, curLength);
+    }
+    curLength = 0;
+    curReleased = true;
+  }
+
+  /**
+   * Returns whether messages are held only in case the next message continues a value in them:
+   * {@link #release()} lets them go when no more is coming soon.
+   */
+  @Override
+  public boolean waiting() {
+    return !heldMessages.isEmpty();
+  }
+
+  /**
+   * Writes the messages held for a value that may go on, giving up masking its start in them (a
+   * value found across the seam later is still reported, and masked in the messages still held).
+   */
+  @Override
+  public void release() {
+    if (closed) {
+      throw new IllegalStateException("stream closed");
+    }
+    releaseHeld();
   }
 
   private void endCompressed() {
@@ -276,14 +653,32 @@ final class GrpcStream implements StreamScanner {
 
   private void addAll(List<Finding> findings) {
     for (Finding f : findings) {
-      out.add(map(f));
+      Finding m = map(f);
+      out.add(m);
+      ends.add(m.end());
     }
   }
 
+  /** Writes output of the current message: buffered until it is joined, unless too long. */
   private void write(byte[] bytes, int from, int n) {
-    if (output != null && n > 0) {
-      output.write(bytes, from, n);
+    RedactedOutput o = output;
+    if (o == null || n <= 0) {
+      return;
     }
+    if (curReleased) {
+      o.write(bytes, from, n);
+      return;
+    }
+    if (curLength + n > MAX_HELD) {
+      releaseAll();
+      o.write(bytes, from, n);
+      return;
+    }
+    if (curLength + n > cur.length) {
+      cur = Arrays.copyOf(cur, Math.max(curLength + n, Math.min(MAX_HELD, Math.max(256, cur.length * 2))));
+    }
+    System.arraycopy(bytes, from, cur, curLength, n);
+    curLength += n;
   }
 
   private List<Finding> take() {
@@ -328,6 +723,7 @@ final class GrpcStream implements StreamScanner {
       notes.add(ScanNote.PROTOBUF_MALFORMED);
       write(header, 0, headerLength);
     }
+    releaseAll();
     return take();
   }
 
@@ -345,7 +741,15 @@ final class GrpcStream implements StreamScanner {
   long retainedBytes() {
     byte[] h = held;
     StreamScanner s = inner;
-    return (h == null ? 0 : h.length) + (s == null ? 0 : StreamScannerImpl.retainedBytesOf(s));
+    long carried = 0;
+    for (Carry c : carries.values()) {
+      carried += 13L * c.text.length;
+    }
+    for (Leaf l : leaves) {
+      carried += l.head.length + (l.tail == null ? 0 : l.window);
+    }
+    return (h == null ? 0 : h.length) + (s == null ? 0 : StreamScannerImpl.retainedBytesOf(s))
+        + heldBytes + cur.length + carried;
   }
 
   @Override

@@ -100,9 +100,29 @@ final class ProtobufDecoder implements FieldDecoder {
   private boolean tooLong;
 
   private final @Nullable OriginalWindow original;
+  /** Told the content of every string or bytes field, or null. */
+  private final @Nullable Leaves leaves;
+  /** Whether the field streaming in state LEAF was told to {@link #leaves}. */
+  private boolean leafTold;
   /** The schema and the top-level message's type, or null to read without one. */
   private final @Nullable ProtobufSchema schema;
   private final ProtobufSchema.@Nullable Message root;
+
+  /**
+   * Receives the content of each string or bytes field the decoder scans, in order: {@link #begin},
+   * then {@link #content} for each piece, then {@link #end}. Bytes scanned as text because they are
+   * not protobuf are not told; nor is a field cut short by the end of the input.
+   */
+  interface Leaves {
+    /** Starts a field at {@code path} whose content begins at original offset {@code origin}. */
+    void begin(String path, long origin);
+
+    /** Takes the next piece of the field's content. */
+    void content(byte[] bytes, int from, int length);
+
+    /** Ends the field. */
+    void end();
+  }
 
   ProtobufDecoder(boolean keepOriginal) {
     this(keepOriginal, null, null);
@@ -114,6 +134,16 @@ final class ProtobufDecoder implements FieldDecoder {
    * how they are read; unknown fields are read as without a schema.
    */
   ProtobufDecoder(boolean keepOriginal, @Nullable ProtobufSchema schema, ProtobufSchema.@Nullable Message root) {
+    this(keepOriginal, schema, root, null);
+  }
+
+  /**
+   * A decoder as {@link #ProtobufDecoder(boolean, ProtobufSchema, ProtobufSchema.Message)} makes,
+   * which also tells {@code leaves} the content of every string or bytes field it scans.
+   */
+  ProtobufDecoder(boolean keepOriginal, @Nullable ProtobufSchema schema, ProtobufSchema.@Nullable Message root,
+      @Nullable Leaves leaves) {
+    this.leaves = leaves;
     this.original = keepOriginal ? new OriginalWindow() : null;
     this.schema = schema;
     this.root = root;
@@ -138,9 +168,16 @@ final class ProtobufDecoder implements FieldDecoder {
         case LEAF -> {
           int n = (int) Math.min(remaining, end - i);
           content(bytes, i, n);
+          if (leafTold) {
+            Objects.requireNonNull(leaves).content(bytes, i, n);
+          }
           i += n;
           remaining -= n;
           if (remaining == 0) {
+            if (leafTold) {
+              leafTold = false;
+              Objects.requireNonNull(leaves).end();
+            }
             endLeaf();
             fieldEnded(pos + n);
           }
@@ -264,6 +301,10 @@ final class ProtobufDecoder implements FieldDecoder {
           state = LEAF;
           remaining = value;
           beginLeaf(next, path, field == null ? null : field.name());
+          if (leaves != null) {
+            leaves.begin(path, next);
+            leafTold = true;
+          }
         }
         return true;
       }
@@ -577,6 +618,12 @@ final class ProtobufDecoder implements FieldDecoder {
     beginLeaf(origin, path, key);
     content(b, from, to - from);
     endLeaf();
+    Leaves l = leaves;
+    if (l != null) {
+      l.begin(path, origin);
+      l.content(b, from, to - from);
+      l.end();
+    }
   }
 
   private void beginLeaf(long origin, String path, @Nullable String key) {

@@ -256,18 +256,33 @@ public final class ScanEngine implements AutoCloseable {
       ProtobufSchema.@Nullable Message root, @Nullable RedactionChoice redaction,
       @Nullable RedactedOutput output) {
     if (type == ContentType.GRPC_WEB_TEXT) {
+      // Base64 output cannot be released between messages: nothing is held for joining.
       return EncodedStream.ofGrpcWebText(
-          (c, o) -> newProtobufStream(ContentType.GRPC, schema, root, c, o),
+          (c, o) -> grpcStream(schema, root, c, o, false),
           (c, o) -> newStream(ContentType.TEXT, null, c, o), redaction, output);
     }
     if (type == ContentType.GRPC) {
-      return new GrpcStream((t, r, c, o) -> t == ContentType.PROTOBUF
-              ? stream(null, new ProtobufDecoder(o != null, schema, r), null, c, o)
-              : newStream(t, null, c, o),
-          root, redaction, output);
+      return grpcStream(schema, root, redaction, output, true);
     }
     return stream(null, new ProtobufDecoder(output != null, schema, root), null, redaction, output);
   }
+
+  /**
+   * Opens a gRPC stream whose consecutive messages join their text over the longest match plus the
+   * context window each side of the seam, at most {@link #MAX_JOIN_WINDOW} bytes: the seam is
+   * scanned once per message and field, so its window stays small (a card, an IBAN, a key id or an
+   * address with the words before it fit; a PEM block split between messages does not).
+   */
+  private GrpcStream grpcStream(@Nullable ProtobufSchema schema, ProtobufSchema.@Nullable Message root,
+      @Nullable RedactionChoice redaction, @Nullable RedactedOutput output, boolean mayHold) {
+    return new GrpcStream((t, r, c, o, leaves) -> t == ContentType.PROTOBUF
+            ? stream(null, new ProtobufDecoder(o != null, schema, r, leaves), null, c, o)
+            : newStream(t, null, c, o),
+        root, redaction, output, Math.min(MAX_JOIN_WINDOW, maxLength + settings.contextWindow), mayHold);
+  }
+
+  /** The most bytes of text each side of a seam between two gRPC messages scanned as one. */
+  static final int MAX_JOIN_WINDOW = 128;
 
   private StreamScannerImpl stream(@Nullable JsonTracker json, @Nullable FieldDecoder form,
       @Nullable TextDecoder text, @Nullable RedactionChoice redaction, @Nullable RedactedOutput output) {

@@ -238,6 +238,10 @@ public final class ExternalExchange implements AutoCloseable {
     if (step != Step.BLOCK && endOfStream) {
       p.ended = true;
       step = i.onEnd(out);
+    } else if (step != Step.BLOCK) {
+      // A gRPC message held in case the next one continues a value goes on now: nothing here
+      // answers Envoy later unless another chunk comes, and a call may wait for an answer first.
+      i.release(out);
     }
     if (step == Step.BLOCK) {
       return refuse(p);

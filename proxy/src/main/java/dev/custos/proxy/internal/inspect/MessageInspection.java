@@ -438,6 +438,34 @@ final class MessageInspection implements AutoCloseable {
     }
   }
 
+  /**
+   * How long a streaming gRPC body may sit idle while the redacting scan holds a message back only
+   * in case the next message continues a value in it: then the message goes on (a call may wait
+   * for an answer before it sends more), and a value that does continue is masked in the rest only.
+   */
+  static final long JOIN_WAIT_MILLIS = 250;
+
+  /**
+   * Returns whether the redacting body scan holds output back only in case the next chunk
+   * continues a value in it (see {@link dev.custos.engine.StreamScanner#waiting()}); the pump
+   * calls {@link #release} once the body has been idle {@link #JOIN_WAIT_MILLIS}.
+   */
+  boolean waiting() {
+    StreamScanner s = scanner;
+    return mode == Mode.STREAM && redacting && !done && s != null && s.waiting();
+  }
+
+  /** Lets what {@link #waiting()} holds go; appends it to {@code out}. */
+  void release(List<HttpData> out) {
+    if (!waiting()) {
+      return;
+    }
+    java.util.Objects.requireNonNull(scanner).release();
+    if (redacted.size() > 0) {
+      out.add(redacted.take());
+    }
+  }
+
   /** Takes the next chunk; appends what may go on to {@code out}. */
   Step onData(HttpData data, List<HttpData> out) {
     long t0 = System.nanoTime();

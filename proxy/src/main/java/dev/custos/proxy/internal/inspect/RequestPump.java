@@ -42,6 +42,8 @@ final class RequestPump implements Subscriber<HttpObject> {
   private @Nullable HttpHeaders trailers;
   private @Nullable FieldScan trailerScan;
   private boolean finished;
+  /** Counts the waits for an idle body, so that only the last one releases. */
+  private long chunks;
 
   RequestPump(ServiceRequestContext ctx, HttpRequest req, MessageInspection inspection,
       FieldScan fields, Exchange ex, Function<HttpRequest, HttpResponse> forward) {
@@ -164,6 +166,7 @@ final class RequestPump implements Subscriber<HttpObject> {
       out.clear();
       Step step = inspection.onData((HttpData) obj, out);
       if (handle(step, out)) {
+        releaseWhenIdle();
         requestNext();
       }
     } else if (obj instanceof HttpHeaders) {
@@ -252,6 +255,24 @@ final class RequestPump implements Subscriber<HttpObject> {
         : GrpcRefusals.isGrpc(req.contentType())
             ? HttpResponse.of(GrpcRefusals.trailersOnly(inspection.blockedBy()))
             : Refusals.response(inspection.blockedBy()));
+  }
+
+  /**
+   * When the inspection holds a message back only in case the next one continues a value, lets it
+   * go once no more data came for {@link MessageInspection#JOIN_WAIT_MILLIS}.
+   */
+  private void releaseWhenIdle() {
+    if (!inspection.waiting()) {
+      return;
+    }
+    long at = ++chunks;
+    ctx.eventLoop().schedule(() -> {
+      if (!finished && chunks == at && writer != null) {
+        List<HttpData> released = new ArrayList<>(1);
+        inspection.release(released);
+        write(released);
+      }
+    }, MessageInspection.JOIN_WAIT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
   private void requestNext() {

@@ -42,6 +42,8 @@ final class ResponsePump implements Subscriber<HttpObject> {
   private @Nullable FieldScan trailerScan;
   private @Nullable Subscription subscription;
   private boolean finished;
+  /** Counts the waits for an idle body, so that only the last one releases. */
+  private long waits;
 
   private ResponsePump(ServiceRequestContext ctx, Exchange ex, List<Rule> rules) {
     this.ctx = ctx;
@@ -107,6 +109,7 @@ final class ResponsePump implements Subscriber<HttpObject> {
     } else if (obj instanceof HttpData && inspection != null) {
       chunks.clear();
       if (handle(inspection.onData((HttpData) obj, chunks), chunks)) {
+        releaseWhenIdle(inspection);
         requestNext();
       }
     } else if (obj instanceof HttpHeaders && inspection != null) {
@@ -285,6 +288,24 @@ final class ResponsePump implements Subscriber<HttpObject> {
         return;
       }
     }
+  }
+
+  /**
+   * When the inspection holds a message back only in case the next one continues a value, lets it
+   * go once no more data came for {@link MessageInspection#JOIN_WAIT_MILLIS}.
+   */
+  private void releaseWhenIdle(MessageInspection i) {
+    if (!i.waiting()) {
+      return;
+    }
+    long at = ++waits;
+    ctx.eventLoop().schedule(() -> {
+      if (!finished && waits == at && headersSent) {
+        List<HttpData> released = new ArrayList<>(1);
+        i.release(released);
+        write(released);
+      }
+    }, MessageInspection.JOIN_WAIT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
   private void requestNext() {
