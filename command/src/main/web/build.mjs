@@ -1,7 +1,8 @@
 // Builds the command plane's dashboard: installs the locked npm packages (npm ci, only when
 // package-lock.json changed since the last install in WORK_DIR), then bundles src/ with esbuild
 // into OUT_DIR: index.html (no-cache) and assets/ with content-hashed names (cached for ever),
-// each with .gz and .br twins. A bundle whose sources did not change is kept as it is. Run by Maven (command/pom.xml, phase generate-resources):
+// each with .gz and .br twins. A bundle whose sources did not change is kept as it is. Run by
+// Maven (command/pom.xml, phase generate-resources):
 //
 //   node build.mjs OUT_DIR WORK_DIR
 //

@@ -48,7 +48,8 @@ export function whenUnauthorized(f: () => void): void {
 }
 
 /** Builds a query string from the parameters that have a value. */
-export function query(params: Record<string, string | number | boolean | null | undefined>): string {
+export function query(
+  params: Record<string, string | number | boolean | null | undefined>): string {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) {
     if (v !== null && v !== undefined && v !== '') q.set(k, String(v));

@@ -3,7 +3,7 @@ import cytoscape from 'cytoscape';
 import { api, ApiError, query } from '../api';
 import { categoryColor, chip, clear, fmtNumber, h, shortHash, table } from '../dom';
 import { CATEGORY, filterBar, learnCategories, timeRange } from '../filters';
-import { go, Route } from '../route';
+import { go, href, Route } from '../route';
 import { errorBox, loading, Page } from '../view';
 
 export interface MapNode {
@@ -84,6 +84,17 @@ async function load(route: Route): Promise<{ map: FlowMap; source: string }> {
   return { map: mapFromFlows(flows.flows), source: 'flows' };
 }
 
+/**
+ * The findings filter of a route node: /api/v1/map names a route "proxy_id route" (proxy ids
+ * hold no space), the flows fallback the route alone.
+ */
+function routeFilter(id: string): Record<string, string> {
+  const value = id.startsWith('route:') ? id.slice('route:'.length) : id;
+  const space = value.indexOf(' ');
+  return space < 0 ? { route: value }
+    : { proxy_id: value.slice(0, space), route: value.slice(space + 1) };
+}
+
 function label(n: MapNode): string {
   return n.kind === 'identity' ? 'id ' + shortHash(n.label) : n.label;
 }
@@ -162,16 +173,10 @@ function draw(container: HTMLElement, map: FlowMap): cytoscape.Core {
     / 2, y: container.clientHeight / 2 } });
   cy.on('tap', 'node', (evt) => {
     const id = String(evt.target.id());
-    const colon = id.indexOf(':');
-    const kind = id.slice(0, colon);
-    const value = id.slice(colon + 1);
-    if (kind === 'identity') {
-      go('findings', '', { identity_hash: value });
-    } else if (kind === 'route') {
-      // /api/v1/map labels a route "proxy_id route" (proxy ids hold no space); flows: the route.
-      const space = value.indexOf(' ');
-      go('findings', '', space < 0 ? { route: value }
-        : { proxy_id: value.slice(0, space), route: value.slice(space + 1) });
+    if (id.startsWith('identity:')) {
+      go('findings', '', { identity_hash: id.slice('identity:'.length) });
+    } else if (id.startsWith('route:')) {
+      go('findings', '', routeFilter(id));
     }
   });
   return cy;
@@ -215,7 +220,9 @@ export const mapPage: Page = async (route, el, live) => {
     table([
       { title: 'caller', cell: (e) => labels.get(e.source) ?? e.source },
       { title: 'route', cell: (e) => labels.get(e.target) ?? e.target },
-      { title: 'category', cell: (e) => chip(e.category) },
+      { title: 'category', cell: (e) => h('a', { href: href('findings', '',
+        { category: e.category, ...routeFilter(e.target) }), title: 'findings' },
+      chip(e.category)) },
       { title: 'events', cell: (e) => fmtNumber(e.events), numeric: true },
       { title: 'findings', cell: (e) => fmtNumber(e.findings), numeric: true },
       { title: 'distinct values', cell: (e) => fmtNumber(e.distinct_values), numeric: true },

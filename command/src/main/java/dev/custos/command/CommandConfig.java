@@ -211,6 +211,8 @@ public record CommandConfig(
     /** The algorithms accepted when none are configured: no {@code none}, no HMAC. */
     public static final List<String> ASYMMETRIC_ALGORITHMS = List.of("RS256", "RS384", "RS512",
         "PS256", "PS384", "PS512", "ES256", "ES384", "ES512");
+    /** The shortest time fetched keys are kept. */
+    public static final Duration MIN_JWKS_CACHE = Duration.ofMinutes(1);
 
     /** Copies the lists and checks the values. */
     public Oidc {
@@ -234,9 +236,9 @@ public record CommandConfig(
         throw new IllegalArgumentException("oidc: algorithms: " + algorithms
             + " (expected: some of " + ASYMMETRIC_ALGORITHMS + ")");
       }
-      if (clockSkew.isNegative() || jwksCache.isNegative() || jwksCache.isZero()) {
+      if (clockSkew.isNegative() || jwksCache.compareTo(MIN_JWKS_CACHE) < 0) {
         throw new IllegalArgumentException("oidc: clock_skew " + clockSkew + ", jwks_cache "
-            + jwksCache + " (expected: not negative, and a cache of more than 0)");
+            + jwksCache + " (expected: not negative, and a cache of at least 1m)");
       }
     }
   }

@@ -211,6 +211,17 @@ class CommandConfigTest {
         """.formatted(DIGEST), "command.yaml", dir))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("command.yaml:7:");
+    assertThatThrownBy(() -> CommandConfig.parse("""
+        listen: 127.0.0.1:0
+        tokens: [{ name: edge, sha256: %s }]
+        oidc:
+          issuer: https://idp.example
+          audience: custos
+          jwks_url: https://idp.example/certs
+          jwks_cache: 10s
+        """.formatted(DIGEST), "command.yaml", dir))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("command.yaml:7:15: oidc.jwks_cache: shorter than 1m");
     Files.writeString(dir.resolve("secret.json"),
         "{\"keys\":[{\"kty\":\"oct\",\"k\":\"c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0\"}]}");
     assertThatThrownBy(() -> CommandConfig.parse("""

@@ -30,6 +30,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.logging.Level;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -94,20 +95,6 @@ class DashboardBrowserTest {
     }
     assumeTrue(bundled, "the dashboard bundle was not built (-Dskip.npm)");
 
-    plane = CommandPlane.builder(CommandConfig.parse("""
-        listen: 127.0.0.1:0
-        tokens:
-          - { name: edge, sha256: %s }
-        api_tokens:
-          - { name: ops, sha256: %s, role: admin }
-          - { name: viewer, sha256: %s, role: read }
-        """.formatted(CommandPlaneTest.sha256(CommandPlaneTest.TOKEN),
-        CommandPlaneTest.sha256(ADMIN_TOKEN), CommandPlaneTest.sha256(READ_TOKEN)),
-        "command.yaml", dir)).build();
-    plane.start();
-    base = "http://127.0.0.1:" + plane.activePort() + "/";
-    ingestDemoTraffic();
-
     ChromeOptions options = new ChromeOptions();
     options.setBinary(CHROMIUM);
     options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu",
@@ -120,7 +107,26 @@ class DashboardBrowserTest {
     options.setCapability("goog:loggingPrefs", logs);
     ChromeDriverService service = new ChromeDriverService.Builder()
         .usingDriverExecutable(new File(CHROMEDRIVER)).usingAnyFreePort().build();
-    driver = new ChromeDriver(service, options);
+    // The browser starts while the plane starts and takes the demo traffic.
+    CompletableFuture<ChromeDriver> starting = CompletableFuture.supplyAsync(
+        () -> new ChromeDriver(service, options));
+    try {
+      plane = CommandPlane.builder(CommandConfig.parse("""
+          listen: 127.0.0.1:0
+          tokens:
+            - { name: edge, sha256: %s }
+          api_tokens:
+            - { name: ops, sha256: %s, role: admin }
+            - { name: viewer, sha256: %s, role: read }
+          """.formatted(CommandPlaneTest.sha256(CommandPlaneTest.TOKEN),
+          CommandPlaneTest.sha256(ADMIN_TOKEN), CommandPlaneTest.sha256(READ_TOKEN)),
+          "command.yaml", dir)).build();
+      plane.start();
+      base = "http://127.0.0.1:" + plane.activePort() + "/";
+      ingestDemoTraffic();
+    } finally {
+      driver = starting.join();
+    }
     wait = new WebDriverWait(driver, Duration.ofSeconds(15));
     // A page re-renders as its data arrives: an element found a moment ago may be replaced.
     wait.ignoring(StaleElementReferenceException.class);
@@ -231,6 +237,26 @@ class DashboardBrowserTest {
     assertThat(consoleErrors).as("console errors").isEmpty();
   }
 
+  @Test
+  @Order(10)
+  void aPlaneThatStopsAnsweringShowsARetryMessage() throws IOException {
+    open("#/signin");
+    WebElement token = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("token")));
+    token.sendKeys(READ_TOKEN);
+    token.submit();
+    wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#map-graph")));
+    plane.stop();
+
+    // The page is loaded already; only its API calls fail now.
+    ((JavascriptExecutor) driver).executeScript("location.hash = '#/identities'");
+    WebElement error = wait.until(ExpectedConditions.presenceOfElementLocated(
+        By.cssSelector("#page [data-error=unavailable]")));
+    assertThat(error.getText()).contains("did not answer", "retry");
+    assertThat(error.findElements(By.xpath(".//button[text()='Retry']"))).hasSize(1);
+    screenshot("unavailable");
+    driver.manage().logs().get(LogType.BROWSER); // the refused connections, expected here
+  }
+
   private static boolean served(String path) {
     WebClient client = WebClient.of("http://127.0.0.1:" + plane.activePort());
     return client.execute(RequestHeaders.builder(HttpMethod.GET, path)
@@ -279,6 +305,15 @@ class DashboardBrowserTest {
     assertThat(driver.findElement(By.id("map-graph")).getAttribute("data-edges")).isEqualTo("2");
     assertThat(driver.getCurrentUrl()).contains("category=us_ssn");
     checkPage("map-us_ssn");
+
+    // An edge's category opens the findings of that category on that route.
+    driver.findElement(By.cssSelector("[data-table=map-edges] tbody tr a")).click();
+    By rows = By.cssSelector("[data-table=findings] tbody tr");
+    wait.until(ExpectedConditions.presenceOfElementLocated(rows));
+    assertThat(driver.getCurrentUrl()).contains("#/findings", "category=us_ssn", "route=users");
+    for (WebElement row : driver.findElements(rows)) {
+      assertThat(row.getText()).contains("users", "us_ssn");
+    }
   }
 
   @Test

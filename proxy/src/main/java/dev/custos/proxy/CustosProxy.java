@@ -193,8 +193,12 @@ public final class CustosProxy implements AutoCloseable {
     }
     wasmFilters.commit(filters);
     this.affinity = new Affinity(inspection.identityKey());
-    this.canaries = new Canaries(registry, b.random, System::nanoTime);
+    this.canaries = new Canaries(registry, b.random, System::nanoTime, shared.canaryHalts());
     canaries.reset(initial);
+    // With shared_state, halts seen by other replicas apply here within the sync interval.
+    long syncMs = Canaries.SYNC_INTERVAL.toMillis();
+    tlsReloader.scheduleWithFixedDelay(fatal.guard("custos-canary-sync", canaries::sync), syncMs,
+        syncMs, TimeUnit.MILLISECONDS);
     this.upstreams = new Upstreams(this::factory, workers, new UpstreamMetrics(registry),
         b.kubernetesClient);
     current.set(new Snapshot(initial, upstreams.update(initial), filters, this::factory,

@@ -92,13 +92,13 @@ public final class AlertStore {
       if (seen.isEmpty()) {
         return List.of();
       }
-      for (String[] q : new String[][] {
-          {"flow_minute", Long.toString(hour), Long.toString(recent)},
-          {"flow_hour", Long.toString(oldest), Long.toString(hour)}}) {
+      // The minutes between the hour and the window, then the whole hours of the look-back.
+      for (Range q : List.of(new Range("flow_minute", hour, recent),
+          new Range("flow_hour", oldest, hour))) {
         try (PreparedStatement ps = c.prepareStatement("SELECT DISTINCT " + cols + " FROM "
-            + q[0] + " WHERE bucket_ms >= ? AND bucket_ms < ?" + f.sql)) {
-          ps.setLong(1, Long.parseLong(q[1]));
-          ps.setLong(2, Long.parseLong(q[2]));
+            + q.table() + " WHERE bucket_ms >= ? AND bucket_ms < ?" + f.sql)) {
+          ps.setLong(1, q.from());
+          ps.setLong(2, q.to());
           f.bind(ps, 3);
           try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
@@ -117,6 +117,9 @@ public final class AlertStore {
     }
     return out;
   }
+
+  /** Buckets {@code [from, to)} of a roll-up table. */
+  private record Range(String table, long from, long to) {}
 
   /** The edge of a row of {@code proxy_id, route, cluster, service, identity_hash, category}. */
   private static Map<String, String> edge(ResultSet rs) throws SQLException {

@@ -65,13 +65,15 @@ final class OidcVerifier {
     JWKSource<SecurityContext> keys;
     if (config.jwksUrl() != null) {
       try {
+        // At least a minute (CommandConfig.Oidc): refresh ahead, refresh timeout and the
+        // early-fetch interval all fit well inside it.
         long ttl = config.jwksCache().toMillis();
         keys = JWKSourceBuilder.<SecurityContext>create(config.jwksUrl().toURL(),
                 new DefaultResourceRetriever(FETCH_TIMEOUT_MILLIS, FETCH_TIMEOUT_MILLIS,
                     FETCH_SIZE_LIMIT))
-            .cache(ttl, FETCH_TIMEOUT_MILLIS * 2L)
+            .cache(ttl, Math.min(FETCH_TIMEOUT_MILLIS * 2L, ttl / 4))
             .refreshAheadCache(Math.min(ttl / 4, 30_000L), false)
-            .rateLimited(Math.min(UNKNOWN_KEY_REFETCH_MILLIS, ttl))
+            .rateLimited(Math.min(UNKNOWN_KEY_REFETCH_MILLIS, ttl / 2))
             .retrying(false)
             .build();
       } catch (MalformedURLException e) {

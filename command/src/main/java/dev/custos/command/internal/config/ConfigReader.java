@@ -283,8 +283,14 @@ public final class ConfigReader {
           return null;
         }
       }
+      Duration cache = duration(o, "jwks_cache", "/oidc/jwks_cache", Duration.ofMinutes(5));
+      if (cache.compareTo(CommandConfig.Oidc.MIN_JWKS_CACHE) < 0) {
+        problem("/oidc/jwks_cache", path("/oidc/jwks_cache") + ": shorter than 1m (expected: at"
+            + " least 1m; keys are also fetched again early for an unknown key id)");
+        return null;
+      }
       return new CommandConfig.Oidc(o.get("issuer").asText(), audiences, jwksFile, jwksUrl,
-          duration(o, "jwks_cache", "/oidc/jwks_cache", Duration.ofMinutes(5)),
+          cache,
           o.path("roles_claim").asText("roles"), o.path("name_claim").asText("sub"),
           o.has("admin_roles") ? strings(o.get("admin_roles")) : List.of("custos-admin"),
           o.has("read_roles") ? strings(o.get("read_roles")) : List.of("custos-read"),

@@ -38,6 +38,9 @@ public final class GroupCommit implements BatchSink, AutoCloseable {
   private final List<Thread> committers = new ArrayList<>();
   private final DistributionSummary groupSize;
   private final AtomicLong taken = new AtomicLong();
+  /** Guards {@link #closed} and the queue's tail: no batch is queued after the stop tokens. */
+  private final Object tail = new Object();
+  private boolean closed;
 
   /**
    * Starts {@code committers} committer threads.
@@ -72,7 +75,12 @@ public final class GroupCommit implements BatchSink, AutoCloseable {
   @Override
   public int store(Batch batch) throws SQLException {
     Pending p = new Pending(requireNonNull(batch, "batch"));
-    queue.add(p);
+    synchronized (tail) {
+      if (closed) {
+        throw new SQLException("the command plane is stopping (expected: a retry)");
+      }
+      queue.add(p);
+    }
     Outcome o;
     try {
       o = p.done.get();
@@ -151,8 +159,14 @@ public final class GroupCommit implements BatchSink, AutoCloseable {
    * timeout}.
    */
   public void close(long timeout, TimeUnit unit) {
-    for (int i = 0; i < committers.size(); i++) {
-      queue.add(STOP);
+    synchronized (tail) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      for (int i = 0; i < committers.size(); i++) {
+        queue.add(STOP);
+      }
     }
     long deadline = System.nanoTime() + unit.toNanos(timeout);
     for (Thread t : committers) {

@@ -44,6 +44,13 @@ public final class PolicyWatch implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
+    try {
+      // The baseline: a change made by another replica from now on wakes the polls.
+      revision = store.rolloutsRevision();
+    } catch (SQLException | RuntimeException e) {
+      logger.warn("policy watch: cannot read the rollouts' revision: {}",
+          e.getClass().getSimpleName());
+    }
     long ms = Math.max(10, interval.toMillis());
     poller.scheduleWithFixedDelay(this::poll, ms, ms, TimeUnit.MILLISECONDS);
   }

@@ -17,12 +17,12 @@ import java.util.Map;
 
 /**
  * Serves the web dashboard, bundled into the jar at build time ({@code command/src/main/web},
- * built by {@code build.mjs} into {@code dev/custos/command/web}): {@code /} is the page (revalidated
- * on every load), {@code /assets/} the scripts and styles with content-hashed names (cached for a
- * year, gzip or brotli when the client takes them). Every answer carries a strict content security
- * policy: scripts, styles and connections from this origin only, nothing inline, no frames. When
- * the bundle is missing (a build with {@code -Dskip.npm}), both answer 503 with a page saying how
- * to build it. Thread-safe.
+ * built by {@code build.mjs} into {@code dev/custos/command/web}): {@code /} is the page
+ * (revalidated on every load), {@code /assets/} the scripts and styles with content-hashed names
+ * (cached for a year, gzip or brotli when the client takes them). Every answer carries a strict
+ * content security policy: scripts, styles and connections from this origin only, nothing inline,
+ * no frames. When the bundle is missing (a build with {@code -Dskip.npm}), both answer 503 with a
+ * page saying how to build it. Thread-safe.
  */
 public final class Dashboard {
   /** Where the bundle lives on the class path. */
@@ -49,8 +49,8 @@ public final class Dashboard {
       <code>-Dskip.npm</code>). The API under <code>/api/v1/</code> works as usual.</p>
       <p>To include the dashboard, build the <code>command</code> module with Node.js and npm on the
       PATH and without <code>-Dskip.npm</code>, for example
-      <code>mvn -pl cli -am package -DskipTests</code>: the build runs <code>npm ci</code> and bundles
-      <code>command/src/main/web</code> into the jar.</p></body></html>
+      <code>mvn -pl cli -am package -DskipTests</code>: the build runs <code>npm ci</code> and
+      bundles <code>command/src/main/web</code> into the jar.</p></body></html>
       """;
 
   private Dashboard() {}

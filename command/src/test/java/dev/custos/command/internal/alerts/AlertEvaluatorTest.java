@@ -361,4 +361,65 @@ class AlertEvaluatorTest {
     assertThat(a.get("fired") + b.get("fired")).isEqualTo(1);
     assertThat(hook.bodies()).hasSize(1);
   }
+
+  @ParameterizedTest
+  @EnumSource(Databases.Kind.class)
+  void blockedSpikeCountsAllOrPerProxyAndFiltersByCategory(Databases.Kind kind)
+      throws Exception {
+    open(kind);
+    List<String> cards = new ArrayList<>();
+    List<String> mails = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      cards.add(blocked("orders", 10 + i));
+      cards.add(blocked("login", 20 + i));
+      mails.add(event(clock.instant().minusSeconds(30 + i), "orders", ALICE,
+          Map.of("email", 1), "block"));
+      // A category whose id differs by the characters LIKE would take as wildcards.
+      mails.add(event(clock.instant().minusSeconds(40 + i), "orders", ALICE,
+          Map.of("credit0card", 1), "block"));
+    }
+    ingest("gw-1", cards);
+    ingest("gw-2", mails);
+    AlertsConfig.Rule all = new AlertsConfig.Rule("all", AlertsConfig.Kind.BLOCKED_SPIKE,
+        Duration.ofMinutes(5), Duration.ZERO, 12, 0, 3, AlertsConfig.GroupBy.ALL, "", "", "",
+        List.of());
+    AlertsConfig.Rule perProxy = new AlertsConfig.Rule("per-proxy",
+        AlertsConfig.Kind.BLOCKED_SPIKE, Duration.ofMinutes(5), Duration.ZERO, 6, 0, 3,
+        AlertsConfig.GroupBy.PROXY, "", "", "", List.of());
+    AlertsConfig.Rule cardsOnly = new AlertsConfig.Rule("cards", AlertsConfig.Kind.BLOCKED_SPIKE,
+        Duration.ofMinutes(5), Duration.ZERO, 4, 0, 3, AlertsConfig.GroupBy.ALL, "credit_card",
+        "", "", List.of());
+    AlertsConfig.Rule cardsOnLogin = new AlertsConfig.Rule("cards-login",
+        AlertsConfig.Kind.BLOCKED_SPIKE, Duration.ofMinutes(5), Duration.ZERO, 4, 0, 3,
+        AlertsConfig.GroupBy.ROUTE, "credit_card", "login", "gw-1", List.of());
+
+    evaluator(3, all, perProxy, cardsOnly, cardsOnLogin).runOnce();
+
+    assertThat(alerts.alerts("firing", 10)).extracting(a -> a.ruleId() + " " + a.subject()
+        + " " + a.value()).containsExactlyInAnyOrder(
+            "all {scope=all} 12",
+            "per-proxy {proxy_id=gw-1} 6",
+            "per-proxy {proxy_id=gw-2} 6",
+            "cards {scope=all, category=credit_card} 6");
+  }
+
+  @ParameterizedTest
+  @EnumSource(Databases.Kind.class)
+  void rulesCreatedThroughTheApiAreEvaluatedToo(Databases.Kind kind) throws Exception {
+    open(kind);
+    pullCards(ALICE, 0, 2);
+    AlertsConfig.Rule two = new AlertsConfig.Rule("api-rule", AlertsConfig.Kind.DISTINCT_VALUES,
+        Duration.ofHours(2), Duration.ZERO, 2, 0, 0, AlertsConfig.GroupBy.ALL, "", "", "",
+        List.of("secops"));
+    assertThat(alerts.addRule(new StoredRule(two, "api", "oncall", clock.millis(), "why")))
+        .isTrue();
+    assertThat(alerts.addRule(new StoredRule(two, "api", "oncall", clock.millis(), "again")))
+        .isFalse();
+
+    AlertEvaluator e = evaluator(3);
+    assertThat(e.rules()).singleElement().satisfies(r -> assertThat(r.rule()).isEqualTo(two));
+    assertThat(e.runOnce().get("sent")).isEqualTo(1);
+    assertThat(alerts.deleteRule("api-rule")).isTrue();
+    assertThat(e.rules()).isEmpty();
+  }
 }

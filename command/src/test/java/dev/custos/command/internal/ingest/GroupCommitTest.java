@@ -139,7 +139,7 @@ class GroupCommitTest {
   }
 
   @Test
-  void closeStoresWhatIsQueuedFirst() throws Exception {
+  void closeStoresWhatIsQueuedFirstThenRefusesMore() throws Exception {
     open(Databases.Kind.SQLITE);
     GroupCommit commits = new GroupCommit(store, 1, 10_000, registry);
     List<Future<Integer>> done = new ArrayList<>();
@@ -156,5 +156,7 @@ class GroupCommitTest {
       assertThat(f.get()).isEqualTo(1);
     }
     assertThat(count("SELECT COUNT(*) FROM events")).isEqualTo(10);
+    assertThatThrownBy(() -> commits.store(batch("gw", 11, "http")))
+        .isInstanceOf(SQLException.class).hasMessageContaining("stopping");
   }
 }

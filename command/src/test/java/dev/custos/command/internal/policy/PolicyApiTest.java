@@ -1,6 +1,7 @@
 package dev.custos.command.internal.policy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -21,6 +22,7 @@ import dev.custos.command.CommandPlane;
 import dev.custos.command.internal.config.ConfigReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -238,6 +240,37 @@ class PolicyApiTest {
         .isEqualTo(HttpStatus.CONFLICT);
     assertThat(json(admin(HttpMethod.GET, "/api/v1/rollouts", null)).get("rollouts"))
         .hasSize(1);
+  }
+
+  @Test
+  void aLongPollOnOneReplicaWakesWhenARolloutStartsOnAnother() throws Exception {
+    admin(HttpMethod.POST, "/api/v1/policies/payments/versions", version(POLICY));
+    // A second replica over the same database (SQLite beside the same configuration).
+    try (CommandPlane other = CommandPlane.builder(CommandConfig.parse("""
+        listen: 127.0.0.1:0
+        tokens:
+          - { name: edge, sha256: %s }
+        """.formatted(sha256(TOKEN)), "command.yaml", dir)).build()) {
+      other.start();
+      WebClient otherClient = WebClient.of(SessionProtocol.H2C,
+          Endpoint.of("127.0.0.1", other.activePort()));
+      CompletableFuture<AggregatedHttpResponse> waiting = otherClient.execute(
+          RequestHeaders.builder(HttpMethod.GET, "/api/v1/proxy/policy?wait=5m")
+              .set(HttpHeaderNames.AUTHORIZATION, "Bearer " + TOKEN)
+              .set("custos-proxy-id", "gw-1")
+              .set(HttpHeaderNames.IF_NONE_MATCH, "\"local\"").build()).aggregate();
+      // The poll is held: the other replica has nothing new for gw-1 yet.
+      await().atMost(Duration.ofSeconds(30)).until(() -> json(admin(HttpMethod.GET,
+          "/api/v1/proxies", null)).at("/proxies/0/proxy_id").asText().equals("gw-1"));
+      assertThat(waiting).isNotDone();
+
+      admin(HttpMethod.POST, "/api/v1/rollouts",
+          "{\"policy\":\"payments\",\"version\":1,\"proxies\":[\"gw-1\"]}");
+
+      AggregatedHttpResponse res = waiting.get(60, TimeUnit.SECONDS);
+      assertThat(res.status()).isEqualTo(HttpStatus.OK);
+      assertThat(res.headers().get("custos-policy-version")).isEqualTo("payments@1");
+    }
   }
 
   @Test

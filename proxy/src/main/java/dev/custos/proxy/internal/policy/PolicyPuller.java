@@ -13,12 +13,12 @@ import com.linecorp.armeria.common.util.EventLoopGroups;
 import com.linecorp.armeria.common.util.ThreadFactories;
 import dev.custos.engine.PolicyException;
 import dev.custos.proxy.ProxyConfig;
+import dev.custos.proxy.internal.telemetry.commandplane.CommandPlaneClients;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Map;
@@ -95,8 +95,7 @@ public final class PolicyPuller implements AutoCloseable {
     this.etag = etag == null ? "" : etag;
     this.io = EventLoopGroups.newEventLoopGroup(1,
         ThreadFactories.builder("custos-policy-io").eventLoop(true).daemon(true).build());
-    this.factory = dev.custos.proxy.internal.telemetry.commandplane.CommandPlaneClients.factory(io,
-        command);
+    this.factory = CommandPlaneClients.factory(io, command);
     URI u = command.url();
     this.client = WebClient.builder(u.getScheme() + "://" + u.getRawAuthority())
         .factory(factory)
@@ -154,7 +153,7 @@ public final class PolicyPuller implements AutoCloseable {
   private boolean pullOnce() {
     String token;
     try {
-      token = dev.custos.proxy.internal.telemetry.commandplane.CommandPlaneClients.token(command);
+      token = CommandPlaneClients.token(command);
     } catch (IOException e) {
       count("token");
       logger.warn("policy pull: token file {} unreadable ({})", command.tokenFile(),

@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * <p>While Redis cannot answer, {@code fail_open} uses the in-memory stores (which always see this
  * process's own additions, so they hold what this replica counted) and {@code fail_closed} fails
  * the stage with {@link SharedStateUnavailableException}; each time counts {@code
- * custos_shared_state_unavailable_total{store,outcome}} (store: budget, rate_limit, nonce;
+ * custos_shared_state_unavailable_total{store,outcome}} (store: budget, rate_limit, nonce, canary;
  * outcome: fallback, refused, write_failed). Thread-safe.
  */
 public final class SharedState implements AutoCloseable {
@@ -35,6 +35,7 @@ public final class SharedState implements AutoCloseable {
   private final RedisBudgetStore budgets;
   private final RedisRateLimitStore rateLimits;
   private final RedisNonces nonces;
+  private final RedisCanaryHalts canaryHalts = new RedisCanaryHalts(this);
   private volatile @Nullable RedisBackend backend;
 
   /**
@@ -60,6 +61,11 @@ public final class SharedState implements AutoCloseable {
   /** Returns the rate-limit store: shared when configured, with the in-memory one as fallback. */
   public RateLimitStore rateLimits() {
     return rateLimits;
+  }
+
+  /** Returns where canary halts are shared: Redis when configured, else nowhere. */
+  public dev.custos.proxy.internal.Canaries.HaltStore canaryHalts() {
+    return canaryHalts;
   }
 
   /** Returns the replay nonces: shared when configured, with the in-memory ones as fallback. */

@@ -1,0 +1,127 @@
+package dev.custos.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.linecorp.armeria.client.WebClient;
+import com.linecorp.armeria.common.AggregatedHttpResponse;
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.server.ServerBuilder;
+import com.linecorp.armeria.testing.junit5.server.ServerExtension;
+import dev.custos.proxy.internal.shared.TestRedis;
+import io.micrometer.core.instrument.Gauge;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 13 part 6, canary halts: two real proxies share one Redis (127.0.0.1:6379, skipped when
+ * absent, required under CI=true); a canary that fails through one proxy halts on both, and a
+ * resume at the other resumes it on both.
+ */
+class SharedCanaryHaltTest {
+  @RegisterExtension
+  static final ServerExtension stable = new ServerExtension() {
+    @Override
+    protected void configure(ServerBuilder sb) {
+      sb.serviceUnder("/", (ctx, req) -> HttpResponse.of("stable"));
+    }
+  };
+
+  @RegisterExtension
+  static final ServerExtension broken = new ServerExtension() {
+    @Override
+    protected void configure(ServerBuilder sb) {
+      sb.serviceUnder("/", (ctx, req) -> HttpResponse.of(HttpStatus.INTERNAL_SERVER_ERROR));
+    }
+  };
+
+  @TempDir
+  Path dir;
+
+  private final List<AutoCloseable> closing = new ArrayList<>();
+
+  @AfterEach
+  void close() throws Exception {
+    for (int i = closing.size() - 1; i >= 0; i--) {
+      closing.get(i).close();
+    }
+  }
+
+  private CustosProxy proxy(String name, String prefix) {
+    Path file = ProxyFixture.write(dir.resolve(name + ".yaml"), """
+        listen: 127.0.0.1:0
+        admin: 127.0.0.1:0
+        findings: { file: off }
+        shared_state:
+          redis: %s
+          key_prefix: "%s"
+          connect_timeout: 1s
+          command_timeout: 1s
+          on_unavailable: fail_open
+        routes:
+          - name: halting
+            match: { prefix: / }
+            split:
+              clusters:
+                - { cluster: stable, weight: 1 }
+                - { cluster: broken, weight: 1, canary: true }
+              halt: { error_rate: 0.5, minimum_requests: 4, window: 1m }
+        clusters:
+          stable: { endpoints: ["127.0.0.1:%d"] }
+          broken: { endpoints: ["127.0.0.1:%d"] }
+        """.formatted(TestRedis.URL, prefix, stable.httpPort(), broken.httpPort()));
+    CustosProxy proxy = CustosProxy.builder(ProxyConfig.load(file)).watch(false).build().start();
+    closing.add(proxy);
+    return proxy;
+  }
+
+  private static double halted(CustosProxy proxy) {
+    Gauge g = proxy.meterRegistry().find("custos.canary.halted").tag("route", "halting")
+        .tag("cluster", "broken").gauge();
+    return g == null ? -1 : g.value();
+  }
+
+  private static AggregatedHttpResponse get(CustosProxy proxy) {
+    return WebClient.of("http://127.0.0.1:" + proxy.activeHttpPort()).get("/x").aggregate()
+        .join();
+  }
+
+  @Test
+  void aCanaryHaltedThroughOneProxyIsHaltedOnBothAndAResumeAtTheOtherResumesBoth() {
+    TestRedis redis = TestRedis.require();
+    closing.add(redis);
+    CustosProxy a = proxy("a", redis.prefix);
+    CustosProxy b = proxy("b", redis.prefix);
+
+    // Half the requests through a go to the failing canary, until it halts there.
+    await().atMost(Duration.ofSeconds(30)).until(() -> {
+      get(a);
+      return halted(a) == 1;
+    });
+    assertThat(redis.keys()).hasSize(1).allSatisfy(k -> assertThat(k)
+        .startsWith(redis.prefix + "canary:").doesNotContain("halting").doesNotContain("broken"));
+
+    // b has sent nothing to the canary, and halts it all the same: every request goes to stable.
+    await().atMost(Duration.ofSeconds(10)).until(() -> halted(b) == 1);
+    for (int i = 0; i < 20; i++) {
+      AggregatedHttpResponse r = get(b);
+      assertThat(r.status()).isEqualTo(HttpStatus.OK);
+      assertThat(r.contentUtf8()).isEqualTo("stable");
+    }
+
+    // A resume at b's admin server resumes the canary on a too.
+    WebClient admin = WebClient.of("http://127.0.0.1:" + b.activeAdminPort().orElseThrow());
+    assertThat(admin.blocking().post("/canaries/resume?route=halting&cluster=broken", "")
+        .status()).isEqualTo(HttpStatus.OK);
+    assertThat(halted(b)).isEqualTo(0);
+    await().atMost(Duration.ofSeconds(10)).until(() -> halted(a) == 0);
+    assertThat(redis.keys()).isEmpty();
+  }
+}
