@@ -130,6 +130,8 @@ class SharedCanaryHaltTest {
       get(a);
       return halted(a) == 1;
     });
+    // The halt is written behind the gauge: wait for the key.
+    await().atMost(Duration.ofSeconds(10)).until(() -> redis.keys().size() == 1);
     assertThat(redis.keys()).hasSize(1).allSatisfy(k -> assertThat(k)
         .startsWith(redis.prefix + "canary:").doesNotContain("halting").doesNotContain("broken"));
 
@@ -147,6 +149,6 @@ class SharedCanaryHaltTest {
         .status()).isEqualTo(HttpStatus.OK);
     assertThat(halted(b)).isEqualTo(0);
     await().atMost(Duration.ofSeconds(10)).until(() -> halted(a) == 0);
-    assertThat(redis.keys()).isEmpty();
+    await().atMost(Duration.ofSeconds(10)).until(() -> redis.keys().isEmpty());
   }
 }

@@ -245,7 +245,10 @@ public final class Canaries {
     if (w == null || !(w.halted || w.shared)) {
       return false;
     }
-    w.clear();
+    synchronized (w) {
+      w.clear();
+      w.haltSeq++;
+    }
     store.resume(w.key);
     gauge(route, cluster).set(0);
     logger.warn("canary resumed by the admin server: route {} cluster {}", route, cluster);
@@ -318,6 +321,11 @@ public final class Canaries {
   }
 
   private void apply(Window w, String route, String cluster, boolean inStore, long seqAtRead) {
+    if (w.haltSeq != seqAtRead && inStore) {
+      // A halt or a resume here since the read began: the read is older than what this replica
+      // knows (the next read sees the store after it).
+      return;
+    }
     if (inStore && !w.shared) {
       w.shared = true;
       gauge(route, cluster).set(1);
@@ -363,7 +371,7 @@ public final class Canaries {
     volatile boolean halted;
     /** Whether the shared store holds a halt of this canary (as last read). */
     volatile boolean shared;
-    /** Counts this replica's halts, so a read that began before one does not undo it. */
+    /** Counts this replica's halts and resumes, so a read that began before one does not undo it. */
     volatile long haltSeq;
 
     Window(ProxyConfig.Halt halt, String key) {
