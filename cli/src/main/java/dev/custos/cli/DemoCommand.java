@@ -105,10 +105,10 @@ final class DemoCommand implements Callable<Integer> {
       out.println();
       out.println("Command plane: every findings event above went to " + demo.plane().url()
           + " (SQLite in " + demo.plane().folder() + ", deleted at exit)");
-      out.println("Dashboard: " + demo.plane().dashboardUrl());
-      out.println("  (admin API token: " + demo.plane().apiToken() + "; e.g. curl -H"
-          + " 'Authorization: Bearer " + demo.plane().apiToken() + "' " + demo.plane().url()
-          + "/api/v1/flows)");
+      out.println("Dashboard: " + demo.plane().dashboardUrl() + "   (admin API token: "
+          + demo.plane().apiToken() + ")");
+      out.println("  curl -H 'Authorization: Bearer " + demo.plane().apiToken() + "' "
+          + demo.plane().url() + "/api/v1/flows");
       out.println();
       if (once) {
         // The proxy sends its events in batches: wait until the plane has stored them all.

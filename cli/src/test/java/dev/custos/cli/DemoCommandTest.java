@@ -74,7 +74,8 @@ class DemoCommandTest {
         + " +observed +generic_secret 1\\s+)?response +redacted +credit_card 1 \\(partial\\)");
     // The command plane took every event: the summary comes from its API after they were stored;
     // user 1's card went out through the demo and profiles routes, then into payments.
-    assertThat(out).containsPattern("Dashboard: http://127\\.0\\.0\\.1:\\d+/#token=cdm_[0-9a-f]{48}");
+    assertThat(out).containsPattern("Dashboard: http://127\\.0\\.0\\.1:\\d+/ +\\(admin API token:"
+        + " cdm_[0-9a-f]{48}\\)");
     Matcher summary = Pattern.compile("Command plane: (\\d+) events, (\\d+) flows; categories"
         + " ([^;]+); routes ([^;]+); services ([^;]+); one card \\(\\*+1111\\) seen at ([^\\n]+)")
         .matcher(out);

@@ -98,6 +98,10 @@ class IngestTlsTest {
   }
 
   private WebClient client(TestPki.@Nullable Issued clientCert) {
+    return client(clientCert, plane.activePort());
+  }
+
+  private WebClient client(TestPki.@Nullable Issued clientCert, int port) {
     ClientFactory factory = ClientFactory.builder().tlsCustomizer(b -> {
       b.trustManager(serverCa.cert());
       if (clientCert != null) {
@@ -105,7 +109,7 @@ class IngestTlsTest {
       }
     }).build();
     closing.add(factory);
-    return WebClient.builder("https://127.0.0.1:" + plane.activePort()).factory(factory).build();
+    return WebClient.builder("https://127.0.0.1:" + port).factory(factory).build();
   }
 
   private static AggregatedHttpResponse post(WebClient client, String proxyId,
@@ -192,6 +196,31 @@ class IngestTlsTest {
         List.of("r"), null, null, false, false, null, 10));
 
     await().atMost(Duration.ofSeconds(30)).until(() -> tokenNameOf("sidecar-7").equals("sidecars"));
+  }
+
+  @Test
+  void withClientAuthRequireAConnectionWithoutACertificateFailsItsHandshake() {
+    CommandConfig required = CommandConfig.parse("""
+        listen: 127.0.0.1:0
+        database: { url: "jdbc:sqlite:required.db" }
+        tls:
+          cert_file: plane.pem
+          key_file: plane.key
+          client_ca_file: proxies-ca.pem
+          client_auth: require
+        client_certs:
+          - { name: sidecars, spiffe_id: %s }
+        """.formatted(SPIFFE), "command.yaml", dir);
+    assertThat(required.tls().clientAuth()).isEqualTo(CommandConfig.Tls.ClientAuth.REQUIRE);
+    try (CommandPlane strict = CommandPlane.builder(required).build()) {
+      strict.start();
+      WebClient withCert = client(TestPki.client(clientCa, SPIFFE), strict.activePort());
+      WebClient withoutCert = client(null, strict.activePort());
+
+      assertThat(post(withCert, "strict-1", null).status()).isEqualTo(HttpStatus.ACCEPTED);
+      assertThatThrownBy(() -> post(withoutCert, "strict-2", CommandPlaneTest.TOKEN))
+          .isInstanceOf(CompletionException.class);
+    }
   }
 
   @Test

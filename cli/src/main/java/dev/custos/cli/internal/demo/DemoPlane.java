@@ -112,9 +112,9 @@ public final class DemoPlane implements AutoCloseable {
     return "http://" + Demo.HOST + ":" + plane.activePort();
   }
 
-  /** Returns the dashboard's URL, with the admin API token in its fragment (never sent). */
+  /** Returns the dashboard's URL; it asks for the API token ({@link #apiToken}) once. */
   public String dashboardUrl() {
-    return url() + "/#token=" + apiToken;
+    return url() + "/";
   }
 
   /** Returns the generated admin API token. */
