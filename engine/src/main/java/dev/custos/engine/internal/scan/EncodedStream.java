@@ -815,13 +815,14 @@ final class EncodedStream implements StreamScanner {
     }
     while (outToken < count && kinds[slot(outToken)] == RAW) {
       int n = lengths[slot(outToken)];
-      byte[] r = new byte[n];
-      for (int i = 0; i < n; i++) {
-        r[i] = raw[(rawHead + i) % raw.length];
+      // Straight from the ring, in at most two slices (the output copies what it keeps).
+      int first = Math.min(n, raw.length - rawHead);
+      o.write(raw, rawHead, first);
+      if (n > first) {
+        o.write(raw, 0, n - first);
       }
       rawHead = (rawHead + n) % raw.length;
       rawCount -= n;
-      o.write(r, 0, n);
       outToken++;
       outDone = 0;
     }
@@ -871,20 +872,29 @@ final class EncodedStream implements StreamScanner {
 
   private void writeQuantum(byte[] d, int n) {
     int bits = ((d[0] & 0xff) << 16) | (n > 1 ? (d[1] & 0xff) << 8 : 0) | (n > 2 ? d[2] & 0xff : 0);
-    byte[] q = {ALPHABET[bits >>> 18], ALPHABET[(bits >>> 12) & 63],
-        n > 1 ? ALPHABET[(bits >>> 6) & 63] : (byte) '=', n > 2 ? ALPHABET[bits & 63] : (byte) '='};
+    byte[] q = scratch;
+    q[0] = ALPHABET[bits >>> 18];
+    q[1] = ALPHABET[(bits >>> 12) & 63];
+    q[2] = n > 1 ? ALPHABET[(bits >>> 6) & 63] : (byte) '=';
+    q[3] = n > 2 ? ALPHABET[bits & 63] : (byte) '=';
     Objects.requireNonNull(output).write(q, 0, 4);
   }
+
+  /** The bytes of one quantum or escape being written (the output copies what it keeps). */
+  private final byte[] scratch = new byte[4];
 
   private static final byte[] HEX = "0123456789ABCDEF".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
   private void writeEscaped(byte b) {
-    byte[] e = {'=', HEX[(b >> 4) & 15], HEX[b & 15]};
+    byte[] e = scratch;
+    e[0] = '=';
+    e[1] = HEX[(b >> 4) & 15];
+    e[2] = HEX[b & 15];
     Objects.requireNonNull(output).write(e, 0, 3);
   }
 
   private void writeLiteral(byte b) {
-    byte[] one = {b};
-    Objects.requireNonNull(output).write(one, 0, 1);
+    scratch[0] = b;
+    Objects.requireNonNull(output).write(scratch, 0, 1);
   }
 }

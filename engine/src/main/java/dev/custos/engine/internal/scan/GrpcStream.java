@@ -113,6 +113,8 @@ final class GrpcStream implements StreamScanner {
   private boolean finished;
   private boolean closed;
 
+  /** Opens the scan of a seam: UTF-8 text, never redacting. */
+  private final java.util.function.Supplier<StreamScanner> seams;
   /** How many bytes of text a path carries into the next message; 0: no joining. */
   private final int window;
   private final boolean mayHold;
@@ -135,15 +137,18 @@ final class GrpcStream implements StreamScanner {
 
   GrpcStream(Opener opener, ProtobufSchema.@Nullable Message root, @Nullable RedactionChoice choice,
       @Nullable RedactedOutput output) {
-    this(opener, root, choice, output, 0, false);
+    this(opener, root, choice, output, 0, false, null);
   }
 
   /**
    * A stream that joins the text of consecutive messages over {@code window} bytes each side of
-   * the seam (0: not at all), and holds a message whose text may go on when {@code mayHold}.
+   * the seam (0: not at all), scanning each seam in a stream {@code seams} opens (a text stream
+   * when null), and holds a message whose text may go on when {@code mayHold}.
    */
   GrpcStream(Opener opener, ProtobufSchema.@Nullable Message root, @Nullable RedactionChoice choice,
-      @Nullable RedactedOutput output, int window, boolean mayHold) {
+      @Nullable RedactedOutput output, int window, boolean mayHold,
+      java.util.function.@Nullable Supplier<StreamScanner> seams) {
+    this.seams = seams != null ? seams : () -> opener.open(ContentType.TEXT, null, null, null, null);
     this.opener = opener;
     this.root = root;
     this.choice = choice;
@@ -414,7 +419,7 @@ final class GrpcStream implements StreamScanner {
     byte[] text = Arrays.copyOf(c.text, n + leaf.headLength);
     System.arraycopy(leaf.head, 0, text, n, leaf.headLength);
     List<Finding> found;
-    try (StreamScanner s = opener.open(ContentType.TEXT, null, null, null, null)) {
+    try (StreamScanner s = seams.get()) {
       found = new ArrayList<>(s.feed(text, 0, text.length));
       found.addAll(s.finish());
     }

@@ -278,7 +278,9 @@ public final class ScanEngine implements AutoCloseable {
     return new GrpcStream((t, r, c, o, leaves) -> t == ContentType.PROTOBUF
             ? stream(null, new ProtobufDecoder(o != null, schema, r, leaves), null, c, o)
             : newStream(t, null, c, o),
-        root, redaction, output, Math.min(MAX_JOIN_WINDOW, maxLength + settings.contextWindow), mayHold);
+        root, redaction, output, Math.min(MAX_JOIN_WINDOW, maxLength + settings.contextWindow), mayHold,
+        // A seam is a protobuf string's bytes, scanned as they are, as its message's scan does.
+        () -> stream(null, null, null, null, null));
   }
 
   /** The most bytes of text each side of a seam between two gRPC messages scanned as one. */
