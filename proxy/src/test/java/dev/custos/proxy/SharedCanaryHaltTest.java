@@ -55,6 +55,10 @@ class SharedCanaryHaltTest {
   }
 
   private CustosProxy proxy(String name, String prefix) {
+    return proxy(name, TestRedis.URL, prefix, "fail_open");
+  }
+
+  private CustosProxy proxy(String name, String redisUrl, String prefix, String onUnavailable) {
     Path file = ProxyFixture.write(dir.resolve(name + ".yaml"), """
         listen: 127.0.0.1:0
         admin: 127.0.0.1:0
@@ -64,7 +68,7 @@ class SharedCanaryHaltTest {
           key_prefix: "%s"
           connect_timeout: 1s
           command_timeout: 1s
-          on_unavailable: fail_open
+          on_unavailable: %s
         routes:
           - name: halting
             match: { prefix: / }
@@ -76,7 +80,7 @@ class SharedCanaryHaltTest {
         clusters:
           stable: { endpoints: ["127.0.0.1:%d"] }
           broken: { endpoints: ["127.0.0.1:%d"] }
-        """.formatted(TestRedis.URL, prefix, stable.httpPort(), broken.httpPort()));
+        """.formatted(redisUrl, prefix, onUnavailable, stable.httpPort(), broken.httpPort()));
     CustosProxy proxy = CustosProxy.builder(ProxyConfig.load(file)).watch(false).build().start();
     closing.add(proxy);
     return proxy;
@@ -91,6 +95,27 @@ class SharedCanaryHaltTest {
   private static AggregatedHttpResponse get(CustosProxy proxy) {
     return WebClient.of("http://127.0.0.1:" + proxy.activeHttpPort()).get("/x").aggregate()
         .join();
+  }
+
+  @Test
+  void anUnreachableRedisFailingClosedSendsEveryRequestToTheStableClusters() {
+    CustosProxy p = proxy("closed", "redis://127.0.0.1:" + TestRedis.closedPort(), "custos:",
+        "fail_closed");
+
+    // Two reads refused: the first one's outcome (every canary halted) applies by the second.
+    await().atMost(Duration.ofSeconds(10)).until(() -> refusedCanaryReads(p) > 1);
+    for (int i = 0; i < 20; i++) {
+      AggregatedHttpResponse r = get(p);
+      assertThat(r.status()).isEqualTo(HttpStatus.OK);
+      assertThat(r.contentUtf8()).isEqualTo("stable");
+    }
+  }
+
+  private static double refusedCanaryReads(CustosProxy proxy) {
+    io.micrometer.core.instrument.Counter c = proxy.meterRegistry()
+        .find("custos.shared.state.unavailable").tag("store", "canary")
+        .tag("outcome", "refused").counter();
+    return c == null ? 0 : c.count();
   }
 
   @Test
