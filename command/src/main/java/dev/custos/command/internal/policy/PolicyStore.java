@@ -380,16 +380,17 @@ public final class PolicyStore {
   }
 
   /**
-   * Returns a number that changes whenever any rollout starts or changes, so that a replica
-   * notices what another one did.
+   * Returns a number that grows whenever any rollout starts or changes, so that a replica
+   * notices what another one did: the sum of the rollouts' revisions (a new rollout adds its
+   * revision 1, every change adds one; rollouts are never deleted).
    */
   public long rolloutsRevision() throws SQLException {
     try (Connection c = db.getConnection();
-        PreparedStatement ps = c.prepareStatement("SELECT COUNT(*), COALESCE(MAX(id), 0),"
-            + " COALESCE(SUM(revision), 0) FROM rollouts");
+        PreparedStatement ps = c.prepareStatement("SELECT COALESCE(SUM(revision), 0) FROM"
+            + " rollouts");
         ResultSet rs = ps.executeQuery()) {
       rs.next();
-      return rs.getLong(1) * 1_000_003L + rs.getLong(2) * 7919L + rs.getLong(3);
+      return rs.getLong(1);
     }
   }
 
