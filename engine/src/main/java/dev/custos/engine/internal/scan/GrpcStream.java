@@ -397,8 +397,8 @@ final class GrpcStream implements StreamScanner {
    * text on, and writes what need not be held.
    */
   private void join(boolean joinable) {
-    Map<String, Carry> next = new LinkedHashMap<>();
-    if (joinable && window > 0) {
+    if (joinable && window > 0 && !leaves.isEmpty()) {
+      Map<String, Carry> next = new LinkedHashMap<>();
       for (Leaf leaf : leaves) {
         Carry c = carries.get(leaf.path);
         if (c != null) {
@@ -406,10 +406,13 @@ final class GrpcStream implements StreamScanner {
         }
         next.put(leaf.path, carry(c, leaf));
       }
+      carries = next;
+    } else {
+      // Nothing carries on (no text, a trailer, a compressed or malformed message): no map to make.
+      carries.clear();
     }
     leaves.clear();
     ends.clear();
-    carries = next;
     settle();
   }
 
