@@ -476,6 +476,8 @@ public final class PolicyApi {
       @Nullable String ifNoneMatch, long deadlineNanos, Executor executor) {}
 
   private CompletableFuture<HttpResponse> check(Pull p) {
+    // Read before the rollouts: a change committed after it wakes the wait below at once.
+    long seen = watch.generation();
     return CompletableFuture.supplyAsync(() -> {
       try {
         store.reportPull(p.proxyId(), p.tokenName(), p.running(), clock.millis());
@@ -494,7 +496,7 @@ public final class PolicyApi {
         return CompletableFuture.completedFuture(HttpResponse.of(ResponseHeaders.builder(
             HttpStatus.NOT_MODIFIED).set(HttpHeaderNames.ETAG, etag).build()));
       }
-      CompletableFuture<Void> next = watch.next();
+      CompletableFuture<Void> next = watch.next(seen);
       if (next == null) {
         count("overloaded");
         return CompletableFuture.completedFuture(unavailable());

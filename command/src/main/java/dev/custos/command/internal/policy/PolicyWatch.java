@@ -12,6 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,6 +30,8 @@ public final class PolicyWatch implements AutoCloseable {
   private final PolicyStore store;
   private final int maxWaiters;
   private final ScheduledExecutorService poller;
+  /** Counts {@link #changed()} calls, so that a waiter can tell it missed one. */
+  private final AtomicLong generation = new AtomicLong();
   private volatile long revision = Long.MIN_VALUE;
 
   /** Starts the watch; {@code interval} is how often another replica's changes are looked for. */
@@ -56,15 +59,29 @@ public final class PolicyWatch implements AutoCloseable {
   }
 
   /**
-   * Returns a future completed at the next change, or null when {@code maxWaiters} already
-   * wait. The caller removes it with {@link #done} when it stops waiting.
+   * Returns the current generation: read it before reading the rollouts, and pass it to {@link
+   * #next} so that a change made in between is not missed.
    */
-  @Nullable CompletableFuture<Void> next() {
+  long generation() {
+    return generation.get();
+  }
+
+  /**
+   * Returns a future completed at the next change after generation {@code seen} (at once when
+   * there was one already), or null when {@code maxWaiters} already wait. The caller removes it
+   * with {@link #done} when it stops waiting.
+   */
+  @Nullable CompletableFuture<Void> next(long seen) {
     if (waiters.size() >= maxWaiters) {
       return null;
     }
     CompletableFuture<Void> f = new CompletableFuture<>();
     waiters.add(f);
+    // Added before the generation is read: a change after this read completes it in changed().
+    if (generation.get() != seen) {
+      waiters.remove(f);
+      f.complete(null);
+    }
     return f;
   }
 
@@ -75,6 +92,7 @@ public final class PolicyWatch implements AutoCloseable {
 
   /** Wakes every waiter: rollouts changed. */
   public void changed() {
+    generation.incrementAndGet();
     for (CompletableFuture<Void> f : waiters) {
       waiters.remove(f);
       f.complete(null);

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 import org.jspecify.annotations.Nullable;
@@ -114,7 +115,7 @@ final class GrpcStream implements StreamScanner {
   private boolean closed;
 
   /** Opens the scan of a seam: UTF-8 text, never redacting. */
-  private final java.util.function.Supplier<StreamScanner> seams;
+  private final Supplier<StreamScanner> seams;
   /** How many bytes of text a path carries into the next message; 0: no joining. */
   private final int window;
   private final boolean mayHold;
@@ -147,7 +148,7 @@ final class GrpcStream implements StreamScanner {
    */
   GrpcStream(Opener opener, ProtobufSchema.@Nullable Message root, @Nullable RedactionChoice choice,
       @Nullable RedactedOutput output, int window, boolean mayHold,
-      java.util.function.@Nullable Supplier<StreamScanner> seams) {
+      @Nullable Supplier<StreamScanner> seams) {
     this.seams = seams != null ? seams : () -> opener.open(ContentType.TEXT, null, null, null, null);
     this.opener = opener;
     this.root = root;
@@ -397,8 +398,8 @@ final class GrpcStream implements StreamScanner {
    * text on, and writes what need not be held.
    */
   private void join(boolean joinable) {
-    Map<String, Carry> next = new LinkedHashMap<>();
-    if (joinable && window > 0) {
+    if (joinable && window > 0 && !leaves.isEmpty()) {
+      Map<String, Carry> next = new LinkedHashMap<>();
       for (Leaf leaf : leaves) {
         Carry c = carries.get(leaf.path);
         if (c != null) {
@@ -406,10 +407,13 @@ final class GrpcStream implements StreamScanner {
         }
         next.put(leaf.path, carry(c, leaf));
       }
+      carries = next;
+    } else {
+      // Nothing carries on (no text, a trailer, a compressed or malformed message): no map to make.
+      carries.clear();
     }
     leaves.clear();
     ends.clear();
-    carries = next;
     settle();
   }
 

@@ -24,7 +24,6 @@ final class MatcherLayout {
   private final boolean[] alphanumericFirst;
   private final boolean[] alphanumericLast;
   private final int maxKeywordLength;
-  private final int[] gated;
   /** Per detector: its searching automaton when gated, else null. */
   private final @Nullable ByteDfa[] searchDfa;
   /** Per detector: its searching automaton packed, once a region of it has opened. */
@@ -33,11 +32,10 @@ final class MatcherLayout {
   /** Per detector: its exact reverse automaton packed, once a match of it has ended. */
   private final AtomicReferenceArray<PackedDfa> reverseDfa;
 
-  private MatcherLayout(int[] detectorOf, String[] keywordOf, int[][] gatedBy, int[] gated,
+  private MatcherLayout(int[] detectorOf, String[] keywordOf, int[][] gatedBy,
       @Nullable ByteDfa[] searchDfa, CompiledDetector[] detectors) {
     this.detectors = detectors;
     this.reverseDfa = new AtomicReferenceArray<>(detectors.length);
-    this.gated = gated;
     this.searchDfa = searchDfa;
     this.regionDfa = new AtomicReferenceArray<>(searchDfa.length);
     this.detectorOf = detectorOf;
@@ -60,11 +58,9 @@ final class MatcherLayout {
   static MatcherLayout of(CompiledDetector[] detectors) {
     List<Integer> continuous = new ArrayList<>();
     @Nullable ByteDfa[] searchDfa = new ByteDfa[detectors.length];
-    List<Integer> gated = new ArrayList<>();
     Map<String, List<Integer>> keywords = new LinkedHashMap<>();
     for (CompiledDetector d : detectors) {
       if (d.isGated()) {
-        gated.add(d.index);
         searchDfa[d.index] = d.searchDfa;
         for (String k : d.keywords.texts) {
           List<Integer> detectorsOfKeyword = keywords.computeIfAbsent(k, x -> new ArrayList<>());
@@ -93,8 +89,7 @@ final class MatcherLayout {
       p++;
     }
     return new MatcherLayout(
-        detectorOf, keywordOf, gatedBy, gated.stream().mapToInt(Integer::intValue).toArray(),
-        searchDfa, detectors.clone());
+        detectorOf, keywordOf, gatedBy, searchDfa, detectors.clone());
   }
 
   int patternCount() {
@@ -172,10 +167,5 @@ final class MatcherLayout {
       packed = reverseDfa.get(detector);
     }
     return packed;
-  }
-
-  /** Returns the detectors that run only in regions around their keywords. */
-  int[] gated() {
-    return gated;
   }
 }
