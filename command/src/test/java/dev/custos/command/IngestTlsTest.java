@@ -238,4 +238,16 @@ class IngestTlsTest {
         .hasMessageContaining("missing key 'tokens' (expected: the proxies' tokens, or"
             + " client_certs with tls.client_ca_file)");
   }
+
+  @Test
+  void aClientCertSubjectThatIsNotADistinguishedNameIsRefused() {
+    assertThatThrownBy(() -> CommandConfig.parse("""
+        listen: 127.0.0.1:0
+        tls: { cert_file: plane.pem, key_file: plane.key, client_ca_file: proxies-ca.pem }
+        client_certs:
+          - { name: legacy, subject: "legacy-gateway" }
+        """, "command.yaml", dir))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("subject: not a distinguished name");
+  }
 }

@@ -29,6 +29,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
+import javax.security.auth.x500.X500Principal;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -160,6 +161,14 @@ public final class ConfigReader {
               + ": duplicate name '" + name + "' (expected: a name used once)");
         }
         names.add(name);
+        if (c.has("subject")) {
+          try {
+            new X500Principal(c.get("subject").asText());
+          } catch (IllegalArgumentException e) {
+            problem("/client_certs/" + i + "/subject", path("/client_certs/" + i + "/subject")
+                + ": not a distinguished name (expected: RFC 4514, such as CN=gw-1,O=Acme)");
+          }
+        }
         clientCerts.add(new CommandConfig.ClientCert(name,
             c.has("subject") ? c.get("subject").asText() : null,
             c.has("spiffe_id") ? c.get("spiffe_id").asText() : null));

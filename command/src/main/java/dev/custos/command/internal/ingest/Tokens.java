@@ -73,7 +73,7 @@ public final class Tokens {
     } catch (SSLPeerUnverifiedException e) {
       return null;
     }
-    String subject = leaf.getSubjectX500Principal().getName(X500Principal.RFC2253);
+    String subject = leaf.getSubjectX500Principal().getName(X500Principal.CANONICAL);
     List<String> uris = uriSans(leaf);
     for (int i = 0; i < certs.size(); i++) {
       CommandConfig.ClientCert c = certs.get(i);
@@ -85,9 +85,13 @@ public final class Tokens {
     return null;
   }
 
+  /**
+   * Returns the canonical form (RFC 5280 compares names ignoring case and extra spaces, whatever
+   * string type encodes them); the configuration reader has checked that it parses.
+   */
   private static String normalized(String subject) {
     try {
-      return new X500Principal(subject).getName(X500Principal.RFC2253);
+      return new X500Principal(subject).getName(X500Principal.CANONICAL);
     } catch (IllegalArgumentException e) {
       return subject;
     }

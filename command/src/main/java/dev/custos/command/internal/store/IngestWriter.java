@@ -77,10 +77,10 @@ final class IngestWriter {
     }
     Set<String> fresh = postgresql ? claimAll(c, unique) : claimEach(c, unique);
     List<Batch> stored = new ArrayList<>(fresh.size());
-    Set<String> taken = new HashSet<>();
     for (int i = 0; i < group.size(); i++) {
       Batch b = group.get(i);
-      if (result[i] == 0 && fresh.contains(b.batchId()) && taken.add(b.batchId())) {
+      // result[i] is 0 only at an id's first place in the group: the later ones are -1.
+      if (result[i] == 0 && fresh.contains(b.batchId())) {
         result[i] = b.events().size();
         stored.add(b);
       } else {

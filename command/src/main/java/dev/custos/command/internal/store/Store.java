@@ -116,6 +116,17 @@ public final class Store implements AutoCloseable {
    */
   static String redacted(String url) {
     String u = url;
+    int authority = u.indexOf("//");
+    // The last '@': a password may hold '/', '?', ';' or '@' itself.
+    int at = u.lastIndexOf('@');
+    if (authority >= 0 && at > authority) {
+      int props = firstOf(u, authority, '?', ';');
+      if (props >= 0 && props < at) {
+        // Either the password holds '?' or ';', or a parameter holds '@': hide everything.
+        return u.substring(0, authority + 2) + "...";
+      }
+      u = u.substring(0, authority + 2) + "...@" + u.substring(at + 1);
+    }
     int q = u.indexOf('?');
     if (q >= 0) {
       u = u.substring(0, q) + "?...";
@@ -124,15 +135,13 @@ public final class Store implements AutoCloseable {
     if (semicolon >= 0) {
       u = u.substring(0, semicolon) + ";...";
     }
-    int authority = u.indexOf("//");
-    if (authority >= 0) {
-      int hostEnd = u.indexOf('/', authority + 2);
-      int at = u.lastIndexOf('@', hostEnd < 0 ? u.length() - 1 : hostEnd);
-      if (at > authority) {
-        u = u.substring(0, authority + 2) + "...@" + u.substring(at + 1);
-      }
-    }
     return u;
+  }
+
+  private static int firstOf(String s, int from, char a, char b) {
+    int i = s.indexOf(a, from);
+    int j = s.indexOf(b, from);
+    return i < 0 ? j : j < 0 ? i : Math.min(i, j);
   }
 
   /** Returns the deepest cause's first line, the database URL in it redacted. */

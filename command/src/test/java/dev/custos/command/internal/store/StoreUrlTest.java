@@ -14,6 +14,12 @@ class StoreUrlTest {
         .isEqualTo("jdbc:postgresql://...@db:5432/custos");
     assertThat(Store.redacted("jdbc:sqlserver://db:1433;user=custos;password=s3cret"))
         .isEqualTo("jdbc:sqlserver://db:1433;...");
+    assertThat(Store.redacted("jdbc:postgresql://custos:s3/cr@t@db:5432/custos"))
+        .isEqualTo("jdbc:postgresql://...@db:5432/custos");
+    assertThat(Store.redacted("jdbc:postgresql://custos:s3?cret@db:5432/custos"))
+        .isEqualTo("jdbc:postgresql://...");
+    assertThat(Store.redacted("jdbc:postgresql://db:5432/custos?user=a@b&password=s3cret"))
+        .isEqualTo("jdbc:postgresql://...");
     assertThat(Store.redacted("jdbc:sqlite:/var/lib/custos/command.db"))
         .isEqualTo("jdbc:sqlite:/var/lib/custos/command.db");
   }
