@@ -127,7 +127,8 @@ class DashboardBrowserTest {
     } finally {
       driver = starting.join();
     }
-    wait = new WebDriverWait(driver, Duration.ofSeconds(15));
+    // Generous: a wait ends as soon as its condition holds, and CI's two cores are busy.
+    wait = new WebDriverWait(driver, Duration.ofSeconds(30));
     // A page re-renders as its data arrives: an element found a moment ago may be replaced.
     wait.ignoring(StaleElementReferenceException.class);
   }
@@ -225,11 +226,10 @@ class DashboardBrowserTest {
     assertThat(html).as(name).doesNotContain(CANARY_CARD);
     List<String> consoleErrors = new ArrayList<>();
     for (LogEntry e : driver.manage().logs().get(LogType.BROWSER)) {
-      // The browser logs every 401 and 404 answer: a refused token (the sign-in tests), a route
-      // another part of the plane does not serve yet (the page says so). Anything else counts.
+      // The browser logs every 401 answer: a refused token (the sign-in tests). Anything else
+      // counts, a 404 too: every route the dashboard calls is on the plane.
       String m = e.getMessage();
-      boolean expected = m.contains("Failed to load resource")
-          && (m.contains("status of 401") || m.contains("status of 404"));
+      boolean expected = m.contains("Failed to load resource") && m.contains("status of 401");
       if (e.getLevel().intValue() >= Level.SEVERE.intValue() && !expected) {
         consoleErrors.add(name + ": " + e.getMessage());
       }
@@ -255,13 +255,6 @@ class DashboardBrowserTest {
     assertThat(error.findElements(By.xpath(".//button[text()='Retry']"))).hasSize(1);
     screenshot("unavailable");
     driver.manage().logs().get(LogType.BROWSER); // the refused connections, expected here
-  }
-
-  private static boolean served(String path) {
-    WebClient client = WebClient.of("http://127.0.0.1:" + plane.activePort());
-    return client.execute(RequestHeaders.builder(HttpMethod.GET, path)
-        .set(HttpHeaderNames.AUTHORIZATION, "Bearer " + ADMIN_TOKEN).build())
-        .aggregate().join().status() != HttpStatus.NOT_FOUND;
   }
 
   @Test
@@ -320,13 +313,6 @@ class DashboardBrowserTest {
   @Order(3)
   void aCategoryFilterNarrowsTheFindingsList() throws IOException {
     open("#/findings");
-    settled();
-    if (!served("/api/v1/events")) {
-      assertThat(driver.findElement(By.cssSelector("[data-error=not-available]")).getText())
-          .contains("/api/v1/events");
-      checkPage("findings");
-      return;
-    }
     By rows = By.cssSelector("[data-table=findings] tbody tr");
     wait.until(ExpectedConditions.numberOfElementsToBe(rows, 12));
     WebElement category = driver.findElement(By.cssSelector("form.filters input[name=category]"));
@@ -357,16 +343,13 @@ class DashboardBrowserTest {
 
   @Test
   @Order(5)
-  void everyOtherPageLoadsWithoutErrorsOrAClearNotAvailableMessage() throws IOException {
+  void everyOtherPageLoadsWithoutErrors() throws IOException {
     for (String page : List.of("heatmap", "identities", "policies", "rollouts", "alerts")) {
       open("#/" + page);
       wait.until(ExpectedConditions.attributeToBe(By.id("page"), "data-page", page));
       settled();
-      for (WebElement error : driver.findElements(By.cssSelector("#page .error"))) {
-        // Only the parts of the API not on this plane yet may fail, and they say so.
-        assertThat(error.getAttribute("data-error")).as(page + ": " + error.getText())
-            .isEqualTo("not-available");
-      }
+      assertThat(driver.findElements(By.cssSelector("#page .error"))).as(page)
+          .extracting(WebElement::getText).isEmpty();
       checkPage(page);
     }
   }
@@ -374,7 +357,6 @@ class DashboardBrowserTest {
   @Test
   @Order(6)
   void anAdminStoresAPolicyVersionStartsAShadowRolloutAndEnforcesIt() throws IOException {
-    assumeTrue(served("/api/v1/rollouts"), "the policy API is not on this plane");
     open("#/policies");
     WebElement form = wait.until(ExpectedConditions.presenceOfElementLocated(
         By.cssSelector("form[data-form=policy-version]")));
@@ -422,7 +404,6 @@ class DashboardBrowserTest {
   @Test
   @Order(7)
   void anAdminCreatesAnAlertRuleFromTheUiAndDeletesIt() throws IOException {
-    assumeTrue(served("/api/v1/alert-rules"), "the alerts API is not on this plane");
     open("#/alerts");
     WebElement form = wait.until(ExpectedConditions.presenceOfElementLocated(
         By.cssSelector("form[data-form=new-rule]")));
