@@ -301,6 +301,9 @@ class FlowApiTest {
             + " to 2000)"),
         Map.entry("/api/v1/map?limit=ten", "limit: out of range"),
         Map.entry("/api/v1/map?from=yesterday", "from: not an instant (expected: ISO-8601"),
+        Map.entry("/api/v1/heatmap?to=%2B300000000-01-01T00:00:00Z", "to: out of range"
+            + " (expected: an instant from year 0000 to 9999)"),
+        Map.entry("/api/v1/events?from=-300000000-01-01T00:00:00Z", "from: out of range"),
         Map.entry("/api/v1/map?from=2026-12-08T00:00:00Z&to=2026-12-07T00:00:00Z",
             "from, to: from is not before to (expected: from < to)"),
         Map.entry("/api/v1/map?from=2026-01-01T00:00:00Z&to=2026-12-07T00:00:00Z",

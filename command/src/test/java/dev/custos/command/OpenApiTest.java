@@ -184,6 +184,7 @@ class OpenApiTest {
   void everyAdminOperationRefusesAReadTokenAndEveryOperationAnUnknownOne() {
     List<String[]> admin = operations("admin");
     List<String[]> read = operations("read");
+    assertThat(admin).isNotEmpty();
     assertThat(read).isNotEmpty();
 
     for (String[] op : admin) {

@@ -10,8 +10,8 @@ import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import dev.custos.command.internal.api.ApiAccess;
+import dev.custos.command.internal.api.ApiBasics;
 import dev.custos.command.internal.api.Role;
-import dev.custos.command.internal.ingest.IngestService;
 import dev.custos.command.internal.store.FlowRow;
 import dev.custos.command.internal.store.Sighting;
 import dev.custos.command.internal.store.Store;
@@ -21,7 +21,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
@@ -81,8 +80,7 @@ public final class ReadApi {
   }
 
   private static HttpResponse bad(String message) {
-    return HttpResponse.of(HttpStatus.BAD_REQUEST, MediaType.JSON_UTF_8,
-        "{\"error\":" + IngestService.quote(message) + "}");
+    return ApiBasics.error(HttpStatus.BAD_REQUEST, message);
   }
 
   private static Instant instant(@Nullable String text, Instant dflt) {
@@ -95,14 +93,8 @@ public final class ReadApi {
   }
 
   private static HttpResponse query(ServiceRequestContext ctx, Query q) {
-    return HttpResponse.of(CompletableFuture.supplyAsync(() -> {
-      try {
-        return HttpResponse.of(HttpStatus.OK, MediaType.JSON_UTF_8, q.run());
-      } catch (SQLException e) {
-        return HttpResponse.of(HttpStatus.SERVICE_UNAVAILABLE, MediaType.JSON_UTF_8,
-            "{\"error\":\"database unavailable (expected: a retry)\"}");
-      }
-    }, ctx.blockingTaskExecutor()));
+    return ApiBasics.blocking(ctx, () -> HttpResponse.of(HttpStatus.OK, MediaType.JSON_UTF_8,
+        q.run()));
   }
 
   static String flowsJson(List<FlowRow> rows, Instant from, Instant to) {

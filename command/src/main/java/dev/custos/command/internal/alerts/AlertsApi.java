@@ -1,5 +1,8 @@
 package dev.custos.command.internal.alerts;
 
+import static dev.custos.command.internal.api.ApiBasics.blocking;
+import static dev.custos.command.internal.api.ApiBasics.error;
+
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
@@ -12,7 +15,6 @@ import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServerBuilder;
-import com.linecorp.armeria.server.ServiceRequestContext;
 import dev.custos.command.AlertsConfig;
 import dev.custos.command.CommandConfig;
 import dev.custos.command.internal.api.ApiAccess;
@@ -21,7 +23,6 @@ import dev.custos.command.internal.config.AlertsBinder;
 import dev.custos.engine.config.ConfigException;
 import dev.custos.engine.config.ConfigProblem;
 import dev.custos.engine.config.Durations;
-import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -32,7 +33,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
@@ -410,28 +410,8 @@ public final class AlertsApi {
     return o;
   }
 
-  /** Database work that may fail with an SQLException. */
-  private interface Work {
-    HttpResponse run() throws SQLException;
-  }
-
-  private static HttpResponse blocking(ServiceRequestContext ctx, Work w) {
-    return HttpResponse.of(CompletableFuture.supplyAsync(() -> {
-      try {
-        return w.run();
-      } catch (SQLException e) {
-        return error(HttpStatus.SERVICE_UNAVAILABLE, "database unavailable (expected: a retry)");
-      }
-    }, ctx.blockingTaskExecutor()));
-  }
-
   private static HttpResponse ok(HttpStatus status, JsonNode body) {
     return HttpResponse.of(status, MediaType.JSON_UTF_8, body.toString());
   }
 
-  private static HttpResponse error(HttpStatus status, String message) {
-    ObjectNode o = JSON.createObjectNode();
-    o.put("error", message);
-    return HttpResponse.of(status, MediaType.JSON_UTF_8, o.toString());
-  }
 }

@@ -13,7 +13,6 @@ import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.common.HttpRequest;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import dev.custos.command.CommandConfig;
-import dev.custos.command.internal.ingest.IngestService;
 import dev.custos.command.internal.ingest.Tokens;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -151,11 +150,11 @@ public final class ApiAccess {
       }
       case 403 -> {
         count("forbidden");
-        yield error(HttpStatus.FORBIDDEN, r.reason());
+        yield ApiBasics.error(HttpStatus.FORBIDDEN, r.reason());
       }
       default -> {
         count("unavailable");
-        yield error(HttpStatus.SERVICE_UNAVAILABLE, r.reason());
+        yield ApiBasics.error(HttpStatus.SERVICE_UNAVAILABLE, r.reason());
       }
     };
   }
@@ -164,8 +163,8 @@ public final class ApiAccess {
       ServiceRequestContext ctx, HttpRequest req) throws Exception {
     if (!caller.role().includes(needed)) {
       count("forbidden");
-      return error(HttpStatus.FORBIDDEN, "role " + caller.role().name().toLowerCase(Locale.ROOT)
-          + " may not do this (expected: " + needed.name().toLowerCase(Locale.ROOT) + ")");
+      return ApiBasics.error(HttpStatus.FORBIDDEN, "role "
+          + caller.role().name().toLowerCase(Locale.ROOT) + " may not do this (expected: " + needed.name().toLowerCase(Locale.ROOT) + ")");
     }
     count(how);
     ctx.setAttr(CALLER, caller);
@@ -194,15 +193,10 @@ public final class ApiAccess {
     return credential.isEmpty() ? null : credential;
   }
 
-  private static HttpResponse error(HttpStatus status, String message) {
-    return HttpResponse.of(status, MediaType.JSON_UTF_8,
-        "{\"error\":" + IngestService.quote(message) + "}");
-  }
-
   private static HttpResponse unauthorized(String message) {
     return HttpResponse.of(ResponseHeaders.builder(HttpStatus.UNAUTHORIZED)
         .contentType(MediaType.JSON_UTF_8)
         .set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"custos-command-api\"").build(),
-        HttpData.ofUtf8("{\"error\":" + IngestService.quote(message) + "}"));
+        HttpData.ofUtf8(ApiBasics.errorJson(message)));
   }
 }

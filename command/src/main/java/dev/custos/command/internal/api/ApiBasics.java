@@ -6,14 +6,20 @@ import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.server.ServerBuilder;
+import com.linecorp.armeria.server.ServiceRequestContext;
+import dev.custos.command.internal.ingest.IngestService;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.sql.SQLException;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The API's own routes: {@code GET /api/v1/whoami} (the caller's name and role) and
- * {@code GET /api/v1/openapi.yaml} (the OpenAPI document, without authentication). Thread-safe.
+ * {@code GET /api/v1/openapi.yaml} (the OpenAPI document, without authentication); and what
+ * every API route answers with: the error body and database work off the event loop.
+ * Thread-safe.
  */
 public final class ApiBasics {
   /** Where the OpenAPI document lives on the classpath. */
@@ -46,5 +52,35 @@ public final class ApiBasics {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** Returns the API's error answer: {@code {"error": message}} with {@code status}. */
+  public static HttpResponse error(HttpStatus status, String message) {
+    return HttpResponse.of(status, MediaType.JSON_UTF_8, errorJson(message));
+  }
+
+  /** Returns the API's error body: {@code {"error": message}}. */
+  static String errorJson(String message) {
+    return "{\"error\":" + IngestService.quote(message) + "}";
+  }
+
+  /** Database work of a route, answering the request; it may fail with an SQLException. */
+  public interface DatabaseWork {
+    /** Does the work and returns the answer. */
+    HttpResponse run() throws SQLException;
+  }
+
+  /**
+   * Runs database work on the blocking task executor; an SQLException answers 503 (the
+   * exception's message, which may hold SQL or values, is not shown).
+   */
+  public static HttpResponse blocking(ServiceRequestContext ctx, DatabaseWork work) {
+    return HttpResponse.of(CompletableFuture.supplyAsync(() -> {
+      try {
+        return work.run();
+      } catch (SQLException e) {
+        return error(HttpStatus.SERVICE_UNAVAILABLE, "database unavailable (expected: a retry)");
+      }
+    }, ctx.blockingTaskExecutor()));
   }
 }

@@ -11,7 +11,6 @@ import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.ServiceRequestContext;
-import dev.custos.command.internal.ingest.IngestService;
 import dev.custos.command.internal.store.FlowQueries;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
@@ -23,7 +22,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
@@ -82,17 +80,10 @@ public final class FlowApi {
       try {
         q = h.prepare(ctx);
       } catch (Params.BadParameter e) {
-        return HttpResponse.of(HttpStatus.BAD_REQUEST, MediaType.JSON_UTF_8,
-            "{\"error\":" + IngestService.quote(e.getMessage()) + "}");
+        return ApiBasics.error(HttpStatus.BAD_REQUEST, e.getMessage());
       }
-      return HttpResponse.of(CompletableFuture.supplyAsync(() -> {
-        try {
-          return HttpResponse.of(HttpStatus.OK, MediaType.JSON_UTF_8, q.run().toString());
-        } catch (SQLException e) {
-          return HttpResponse.of(HttpStatus.SERVICE_UNAVAILABLE, MediaType.JSON_UTF_8,
-              "{\"error\":\"database unavailable (expected: a retry)\"}");
-        }
-      }, ctx.blockingTaskExecutor()));
+      return ApiBasics.blocking(ctx, () -> HttpResponse.of(HttpStatus.OK, MediaType.JSON_UTF_8,
+          q.run().toString()));
     };
     sb.route().get(path).decorator(access.require(Role.READ)).build(service);
   }
@@ -220,7 +211,7 @@ public final class FlowApi {
         o.put("direction", r.direction());
         o.put("identity_hash", r.identityHash());
         o.put("action", r.action());
-        putOrNull(o, "blocked_by", r.blockedBy() == null ? "" : r.blockedBy());
+        putOrNull(o, "blocked_by", r.blockedBy());
         o.put("shadow", r.shadow());
         o.set("categories", categories(r.categoriesJson()));
         o.put("findings", r.findings());

@@ -20,6 +20,8 @@ final class Params {
   static final Pattern PROXY_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
   static final Pattern IDENTITY = Pattern.compile("[A-Za-z0-9:_.-]{1,128}");
   private static final int MAX_NAME = 256;
+  private static final Instant EARLIEST = Instant.parse("0000-01-01T00:00:00Z");
+  private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999Z");
 
   private final ServiceRequestContext ctx;
 
@@ -63,12 +65,19 @@ final class Params {
     if (v == null) {
       return dflt;
     }
+    Instant t;
     try {
-      return Instant.parse(v);
+      t = Instant.parse(v);
     } catch (DateTimeParseException e) {
       throw new BadParameter(name + ": not an instant (expected: ISO-8601 such as"
           + " 2026-12-07T13:00:00Z)");
     }
+    // Instant.parse takes years up to a billion; epoch milliseconds overflow long well before.
+    if (t.isBefore(EARLIEST) || t.isAfter(LATEST)) {
+      throw new BadParameter(name + ": out of range (expected: an instant from year 0000 to"
+          + " 9999)");
+    }
+    return t;
   }
 
   /** Returns an integer in {@code [min, max]}, or {@code dflt} when absent. */

@@ -201,8 +201,11 @@ public final class PolicyApi {
   private String rolloutsJson() throws SQLException {
     ObjectNode root = JSON.createObjectNode();
     ArrayNode list = root.putArray("rollouts");
-    for (Rollout r : store.rollouts(MAX_ROLLOUTS)) {
-      list.add(rolloutJson(r));
+    List<Rollout> rollouts = store.rollouts(MAX_ROLLOUTS);
+    // The proxies are read once for the page, not once per rollout.
+    Map<String, String> versions = rollouts.isEmpty() ? Map.of() : store.proxyVersions();
+    for (Rollout r : rollouts) {
+      list.add(rolloutJson(r, versions));
     }
     return root.toString();
   }
@@ -219,6 +222,11 @@ public final class PolicyApi {
   }
 
   private ObjectNode rolloutJson(Rollout r) throws SQLException {
+    return rolloutJson(r, store.proxyVersions());
+  }
+
+  private ObjectNode rolloutJson(Rollout r, Map<String, String> proxyVersions)
+      throws SQLException {
     ObjectNode o = JSON.createObjectNode();
     o.put("id", r.id());
     o.put("policy", r.name());
@@ -233,7 +241,7 @@ public final class PolicyApi {
     o.put("updated_by", r.updatedBy());
     o.put("expected_version", r.runningLabel());
     ArrayNode status = o.putArray("status");
-    for (Map.Entry<String, String> e : store.runningVersions(r).entrySet()) {
+    for (Map.Entry<String, String> e : PolicyStore.runningVersions(r, proxyVersions).entrySet()) {
       ObjectNode s = status.addObject();
       s.put("proxy_id", e.getKey());
       s.put("running_version", e.getValue());

@@ -380,16 +380,17 @@ public final class PolicyStore {
   }
 
   /**
-   * Returns a number that changes whenever any rollout starts or changes, so that a replica
-   * notices what another one did.
+   * Returns a number that grows whenever any rollout starts or changes, so that a replica
+   * notices what another one did: the sum of the rollouts' revisions (a new rollout adds its
+   * revision 1, every change adds one; rollouts are never deleted).
    */
   public long rolloutsRevision() throws SQLException {
     try (Connection c = db.getConnection();
-        PreparedStatement ps = c.prepareStatement("SELECT COUNT(*), COALESCE(MAX(id), 0),"
-            + " COALESCE(SUM(revision), 0) FROM rollouts");
+        PreparedStatement ps = c.prepareStatement("SELECT COALESCE(SUM(revision), 0) FROM"
+            + " rollouts");
         ResultSet rs = ps.executeQuery()) {
       rs.next();
-      return rs.getLong(1) * 1_000_003L + rs.getLong(2) * 7919L + rs.getLong(3);
+      return rs.getLong(1);
     }
   }
 
@@ -445,15 +446,32 @@ public final class PolicyStore {
 
   /** Returns the version each proxy a rollout covers reported last, by proxy id. */
   public Map<String, String> runningVersions(Rollout r) throws SQLException {
+    return runningVersions(r, proxyVersions());
+  }
+
+  /**
+   * Returns the version each proxy a rollout covers reported last, by proxy id, out of every
+   * proxy's ({@link #proxyVersions()}, read once for many rollouts).
+   */
+  static Map<String, String> runningVersions(Rollout r, Map<String, String> proxyVersions) {
+    Map<String, String> out = new TreeMap<>();
+    proxyVersions.forEach((id, version) -> {
+      if (r.covers(id)) {
+        out.put(id, version);
+      }
+    });
+    return out;
+  }
+
+  /** Returns the version every proxy the plane has heard from reported last, by proxy id. */
+  public Map<String, String> proxyVersions() throws SQLException {
     Map<String, String> out = new TreeMap<>();
     try (Connection c = db.getConnection();
         PreparedStatement ps = c.prepareStatement("SELECT proxy_id, config_version FROM"
-            + " proxies ORDER BY proxy_id");
+            + " proxies");
         ResultSet rs = ps.executeQuery()) {
       while (rs.next()) {
-        if (r.covers(rs.getString(1))) {
-          out.put(rs.getString(1), rs.getString(2));
-        }
+        out.put(rs.getString(1), rs.getString(2));
       }
     }
     return out;

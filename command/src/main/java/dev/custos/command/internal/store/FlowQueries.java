@@ -156,7 +156,7 @@ public final class FlowQueries {
     String where = " WHERE bucket_ms >= ? AND bucket_ms < ?"
         + (category == null ? "" : " AND category = ?")
         + (direction == null ? "" : " AND direction = ?");
-    LinkedHashMap<String, Object[]> top = new LinkedHashMap<>();
+    LinkedHashMap<String, Top> top = new LinkedHashMap<>();
     try (Connection c = db.getConnection()) {
       try (PreparedStatement ps = c.prepareStatement("SELECT identity_hash, SUM(findings),"
           + " MAX(service) FROM flow_hour" + where + " GROUP BY identity_hash"
@@ -165,8 +165,7 @@ public final class FlowQueries {
         ps.setInt(i, limit);
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
-            top.put(rs.getString(1), new Object[] {rs.getLong(2), rs.getString(3),
-                new TreeMap<String, Long>(), new TreeMap<String, Long>()});
+            top.put(rs.getString(1), new Top(rs.getLong(2), rs.getString(3)));
           }
         }
       }
@@ -176,27 +175,36 @@ public final class FlowQueries {
       String in = " AND identity_hash IN (" + String.join(", ",
           Collections.nCopies(top.size(), "?")) + ") GROUP BY identity_hash, category";
       perCategory(c, "SELECT identity_hash, category, SUM(findings) FROM flow_hour" + where
-          + in, fromMillis, toMillis, category, direction, top, 2);
+          + in, fromMillis, toMillis, category, direction, top, false);
       perCategory(c, "SELECT identity_hash, category, COUNT(DISTINCT evidence_hash) FROM"
-          + " flow_values" + where + in, fromMillis, toMillis, category, direction, top, 3);
+          + " flow_values" + where + in, fromMillis, toMillis, category, direction, top, true);
     }
     List<TopIdentity> out = new ArrayList<>();
-    for (Map.Entry<String, Object[]> e : top.entrySet()) {
-      Object[] v = e.getValue();
-      @SuppressWarnings("unchecked")
-      Map<String, Long> distinct = (Map<String, Long>) v[3];
-      @SuppressWarnings("unchecked")
-      Map<String, Long> categories = (Map<String, Long>) v[2];
-      long sum = distinct.values().stream().mapToLong(Long::longValue).sum();
-      out.add(new TopIdentity(e.getKey(), (String) v[1], (Long) v[0], sum,
-          Collections.unmodifiableMap(categories), Collections.unmodifiableMap(distinct)));
+    for (Map.Entry<String, Top> e : top.entrySet()) {
+      Top t = e.getValue();
+      long sum = t.distinct.values().stream().mapToLong(Long::longValue).sum();
+      out.add(new TopIdentity(e.getKey(), t.service, t.findings, sum,
+          Collections.unmodifiableMap(t.categories), Collections.unmodifiableMap(t.distinct)));
     }
     return out;
   }
 
+  /** One top identity while its per-category figures are read. */
+  private static final class Top {
+    final long findings;
+    final String service;
+    final Map<String, Long> categories = new TreeMap<>();
+    final Map<String, Long> distinct = new TreeMap<>();
+
+    Top(long findings, String service) {
+      this.findings = findings;
+      this.service = service;
+    }
+  }
+
   private static void perCategory(Connection c, String sql, long from, long to,
-      @Nullable String category, @Nullable String direction, Map<String, Object[]> top,
-      int slot) throws SQLException {
+      @Nullable String category, @Nullable String direction, Map<String, Top> top,
+      boolean distinct) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(sql)) {
       int i = bind(ps, 1, from, to, category, direction);
       for (String identity : top.keySet()) {
@@ -204,9 +212,8 @@ public final class FlowQueries {
       }
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          @SuppressWarnings("unchecked")
-          Map<String, Long> m = (Map<String, Long>) top.get(rs.getString(1))[slot];
-          m.put(rs.getString(2), rs.getLong(3));
+          Top t = top.get(rs.getString(1));
+          (distinct ? t.distinct : t.categories).put(rs.getString(2), rs.getLong(3));
         }
       }
     }
