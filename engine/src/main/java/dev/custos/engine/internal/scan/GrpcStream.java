@@ -461,14 +461,13 @@ final class GrpcStream implements StreamScanner {
         }
         continue;
       }
+      // The carry is the earlier messages' text (this message's is carried only after its seams),
+      // so its bytes are in held messages or already written.
       for (HeldMessage h : heldMessages) {
         if (h.index() == c.message[p]) {
           h.bytes()[(int) (c.offset[p] - h.base())] = b;
           break;
         }
-      }
-      if (c.message[p] == index && !curReleased) {
-        cur[(int) (c.offset[p] - curBase)] = b;
       }
     }
   }

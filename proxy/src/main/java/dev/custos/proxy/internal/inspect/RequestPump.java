@@ -42,8 +42,8 @@ final class RequestPump implements Subscriber<HttpObject> {
   private @Nullable HttpHeaders trailers;
   private @Nullable FieldScan trailerScan;
   private boolean finished;
-  /** Counts the waits for an idle body, so that only the last one releases. */
-  private long chunks;
+  /** Lets a message held in case the next one continues a value go once the body is idle. */
+  private final IdleRelease idle;
 
   RequestPump(ServiceRequestContext ctx, HttpRequest req, MessageInspection inspection,
       FieldScan fields, Exchange ex, Function<HttpRequest, HttpResponse> forward) {
@@ -53,6 +53,13 @@ final class RequestPump implements Subscriber<HttpObject> {
     this.fields = fields;
     this.ex = ex;
     this.forward = forward;
+    this.idle = new IdleRelease(ctx.eventLoop(), () -> {
+      if (!finished && writer != null) {
+        List<HttpData> released = new ArrayList<>(1);
+        inspection.release(released);
+        write(released);
+      }
+    });
   }
 
   /** Starts inspecting and returns the response, known once the request is released or refused. */
@@ -262,17 +269,9 @@ final class RequestPump implements Subscriber<HttpObject> {
    * go once no more data came for {@link MessageInspection#JOIN_WAIT_MILLIS}.
    */
   private void releaseWhenIdle() {
-    if (!inspection.waiting()) {
-      return;
+    if (inspection.waiting()) {
+      idle.chunk();
     }
-    long at = ++chunks;
-    ctx.eventLoop().schedule(() -> {
-      if (!finished && chunks == at && writer != null) {
-        List<HttpData> released = new ArrayList<>(1);
-        inspection.release(released);
-        write(released);
-      }
-    }, MessageInspection.JOIN_WAIT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
   private void requestNext() {

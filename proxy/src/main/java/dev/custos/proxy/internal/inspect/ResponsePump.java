@@ -42,13 +42,21 @@ final class ResponsePump implements Subscriber<HttpObject> {
   private @Nullable FieldScan trailerScan;
   private @Nullable Subscription subscription;
   private boolean finished;
-  /** Counts the waits for an idle body, so that only the last one releases. */
-  private long waits;
+  /** Lets a message held in case the next one continues a value go once the body is idle. */
+  private final IdleRelease idle;
 
   private ResponsePump(ServiceRequestContext ctx, Exchange ex, List<Rule> rules) {
     this.ctx = ctx;
     this.ex = ex;
     this.rules = rules;
+    this.idle = new IdleRelease(ctx.eventLoop(), () -> {
+      MessageInspection i = inspection;
+      if (!finished && headersSent && i != null) {
+        List<HttpData> released = new ArrayList<>(1);
+        i.release(released);
+        write(released);
+      }
+    });
   }
 
   /** Returns {@code res} as the client will see it, inspected. */
@@ -295,17 +303,9 @@ final class ResponsePump implements Subscriber<HttpObject> {
    * go once no more data came for {@link MessageInspection#JOIN_WAIT_MILLIS}.
    */
   private void releaseWhenIdle(MessageInspection i) {
-    if (!i.waiting()) {
-      return;
+    if (i.waiting()) {
+      idle.chunk();
     }
-    long at = ++waits;
-    ctx.eventLoop().schedule(() -> {
-      if (!finished && waits == at && headersSent) {
-        List<HttpData> released = new ArrayList<>(1);
-        i.release(released);
-        write(released);
-      }
-    }, MessageInspection.JOIN_WAIT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
   private void requestNext() {
