@@ -3,6 +3,7 @@ package dev.custos.proxy;
 import static java.util.Objects.requireNonNull;
 
 import dev.custos.engine.Direction;
+import dev.custos.proxy.internal.inspect.FindingPaths;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -173,31 +174,11 @@ public record FindingsEvent(
     }
     for (String part : parts) {
       for (String word : part.split("\\.", -1)) {
-        if (!safeWord(word)) {
+        if (!FindingPaths.keeps(word)) {
           return false;
         }
       }
     }
     return true;
-  }
-
-  private static boolean safeWord(String word) {
-    int n = word.length();
-    if (n == 0 || n > 40) {
-      return false;
-    }
-    int digits = 0;
-    int upper = 0;
-    for (int i = 0; i < n; i++) {
-      char c = word.charAt(i);
-      if (c >= '0' && c <= '9') {
-        digits++;
-      } else if (c >= 'A' && c <= 'Z') {
-        upper++;
-      } else if (!(c >= 'a' && c <= 'z') && c != '_' && c != '-') {
-        return false;
-      }
-    }
-    return digits <= 4 && (n < 16 || (digits == 0 && upper * 3 <= n));
   }
 }

@@ -18,7 +18,7 @@ import org.jspecify.annotations.Nullable;
  * after {@value #MAX_SEGMENTS} segments ({@code [...]} marks the cut), and whatever does not parse
  * as a path is {@code [*]}. Thread-safe (stateless).
  */
-final class FindingPaths {
+public final class FindingPaths {
   static final int MAX_NAME = 40;
   static final int MAX_DIGITS = 4;
   static final int MAX_SEGMENTS = 24;
@@ -93,8 +93,11 @@ final class FindingPaths {
     return out.toString();
   }
 
-  /** Returns whether a name's shape cannot hold a protected value (see the class comment). */
-  static boolean keeps(String name) {
+  /**
+   * Returns whether a name's shape cannot hold a protected value (see the class comment); also
+   * the rule of each word of a findings event's service ({@code FindingsEvent.isSafeService}).
+   */
+  public static boolean keeps(String name) {
     int n = name.length();
     if (n == 0 || n > MAX_NAME) {
       return false;

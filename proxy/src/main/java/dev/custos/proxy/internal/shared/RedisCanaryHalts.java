@@ -2,13 +2,16 @@ package dev.custos.proxy.internal.shared;
 
 import dev.custos.proxy.internal.Canaries;
 import io.lettuce.core.KeyValue;
+import io.lettuce.core.RedisFuture;
 import io.lettuce.core.SetArgs;
+import io.lettuce.core.api.async.RedisAsyncCommands;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.BiFunction;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -37,26 +40,19 @@ final class RedisCanaryHalts implements Canaries.HaltStore {
 
   @Override
   public void halt(String key, Duration ttl) {
-    RedisBackend b = shared.backend();
-    if (b == null) {
-      return;
-    }
-    RedisBackend.Connection c = b.connected();
-    if (c == null) {
-      shared.unavailable(STORE, "write_failed");
-      return;
-    }
     long ms = Math.max(1, ttl.toMillis());
-    RedisBackend.send(() -> c.commands().set(key(b, key), ONE, SetArgs.Builder.px(ms)))
-        .whenComplete((ok, error) -> {
-          if (error != null) {
-            shared.unavailable(STORE, "write_failed");
-          }
-        });
+    write((commands, redisKey) -> commands.set(redisKey, ONE, SetArgs.Builder.px(ms)), key);
   }
 
   @Override
   public void resume(String key) {
+    write((commands, redisKey) -> commands.del(redisKey), key);
+  }
+
+  /** Sends a halt's write in the background; counts {@code write_failed} when it fails. */
+  private <T> void write(
+      BiFunction<RedisAsyncCommands<byte[], byte[]>, byte[], RedisFuture<T>> command,
+      String key) {
     RedisBackend b = shared.backend();
     if (b == null) {
       return;
@@ -66,8 +62,8 @@ final class RedisCanaryHalts implements Canaries.HaltStore {
       shared.unavailable(STORE, "write_failed");
       return;
     }
-    RedisBackend.send(() -> c.commands().del(key(b, key)))
-        .whenComplete((n, error) -> {
+    RedisBackend.send(() -> command.apply(c.commands(), key(b, key)))
+        .whenComplete((ok, error) -> {
           if (error != null) {
             shared.unavailable(STORE, "write_failed");
           }
