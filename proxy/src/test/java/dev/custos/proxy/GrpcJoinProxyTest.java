@@ -193,6 +193,42 @@ class GrpcJoinProxyTest {
   }
 
   @Test
+  void aCallThatWaitsForEachAnswerHasItsHeldRequestSentOnceTheStreamIsIdle() throws Exception {
+    startProxy("request", "redact");
+    LinkedBlockingQueue<DynamicMessage> answers = new LinkedBlockingQueue<>();
+    CompletableFuture<Status> end = new CompletableFuture<>();
+    StreamObserver<DynamicMessage> requests = ClientCalls.asyncBidiStreamingCall(
+        channel.newCall(GrpcPayments.CHAT, options()), new StreamObserver<>() {
+          @Override
+          public void onNext(DynamicMessage value) {
+            answers.add(value);
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            end.complete(Status.fromThrowable(t));
+          }
+
+          @Override
+          public void onCompleted() {
+            end.complete(Status.OK);
+          }
+        });
+    // Its text ends in digits that may go on: held, then sent upstream (which echoes it) when
+    // nothing more comes.
+    requests.onNext(note(FIRST));
+    DynamicMessage first = answers.poll(20, TimeUnit.SECONDS);
+    assertThat(first).as("the echo of the first message, without a second one to wait for").isNotNull();
+    assertThat(GrpcPayments.note(first)).isEqualTo(FIRST);
+    requests.onNext(note(SECOND));
+    DynamicMessage second = answers.poll(20, TimeUnit.SECONDS);
+    assertThat(second).isNotNull();
+    assertThat(GrpcPayments.note(second)).as("the rest of the card is still masked").isEqualTo(" **** **** ok");
+    requests.onCompleted();
+    assertThat(end.get(20, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.OK);
+  }
+
+  @Test
   void aCallThatWaitsForEachAnswerGetsTheHeldAnswerOnceTheStreamIsIdle() throws Exception {
     startProxy("response", "redact");
     upstream.responder = m -> note(GrpcPayments.note(m).equals("a") ? FIRST : SECOND);
