@@ -1,6 +1,6 @@
 // Service map by category: callers (services, or identities without a service) to routes.
 import cytoscape from 'cytoscape';
-import { api, ApiError, query } from '../api';
+import { api, query } from '../api';
 import { categoryColor, chip, clear, fmtNumber, h, shortHash, table } from '../dom';
 import { CATEGORY, filterBar, learnCategories, timeRange } from '../filters';
 import { go, href, Route } from '../route';
@@ -28,65 +28,15 @@ export interface FlowMap {
   truncated?: boolean;
 }
 
-interface FlowRow {
-  route: string;
-  cluster: string | null;
-  identity_hash: string;
-  service: string | null;
-  category: string;
-  action: string;
-  events: number;
-  findings: number;
-  distinct_values: number;
-}
-
-/**
- * Builds the map from the flow edges of /api/v1/flows, for planes without /api/v1/map:
- * the same nodes and edges (distinct values summed over callers' rows, so an upper bound).
- */
-export function mapFromFlows(rows: FlowRow[]): FlowMap {
-  const nodes = new Map<string, MapNode>();
-  const edges = new Map<string, MapEdge>();
-  for (const r of rows) {
-    const source = r.service ? `service:${r.service}` : `identity:${r.identity_hash}`;
-    if (!nodes.has(source)) {
-      nodes.set(source, r.service ? { id: source, kind: 'service', label: r.service }
-        : { id: source, kind: 'identity', label: r.identity_hash });
-    }
-    const target = `route:${r.route}`;
-    if (!nodes.has(target)) nodes.set(target, { id: target, kind: 'route', label: r.route });
-    const key = `${source}\n${target}\n${r.category}`;
-    let e = edges.get(key);
-    if (!e) {
-      e = { source, target, category: r.category, events: 0, findings: 0, distinct_values: 0,
-        blocked: 0 };
-      edges.set(key, e);
-    }
-    e.events += r.events;
-    e.findings += r.findings;
-    e.distinct_values += r.distinct_values;
-    if (r.action === 'block') e.blocked += r.events;
-  }
-  return { nodes: [...nodes.values()], edges: [...edges.values()] };
-}
-
-async function load(route: Route): Promise<{ map: FlowMap; source: string }> {
+async function load(route: Route): Promise<FlowMap> {
   const { from, to } = timeRange(route);
   const category = route.params.get('category');
-  try {
-    return { map: await api<FlowMap>('/api/v1/map' + query({ from, to, category })),
-      source: 'map' };
-  } catch (e) {
-    if (!(e instanceof ApiError) || e.status !== 404) throw e;
-  }
-  const flows = await api<{ flows: FlowRow[] }>('/api/v1/flows'
-    + query({ from, to, category, limit: 1000 }));
-  return { map: mapFromFlows(flows.flows), source: 'flows' };
+  return api<FlowMap>('/api/v1/map' + query({ from, to, category }));
 }
 
 /**
  * The findings filter of a route node: /api/v1/map names a route "proxy_id route" (proxy ids
- * hold no space), the flows fallback the route alone.
+ * hold no space).
  */
 function routeFilter(id: string): Record<string, string> {
   const value = id.startsWith('route:') ? id.slice('route:'.length) : id;
@@ -190,15 +140,14 @@ export const mapPage: Page = async (route, el, live) => {
       + ' edge width grows with findings, dashed where messages were blocked. Click an identity'
       + ' or a route for its findings.'),
     filterBar(route, [CATEGORY]), body);
-  let result: { map: FlowMap; source: string };
+  let map: FlowMap;
   try {
-    result = await load(route);
+    map = await load(route);
   } catch (e) {
     if (live()) clear(body, errorBox(e, () => void mapPage(route, el, live)));
     return;
   }
   if (!live()) return;
-  const { map, source } = result;
   learnCategories(map.edges.map((e) => e.category));
   if (map.edges.length === 0) {
     clear(body, h('p', { class: 'empty', 'data-map-empty': true },
@@ -211,11 +160,8 @@ export const mapPage: Page = async (route, el, live) => {
   const labels = new Map(map.nodes.map((n) => [n.id, label(n)]));
   const edges = [...map.edges].sort((a, b) => b.findings - a.findings);
   clear(body, graph,
-    h('p', { class: 'muted small' }, source === 'flows'
-      ? 'Built from /api/v1/flows (this plane has no /api/v1/map): distinct values are summed'
-        + ' over rows, an upper bound.' : '',
-    map.truncated ? ' Only the edges with the most findings are shown: narrow the time range or'
-      + ' pick a category.' : ''),
+    h('p', { class: 'muted small' }, map.truncated ? 'Only the edges with the most findings are'
+      + ' shown: narrow the time range or pick a category.' : ''),
     h('h2', {}, 'Edges'),
     table([
       { title: 'caller', cell: (e) => labels.get(e.source) ?? e.source },
@@ -232,7 +178,6 @@ export const mapPage: Page = async (route, el, live) => {
   // A hook for tests and scripts: what the graph really holds once drawn.
   graph.dataset.nodes = String(cy.nodes().length);
   graph.dataset.edges = String(cy.edges().length);
-  graph.dataset.source = source;
   graph.dataset.categories = [...new Set(cy.edges().map((e) => String(e.data('category'))))]
     .sort().join(' ');
   graph.dataset.ready = 'true';

@@ -26,6 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
  * resume at the other resumes it on both.
  */
 class SharedCanaryHaltTest {
+  /** Generous: an await ends as soon as its condition holds, and CI's two cores are busy. */
+  private static final Duration WAIT = Duration.ofSeconds(30);
+
   @RegisterExtension
   static final ServerExtension stable = new ServerExtension() {
     @Override
@@ -103,7 +106,7 @@ class SharedCanaryHaltTest {
         "fail_closed");
 
     // Two reads refused: the first one's outcome (every canary halted) applies by the second.
-    await().atMost(Duration.ofSeconds(10)).until(() -> refusedCanaryReads(p) > 1);
+    await().atMost(WAIT).until(() -> refusedCanaryReads(p) > 1);
     for (int i = 0; i < 20; i++) {
       AggregatedHttpResponse r = get(p);
       assertThat(r.status()).isEqualTo(HttpStatus.OK);
@@ -126,17 +129,17 @@ class SharedCanaryHaltTest {
     CustosProxy b = proxy("b", redis.prefix);
 
     // Half the requests through a go to the failing canary, until it halts there.
-    await().atMost(Duration.ofSeconds(30)).until(() -> {
+    await().atMost(WAIT).until(() -> {
       get(a);
       return halted(a) == 1;
     });
     // The halt is written behind the gauge: wait for the key.
-    await().atMost(Duration.ofSeconds(10)).until(() -> redis.keys().size() == 1);
+    await().atMost(WAIT).until(() -> redis.keys().size() == 1);
     assertThat(redis.keys()).hasSize(1).allSatisfy(k -> assertThat(k)
         .startsWith(redis.prefix + "canary:").doesNotContain("halting").doesNotContain("broken"));
 
     // b has sent nothing to the canary, and halts it all the same: every request goes to stable.
-    await().atMost(Duration.ofSeconds(10)).until(() -> halted(b) == 1);
+    await().atMost(WAIT).until(() -> halted(b) == 1);
     for (int i = 0; i < 20; i++) {
       AggregatedHttpResponse r = get(b);
       assertThat(r.status()).isEqualTo(HttpStatus.OK);
@@ -148,7 +151,7 @@ class SharedCanaryHaltTest {
     assertThat(admin.blocking().post("/canaries/resume?route=halting&cluster=broken", "")
         .status()).isEqualTo(HttpStatus.OK);
     assertThat(halted(b)).isEqualTo(0);
-    await().atMost(Duration.ofSeconds(10)).until(() -> halted(a) == 0);
-    await().atMost(Duration.ofSeconds(10)).until(() -> redis.keys().isEmpty());
+    await().atMost(WAIT).until(() -> halted(a) == 0);
+    await().atMost(WAIT).until(() -> redis.keys().isEmpty());
   }
 }

@@ -70,7 +70,16 @@ class PolicyApiTest {
   }
 
   private WebClient client() {
-    return WebClient.of(SessionProtocol.H2C, Endpoint.of("127.0.0.1", plane.activePort()));
+    return client(plane);
+  }
+
+  /**
+   * A client whose long polls are cut by the test's own waits only, not by Armeria's default
+   * ten-second response timeout (which a loaded CI machine may reach).
+   */
+  private static WebClient client(CommandPlane plane) {
+    return WebClient.builder(SessionProtocol.H2C, Endpoint.of("127.0.0.1", plane.activePort()))
+        .responseTimeout(Duration.ofSeconds(90)).build();
   }
 
   private AggregatedHttpResponse call(HttpMethod method, String path, @Nullable String token,
@@ -252,8 +261,7 @@ class PolicyApiTest {
           - { name: edge, sha256: %s }
         """.formatted(sha256(TOKEN)), "command.yaml", dir)).build()) {
       other.start();
-      WebClient otherClient = WebClient.of(SessionProtocol.H2C,
-          Endpoint.of("127.0.0.1", other.activePort()));
+      WebClient otherClient = client(other);
       CompletableFuture<AggregatedHttpResponse> waiting = otherClient.execute(
           RequestHeaders.builder(HttpMethod.GET, "/api/v1/proxy/policy?wait=5m")
               .set(HttpHeaderNames.AUTHORIZATION, "Bearer " + TOKEN)
