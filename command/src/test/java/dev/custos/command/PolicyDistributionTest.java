@@ -258,7 +258,9 @@ class PolicyDistributionTest {
         .isEqualTo(HttpStatus.OK);
     await().atMost(WAIT).until(() -> proxy.config().version().equals(local));
     await().atMost(WAIT).until(() -> sendCard() == HttpStatus.OK);
-    assertThat(Files.exists(dir.resolve("last-good-policy.yaml"))).isFalse();
+    // The puller deletes the cache file just after it applies the local policy, on its own
+    // thread: awaited, not read once.
+    await().atMost(WAIT).until(() -> !Files.exists(dir.resolve("last-good-policy.yaml")));
     assertThat(List.of(proxy.config().policy().rules().get(0).name())).containsExactly("seen");
   }
 }

@@ -357,17 +357,18 @@ public final class PolicyStore {
    * its policy version; empty when none does (the proxy runs its local policy).
    */
   public Optional<Assignment> assignment(String proxyId) throws SQLException {
+    // Every pull asks: the database picks the one rollout (Rollout.covers on the joined list),
+    // rather than every live rollout being read and matched here.
     try (Connection c = db.getConnection()) {
       Rollout found = null;
       try (PreparedStatement ps = c.prepareStatement("SELECT " + ROLLOUT_COLUMNS
-          + " FROM rollouts WHERE state <> ? ORDER BY id DESC")) {
+          + " FROM rollouts WHERE state <> ? AND (',' || proxies || ',' LIKE '%,*,%'"
+          + " OR ',' || proxies || ',' LIKE ? ESCAPE '!') ORDER BY id DESC LIMIT 1")) {
         ps.setString(1, Rollout.State.ABORTED.id());
+        ps.setString(2, "%," + likeLiteral(proxyId) + ",%");
         try (ResultSet rs = ps.executeQuery()) {
-          while (found == null && rs.next()) {
-            Rollout r = rollout(rs);
-            if (r.covers(proxyId)) {
-              found = r;
-            }
+          if (rs.next()) {
+            found = rollout(rs);
           }
         }
       }
@@ -377,6 +378,11 @@ public final class PolicyStore {
       PolicyVersion v = version(c, found.name(), found.version());
       return v == null ? Optional.empty() : Optional.of(new Assignment(found, v));
     }
+  }
+
+  /** Returns the text matched literally by a LIKE pattern with {@code ESCAPE '!'}. */
+  static String likeLiteral(String text) {
+    return text.replace("!", "!!").replace("%", "!%").replace("_", "!_");
   }
 
   /**

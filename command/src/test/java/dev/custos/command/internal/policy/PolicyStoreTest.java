@@ -167,6 +167,31 @@ class PolicyStoreTest {
 
   @ParameterizedTest
   @EnumSource(Databases.Kind.class)
+  void aRolloutCoversOnlyTheProxyIdsItListsLetterForLetter(Databases.Kind kind)
+      throws Exception {
+    PolicyStore p = open(kind);
+    p.addVersion("payments", V1, "", "alice", T0);
+    p.addVersion("payments", V2, "", "alice", T0);
+    Rollout everyone = p.startRollout("payments", 1, List.of("*"), true, "alice", T0);
+    Rollout listed = p.startRollout("payments", 2, List.of("gw_1", "eu:gw-10", "a.b", "gw-9"),
+        true, "alice", T0);
+
+    for (String id : List.of("gw_1", "eu:gw-10", "a.b", "gw-9")) {
+      assertThat(p.assignment(id)).get().extracting(a -> a.rollout().id()).isEqualTo(listed.id());
+    }
+    // Not in the list: neither a LIKE wildcard's match nor a part or an extension of an entry.
+    for (String id : List.of("gw-1", "gwx1", "gw", "gw_", "gw_10", "eu:gw-1", "gw-10", "a", "axb",
+        "gw_9", "gw%", "%", "_", "*")) {
+      assertThat(p.assignment(id)).as(id).get().extracting(a -> a.rollout().id())
+          .isEqualTo(everyone.id());
+    }
+    p.abort(everyone.id(), "alice", T0);
+    assertThat(p.assignment("gw-1")).isEmpty();
+    assertThat(p.assignment("gw_1")).isPresent();
+  }
+
+  @ParameterizedTest
+  @EnumSource(Databases.Kind.class)
   void wouldHaveBlockedCountsTheShadowEventsOfTheRolloutsProxiesWhileItWasShadow(
       Databases.Kind kind) throws Exception {
     PolicyStore p = open(kind);
