@@ -213,6 +213,8 @@ public record CommandConfig(
         "PS256", "PS384", "PS512", "ES256", "ES384", "ES512");
     /** The shortest time fetched keys are kept. */
     public static final Duration MIN_JWKS_CACHE = Duration.ofMinutes(1);
+    /** The longest clock skew: as the proxy's {@code authn.jwt.clock_skew}. */
+    public static final Duration MAX_CLOCK_SKEW = Duration.ofMinutes(5);
 
     /** Copies the lists and checks the values. */
     public Oidc {
@@ -236,9 +238,10 @@ public record CommandConfig(
         throw new IllegalArgumentException("oidc: algorithms: " + algorithms
             + " (expected: some of " + ASYMMETRIC_ALGORITHMS + ")");
       }
-      if (clockSkew.isNegative() || jwksCache.compareTo(MIN_JWKS_CACHE) < 0) {
+      if (clockSkew.isNegative() || clockSkew.compareTo(MAX_CLOCK_SKEW) > 0
+          || jwksCache.compareTo(MIN_JWKS_CACHE) < 0) {
         throw new IllegalArgumentException("oidc: clock_skew " + clockSkew + ", jwks_cache "
-            + jwksCache + " (expected: not negative, and a cache of at least 1m)");
+            + jwksCache + " (expected: a skew from 0 to 5m, and a cache of at least 1m)");
       }
     }
   }

@@ -222,6 +222,17 @@ class CommandConfigTest {
         """.formatted(DIGEST), "command.yaml", dir))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("command.yaml:7:15: oidc.jwks_cache: shorter than 1m");
+    assertThatThrownBy(() -> CommandConfig.parse("""
+        listen: 127.0.0.1:0
+        tokens: [{ name: edge, sha256: %s }]
+        oidc:
+          issuer: https://idp.example
+          audience: custos
+          jwks_url: https://idp.example/certs
+          clock_skew: 30d
+        """.formatted(DIGEST), "command.yaml", dir))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("command.yaml:7:15: oidc.clock_skew: longer than 5m");
     Files.writeString(dir.resolve("secret.json"),
         "{\"keys\":[{\"kty\":\"oct\",\"k\":\"c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0\"}]}");
     assertThatThrownBy(() -> CommandConfig.parse("""

@@ -298,13 +298,19 @@ public final class ConfigReader {
             + " least 1m; keys are also fetched again early for an unknown key id)");
         return null;
       }
+      Duration skew = o.has("clock_skew") ? Durations.parse(o.get("clock_skew").asText())
+          : Duration.ofSeconds(60);
+      if (skew.compareTo(CommandConfig.Oidc.MAX_CLOCK_SKEW) > 0) {
+        problem("/oidc/clock_skew", path("/oidc/clock_skew") + ": longer than 5m (expected: at"
+            + " most 5m; a longer skew accepts tokens long after they expired)");
+        return null;
+      }
       return new CommandConfig.Oidc(o.get("issuer").asText(), audiences, jwksFile, jwksUrl,
           cache,
           o.path("roles_claim").asText("roles"), o.path("name_claim").asText("sub"),
           o.has("admin_roles") ? strings(o.get("admin_roles")) : List.of("custos-admin"),
           o.has("read_roles") ? strings(o.get("read_roles")) : List.of("custos-read"),
-          o.has("clock_skew") ? Durations.parse(o.get("clock_skew").asText())
-              : Duration.ofSeconds(60),
+          skew,
           o.has("algorithms") ? strings(o.get("algorithms"))
               : CommandConfig.Oidc.ASYMMETRIC_ALGORITHMS);
     }

@@ -12,6 +12,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -44,7 +45,7 @@ public final class Store implements AutoCloseable {
   private final HikariDataSource pool;
   private final boolean postgresql;
 
-  private Store(HikariDataSource pool, boolean postgresql) {
+  Store(HikariDataSource pool, boolean postgresql) {
     this.pool = pool;
     this.postgresql = postgresql;
   }
@@ -196,7 +197,8 @@ public final class Store implements AutoCloseable {
    * over the whole group. A batch whose id is already stored, or came earlier in the group, is
    * a duplicate. When the group's transaction fails (after retrying deadlocks and busy errors),
    * each batch is stored alone in a transaction of its own, so that one failing batch neither
-   * loses nor double-counts the others.
+   * loses nor double-counts the others; when it failed for want of a connection, every batch
+   * fails with that failure at once.
    *
    * @return per batch, in the group's order, what became of it
    */
@@ -211,6 +213,14 @@ public final class Store implements AutoCloseable {
         }
         return out;
       } catch (SQLException | RuntimeException e) {
+        if (e instanceof SQLException s && unreachable(s)) {
+          // No connection: each batch alone would wait as long again and fail the same way.
+          List<Outcome> out = new ArrayList<>(batches.size());
+          for (int i = 0; i < batches.size(); i++) {
+            out.add(Outcome.failed(e));
+          }
+          return out;
+        }
         // Retried below, batch by batch.
       }
     }
@@ -245,6 +255,13 @@ public final class Store implements AutoCloseable {
         }
       }
     }
+  }
+
+  /** No connection to the database: none free in time, or a connection failure (class 08). */
+  private static boolean unreachable(SQLException e) {
+    String state = e.getSQLState();
+    return e instanceof SQLTransientConnectionException
+        || (state != null && state.startsWith("08"));
   }
 
   /** Deadlocks and serialization failures (PostgreSQL), a busy or locked database (SQLite). */

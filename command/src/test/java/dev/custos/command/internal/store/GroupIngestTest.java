@@ -2,6 +2,8 @@ package dev.custos.command.internal.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import dev.custos.command.CommandConfig;
 import dev.custos.command.Databases;
 import dev.custos.command.TestEvents;
@@ -11,6 +13,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -20,6 +23,7 @@ import java.util.Random;
 import java.util.TreeMap;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -242,5 +246,28 @@ class GroupIngestTest {
       assertThat(store.lineage(String.format("%032x", i))).singleElement()
           .extracting(Sighting::route).isEqualTo(routes.get(i));
     }
+  }
+
+  @Test
+  void aGroupWithoutAConnectionFailsAtOnceInsteadOfBatchByBatch() {
+    // A pool that never gets a connection (a folder that does not exist) and gives up quickly.
+    HikariConfig hc = new HikariConfig();
+    hc.setJdbcUrl("jdbc:sqlite:" + dir.resolve("missing").resolve("command.db"));
+    hc.setInitializationFailTimeout(-1);
+    hc.setConnectionTimeout(250);
+    Store store = new Store(new HikariDataSource(hc), false);
+    stores.add(store);
+    List<Batch> group = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      group.add(batch("gw-" + i, T0.toEpochMilli(), List.of(event(T0, "orders", "id-a", "http",
+          Map.of("credit_card", 1), card(i)))));
+    }
+
+    List<Outcome> outcomes = store.ingest(group);
+
+    assertThat(outcomes).hasSize(3).allSatisfy(o -> assertThat(o.failure())
+        .isInstanceOf(SQLTransientConnectionException.class));
+    // The group's one failure, not three more attempts of a connection each.
+    assertThat(outcomes).extracting(Outcome::failure).containsOnly(outcomes.get(0).failure());
   }
 }
