@@ -472,7 +472,7 @@ public final class PolicyApi {
     }
     Pull p = new Pull(ctx, proxyId, tokenName, running == null ? "local" : running,
         ifNoneMatch, System.nanoTime() + wait.toNanos(), ctx.blockingTaskExecutor());
-    return HttpResponse.of(check(p).exceptionally(e -> {
+    return HttpResponse.of(check(p, true).exceptionally(e -> {
       Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
       count("database_error");
       logger.warn("policy pull of {}: {}", proxyId, c.getClass().getSimpleName());
@@ -483,12 +483,18 @@ public final class PolicyApi {
   private record Pull(ServiceRequestContext ctx, String proxyId, String tokenName, String running,
       @Nullable String ifNoneMatch, long deadlineNanos, Executor executor) {}
 
-  private CompletableFuture<HttpResponse> check(Pull p) {
+  /**
+   * Answers a pull, or waits for a change and checks again; {@code first}: the pull's first
+   * check, which records it (a wake-up of many polls at once does not write for each again).
+   */
+  private CompletableFuture<HttpResponse> check(Pull p, boolean first) {
     // Read before the rollouts: a change committed after it wakes the wait below at once.
     long seen = watch.generation();
     return CompletableFuture.supplyAsync(() -> {
       try {
-        store.reportPull(p.proxyId(), p.tokenName(), p.running(), clock.millis());
+        if (first) {
+          store.reportPull(p.proxyId(), p.tokenName(), p.running(), clock.millis());
+        }
         return store.assignment(p.proxyId());
       } catch (SQLException e) {
         throw new CompletionException(e);
@@ -513,7 +519,7 @@ public final class PolicyApi {
       p.ctx().log().whenComplete().thenRun(() -> watch.done(next));
       return next.completeOnTimeout(null, remaining, TimeUnit.NANOSECONDS).thenCompose(x -> {
         watch.done(next);
-        return check(p);
+        return check(p, false);
       });
     });
   }
