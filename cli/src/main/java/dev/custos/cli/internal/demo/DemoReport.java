@@ -133,6 +133,8 @@ public final class DemoReport {
     }
     List<String> lines = new ArrayList<>();
     for (FindingsEvent e : events) {
+      // A shadow event names the rule that would have refused it; nothing was refused.
+      @Nullable String refusedBy = e.shadow() ? null : e.blockedBy();
       String direction = e.direction().name().toLowerCase(java.util.Locale.ROOT);
       Map<String, List<String>> byVerb = new LinkedHashMap<>();
       for (Map.Entry<String, Integer> c : new TreeMap<>(e.categories()).entrySet()) {
@@ -142,7 +144,7 @@ public final class DemoReport {
         String item = c.getKey() + " " + c.getValue();
         switch (action) {
           case BLOCK:
-            verb = e.blockedBy() != null ? "blocked" : "observed";
+            verb = refusedBy != null ? "blocked" : "observed";
             item += " (rule \"" + acting.name() + "\")";
             break;
           case REDACT:
@@ -159,10 +161,10 @@ public final class DemoReport {
         }
         byVerb.computeIfAbsent(verb, v -> new ArrayList<>()).add(item);
       }
-      if (e.blockedBy() != null && !byVerb.containsKey("blocked")) {
-        byVerb.computeIfAbsent("blocked", v -> new ArrayList<>()).add("(" + e.blockedBy() + ")");
+      if (refusedBy != null && !byVerb.containsKey("blocked")) {
+        byVerb.computeIfAbsent("blocked", v -> new ArrayList<>()).add("(" + refusedBy + ")");
       }
-      if (e.blockedBy() != null) {
+      if (refusedBy != null) {
         // Nothing of a refused message was delivered: other actions on it are moot.
         List<String> others = new ArrayList<>();
         for (Map.Entry<String, List<String>> v : byVerb.entrySet()) {

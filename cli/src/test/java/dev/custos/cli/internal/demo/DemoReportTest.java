@@ -2,7 +2,13 @@ package dev.custos.cli.internal.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.custos.engine.Direction;
+import dev.custos.engine.Policy;
+import dev.custos.proxy.FindingsEvent;
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class DemoReportTest {
@@ -35,6 +41,19 @@ class DemoReportTest {
     Demo.Step users = new Demo.Step("users", "GET", "/api/users", "demo-alice", null);
 
     assertThat(DemoReport.gateway(new Demo.Outcome(users, 200, "[]", List.of()))).isEmpty();
+  }
+
+  @Test
+  void aShadowEventIsNotShownBlockedThoughItNamesTheRuleThatWouldHaveBlocked() {
+    Policy policy = Policy.parse("version: 1\nenforce: false\nrules:\n  - { name: no cards,"
+        + " categories: [credit_card], action: block }\n", "shadow.yaml");
+    FindingsEvent shadow = new FindingsEvent(Instant.EPOCH, "api", Direction.REQUEST,
+        "0123456789abcdef", Map.of("credit_card", 1), Set.of("body"), List.of("block"),
+        List.of("no cards"), "no cards", null, false, true, null, 10, "http", List.of(),
+        List.of());
+
+    assertThat(DemoReport.describe(List.of(shadow), policy)).containsExactly(
+        "request   observed  credit_card 1 (rule \"no cards\")");
   }
 
   @Test
