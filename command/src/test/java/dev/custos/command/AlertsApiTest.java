@@ -180,6 +180,16 @@ class AlertsApiTest {
           .isEqualTo(HttpStatus.CONFLICT);
       assertThat(json(call(plane, HttpMethod.GET, "/api/v1/silences?state=expired", null))
           .get("silences")).hasSize(1);
+      // A pending silence deleted before it starts is listed as expired, not pending.
+      JsonNode pending = json(call(plane, HttpMethod.POST, "/api/v1/silences",
+          "{\"rule\":\"card-hoarder\",\"starts\":\"2026-12-08T00:00:00Z\","
+              + "\"duration\":\"1h\",\"comment\":\"tomorrow\"}"));
+      assertThat(pending.get("state").asText()).isEqualTo("pending");
+      assertThat(call(plane, HttpMethod.DELETE, "/api/v1/silences/" + pending.get("id").asText(),
+          null).status()).isEqualTo(HttpStatus.NO_CONTENT);
+      assertThat(json(call(plane, HttpMethod.GET, "/api/v1/silences?state=all", null))
+          .get("silences")).extracting(x -> x.get("state").asText())
+          .containsExactly("expired", "expired");
       assertThat(call(plane, HttpMethod.POST, "/api/v1/silences",
           "{\"duration\":\"2h\",\"comment\":\"everything\"}").status())
           .isEqualTo(HttpStatus.BAD_REQUEST);

@@ -382,7 +382,8 @@ public final class AlertsApi {
   }
 
   private static String silenceState(Silence s, long now) {
-    return s.activeAt(now) ? "active" : now < s.startsMillis() ? "pending" : "expired";
+    // Ended first: deleting a pending silence ends it before it starts.
+    return now >= s.endsMillis() ? "expired" : now < s.startsMillis() ? "pending" : "active";
   }
 
   static ObjectNode silenceJson(Silence s, long now) {
