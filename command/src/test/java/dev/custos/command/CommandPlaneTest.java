@@ -205,6 +205,18 @@ class CommandPlaneTest {
   }
 
   @Test
+  void flowsRefuseAnInstantPastYear9999With400() {
+    start(Databases.Kind.SQLITE);
+
+    AggregatedHttpResponse r = client().execute(RequestHeaders.builder(HttpMethod.GET,
+        "/api/v1/flows?from=2026-12-07T00:00:00Z&to=%2B300000000-01-01T00:00:00Z")
+        .set(HttpHeaderNames.AUTHORIZATION, "Bearer " + API_TOKEN).build()).aggregate().join();
+
+    assertThat(r.status()).isEqualTo(HttpStatus.BAD_REQUEST);
+    assertThat(r.contentUtf8()).contains("out of range");
+  }
+
+  @Test
   void moreThanAThousandLinesIs413() {
     start(Databases.Kind.SQLITE);
 

@@ -34,6 +34,8 @@ public final class ReadApi {
   private static final Pattern HASH = Pattern.compile("[0-9a-f]{16,64}");
   private static final Pattern CATEGORY = Pattern.compile("[a-z0-9_.-]{1,64}");
   private static final int MAX_LIMIT = 1000;
+  private static final Instant EARLIEST = Instant.parse("0000-01-01T00:00:00Z");
+  private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999Z");
 
   private ReadApi() {}
 
@@ -48,6 +50,10 @@ public final class ReadApi {
         from = instant(ctx.queryParam("from"), to.minus(Duration.ofHours(24)));
       } catch (DateTimeParseException e) {
         return bad("from, to: not an instant (expected: ISO-8601 such as 2026-12-07T13:00:00Z)");
+      }
+      if (outOfRange(from) || outOfRange(to)) {
+        // Epoch milliseconds of a year past 9999 can overflow; the other endpoints refuse them too.
+        return bad("from, to: out of range (expected: an instant from year 0000 to 9999)");
       }
       String category = ctx.queryParam("category");
       if (category != null && !CATEGORY.matcher(category).matches()) {
@@ -81,6 +87,10 @@ public final class ReadApi {
 
   private static HttpResponse bad(String message) {
     return ApiBasics.error(HttpStatus.BAD_REQUEST, message);
+  }
+
+  private static boolean outOfRange(Instant t) {
+    return t.isBefore(EARLIEST) || t.isAfter(LATEST);
   }
 
   private static Instant instant(@Nullable String text, Instant dflt) {
