@@ -2,6 +2,7 @@ package dev.custos.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.linecorp.armeria.testing.junit5.server.SelfSignedCertificateExtension;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
@@ -15,22 +16,32 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What the proxy hands to a client's socket, flush by flush: a response whose head and body came
  * from upstream together leaves in one write (one {@code writev}, not a {@code sendto} for the
- * head and another for the body), and a head whose body is late is not held back for it.
+ * head and another for the body), over cleartext and TLS, forwarding and inspecting, and a head
+ * whose body is late is not held back for it.
  */
 class ResponseWritesTest {
   private static final String BODY = "{\"users\":[{\"id\":1,\"name\":\"Ada\"},{\"id\":2,\"name\":\"Grace\"}]}";
+
+  @RegisterExtension
+  static final SelfSignedCertificateExtension cert = new SelfSignedCertificateExtension();
 
   @TempDir
   Path dir;
@@ -91,6 +102,33 @@ class ResponseWritesTest {
     assertThat(flushes).hasSize(2);
   }
 
+  @Test
+  void eachResponseOverTlsLeavesInOneWrite() throws Exception {
+    start("""
+        tls:
+          listen: 127.0.0.1:0
+          cert: %s
+          key: %s
+        inspection: { enabled: false }
+        """.formatted(cert.certificateFile().getAbsolutePath(),
+        cert.privateKeyFile().getAbsolutePath()), null);
+    SSLContext tls = SSLContext.getInstance("TLS");
+    tls.init(null, new TrustManager[] {new TrustingAnyServer()}, null);
+
+    try (SSLSocket s = (SSLSocket) tls.getSocketFactory().createSocket(
+        InetAddress.getLoopbackAddress(), proxy.activeHttpsPort().orElseThrow())) {
+      s.setSoTimeout(30_000);
+      // The handshake's flushes and the first response are left out of the count.
+      assertThat(exchange(s, 1)).hasSize(1);
+      flushes.clear();
+
+      List<String> responses = exchange(s, 3);
+
+      assertThat(responses).hasSize(3).allSatisfy(r -> assertThat(r).endsWith(BODY));
+      assertThat(flushes).as("one flush (one TLS write) per response").hasSize(3);
+    }
+  }
+
   private void start(String settings, CountDownLatch bodyAfter) throws IOException {
     upstream = new Upstream(bodyAfter);
     Path file = ProxyFixture.write(dir.resolve("custos.yaml"), """
@@ -110,17 +148,22 @@ class ResponseWritesTest {
 
   /** Sends {@code n} requests one after the other on one keep-alive connection, as wrk does. */
   private List<String> exchange(int n) throws IOException {
-    List<String> responses = new java.util.ArrayList<>();
     try (Socket s = new Socket(InetAddress.getLoopbackAddress(), proxy.activeHttpPort())) {
       s.setSoTimeout(30_000);
-      OutputStream out = s.getOutputStream();
-      InputStream in = s.getInputStream();
-      for (int i = 0; i < n; i++) {
-        out.write(request());
-        String head = readHead(in);
-        responses.add(head + new String(in.readNBytes(contentLength(head)),
-            StandardCharsets.UTF_8));
-      }
+      return exchange(s, n);
+    }
+  }
+
+  private static List<String> exchange(Socket s, int n) throws IOException {
+    List<String> responses = new java.util.ArrayList<>();
+    OutputStream out = s.getOutputStream();
+    InputStream in = s.getInputStream();
+    for (int i = 0; i < n; i++) {
+      out.write(request());
+      out.flush();
+      String head = readHead(in);
+      responses.add(head + new String(in.readNBytes(contentLength(head)),
+          StandardCharsets.UTF_8));
     }
     return responses;
   }
@@ -150,6 +193,20 @@ class ResponseWritesTest {
       matched = b == end[matched] ? matched + 1 : (b == '\r' ? 1 : 0);
     }
     return bytes.toString(StandardCharsets.ISO_8859_1);
+  }
+
+  /** Trusts the test's self-signed listener certificate (and any other). */
+  private static final class TrustingAnyServer implements X509TrustManager {
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType) {}
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType) {}
+
+    @Override
+    public X509Certificate[] getAcceptedIssuers() {
+      return new X509Certificate[0];
+    }
   }
 
   /** At the socket end of a client channel's pipeline: records what each flush sends. */
