@@ -283,9 +283,10 @@ final class IngestWriter {
   }
 
   private static String flowUpsert(String table, String source) {
-    return "INSERT INTO " + table + " (" + FLOW_COLUMNS + ", events, findings) " + source
-        + " ON CONFLICT (" + FLOW_COLUMNS + ") DO UPDATE SET events = " + table
-        + ".events + excluded.events, findings = " + table + ".findings + excluded.findings";
+    return "INSERT INTO " + table + " (" + FLOW_COLUMNS + ", events, findings, shadow_events) "
+        + source + " ON CONFLICT (" + FLOW_COLUMNS + ") DO UPDATE SET events = " + table
+        + ".events + excluded.events, findings = " + table + ".findings + excluded.findings,"
+        + " shadow_events = " + table + ".shadow_events + excluded.shadow_events";
   }
 
   private static void upsertFlowsAll(Connection c, String table, FlowKey[] keys)
@@ -301,6 +302,7 @@ final class IngestWriter {
     String[] action = new String[n];
     long[] events = new long[n];
     long[] findings = new long[n];
+    long[] shadow = new long[n];
     for (int i = 0; i < n; i++) {
       FlowKey k = keys[i];
       bucket[i] = k.bucket;
@@ -310,10 +312,11 @@ final class IngestWriter {
       action[i] = k.action;
       events[i] = k.events;
       findings[i] = k.findings;
+      shadow[i] = k.shadowEvents;
     }
     try (PreparedStatement ps = c.prepareStatement(flowUpsert(table, "SELECT * FROM unnest("
         + "?::bigint[], ?::bigint[], ?::bigint[], ?::text[], ?::text[], ?::bigint[],"
-        + " ?::bigint[])"))) {
+        + " ?::bigint[], ?::bigint[])"))) {
       ps.setObject(1, bucket);
       ps.setObject(2, destination);
       ps.setObject(3, source);
@@ -321,6 +324,7 @@ final class IngestWriter {
       text(ps, 5, action);
       ps.setObject(6, events);
       ps.setObject(7, findings);
+      ps.setObject(8, shadow);
       ps.executeUpdate();
     }
   }
@@ -331,7 +335,7 @@ final class IngestWriter {
       return;
     }
     try (PreparedStatement ps = c.prepareStatement(flowUpsert(table,
-        "VALUES (?, ?, ?, ?, ?, ?, ?)"))) {
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"))) {
       for (FlowKey k : keys) {
         ps.setLong(1, k.bucket);
         ps.setLong(2, k.destination);
@@ -340,6 +344,7 @@ final class IngestWriter {
         ps.setString(5, k.action);
         ps.setLong(6, k.events);
         ps.setLong(7, k.findings);
+        ps.setLong(8, k.shadowEvents);
         ps.addBatch();
       }
       ps.executeBatch();
@@ -452,8 +457,10 @@ final class IngestWriter {
           String action = e.action();
           for (Map.Entry<String, Integer> c : e.categories().entrySet()) {
             String category = c.getKey();
-            add(minute, new FlowKey(m, destination, source, category, action), c.getValue());
-            add(hour, new FlowKey(h, destination, source, category, action), c.getValue());
+            add(minute, new FlowKey(m, destination, source, category, action), c.getValue(),
+                e.shadow());
+            add(hour, new FlowKey(h, destination, source, category, action), c.getValue(),
+                e.shadow());
           }
           for (IngestEvent.Evidence v : e.evidence()) {
             ValueKey vk = new ValueKey(v.hash(), destination, source, v.category(), h);
@@ -484,13 +491,16 @@ final class IngestWriter {
       return keys;
     }
 
-    private static void add(Map<FlowKey, FlowKey> m, FlowKey k, int findings) {
+    private static void add(Map<FlowKey, FlowKey> m, FlowKey k, int findings, boolean shadow) {
       FlowKey v = m.putIfAbsent(k, k);
       if (v == null) {
         v = k;
       }
       v.events++;
       v.findings += findings;
+      if (shadow) {
+        v.shadowEvents++;
+      }
     }
   }
 
@@ -507,6 +517,7 @@ final class IngestWriter {
     private final int hash;
     long events;
     long findings;
+    long shadowEvents;
 
     FlowKey(long bucket, long destination, long source, String category, String action) {
       this.bucket = bucket;
