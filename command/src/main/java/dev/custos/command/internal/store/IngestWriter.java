@@ -37,7 +37,7 @@ final class IngestWriter {
 
   private static final String EVENT_COLUMNS = "batch_id, line_no, proxy_id, time_ms,"
       + " received_ms, route, cluster, service, protocol, direction, identity_hash, action,"
-      + " blocked_by, shadow, alert, uninspectable, inspected_bytes, findings, categories";
+      + " blocked_by, shadow, alert, uninspectable, inspected_bytes, findings, categories, config_version";
   private static final String FLOW_COLUMNS = "bucket_ms, proxy_id, route, cluster, direction,"
       + " identity_hash, service, category, action";
   private static final String VALUE_COLUMNS = "bucket_ms, proxy_id, route, cluster, direction,"
@@ -214,7 +214,8 @@ final class IngestWriter {
             .append(e.alert() ? 't' : 'f').append('\t');
         copyField(sb, e.uninspectable()).append('\t').append(e.inspectedBytes()).append('\t')
             .append(e.findings()).append('\t');
-        copyField(sb, Store.categoriesJson(e.categories())).append('\n');
+        copyField(sb, Store.categoriesJson(e.categories())).append('\t');
+        copyField(sb, b.configVersion()).append('\n');
       }
     }
     byte[] data = sb.toString().getBytes(StandardCharsets.UTF_8);
@@ -249,7 +250,7 @@ final class IngestWriter {
 
   private static void insertEvents(Connection c, List<Batch> batches) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement("INSERT INTO events (" + EVENT_COLUMNS
-        + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+        + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
       for (Batch b : batches) {
         int line = 0;
         for (IngestEvent e : b.events()) {
@@ -272,6 +273,7 @@ final class IngestWriter {
           ps.setLong(17, e.inspectedBytes());
           ps.setLong(18, e.findings());
           ps.setString(19, Store.categoriesJson(e.categories()));
+          ps.setString(20, b.configVersion());
           ps.addBatch();
         }
       }
