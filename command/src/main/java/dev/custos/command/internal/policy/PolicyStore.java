@@ -513,26 +513,23 @@ public final class PolicyStore {
   }
 
   /**
-   * Returns what a rollout's proxies would have blocked while it was in shadow mode: their
-   * stored events with {@code shadow} and {@code blocked_by} set, from its start until it was
-   * promoted to enforce or aborted, counted by rule. Empty for a rollout started enforcing.
-   * Reads raw events, so it covers what retention keeps.
+   * Returns what a rollout's proxies would have blocked while it was in shadow mode: the stored
+   * events with {@code shadow} and {@code blocked_by} set whose batch declared the rollout's
+   * shadow version ({@code name@N+shadow}, alone or after a pulled configuration's {@code
+   * config@M/}), from its start until it was promoted to enforce or aborted, counted by rule.
+   * Empty for a rollout started enforcing. Reads raw events, so it covers what retention keeps.
    */
   public WouldHaveBlocked wouldHaveBlocked(Rollout r) throws SQLException {
     Map<String, Long> byRule = new LinkedHashMap<>();
-    if (r.enforce() && r.shadowUntilMillis() == 0) {
+    if (r.kind() != DocumentKind.POLICY || r.enforce() && r.shadowUntilMillis() == 0) {
       return new WouldHaveBlocked(0, byRule);
     }
-    boolean all = r.covers(Rollout.ALL);
+    String label = r.name() + "@" + r.version() + "+shadow";
     StringBuilder sql = new StringBuilder("SELECT blocked_by, COUNT(*) FROM events WHERE"
-        + " time_ms >= ? AND shadow = ? AND blocked_by IS NOT NULL");
+        + " time_ms >= ? AND shadow = ? AND blocked_by IS NOT NULL AND (config_version = ? OR"
+        + " config_version LIKE ? ESCAPE '!')");
     if (r.shadowUntilMillis() > 0) {
       sql.append(" AND time_ms < ?");
-    }
-    if (!all) {
-      sql.append(" AND proxy_id IN (").append("?,".repeat(r.proxies().size()));
-      sql.setLength(sql.length() - 1);
-      sql.append(')');
     }
     sql.append(" GROUP BY blocked_by ORDER BY COUNT(*) DESC, blocked_by");
     long total = 0;
@@ -541,13 +538,10 @@ public final class PolicyStore {
       int i = 1;
       ps.setLong(i++, r.createdMillis());
       ps.setBoolean(i++, true);
+      ps.setString(i++, label);
+      ps.setString(i++, "%/" + likeLiteral(label));
       if (r.shadowUntilMillis() > 0) {
         ps.setLong(i++, r.shadowUntilMillis());
-      }
-      if (!all) {
-        for (String p : r.proxies()) {
-          ps.setString(i++, p);
-        }
       }
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {

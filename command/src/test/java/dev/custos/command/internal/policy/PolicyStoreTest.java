@@ -234,23 +234,29 @@ class PolicyStoreTest {
 
   @ParameterizedTest
   @EnumSource(Databases.Kind.class)
-  void wouldHaveBlockedCountsTheShadowEventsOfTheRolloutsProxiesWhileItWasShadow(
+  void wouldHaveBlockedCountsTheShadowEventsOfTheRolloutsVersionWhileItWasShadow(
       Databases.Kind kind) throws Exception {
     PolicyStore p = open(kind);
     p.addVersion("payments", V2, "", "alice", T0);
-    Rollout r = p.startRollout("payments", 1, List.of("gw-1"), false, "alice", T0);
-    ingest("gw-1", event(T0 - 1000, true, "cards"));           // before the rollout
-    ingest("gw-1", event(T0 + 1000, true, "cards"), event(T0 + 2000, true, "cards"),
+    Rollout r = p.startRollout("payments", 1, List.of("gw-1", "gw-3"), false, "alice", T0);
+    String shadow = "payments@1+shadow";
+    ingest("gw-1", shadow, event(T0 - 1000, true, "cards"));     // before the rollout
+    ingest("gw-1", shadow, event(T0 + 1000, true, "cards"), event(T0 + 2000, true, "cards"),
         event(T0 + 2500, true, "on_uninspectable"), event(T0 + 3000, false, null));
-    ingest("gw-2", event(T0 + 1000, true, "cards"));           // another proxy
+    // A proxy running a pulled configuration reports it before its policy.
+    ingest("gw-3", "edge@2/" + shadow, event(T0 + 1500, true, "cards"));
+    // Another version's shadow events, even from a covered proxy, are not this rollout's.
+    ingest("gw-1", "payments@2+shadow", event(T0 + 1000, true, "cards"));
+    ingest("gw-2", "0011223344556677", event(T0 + 1000, true, "cards"));
+    ingest("gw-2", "xpayments@1+shadow", event(T0 + 1000, true, "cards"));
 
     PolicyStore.WouldHaveBlocked w = p.wouldHaveBlocked(r);
-    assertThat(w.events()).isEqualTo(3);
-    assertThat(w.byRule()).containsExactly(Map.entry("cards", 2L),
+    assertThat(w.events()).isEqualTo(4);
+    assertThat(w.byRule()).containsExactly(Map.entry("cards", 3L),
         Map.entry("on_uninspectable", 1L));
 
     Rollout promoted = p.promote(r.id(), true, null, "bob", T0 + 2200);
-    assertThat(p.wouldHaveBlocked(promoted).byRule()).containsExactly(Map.entry("cards", 2L));
+    assertThat(p.wouldHaveBlocked(promoted).byRule()).containsExactly(Map.entry("cards", 3L));
     Rollout enforcing = p.startRollout("payments", 1, List.of("*"), true, "bob", T0);
     assertThat(p.wouldHaveBlocked(enforcing).events()).isZero();
   }
@@ -266,9 +272,9 @@ class PolicyStoreTest {
     return o.toString();
   }
 
-  private void ingest(String proxy, String... lines) throws Exception {
+  private void ingest(String proxy, String version, String... lines) throws Exception {
     List<String> list = new ArrayList<>(List.of(lines));
-    store.ingest(new Batch(UUID.randomUUID().toString(), proxy, "edge", "v1", T0,
+    store.ingest(new Batch(UUID.randomUUID().toString(), proxy, "edge", version, T0,
         EventParser.parse(TestEvents.body(list))));
   }
 }
