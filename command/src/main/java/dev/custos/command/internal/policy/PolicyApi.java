@@ -21,7 +21,6 @@ import dev.custos.command.internal.api.Caller;
 import dev.custos.command.internal.api.Role;
 import dev.custos.command.internal.ingest.IngestService;
 import dev.custos.command.internal.ingest.Tokens;
-import dev.custos.engine.Policy;
 import dev.custos.engine.PolicyException;
 import dev.custos.engine.config.Durations;
 import io.micrometer.core.instrument.Counter;
