@@ -38,7 +38,7 @@ final class IngestWriter {
 
   private static final String EVENT_COLUMNS = "batch_id, line_no, proxy_id, time_ms,"
       + " received_ms, route, cluster, service, protocol, direction, identity_hash, action,"
-      + " blocked_by, shadow, alert, uninspectable, inspected_bytes, findings, categories, config_version";
+      + " blocked_by, shadow, alert, uninspectable, inspected_bytes, findings, categories, config_version, evidence";
   private static final String FLOW_COLUMNS = "bucket_ms, destination_id, source_id,"
       + " category, action";
   private static final String VALUE_KEY = "evidence_hash, destination_id, source_id, category,"
@@ -216,7 +216,8 @@ final class IngestWriter {
         copyField(sb, e.uninspectable()).append('\t').append(e.inspectedBytes()).append('\t')
             .append(e.findings()).append('\t');
         copyField(sb, Store.categoriesJson(e.categories())).append('\t');
-        copyField(sb, b.configVersion()).append('\n');
+        copyField(sb, b.configVersion()).append('\t');
+        copyField(sb, Store.evidenceJson(e.evidence())).append('\n');
       }
     }
     byte[] data = sb.toString().getBytes(StandardCharsets.UTF_8);
@@ -251,7 +252,7 @@ final class IngestWriter {
 
   private static void insertEvents(Connection c, List<Batch> batches) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement("INSERT INTO events (" + EVENT_COLUMNS
-        + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+        + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
       for (Batch b : batches) {
         int line = 0;
         for (IngestEvent e : b.events()) {
@@ -275,6 +276,7 @@ final class IngestWriter {
           ps.setLong(18, e.findings());
           ps.setString(19, Store.categoriesJson(e.categories()));
           ps.setString(20, b.configVersion());
+          ps.setString(21, Store.evidenceJson(e.evidence()));
           ps.addBatch();
         }
       }
@@ -283,9 +285,10 @@ final class IngestWriter {
   }
 
   private static String flowUpsert(String table, String source) {
-    return "INSERT INTO " + table + " (" + FLOW_COLUMNS + ", events, findings) " + source
-        + " ON CONFLICT (" + FLOW_COLUMNS + ") DO UPDATE SET events = " + table
-        + ".events + excluded.events, findings = " + table + ".findings + excluded.findings";
+    return "INSERT INTO " + table + " (" + FLOW_COLUMNS + ", events, findings, shadow_events) "
+        + source + " ON CONFLICT (" + FLOW_COLUMNS + ") DO UPDATE SET events = " + table
+        + ".events + excluded.events, findings = " + table + ".findings + excluded.findings,"
+        + " shadow_events = " + table + ".shadow_events + excluded.shadow_events";
   }
 
   private static void upsertFlowsAll(Connection c, String table, FlowKey[] keys)
@@ -301,6 +304,7 @@ final class IngestWriter {
     String[] action = new String[n];
     long[] events = new long[n];
     long[] findings = new long[n];
+    long[] shadow = new long[n];
     for (int i = 0; i < n; i++) {
       FlowKey k = keys[i];
       bucket[i] = k.bucket;
@@ -310,10 +314,11 @@ final class IngestWriter {
       action[i] = k.action;
       events[i] = k.events;
       findings[i] = k.findings;
+      shadow[i] = k.shadowEvents;
     }
     try (PreparedStatement ps = c.prepareStatement(flowUpsert(table, "SELECT * FROM unnest("
         + "?::bigint[], ?::bigint[], ?::bigint[], ?::text[], ?::text[], ?::bigint[],"
-        + " ?::bigint[])"))) {
+        + " ?::bigint[], ?::bigint[])"))) {
       ps.setObject(1, bucket);
       ps.setObject(2, destination);
       ps.setObject(3, source);
@@ -321,6 +326,7 @@ final class IngestWriter {
       text(ps, 5, action);
       ps.setObject(6, events);
       ps.setObject(7, findings);
+      ps.setObject(8, shadow);
       ps.executeUpdate();
     }
   }
@@ -331,7 +337,7 @@ final class IngestWriter {
       return;
     }
     try (PreparedStatement ps = c.prepareStatement(flowUpsert(table,
-        "VALUES (?, ?, ?, ?, ?, ?, ?)"))) {
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"))) {
       for (FlowKey k : keys) {
         ps.setLong(1, k.bucket);
         ps.setLong(2, k.destination);
@@ -340,6 +346,7 @@ final class IngestWriter {
         ps.setString(5, k.action);
         ps.setLong(6, k.events);
         ps.setLong(7, k.findings);
+        ps.setLong(8, k.shadowEvents);
         ps.addBatch();
       }
       ps.executeBatch();
@@ -452,8 +459,10 @@ final class IngestWriter {
           String action = e.action();
           for (Map.Entry<String, Integer> c : e.categories().entrySet()) {
             String category = c.getKey();
-            add(minute, new FlowKey(m, destination, source, category, action), c.getValue());
-            add(hour, new FlowKey(h, destination, source, category, action), c.getValue());
+            add(minute, new FlowKey(m, destination, source, category, action), c.getValue(),
+                e.shadow());
+            add(hour, new FlowKey(h, destination, source, category, action), c.getValue(),
+                e.shadow());
           }
           for (IngestEvent.Evidence v : e.evidence()) {
             ValueKey vk = new ValueKey(v.hash(), destination, source, v.category(), h);
@@ -484,13 +493,16 @@ final class IngestWriter {
       return keys;
     }
 
-    private static void add(Map<FlowKey, FlowKey> m, FlowKey k, int findings) {
+    private static void add(Map<FlowKey, FlowKey> m, FlowKey k, int findings, boolean shadow) {
       FlowKey v = m.putIfAbsent(k, k);
       if (v == null) {
         v = k;
       }
       v.events++;
       v.findings += findings;
+      if (shadow) {
+        v.shadowEvents++;
+      }
     }
   }
 
@@ -507,6 +519,7 @@ final class IngestWriter {
     private final int hash;
     long events;
     long findings;
+    long shadowEvents;
 
     FlowKey(long bucket, long destination, long source, String category, String action) {
       this.bucket = bucket;

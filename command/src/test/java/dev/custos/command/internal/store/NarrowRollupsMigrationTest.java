@@ -21,7 +21,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Migration V6 (narrow roll-ups) on a database holding V5's tables, against SQLite and
+ * Migrations V6 (narrow roll-ups) and V7 (shadow events) on a database holding V5's tables, against SQLite and
  * PostgreSQL: the former tables' names, now views, answer with the same rows; the plane's reads
  * give the same answers; ingestion after the migration adds to the migrated rows.
  */
@@ -120,7 +120,11 @@ class NarrowRollupsMigrationTest {
     open.add(after);
 
     for (String view : FORMER) {
-      assertThat(GroupIngestTest.rows(after, view)).as(view).isEqualTo(expected.get(view));
+      // V7 adds shadow_events to flow_minute and flow_hour: 0 for rows stored before it.
+      assertThat(GroupIngestTest.rows(after, view)).as(view)
+          .allSatisfy(r -> assertThat(r).doesNotContain("shadow_events=1"))
+          .extracting(r -> r.replace("shadow_events=0 ", ""))
+          .isEqualTo(expected.get(view));
     }
     assertThat(after.flows(H0, H0 + 2 * HOUR, null, 100)).isEqualTo(flows);
     assertThat(after.lineage(CARD_A)).isEqualTo(lineage);
