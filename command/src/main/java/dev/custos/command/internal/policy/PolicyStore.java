@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.github.difflib.DiffUtils;
 import com.github.difflib.UnifiedDiffUtils;
 import com.github.difflib.patch.Patch;
+import dev.custos.command.internal.store.Transactions;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -33,7 +34,6 @@ public final class PolicyStore {
   /** The kind of document stored for a Custos policy. */
   static final String KIND = "policy";
 
-  private static final int RETRIES = 5;
   private static final String ROLLOUT_COLUMNS = "id, name, version, enforce, proxies, state,"
       + " created_ms, created_by, updated_ms, updated_by, shadow_until_ms";
 
@@ -530,41 +530,12 @@ public final class PolicyStore {
     return new WouldHaveBlocked(total, byRule);
   }
 
-  /** A unit of work in one transaction. */
-  private interface Work<T> {
-    T run(Connection c) throws SQLException;
-  }
-
   /**
    * Runs work in a transaction, again when another writer took the same number first (a
    * unique violation), a deadlock or a busy database.
    */
-  private <T> T retrying(Work<T> work) throws SQLException {
-    for (int attempt = 1; ; attempt++) {
-      try (Connection c = db.getConnection()) {
-        c.setAutoCommit(false);
-        try {
-          T out = work.run(c);
-          c.commit();
-          return out;
-        } catch (SQLException | RuntimeException e) {
-          c.rollback();
-          throw e;
-        } finally {
-          c.setAutoCommit(true);
-        }
-      } catch (SQLException e) {
-        if (attempt >= RETRIES || !retryable(e)) {
-          throw e;
-        }
-      }
-    }
-  }
-
-  private static boolean retryable(SQLException e) {
-    String state = e.getSQLState();
-    int code = e.getErrorCode() & 0xff;
-    return "23505".equals(state) || "40P01".equals(state) || "40001".equals(state)
-        || code == 5 || code == 6 || code == 19;
+  private <T> T retrying(Transactions.Work<T> work) throws SQLException {
+    return Transactions.run(db, e -> Transactions.contention(e)
+        || Transactions.uniqueViolation(e), work);
   }
 }
