@@ -490,44 +490,66 @@ public final class PolicyStore {
    * Reads raw events, so it covers what retention keeps.
    */
   public WouldHaveBlocked wouldHaveBlocked(Rollout r) throws SQLException {
-    Map<String, Long> byRule = new LinkedHashMap<>();
-    if (r.enforce() && r.shadowUntilMillis() == 0) {
-      return new WouldHaveBlocked(0, byRule);
-    }
-    boolean all = r.covers(Rollout.ALL);
-    StringBuilder sql = new StringBuilder("SELECT blocked_by, COUNT(*) FROM events WHERE"
-        + " time_ms >= ? AND shadow = ? AND blocked_by IS NOT NULL");
-    if (r.shadowUntilMillis() > 0) {
-      sql.append(" AND time_ms < ?");
-    }
-    if (!all) {
-      sql.append(" AND proxy_id IN (").append("?,".repeat(r.proxies().size()));
-      sql.setLength(sql.length() - 1);
-      sql.append(')');
-    }
-    sql.append(" GROUP BY blocked_by ORDER BY COUNT(*) DESC, blocked_by");
-    long total = 0;
-    try (Connection c = db.getConnection();
-        PreparedStatement ps = c.prepareStatement(sql.toString())) {
-      int i = 1;
-      ps.setLong(i++, r.createdMillis());
-      ps.setBoolean(i++, true);
+    return wouldHaveBlocked(List.of(r)).get(r.id());
+  }
+
+  /**
+   * Returns {@link #wouldHaveBlocked(Rollout)} of each rollout, by id, with one query (one
+   * {@code UNION ALL} branch per rollout that was ever in shadow mode).
+   */
+  public Map<Long, WouldHaveBlocked> wouldHaveBlocked(List<Rollout> rollouts)
+      throws SQLException {
+    Map<Long, Map<String, Long>> byRollout = new LinkedHashMap<>();
+    List<Rollout> shadowed = new ArrayList<>();
+    StringBuilder sql = new StringBuilder();
+    for (Rollout r : rollouts) {
+      byRollout.put(r.id(), new LinkedHashMap<>());
+      if (r.enforce() && r.shadowUntilMillis() == 0) {
+        continue;
+      }
+      shadowed.add(r);
+      sql.append(sql.length() == 0 ? "" : " UNION ALL ")
+          .append("SELECT CAST(? AS BIGINT) AS rollout_id, blocked_by, COUNT(*) AS n FROM events"
+              + " WHERE time_ms >= ? AND shadow = ? AND blocked_by IS NOT NULL");
       if (r.shadowUntilMillis() > 0) {
-        ps.setLong(i++, r.shadowUntilMillis());
+        sql.append(" AND time_ms < ?");
       }
-      if (!all) {
-        for (String p : r.proxies()) {
-          ps.setString(i++, p);
+      if (!r.covers(Rollout.ALL)) {
+        sql.append(" AND proxy_id IN (").append("?,".repeat(r.proxies().size()));
+        sql.setLength(sql.length() - 1);
+        sql.append(')');
+      }
+      sql.append(" GROUP BY blocked_by");
+    }
+    if (!shadowed.isEmpty()) {
+      try (Connection c = db.getConnection();
+          PreparedStatement ps = c.prepareStatement("SELECT rollout_id, blocked_by, n FROM ("
+              + sql + ") w ORDER BY rollout_id, n DESC, blocked_by")) {
+        int i = 1;
+        for (Rollout r : shadowed) {
+          ps.setLong(i++, r.id());
+          ps.setLong(i++, r.createdMillis());
+          ps.setBoolean(i++, true);
+          if (r.shadowUntilMillis() > 0) {
+            ps.setLong(i++, r.shadowUntilMillis());
+          }
+          if (!r.covers(Rollout.ALL)) {
+            for (String p : r.proxies()) {
+              ps.setString(i++, p);
+            }
+          }
         }
-      }
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          byRule.put(rs.getString(1), rs.getLong(2));
-          total += rs.getLong(2);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            byRollout.get(rs.getLong(1)).put(rs.getString(2), rs.getLong(3));
+          }
         }
       }
     }
-    return new WouldHaveBlocked(total, byRule);
+    Map<Long, WouldHaveBlocked> out = new LinkedHashMap<>();
+    byRollout.forEach((id, byRule) -> out.put(id, new WouldHaveBlocked(
+        byRule.values().stream().mapToLong(Long::longValue).sum(), byRule)));
+    return out;
   }
 
   /**
