@@ -50,8 +50,23 @@ public final class PolicyPuller implements AutoCloseable {
   private static final Pattern LABEL = Pattern.compile("[A-Za-z0-9._-]{1,64}@[0-9]{1,9}");
   private static final Pattern ETAG = Pattern.compile("\"[0-9a-z-]{1,80}\"");
   private static final String LOCAL_ETAG = "\"local\"";
-  /** The shortest time between two pulls, whatever the plane answers. */
-  private static final long MIN_GAP_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+  /** The shortest time between the starts of two pulls, whatever the plane answers. */
+  static final long MIN_GAP_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+  /**
+   * The shortest time between the starts of two pulls when the first changed nothing: what
+   * {@code wait: 0} polls at, and what holds back a plane that answers a long poll at once.
+   */
+  static final long MIN_UNCHANGED_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+  /** What a pull did. */
+  enum Pull {
+    /** The policy changed (a new one runs, or the local one again). */
+    CHANGED,
+    /** Nothing changed: not modified, or a policy refused as invalid. */
+    UNCHANGED,
+    /** The pull failed; the next one backs off. */
+    FAILED
+  }
 
   /** Where pulled policies go: the proxy. */
   public interface Target {
@@ -122,18 +137,18 @@ public final class PolicyPuller implements AutoCloseable {
     long backoff = 0;
     while (!closed) {
       long started = System.nanoTime();
-      boolean ok;
+      Pull pulled;
       try {
-        ok = pullOnce();
+        pulled = pullOnce();
       } catch (RuntimeException e) {
         count("io");
         logger.warn("policy pull: {}", e.getClass().getSimpleName());
-        ok = false;
+        pulled = Pull.FAILED;
       }
       long pause;
-      if (ok) {
+      if (pulled != Pull.FAILED) {
         backoff = 0;
-        pause = MIN_GAP_NANOS - (System.nanoTime() - started);
+        pause = pause(pulled, System.nanoTime() - started, pull.longPoll().toNanos());
       } else {
         long initial = command.initialBackoff().toNanos();
         backoff = backoff == 0 ? initial : Math.min(backoff * 2, command.maxBackoff().toNanos());
@@ -149,8 +164,21 @@ public final class PolicyPuller implements AutoCloseable {
     }
   }
 
-  /** Pulls once; returns false when the pull failed (and should back off). */
-  private boolean pullOnce() {
+  /**
+   * Returns how long to wait before the next pull after one that succeeded and took {@code
+   * elapsedNanos}: after a change, until {@link #MIN_GAP_NANOS} after the pull started; after a
+   * long poll the plane held (half of {@code longPollNanos} or more), at once; after an answer
+   * that changed nothing and came sooner (always so with {@code wait: 0}), until {@link
+   * #MIN_UNCHANGED_NANOS} after the pull started, so that such answers never loop tightly.
+   */
+  static long pause(Pull pulled, long elapsedNanos, long longPollNanos) {
+    boolean held = longPollNanos > 0 && elapsedNanos >= longPollNanos / 2;
+    long gap = pulled == Pull.CHANGED || held ? MIN_GAP_NANOS : MIN_UNCHANGED_NANOS;
+    return Math.max(0, gap - elapsedNanos);
+  }
+
+  /** Pulls once. */
+  private Pull pullOnce() {
     String token;
     try {
       token = CommandPlaneClients.token(command);
@@ -158,7 +186,7 @@ public final class PolicyPuller implements AutoCloseable {
       count("token");
       logger.warn("policy pull: token file {} unreadable ({})", command.tokenFile(),
           e.getClass().getSimpleName());
-      return false;
+      return Pull.FAILED;
     }
     String path = command.url().getRawPath();
     path = (path == null ? "" : path.replaceAll("/+$", "")) + "/api/v1/proxy/policy?wait="
@@ -185,7 +213,7 @@ public final class PolicyPuller implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       closed = true;
-      return true;
+      return Pull.UNCHANGED;
     } catch (Exception e) {
       if (!closed) {
         count("io");
@@ -193,35 +221,37 @@ public final class PolicyPuller implements AutoCloseable {
             e.getCause() == null ? e.getClass().getSimpleName()
                 : e.getCause().getClass().getSimpleName());
       }
-      return false;
+      return Pull.FAILED;
     }
     if (closed) {
-      return true;
+      return Pull.UNCHANGED;
     }
     int status = res.status().code();
     String tag = res.headers().get(HttpHeaderNames.ETAG);
     switch (status) {
       case 304:
         count("not_modified");
-        return true;
+        return Pull.UNCHANGED;
       case 204:
-        if (!LOCAL_ETAG.equals(etag)) {
-          if (!apply(null)) {
-            return true;
-          }
-          try {
-            Files.deleteIfExists(pull.cacheFile());
-          } catch (IOException e) {
-            logger.warn("policy pull: cannot delete the cache file {} ({})", pull.cacheFile(),
-                e.getClass().getSimpleName());
-          }
-          logger.info("policy pull: no rollout covers proxy {}; the local policy runs",
-              command.proxyId());
+        if (LOCAL_ETAG.equals(etag)) {
+          count("local");
+          return Pull.UNCHANGED;
         }
+        if (!apply(null)) {
+          return Pull.UNCHANGED;
+        }
+        try {
+          Files.deleteIfExists(pull.cacheFile());
+        } catch (IOException e) {
+          logger.warn("policy pull: cannot delete the cache file {} ({})", pull.cacheFile(),
+              e.getClass().getSimpleName());
+        }
+        logger.info("policy pull: no rollout covers proxy {}; the local policy runs",
+            command.proxyId());
         etag = LOCAL_ETAG;
         refused = null;
         count("local");
-        return true;
+        return Pull.CHANGED;
       case 200:
         return received(res, tag);
       case 401:
@@ -229,15 +259,15 @@ public final class PolicyPuller implements AutoCloseable {
         count("unauthorized");
         logger.warn("policy pull: {}: the plane refused this proxy's token ({})", status,
             command.tokenFile());
-        return false;
+        return Pull.FAILED;
       default:
         count("status");
         logger.warn("policy pull: the plane answered {}", status);
-        return false;
+        return Pull.FAILED;
     }
   }
 
-  private boolean received(AggregatedHttpResponse res, @Nullable String tag) {
+  private Pull received(AggregatedHttpResponse res, @Nullable String tag) {
     String label = res.headers().get("custos-policy-version");
     String enforce = res.headers().get("custos-enforce");
     if (tag == null || !ETAG.matcher(tag).matches() || label == null
@@ -246,7 +276,7 @@ public final class PolicyPuller implements AutoCloseable {
       count("status");
       logger.warn("policy pull: an answer without a valid ETag, Custos-Policy-Version or"
           + " Custos-Enforce; ignored");
-      return false;
+      return Pull.FAILED;
     }
     PulledPolicy p;
     try {
@@ -260,7 +290,7 @@ public final class PolicyPuller implements AutoCloseable {
           + " column {}); the current policy keeps running", label, e.line(), e.column());
       refused = label;
       etag = tag;
-      return true;
+      return Pull.UNCHANGED;
     }
     try {
       PolicyCache.write(pull.cacheFile(), p);
@@ -269,13 +299,13 @@ public final class PolicyPuller implements AutoCloseable {
           pull.cacheFile(), e.getClass().getSimpleName(), label);
     }
     if (!apply(p)) {
-      return true;
+      return Pull.UNCHANGED;
     }
     etag = tag;
     refused = null;
     count("updated");
     logger.info("policy pull: {} runs{}", label, p.enforce() ? "" : " in shadow mode");
-    return true;
+    return Pull.CHANGED;
   }
 
   /** Hands the policy to the proxy; false when it was not applied. */
