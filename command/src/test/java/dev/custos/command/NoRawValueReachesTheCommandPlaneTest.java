@@ -52,7 +52,8 @@ class NoRawValueReachesTheCommandPlaneTest {
   static final List<String> CANARIES = List.of(CARD, "4111 1111 1111 1111", SSN, "078051120",
       EMAIL);
   static final List<String> TABLES = List.of("proxies", "batches", "events", "flow_minute",
-      "flow_hour", "flow_values", "value_sightings", "alerts", "alert_rules", "silences");
+      "flow_hour", "flow_values", "value_sightings", "alerts", "alert_rules", "silences",
+      "destinations", "sources", "rollup_minute", "rollup_hour", "hour_values");
 
   @TempDir
   Path dir;

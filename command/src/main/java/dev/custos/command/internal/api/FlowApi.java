@@ -114,6 +114,7 @@ public final class FlowApi {
         o.put("findings", e.findings());
         o.put("distinct_values", e.distinctValues());
         o.put("blocked", e.blocked());
+        o.put("would_have_blocked", e.wouldHaveBlocked());
       }
       seen.values().forEach(nodes::add);
       root.put("truncated", edges.size() > limit);

@@ -24,6 +24,20 @@ public final class Transactions {
     T run(Connection c) throws SQLException;
   }
 
+  /** What runs on the connection in auto-commit mode before each attempt's transaction. */
+  @FunctionalInterface
+  public interface Setup<S> {
+    /** Prepares the attempt; whatever it writes is committed at once. */
+    S run(Connection c) throws SQLException;
+  }
+
+  /** A unit of work on a connection in a transaction, given what its setup returned. */
+  @FunctionalInterface
+  public interface SetUpWork<S, T> {
+    /** Does the work; the caller commits. */
+    T run(Connection c, S setup) throws SQLException;
+  }
+
   /**
    * Runs {@code work} in a transaction, committing when it returns and rolling back when it
    * throws; up to {@link #ATTEMPTS} times while the failure is {@code retryable}.
@@ -32,11 +46,24 @@ public final class Transactions {
    */
   public static <T> T run(DataSource db, Predicate<SQLException> retryable, Work<T> work)
       throws SQLException {
+    return run(db, retryable, c -> null, (c, none) -> work.run(c));
+  }
+
+  /**
+   * Runs {@code setup} in auto-commit mode, then {@code work} in a transaction on the same
+   * connection, committing when it returns and rolling back when it throws; both up to {@link
+   * #ATTEMPTS} times while the failure is {@code retryable}.
+   *
+   * @throws SQLException the last failure, or the first that is not retryable
+   */
+  public static <S, T> T run(DataSource db, Predicate<SQLException> retryable, Setup<S> setup,
+      SetUpWork<S, T> work) throws SQLException {
     for (int attempt = 1; ; attempt++) {
       try (Connection c = db.getConnection()) {
+        S prepared = setup.run(c);
         c.setAutoCommit(false);
         try {
-          T out = work.run(c);
+          T out = work.run(c, prepared);
           c.commit();
           return out;
         } catch (SQLException | RuntimeException e) {

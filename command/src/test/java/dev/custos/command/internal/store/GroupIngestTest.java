@@ -202,6 +202,32 @@ class GroupIngestTest {
 
   @ParameterizedTest
   @EnumSource(Databases.Kind.class)
+  void eachEventRecordsItsBatchsConfigVersion(Databases.Kind kind) throws Exception {
+    Store store = open(kind, "a");
+    Batch v1 = new Batch(UUID.randomUUID().toString(), "gw-1", "edge", "policy-7",
+        T0.toEpochMilli(), List.of(event(T0, "orders", "id-a", "http", Map.of("credit_card", 1),
+            card(1))));
+    Batch v2 = new Batch(UUID.randomUUID().toString(), "gw-1", "edge", "policy-8",
+        T0.toEpochMilli() + 1, List.of(event(T0, "orders", "id-a", "http",
+            Map.of("credit_card", 1), card(1)), event(T0, "orders", "id-b", "http",
+            Map.of("credit_card", 1), card(2))));
+
+    assertThat(store.ingest(List.of(v1, v2))).containsExactly(Outcome.stored(1),
+        Outcome.stored(2));
+
+    Map<String, Long> perVersion = new TreeMap<>();
+    try (Connection c = store.dataSource().getConnection(); Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT config_version, COUNT(*) FROM events"
+            + " GROUP BY config_version")) {
+      while (rs.next()) {
+        perVersion.put(rs.getString(1), rs.getLong(2));
+      }
+    }
+    assertThat(perVersion).containsExactly(Map.entry("policy-7", 1L), Map.entry("policy-8", 2L));
+  }
+
+  @ParameterizedTest
+  @EnumSource(Databases.Kind.class)
   void oddButValidTextIsStoredAsSent(Databases.Kind kind) throws Exception {
     Store store = open(kind, "a");
     List<String> routes = List.of("tab\there", "back\\slash", "\\N", "\\.", "quote\"s and 'single'",

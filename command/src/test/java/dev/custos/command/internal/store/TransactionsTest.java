@@ -87,6 +87,29 @@ class TransactionsTest {
   }
 
   @Test
+  void theSetupRunsInAutoCommitBeforeEachAttemptAndKeepsWhatItWrote() {
+    AtomicInteger setups = new AtomicInteger();
+
+    assertThatThrownBy(() -> Transactions.run(db, Transactions::contention, c -> {
+      insert(c);
+      return setups.incrementAndGet();
+    }, (c, n) -> {
+      insert(c);
+      throw BUSY;
+    })).isSameAs(BUSY);
+    assertThat(setups).hasValue(Transactions.ATTEMPTS);
+    assertThat(rowsUnchecked()).isEqualTo(Transactions.ATTEMPTS);
+  }
+
+  private long rowsUnchecked() {
+    try {
+      return rows();
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
   void sqlStatesAndSqliteCodesAreClassified() {
     assertThat(Transactions.contention(new SQLException("deadlock", "40P01"))).isTrue();
     assertThat(Transactions.contention(new SQLException("serialization", "40001"))).isTrue();
