@@ -114,6 +114,10 @@ class NoRawValueReachesTheCommandPlaneTest {
           .append(get(client, "/api/v1/events?route=" + CARD))
           .append(get(client, "/api/v1/events?identity_hash=" + EMAIL))
           .append(get(client, "/api/v1/events?action=" + SSN))
+          .append(get(client, "/api/v1/policies"))
+          .append(get(client, "/api/v1/configs"))
+          .append(get(client, "/api/v1/rollouts"))
+          .append(get(client, "/api/v1/proxies"))
           .append(client.get("/metrics").aggregate().join().contentUtf8());
       try (Connection c = java.sql.DriverManager.getConnection(cfg.database().url());
           Statement s = c.createStatement()) {
