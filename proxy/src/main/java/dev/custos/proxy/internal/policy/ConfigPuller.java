@@ -55,7 +55,6 @@ public final class ConfigPuller implements AutoCloseable {
   private static final Pattern ETAG = ConfigCache.ETAG_VALUE;
   private static final String LOCAL_ETAG = "\"local\"";
   /** The shortest time between two pulls, whatever the plane answers. */
-  private static final long MIN_GAP_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
   /** Where pulled configurations go: the proxy. */
   public interface Target {
@@ -130,18 +129,20 @@ public final class ConfigPuller implements AutoCloseable {
     long backoff = 0;
     while (!closed) {
       long started = System.nanoTime();
-      boolean ok;
+      PolicyPuller.Pull pulled;
       try {
-        ok = pullOnce();
+        pulled = pullOnce();
       } catch (RuntimeException e) {
         count("io");
         logger.warn("config pull: {}", e.getClass().getSimpleName());
-        ok = false;
+        pulled = PolicyPuller.Pull.FAILED;
       }
       long pause;
-      if (ok) {
+      if (pulled != PolicyPuller.Pull.FAILED) {
         backoff = 0;
-        pause = MIN_GAP_NANOS - (System.nanoTime() - started);
+        // As the policy puller: no tight loop on answers that change nothing (wait: 0).
+        pause = PolicyPuller.pause(pulled, System.nanoTime() - started,
+            pull.longPoll().toNanos());
       } else {
         long initial = command.initialBackoff().toNanos();
         backoff = backoff == 0 ? initial : Math.min(backoff * 2, command.maxBackoff().toNanos());
@@ -157,8 +158,8 @@ public final class ConfigPuller implements AutoCloseable {
     }
   }
 
-  /** Pulls once; returns false when the pull failed (and should back off). */
-  private boolean pullOnce() {
+  /** Pulls once. */
+  private PolicyPuller.Pull pullOnce() {
     String token;
     try {
       token = CommandPlaneClients.token(command);
@@ -166,7 +167,7 @@ public final class ConfigPuller implements AutoCloseable {
       count("token");
       logger.warn("config pull: token file {} unreadable ({})", command.tokenFile(),
           e.getClass().getSimpleName());
-      return false;
+      return PolicyPuller.Pull.FAILED;
     }
     String path = command.url().getRawPath();
     path = (path == null ? "" : path.replaceAll("/+$", "")) + "/api/v1/proxy/config?wait="
@@ -193,7 +194,7 @@ public final class ConfigPuller implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       closed = true;
-      return true;
+      return PolicyPuller.Pull.UNCHANGED;
     } catch (Exception e) {
       if (!closed) {
         count("io");
@@ -201,35 +202,37 @@ public final class ConfigPuller implements AutoCloseable {
             e.getCause() == null ? e.getClass().getSimpleName()
                 : e.getCause().getClass().getSimpleName());
       }
-      return false;
+      return PolicyPuller.Pull.FAILED;
     }
     if (closed) {
-      return true;
+      return PolicyPuller.Pull.UNCHANGED;
     }
     int status = res.status().code();
     String tag = res.headers().get(HttpHeaderNames.ETAG);
     switch (status) {
       case 304:
         count("not_modified");
-        return true;
+        return PolicyPuller.Pull.UNCHANGED;
       case 204:
-        if (!LOCAL_ETAG.equals(etag)) {
-          if (!apply(null)) {
-            return true;
-          }
-          try {
-            Files.deleteIfExists(pull.cacheFile());
-          } catch (IOException e) {
-            logger.warn("config pull: cannot delete the cache file {} ({})", pull.cacheFile(),
-                e.getClass().getSimpleName());
-          }
-          logger.info("config pull: no rollout covers proxy {}; the bootstrap file runs",
-              command.proxyId());
+        if (LOCAL_ETAG.equals(etag)) {
+          count("local");
+          return PolicyPuller.Pull.UNCHANGED;
         }
+        if (!apply(null)) {
+          return PolicyPuller.Pull.UNCHANGED;
+        }
+        try {
+          Files.deleteIfExists(pull.cacheFile());
+        } catch (IOException e) {
+          logger.warn("config pull: cannot delete the cache file {} ({})", pull.cacheFile(),
+              e.getClass().getSimpleName());
+        }
+        logger.info("config pull: no rollout covers proxy {}; the bootstrap file runs",
+            command.proxyId());
         etag = LOCAL_ETAG;
         refused = null;
         count("local");
-        return true;
+        return PolicyPuller.Pull.CHANGED;
       case 200:
         return received(res, tag);
       case 401:
@@ -237,22 +240,22 @@ public final class ConfigPuller implements AutoCloseable {
         count("unauthorized");
         logger.warn("config pull: {}: the plane refused this proxy's token ({})", status,
             command.tokenFile());
-        return false;
+        return PolicyPuller.Pull.FAILED;
       default:
         count("status");
         logger.warn("config pull: the plane answered {}", status);
-        return false;
+        return PolicyPuller.Pull.FAILED;
     }
   }
 
-  private boolean received(AggregatedHttpResponse res, @Nullable String tag) {
+  private PolicyPuller.Pull received(AggregatedHttpResponse res, @Nullable String tag) {
     String label = res.headers().get("custos-config-version");
     if (tag == null || !ETAG.matcher(tag).matches() || label == null
         || !LABEL.matcher(label).matches()) {
       count("status");
       logger.warn("config pull: an answer without a valid ETag or Custos-Config-Version;"
           + " ignored");
-      return false;
+      return PolicyPuller.Pull.FAILED;
     }
     PulledConfig c;
     try {
@@ -267,11 +270,11 @@ public final class ConfigPuller implements AutoCloseable {
           e.problems().size(), first.line(), first.column());
       refused = label;
       etag = tag;
-      return true;
+      return PolicyPuller.Pull.UNCHANGED;
     }
     try {
       if (!target.apply(this, c)) {
-        return true;
+        return PolicyPuller.Pull.UNCHANGED;
       }
     } catch (ConfigRefusedException e) {
       count("refused");
@@ -279,12 +282,12 @@ public final class ConfigPuller implements AutoCloseable {
           + " configuration keeps running", label, e.getMessage());
       refused = label;
       etag = tag;
-      return true;
+      return PolicyPuller.Pull.UNCHANGED;
     } catch (RuntimeException e) {
       count("apply_failed");
       logger.warn("config pull: {} could not be applied ({}); the current configuration keeps"
           + " running", label, e.getClass().getSimpleName());
-      return false;
+      return PolicyPuller.Pull.FAILED;
     }
     try {
       ConfigCache.write(pull.cacheFile(), c);
@@ -297,7 +300,7 @@ public final class ConfigPuller implements AutoCloseable {
     refused = null;
     count("updated");
     logger.info("config pull: {} runs", label);
-    return true;
+    return PolicyPuller.Pull.CHANGED;
   }
 
   /** Hands the bootstrap file back to the proxy; false when it was not applied. */
