@@ -93,6 +93,10 @@ class ConfigDistributionTest {
 
   /** The bootstrap file: the command section, and a configuration that observes cards. */
   private CustosProxy startProxy(String id, int planePort) throws Exception {
+    return startProxy(id, planePort, "");
+  }
+
+  private CustosProxy startProxy(String id, int planePort, String policyPull) throws Exception {
     Path folder = Files.createDirectories(dir.resolve(id));
     Files.writeString(folder.resolve("token"), TOKEN + "\n");
     Path file = folder.resolve("custos.yaml");
@@ -108,6 +112,7 @@ class ConfigDistributionTest {
           backoff: { initial: 20ms, max: 200ms }
           shutdown_timeout: 100ms
           config: { wait: 2s, cache_file: last-good-config.yaml }
+          %s
         routes:
           - { name: api, match: { prefix: / }, cluster: u }
         clusters:
@@ -117,7 +122,7 @@ class ConfigDistributionTest {
           disable: %s
           rules:
             - { name: seen, categories: [credit_card], action: observe }
-        """.formatted(planePort, id, upstream.activeLocalPort(), DISABLE));
+        """.formatted(planePort, id, policyPull, upstream.activeLocalPort(), DISABLE));
     CustosProxy proxy = CustosProxy.builder(ProxyConfig.load(file)).build().start();
     proxies.add(proxy);
     return proxy;
@@ -239,6 +244,39 @@ class ConfigDistributionTest {
         }
       }
     }
+  }
+
+  @Test
+  void aPulledPolicyRunsInThePulledConfigurationAndBothAreReportedAndCounted() throws Exception {
+    startPlane(Databases.Kind.SQLITE);
+    CustosProxy proxy = startProxy("gw-1", plane.activePort(),
+        "policy: { wait: 2s, cache_file: last-good-policy.yaml }");
+    store("edge", blockingConfig("127.0.0.1:0"));
+    admin(HttpMethod.POST, "/api/v1/rollouts",
+        "{\"config\":\"edge\",\"version\":1,\"proxies\":[\"gw-1\"]}");
+    await().atMost(WAIT).until(() -> sendCard(proxy) == HttpStatus.FORBIDDEN);
+    assertThat(proxy.config().version()).matches("edge@1/[0-9a-f]{16}");
+
+    // A policy in shadow mode: it replaces the pulled configuration's own.
+    String observe = "version: 1\ndisable: " + DISABLE + "\nrules:\n  - { name: no cards,"
+        + " match: { direction: request }, categories: [credit_card], action: block }\n";
+    assertThat(admin(HttpMethod.POST, "/api/v1/policies/payments/versions",
+        JSON.createObjectNode().put("body", observe).toString()).status())
+        .isEqualTo(HttpStatus.CREATED);
+    long id = JSON.readTree(admin(HttpMethod.POST, "/api/v1/rollouts",
+        "{\"policy\":\"payments\",\"version\":1,\"proxies\":[\"gw-1\"]}").contentUtf8())
+        .get("id").asLong();
+    await().atMost(WAIT).until(() -> proxy.config().version()
+        .equals("edge@1/payments@1+shadow"));
+    assertThat(sendCard(proxy)).isEqualTo(HttpStatus.OK);
+    // The shadow events, reported under edge@1/payments@1+shadow, count for the policy rollout.
+    await().atMost(WAIT).untilAsserted(() -> {
+      assertThat(sendCard(proxy)).isEqualTo(HttpStatus.OK);
+      JsonNode r = get("/api/v1/rollouts/" + id);
+      assertThat(r.at("/would_have_blocked/by_rule/no cards").asLong()).isPositive();
+      assertThat(r.at("/status/0/running_version").asText())
+          .isEqualTo("edge@1/payments@1+shadow");
+    });
   }
 
   @Test
