@@ -322,7 +322,12 @@ class DashboardBrowserTest {
     wait.until(ExpectedConditions.numberOfElementsToBe(rows, 7));
     for (WebElement row : driver.findElements(rows)) {
       assertThat(row.findElements(By.cssSelector("[data-category=credit_card]"))).isNotEmpty();
+      // Each event's values: masked previews and links to their lineage by evidence hash.
+      assertThat(row.findElements(By.cssSelector("ul.evidence a.hash"))).isNotEmpty();
     }
+    WebElement canary = driver.findElement(By.cssSelector("ul.evidence a[href*='"
+        + CANARY.hash() + "']"));
+    assertThat(canary.findElement(By.xpath("..")).getText()).contains(CANARY.preview());
     checkPage("findings-credit_card");
   }
 

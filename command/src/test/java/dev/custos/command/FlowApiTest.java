@@ -279,7 +279,13 @@ class FlowApiTest {
         {"time":"2026-12-07T12:15:30Z","proxy_id":"gw-1","route":"orders","cluster":null,
          "service":null,"protocol":"http","direction":"request","identity_hash":"id-c",
          "action":"block","blocked_by":"no-ssn","shadow":false,
-         "categories":{"email":1,"us_ssn":1},"findings":2}"""));
+         "categories":{"email":1,"us_ssn":1},"findings":2,
+         "evidence":[
+           {"category":"us_ssn","hash":"55555555555555555555555555555555",
+            "preview":"*******1120"},
+           {"category":"email","hash":"66666666666666666666666666666666",
+            "preview":"j*******"}]}"""));
+    assertThat(all.get("events").get(4).get("evidence")).isEmpty();
 
     assertThat(events(get(client, two + "&category=credit_card")))
         .containsExactly("11:15:30 id-a", "10:16:30 id-b", "10:15:30 id-a");

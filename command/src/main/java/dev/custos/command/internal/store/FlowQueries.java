@@ -268,16 +268,18 @@ public final class FlowQueries {
    * @param shadow whether the policy was in shadow mode
    * @param categoriesJson findings per category, as a JSON object
    * @param findings values found
+   * @param evidenceJson the values found, as a JSON array of {@code [category, hash, preview]}
    */
   public record EventRow(Position position, String proxyId, String route, String cluster,
       String service, String protocol, String direction, String identityHash, String action,
-      @Nullable String blockedBy, boolean shadow, String categoriesJson, long findings) {}
+      @Nullable String blockedBy, boolean shadow, String categoriesJson, long findings,
+      String evidenceJson) {}
 
   /** Returns the findings events matching the filter, newest first. */
   public List<EventRow> events(EventFilter f) throws SQLException {
     StringBuilder sql = new StringBuilder("SELECT time_ms, batch_id, line_no, proxy_id, route,"
         + " cluster, service, protocol, direction, identity_hash, action, blocked_by, shadow,"
-        + " categories, findings FROM events WHERE time_ms >= ? AND time_ms < ?");
+        + " categories, findings, evidence FROM events WHERE time_ms >= ? AND time_ms < ?");
     List<Object> args = new ArrayList<>(List.of(f.fromMillis(), f.toMillis()));
     if (f.category() != null) {
       // Category ids are [a-z0-9_.-]: '_' is LIKE's one-character wildcard, escaped with '!'.
@@ -321,7 +323,8 @@ public final class FlowQueries {
           out.add(new EventRow(new Position(rs.getLong(1), rs.getString(2), rs.getInt(3)),
               rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7),
               rs.getString(8), rs.getString(9), rs.getString(10), rs.getString(11),
-              rs.getString(12), rs.getBoolean(13), rs.getString(14), rs.getLong(15)));
+              rs.getString(12), rs.getBoolean(13), rs.getString(14), rs.getLong(15),
+              rs.getString(16)));
         }
       }
     }

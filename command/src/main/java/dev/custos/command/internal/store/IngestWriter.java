@@ -38,7 +38,7 @@ final class IngestWriter {
 
   private static final String EVENT_COLUMNS = "batch_id, line_no, proxy_id, time_ms,"
       + " received_ms, route, cluster, service, protocol, direction, identity_hash, action,"
-      + " blocked_by, shadow, alert, uninspectable, inspected_bytes, findings, categories, config_version";
+      + " blocked_by, shadow, alert, uninspectable, inspected_bytes, findings, categories, config_version, evidence";
   private static final String FLOW_COLUMNS = "bucket_ms, destination_id, source_id,"
       + " category, action";
   private static final String VALUE_KEY = "evidence_hash, destination_id, source_id, category,"
@@ -216,7 +216,8 @@ final class IngestWriter {
         copyField(sb, e.uninspectable()).append('\t').append(e.inspectedBytes()).append('\t')
             .append(e.findings()).append('\t');
         copyField(sb, Store.categoriesJson(e.categories())).append('\t');
-        copyField(sb, b.configVersion()).append('\n');
+        copyField(sb, b.configVersion()).append('\t');
+        copyField(sb, Store.evidenceJson(e.evidence())).append('\n');
       }
     }
     byte[] data = sb.toString().getBytes(StandardCharsets.UTF_8);
@@ -251,7 +252,7 @@ final class IngestWriter {
 
   private static void insertEvents(Connection c, List<Batch> batches) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement("INSERT INTO events (" + EVENT_COLUMNS
-        + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+        + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
       for (Batch b : batches) {
         int line = 0;
         for (IngestEvent e : b.events()) {
@@ -275,6 +276,7 @@ final class IngestWriter {
           ps.setLong(18, e.findings());
           ps.setString(19, Store.categoriesJson(e.categories()));
           ps.setString(20, b.configVersion());
+          ps.setString(21, Store.evidenceJson(e.evidence()));
           ps.addBatch();
         }
       }

@@ -4,7 +4,9 @@ import static java.util.Objects.requireNonNull;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import dev.custos.command.CommandConfig;
+import dev.custos.command.internal.ingest.IngestEvent;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,6 +26,8 @@ import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.configuration.FluentConfiguration;
 import org.jspecify.annotations.Nullable;
+import org.postgresql.util.PSQLException;
+import org.postgresql.util.ServerErrorMessage;
 
 /**
  * The command plane's database: a HikariCP pool over SQLite or PostgreSQL, migrated by Flyway at
@@ -41,8 +45,6 @@ import org.jspecify.annotations.Nullable;
 public final class Store implements AutoCloseable {
   /** Where the migrations live on the classpath. */
   public static final String MIGRATIONS = "classpath:dev/custos/command/db";
-
-  private static final int RETRIES = 5;
 
   private final HikariDataSource pool;
   private final boolean postgresql;
@@ -203,7 +205,11 @@ public final class Store implements AutoCloseable {
    */
   public int ingest(Batch batch) throws SQLException {
     requireNonNull(batch, "batch");
-    return write(List.of(batch))[0];
+    try {
+      return write(List.of(batch))[0];
+    } catch (SQLException e) {
+      throw withoutRowData(e);
+    }
   }
 
   /**
@@ -242,7 +248,9 @@ public final class Store implements AutoCloseable {
     for (Batch b : batches) {
       try {
         out.add(Outcome.stored(write(List.of(b))[0]));
-      } catch (SQLException | RuntimeException e) {
+      } catch (SQLException e) {
+        out.add(Outcome.failed(withoutRowData(e)));
+      } catch (RuntimeException e) {
         out.add(Outcome.failed(e));
       }
     }
@@ -250,27 +258,24 @@ public final class Store implements AutoCloseable {
   }
 
   private int[] write(List<Batch> group) throws SQLException {
-    for (int attempt = 1; ; attempt++) {
-      try (Connection c = pool.getConnection()) {
-        // Dictionary entries first, each committed at once: outside the group's transaction.
-        Dictionaries.Ids ids = dictionaries.resolve(c, group, postgresql);
-        c.setAutoCommit(false);
-        try {
-          int[] n = IngestWriter.write(c, group, postgresql, ids);
-          c.commit();
-          return n;
-        } catch (SQLException | RuntimeException e) {
-          c.rollback();
-          throw e;
-        } finally {
-          c.setAutoCommit(true);
-        }
-      } catch (SQLException e) {
-        if (attempt >= RETRIES || !retryable(e)) {
-          throw e;
-        }
-      }
+    // Dictionary entries first, each committed at once: outside the group's transaction.
+    return Transactions.run(pool, Transactions::contention,
+        c -> dictionaries.resolve(c, group, postgresql),
+        (c, ids) -> IngestWriter.write(c, group, postgresql, ids));
+  }
+
+  /**
+   * Returns PostgreSQL's error without the row data it carries: an error about a row holds the
+   * row in its detail ("Failing row contains (...)") and a {@code COPY} line in its context, and
+   * the events' rows hold keyed hashes and masked previews, which travel in no failure. The
+   * primary message (what was wrong, which column, constraint or table) and the SQLState stay.
+   */
+  static SQLException withoutRowData(SQLException e) {
+    if (e instanceof PSQLException p && p.getServerErrorMessage() != null) {
+      ServerErrorMessage m = p.getServerErrorMessage();
+      return new SQLException(m.getSeverity() + ": " + m.getMessage(), p.getSQLState());
     }
+    return e;
   }
 
   /** No connection to the database: none free in time, or a connection failure (class 08). */
@@ -278,13 +283,6 @@ public final class Store implements AutoCloseable {
     String state = e.getSQLState();
     return e instanceof SQLTransientConnectionException
         || (state != null && state.startsWith("08"));
-  }
-
-  /** Deadlocks and serialization failures (PostgreSQL), a busy or locked database (SQLite). */
-  private static boolean retryable(SQLException e) {
-    String state = e.getSQLState();
-    return "40P01".equals(state) || "40001".equals(state)
-        || (e.getErrorCode() & 0xff) == 5 || (e.getErrorCode() & 0xff) == 6;
   }
 
   /** Category ids match {@code [a-z0-9_.-]+}: nothing to escape. */
@@ -297,6 +295,31 @@ public final class Store implements AutoCloseable {
       sb.append('"').append(e.getKey()).append("\":").append(e.getValue());
     }
     return sb.append('}').toString();
+  }
+
+  /**
+   * Returns an event's values as a compact JSON array of {@code [category, hash, preview]}
+   * (the {@code events.evidence} column): masked previews and keyed hashes only.
+   */
+  static String evidenceJson(List<IngestEvent.Evidence> evidence) {
+    if (evidence.isEmpty()) {
+      return "[]";
+    }
+    JsonStringEncoder quote = JsonStringEncoder.getInstance();
+    StringBuilder sb = new StringBuilder(evidence.size() * 64).append('[');
+    for (IngestEvent.Evidence v : evidence) {
+      if (sb.length() > 1) {
+        sb.append(',');
+      }
+      sb.append("[\"");
+      quote.quoteAsString(v.category(), sb);
+      sb.append("\",\"");
+      quote.quoteAsString(v.hash(), sb);
+      sb.append("\",\"");
+      quote.quoteAsString(v.preview(), sb);
+      sb.append("\"]");
+    }
+    return sb.append(']').toString();
   }
 
   /**
