@@ -208,6 +208,19 @@ class ConfigDistributionTest {
     assertThat(other.config().version()).isEqualTo(bootstrap);
     Path cache = dir.resolve("gw-1").resolve("last-good-config.yaml");
     assertThat(Files.readString(cache)).startsWith("# custos-config: edge@1\n# custos-etag: \"");
+    // The bootstrap file changes (its command section): the pulled configuration stays.
+    String pulled = canary.config().version();
+    Path bootstrapFile = dir.resolve("gw-1").resolve("custos.yaml");
+    Files.writeString(bootstrapFile, Files.readString(bootstrapFile)
+        .replace("linger: 20ms", "linger: 300ms"));
+    await().atMost(WAIT).until(() -> {
+      var reloads = canary.meterRegistry().find("custos.config.reloads")
+          .tag("result", "success").counter();
+      return reloads != null && reloads.count() >= 1;
+    });
+    assertThat(canary.config().version()).isEqualTo(pulled);
+    assertThat(canary.config().command().orElseThrow().linger()).hasMillis(300);
+    assertThat(sendCard(canary)).isEqualTo(HttpStatus.FORBIDDEN);
     await().atMost(WAIT).untilAsserted(() -> assertThat(get("/api/v1/rollouts/" + id)
         .at("/status/0/running_version").asText()).startsWith("edge@1/"));
     await().atMost(WAIT).untilAsserted(() -> {

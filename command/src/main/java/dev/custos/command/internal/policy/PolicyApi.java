@@ -480,7 +480,7 @@ public final class PolicyApi {
     }
     String refused = headers.get("custos-" + kind.field() + "-refused");
     if (refused != null && VERSION.matcher(refused).matches()) {
-      logger.warn("proxy {} refused {} {} (its own validation failed); it keeps running {}",
+      logger.warn("proxy {} refused {} {} (its own checks failed); it keeps running {}",
           proxyId, kind.field(), refused, running == null ? "local" : running);
     }
     Duration wait;
