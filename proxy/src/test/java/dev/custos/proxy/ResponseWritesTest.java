@@ -38,7 +38,8 @@ import org.junit.jupiter.api.io.TempDir;
  * whose body is late is not held back for it.
  */
 class ResponseWritesTest {
-  private static final String BODY = "{\"users\":[{\"id\":1,\"name\":\"Ada\"},{\"id\":2,\"name\":\"Grace\"}]}";
+  private static final String BODY =
+      "{\"users\":[{\"id\":1,\"name\":\"Ada\"},{\"id\":2,\"name\":\"Grace\"}]}";
 
   @RegisterExtension
   static final SelfSignedCertificateExtension cert = new SelfSignedCertificateExtension();

@@ -21,9 +21,9 @@ import java.util.function.Consumer;
  * <p>Armeria writes a response's head, flushes it, and asks the response stream for the body only
  * once that write has completed; so headers and body always left in two {@code sendto} calls,
  * about 7 us of kernel time each on loopback. This handler, just before Armeria's request handler
- * in each client channel's pipeline, completes the head's write promise as soon as the head is queued and holds the flush
- * that follows it: the body, when the stream already has it, is written and flushed right after,
- * and both leave in one {@code writev}. A held flush is done at the latest by a task queued on the
+ * in each client channel's pipeline, completes the head's write promise as soon as the head is
+ * queued and holds the flush that follows it: the body, when the stream already has it, is written
+ * and flushed right after, and both leave in one {@code writev}. A held flush is done at the latest by a task queued on the
  * channel's event loop, which runs once the current turn's work is done, so a head whose body is
  * not there yet (a slow upstream, a server-sent event stream) waits for nothing but that turn.
  *
