@@ -40,7 +40,9 @@ import org.junit.jupiter.params.provider.EnumSource;
  * kept on disk; promoted to every proxy it runs on both; aborted, both run their bootstrap file
  * again. One the proxy cannot apply live (a moved listener) is refused and reported; one the
  * plane's parser refuses is a 400 with line:column problems; with the plane down, a restarted
- * proxy runs the last good configuration from disk. No planted card reaches the plane.
+ * proxy runs the last good configuration from disk. A configuration naming a file is accepted by
+ * the plane (which cannot see the proxies' disks) and checked by each proxy: applied where the
+ * file is, refused where it is not. No planted card reaches the plane.
  */
 class ConfigDistributionTest {
   static final ObjectMapper JSON = new ObjectMapper();
@@ -308,6 +310,42 @@ class ConfigDistributionTest {
     assertThat(proxy.config().version()).isEqualTo(bootstrap);
     assertThat(sendCard(proxy)).isEqualTo(HttpStatus.OK);
     assertThat(Files.exists(dir.resolve("gw-1").resolve("last-good-config.yaml"))).isFalse();
+  }
+
+  @Test
+  void aConfigurationNamingAPolicyFileRunsOnTheProxyThatHasItAndIsRefusedByTheOneThatLacksIt()
+      throws Exception {
+    startPlane(Databases.Kind.SQLITE);
+    CustosProxy holder = startProxy("gw-1", plane.activePort());
+    CustosProxy lacking = startProxy("gw-2", plane.activePort());
+    String bootstrap = lacking.config().version();
+    Files.writeString(dir.resolve("gw-1").resolve("blocking-policy.yaml"), "version: 1\n"
+        + "disable: " + DISABLE + "\nrules:\n  - { name: no cards, match: { direction: request },"
+        + " categories: [credit_card], action: block }\n");
+    String config = """
+        listen: 127.0.0.1:0
+        findings: { file: off }
+        routes:
+          - { name: api, match: { prefix: / }, cluster: u }
+        clusters:
+          u: { endpoints: ["127.0.0.1:%d"] }
+        policy: blocking-policy.yaml
+        """.formatted(upstream.activeLocalPort());
+
+    // The plane cannot see the proxies' disks: it checks the path, each proxy the file.
+    assertThat(store("edge", config).status()).isEqualTo(HttpStatus.CREATED);
+    assertThat(admin(HttpMethod.POST, "/api/v1/rollouts",
+        "{\"config\":\"edge\",\"version\":1,\"proxies\":[\"*\"]}").status())
+        .isEqualTo(HttpStatus.CREATED);
+
+    await().atMost(WAIT).until(() -> sendCard(holder) == HttpStatus.FORBIDDEN);
+    assertThat(holder.config().version()).startsWith("edge@1/");
+    assertThat(holder.config().policyFile())
+        .contains(dir.resolve("gw-1").resolve("blocking-policy.yaml").toAbsolutePath());
+    await().atMost(WAIT).until(() -> pulls(lacking, "invalid") >= 1);
+    assertThat(lacking.config().version()).isEqualTo(bootstrap);
+    assertThat(sendCard(lacking)).isEqualTo(HttpStatus.OK);
+    assertThat(Files.exists(dir.resolve("gw-2").resolve("last-good-config.yaml"))).isFalse();
   }
 
   @Test
