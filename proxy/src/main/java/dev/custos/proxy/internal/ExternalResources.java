@@ -5,7 +5,7 @@ package dev.custos.proxy.internal;
  * files it points at (policy, TLS certificates and keys, JWK sets, secrets, API key lists...) and
  * the environment variables it names (admin token, HMAC secret, API keys).
  */
-public enum ExternalResources {
+enum ExternalResources {
   /** Reads and checks them: what a proxy does with the configuration it runs. */
   READ,
   /**
