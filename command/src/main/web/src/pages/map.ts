@@ -20,6 +20,7 @@ export interface MapEdge {
   findings: number;
   distinct_values: number;
   blocked: number;
+  would_have_blocked: number;
 }
 
 export interface FlowMap {
@@ -89,8 +90,10 @@ function draw(container: HTMLElement, map: FlowMap): cytoscape.Core {
         data: { id: n.id, kind: n.kind, label: label(n) } })),
       ...map.edges.map((e, i) => ({ group: 'edges' as const, data: {
         id: 'e' + i, source: e.source, target: e.target, category: e.category,
-        label: `${e.category} ${e.findings}` + (e.blocked > 0 ? ` (${e.blocked} blocked)` : ''),
-        color: categoryColor(e.category), blocked: e.blocked,
+        label: `${e.category} ${e.findings}` + (e.blocked > 0 ? ` (${e.blocked} blocked)` : '')
+          + (e.would_have_blocked > 0 ? ` (${e.would_have_blocked} would have been blocked)`
+            : ''),
+        color: categoryColor(e.category), blocked: e.blocked, shadow: e.would_have_blocked,
         width: 1.5 + 6 * Math.log1p(e.findings) / Math.log1p(maxFindings),
       } })),
     ],
@@ -112,6 +115,7 @@ function draw(container: HTMLElement, map: FlowMap): cytoscape.Core {
         'font-size': 10, color: '#333', 'text-background-color': '#fff',
         'text-background-opacity': 0.85, 'text-rotation': 'autorotate',
       } },
+      { selector: 'edge[shadow > 0]', style: { 'line-style': 'dotted' } },
       { selector: 'edge[blocked > 0]', style: { 'line-style': 'dashed' } },
     ],
     layout: { name: 'preset', padding: 30 },
@@ -137,8 +141,9 @@ export const mapPage: Page = async (route, el, live) => {
   clear(el, h('h1', {}, 'Service map'),
     h('p', { class: 'muted' }, 'Who receives which categories through which routes: callers'
       + ' (services, or identities without a service) on the left, routes on the right;'
-      + ' edge width grows with findings, dashed where messages were blocked. Click an identity'
-      + ' or a route for its findings.'),
+      + ' edge width grows with findings, dashed where messages were blocked, dotted where a'
+      + ' policy in shadow mode would have blocked them (and nothing was blocked). Click an'
+      + ' identity or a route for its findings.'),
     filterBar(route, [CATEGORY]), body);
   let map: FlowMap;
   try {
@@ -173,6 +178,8 @@ export const mapPage: Page = async (route, el, live) => {
       { title: 'findings', cell: (e) => fmtNumber(e.findings), numeric: true },
       { title: 'distinct values', cell: (e) => fmtNumber(e.distinct_values), numeric: true },
       { title: 'blocked', cell: (e) => fmtNumber(e.blocked), numeric: true },
+      { title: 'would have blocked', cell: (e) => fmtNumber(e.would_have_blocked ?? 0),
+        numeric: true },
     ], edges, 'No edges.', { 'data-table': 'map-edges' }));
   const cy = draw(graph, map);
   // A hook for tests and scripts: what the graph really holds once drawn.

@@ -238,8 +238,11 @@ class DeployManifestsTest {
         .map(ConfigMap.class::cast)
         .filter(cm -> cm.getData() != null && cm.getData().containsKey("command.yaml"))
         .findFirst().orElseThrow();
-    assertThat(HelmTemplateTest.loadCommandConfig(command.getData().get("command.yaml"), dir)
-        .port()).isEqualTo(7070);
+    dev.custos.command.CommandConfig config = HelmTemplateTest.loadCommandConfig(
+        command.getData().get("command.yaml"), dir);
+    assertThat(config.port()).isEqualTo(7070);
+    assertThat(config.apiTokens()).extracting(t -> t.name() + ":" + t.role().name())
+        .containsExactly("admin:ADMIN", "reader:READ");
   }
 
   @Test

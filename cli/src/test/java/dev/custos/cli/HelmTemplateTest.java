@@ -95,6 +95,9 @@ class HelmTemplateTest {
         .findFirst().orElseThrow();
     CommandConfig config = loadCommandConfig(command.getData().get("command.yaml"), dir);
     assertThat(config.port()).isEqualTo(7070);
+    // The API and dashboard have an admin and a read token, from the tokens Secret.
+    assertThat(config.apiTokens()).extracting(t -> t.name() + ":" + t.role().name())
+        .containsExactly("admin:ADMIN", "reader:READ");
   }
 
   /**
@@ -107,6 +110,8 @@ class HelmTemplateTest {
     Files.createDirectories(secrets.resolve("tokens"));
     Files.writeString(secrets.resolve("postgres/password"), "placeholder\n");
     Files.writeString(secrets.resolve("tokens/proxy-token"), "0123456789abcdef0123456789abcdef\n");
+    Files.writeString(secrets.resolve("tokens/admin-token"), "admin-0123456789abcdef012345678\n");
+    Files.writeString(secrets.resolve("tokens/read-token"), "read-0123456789abcdef0123456789\n");
     Path file = dir.resolve("command.yaml");
     Files.writeString(file, yaml.replace("/var/run/secrets/custos/", secrets + "/"));
     return CommandConfig.load(file);

@@ -322,7 +322,12 @@ class DashboardBrowserTest {
     wait.until(ExpectedConditions.numberOfElementsToBe(rows, 7));
     for (WebElement row : driver.findElements(rows)) {
       assertThat(row.findElements(By.cssSelector("[data-category=credit_card]"))).isNotEmpty();
+      // Each event's values: masked previews and links to their lineage by evidence hash.
+      assertThat(row.findElements(By.cssSelector("ul.evidence a.hash"))).isNotEmpty();
     }
+    WebElement canary = driver.findElement(By.cssSelector("ul.evidence a[href*='"
+        + CANARY.hash() + "']"));
+    assertThat(canary.findElement(By.xpath("..")).getText()).contains(CANARY.preview());
     checkPage("findings-credit_card");
   }
 
@@ -399,6 +404,40 @@ class DashboardBrowserTest {
     wait.until(d -> !d.findElement(state).getText().equals("shadow"));
     assertThat(driver.findElement(state).getText()).isIn("enforcing", "promoted");
     checkPage("rollout-enforcing");
+
+    // A proxy configuration: two versions with their diff, then a canary rollout to one proxy.
+    open("#/policies");
+    WebElement config = wait.until(ExpectedConditions.presenceOfElementLocated(
+        By.cssSelector("form[data-form=config-version]")));
+    config.findElement(By.name("name")).sendKeys("edge-gw");
+    String yaml = "listen: 127.0.0.1:8080\nroutes:\n  - { name: api, match: { prefix: / },"
+        + " cluster: app }\nclusters:\n  app: { endpoints: [\"127.0.0.1:9000\"] }\n";
+    config.findElement(By.name("body")).sendKeys(yaml);
+    config.findElement(By.cssSelector("button[type=submit]")).click();
+    wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("pre.body"),
+        "127.0.0.1:9000"));
+    config = driver.findElement(By.cssSelector("form[data-form=config-version]"));
+    WebElement configDraft = config.findElement(By.name("body"));
+    wait.until(d -> configDraft.getAttribute("value").contains("127.0.0.1:9000"));
+    configDraft.sendKeys("idle_timeout: 30s\n");
+    config.findElement(By.cssSelector("button[type=submit]")).click();
+    wait.until(ExpectedConditions.textToBePresentInElementLocated(
+        By.cssSelector("pre.diff .d-add"), "idle_timeout: 30s"));
+    checkPage("config-version");
+
+    driver.findElement(By.linkText("Start a canary rollout of this version")).click();
+    WebElement canary = wait.until(ExpectedConditions.presenceOfElementLocated(
+        By.cssSelector("form[data-form=rollout]")));
+    assertThat(canary.findElement(By.name("config")).getAttribute("value")).isEqualTo("edge-gw");
+    assertThat(canary.findElement(By.name("enforce")).isDisplayed()).isFalse();
+    canary.findElement(By.name("all")).click();
+    canary.findElement(By.cssSelector("input[name=proxy]")).click();
+    canary.findElement(By.cssSelector("button[type=submit]")).click();
+    wait.until(ExpectedConditions.textToBePresentInElementLocated(
+        By.cssSelector("[data-table=rollouts] tbody tr"), "config edge-gw v2"));
+    assertThat(driver.findElement(By.cssSelector("[data-table=rollouts] tbody tr [data-state]"))
+        .getText()).isEqualTo("enforcing");
+    checkPage("rollout-canary");
   }
 
   @Test

@@ -83,6 +83,15 @@ class FlowApiTest {
           // credit_card has '_' (a LIKE wildcard).
           event(Instant.parse("2026-12-06T10:00:00Z"), "billing", "", "id-d", "response",
               Map.of("creditxcard", 1), "observe", null, false)));
+      // Two days before: blocks, one enforced and two in shadow mode (nothing blocked).
+      Instant shadowDay = Instant.parse("2026-12-05T10:00:00Z");
+      ingest(client, "gw-3", List.of(
+          event(shadowDay, "refunds", "", "id-e", "request", Map.of("us_ssn", 1), "block",
+              "no-ssn", false),
+          event(shadowDay.plusSeconds(1), "refunds", "", "id-e", "request", Map.of("us_ssn", 1),
+              "block", "no-ssn", true),
+          event(shadowDay.plusSeconds(2), "refunds", "", "id-e", "request", Map.of("us_ssn", 2),
+              "block", "no-ssn", true)));
     }
     return WebClient.of("http://127.0.0.1:" + plane.activePort());
   }
@@ -162,6 +171,20 @@ class FlowApiTest {
         Map.entry("service:checkout", "service checkout"));
     assertThat(map.get("truncated").asBoolean()).isFalse();
     assertThat(map.get("from").asText()).isEqualTo("2026-12-07T00:00:00Z");
+  }
+
+  @ParameterizedTest
+  @EnumSource(Databases.Kind.class)
+  void theMapCountsShadowModeBlocksApartFromBlocks(Databases.Kind kind) throws Exception {
+    WebClient client = plane(kind);
+
+    JsonNode map = get(client, "/api/v1/map?from=2026-12-05T00:00:00Z"
+        + "&to=2026-12-06T00:00:00Z");
+
+    assertThat(edges(map)).containsExactly("identity:id-e > route:gw-3 refunds us_ssn 3/4/0/1");
+    assertThat(map.get("edges").get(0).get("would_have_blocked").asLong()).isEqualTo(2);
+    assertThat(get(client, "/api/v1/map?" + DAY).get("edges"))
+        .allSatisfy(e -> assertThat(e.get("would_have_blocked").asLong()).isZero());
   }
 
   @ParameterizedTest
@@ -256,7 +279,13 @@ class FlowApiTest {
         {"time":"2026-12-07T12:15:30Z","proxy_id":"gw-1","route":"orders","cluster":null,
          "service":null,"protocol":"http","direction":"request","identity_hash":"id-c",
          "action":"block","blocked_by":"no-ssn","shadow":false,
-         "categories":{"email":1,"us_ssn":1},"findings":2}"""));
+         "categories":{"email":1,"us_ssn":1},"findings":2,
+         "evidence":[
+           {"category":"us_ssn","hash":"55555555555555555555555555555555",
+            "preview":"*******1120"},
+           {"category":"email","hash":"66666666666666666666666666666666",
+            "preview":"j*******"}]}"""));
+    assertThat(all.get("events").get(4).get("evidence")).isEmpty();
 
     assertThat(events(get(client, two + "&category=credit_card")))
         .containsExactly("11:15:30 id-a", "10:16:30 id-b", "10:15:30 id-a");

@@ -53,7 +53,8 @@ class NoRawValueReachesTheCommandPlaneTest {
   static final List<String> CANARIES = List.of(CARD, "4111 1111 1111 1111", SSN, "078051120",
       EMAIL);
   static final List<String> TABLES = List.of("proxies", "batches", "events", "flow_minute",
-      "flow_hour", "flow_values", "value_sightings", "alerts", "alert_rules", "silences");
+      "flow_hour", "flow_values", "value_sightings", "alerts", "alert_rules", "silences",
+      "destinations", "sources", "rollup_minute", "rollup_hour", "hour_values");
 
   @TempDir
   Path dir;
@@ -114,6 +115,10 @@ class NoRawValueReachesTheCommandPlaneTest {
           .append(get(client, "/api/v1/events?route=" + CARD))
           .append(get(client, "/api/v1/events?identity_hash=" + EMAIL))
           .append(get(client, "/api/v1/events?action=" + SSN))
+          .append(get(client, "/api/v1/policies"))
+          .append(get(client, "/api/v1/configs"))
+          .append(get(client, "/api/v1/rollouts"))
+          .append(get(client, "/api/v1/proxies"))
           .append(client.get("/metrics").aggregate().join().contentUtf8());
       try (Connection c = java.sql.DriverManager.getConnection(cfg.database().url());
           Statement s = c.createStatement()) {

@@ -39,8 +39,12 @@ import dev.custos.proxy.internal.inspect.ProxyInspection;
 import dev.custos.proxy.internal.limits.InMemoryRateLimitStore;
 import dev.custos.proxy.internal.l4.TcpListeners;
 import dev.custos.proxy.internal.limits.Limits;
+import dev.custos.proxy.internal.policy.ConfigCache;
+import dev.custos.proxy.internal.policy.ConfigPuller;
+import dev.custos.proxy.internal.policy.ConfigRefusedException;
 import dev.custos.proxy.internal.policy.PolicyCache;
 import dev.custos.proxy.internal.policy.PolicyPuller;
+import dev.custos.proxy.internal.policy.PulledConfig;
 import dev.custos.proxy.internal.policy.PulledPolicy;
 import dev.custos.proxy.internal.shared.SharedState;
 import dev.custos.proxy.internal.wasm.WasmFilterRuntime;
@@ -130,13 +134,25 @@ public final class CustosProxy implements AutoCloseable {
   private final Canaries canaries;
   private final FatalErrors fatal;
   private final TcpListeners tcpListeners;
-  /** Guards {@link #local}, {@link #pulled} and {@link #puller}. */
+  /**
+   * Guards {@link #local}, {@link #pulled}, {@link #puller}, {@link #pulledConfig} and {@link
+   * #configPuller}.
+   */
   private final Object policyLock = new Object();
-  /** The configuration as its file (or the caller) gives it, before a pulled policy. */
+  /**
+   * The configuration as its file (or the caller) gives it, before a pulled configuration or
+   * policy: the bootstrap.
+   */
   private ProxyConfig local;
   /** The policy pulled from the command plane that replaces the local one, or null. */
   private @Nullable PulledPolicy pulled;
   private @Nullable PolicyPuller puller;
+  /**
+   * The configuration pulled from the command plane that replaces the bootstrap (all but its
+   * command section), or null.
+   */
+  private @Nullable PulledConfig pulledConfig;
+  private @Nullable ConfigPuller configPuller;
   private volatile boolean running;
   private volatile boolean draining;
   private boolean stopped;
@@ -148,7 +164,8 @@ public final class CustosProxy implements AutoCloseable {
     // The last good policy pulled from the command plane, until the plane answers again.
     this.pulled = b.config.command().map(ProxyConfig.Command::policyPull)
         .map(p -> PolicyCache.read(p.cacheFile())).orElse(null);
-    this.initial = withPulled(b.config, pulled);
+    this.pulledConfig = cachedConfig(b.config);
+    this.initial = effective(b.config, pulledConfig, pulled);
     this.fatal = new FatalErrors(registry);
     this.processMetrics = new ProcessMetrics(registry);
     FatalErrors errors = fatal;
@@ -366,6 +383,7 @@ public final class CustosProxy implements AutoCloseable {
     draining = false;
     synchronized (policyLock) {
       pullWith(local.command().orElse(null));
+      pullConfigWith(local.command().orElse(null));
     }
     Path source = initial.source().orElse(null);
     if (watch && source != null) {
@@ -420,6 +438,7 @@ public final class CustosProxy implements AutoCloseable {
     }
     synchronized (policyLock) {
       pullWith(null);
+      pullConfigWith(null);
     }
     tcpListeners.close(initial.shutdownTimeout());
     // Stopped together: each gives its open HTTP/2 connections up to a second after their GOAWAY.
@@ -489,17 +508,24 @@ public final class CustosProxy implements AutoCloseable {
     apply(requireNonNull(config, "config"));
   }
 
-  /** Applies a new local configuration, keeping a pulled policy in place of its own. */
+  /**
+   * Applies a new local configuration, keeping a pulled configuration and a pulled policy in
+   * place of its own while it still pulls them.
+   */
   private void apply(ProxyConfig next) {
     synchronized (policyLock) {
       ProxyConfig.PolicyPull pull = next.command().map(ProxyConfig.Command::policyPull)
           .orElse(null);
       PulledPolicy keep = pull == null ? null : pulled;
-      applyEffective(withPulled(next, keep));
+      boolean pullsConfig = next.command().map(ProxyConfig.Command::configPull).isPresent();
+      PulledConfig keepConfig = pullsConfig ? pulledConfig : null;
+      applyEffective(effective(next, keepConfig, keep));
       local = next;
       pulled = keep;
+      pulledConfig = keepConfig;
       if (running) {
         pullWith(next.command().orElse(null));
+        pullConfigWith(next.command().orElse(null));
       }
     }
   }
@@ -516,10 +542,81 @@ public final class CustosProxy implements AutoCloseable {
       if (policy == null && pulled == null) {
         return true;
       }
-      applyEffective(withPulled(local, policy));
+      applyEffective(effective(local, pulledConfig, policy));
       pulled = policy;
       return true;
     }
+  }
+
+  /**
+   * Runs a configuration pulled from the command plane from the next request on (null: the
+   * bootstrap file again), unless {@code source} is no longer this proxy's configuration puller.
+   *
+   * @throws ConfigRefusedException if it has a command section or would change a listener
+   */
+  private boolean applyPulledConfig(ConfigPuller source, @Nullable PulledConfig config) {
+    synchronized (policyLock) {
+      if (source != configPuller) {
+        return false;
+      }
+      if (config == null && pulledConfig == null) {
+        return true;
+      }
+      ProxyConfig next = effective(local, config, pulled);
+      if (config != null) {
+        refuseUnlessLive(config, next, initial);
+      }
+      applyEffective(next);
+      pulledConfig = config;
+      return true;
+    }
+  }
+
+  /**
+   * Refuses a pulled configuration that cannot be applied live: one with a command section (the
+   * bootstrap file's stays in force), or one whose listener settings differ from {@code bound}.
+   */
+  private static void refuseUnlessLive(PulledConfig config, ProxyConfig next, ProxyConfig bound) {
+    if (config.config().command().isPresent()) {
+      throw new ConfigRefusedException("command: set in the pulled configuration (expected: no"
+          + " command section; the bootstrap file's stays in force)");
+    }
+    List<String> changes = next.listenerChanges(bound);
+    if (!changes.isEmpty()) {
+      throw new ConfigRefusedException(String.join(", ", changes) + ": differ from what this"
+          + " process was started with (expected: the same; listener settings apply only at a"
+          + " restart, from the bootstrap file)");
+    }
+  }
+
+  /**
+   * Returns the configuration kept in the bootstrap's config cache file, when it is valid and
+   * can run with the bootstrap's listener settings; else null (logged).
+   */
+  private static @Nullable PulledConfig cachedConfig(ProxyConfig bootstrap) {
+    ProxyConfig.PolicyPull pull = bootstrap.command().map(ProxyConfig.Command::configPull)
+        .orElse(null);
+    if (pull == null) {
+      return null;
+    }
+    PulledConfig cached = ConfigCache.read(pull.cacheFile(), baseDir(bootstrap));
+    if (cached == null) {
+      return null;
+    }
+    try {
+      refuseUnlessLive(cached, effective(bootstrap, cached, null), bootstrap);
+    } catch (ConfigRefusedException e) {
+      logger.warn("config cache {}: {} not used: {}", pull.cacheFile(), cached.label(),
+          e.getMessage());
+      return null;
+    }
+    return cached;
+  }
+
+  /** Returns the folder relative paths in a pulled configuration resolve against. */
+  private static Path baseDir(ProxyConfig bootstrap) {
+    return bootstrap.source().map(p -> p.toAbsolutePath().getParent())
+        .orElse(Path.of("").toAbsolutePath());
   }
 
   /** Returns the version new requests run under, for the puller. */
@@ -527,13 +624,66 @@ public final class CustosProxy implements AutoCloseable {
     return current.get().config().version();
   }
 
-  private static ProxyConfig withPulled(ProxyConfig config, @Nullable PulledPolicy p) {
-    return p == null ? config : config.withPolicy(p.policy(), p.runningVersion());
+  /**
+   * Returns what runs: the bootstrap, or a pulled configuration with the bootstrap's command
+   * section; with a pulled policy in place of its own. Its version, reported to the plane and
+   * in events, is the pulled policy's label ({@code name@N}, {@code +shadow} in shadow mode) or
+   * else the running configuration's digest, preceded by {@code config@M/} when a configuration
+   * was pulled.
+   */
+  private static ProxyConfig effective(ProxyConfig bootstrap, @Nullable PulledConfig c,
+      @Nullable PulledPolicy p) {
+    ProxyConfig base = c == null ? bootstrap
+        : c.config().withBootstrap(bootstrap.command().orElse(null),
+            bootstrap.source().orElse(null), c.label() + "/" + c.config().version());
+    if (p == null) {
+      return base;
+    }
+    return base.withPolicy(p.policy(), c == null ? p.runningVersion()
+        : c.label() + "/" + p.runningVersion());
   }
 
-  /** Returns the findings sender's settings: the command section without its policy pulls. */
+  /** Returns the findings sender's settings: the command section without its pulls. */
   private static ProxyConfig.@Nullable Command sender(ProxyConfig config) {
-    return config.command().map(c -> c.withPolicyPull(null)).orElse(null);
+    return config.command().map(c -> c.withPolicyPull(null).withConfigPull(null)).orElse(null);
+  }
+
+  /**
+   * Starts, keeps or stops the configuration puller for these settings (null: none); a pulled
+   * configuration stays in place while the settings only change. Called holding {@link
+   * #policyLock}.
+   */
+  private void pullConfigWith(ProxyConfig.@Nullable Command command) {
+    boolean wanted = command != null && command.configPull() != null;
+    if (configPuller != null && wanted && configPuller.command().equals(command)) {
+      return;
+    }
+    if (configPuller != null) {
+      configPuller.close();
+      configPuller = null;
+    }
+    if (wanted) {
+      Path dir = baseDir(local);
+      ConfigPuller.Target target = new ConfigPuller.Target() {
+        @Override
+        public boolean apply(ConfigPuller source, @Nullable PulledConfig config) {
+          return applyPulledConfig(source, config);
+        }
+
+        @Override
+        public String runningVersion() {
+          return CustosProxy.this.runningVersion();
+        }
+
+        @Override
+        public Path baseDir() {
+          return dir;
+        }
+      };
+      PulledConfig c = pulledConfig;
+      configPuller = new ConfigPuller(command, target, c == null ? null : c.etag(), registry)
+          .start();
+    }
   }
 
   /**

@@ -711,11 +711,14 @@ public final class ProxyConfig {
    * @param tls TLS towards an https plane (the same settings as a cluster's: CA certificates the
    *     plane's certificate must chain to, and the client certificate this proxy presents), or
    *     null for the JDK's trust store and no client certificate
+   * @param configPull how this proxy pulls its configuration from the plane, or null when it
+   *     does not
    */
   public record Command(java.net.URI url, @Nullable Path tokenFile, Path spoolDir, String proxyId,
       int queueCapacity, int batchMaxEvents, Duration linger, long spoolMaxBytes,
       Duration requestTimeout, Duration initialBackoff, Duration maxBackoff,
-      Duration shutdownTimeout, @Nullable PolicyPull policyPull, @Nullable UpstreamTls tls) {
+      Duration shutdownTimeout, @Nullable PolicyPull policyPull, @Nullable UpstreamTls tls,
+      @Nullable PolicyPull configPull) {
     /** The most events the command plane takes in one batch. */
     public static final int MAX_BATCH_EVENTS = 1000;
     /** The smallest spool bound. */
@@ -768,6 +771,16 @@ public final class ProxyConfig {
       }
     }
 
+    /** Returns the settings without configuration pulls. */
+    public Command(java.net.URI url, @Nullable Path tokenFile, Path spoolDir, String proxyId,
+        int queueCapacity, int batchMaxEvents, Duration linger, long spoolMaxBytes,
+        Duration requestTimeout, Duration initialBackoff, Duration maxBackoff,
+        Duration shutdownTimeout, @Nullable PolicyPull policyPull, @Nullable UpstreamTls tls) {
+      this(url, tokenFile, spoolDir, proxyId, queueCapacity, batchMaxEvents, linger,
+          spoolMaxBytes, requestTimeout, initialBackoff, maxBackoff, shutdownTimeout, policyPull,
+          tls, null);
+    }
+
     /** Returns the settings without policy pulls, authenticated by token, with default TLS. */
     public Command(java.net.URI url, Path tokenFile, Path spoolDir, String proxyId,
         int queueCapacity, int batchMaxEvents, Duration linger, long spoolMaxBytes,
@@ -802,16 +815,24 @@ public final class ProxyConfig {
     public Command withPolicyPull(@Nullable PolicyPull pull) {
       return new Command(url, tokenFile, spoolDir, proxyId, queueCapacity, batchMaxEvents,
           linger, spoolMaxBytes, requestTimeout, initialBackoff, maxBackoff, shutdownTimeout,
-          pull, tls);
+          pull, tls, configPull);
+    }
+
+    /** Returns these settings with another configuration pull. */
+    public Command withConfigPull(@Nullable PolicyPull pull) {
+      return new Command(url, tokenFile, spoolDir, proxyId, queueCapacity, batchMaxEvents,
+          linger, spoolMaxBytes, requestTimeout, initialBackoff, maxBackoff, shutdownTimeout,
+          policyPull, tls, pull);
     }
   }
 
   /**
-   * How a proxy pulls its policy from the command plane ({@code GET <url>/api/v1/proxy/policy}):
-   * a long poll of at most {@code longPoll}; the last good policy kept in {@code cacheFile}.
+   * How a proxy pulls its policy ({@code GET <url>/api/v1/proxy/policy}) or its configuration
+   * ({@code GET <url>/api/v1/proxy/config}) from the command plane: a long poll of at most {@code
+   * longPoll}; the last good document kept in {@code cacheFile}.
    *
    * @param longPoll how long the plane may hold one pull ({@code wait}), 0 to 5 minutes
-   * @param cacheFile where the last good pulled policy is kept
+   * @param cacheFile where the last good pulled document is kept
    */
   public record PolicyPull(Duration longPoll, Path cacheFile) {
     /** The longest wait the plane accepts. */
@@ -1071,7 +1092,17 @@ public final class ProxyConfig {
   }
 
   private ProxyConfig(ProxyConfig c, Policy policy, String version) {
-    this.source = c.source;
+    this(c, policy, null, c.command, c.source, version);
+  }
+
+  private ProxyConfig(ProxyConfig c, @Nullable Command command, @Nullable Path source,
+      String version) {
+    this(c, c.policy, c.policyFile, command, source, version);
+  }
+
+  private ProxyConfig(ProxyConfig c, Policy policy, @Nullable Path policyFile,
+      @Nullable Command command, @Nullable Path source, String version) {
+    this.source = source;
     this.sourceName = c.sourceName;
     this.listen = c.listen;
     this.admin = c.admin;
@@ -1093,12 +1124,12 @@ public final class ProxyConfig {
     this.wasmServices = c.wasmServices;
     this.clusters = c.clusters;
     this.policy = requireNonNull(policy, "policy");
-    this.policyFile = null;
+    this.policyFile = policyFile;
     this.inspection = c.inspection;
     this.findingsFile = c.findingsFile;
     this.accessLog = c.accessLog;
     this.tracing = c.tracing;
-    this.command = c.command;
+    this.command = command;
     this.sharedState = c.sharedState;
     this.authn = c.authn;
     this.limits = c.limits;
@@ -1113,6 +1144,14 @@ public final class ProxyConfig {
    */
   ProxyConfig withPolicy(Policy policy, String version) {
     return new ProxyConfig(this, policy, version);
+  }
+
+  /**
+   * Returns this configuration (one the command plane distributed) with the bootstrap file's
+   * command section, source and version: what the proxy runs from a pulled configuration.
+   */
+  ProxyConfig withBootstrap(@Nullable Command command, @Nullable Path source, String version) {
+    return new ProxyConfig(this, command, source, version);
   }
 
   /**
@@ -1344,19 +1383,44 @@ public final class ProxyConfig {
 
   /** Returns whether the listener settings differ from another configuration's. */
   boolean listenersDiffer(ProxyConfig other) {
+    return !listenerChanges(other).isEmpty();
+  }
+
+  /**
+   * Returns the names of the listener settings (fixed at start) that differ from another
+   * configuration's, in the configuration file's words; empty when none does.
+   */
+  List<String> listenerChanges(ProxyConfig other) {
     requireNonNull(other, "other");
-    return !listen.equals(other.listen) || !java.util.Objects.equals(admin, other.admin)
-        || (authn.mtls() == null) != (other.authn.mtls() == null)
-        || !java.util.Objects.equals(tls, other.tls) || !idleTimeout.equals(other.idleTimeout)
-        || maxRequestLength != other.maxRequestLength || workers != other.workers
-        || !shutdownTimeout.equals(other.shutdownTimeout)
-        || http2MaxConcurrentStreams != other.http2MaxConcurrentStreams
-        || http2MaxQueuedControlFrames != other.http2MaxQueuedControlFrames
-        || http2MaxResetsPerMinute != other.http2MaxResetsPerMinute
-        || http2MaxPriorityFramesPerStream != other.http2MaxPriorityFramesPerStream
-        || http2MaxWindowUpdatesPerDataFrame != other.http2MaxWindowUpdatesPerDataFrame
-        || limits.maxHeaderSize() > other.limits.maxHeaderSize()
-        || !tcpListeners.equals(other.tcpListeners);
+    List<String> out = new java.util.ArrayList<>();
+    diff(out, "listen", !listen.equals(other.listen));
+    diff(out, "admin", !java.util.Objects.equals(admin, other.admin));
+    diff(out, "authn.mtls", (authn.mtls() == null) != (other.authn.mtls() == null));
+    diff(out, "tls", !java.util.Objects.equals(tls, other.tls));
+    diff(out, "idle_timeout", !idleTimeout.equals(other.idleTimeout));
+    diff(out, "max_request_length", maxRequestLength != other.maxRequestLength);
+    diff(out, "workers", workers != other.workers);
+    diff(out, "shutdown_timeout", !shutdownTimeout.equals(other.shutdownTimeout));
+    diff(out, "http2_max_concurrent_streams",
+        http2MaxConcurrentStreams != other.http2MaxConcurrentStreams);
+    diff(out, "http2_max_queued_control_frames",
+        http2MaxQueuedControlFrames != other.http2MaxQueuedControlFrames);
+    diff(out, "http2_max_resets_per_minute",
+        http2MaxResetsPerMinute != other.http2MaxResetsPerMinute);
+    diff(out, "http2_max_priority_frames_per_stream",
+        http2MaxPriorityFramesPerStream != other.http2MaxPriorityFramesPerStream);
+    diff(out, "http2_max_window_updates_per_data_frame",
+        http2MaxWindowUpdatesPerDataFrame != other.http2MaxWindowUpdatesPerDataFrame);
+    diff(out, "limits.max_header_size (larger)",
+        limits.maxHeaderSize() > other.limits.maxHeaderSize());
+    diff(out, "tcp_listeners", !tcpListeners.equals(other.tcpListeners));
+    return out;
+  }
+
+  private static void diff(List<String> out, String name, boolean differs) {
+    if (differs) {
+      out.add(name);
+    }
   }
 
   @Override

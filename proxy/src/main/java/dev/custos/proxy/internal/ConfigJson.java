@@ -249,6 +249,11 @@ final class ConfigJson {
         pull.put("wait", duration(c.policyPull().longPoll()));
         put(pull, "cache_file", c.policyPull().cacheFile().toString());
       }
+      if (c.configPull() != null) {
+        ObjectNode pull = n.putObject("config");
+        pull.put("wait", duration(c.configPull().longPoll()));
+        put(pull, "cache_file", c.configPull().cacheFile().toString());
+      }
     });
     config.sharedState().ifPresent(st -> {
       ObjectNode shared = root.putObject("shared_state");

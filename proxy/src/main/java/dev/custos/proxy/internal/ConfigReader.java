@@ -475,22 +475,12 @@ public final class ConfigReader {
             + c.get("shutdown_timeout").asText() + " (expected: at most 1m)");
         shutdown = Duration.ofSeconds(5);
       }
-      ProxyConfig.PolicyPull pull = null;
-      JsonNode pp = c.path("policy");
-      if (c.has("policy") && pp.path("pull").asBoolean(true)) {
-        Duration wait = pp.has("wait")
-            ? bounded("/command/policy/wait", pp.get("wait").asText(),
-                ProxyConfig.PolicyPull.MAX_WAIT, Duration.ofSeconds(30))
-            : Duration.ofSeconds(30);
-        String cacheText = pp.path("cache_file").asText("");
-        Path cache = cacheText.isEmpty() ? spool.resolve("policy-cache.yaml")
-            : baseDir.resolve(cacheText).normalize();
-        if (Files.isDirectory(cache)) {
-          add("/command/policy/cache_file", "command.policy.cache_file: '" + cacheText
-              + "' is a folder (expected: a file path relative to this file)");
-        } else {
-          pull = new ProxyConfig.PolicyPull(wait, cache);
-        }
+      ProxyConfig.PolicyPull pull = pull(c, "policy", spool);
+      ProxyConfig.PolicyPull configPull = pull(c, "config", spool);
+      if (pull != null && configPull != null
+          && pull.cacheFile().equals(configPull.cacheFile())) {
+        add("/command/config/cache_file", "command.config.cache_file: the same file as"
+            + " command.policy.cache_file (expected: a file of its own)");
       }
       ProxyConfig.UpstreamTls tls = null;
       boolean tlsOk = true;
@@ -527,11 +517,36 @@ public final class ConfigReader {
       if (uri != null && (token != null || !c.has("token_file")) && spoolMax != 0 && tlsOk) {
         try {
           b.command(new ProxyConfig.Command(uri, token, spool, proxyId, queue, batch, linger,
-              spoolMax, timeout, initial, max, shutdown, pull, tls));
+              spoolMax, timeout, initial, max, shutdown, pull, tls, configPull));
         } catch (IllegalArgumentException e) {
           add("/command", "command: " + e.getMessage());
         }
       }
+    }
+
+    /**
+     * Returns the pull settings of {@code command.<key>} ({@code policy} or {@code config}),
+     * null when absent or off; the cache file defaults to {@code <key>-cache.yaml} in the spool.
+     */
+    private ProxyConfig.@Nullable PolicyPull pull(JsonNode c, String key, Path spool) {
+      JsonNode pp = c.path(key);
+      if (!c.has(key) || !pp.path("pull").asBoolean(true)) {
+        return null;
+      }
+      String at = "/command/" + key;
+      Duration wait = pp.has("wait")
+          ? bounded(at + "/wait", pp.get("wait").asText(), ProxyConfig.PolicyPull.MAX_WAIT,
+              Duration.ofSeconds(30))
+          : Duration.ofSeconds(30);
+      String cacheText = pp.path("cache_file").asText("");
+      Path cache = cacheText.isEmpty() ? spool.resolve(key + "-cache.yaml")
+          : baseDir.resolve(cacheText).normalize();
+      if (Files.isDirectory(cache)) {
+        add(at + "/cache_file", "command." + key + ".cache_file: '" + cacheText
+            + "' is a folder (expected: a file path relative to this file)");
+        return null;
+      }
+      return new ProxyConfig.PolicyPull(wait, cache);
     }
 
     /** Returns this machine's host name, the default proxy id. */

@@ -114,6 +114,7 @@ public final class FlowApi {
         o.put("findings", e.findings());
         o.put("distinct_values", e.distinctValues());
         o.put("blocked", e.blocked());
+        o.put("would_have_blocked", e.wouldHaveBlocked());
       }
       seen.values().forEach(nodes::add);
       root.put("truncated", edges.size() > limit);
@@ -215,6 +216,7 @@ public final class FlowApi {
         o.put("shadow", r.shadow());
         o.set("categories", categories(r.categoriesJson()));
         o.put("findings", r.findings());
+        o.set("evidence", evidence(r.evidenceJson()));
       }
       if (rows.size() == filter.limit()) {
         root.put("next_before", cursor(rows.get(rows.size() - 1).position()));
@@ -265,6 +267,24 @@ public final class FlowApi {
     } catch (JsonProcessingException e) {
       return JSON.createObjectNode();
     }
+  }
+
+  /** Turns the stored [category, hash, preview] triples into objects (preview null if none). */
+  private static ArrayNode evidence(String json) {
+    ArrayNode out = JSON.createArrayNode();
+    JsonNode stored;
+    try {
+      stored = JSON.readTree(json);
+    } catch (JsonProcessingException e) {
+      return out;
+    }
+    for (JsonNode v : stored) {
+      ObjectNode o = out.addObject();
+      o.put("category", v.path(0).asText());
+      o.put("hash", v.path(1).asText());
+      putOrNull(o, "preview", v.path(2).asText());
+    }
+    return out;
   }
 
   private static ObjectNode ranged(Instant[] range) {

@@ -48,7 +48,7 @@ import org.slf4j.LoggerFactory;
 public final class IngestService implements HttpService {
   private static final Logger logger = LoggerFactory.getLogger(IngestService.class);
   private static final Pattern PROXY_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
-  private static final Pattern VERSION = Pattern.compile("[\\x21-\\x7e]{1,128}");
+  private static final Pattern VERSION = Pattern.compile("[\\x21-\\x7e]{1,256}");
   /** Retry-After, seconds, when the queue is full and when the database fails. */
   static final int RETRY_FULL = 1;
   static final int RETRY_DATABASE = 5;
@@ -143,7 +143,7 @@ public final class IngestService implements HttpService {
     String version = req.headers().get("custos-config-version");
     if (version != null && !VERSION.matcher(version).matches()) {
       return error("malformed", HttpStatus.BAD_REQUEST, "Custos-Config-Version: malformed"
-          + " (expected: 1 to 128 printable ASCII characters)");
+          + " (expected: 1 to 256 printable ASCII characters)");
     }
     String encoding = req.headers().get(HttpHeaderNames.CONTENT_ENCODING);
     boolean gzip = encoding != null && encoding.trim().equalsIgnoreCase("gzip");

@@ -21,7 +21,6 @@ import dev.custos.command.internal.api.Caller;
 import dev.custos.command.internal.api.Role;
 import dev.custos.command.internal.ingest.IngestService;
 import dev.custos.command.internal.ingest.Tokens;
-import dev.custos.engine.Policy;
 import dev.custos.engine.PolicyException;
 import dev.custos.engine.config.Durations;
 import io.micrometer.core.instrument.Counter;
@@ -47,10 +46,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The policy distribution API: policy versions ({@code /api/v1/policies...}), rollouts
- * ({@code /api/v1/rollouts...}), the proxies and what they run ({@code /api/v1/proxies}), and the
- * endpoint proxies pull their policy from ({@code GET /api/v1/proxy/policy}, with an ingest token,
- * ETag and long poll). Queries run on the blocking task executor; a long poll holds a future, not
+ * The distribution API: policy versions ({@code /api/v1/policies...}), proxy configuration
+ * versions ({@code /api/v1/configs...}), rollouts of either ({@code /api/v1/rollouts...}), the
+ * proxies and what they run ({@code /api/v1/proxies}), and the endpoints proxies pull their
+ * policy and configuration from ({@code GET /api/v1/proxy/policy}, {@code GET
+ * /api/v1/proxy/config}, with an ingest token, ETag and long poll). Queries run on the blocking task executor; a long poll holds a future, not
  * a thread. Thread-safe.
  */
 public final class PolicyApi {
@@ -58,8 +58,13 @@ public final class PolicyApi {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
   private static final Pattern PROXY_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
-  private static final Pattern VERSION = Pattern.compile("[\\x21-\\x7e]{1,128}");
-  /** The largest policy body taken, in UTF-8 bytes. */
+  /**
+   * A reported running version: the policy's ({@code name@N}, {@code name@N+shadow} or the
+   * local configuration's digest), preceded by {@code config@M/} when the proxy runs a pulled
+   * configuration.
+   */
+  private static final Pattern VERSION = Pattern.compile("[\\x21-\\x7e]{1,256}");
+  /** The largest policy or configuration body taken, in UTF-8 bytes. */
   static final int MAX_BODY = 1 << 20;
   /** The longest long poll. */
   static final Duration MAX_WAIT = Duration.ofMinutes(5);
@@ -71,7 +76,9 @@ public final class PolicyApi {
   /** How often the database is read for another replica's rollout changes while polls wait. */
   static final Duration WATCH_INTERVAL = Duration.ofSeconds(1);
 
+  /** The policies' store; it also reads, promotes and aborts rollouts of every kind. */
   private final PolicyStore store;
+  private final Map<DocumentKind, PolicyStore> stores;
   private final PolicyWatch watch;
   private final Clock clock;
   private final MeterRegistry registry;
@@ -79,6 +86,8 @@ public final class PolicyApi {
 
   private PolicyApi(PolicyStore store, PolicyWatch watch, Clock clock, MeterRegistry registry) {
     this.store = store;
+    PolicyStore configs = new PolicyStore(store.dataSource(), DocumentKind.PROXY_CONFIG);
+    this.stores = Map.of(DocumentKind.POLICY, store, DocumentKind.PROXY_CONFIG, configs);
     this.watch = watch;
     this.clock = clock;
     this.registry = registry;
@@ -100,14 +109,18 @@ public final class PolicyApi {
   static void addTo(ServerBuilder sb, PolicyStore store, PolicyWatch watch,
       ApiAccess access, Tokens tokens, Clock clock, MeterRegistry registry) {
     PolicyApi api = new PolicyApi(store, watch, clock, registry);
-    sb.route().get("/api/v1/policies").decorator(access.require(Role.READ))
-        .build((ctx, req) -> api.query(ctx, api::policiesJson));
-    sb.route().get("/api/v1/policies/{name}").decorator(access.require(Role.READ))
-        .build(api::policy);
-    sb.route().get("/api/v1/policies/{name}/versions/{version}")
-        .decorator(access.require(Role.READ)).build(api::version);
-    sb.route().post("/api/v1/policies/{name}/versions").decorator(access.require(Role.ADMIN))
-        .maxRequestLength(MAX_BODY * 2L + 65536).build(api::addVersion);
+    for (DocumentKind kind : DocumentKind.values()) {
+      String base = "/api/v1/" + kind.collection();
+      sb.route().get(base).decorator(access.require(Role.READ))
+          .build((ctx, req) -> api.query(ctx, () -> api.documentsJson(kind)));
+      sb.route().get(base + "/{name}").decorator(access.require(Role.READ))
+          .build((ctx, req) -> api.document(kind, ctx));
+      sb.route().get(base + "/{name}/versions/{version}")
+          .decorator(access.require(Role.READ)).build((ctx, req) -> api.version(kind, ctx));
+      sb.route().post(base + "/{name}/versions").decorator(access.require(Role.ADMIN))
+          .maxRequestLength(MAX_BODY * 2L + 65536)
+          .build((ctx, req) -> api.addVersion(kind, ctx, req));
+    }
     sb.route().get("/api/v1/rollouts").decorator(access.require(Role.READ))
         .build((ctx, req) -> api.query(ctx, api::rolloutsJson));
     sb.route().get("/api/v1/rollouts/{id}").decorator(access.require(Role.READ))
@@ -120,16 +133,18 @@ public final class PolicyApi {
         .build(api::abort);
     sb.route().get("/api/v1/proxies").decorator(access.require(Role.READ))
         .build((ctx, req) -> api.query(ctx, api::proxiesJson));
-    HttpService pull = (ctx, req) -> api.pull(ctx, req.headers(), tokens);
-    sb.route().get("/api/v1/proxy/policy").build(pull);
+    for (DocumentKind kind : DocumentKind.values()) {
+      HttpService pull = (ctx, req) -> api.pull(kind, ctx, req.headers(), tokens);
+      sb.route().get("/api/v1/proxy/" + kind.field()).build(pull);
+    }
   }
 
   // --- read ---
 
-  private String policiesJson() throws SQLException {
+  private String documentsJson(DocumentKind kind) throws SQLException {
     ObjectNode root = JSON.createObjectNode();
-    ArrayNode list = root.putArray("policies");
-    for (PolicyStore.Summary s : store.policies()) {
+    ArrayNode list = root.putArray(kind.collection());
+    for (PolicyStore.Summary s : stores.get(kind).policies()) {
       ObjectNode o = list.addObject();
       o.put("name", s.latest().name());
       o.put("latest_version", s.latest().version());
@@ -142,17 +157,16 @@ public final class PolicyApi {
     return root.toString();
   }
 
-  private HttpResponse policy(ServiceRequestContext ctx, com.linecorp.armeria.common.HttpRequest
-      req) {
+  private HttpResponse document(DocumentKind kind, ServiceRequestContext ctx) {
     String name = ctx.pathParam("name");
     if (name == null || !NAME.matcher(name).matches()) {
       return error(HttpStatus.BAD_REQUEST, badName());
     }
     return query(ctx, () -> {
-      List<PolicyVersion> versions = store.versions(name);
+      List<PolicyVersion> versions = stores.get(kind).versions(name);
       if (versions.isEmpty()) {
-        throw RequestProblem.notFound("policy " + name + ": not stored (expected: a name of GET"
-            + " /api/v1/policies)");
+        throw RequestProblem.notFound(kind.field() + " " + name + ": not stored (expected: a"
+            + " name of GET /api/v1/" + kind.collection() + ")");
       }
       ObjectNode root = JSON.createObjectNode();
       root.put("name", name);
@@ -169,8 +183,7 @@ public final class PolicyApi {
     });
   }
 
-  private HttpResponse version(ServiceRequestContext ctx,
-      com.linecorp.armeria.common.HttpRequest req) {
+  private HttpResponse version(DocumentKind kind, ServiceRequestContext ctx) {
     String name = ctx.pathParam("name");
     if (name == null || !NAME.matcher(name).matches()) {
       return error(HttpStatus.BAD_REQUEST, badName());
@@ -180,9 +193,10 @@ public final class PolicyApi {
       return error(HttpStatus.BAD_REQUEST, "version: not a version number (expected: a whole"
           + " number from 1)");
     }
-    return query(ctx, () -> versionJson(store.version(name, version).orElseThrow(
-        () -> RequestProblem.notFound("policy " + name + " version " + version + ": not stored"
-            + " (expected: a version of GET /api/v1/policies/" + name + ")"))).toString());
+    return query(ctx, () -> versionJson(stores.get(kind).version(name, version).orElseThrow(
+        () -> RequestProblem.notFound(kind.field() + " " + name + " version " + version
+            + ": not stored (expected: a version of GET /api/v1/" + kind.collection() + "/"
+            + name + ")"))).toString());
   }
 
   private static ObjectNode versionJson(PolicyVersion v) {
@@ -229,7 +243,8 @@ public final class PolicyApi {
       throws SQLException {
     ObjectNode o = JSON.createObjectNode();
     o.put("id", r.id());
-    o.put("policy", r.name());
+    o.put("kind", r.kind().id());
+    o.put(r.kind().field(), r.name());
     o.put("version", r.version());
     o.put("enforce", r.enforce());
     ArrayNode proxies = o.putArray("proxies");
@@ -267,6 +282,11 @@ public final class PolicyApi {
       } else {
         o.put("policy", p.policy());
       }
+      if (p.config() == null) {
+        o.putNull("config");
+      } else {
+        o.put("config", p.config());
+      }
       o.put("last_seen", Instant.ofEpochMilli(p.lastSeenMillis()).toString());
     }
     return root.toString();
@@ -274,7 +294,7 @@ public final class PolicyApi {
 
   // --- write ---
 
-  private HttpResponse addVersion(ServiceRequestContext ctx,
+  private HttpResponse addVersion(DocumentKind kind, ServiceRequestContext ctx,
       com.linecorp.armeria.common.HttpRequest req) {
     String name = ctx.pathParam("name");
     if (name == null || !NAME.matcher(name).matches()) {
@@ -284,7 +304,8 @@ public final class PolicyApi {
     return write(ctx, req, HttpStatus.CREATED, json -> {
       JsonNode body = json.get("body");
       if (body == null || !body.isTextual() || body.asText().isEmpty()) {
-        throw bad("body: missing or not a string (expected: the policy YAML as a string)");
+        throw bad("body: missing or not a string (expected: the " + kind.field() + " YAML as a"
+            + " string)");
       }
       JsonNode comment = json.get("comment");
       if (comment != null && !comment.isNull() && !comment.isTextual()) {
@@ -292,54 +313,52 @@ public final class PolicyApi {
       }
       String text = body.asText();
       if (text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_BODY) {
-        throw bad("body: larger than " + MAX_BODY + " bytes (expected: a policy of at most"
-            + " 1 MiB)");
+        throw bad("body: larger than " + MAX_BODY + " bytes (expected: a " + kind.field()
+            + " of at most 1 MiB)");
       }
       String note = comment == null || comment.isNull() ? "" : comment.asText();
       if (note.length() > 1000) {
         throw bad("comment: longer than 1000 characters (expected: a short text)");
       }
-      validate(name, text);
-      PolicyVersion v = store.addVersion(name, text, note, caller.name(),
+      validate(kind, name, text);
+      PolicyVersion v = stores.get(kind).addVersion(name, text, note, caller.name(),
           clock.millis());
-      logger.info("policy {} stored by {} (sha256 {})", v.label(), caller.name(), v.sha256());
+      logger.info("{} {} stored by {} (sha256 {})", kind.field(), v.label(), caller.name(),
+          v.sha256());
       return versionJson(v).toString();
     });
   }
 
   /**
-   * Parses the body with the proxies' own policy parser; every problem becomes {@code
+   * Parses the body with the proxies' own parser of its kind; every problem becomes {@code
    * line:column: what (expected: what)}.
    */
-  static void validate(String name, String body) {
-    try {
-      Policy.parse(body, name);
-    } catch (PolicyException e) {
-      throw new Invalid(problems(name, e));
-    } catch (IllegalArgumentException e) {
-      throw new Invalid(List.of(String.valueOf(e.getMessage())));
+  static void validate(DocumentKind kind, String name, String body) {
+    List<String> problems = kind.problems(name, body);
+    if (!problems.isEmpty()) {
+      throw new Invalid(kind, problems);
     }
   }
 
   /** Returns each problem of the exception as {@code line:column: text}, the source left out. */
   static List<String> problems(String source, PolicyException e) {
-    List<String> out = new ArrayList<>();
-    String message = e.getMessage() == null ? "" : e.getMessage();
-    for (String line : message.split("\n")) {
-      out.add(line.startsWith(source + ":") ? line.substring(source.length() + 1)
-          : line.startsWith(source + " ") ? line.substring(source.length() + 1) : line);
-    }
-    return out;
+    return DocumentKind.lines(source, e.getMessage());
   }
 
   private HttpResponse startRollout(ServiceRequestContext ctx,
       com.linecorp.armeria.common.HttpRequest req) {
     Caller caller = ApiAccess.caller(ctx);
     return write(ctx, req, HttpStatus.CREATED, json -> {
-      JsonNode policy = json.get("policy");
+      DocumentKind kind = json.has("config") ? DocumentKind.PROXY_CONFIG : DocumentKind.POLICY;
+      if (json.has("config") && json.has("policy")) {
+        throw bad("policy and config: both set (expected: one of them; a rollout carries one"
+            + " document)");
+      }
+      String field = kind.field();
+      JsonNode policy = json.get(field);
       if (policy == null || !policy.isTextual() || !NAME.matcher(policy.asText()).matches()) {
-        throw bad("policy: missing or malformed (expected: a policy name of 1 to 64 of A-Z a-z"
-            + " 0-9 . _ -)");
+        throw bad(field + ": missing or malformed (expected: a " + field + " name of 1 to 64"
+            + " of A-Z a-z 0-9 . _ -; \"policy\" or \"config\")");
       }
       JsonNode version = json.get("version");
       if (version == null || !version.isIntegralNumber() || version.asLong() < 1
@@ -356,10 +375,19 @@ public final class PolicyApi {
       if (enforce != null && !enforce.isBoolean()) {
         throw bad("enforce: not true or false (expected: false for shadow mode, the default)");
       }
-      Rollout r = store.startRollout(policy.asText(), version.asInt(), proxies,
-          enforce != null && enforce.asBoolean(), caller.name(), clock.millis());
+      boolean enforced = enforce != null && enforce.asBoolean();
+      if (kind == DocumentKind.PROXY_CONFIG) {
+        if (enforce != null && !enforced) {
+          throw bad("enforce: false for a configuration (expected: true or absent; shadow mode"
+              + " is a policy's, a configuration's canary is a rollout to a few proxies)");
+        }
+        enforced = true;
+      }
+      Rollout r = stores.get(kind).startRollout(policy.asText(), version.asInt(), proxies,
+          enforced, caller.name(), clock.millis());
       watch.changed();
-      logger.info("rollout {} of {} started by {} on {} ({})", r.id(), r.runningLabel(),
+      logger.info("rollout {} of {} {} started by {} on {} ({})", r.id(), r.kind().field(),
+          r.runningLabel(),
           caller.name(), String.join(",", r.proxies()), r.state().id());
       return rolloutJson(r).toString();
     });
@@ -426,11 +454,11 @@ public final class PolicyApi {
 
   // --- the proxies' pull ---
 
-  private HttpResponse pull(ServiceRequestContext ctx,
+  private HttpResponse pull(DocumentKind kind, ServiceRequestContext ctx,
       com.linecorp.armeria.common.RequestHeaders headers, Tokens tokens) {
     String tokenName = tokens.check(ctx, headers.get(HttpHeaderNames.AUTHORIZATION));
     if (tokenName == null) {
-      count("unauthorized");
+      count(kind, "unauthorized");
       return HttpResponse.of(ResponseHeaders.builder(HttpStatus.UNAUTHORIZED)
           .contentType(MediaType.JSON_UTF_8)
           .set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"custos-command\"").build(),
@@ -439,20 +467,20 @@ public final class PolicyApi {
     }
     String proxyId = headers.get("custos-proxy-id");
     if (proxyId == null || !PROXY_ID.matcher(proxyId).matches()) {
-      count("malformed");
+      count(kind, "malformed");
       return error(HttpStatus.BAD_REQUEST, "Custos-Proxy-Id: missing or malformed (expected: 1"
           + " to 128 of A-Z a-z 0-9 . _ : -)");
     }
     String running = headers.get("custos-config-version");
     if (running != null && !VERSION.matcher(running).matches()) {
-      count("malformed");
+      count(kind, "malformed");
       return error(HttpStatus.BAD_REQUEST, "Custos-Config-Version: malformed (expected: 1 to"
-          + " 128 printable ASCII characters)");
+          + " 256 printable ASCII characters)");
     }
-    String refused = headers.get("custos-policy-refused");
+    String refused = headers.get("custos-" + kind.field() + "-refused");
     if (refused != null && VERSION.matcher(refused).matches()) {
-      logger.warn("proxy {} refused policy {} (its own validation failed); it keeps running {}",
-          proxyId, refused, running == null ? "local" : running);
+      logger.warn("proxy {} refused {} {} (its own validation failed); it keeps running {}",
+          proxyId, kind.field(), refused, running == null ? "local" : running);
     }
     Duration wait;
     try {
@@ -462,7 +490,7 @@ public final class PolicyApi {
       wait = Duration.ofMillis(-1);
     }
     if (wait.isNegative() || wait.compareTo(MAX_WAIT) > 0) {
-      count("malformed");
+      count(kind, "malformed");
       return error(HttpStatus.BAD_REQUEST, "wait: malformed or out of range (expected: 0 to 5m,"
           + " such as 30s)");
     }
@@ -470,17 +498,17 @@ public final class PolicyApi {
     if (!wait.isZero()) {
       ctx.setRequestTimeout(wait.plusSeconds(30));
     }
-    Pull p = new Pull(ctx, proxyId, tokenName, running == null ? "local" : running,
+    Pull p = new Pull(kind, ctx, proxyId, tokenName, running == null ? "local" : running,
         ifNoneMatch, System.nanoTime() + wait.toNanos(), ctx.blockingTaskExecutor());
     return HttpResponse.of(check(p, true).exceptionally(e -> {
       Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-      count("database_error");
-      logger.warn("policy pull of {}: {}", proxyId, c.getClass().getSimpleName());
+      count(kind, "database_error");
+      logger.warn("{} pull of {}: {}", kind.field(), proxyId, c.getClass().getSimpleName());
       return unavailable();
     }));
   }
 
-  private record Pull(ServiceRequestContext ctx, String proxyId, String tokenName, String running,
+  private record Pull(DocumentKind kind, ServiceRequestContext ctx, String proxyId, String tokenName, String running,
       @Nullable String ifNoneMatch, long deadlineNanos, Executor executor) {}
 
   /**
@@ -495,24 +523,24 @@ public final class PolicyApi {
         if (first) {
           store.reportPull(p.proxyId(), p.tokenName(), p.running(), clock.millis());
         }
-        return store.assignment(p.proxyId());
+        return stores.get(p.kind()).assignment(p.proxyId());
       } catch (SQLException e) {
         throw new CompletionException(e);
       }
     }, p.executor()).thenCompose(a -> {
       String etag = a.map(PolicyApi::etag).orElse(LOCAL_ETAG);
       if (!etag.equals(p.ifNoneMatch())) {
-        return CompletableFuture.completedFuture(answer(a, etag));
+        return CompletableFuture.completedFuture(answer(p.kind(), a, etag));
       }
       long remaining = p.deadlineNanos() - System.nanoTime();
       if (remaining <= 0) {
-        count("not_modified");
+        count(p.kind(), "not_modified");
         return CompletableFuture.completedFuture(HttpResponse.of(ResponseHeaders.builder(
             HttpStatus.NOT_MODIFIED).set(HttpHeaderNames.ETAG, etag).build()));
       }
       CompletableFuture<Void> next = watch.next(seen);
       if (next == null) {
-        count("overloaded");
+        count(p.kind(), "overloaded");
         return CompletableFuture.completedFuture(unavailable());
       }
       // A proxy that goes away stops counting against the bound at once.
@@ -529,27 +557,30 @@ public final class PolicyApi {
     return "\"" + a.version().sha256() + (a.rollout().enforce() ? "" : "-shadow") + "\"";
   }
 
-  private HttpResponse answer(Optional<PolicyStore.Assignment> a, String etag) {
+  private HttpResponse answer(DocumentKind kind, Optional<PolicyStore.Assignment> a,
+      String etag) {
     if (a.isEmpty()) {
-      count("local");
+      count(kind, "local");
       return HttpResponse.of(ResponseHeaders.builder(HttpStatus.NO_CONTENT)
           .set(HttpHeaderNames.ETAG, etag).build());
     }
-    count("policy");
+    count(kind, kind.field());
     PolicyStore.Assignment x = a.get();
     ResponseHeadersBuilder h = ResponseHeaders.builder(HttpStatus.OK)
         .contentType(MediaType.parse("application/yaml; charset=utf-8"))
         .set(HttpHeaderNames.ETAG, etag)
-        .set("custos-policy-version", x.version().label())
-        .set("custos-enforce", Boolean.toString(x.rollout().enforce()))
+        .set("custos-" + kind.field() + "-version", x.version().label())
         .set("custos-rollout-id", Long.toString(x.rollout().id()));
+    if (kind == DocumentKind.POLICY) {
+      h.set("custos-enforce", Boolean.toString(x.rollout().enforce()));
+    }
     return HttpResponse.of(h.build(), HttpData.ofUtf8(x.version().body()));
   }
 
-  private void count(String result) {
-    pulls.computeIfAbsent(result, r -> Counter.builder("custos.command.policy.pulls")
-        .description("Proxies' policy pulls, by result").tag("result", r).register(registry))
-        .increment();
+  private void count(DocumentKind kind, String result) {
+    pulls.computeIfAbsent(kind.field() + "/" + result, r -> Counter.builder("custos.command."
+        + kind.field() + ".pulls").description("Proxies' " + kind.field() + " pulls, by result")
+        .tag("result", result).register(registry)).increment();
   }
 
   // --- plumbing ---
@@ -564,13 +595,15 @@ public final class PolicyApi {
     String run(JsonNode body) throws SQLException;
   }
 
-  /** A body that is not a valid policy: every problem. */
+  /** A body that is not a valid document of its kind: every problem. */
   private static final class Invalid extends RuntimeException {
     private static final long serialVersionUID = 1L;
+    private final transient DocumentKind kind;
     private final List<String> problems;
 
-    Invalid(List<String> problems) {
-      super("invalid policy", null, false, false);
+    Invalid(DocumentKind kind, List<String> problems) {
+      super("invalid " + kind.field(), null, false, false);
+      this.kind = kind;
       this.problems = List.copyOf(problems);
     }
   }
@@ -613,16 +646,16 @@ public final class PolicyApi {
         return HttpResponse.of(ok, MediaType.JSON_UTF_8, w.run(json));
       } catch (Invalid e) {
         ObjectNode o = JSON.createObjectNode();
-        o.put("error", "body: not a valid Custos policy, " + e.problems.size()
+        o.put("error", "body: not a valid " + e.kind.title() + ", " + e.problems.size()
             + (e.problems.size() == 1 ? " problem" : " problems") + ": "
-            + e.problems.get(0) + " (expected: a policy that custos policy validate accepts)");
+            + e.problems.get(0) + " (expected: " + e.kind.expected() + ")");
         ArrayNode list = o.putArray("problems");
         e.problems.forEach(list::add);
         return HttpResponse.of(HttpStatus.BAD_REQUEST, MediaType.JSON_UTF_8, o.toString());
       } catch (RequestProblem e) {
         return error(e.status(), e.getMessage());
       } catch (SQLException e) {
-        logger.warn("policy API: database failed: {}", e.getClass().getSimpleName());
+        logger.warn("distribution API: database failed: {}", e.getClass().getSimpleName());
         return unavailable();
       }
     }, ctx.blockingTaskExecutor()));

@@ -24,32 +24,50 @@ import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Stores policy versions and rollouts in the command plane's database (migration V3), and
- * answers which policy version each proxy should run. Portable SQL (SQLite and PostgreSQL). A new
+ * Stores the versions and rollouts of one kind of document (policies, or proxy configurations)
+ * in the command plane's database (migration V3), and answers which version each proxy should
+ * run. Portable SQL (SQLite and PostgreSQL). A new
  * version or rollout takes the next number in a transaction; two replicas racing for the same
  * number make one of them retry. Thread-safe; every method blocks on JDBC.
  */
 public final class PolicyStore {
-  /** The kind of document stored for a Custos policy. */
-  static final String KIND = "policy";
-
   private static final int RETRIES = 5;
-  private static final String ROLLOUT_COLUMNS = "id, name, version, enforce, proxies, state,"
-      + " created_ms, created_by, updated_ms, updated_by, shadow_until_ms";
+  private static final String ROLLOUT_COLUMNS = "id, kind, name, version, enforce, proxies,"
+      + " state, created_ms, created_by, updated_ms, updated_by, shadow_until_ms";
 
   private final DataSource db;
+  private final DocumentKind kind;
 
-  /** Returns the store over the plane's (migrated) database. */
+  /** Returns the policies' store over the plane's (migrated) database. */
   public PolicyStore(DataSource db) {
+    this(db, DocumentKind.POLICY);
+  }
+
+  /** Returns the store of one kind of document over the plane's (migrated) database. */
+  public PolicyStore(DataSource db, DocumentKind kind) {
     this.db = requireNonNull(db, "db");
+    this.kind = requireNonNull(kind, "kind");
+  }
+
+  /** Returns the database. */
+  DataSource dataSource() {
+    return db;
+  }
+
+  /** Returns the kind of document this store keeps. */
+  public DocumentKind kind() {
+    return kind;
   }
 
   /** A policy's latest version and how many versions it has. */
   public record Summary(PolicyVersion latest, int versions) {}
 
-  /** A proxy the plane has heard from, and the policy it should run. */
+  /**
+   * A proxy the plane has heard from, the policy it should run and the configuration it should
+   * run (labels; null where no rollout covers it).
+   */
   public record ProxyRow(String proxyId, String tokenName, String configVersion,
-      long lastSeenMillis, @Nullable String policy) {}
+      long lastSeenMillis, @Nullable String policy, @Nullable String config) {}
 
   /** What a shadow rollout's proxies would have blocked: events, and events per rule. */
   public record WouldHaveBlocked(long events, Map<String, Long> byRule) {}
@@ -75,14 +93,14 @@ public final class PolicyStore {
       PolicyVersion previous = latest(c, name);
       if (previous != null && previous.sha256().equals(sha)) {
         throw RequestProblem.conflict("body: the same as version " + previous.version()
-            + " of " + name + " (expected: a changed policy)");
+            + " of " + name + " (expected: a changed " + kind.field() + ")");
       }
       int version = previous == null ? 1 : previous.version() + 1;
       String diff = previous == null ? "" : diff(name, previous, version, body);
       try (PreparedStatement ps = c.prepareStatement("INSERT INTO document_versions (kind,"
           + " name, version, author, created_ms, comment, sha256, body, diff) VALUES"
           + " (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-        ps.setString(1, KIND);
+        ps.setString(1, kind.id());
         ps.setString(2, name);
         ps.setInt(3, version);
         ps.setString(4, author);
@@ -121,7 +139,7 @@ public final class PolicyStore {
     }
   }
 
-  /** Returns every policy's latest version, by name. */
+  /** Returns every document's latest version, by name. */
   public List<Summary> policies() throws SQLException {
     List<Summary> out = new ArrayList<>();
     try (Connection c = db.getConnection();
@@ -130,8 +148,8 @@ public final class PolicyStore {
             + " document_versions v JOIN (SELECT name, MAX(version) AS latest, COUNT(*) AS"
             + " versions FROM document_versions WHERE kind = ? GROUP BY name) n ON v.name ="
             + " n.name AND v.version = n.latest WHERE v.kind = ? ORDER BY v.name")) {
-      ps.setString(1, KIND);
-      ps.setString(2, KIND);
+      ps.setString(1, kind.id());
+      ps.setString(2, kind.id());
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           out.add(new Summary(version(rs), rs.getInt(9)));
@@ -141,14 +159,14 @@ public final class PolicyStore {
     return out;
   }
 
-  /** Returns a policy's versions, newest first; empty for an unknown name. */
+  /** Returns a document's versions, newest first; empty for an unknown name. */
   public List<PolicyVersion> versions(String name) throws SQLException {
     List<PolicyVersion> out = new ArrayList<>();
     try (Connection c = db.getConnection();
         PreparedStatement ps = c.prepareStatement("SELECT name, version, author, created_ms,"
             + " comment, sha256, body, diff FROM document_versions WHERE kind = ? AND name = ?"
             + " ORDER BY version DESC")) {
-      ps.setString(1, KIND);
+      ps.setString(1, kind.id());
       ps.setString(2, name);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
@@ -159,19 +177,19 @@ public final class PolicyStore {
     return out;
   }
 
-  /** Returns one version of a policy. */
+  /** Returns one version of a document. */
   public Optional<PolicyVersion> version(String name, int version) throws SQLException {
     try (Connection c = db.getConnection()) {
       return Optional.ofNullable(version(c, name, version));
     }
   }
 
-  private static @Nullable PolicyVersion version(Connection c, String name, int version)
+  private @Nullable PolicyVersion version(Connection c, String name, int version)
       throws SQLException {
     try (PreparedStatement ps = c.prepareStatement("SELECT name, version, author, created_ms,"
         + " comment, sha256, body, diff FROM document_versions WHERE kind = ? AND name = ? AND"
         + " version = ?")) {
-      ps.setString(1, KIND);
+      ps.setString(1, kind.id());
       ps.setString(2, name);
       ps.setInt(3, version);
       try (ResultSet rs = ps.executeQuery()) {
@@ -180,11 +198,11 @@ public final class PolicyStore {
     }
   }
 
-  private static @Nullable PolicyVersion latest(Connection c, String name) throws SQLException {
+  private @Nullable PolicyVersion latest(Connection c, String name) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement("SELECT name, version, author, created_ms,"
         + " comment, sha256, body, diff FROM document_versions WHERE kind = ? AND name = ?"
         + " ORDER BY version DESC LIMIT 1")) {
-      ps.setString(1, KIND);
+      ps.setString(1, kind.id());
       ps.setString(2, name);
       try (ResultSet rs = ps.executeQuery()) {
         return rs.next() ? version(rs) : null;
@@ -201,7 +219,8 @@ public final class PolicyStore {
    * Starts a rollout of a stored version.
    *
    * @param proxies proxy ids, or {@code ["*"]}; checked by the caller
-   * @throws RequestProblem (404) for an unknown policy version
+   * @param enforce false for shadow mode (policies only; a configuration is always enforced)
+   * @throws RequestProblem (404) for an unknown version
    */
   public Rollout startRollout(String name, int version, List<String> proxies, boolean enforce,
       String author, long nowMillis) throws SQLException {
@@ -210,8 +229,9 @@ public final class PolicyStore {
     List<String> list = List.copyOf(proxies);
     return retrying(c -> {
       if (version(c, name, version) == null) {
-        throw RequestProblem.notFound("policy " + name + " version " + version
-            + ": not stored (expected: a version of GET /api/v1/policies/" + name + ")");
+        throw RequestProblem.notFound(kind.field() + " " + name + " version " + version
+            + ": not stored (expected: a version of GET /api/v1/" + kind.collection() + "/"
+            + name + ")");
       }
       long id;
       try (PreparedStatement ps = c.prepareStatement("SELECT MAX(id) FROM rollouts");
@@ -219,14 +239,14 @@ public final class PolicyStore {
         rs.next();
         id = rs.getLong(1) + 1;
       }
-      Rollout r = new Rollout(id, name, version, enforce, list,
+      Rollout r = new Rollout(id, kind, name, version, enforce, list,
           enforce ? Rollout.State.ENFORCING : Rollout.State.SHADOW, nowMillis, author, nowMillis,
           author, 0);
       try (PreparedStatement ps = c.prepareStatement("INSERT INTO rollouts (id, kind, name,"
           + " version, enforce, proxies, state, created_ms, created_by, updated_ms, updated_by,"
           + " shadow_until_ms, revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)")) {
         ps.setLong(1, id);
-        ps.setString(2, KIND);
+        ps.setString(2, kind.id());
         ps.setString(3, name);
         ps.setInt(4, version);
         ps.setBoolean(5, enforce);
@@ -262,7 +282,7 @@ public final class PolicyStore {
       List<String> list = proxies == null ? r.proxies() : List.copyOf(proxies);
       long shadowUntil = !r.enforce() && e ? nowMillis : r.shadowUntilMillis();
       update(c, id, e, list, Rollout.State.PROMOTED, author, nowMillis, shadowUntil);
-      return new Rollout(id, r.name(), r.version(), e, list, Rollout.State.PROMOTED,
+      return new Rollout(id, r.kind(), r.name(), r.version(), e, list, Rollout.State.PROMOTED,
           r.createdMillis(), r.createdBy(), nowMillis, author, shadowUntil);
     });
   }
@@ -283,7 +303,7 @@ public final class PolicyStore {
       long shadowUntil = r.enforce() ? r.shadowUntilMillis() : nowMillis;
       update(c, id, r.enforce(), r.proxies(), Rollout.State.ABORTED, author, nowMillis,
           shadowUntil);
-      return new Rollout(id, r.name(), r.version(), r.enforce(), r.proxies(),
+      return new Rollout(id, r.kind(), r.name(), r.version(), r.enforce(), r.proxies(),
           Rollout.State.ABORTED, r.createdMillis(), r.createdBy(), nowMillis, author,
           shadowUntil);
     });
@@ -320,11 +340,12 @@ public final class PolicyStore {
   }
 
   private static Rollout rollout(ResultSet rs) throws SQLException {
-    String proxies = rs.getString(5);
-    return new Rollout(rs.getLong(1), rs.getString(2), rs.getInt(3), rs.getBoolean(4),
+    String proxies = rs.getString(6);
+    return new Rollout(rs.getLong(1), DocumentKind.of(rs.getString(2)), rs.getString(3),
+        rs.getInt(4), rs.getBoolean(5),
         proxies.isEmpty() ? List.of() : List.of(proxies.split(",")),
-        Rollout.State.of(rs.getString(6)), rs.getLong(7), rs.getString(8), rs.getLong(9),
-        rs.getString(10), rs.getLong(11));
+        Rollout.State.of(rs.getString(7)), rs.getLong(8), rs.getString(9), rs.getLong(10),
+        rs.getString(11), rs.getLong(12));
   }
 
   /** Returns one rollout. */
@@ -336,7 +357,7 @@ public final class PolicyStore {
     }
   }
 
-  /** Returns the newest rollouts first, at most {@code limit}. */
+  /** Returns the newest rollouts first, of every kind, at most {@code limit}. */
   public List<Rollout> rollouts(int limit) throws SQLException {
     List<Rollout> out = new ArrayList<>();
     try (Connection c = db.getConnection();
@@ -353,8 +374,8 @@ public final class PolicyStore {
   }
 
   /**
-   * Returns what a proxy should run: the newest rollout that is not aborted and covers it, with
-   * its policy version; empty when none does (the proxy runs its local policy).
+   * Returns what a proxy should run: the newest rollout of this kind that is not aborted and
+   * covers it, with its version; empty when none does (the proxy runs its local document).
    */
   public Optional<Assignment> assignment(String proxyId) throws SQLException {
     // Every pull asks: the database picks the one rollout (Rollout.covers on the joined list),
@@ -362,10 +383,12 @@ public final class PolicyStore {
     try (Connection c = db.getConnection()) {
       Rollout found = null;
       try (PreparedStatement ps = c.prepareStatement("SELECT " + ROLLOUT_COLUMNS
-          + " FROM rollouts WHERE state <> ? AND (',' || proxies || ',' LIKE '%,*,%'"
-          + " OR ',' || proxies || ',' LIKE ? ESCAPE '!') ORDER BY id DESC LIMIT 1")) {
-        ps.setString(1, Rollout.State.ABORTED.id());
-        ps.setString(2, "%," + likeLiteral(proxyId) + ",%");
+          + " FROM rollouts WHERE kind = ? AND state <> ? AND (',' || proxies || ','"
+          + " LIKE '%,*,%' OR ',' || proxies || ',' LIKE ? ESCAPE '!') ORDER BY id DESC"
+          + " LIMIT 1")) {
+        ps.setString(1, kind.id());
+        ps.setString(2, Rollout.State.ABORTED.id());
+        ps.setString(3, "%," + likeLiteral(proxyId) + ",%");
         try (ResultSet rs = ps.executeQuery()) {
           if (rs.next()) {
             found = rollout(rs);
@@ -401,8 +424,8 @@ public final class PolicyStore {
   }
 
   /**
-   * Records that a proxy pulled its policy, with the token it used and the version it runs
-   * (the same row ingestion keeps up to date).
+   * Records that a proxy pulled its policy or configuration, with the token it used and the
+   * version it runs (the same row ingestion keeps up to date).
    */
   public void reportPull(String proxyId, String tokenName, String runningVersion,
       long nowMillis) throws SQLException {
@@ -422,7 +445,10 @@ public final class PolicyStore {
     }
   }
 
-  /** Returns the proxies the plane has heard from, by id, each with the policy it should run. */
+  /**
+   * Returns the proxies the plane has heard from, by id, each with the policy and the
+   * configuration it should run.
+   */
   public List<ProxyRow> proxies() throws SQLException {
     List<Rollout> live = new ArrayList<>();
     List<ProxyRow> out = new ArrayList<>();
@@ -441,9 +467,12 @@ public final class PolicyStore {
           ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           String id = rs.getString(1);
-          String policy = live.stream().filter(r -> r.covers(id)).findFirst()
-              .map(Rollout::runningLabel).orElse(null);
-          out.add(new ProxyRow(id, rs.getString(2), rs.getString(3), rs.getLong(4), policy));
+          String policy = live.stream().filter(r -> r.kind() == DocumentKind.POLICY
+              && r.covers(id)).findFirst().map(Rollout::runningLabel).orElse(null);
+          String config = live.stream().filter(r -> r.kind() == DocumentKind.PROXY_CONFIG
+              && r.covers(id)).findFirst().map(Rollout::runningLabel).orElse(null);
+          out.add(new ProxyRow(id, rs.getString(2), rs.getString(3), rs.getLong(4), policy,
+              config));
         }
       }
     }
@@ -484,26 +513,23 @@ public final class PolicyStore {
   }
 
   /**
-   * Returns what a rollout's proxies would have blocked while it was in shadow mode: their
-   * stored events with {@code shadow} and {@code blocked_by} set, from its start until it was
-   * promoted to enforce or aborted, counted by rule. Empty for a rollout started enforcing.
-   * Reads raw events, so it covers what retention keeps.
+   * Returns what a rollout's proxies would have blocked while it was in shadow mode: the stored
+   * events with {@code shadow} and {@code blocked_by} set whose batch declared the rollout's
+   * shadow version ({@code name@N+shadow}, alone or after a pulled configuration's {@code
+   * config@M/}), from its start until it was promoted to enforce or aborted, counted by rule.
+   * Empty for a rollout started enforcing. Reads raw events, so it covers what retention keeps.
    */
   public WouldHaveBlocked wouldHaveBlocked(Rollout r) throws SQLException {
     Map<String, Long> byRule = new LinkedHashMap<>();
-    if (r.enforce() && r.shadowUntilMillis() == 0) {
+    if (r.kind() != DocumentKind.POLICY || r.enforce() && r.shadowUntilMillis() == 0) {
       return new WouldHaveBlocked(0, byRule);
     }
-    boolean all = r.covers(Rollout.ALL);
+    String label = r.name() + "@" + r.version() + "+shadow";
     StringBuilder sql = new StringBuilder("SELECT blocked_by, COUNT(*) FROM events WHERE"
-        + " time_ms >= ? AND shadow = ? AND blocked_by IS NOT NULL");
+        + " time_ms >= ? AND shadow = ? AND blocked_by IS NOT NULL AND (config_version = ? OR"
+        + " config_version LIKE ? ESCAPE '!')");
     if (r.shadowUntilMillis() > 0) {
       sql.append(" AND time_ms < ?");
-    }
-    if (!all) {
-      sql.append(" AND proxy_id IN (").append("?,".repeat(r.proxies().size()));
-      sql.setLength(sql.length() - 1);
-      sql.append(')');
     }
     sql.append(" GROUP BY blocked_by ORDER BY COUNT(*) DESC, blocked_by");
     long total = 0;
@@ -512,13 +538,10 @@ public final class PolicyStore {
       int i = 1;
       ps.setLong(i++, r.createdMillis());
       ps.setBoolean(i++, true);
+      ps.setString(i++, label);
+      ps.setString(i++, "%/" + likeLiteral(label));
       if (r.shadowUntilMillis() > 0) {
         ps.setLong(i++, r.shadowUntilMillis());
-      }
-      if (!all) {
-        for (String p : r.proxies()) {
-          ps.setString(i++, p);
-        }
       }
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {

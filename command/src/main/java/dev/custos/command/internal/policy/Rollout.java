@@ -6,12 +6,16 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * A rollout: one policy version run by a set of proxies, in shadow mode or enforcing.
+ * A rollout: one version of a policy or a proxy configuration run by a set of proxies; a policy
+ * in shadow mode or enforcing, a configuration always applied (staged to a subset of proxies
+ * first is its canary).
  *
- * @param id the rollout's number; a higher id is newer
- * @param name the policy's name
- * @param version the policy version
- * @param enforce whether the proxies enforce it (false: shadow mode)
+ * @param id the rollout's number; a higher id is newer (one sequence for every kind)
+ * @param kind what it rolls out
+ * @param name the document's name
+ * @param version the document's version
+ * @param enforce whether the proxies enforce it (false: shadow mode; always true for a
+ *     configuration)
  * @param proxies the proxy ids it covers, or {@code ["*"]} for every proxy
  * @param state where it stands
  * @param createdMillis when it was started
@@ -21,7 +25,7 @@ import java.util.Locale;
  * @param shadowUntilMillis when it stopped being shadow (promoted to enforce, or aborted); 0
  *     while it is shadow or when it never was
  */
-public record Rollout(long id, String name, int version, boolean enforce, List<String> proxies,
+public record Rollout(long id, DocumentKind kind, String name, int version, boolean enforce, List<String> proxies,
     State state, long createdMillis, String createdBy, long updatedMillis, String updatedBy,
     long shadowUntilMillis) {
   /** Every proxy. */
@@ -51,6 +55,7 @@ public record Rollout(long id, String name, int version, boolean enforce, List<S
 
   /** Checks the values. */
   public Rollout {
+    requireNonNull(kind, "kind");
     requireNonNull(name, "name");
     proxies = List.copyOf(proxies);
     requireNonNull(state, "state");

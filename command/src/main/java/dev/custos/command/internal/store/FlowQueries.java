@@ -43,10 +43,12 @@ public final class FlowQueries {
    * @param events messages with the category
    * @param findings values found
    * @param distinctValues distinct values by evidence hash
-   * @param blocked messages blocked
+   * @param blocked messages blocked (not counting shadow mode's)
+   * @param wouldHaveBlocked messages a policy in shadow mode would have blocked
    */
   public record MapEdge(String service, String identityHash, String proxyId, String route,
-      String category, long events, long findings, long distinctValues, long blocked) {}
+      String category, long events, long findings, long distinctValues, long blocked,
+      long wouldHaveBlocked) {}
 
   /**
    * Returns the service map's edges over hour buckets in {@code [fromMillis, toMillis)}, most
@@ -78,6 +80,7 @@ public final class FlowQueries {
       }
       try (PreparedStatement ps = c.prepareStatement("SELECT " + caller + ", proxy_id, route,"
           + " category, SUM(events), SUM(findings), SUM(CASE WHEN action = 'block' THEN events"
+          + " - shadow_events ELSE 0 END), SUM(CASE WHEN action = 'block' THEN shadow_events"
           + " ELSE 0 END) FROM flow_hour" + where + " GROUP BY 1, 2, 3, 4, 5"
           + " ORDER BY 7 DESC, 1, 2, 3, 4, 5 LIMIT ?")) {
         int i = bind(ps, 1, fromMillis, toMillis, category);
@@ -87,7 +90,8 @@ public final class FlowQueries {
             List<String> key = List.of(rs.getString(1), rs.getString(2), rs.getString(3),
                 rs.getString(4), rs.getString(5));
             edges.add(new MapEdge(key.get(0), key.get(1), key.get(2), key.get(3), key.get(4),
-                rs.getLong(6), rs.getLong(7), distinct.getOrDefault(key, 0L), rs.getLong(8)));
+                rs.getLong(6), rs.getLong(7), distinct.getOrDefault(key, 0L), rs.getLong(8),
+                rs.getLong(9)));
           }
         }
       }
@@ -264,16 +268,18 @@ public final class FlowQueries {
    * @param shadow whether the policy was in shadow mode
    * @param categoriesJson findings per category, as a JSON object
    * @param findings values found
+   * @param evidenceJson the values found, as a JSON array of {@code [category, hash, preview]}
    */
   public record EventRow(Position position, String proxyId, String route, String cluster,
       String service, String protocol, String direction, String identityHash, String action,
-      @Nullable String blockedBy, boolean shadow, String categoriesJson, long findings) {}
+      @Nullable String blockedBy, boolean shadow, String categoriesJson, long findings,
+      String evidenceJson) {}
 
   /** Returns the findings events matching the filter, newest first. */
   public List<EventRow> events(EventFilter f) throws SQLException {
     StringBuilder sql = new StringBuilder("SELECT time_ms, batch_id, line_no, proxy_id, route,"
         + " cluster, service, protocol, direction, identity_hash, action, blocked_by, shadow,"
-        + " categories, findings FROM events WHERE time_ms >= ? AND time_ms < ?");
+        + " categories, findings, evidence FROM events WHERE time_ms >= ? AND time_ms < ?");
     List<Object> args = new ArrayList<>(List.of(f.fromMillis(), f.toMillis()));
     if (f.category() != null) {
       // Category ids are [a-z0-9_.-]: '_' is LIKE's one-character wildcard, escaped with '!'.
@@ -317,7 +323,8 @@ public final class FlowQueries {
           out.add(new EventRow(new Position(rs.getLong(1), rs.getString(2), rs.getInt(3)),
               rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7),
               rs.getString(8), rs.getString(9), rs.getString(10), rs.getString(11),
-              rs.getString(12), rs.getBoolean(13), rs.getString(14), rs.getLong(15)));
+              rs.getString(12), rs.getBoolean(13), rs.getString(14), rs.getLong(15),
+              rs.getString(16)));
         }
       }
     }

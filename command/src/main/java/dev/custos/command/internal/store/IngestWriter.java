@@ -22,9 +22,10 @@ import org.postgresql.PGConnection;
 /**
  * Writes a group of batches inside the caller's transaction: their ids first (an id already
  * stored, or seen earlier in the group, makes that batch a duplicate), then the raw events of
- * the new batches, then the flow model's roll-ups aggregated in memory over the whole group and
- * written in sorted key order (so that concurrent writers take row locks in the same order),
- * then the proxies' rows.
+ * the new batches, then the flow model's roll-ups ({@code rollup_minute}, {@code rollup_hour},
+ * {@code hour_values}, keyed by the {@link Dictionaries}' ids) aggregated in memory over the
+ * whole group and written in sorted key order (so that concurrent writers take row locks in the
+ * same order), then the proxies' rows.
  *
  * <p>PostgreSQL: raw events with {@code COPY ... FROM STDIN} (text format), every roll-up table
  * with one {@code INSERT ... SELECT * FROM unnest(arrays) ON CONFLICT} statement. SQLite: the
@@ -37,20 +38,21 @@ final class IngestWriter {
 
   private static final String EVENT_COLUMNS = "batch_id, line_no, proxy_id, time_ms,"
       + " received_ms, route, cluster, service, protocol, direction, identity_hash, action,"
-      + " blocked_by, shadow, alert, uninspectable, inspected_bytes, findings, categories";
-  private static final String FLOW_COLUMNS = "bucket_ms, proxy_id, route, cluster, direction,"
-      + " identity_hash, service, category, action";
-  private static final String VALUE_COLUMNS = "bucket_ms, proxy_id, route, cluster, direction,"
-      + " identity_hash, category, evidence_hash";
-  private static final String SIGHTING_KEY = "evidence_hash, proxy_id, route, cluster,"
-      + " direction, category";
-  private static final String SIGHTING_UPDATE = " DO UPDATE SET sightings ="
-      + " value_sightings.sightings + excluded.sightings,"
-      + " first_seen_ms = CASE WHEN excluded.first_seen_ms < value_sightings.first_seen_ms"
-      + " THEN excluded.first_seen_ms ELSE value_sightings.first_seen_ms END,"
-      + " last_seen_ms = CASE WHEN excluded.last_seen_ms > value_sightings.last_seen_ms"
-      + " THEN excluded.last_seen_ms ELSE value_sightings.last_seen_ms END,"
-      + " preview = excluded.preview";
+      + " blocked_by, shadow, alert, uninspectable, inspected_bytes, findings, categories, config_version, evidence";
+  private static final String FLOW_COLUMNS = "bucket_ms, destination_id, source_id,"
+      + " category, action";
+  private static final String VALUE_KEY = "evidence_hash, destination_id, source_id, category,"
+      + " bucket_ms";
+  private static final String VALUE_UPSERT_HEAD = "INSERT INTO hour_values (" + VALUE_KEY
+      + ", preview, first_seen_ms, last_seen_ms, sightings)";
+  private static final String VALUE_UPSERT_TAIL = " ON CONFLICT (" + VALUE_KEY + ") DO UPDATE"
+      + " SET sightings = hour_values.sightings + excluded.sightings,"
+      + " first_seen_ms = CASE WHEN excluded.first_seen_ms < hour_values.first_seen_ms"
+      + " THEN excluded.first_seen_ms ELSE hour_values.first_seen_ms END,"
+      + " last_seen_ms = CASE WHEN excluded.last_seen_ms > hour_values.last_seen_ms"
+      + " THEN excluded.last_seen_ms ELSE hour_values.last_seen_ms END,"
+      + " preview = CASE WHEN excluded.preview = '' THEN hour_values.preview"
+      + " ELSE excluded.preview END";
   private static final String PROXY_UPSERT = "INSERT INTO proxies (proxy_id, token_name,"
       + " config_version, first_seen_ms, last_seen_ms) VALUES (?, ?, ?, ?, ?)"
       + " ON CONFLICT (proxy_id) DO UPDATE SET token_name = excluded.token_name,"
@@ -66,7 +68,8 @@ final class IngestWriter {
    *
    * @return per batch, in the group's order, the number of events stored or -1 for a duplicate
    */
-  static int[] write(Connection c, List<Batch> group, boolean postgresql) throws SQLException {
+  static int[] write(Connection c, List<Batch> group, boolean postgresql,
+      Dictionaries.Ids ids) throws SQLException {
     int[] result = new int[group.size()];
     Map<String, Batch> unique = new TreeMap<>();
     for (int i = 0; i < group.size(); i++) {
@@ -90,19 +93,17 @@ final class IngestWriter {
     if (stored.isEmpty()) {
       return result;
     }
-    Rollups r = Rollups.of(stored);
+    Rollups r = Rollups.of(stored, ids);
     if (postgresql) {
       copyEvents(c, stored);
-      upsertFlowsAll(c, "flow_minute", r.minute);
-      upsertFlowsAll(c, "flow_hour", r.hour);
-      insertValuesAll(c, r.values);
-      upsertSightingsAll(c, r.sightings);
+      upsertFlowsAll(c, "rollup_minute", r.minute);
+      upsertFlowsAll(c, "rollup_hour", r.hour);
+      upsertValuesAll(c, r.values);
     } else {
       insertEvents(c, stored);
-      upsertFlows(c, "flow_minute", r.minute);
-      upsertFlows(c, "flow_hour", r.hour);
-      insertValues(c, r.values);
-      upsertSightings(c, r.sightings);
+      upsertFlows(c, "rollup_minute", r.minute);
+      upsertFlows(c, "rollup_hour", r.hour);
+      upsertValues(c, r.values);
     }
     // Last: a proxy's row is the one every batch of that proxy touches.
     upsertProxies(c, stored);
@@ -214,7 +215,9 @@ final class IngestWriter {
             .append(e.alert() ? 't' : 'f').append('\t');
         copyField(sb, e.uninspectable()).append('\t').append(e.inspectedBytes()).append('\t')
             .append(e.findings()).append('\t');
-        copyField(sb, Store.categoriesJson(e.categories())).append('\n');
+        copyField(sb, Store.categoriesJson(e.categories())).append('\t');
+        copyField(sb, b.configVersion()).append('\t');
+        copyField(sb, Store.evidenceJson(e.evidence())).append('\n');
       }
     }
     byte[] data = sb.toString().getBytes(StandardCharsets.UTF_8);
@@ -249,7 +252,7 @@ final class IngestWriter {
 
   private static void insertEvents(Connection c, List<Batch> batches) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement("INSERT INTO events (" + EVENT_COLUMNS
-        + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+        + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
       for (Batch b : batches) {
         int line = 0;
         for (IngestEvent e : b.events()) {
@@ -272,6 +275,8 @@ final class IngestWriter {
           ps.setLong(17, e.inspectedBytes());
           ps.setLong(18, e.findings());
           ps.setString(19, Store.categoriesJson(e.categories()));
+          ps.setString(20, b.configVersion());
+          ps.setString(21, Store.evidenceJson(e.evidence()));
           ps.addBatch();
         }
       }
@@ -280,9 +285,10 @@ final class IngestWriter {
   }
 
   private static String flowUpsert(String table, String source) {
-    return "INSERT INTO " + table + " (" + FLOW_COLUMNS + ", events, findings) " + source
-        + " ON CONFLICT (" + FLOW_COLUMNS + ") DO UPDATE SET events = " + table
-        + ".events + excluded.events, findings = " + table + ".findings + excluded.findings";
+    return "INSERT INTO " + table + " (" + FLOW_COLUMNS + ", events, findings, shadow_events) "
+        + source + " ON CONFLICT (" + FLOW_COLUMNS + ") DO UPDATE SET events = " + table
+        + ".events + excluded.events, findings = " + table + ".findings + excluded.findings,"
+        + " shadow_events = " + table + ".shadow_events + excluded.shadow_events";
   }
 
   private static void upsertFlowsAll(Connection c, String table, FlowKey[] keys)
@@ -292,32 +298,35 @@ final class IngestWriter {
     }
     int n = keys.length;
     long[] bucket = new long[n];
-    String[][] text = new String[8][n];
+    long[] destination = new long[n];
+    long[] source = new long[n];
+    String[] category = new String[n];
+    String[] action = new String[n];
     long[] events = new long[n];
     long[] findings = new long[n];
+    long[] shadow = new long[n];
     for (int i = 0; i < n; i++) {
       FlowKey k = keys[i];
       bucket[i] = k.bucket;
-      text[0][i] = k.proxy;
-      text[1][i] = k.route;
-      text[2][i] = k.cluster;
-      text[3][i] = k.direction;
-      text[4][i] = k.identity;
-      text[5][i] = k.service;
-      text[6][i] = k.category;
-      text[7][i] = k.action;
+      destination[i] = k.destination;
+      source[i] = k.source;
+      category[i] = k.category;
+      action[i] = k.action;
       events[i] = k.events;
       findings[i] = k.findings;
+      shadow[i] = k.shadowEvents;
     }
     try (PreparedStatement ps = c.prepareStatement(flowUpsert(table, "SELECT * FROM unnest("
-        + "?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],"
-        + " ?::text[], ?::text[], ?::bigint[], ?::bigint[])"))) {
+        + "?::bigint[], ?::bigint[], ?::bigint[], ?::text[], ?::text[], ?::bigint[],"
+        + " ?::bigint[], ?::bigint[])"))) {
       ps.setObject(1, bucket);
-      for (int j = 0; j < 8; j++) {
-        text(ps, 2 + j, text[j]);
-      }
-      ps.setObject(10, events);
-      ps.setObject(11, findings);
+      ps.setObject(2, destination);
+      ps.setObject(3, source);
+      text(ps, 4, category);
+      text(ps, 5, action);
+      ps.setObject(6, events);
+      ps.setObject(7, findings);
+      ps.setObject(8, shadow);
       ps.executeUpdate();
     }
   }
@@ -328,130 +337,80 @@ final class IngestWriter {
       return;
     }
     try (PreparedStatement ps = c.prepareStatement(flowUpsert(table,
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"))) {
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"))) {
       for (FlowKey k : keys) {
         ps.setLong(1, k.bucket);
-        ps.setString(2, k.proxy);
-        ps.setString(3, k.route);
-        ps.setString(4, k.cluster);
-        ps.setString(5, k.direction);
-        ps.setString(6, k.identity);
-        ps.setString(7, k.service);
-        ps.setString(8, k.category);
-        ps.setString(9, k.action);
-        ps.setLong(10, k.events);
-        ps.setLong(11, k.findings);
+        ps.setLong(2, k.destination);
+        ps.setLong(3, k.source);
+        ps.setString(4, k.category);
+        ps.setString(5, k.action);
+        ps.setLong(6, k.events);
+        ps.setLong(7, k.findings);
+        ps.setLong(8, k.shadowEvents);
         ps.addBatch();
       }
       ps.executeBatch();
     }
   }
 
-  private static void insertValuesAll(Connection c, ValueKey[] keys) throws SQLException {
+  private static void upsertValuesAll(Connection c, ValueKey[] keys) throws SQLException {
     if (keys.length == 0) {
       return;
     }
     int n = keys.length;
+    String[] hash = new String[n];
+    long[] destination = new long[n];
+    long[] source = new long[n];
+    String[] category = new String[n];
     long[] bucket = new long[n];
-    String[][] text = new String[7][n];
-    for (int i = 0; i < n; i++) {
-      ValueKey k = keys[i];
-      bucket[i] = k.bucket;
-      text[0][i] = k.proxy;
-      text[1][i] = k.route;
-      text[2][i] = k.cluster;
-      text[3][i] = k.direction;
-      text[4][i] = k.identity;
-      text[5][i] = k.category;
-      text[6][i] = k.hash;
-    }
-    try (PreparedStatement ps = c.prepareStatement("INSERT INTO flow_values (" + VALUE_COLUMNS
-        + ") SELECT * FROM unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[],"
-        + " ?::text[], ?::text[], ?::text[]) ON CONFLICT DO NOTHING")) {
-      ps.setObject(1, bucket);
-      for (int j = 0; j < 7; j++) {
-        text(ps, 2 + j, text[j]);
-      }
-      ps.executeUpdate();
-    }
-  }
-
-  private static void insertValues(Connection c, ValueKey[] keys) throws SQLException {
-    if (keys.length == 0) {
-      return;
-    }
-    try (PreparedStatement ps = c.prepareStatement("INSERT INTO flow_values (" + VALUE_COLUMNS
-        + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
-      for (ValueKey k : keys) {
-        ps.setLong(1, k.bucket);
-        ps.setString(2, k.proxy);
-        ps.setString(3, k.route);
-        ps.setString(4, k.cluster);
-        ps.setString(5, k.direction);
-        ps.setString(6, k.identity);
-        ps.setString(7, k.category);
-        ps.setString(8, k.hash);
-        ps.addBatch();
-      }
-      ps.executeBatch();
-    }
-  }
-
-  private static void upsertSightingsAll(Connection c, SightingKey[] keys) throws SQLException {
-    if (keys.length == 0) {
-      return;
-    }
-    int n = keys.length;
-    String[][] text = new String[7][n];
+    String[] preview = new String[n];
     long[] first = new long[n];
     long[] last = new long[n];
     long[] count = new long[n];
     for (int i = 0; i < n; i++) {
-      SightingKey k = keys[i];
-      text[0][i] = k.hash;
-      text[1][i] = k.proxy;
-      text[2][i] = k.route;
-      text[3][i] = k.cluster;
-      text[4][i] = k.direction;
-      text[5][i] = k.category;
-      text[6][i] = k.preview;
+      ValueKey k = keys[i];
+      hash[i] = k.hash;
+      destination[i] = k.destination;
+      source[i] = k.source;
+      category[i] = k.category;
+      bucket[i] = k.bucket;
+      preview[i] = k.preview;
       first[i] = k.first;
       last[i] = k.last;
       count[i] = k.count;
     }
-    try (PreparedStatement ps = c.prepareStatement("INSERT INTO value_sightings ("
-        + SIGHTING_KEY + ", preview, first_seen_ms, last_seen_ms, sightings) SELECT * FROM"
-        + " unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],"
-        + " ?::bigint[], ?::bigint[], ?::bigint[]) ON CONFLICT (" + SIGHTING_KEY + ")"
-        + SIGHTING_UPDATE)) {
-      for (int j = 0; j < 7; j++) {
-        text(ps, 1 + j, text[j]);
-      }
-      ps.setObject(8, first);
-      ps.setObject(9, last);
-      ps.setObject(10, count);
+    try (PreparedStatement ps = c.prepareStatement(VALUE_UPSERT_HEAD + " SELECT * FROM"
+        + " unnest(?::text[], ?::bigint[], ?::bigint[], ?::text[], ?::bigint[], ?::text[],"
+        + " ?::bigint[], ?::bigint[], ?::bigint[])" + VALUE_UPSERT_TAIL)) {
+      text(ps, 1, hash);
+      ps.setObject(2, destination);
+      ps.setObject(3, source);
+      text(ps, 4, category);
+      ps.setObject(5, bucket);
+      text(ps, 6, preview);
+      ps.setObject(7, first);
+      ps.setObject(8, last);
+      ps.setObject(9, count);
       ps.executeUpdate();
     }
   }
 
-  private static void upsertSightings(Connection c, SightingKey[] keys) throws SQLException {
+  private static void upsertValues(Connection c, ValueKey[] keys) throws SQLException {
     if (keys.length == 0) {
       return;
     }
-    try (PreparedStatement ps = c.prepareStatement("INSERT INTO value_sightings ("
-        + SIGHTING_KEY + ", preview, first_seen_ms, last_seen_ms, sightings) VALUES (?, ?, ?,"
-        + " ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (" + SIGHTING_KEY + ")" + SIGHTING_UPDATE)) {
-      for (SightingKey k : keys) {
+    try (PreparedStatement ps = c.prepareStatement(VALUE_UPSERT_HEAD
+        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)" + VALUE_UPSERT_TAIL)) {
+      for (ValueKey k : keys) {
         ps.setString(1, k.hash);
-        ps.setString(2, k.proxy);
-        ps.setString(3, k.route);
-        ps.setString(4, k.cluster);
-        ps.setString(5, k.direction);
-        ps.setString(6, k.category);
-        ps.setString(7, k.preview);
-        ps.setLong(8, k.first);
-        ps.setLong(9, k.last);
-        ps.setLong(10, k.count);
+        ps.setLong(2, k.destination);
+        ps.setLong(3, k.source);
+        ps.setString(4, k.category);
+        ps.setLong(5, k.bucket);
+        ps.setString(6, k.preview);
+        ps.setLong(7, k.first);
+        ps.setLong(8, k.last);
+        ps.setLong(9, k.count);
         ps.addBatch();
       }
       ps.executeBatch();
@@ -485,44 +444,31 @@ final class IngestWriter {
     FlowKey[] minute;
     FlowKey[] hour;
     ValueKey[] values;
-    SightingKey[] sightings;
 
-    static Rollups of(List<Batch> batches) {
+    static Rollups of(List<Batch> batches, Dictionaries.Ids ids) {
       Map<FlowKey, FlowKey> minute = new HashMap<>();
       Map<FlowKey, FlowKey> hour = new HashMap<>();
       Map<ValueKey, ValueKey> values = new HashMap<>();
-      Map<SightingKey, SightingKey> sightings = new HashMap<>();
-      // One instance per distinct name in the group: equal keys then compare by reference.
-      Map<String, String> names = new HashMap<>();
       for (Batch b : batches) {
-        String proxy = name(names, b.proxyId());
         for (IngestEvent e : b.events()) {
           long t = e.timeMillis();
           long m = Math.floorDiv(t, MINUTE) * MINUTE;
           long h = Math.floorDiv(t, HOUR) * HOUR;
-          String route = name(names, e.route());
-          String cluster = name(names, e.cluster());
-          String direction = name(names, e.direction());
-          String identity = name(names, e.identityHash());
-          String service = name(names, e.service());
-          String action = name(names, e.action());
+          long destination = ids.destination(b.proxyId(), e);
+          long source = ids.source(e);
+          String action = e.action();
           for (Map.Entry<String, Integer> c : e.categories().entrySet()) {
-            String category = name(names, c.getKey());
-            add(minute, new FlowKey(m, proxy, route, cluster, direction, identity, service,
-                category, action), c.getValue());
-            add(hour, new FlowKey(h, proxy, route, cluster, direction, identity, service,
-                category, action), c.getValue());
+            String category = c.getKey();
+            add(minute, new FlowKey(m, destination, source, category, action), c.getValue(),
+                e.shadow());
+            add(hour, new FlowKey(h, destination, source, category, action), c.getValue(),
+                e.shadow());
           }
           for (IngestEvent.Evidence v : e.evidence()) {
-            String category = name(names, v.category());
-            ValueKey vk = new ValueKey(h, proxy, route, cluster, direction, identity, category,
-                v.hash());
-            values.putIfAbsent(vk, vk);
-            SightingKey sk = new SightingKey(v.hash(), proxy, route, cluster, direction,
-                category);
-            SightingKey s = sightings.putIfAbsent(sk, sk);
+            ValueKey vk = new ValueKey(v.hash(), destination, source, v.category(), h);
+            ValueKey s = values.putIfAbsent(vk, vk);
             if (s == null) {
-              s = sk;
+              s = vk;
               s.first = t;
               s.last = t;
             }
@@ -539,13 +485,7 @@ final class IngestWriter {
       r.minute = sorted(minute.keySet().toArray(new FlowKey[0]));
       r.hour = sorted(hour.keySet().toArray(new FlowKey[0]));
       r.values = sorted(values.keySet().toArray(new ValueKey[0]));
-      r.sightings = sorted(sightings.keySet().toArray(new SightingKey[0]));
       return r;
-    }
-
-    private static String name(Map<String, String> names, String s) {
-      String n = names.putIfAbsent(s, s);
-      return n == null ? s : n;
     }
 
     private static <T extends Comparable<T>> T[] sorted(T[] keys) {
@@ -553,13 +493,16 @@ final class IngestWriter {
       return keys;
     }
 
-    private static void add(Map<FlowKey, FlowKey> m, FlowKey k, int findings) {
+    private static void add(Map<FlowKey, FlowKey> m, FlowKey k, int findings, boolean shadow) {
       FlowKey v = m.putIfAbsent(k, k);
       if (v == null) {
         v = k;
       }
       v.events++;
       v.findings += findings;
+      if (shadow) {
+        v.shadowEvents++;
+      }
     }
   }
 
@@ -569,35 +512,23 @@ final class IngestWriter {
    */
   static final class FlowKey implements Comparable<FlowKey> {
     final long bucket;
-    final String proxy;
-    final String route;
-    final String cluster;
-    final String direction;
-    final String identity;
-    final String service;
+    final long destination;
+    final long source;
     final String category;
     final String action;
     private final int hash;
     long events;
     long findings;
+    long shadowEvents;
 
-    FlowKey(long bucket, String proxy, String route, String cluster, String direction,
-        String identity, String service, String category, String action) {
+    FlowKey(long bucket, long destination, long source, String category, String action) {
       this.bucket = bucket;
-      this.proxy = proxy;
-      this.route = route;
-      this.cluster = cluster;
-      this.direction = direction;
-      this.identity = identity;
-      this.service = service;
+      this.destination = destination;
+      this.source = source;
       this.category = category;
       this.action = action;
-      int h = Long.hashCode(bucket);
-      for (String s : new String[] {proxy, route, cluster, direction, identity, service,
-          category, action}) {
-        h = 31 * h + s.hashCode();
-      }
-      this.hash = h;
+      this.hash = (((Long.hashCode(bucket) * 31 + Long.hashCode(destination)) * 31
+          + Long.hashCode(source)) * 31 + category.hashCode()) * 31 + action.hashCode();
     }
 
     @Override
@@ -614,44 +545,45 @@ final class IngestWriter {
     public int compareTo(FlowKey o) {
       int c = Long.compare(bucket, o.bucket);
       if (c == 0) {
-        c = compare(proxy, o.proxy, route, o.route, cluster, o.cluster, direction, o.direction);
+        c = Long.compare(destination, o.destination);
       }
       if (c == 0) {
-        c = compare(identity, o.identity, service, o.service, category, o.category, action,
-            o.action);
+        c = Long.compare(source, o.source);
+      }
+      if (c == 0) {
+        c = category.compareTo(o.category);
+      }
+      if (c == 0) {
+        c = action.compareTo(o.action);
       }
       return c;
     }
   }
 
-  /** A distinct value's row: the primary key's columns in its order. */
+  /**
+   * A distinct value's row in an hour (the primary key's columns in its order) with what is
+   * aggregated for it (mutable, outside equality).
+   */
   static final class ValueKey implements Comparable<ValueKey> {
-    final long bucket;
-    final String proxy;
-    final String route;
-    final String cluster;
-    final String direction;
-    final String identity;
-    final String category;
     final String hash;
+    final long destination;
+    final long source;
+    final String category;
+    final long bucket;
     private final int hashCode;
+    long first;
+    long last;
+    long count;
+    String preview = "";
 
-    ValueKey(long bucket, String proxy, String route, String cluster, String direction,
-        String identity, String category, String hash) {
-      this.bucket = bucket;
-      this.proxy = proxy;
-      this.route = route;
-      this.cluster = cluster;
-      this.direction = direction;
-      this.identity = identity;
-      this.category = category;
+    ValueKey(String hash, long destination, long source, String category, long bucket) {
       this.hash = hash;
-      int h = Long.hashCode(bucket);
-      for (String s : new String[] {proxy, route, cluster, direction, identity, category,
-          hash}) {
-        h = 31 * h + s.hashCode();
-      }
-      this.hashCode = h;
+      this.destination = destination;
+      this.source = source;
+      this.category = category;
+      this.bucket = bucket;
+      this.hashCode = (((hash.hashCode() * 31 + Long.hashCode(destination)) * 31
+          + Long.hashCode(source)) * 31 + category.hashCode()) * 31 + Long.hashCode(bucket);
     }
 
     @Override
@@ -666,82 +598,20 @@ final class IngestWriter {
 
     @Override
     public int compareTo(ValueKey o) {
-      int c = Long.compare(bucket, o.bucket);
+      int c = hash.compareTo(o.hash);
       if (c == 0) {
-        c = compare(proxy, o.proxy, route, o.route, cluster, o.cluster, direction, o.direction);
+        c = Long.compare(destination, o.destination);
       }
       if (c == 0) {
-        c = compare(identity, o.identity, category, o.category, hash, o.hash, "", "");
+        c = Long.compare(source, o.source);
+      }
+      if (c == 0) {
+        c = category.compareTo(o.category);
+      }
+      if (c == 0) {
+        c = Long.compare(bucket, o.bucket);
       }
       return c;
     }
-  }
-
-  /**
-   * A sighting's key (the primary key's columns in its order) with what is aggregated for it
-   * (mutable, outside equality).
-   */
-  static final class SightingKey implements Comparable<SightingKey> {
-    final String hash;
-    final String proxy;
-    final String route;
-    final String cluster;
-    final String direction;
-    final String category;
-    private final int hashCode;
-    long first;
-    long last;
-    long count;
-    String preview = "";
-
-    SightingKey(String hash, String proxy, String route, String cluster, String direction,
-        String category) {
-      this.hash = hash;
-      this.proxy = proxy;
-      this.route = route;
-      this.cluster = cluster;
-      this.direction = direction;
-      this.category = category;
-      int h = 0;
-      for (String s : new String[] {hash, proxy, route, cluster, direction, category}) {
-        h = 31 * h + s.hashCode();
-      }
-      this.hashCode = h;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof SightingKey k && hashCode == k.hashCode && compareTo(k) == 0;
-    }
-
-    @Override
-    public int hashCode() {
-      return hashCode;
-    }
-
-    @Override
-    public int compareTo(SightingKey o) {
-      int c = compare(hash, o.hash, proxy, o.proxy, route, o.route, cluster, o.cluster);
-      if (c == 0) {
-        c = compare(direction, o.direction, category, o.category, "", "", "", "");
-      }
-      return c;
-    }
-  }
-
-  /** Compares pairs in turn; the same instance (names are shared per group) costs nothing. */
-  private static int compare(String a1, String b1, String a2, String b2, String a3, String b3,
-      String a4, String b4) {
-    int c = a1 == b1 ? 0 : a1.compareTo(b1);
-    if (c == 0 && a2 != b2) {
-      c = a2.compareTo(b2);
-    }
-    if (c == 0 && a3 != b3) {
-      c = a3.compareTo(b3);
-    }
-    if (c == 0 && a4 != b4) {
-      c = a4.compareTo(b4);
-    }
-    return c;
   }
 }

@@ -101,6 +101,48 @@ class PolicyStoreTest {
 
   @ParameterizedTest
   @EnumSource(Databases.Kind.class)
+  void configurationsAndPoliciesAreVersionedAndRolledOutApart(Databases.Kind kind)
+      throws Exception {
+    PolicyStore p = open(kind);
+    PolicyStore configs = new PolicyStore(store.dataSource(), DocumentKind.PROXY_CONFIG);
+    p.addVersion("edge", V1, "", "alice", T0);
+    PolicyVersion c1 = configs.addVersion("edge", "listen: 127.0.0.1:8080\n", "", "bob", T0);
+    PolicyVersion c2 = configs.addVersion("edge", "listen: 127.0.0.1:8081\n", "", "bob", T0);
+    // The same name in another kind counts its own versions.
+    assertThat(c1.version()).isEqualTo(1);
+    assertThat(c2.diff()).contains("-listen: 127.0.0.1:8080", "+listen: 127.0.0.1:8081");
+    assertThat(p.versions("edge")).hasSize(1);
+    assertThat(configs.policies()).extracting(s -> s.latest().label())
+        .containsExactly("edge@2");
+
+    Rollout policy = p.startRollout("edge", 1, List.of("*"), true, "alice", T0);
+    Rollout canary = configs.startRollout("edge", 2, List.of("gw-1"), true, "bob", T0 + 1);
+    assertThat(canary.kind()).isEqualTo(DocumentKind.PROXY_CONFIG);
+    assertThat(p.assignment("gw-1")).get()
+        .satisfies(a -> assertThat(a.rollout().id()).isEqualTo(policy.id()));
+    assertThat(configs.assignment("gw-1")).get()
+        .satisfies(a -> assertThat(a.version().body()).isEqualTo(c2.body()));
+    assertThat(configs.assignment("gw-2")).isEmpty();
+    assertThat(p.proxies()).isEmpty();
+    p.reportPull("gw-1", "edge", "edge@2/edge@1", T0);
+    p.reportPull("gw-2", "edge", "edge@1", T0);
+    assertThat(p.proxies()).extracting(PolicyStore.ProxyRow::config)
+        .containsExactly("edge@2", null);
+
+    configs.promote(canary.id(), true, List.of("*"), "bob", T0 + 2);
+    assertThat(configs.assignment("gw-2")).isPresent();
+    // A rollout is promoted or aborted by its id whichever store is asked.
+    assertThat(p.abort(canary.id(), "bob", T0 + 3).kind()).isEqualTo(DocumentKind.PROXY_CONFIG);
+    assertThat(configs.assignment("gw-1")).isEmpty();
+    assertThat(p.assignment("gw-1")).isPresent();
+    assertThatThrownBy(() -> configs.startRollout("edge", 3, List.of("*"), true, "x", T0))
+        .isInstanceOf(RequestProblem.class)
+        .hasMessageStartingWith("config edge version 3: not stored (expected: a version of GET"
+            + " /api/v1/configs/edge)");
+  }
+
+  @ParameterizedTest
+  @EnumSource(Databases.Kind.class)
   void eachProxyRunsTheNewestRolloutThatCoversItAndIsNotAborted(Databases.Kind kind)
       throws Exception {
     PolicyStore p = open(kind);
@@ -192,23 +234,29 @@ class PolicyStoreTest {
 
   @ParameterizedTest
   @EnumSource(Databases.Kind.class)
-  void wouldHaveBlockedCountsTheShadowEventsOfTheRolloutsProxiesWhileItWasShadow(
+  void wouldHaveBlockedCountsTheShadowEventsOfTheRolloutsVersionWhileItWasShadow(
       Databases.Kind kind) throws Exception {
     PolicyStore p = open(kind);
     p.addVersion("payments", V2, "", "alice", T0);
-    Rollout r = p.startRollout("payments", 1, List.of("gw-1"), false, "alice", T0);
-    ingest("gw-1", event(T0 - 1000, true, "cards"));           // before the rollout
-    ingest("gw-1", event(T0 + 1000, true, "cards"), event(T0 + 2000, true, "cards"),
+    Rollout r = p.startRollout("payments", 1, List.of("gw-1", "gw-3"), false, "alice", T0);
+    String shadow = "payments@1+shadow";
+    ingest("gw-1", shadow, event(T0 - 1000, true, "cards"));     // before the rollout
+    ingest("gw-1", shadow, event(T0 + 1000, true, "cards"), event(T0 + 2000, true, "cards"),
         event(T0 + 2500, true, "on_uninspectable"), event(T0 + 3000, false, null));
-    ingest("gw-2", event(T0 + 1000, true, "cards"));           // another proxy
+    // A proxy running a pulled configuration reports it before its policy.
+    ingest("gw-3", "edge@2/" + shadow, event(T0 + 1500, true, "cards"));
+    // Another version's shadow events, even from a covered proxy, are not this rollout's.
+    ingest("gw-1", "payments@2+shadow", event(T0 + 1000, true, "cards"));
+    ingest("gw-2", "0011223344556677", event(T0 + 1000, true, "cards"));
+    ingest("gw-2", "xpayments@1+shadow", event(T0 + 1000, true, "cards"));
 
     PolicyStore.WouldHaveBlocked w = p.wouldHaveBlocked(r);
-    assertThat(w.events()).isEqualTo(3);
-    assertThat(w.byRule()).containsExactly(Map.entry("cards", 2L),
+    assertThat(w.events()).isEqualTo(4);
+    assertThat(w.byRule()).containsExactly(Map.entry("cards", 3L),
         Map.entry("on_uninspectable", 1L));
 
     Rollout promoted = p.promote(r.id(), true, null, "bob", T0 + 2200);
-    assertThat(p.wouldHaveBlocked(promoted).byRule()).containsExactly(Map.entry("cards", 2L));
+    assertThat(p.wouldHaveBlocked(promoted).byRule()).containsExactly(Map.entry("cards", 3L));
     Rollout enforcing = p.startRollout("payments", 1, List.of("*"), true, "bob", T0);
     assertThat(p.wouldHaveBlocked(enforcing).events()).isZero();
   }
@@ -224,9 +272,9 @@ class PolicyStoreTest {
     return o.toString();
   }
 
-  private void ingest(String proxy, String... lines) throws Exception {
+  private void ingest(String proxy, String version, String... lines) throws Exception {
     List<String> list = new ArrayList<>(List.of(lines));
-    store.ingest(new Batch(UUID.randomUUID().toString(), proxy, "edge", "v1", T0,
+    store.ingest(new Batch(UUID.randomUUID().toString(), proxy, "edge", version, T0,
         EventParser.parse(TestEvents.body(list))));
   }
 }

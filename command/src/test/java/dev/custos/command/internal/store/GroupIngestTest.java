@@ -184,7 +184,9 @@ class GroupIngestTest {
 
     assertThat(outcomes.get(0)).isEqualTo(Outcome.stored(1));
     assertThat(outcomes.get(1).failure()).isInstanceOf(SQLException.class);
-    assertThat(outcomes.get(1).failure().getMessage()).doesNotContain(card(2).hash());
+    // What was wrong, without the row (events hold evidence hashes and masked previews).
+    assertThat(outcomes.get(1).failure().getMessage()).contains("protocol")
+        .doesNotContain(card(2).hash()).doesNotContain(card(2).preview());
     assertThat(outcomes.get(2)).isEqualTo(Outcome.stored(1));
     assertThat(outcomes.get(3).duplicate()).isTrue();
     assertThat(sum(store, "SELECT COUNT(*) FROM events")).isEqualTo(2);
@@ -202,6 +204,32 @@ class GroupIngestTest {
 
   @ParameterizedTest
   @EnumSource(Databases.Kind.class)
+  void eachEventRecordsItsBatchsConfigVersion(Databases.Kind kind) throws Exception {
+    Store store = open(kind, "a");
+    Batch v1 = new Batch(UUID.randomUUID().toString(), "gw-1", "edge", "policy-7",
+        T0.toEpochMilli(), List.of(event(T0, "orders", "id-a", "http", Map.of("credit_card", 1),
+            card(1))));
+    Batch v2 = new Batch(UUID.randomUUID().toString(), "gw-1", "edge", "policy-8",
+        T0.toEpochMilli() + 1, List.of(event(T0, "orders", "id-a", "http",
+            Map.of("credit_card", 1), card(1)), event(T0, "orders", "id-b", "http",
+            Map.of("credit_card", 1), card(2))));
+
+    assertThat(store.ingest(List.of(v1, v2))).containsExactly(Outcome.stored(1),
+        Outcome.stored(2));
+
+    Map<String, Long> perVersion = new TreeMap<>();
+    try (Connection c = store.dataSource().getConnection(); Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT config_version, COUNT(*) FROM events"
+            + " GROUP BY config_version")) {
+      while (rs.next()) {
+        perVersion.put(rs.getString(1), rs.getLong(2));
+      }
+    }
+    assertThat(perVersion).containsExactly(Map.entry("policy-7", 1L), Map.entry("policy-8", 2L));
+  }
+
+  @ParameterizedTest
+  @EnumSource(Databases.Kind.class)
   void oddButValidTextIsStoredAsSent(Databases.Kind kind) throws Exception {
     Store store = open(kind, "a");
     List<String> routes = List.of("tab\there", "back\\slash", "\\N", "\\.", "quote\"s and 'single'",
@@ -213,7 +241,7 @@ class GroupIngestTest {
       IngestEvent e = new IngestEvent(T0.toEpochMilli(), route, route + "-cluster",
           route + "-service", "http", "request", "id-" + i, Map.of("email", 1), "redact",
           route + "-rule", true, false, route + "-why", 1, List.of(new IngestEvent.Evidence(
-              "email", String.format("%032x", i), "***" + i)));
+              "email", String.format("%032x", i), route + "-preview")));
       group.add(batch("gw-" + i, T0.toEpochMilli(), List.of(e)));
     }
 
@@ -221,7 +249,7 @@ class GroupIngestTest {
 
     try (Connection c = store.dataSource().getConnection(); Statement s = c.createStatement();
         ResultSet rs = s.executeQuery("SELECT route, cluster, service, blocked_by, uninspectable,"
-            + " shadow FROM events")) {
+            + " shadow, evidence FROM events")) {
       List<String> seen = new ArrayList<>();
       while (rs.next()) {
         String route = rs.getString(1);
@@ -231,6 +259,11 @@ class GroupIngestTest {
         assertThat(rs.getString(4)).isEqualTo(route + "-rule");
         assertThat(rs.getString(5)).isEqualTo(route + "-why");
         assertThat(rs.getBoolean(6)).isTrue();
+        var evidence = new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree(rs.getString(7));
+        assertThat(evidence).hasSize(1);
+        assertThat(evidence.get(0).get(0).asText()).isEqualTo("email");
+        assertThat(evidence.get(0).get(2).asText()).isEqualTo(route + "-preview");
       }
       assertThat(seen).containsExactlyInAnyOrderElementsOf(routes);
     }
@@ -243,8 +276,11 @@ class GroupIngestTest {
       assertThat(f.distinctValues()).isEqualTo(1);
     });
     for (int i = 0; i < routes.size(); i++) {
-      assertThat(store.lineage(String.format("%032x", i))).singleElement()
-          .extracting(Sighting::route).isEqualTo(routes.get(i));
+      String route = routes.get(i);
+      assertThat(store.lineage(String.format("%032x", i))).singleElement().satisfies(v -> {
+        assertThat(v.route()).isEqualTo(route);
+        assertThat(v.preview()).isEqualTo(route + "-preview");
+      });
     }
   }
 

@@ -163,15 +163,16 @@ class StoreTest {
     clock.advance(Duration.ofHours(2));
     Map<String, Long> deleted = job.runOnce();
     assertThat(deleted).containsEntry("events", 1L).containsEntry("batches", 1L)
-        .containsEntry("flow_minute", 0L).containsEntry("flow_hour", 0L);
+        .containsEntry("rollup_minute", 0L).containsEntry("rollup_hour", 0L);
     assertThat(count("SELECT COUNT(*) FROM flow_hour")).isEqualTo(1);
 
     clock.advance(Duration.ofDays(1));
-    assertThat(job.runOnce()).containsEntry("flow_minute", 1L).containsEntry("flow_hour", 0L);
+    assertThat(job.runOnce()).containsEntry("rollup_minute", 1L)
+        .containsEntry("rollup_hour", 0L);
 
     clock.advance(Duration.ofDays(8));
-    assertThat(job.runOnce()).containsEntry("flow_hour", 1L).containsEntry("flow_values", 1L)
-        .containsEntry("value_sightings", 1L);
+    assertThat(job.runOnce()).containsEntry("rollup_hour", 1L)
+        .containsEntry("hour_values", 1L);
     for (String table : List.of("events", "batches", "flow_minute", "flow_hour", "flow_values",
         "value_sightings")) {
       assertThat(count("SELECT COUNT(*) FROM " + table)).as(table).isZero();

@@ -189,16 +189,22 @@ final class JsonTracker {
   private long pos;
   private int state = BOM;
 
+  /**
+   * The arrays below: the thread's kept ones (see {@link WindowPool}) until {@link #release()}.
+   * Entries of a level are set when the level opens, so those of levels not open are never read.
+   */
+  private final WindowPool.JsonScratch scratch;
   /** Open levels 1..depth: kind, array index, and the current name's bytes as written. */
   private int depth;
-  private byte[] kind = new byte[16];
-  private int[] index = new int[16];
-  private int[] nameFrom = new int[16];
-  private int[] nameTo = new int[16];
-  private @Nullable String[] nameText = new String[16];
+  private byte[] kind;
+  private int[] index;
+  private int[] nameFrom;
+  private int[] nameTo;
+  private @Nullable String[] nameText;
   /** Per open level, its path once built; reset when its index or name changes. */
-  private @Nullable String[] pathText = new String[16];
-  private byte[] names = new byte[256];
+  private @Nullable String[] pathText;
+  private byte[] names;
+  private boolean released;
 
   /** The token being read: where it starts, and what of it has been read. */
   private long tokenFirst;
@@ -239,6 +245,32 @@ final class JsonTracker {
     this.maxString = maxString;
     this.maxName = maxName;
     this.maxNumber = maxNumber;
+    this.scratch = WindowPool.kept().takeJson();
+    this.kind = scratch.kind;
+    this.index = scratch.index;
+    this.nameFrom = scratch.nameFrom;
+    this.nameTo = scratch.nameTo;
+    this.nameText = scratch.nameText;
+    this.pathText = scratch.pathText;
+    this.names = scratch.names;
+  }
+
+  /**
+   * Gives this tracker's arrays back to the thread for its next tracker; the tracker must not be
+   * used after. Tokens already returned stay valid (they hold no array of the tracker's).
+   */
+  void release() {
+    if (!released) {
+      released = true;
+      scratch.kind = kind;
+      scratch.index = index;
+      scratch.nameFrom = nameFrom;
+      scratch.nameTo = nameTo;
+      scratch.nameText = nameText;
+      scratch.pathText = pathText;
+      scratch.names = names;
+      WindowPool.kept().giveJson(scratch);
+    }
   }
 
   /** Feeds the next chunk; the array is only read during this call. */

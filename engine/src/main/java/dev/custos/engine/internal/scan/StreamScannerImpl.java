@@ -81,16 +81,21 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
   private final WindowPool.Regions regions;
   private final long[] regionPos;
   private final long[] regionEnd;
+  /**
+   * The scratch arrays below (segments, pending keywords, events, deferred ends); the thread's kept
+   * ones (see {@link WindowPool}) until the stream closes, each read only below its count.
+   */
+  private final WindowPool.Scratch scratch;
   /** Region scans queued for {@link #runRegions}: detector, buffer indices, first row, kept or not. */
-  private int[] segmentDetector = new int[16];
-  private int[] segmentFrom = new int[16];
-  private int[] segmentTo = new int[16];
-  private int[] segmentRow = new int[16];
-  private boolean[] segmentKeep = new boolean[16];
+  private int[] segmentDetector;
+  private int[] segmentFrom;
+  private int[] segmentTo;
+  private int[] segmentRow;
+  private boolean[] segmentKeep;
   private int segmentCount;
   /** Keywords ending where the bytes end so far, held until the next byte arrives. */
-  private int[] pendingPattern = new int[4];
-  private long[] pendingEnd = new long[4];
+  private int[] pendingPattern;
+  private long[] pendingEnd;
   private int pendingCount;
   /** Scratch rows for {@link PackedDfa#runPair}. */
   private final int[] regionRows = new int[3];
@@ -119,14 +124,14 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
   private int bufLen;
   private long total;
 
-  private long[] eventEnd = new long[64];
-  private int[] eventDetector = new int[64];
+  private long[] eventEnd;
+  private int[] eventDetector;
   private int eventCount;
   /** Scratch for {@link #sortEvents}, kept so that a chunk's sort allocates nothing. */
-  private long[] packed = new long[0];
+  private long[] packed;
 
-  private long[] deferredEnd = new long[16];
-  private int[] deferredDetector = new int[16];
+  private long[] deferredEnd;
+  private int[] deferredDetector;
   private int deferredCount;
 
   private final ArrayList<Candidate> unresolved = new ArrayList<>();
@@ -172,6 +177,20 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
     this.regionPos = regions.pos;
     this.regionEnd = regions.end;
     this.regionState = regions.state;
+    WindowPool.Scratch s = kept.takeScratch();
+    this.scratch = s;
+    this.segmentDetector = s.segmentDetector;
+    this.segmentFrom = s.segmentFrom;
+    this.segmentTo = s.segmentTo;
+    this.segmentRow = s.segmentRow;
+    this.segmentKeep = s.segmentKeep;
+    this.pendingPattern = s.pendingPattern;
+    this.pendingEnd = s.pendingEnd;
+    this.eventEnd = s.eventEnd;
+    this.eventDetector = s.eventDetector;
+    this.packed = s.packed;
+    this.deferredEnd = s.deferredEnd;
+    this.deferredDetector = s.deferredDetector;
     this.jsonLag = contextWindow + layout.maxKeywordLength() + 2;
     this.maxLength = maxLength;
     this.contextWindow = contextWindow;
@@ -369,6 +388,23 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
       WindowPool.Kept kept = WindowPool.kept();
       kept.giveWindow(window);
       kept.giveRegions(regions);
+      WindowPool.Scratch s = scratch;
+      s.segmentDetector = segmentDetector;
+      s.segmentFrom = segmentFrom;
+      s.segmentTo = segmentTo;
+      s.segmentRow = segmentRow;
+      s.segmentKeep = segmentKeep;
+      s.pendingPattern = pendingPattern;
+      s.pendingEnd = pendingEnd;
+      s.eventEnd = eventEnd;
+      s.eventDetector = eventDetector;
+      s.packed = packed;
+      s.deferredEnd = deferredEnd;
+      s.deferredDetector = deferredDetector;
+      kept.giveScratch(s);
+      if (json != null) {
+        json.release();
+      }
       matches.close();
     }
   }

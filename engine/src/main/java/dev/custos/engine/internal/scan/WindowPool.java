@@ -4,12 +4,14 @@ import java.util.Arrays;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Keeps the window buffer and the keyword-region arrays of the last closed stream of each thread
- * for the next stream the thread opens, so that scanning a message does not allocate (and zero) a
- * new window and three arrays as long as the detector list. What a stream takes belongs to it
- * alone: it takes it when it opens and gives it back when it closes, after which it no longer
- * reads or writes it. Each thread keeps at most one buffer of at most {@link #MAX_KEPT} bytes and
- * one set of region arrays.
+ * Keeps the window buffer, the keyword-region arrays and the scratch arrays of the last closed
+ * stream of each thread for the next stream the thread opens, so that scanning a message does not
+ * allocate (and zero) a new window, three arrays as long as the detector list, and the dozen small
+ * arrays a stream and its JSON tracker work in. What a stream takes belongs to it alone: it takes
+ * it when it opens and gives it back when it closes, after which it no longer reads or writes it.
+ * Each thread keeps at most one buffer of at most {@link #MAX_KEPT} bytes, one set of region
+ * arrays, one {@link Scratch} and one {@link JsonScratch}, each array of at most {@link
+ * #MAX_KEPT_ELEMENTS} elements.
  */
 final class WindowPool {
   /** The size of a new window. */
@@ -17,14 +19,58 @@ final class WindowPool {
   /** The largest window kept for reuse. */
   static final int MAX_KEPT = 64 * 1024;
 
+  /** The most elements a kept scratch array may hold; a stream that grew one further drops it. */
+  static final int MAX_KEPT_ELEMENTS = 4096;
+
   private static final ThreadLocal<Kept> KEPT = ThreadLocal.withInitial(Kept::new);
 
   /** What one thread keeps; a stream takes from and gives back to it with one lookup each. */
   static final class Kept {
     private byte @Nullable [] window;
     private @Nullable Regions regions;
+    private @Nullable Scratch scratch;
+    private @Nullable JsonScratch json;
 
     private Kept() {}
+
+    /** Returns scratch arrays for a new stream: the kept ones, or new ones. */
+    Scratch takeScratch() {
+      Scratch s = scratch;
+      if (s != null) {
+        scratch = null;
+        return s;
+      }
+      return new Scratch();
+    }
+
+    /** Takes back the scratch arrays of a closed stream, unless one grew beyond the bound. */
+    void giveScratch(Scratch s) {
+      if (s.bounded()) {
+        scratch = s;
+      }
+    }
+
+    /** Returns a JSON tracker's arrays: the kept ones, or new ones. */
+    JsonScratch takeJson() {
+      JsonScratch j = json;
+      if (j != null) {
+        json = null;
+        return j;
+      }
+      return new JsonScratch();
+    }
+
+    /**
+     * Takes back a JSON tracker's arrays once its stream closed, forgetting the names they held,
+     * unless one grew beyond the bound.
+     */
+    void giveJson(JsonScratch j) {
+      if (j.bounded()) {
+        Arrays.fill(j.nameText, null);
+        Arrays.fill(j.pathText, null);
+        json = j;
+      }
+    }
 
     /** Returns a window for a new stream: the kept one, or a new one. */
     byte[] takeWindow() {
@@ -98,6 +144,52 @@ final class WindowPool {
         state[g] = -1;
       }
       touchedCount = 0;
+    }
+  }
+
+  /**
+   * A stream's working arrays: candidate ends (and their sort buffer), deferred ends, queued region
+   * scans and keyword ends held for the next byte. Every one is read only below a count the stream
+   * keeps, so a new stream may take them as a closed one left them. A stream replaces an array it
+   * outgrows and puts its arrays back here when it closes.
+   */
+  static final class Scratch {
+    long[] eventEnd = new long[64];
+    int[] eventDetector = new int[64];
+    long[] packed = new long[0];
+    long[] deferredEnd = new long[16];
+    int[] deferredDetector = new int[16];
+    int[] segmentDetector = new int[16];
+    int[] segmentFrom = new int[16];
+    int[] segmentTo = new int[16];
+    int[] segmentRow = new int[16];
+    boolean[] segmentKeep = new boolean[16];
+    int[] pendingPattern = new int[4];
+    long[] pendingEnd = new long[4];
+
+    boolean bounded() {
+      return Math.max(eventEnd.length, packed.length) <= MAX_KEPT_ELEMENTS
+          && Math.max(deferredEnd.length, segmentDetector.length) <= MAX_KEPT_ELEMENTS
+          && pendingPattern.length <= MAX_KEPT_ELEMENTS;
+    }
+  }
+
+  /**
+   * A JSON tracker's per-depth arrays and its buffer of names. A tracker sets a depth's entries when
+   * it enters that depth and reads only the depths it is in, so it may take them as another left
+   * them; the decoded names and paths are cleared when they are given back.
+   */
+  static final class JsonScratch {
+    byte[] kind = new byte[16];
+    int[] index = new int[16];
+    int[] nameFrom = new int[16];
+    int[] nameTo = new int[16];
+    @Nullable String[] nameText = new String[16];
+    @Nullable String[] pathText = new String[16];
+    byte[] names = new byte[256];
+
+    boolean bounded() {
+      return kind.length <= MAX_KEPT_ELEMENTS && names.length <= MAX_KEPT_ELEMENTS * 16;
     }
   }
 

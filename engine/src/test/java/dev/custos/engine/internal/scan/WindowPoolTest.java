@@ -111,6 +111,69 @@ class WindowPoolTest {
     }
   }
 
+  @Test
+  void aClosedStreamsScratchServesTheThreadsNextStreamUnlessItGrewPastTheBound() {
+    WindowPool.Kept kept = WindowPool.kept();
+    WindowPool.Scratch scratch = kept.takeScratch();
+    kept.giveScratch(scratch);
+    assertThat(kept.takeScratch()).isSameAs(scratch);
+    assertThat(kept.takeScratch()).as("taken: the pool is empty").isNotSameAs(scratch);
+    scratch.eventEnd = new long[WindowPool.MAX_KEPT_ELEMENTS + 1];
+    kept.giveScratch(scratch);
+    assertThat(kept.takeScratch()).as("grown past the bound: dropped").isNotSameAs(scratch);
+  }
+
+  @Test
+  void aJsonTrackersArraysServeTheThreadsNextTrackerWithoutTheNamesTheyHeld() {
+    JsonTracker first = new JsonTracker(256, 1 << 20);
+    byte[] doc = utf8("{\"customer\":{\"ssn\":\"078-05-1120\"}}");
+    // Every token wanted: names decoded and paths built.
+    first.feed(doc, 0, doc.length, from -> from + 1);
+    JsonTracker.Token ssn = first.find(doc.length - 6, doc.length - 4);
+    assertThat(ssn).isNotNull();
+    assertThat(ssn.key).isEqualTo("ssn");
+    first.release();
+    first.release();
+    WindowPool.JsonScratch kept = WindowPool.kept().takeJson();
+    assertThat(kept.nameText).containsOnlyNulls();
+    assertThat(kept.pathText).containsOnlyNulls();
+    assertThat(WindowPool.kept().takeJson()).as("released twice, kept once").isNotSameAs(kept);
+    WindowPool.kept().giveJson(kept);
+  }
+
+  @Test
+  void aStreamAfterOneThatGrewEveryScratchArrayFindsWhatAFreshThreadFinds() throws Exception {
+    // Nested deeper than 16 levels, names longer than 256 bytes, more than 64 candidates: every
+    // scratch array of the earlier stream grows, and the next stream takes them as it left them.
+    StringBuilder earlier = new StringBuilder();
+    for (int d = 0; d < 40; d++) {
+      earlier.append("{\"").append("level".repeat(d + 10)).append(d).append("\":");
+    }
+    earlier.append("[");
+    for (int k = 0; k < 300; k++) {
+      earlier.append(k == 0 ? "" : ",").append("\"ssn 078-05-1120 card 4111111111111111 a").append(k).append("@example.com\"");
+    }
+    earlier.append("]").append("}".repeat(40));
+    String[] messages = {
+      "{\"user\":{\"ssn\":\"078-05-1120\",\"emails\":[\"jane.doe@example.com\",\"x@example.org\"]}}",
+      "[{\"a\":{\"b\":[1,2,{\"card\":\"4111111111111111\"}]}}]",
+      "{\"ssn\":\"078-05-11",
+    };
+    for (String message : messages) {
+      ExecutorService fresh = Executors.newSingleThreadExecutor();
+      ScanResult reference;
+      try {
+        reference = fresh.submit(() -> SCANNER.scan(utf8(message), ContentType.JSON)).get();
+      } finally {
+        fresh.shutdown();
+      }
+      assertThat(SCANNER.scan(utf8(earlier.toString()), ContentType.JSON).findings()).hasSizeGreaterThan(64);
+      ScanResult again = SCANNER.scan(utf8(message), ContentType.JSON);
+      assertThat(again.findings()).as(message).isEqualTo(reference.findings());
+      assertThat(again.notes()).as(message).isEqualTo(reference.notes());
+    }
+  }
+
   private static byte[] utf8(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
   }

@@ -39,10 +39,17 @@ public final class PolicyCache {
 
   /** Writes the policy atomically to {@code file}, creating its folder when missing. */
   public static void write(Path file, PulledPolicy p) throws IOException {
+    writeAtomically(file, POLICY + p.label() + "\n" + ENFORCE + p.enforce() + "\n" + ETAG
+        + p.etag() + "\n" + p.body());
+  }
+
+  /**
+   * Writes text to {@code file} atomically: a temporary file in the same folder (created when
+   * missing), forced to disk, then moved over the old one.
+   */
+  static void writeAtomically(Path file, String text) throws IOException {
     Path dir = file.toAbsolutePath().getParent();
     Files.createDirectories(dir);
-    String text = POLICY + p.label() + "\n" + ENFORCE + p.enforce() + "\n" + ETAG + p.etag()
-        + "\n" + p.body();
     Path tmp = dir.resolve(file.getFileName() + ".tmp-" + UUID.randomUUID());
     try {
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW,

@@ -2,29 +2,11 @@ package dev.custos.proxy.internal.policy;
 
 import static java.util.Objects.requireNonNull;
 
-import com.linecorp.armeria.client.ClientFactory;
-import com.linecorp.armeria.client.WebClient;
 import com.linecorp.armeria.common.AggregatedHttpResponse;
-import com.linecorp.armeria.common.HttpHeaderNames;
-import com.linecorp.armeria.common.HttpMethod;
-import com.linecorp.armeria.common.RequestHeaders;
-import com.linecorp.armeria.common.RequestHeadersBuilder;
-import com.linecorp.armeria.common.util.EventLoopGroups;
-import com.linecorp.armeria.common.util.ThreadFactories;
 import dev.custos.engine.PolicyException;
 import dev.custos.proxy.ProxyConfig;
-import dev.custos.proxy.internal.telemetry.commandplane.CommandPlaneClients;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
-import java.net.URI;
-import java.nio.file.Files;
-import java.time.Duration;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -45,13 +27,10 @@ import org.slf4j.LoggerFactory;
  * {@code local}, {@code invalid}, {@code apply_failed}, {@code unauthorized}, {@code status},
  * {@code io}, {@code token}) and {@code custos_policy_info{version}} = 1 for the version running.
  */
-public final class PolicyPuller implements AutoCloseable {
+public final class PolicyPuller extends DocumentPuller {
   private static final Logger logger = LoggerFactory.getLogger(PolicyPuller.class);
   private static final Pattern LABEL = Pattern.compile("[A-Za-z0-9._-]{1,64}@[0-9]{1,9}");
   private static final Pattern ETAG = Pattern.compile("\"[0-9a-z-]{1,80}\"");
-  private static final String LOCAL_ETAG = "\"local\"";
-  /** The shortest time between two pulls, whatever the plane answers. */
-  private static final long MIN_GAP_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
   /** Where pulled policies go: the proxy. */
   public interface Target {
@@ -67,19 +46,7 @@ public final class PolicyPuller implements AutoCloseable {
     String runningVersion();
   }
 
-  private final ProxyConfig.Command command;
-  private final ProxyConfig.PolicyPull pull;
   private final Target target;
-  private final MeterRegistry registry;
-  private final Map<String, Counter> outcomes = new ConcurrentHashMap<>();
-  private final Thread thread;
-  private final io.netty.channel.EventLoopGroup io;
-  private final ClientFactory factory;
-  private final WebClient client;
-  private volatile boolean closed;
-  private volatile String etag;
-  private volatile @Nullable String refused;
-  private @Nullable Gauge info;
 
   /**
    * Returns a puller, not started.
@@ -88,156 +55,31 @@ public final class PolicyPuller implements AutoCloseable {
    */
   public PolicyPuller(ProxyConfig.Command command, Target target, @Nullable String etag,
       MeterRegistry registry) {
-    this.command = requireNonNull(command, "command");
-    this.pull = requireNonNull(command.policyPull(), "command.policyPull");
+    super("policy", "the local policy", command,
+        requireNonNull(command.policyPull(), "command.policyPull"), etag, registry,
+        "The policy version this proxy runs (pulled from the command plane, or its local"
+            + " configuration's version)");
     this.target = requireNonNull(target, "target");
-    this.registry = requireNonNull(registry, "registry");
-    this.etag = etag == null ? "" : etag;
-    this.io = EventLoopGroups.newEventLoopGroup(1,
-        ThreadFactories.builder("custos-policy-io").eventLoop(true).daemon(true).build());
-    this.factory = CommandPlaneClients.factory(io, command);
-    URI u = command.url();
-    this.client = WebClient.builder(u.getScheme() + "://" + u.getRawAuthority())
-        .factory(factory)
-        .responseTimeout(pull.longPoll().plus(command.requestTimeout()))
-        .maxResponseLength(8L << 20)
-        .build();
-    this.thread = new Thread(this::loop, "custos-policy-pull");
-    thread.setDaemon(true);
-  }
-
-  /** Returns the settings this puller runs with. */
-  public ProxyConfig.Command command() {
-    return command;
   }
 
   /** Starts pulling. */
   public PolicyPuller start() {
-    running(target.runningVersion());
-    thread.start();
+    startPulling();
     return this;
   }
 
-  private void loop() {
-    long backoff = 0;
-    while (!closed) {
-      long started = System.nanoTime();
-      boolean ok;
-      try {
-        ok = pullOnce();
-      } catch (RuntimeException e) {
-        count("io");
-        logger.warn("policy pull: {}", e.getClass().getSimpleName());
-        ok = false;
-      }
-      long pause;
-      if (ok) {
-        backoff = 0;
-        pause = MIN_GAP_NANOS - (System.nanoTime() - started);
-      } else {
-        long initial = command.initialBackoff().toNanos();
-        backoff = backoff == 0 ? initial : Math.min(backoff * 2, command.maxBackoff().toNanos());
-        pause = backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1);
-      }
-      if (pause > 0 && !closed) {
-        try {
-          TimeUnit.NANOSECONDS.sleep(pause);
-        } catch (InterruptedException e) {
-          return;
-        }
-      }
-    }
+  @Override
+  String runningVersion() {
+    return target.runningVersion();
   }
 
-  /** Pulls once; returns false when the pull failed (and should back off). */
-  private boolean pullOnce() {
-    String token;
-    try {
-      token = CommandPlaneClients.token(command);
-    } catch (IOException e) {
-      count("token");
-      logger.warn("policy pull: token file {} unreadable ({})", command.tokenFile(),
-          e.getClass().getSimpleName());
-      return false;
-    }
-    String path = command.url().getRawPath();
-    path = (path == null ? "" : path.replaceAll("/+$", "")) + "/api/v1/proxy/policy?wait="
-        + pull.longPoll().toMillis() + "ms";
-    RequestHeadersBuilder h = RequestHeaders.builder(HttpMethod.GET, path)
-        .set("custos-proxy-id", command.proxyId())
-        .set("custos-config-version", target.runningVersion());
-    if (token != null) {
-      // Without a token file the proxy authenticates by its client certificate (command.tls).
-      h.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + token);
-    }
-    if (!etag.isEmpty()) {
-      h.set(HttpHeaderNames.IF_NONE_MATCH, etag);
-    }
-    String r = refused;
-    if (r != null) {
-      h.set("custos-policy-refused", r);
-    }
-    AggregatedHttpResponse res;
-    try {
-      res = client.execute(h.build()).aggregate().get(
-          pull.longPoll().plus(command.requestTimeout()).plusSeconds(5).toMillis(),
-          TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      closed = true;
-      return true;
-    } catch (Exception e) {
-      if (!closed) {
-        count("io");
-        logger.warn("policy pull: {} unreachable ({})", command.url(),
-            e.getCause() == null ? e.getClass().getSimpleName()
-                : e.getCause().getClass().getSimpleName());
-      }
-      return false;
-    }
-    if (closed) {
-      return true;
-    }
-    int status = res.status().code();
-    String tag = res.headers().get(HttpHeaderNames.ETAG);
-    switch (status) {
-      case 304:
-        count("not_modified");
-        return true;
-      case 204:
-        if (!LOCAL_ETAG.equals(etag)) {
-          if (!apply(null)) {
-            return true;
-          }
-          try {
-            Files.deleteIfExists(pull.cacheFile());
-          } catch (IOException e) {
-            logger.warn("policy pull: cannot delete the cache file {} ({})", pull.cacheFile(),
-                e.getClass().getSimpleName());
-          }
-          logger.info("policy pull: no rollout covers proxy {}; the local policy runs",
-              command.proxyId());
-        }
-        etag = LOCAL_ETAG;
-        refused = null;
-        count("local");
-        return true;
-      case 200:
-        return received(res, tag);
-      case 401:
-      case 403:
-        count("unauthorized");
-        logger.warn("policy pull: {}: the plane refused this proxy's token ({})", status,
-            command.tokenFile());
-        return false;
-      default:
-        count("status");
-        logger.warn("policy pull: the plane answered {}", status);
-        return false;
-    }
+  @Override
+  boolean applyLocal() {
+    return apply(null);
   }
 
-  private boolean received(AggregatedHttpResponse res, @Nullable String tag) {
+  @Override
+  boolean received(AggregatedHttpResponse res, @Nullable String tag) {
     String label = res.headers().get("custos-policy-version");
     String enforce = res.headers().get("custos-enforce");
     if (tag == null || !ETAG.matcher(tag).matches() || label == null
@@ -258,8 +100,7 @@ public final class PolicyPuller implements AutoCloseable {
       // logged.
       logger.warn("policy pull: {} refused, not a valid policy here (first problem at line {},"
           + " column {}); the current policy keeps running", label, e.line(), e.column());
-      refused = label;
-      etag = tag;
+      refuse(label, tag);
       return true;
     }
     try {
@@ -271,8 +112,7 @@ public final class PolicyPuller implements AutoCloseable {
     if (!apply(p)) {
       return true;
     }
-    etag = tag;
-    refused = null;
+    accept(tag);
     count("updated");
     logger.info("policy pull: {} runs{}", label, p.enforce() ? "" : " in shadow mode");
     return true;
@@ -292,36 +132,5 @@ public final class PolicyPuller implements AutoCloseable {
     }
     running(target.runningVersion());
     return true;
-  }
-
-  private synchronized void running(String version) {
-    if (info != null) {
-      registry.remove(info);
-    }
-    info = Gauge.builder("custos.policy.info", () -> 1)
-        .description("The policy version this proxy runs (pulled from the command plane, or"
-            + " its local configuration's version)")
-        .tag("version", version).register(registry);
-  }
-
-  private void count(String outcome) {
-    outcomes.computeIfAbsent(outcome, o -> Counter.builder("custos.policy.pulls")
-        .description("Policy pulls from the command plane, by outcome").tag("outcome", o)
-        .register(registry)).increment();
-  }
-
-  /** Stops pulling; a pull in flight is abandoned. Does not wait for the thread. */
-  @Override
-  public void close() {
-    closed = true;
-    thread.interrupt();
-    factory.closeAsync();
-    io.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-    synchronized (this) {
-      if (info != null) {
-        registry.remove(info);
-        info = null;
-      }
-    }
   }
 }

@@ -1,6 +1,7 @@
 /**
- * The proxy's side of policy distribution: pulling its policy from the command plane (long poll,
- * ETag), validating it locally, and keeping the last good one on disk. Internal; anything here may
+ * The proxy's side of policy and configuration distribution: pulling its policy and its
+ * configuration from the command plane (long poll, ETag), validating them locally, and keeping
+ * the last good ones on disk. Internal; anything here may
  * change at any time.
  */
 @NullMarked
