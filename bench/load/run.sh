@@ -16,6 +16,11 @@
 #                                     JVM); the table shows the median run and the CPU range. On
 #                                     this 2-core VM one build's forwarding cost spread 76-113 us/req
 #                                     over three runs, so compare builds on medians, never one run.
+#        BASELINE_JAR=/tmp/before.jar MODES=forward RUNS=5 bench/load/run.sh --pinned
+#                                     also measures each mode with that jar (a copy of
+#                                     cli/target/custos.jar from another commit), alternating with
+#                                     this tree's build in every run: a before/after pair from the
+#                                     same run, under the same load.
 #
 # Pinned mode answers "what does Custos cost per core, next to the proxy I already run": the nginx
 # reverse proxy (worker_processes 1) and each Custos (workers: 1, and the whole JVM, its JIT and GC
@@ -66,6 +71,11 @@ for mode in $MODES; do
       ;;
   esac
 done
+BASELINE_JAR=${BASELINE_JAR:-}
+if [[ -n $BASELINE_JAR && ! -f $BASELINE_JAR ]]; then
+  echo "BASELINE_JAR: no such file '$BASELINE_JAR'" >&2
+  exit 2
+fi
 PROXY_CORE=${PROXY_CORE:-1}
 LOAD_CORE=${LOAD_CORE:-0}
 UPSTREAM_PORT=${UPSTREAM_PORT:-18081}
@@ -213,13 +223,18 @@ for port in "$UPSTREAM_PORT" "$NGINX_PROXY_PORT"; do
   wait_for "http://127.0.0.1:$port/api/users"
 done
 
-start_custos() { # mode port: starts a Custos proxy and waits until it answers
+start_custos() { # mode port [jar]: starts a Custos proxy (this tree's, or the jar's) and waits until it answers
   local policy=""
   if [[ $1 != forward ]]; then policy="$work/$1.yaml"; fi
   local cfg
   cfg=$(custos_config "$2" $(($2 + 100)) "$policy")
+  local command=(./custos)
+  if [[ -n ${3:-} ]]; then
+    # shellcheck disable=SC2206 # CUSTOS_JAVA_OPTS is a list of JVM options, split on purpose
+    command=(java $CUSTOS_JAVA_OPTS -jar "$3")
+  fi
   # ./custos ends in exec java: $! is the JVM itself.
-  "${on_proxy_core[@]}" ./custos proxy --config "$cfg" > "$work/logs/custos-$1.log" 2>&1 &
+  "${on_proxy_core[@]}" "${command[@]}" proxy --config "$cfg" > "$work/logs/custos-$1.log" 2>&1 &
   custos_pid=$!
   pids+=("$custos_pid")
   wait_for "http://127.0.0.1:$2/api/users"
@@ -308,17 +323,27 @@ for _ in $(seq 1 "$RUNS"); do
 done
 results+=("$(median_of "${runs[@]}")")
 declare -A mode_port=([forward]=$FORWARD_PORT [observe]=$OBSERVE_PORT [redact]=$REDACT_PORT)
+measure_custos() { # mode name [jar]: one run of one build, printed as a measure line
+  start_custos "$1" "${mode_port[$1]}" "${3:-}"
+  if [[ $PIN == 1 ]]; then
+    measure "$2" "${mode_port[$1]}" "$WARMUP" "$custos_pid"
+  else
+    measure "$2" "${mode_port[$1]}" "$WARMUP"
+  fi
+  stop_custos
+}
 for mode in $MODES; do
   runs=()
+  baseline_runs=()
   for _ in $(seq 1 "$RUNS"); do # each run a fresh JVM: JIT outcomes differ from one start to the next
-    start_custos "$mode" "${mode_port[$mode]}"
-    if [[ $PIN == 1 ]]; then
-      runs+=("$(measure "custos-$mode" "${mode_port[$mode]}" "$WARMUP" "$custos_pid")")
-    else
-      runs+=("$(measure "custos-$mode" "${mode_port[$mode]}" "$WARMUP")")
+    if [[ -n $BASELINE_JAR ]]; then
+      baseline_runs+=("$(measure_custos "$mode" "custos-$mode-baseline" "$BASELINE_JAR")")
     fi
-    stop_custos
+    runs+=("$(measure_custos "$mode" "custos-$mode")")
   done
+  if [[ -n $BASELINE_JAR ]]; then
+    results+=("$(median_of "${baseline_runs[@]}")")
+  fi
   results+=("$(median_of "${runs[@]}")")
 done
 
@@ -334,6 +359,7 @@ if [[ $PIN == 1 ]]; then
     }
     { name[NR] = $1; rps[NR] = $2; p50[NR] = $3; p99[NR] = $4; err[NR] = $5; cpu[NR] = $6; busy[NR] = $7
       range[NR] = $8
+      if ($1 ~ /-baseline$/) { bn = $1; sub(/-baseline$/, "", bn); label[$1] = label[bn] " (BASELINE_JAR)" }
       if ($1 == "nginx-proxy") base = $2 }
     END {
       printf "pinned: each proxy on core %s (taskset -c %s; nginx worker_processes 1; Custos workers: 1),\n", pc, pc

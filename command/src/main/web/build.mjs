@@ -1,6 +1,7 @@
 // Builds the command plane's dashboard: installs the locked npm packages (npm ci, only when
-// package-lock.json changed since the last install in WORK_DIR), then bundles src/ with esbuild
-// into OUT_DIR: index.html (no-cache) and assets/ with content-hashed names (cached for ever),
+// package-lock.json changed since the last install in WORK_DIR), type-checks src/ with the
+// TypeScript compiler (tsc --noEmit, tsconfig.json; esbuild only strips types), then bundles
+// src/ with esbuild into OUT_DIR: index.html (no-cache) and assets/ with content-hashed names (cached for ever),
 // each with .gz and .br twins. A bundle whose sources did not change is kept as it is. Run by
 // Maven (command/pom.xml, phase generate-resources):
 //
@@ -67,7 +68,7 @@ function sources() {
     }
   };
   walk(path.join(here, 'src'));
-  for (const name of ['build.mjs', 'package.json', 'package-lock.json']) {
+  for (const name of ['build.mjs', 'package.json', 'package-lock.json', 'tsconfig.json']) {
     digest.update(fs.readFileSync(path.join(here, name)));
   }
   return digest.digest('hex');
@@ -80,6 +81,25 @@ if (fs.existsSync(path.join(out, 'index.html')) && fs.existsSync(bundled)
     && fs.readFileSync(bundled, 'utf8') === digest) {
   process.exit(0);
 }
+/** Type-checks src/ with tsconfig.json, resolving packages in WORK_DIR's node_modules. */
+function typecheck() {
+  const config = path.join(work, 'tsconfig.check.json');
+  fs.writeFileSync(config, JSON.stringify({
+    extends: path.join(here, 'tsconfig.json'),
+    compilerOptions: { paths: { '*': [path.join(work, 'node_modules', '*')] } },
+    include: [path.join(here, 'src')],
+  }, null, 2));
+  const tsc = path.join(work, 'node_modules', 'typescript', 'bin', 'tsc');
+  const run = spawnSync(process.execPath, [tsc, '--pretty', 'false', '-p', config],
+    { stdio: 'inherit' });
+  if (run.error || run.status !== 0) {
+    console.error('dashboard: the type check failed (expected: tsc --noEmit reports no error in'
+      + ` ${path.join(here, 'src')})`);
+    process.exit(1);
+  }
+}
+
+typecheck();
 const esbuild = createRequire(path.join(work, 'package.json'))('esbuild');
 fs.rmSync(out, { recursive: true, force: true });
 fs.mkdirSync(path.join(out, 'assets'), { recursive: true });

@@ -73,7 +73,7 @@ export function objectTable(rows: Record<string, unknown>[], empty: string,
   for (const k of preferred) if (rows.some((r) => k in r)) keys.push(k);
   for (const r of rows) for (const k of Object.keys(r)) if (!keys.includes(k)) keys.push(k);
   const columns: Column<Record<string, unknown>>[] = keys.map((k) => ({
-    title: k.replaceAll('_', ' '),
+    title: k.replace(/_/g, ' '),
     cell: (r) => {
       const v = r[k];
       return typeof v === 'string' && ISO_INSTANT.test(v) ? fmtTime(v) : scalar(v);

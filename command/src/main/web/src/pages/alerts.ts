@@ -35,7 +35,7 @@ function jsonForm(title: string, path: string, example: string, refresh: () => v
   const text = h('textarea', { rows: 5, cols: 80, spellcheck: 'false', placeholder: example,
     'aria-label': title });
   const result = h('div', {});
-  const form = h('form', { class: 'write', 'data-form': title.toLowerCase().replaceAll(' ', '-') },
+  const form = h('form', { class: 'write', 'data-form': title.toLowerCase().replace(/ /g, '-') },
     h('h3', {}, title), text,
     h('button', { type: 'submit' }, 'Create'), result);
   form.addEventListener('submit', (e) => {

@@ -190,6 +190,18 @@ class AlertsApiTest {
       assertThat(json(call(plane, HttpMethod.GET, "/api/v1/silences?state=all", null))
           .get("silences")).extracting(x -> x.get("state").asText())
           .containsExactly("expired", "expired");
+      JsonNode first = json(call(plane, HttpMethod.GET, "/api/v1/silences?state=all&limit=1",
+          null));
+      assertThat(first.get("silences")).hasSize(1);
+      JsonNode second = json(call(plane, HttpMethod.GET, "/api/v1/silences?state=all&limit=1"
+          + "&before=" + first.get("next_before").asText(), null));
+      assertThat(second.get("silences")).hasSize(1);
+      assertThat(second.get("silences").get(0).get("id"))
+          .isNotEqualTo(first.get("silences").get(0).get("id"));
+      assertThat(json(call(plane, HttpMethod.GET, "/api/v1/silences?state=all&limit=1&before="
+          + second.get("next_before").asText(), null)).get("next_before").isNull()).isTrue();
+      assertThat(call(plane, HttpMethod.GET, "/api/v1/silences?before=bm90LWEtY3Vyc29y", null)
+          .status()).isEqualTo(HttpStatus.BAD_REQUEST);
       assertThat(call(plane, HttpMethod.POST, "/api/v1/silences",
           "{\"duration\":\"2h\",\"comment\":\"everything\"}").status())
           .isEqualTo(HttpStatus.BAD_REQUEST);

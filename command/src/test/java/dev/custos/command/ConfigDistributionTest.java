@@ -41,7 +41,9 @@ import org.junit.jupiter.params.provider.EnumSource;
  * kept on disk; promoted to every proxy it runs on both; aborted, both run their bootstrap file
  * again. One the proxy cannot apply live (a moved listener) is refused and reported; one the
  * plane's parser refuses is a 400 with line:column problems; with the plane down, a restarted
- * proxy runs the last good configuration from disk. No planted card reaches the plane.
+ * proxy runs the last good configuration from disk. A configuration naming a file is accepted by
+ * the plane (which cannot see the proxies' disks) and checked by each proxy: applied where the
+ * file is, refused where it is not. No planted card reaches the plane.
  */
 class ConfigDistributionTest {
   static final ObjectMapper JSON = new ObjectMapper();
@@ -209,6 +211,19 @@ class ConfigDistributionTest {
     assertThat(other.config().version()).isEqualTo(bootstrap);
     Path cache = dir.resolve("gw-1").resolve("last-good-config.yaml");
     assertThat(Files.readString(cache)).startsWith("# custos-config: edge@1\n# custos-etag: \"");
+    // The bootstrap file changes (its command section): the pulled configuration stays.
+    String pulled = canary.config().version();
+    Path bootstrapFile = dir.resolve("gw-1").resolve("custos.yaml");
+    Files.writeString(bootstrapFile, Files.readString(bootstrapFile)
+        .replace("linger: 20ms", "linger: 300ms"));
+    await().atMost(WAIT).until(() -> {
+      var reloads = canary.meterRegistry().find("custos.config.reloads")
+          .tag("result", "success").counter();
+      return reloads != null && reloads.count() >= 1;
+    });
+    assertThat(canary.config().version()).isEqualTo(pulled);
+    assertThat(canary.config().command().orElseThrow().linger()).hasMillis(300);
+    assertThat(sendCard(canary)).isEqualTo(HttpStatus.FORBIDDEN);
     await().atMost(WAIT).untilAsserted(() -> assertThat(get("/api/v1/rollouts/" + id)
         .at("/status/0/running_version").asText()).startsWith("edge@1/"));
     await().atMost(WAIT).untilAsserted(() -> {
@@ -296,6 +311,42 @@ class ConfigDistributionTest {
     assertThat(proxy.config().version()).isEqualTo(bootstrap);
     assertThat(sendCard(proxy)).isEqualTo(HttpStatus.OK);
     assertThat(Files.exists(dir.resolve("gw-1").resolve("last-good-config.yaml"))).isFalse();
+  }
+
+  @Test
+  void aConfigurationNamingAPolicyFileRunsOnTheProxyThatHasItAndIsRefusedByTheOneThatLacksIt()
+      throws Exception {
+    startPlane(Databases.Kind.SQLITE);
+    CustosProxy holder = startProxy("gw-1", plane.activePort());
+    CustosProxy lacking = startProxy("gw-2", plane.activePort());
+    String bootstrap = lacking.config().version();
+    Files.writeString(dir.resolve("gw-1").resolve("blocking-policy.yaml"), "version: 1\n"
+        + "disable: " + DISABLE + "\nrules:\n  - { name: no cards, match: { direction: request },"
+        + " categories: [credit_card], action: block }\n");
+    String config = """
+        listen: 127.0.0.1:0
+        findings: { file: off }
+        routes:
+          - { name: api, match: { prefix: / }, cluster: u }
+        clusters:
+          u: { endpoints: ["127.0.0.1:%d"] }
+        policy: blocking-policy.yaml
+        """.formatted(upstream.activeLocalPort());
+
+    // The plane cannot see the proxies' disks: it checks the path, each proxy the file.
+    assertThat(store("edge", config).status()).isEqualTo(HttpStatus.CREATED);
+    assertThat(admin(HttpMethod.POST, "/api/v1/rollouts",
+        "{\"config\":\"edge\",\"version\":1,\"proxies\":[\"*\"]}").status())
+        .isEqualTo(HttpStatus.CREATED);
+
+    await().atMost(WAIT).until(() -> sendCard(holder) == HttpStatus.FORBIDDEN);
+    assertThat(holder.config().version()).startsWith("edge@1/");
+    assertThat(holder.config().policyFile())
+        .contains(dir.resolve("gw-1").resolve("blocking-policy.yaml").toAbsolutePath());
+    await().atMost(WAIT).until(() -> pulls(lacking, "invalid") >= 1);
+    assertThat(lacking.config().version()).isEqualTo(bootstrap);
+    assertThat(sendCard(lacking)).isEqualTo(HttpStatus.OK);
+    assertThat(Files.exists(dir.resolve("gw-2").resolve("last-good-config.yaml"))).isFalse();
   }
 
   @Test

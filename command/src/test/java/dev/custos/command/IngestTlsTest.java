@@ -18,6 +18,7 @@ import dev.custos.engine.Direction;
 import dev.custos.engine.config.ConfigException;
 import dev.custos.proxy.FindingsEvent;
 import dev.custos.proxy.ProxyConfig;
+import dev.custos.proxy.TestPki;
 import dev.custos.proxy.internal.telemetry.commandplane.CommandPlaneOutput;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.URI;

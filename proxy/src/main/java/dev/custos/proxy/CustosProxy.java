@@ -25,6 +25,7 @@ import dev.custos.proxy.internal.FatalErrors;
 import dev.custos.proxy.internal.Http2ControlFrameGuard;
 import dev.custos.proxy.internal.PipelineErrorWatch;
 import dev.custos.proxy.internal.ProxyErrorHandler;
+import dev.custos.proxy.internal.ResponseHeadCoalescer;
 import dev.custos.proxy.internal.ForwardingService;
 import dev.custos.proxy.internal.RoutingService;
 import dev.custos.proxy.internal.WebSocketUpgrade;
@@ -271,6 +272,8 @@ public final class CustosProxy implements AutoCloseable {
                 initial.http2MaxPriorityFramesPerStream(),
                 initial.http2MaxWindowUpdatesPerDataFrame())))
         .childChannelPipelineCustomizer(PipelineErrorWatch.installer(fatal))
+        // A response's head and body in one write when both are ready (one sendto, not two).
+        .childChannelPipelineCustomizer(ResponseHeadCoalescer.installer())
         .childChannelPipelineCustomizer(b.pipelineCustomizer)
         .errorHandler(new ProxyErrorHandler(fatal))
         .maxRequestLength(initial.maxRequestLength())

@@ -1176,6 +1176,21 @@ public final class ProxyConfig {
         "sourceName"), requireNonNull(baseDir, "baseDir"), null);
   }
 
+  /**
+   * Checks configuration text as {@link #parse} does (schema, types, ranges, references between
+   * routes, clusters and listeners...) without reading the files and environment variables it
+   * names: each file path is checked to be a path to a file and nothing is opened. This is how the
+   * command plane checks a configuration it distributes; each proxy parses it fully when it pulls
+   * it, with its own files and environment, and refuses it if they are missing or wrong.
+   *
+   * @param sourceName the name used in error messages
+   * @throws ConfigException with every problem found, each with its line and column
+   */
+  public static void validateStructure(String yaml, String sourceName) {
+    ConfigReader.validateStructure(requireNonNull(yaml, "yaml"),
+        requireNonNull(sourceName, "sourceName"));
+  }
+
   /** Returns the file this configuration was loaded from, if any. */
   public Optional<Path> source() {
     return Optional.ofNullable(source);

@@ -277,6 +277,9 @@ class AuthenticationTest {
     out.add(Arguments.of("not yet valid beyond the skew", token(rsa, b -> b.notBeforeTime(
         Date.from(now.plusSeconds(300))).expirationTime(Date.from(now.plusSeconds(600)))),
         "not_yet_valid"));
+    out.add(Arguments.of("issued in the future beyond the skew", token(rsa, b -> b.issueTime(
+        Date.from(now.plusSeconds(300))).expirationTime(Date.from(now.plusSeconds(600)))),
+        "not_yet_valid"));
     out.add(Arguments.of("wrong issuer", token(rsa, b -> b.issuer("https://evil.test")),
         "issuer"));
     out.add(Arguments.of("wrong audience", token(rsa, b -> b.audience("other-api")),

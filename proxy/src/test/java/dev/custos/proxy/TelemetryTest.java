@@ -138,6 +138,24 @@ class TelemetryTest {
   }
 
   @Test
+  void aShadowBlockIsLoggedAsWouldHaveBlockedAndNotAsBlocked() throws Exception {
+    String shadow = config("access_log: { file: access.jsonl }") + "  enforce: false\n";
+    try (ProxyFixture p = ProxyFixture.start(dir, shadow)) {
+      AggregatedHttpResponse res = WebClient.of(p.http()).execute(HttpRequest.of(HttpMethod.POST,
+          "/guarded/x", MediaType.JSON_UTF_8, "{\"ssn\":\"" + SSN + "\"}")).aggregate().join();
+      assertThat(res.status()).isEqualTo(HttpStatus.OK);
+
+      JsonNode line = awaitLines(dir.resolve("access.jsonl"), 1).get(0);
+      JsonNode findings = line.get("findings");
+      assertThat(line.get("status").asInt()).isEqualTo(200);
+      assertThat(findings.get("shadow").asBoolean()).isTrue();
+      assertThat(findings.has("blocked_by")).isFalse();
+      assertThat(findings.get("would_have_blocked_by").asText()).isEqualTo("no ssn");
+      assertThat(findings.get("actions").toString()).contains("would_block");
+    }
+  }
+
+  @Test
   void findingsGoToFindingsJsonlBesideTheConfigurationByDefault() throws Exception {
     try (ProxyFixture p = ProxyFixture.start(dir, config(""))) {
       WebClient.of(p.http()).execute(HttpRequest.of(HttpMethod.POST, "/echo",

@@ -31,26 +31,29 @@ import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
-/** Test certificates: CAs, servers and clients with the extensions the mTLS tests need. */
-final class TestPki {
+/**
+ * Test certificates: CAs, servers and clients with the extensions the mTLS tests need. Shared
+ * with the command plane's tests through the proxy's test-jar.
+ */
+public final class TestPki {
   private static final AtomicLong SERIAL = new AtomicLong(System.currentTimeMillis());
 
   /** A certificate and its private key. */
-  record Issued(X509Certificate cert, PrivateKey key) {
+  public record Issued(X509Certificate cert, PrivateKey key) {
     /** Writes the certificate as PEM. */
-    Path writeCert(Path file) {
+    public Path writeCert(Path file) {
       return write(file, pem("CERTIFICATE", encoded(cert)));
     }
 
     /** Writes the PKCS#8 private key as PEM. */
-    Path writeKey(Path file) {
+    public Path writeKey(Path file) {
       return write(file, pem("PRIVATE KEY", key.getEncoded()));
     }
   }
 
   private TestPki() {}
 
-  static Issued ca(String name) {
+  public static Issued ca(String name) {
     KeyPair kp = keyPair();
     return new Issued(build(name, kp, name, kp.getPrivate(), b -> {
       b.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
@@ -60,9 +63,14 @@ final class TestPki {
   }
 
   /** A client certificate for a URI SAN, issued by {@code ca}. */
-  static Issued client(Issued ca, String uri) {
+  public static Issued client(Issued ca, String uri) {
+    return client(ca, "client", uri);
+  }
+
+  /** A client certificate with the common name {@code cn} and a URI SAN, issued by {@code ca}. */
+  public static Issued client(Issued ca, String cn, String uri) {
     KeyPair kp = keyPair();
-    return new Issued(build("client", kp, subject(ca), ca.key(), b -> {
+    return new Issued(build(cn, kp, subject(ca), ca.key(), b -> {
       b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
       b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
       b.addExtension(Extension.extendedKeyUsage, false,
@@ -73,7 +81,7 @@ final class TestPki {
   }
 
   /** A CA certificate (CA:TRUE) with a URI SAN, issued by {@code ca}: not an identity. */
-  static Issued intermediateCa(Issued ca, String uri) {
+  public static Issued intermediateCa(Issued ca, String uri) {
     KeyPair kp = keyPair();
     return new Issued(build("intermediate", kp, subject(ca), ca.key(), b -> {
       b.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
@@ -85,7 +93,7 @@ final class TestPki {
   }
 
   /** A server certificate for 127.0.0.1 and localhost, issued by {@code ca}. */
-  static Issued server(Issued ca) {
+  public static Issued server(Issued ca) {
     KeyPair kp = keyPair();
     return new Issued(build("localhost", kp, subject(ca), ca.key(), b -> {
       b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
@@ -141,7 +149,7 @@ final class TestPki {
     }
   }
 
-  static String pem(String type, byte[] der) {
+  public static String pem(String type, byte[] der) {
     return "-----BEGIN " + type + "-----\n"
         + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
         + "\n-----END " + type + "-----\n";

@@ -9,9 +9,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,7 +25,7 @@ public final class RetentionJob implements AutoCloseable {
   private final CommandConfig.Retention retention;
   private final Clock clock;
   private final MeterRegistry registry;
-  private final ScheduledExecutorService timer;
+  private final PeriodicTask timer;
 
   /** Creates the job; {@link #start} schedules it. */
   public RetentionJob(Store store, CommandConfig.Retention retention, Clock clock,
@@ -37,23 +34,14 @@ public final class RetentionJob implements AutoCloseable {
     this.retention = requireNonNull(retention, "retention");
     this.clock = requireNonNull(clock, "clock");
     this.registry = requireNonNull(registry, "registry");
-    this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "custos-command-retention");
-      t.setDaemon(true);
-      return t;
-    });
+    this.timer = new PeriodicTask("custos-command-retention", retention.interval(),
+        this::runOnce, e -> logger.warn("retention run failed: {}",
+            e.getClass().getSimpleName()));
   }
 
   /** Schedules the job every {@code interval}, the first run one interval from now. */
   public void start() {
-    long every = retention.interval().toMillis();
-    timer.scheduleWithFixedDelay(() -> {
-      try {
-        runOnce();
-      } catch (SQLException | RuntimeException e) {
-        logger.warn("retention run failed: {}", e.getClass().getSimpleName());
-      }
-    }, every, every, TimeUnit.MILLISECONDS);
+    timer.start();
   }
 
   /**
@@ -74,11 +62,6 @@ public final class RetentionJob implements AutoCloseable {
 
   @Override
   public void close() {
-    timer.shutdownNow();
-    try {
-      timer.awaitTermination(10, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    timer.close();
   }
 }

@@ -24,6 +24,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -128,9 +129,28 @@ public final class ConfigReader {
     return parse(text, name, dir, abs);
   }
 
-  /** Parses configuration text. */
+  /** Parses configuration text, reading every file and environment variable it names. */
   public static ProxyConfig parse(String yaml, String sourceName, Path baseDir,
       @Nullable Path source) {
+    return parse(yaml, sourceName, baseDir, source, ExternalResources.READ);
+  }
+
+  /**
+   * Checks configuration text as {@link #parse} does, except that the files and environment
+   * variables it names are not read ({@link ExternalResources#DEFER}): what the command plane
+   * checks before it distributes a configuration to proxies whose disks and environment it cannot
+   * see.
+   *
+   * @throws ConfigException with every problem found, each with its line and column
+   */
+  public static void validateStructure(String yaml, String sourceName) {
+    // Paths are resolved (never opened) against a fixed folder, so that they are syntactically
+    // checked the same way on every plane.
+    parse(yaml, sourceName, Path.of("/"), null, ExternalResources.DEFER);
+  }
+
+  private static ProxyConfig parse(String yaml, String sourceName, Path baseDir,
+      @Nullable Path source, ExternalResources external) {
     String text = yaml.startsWith("\uFEFF") ? yaml.substring(1) : yaml;
     if (text.length() > MAX_CHARS) {
       throw new ConfigException(sourceName, List.of(new ConfigProblem(0, 0,
@@ -145,7 +165,7 @@ public final class ConfigReader {
     if (!problems.isEmpty()) {
       throw new ConfigException(sourceName, problems);
     }
-    return new Reader(doc, baseDir, source).read();
+    return new Reader(doc, baseDir, source, external).read();
   }
 
   /** Returns the schema of a list of API keys kept in a file or an environment variable. */
@@ -181,12 +201,14 @@ public final class ConfigReader {
     private final ConfigDocument doc;
     private final Path baseDir;
     private final @Nullable Path source;
+    private final ExternalResources external;
     private final List<ConfigProblem> problems = new ArrayList<>();
 
-    Reader(ConfigDocument doc, Path baseDir, @Nullable Path source) {
+    Reader(ConfigDocument doc, Path baseDir, @Nullable Path source, ExternalResources external) {
       this.doc = doc;
       this.baseDir = baseDir;
       this.source = source;
+      this.external = external;
     }
 
     ProxyConfig read() {
@@ -213,7 +235,7 @@ public final class ConfigReader {
               + " (expected: a list that includes it, as HTTP/2 requires it)");
         }
         if (at != null && cert != null && key != null
-            && check("/tls", () -> FileTlsProvider.check(cert, key, null))) {
+            && checkContent("/tls", () -> FileTlsProvider.check(cert, key, null))) {
           b.tls(new ProxyConfig.Tls(at, cert, key, tls.path("min_version").asText("TLSv1.2"),
               ciphers));
         }
@@ -365,7 +387,7 @@ public final class ConfigReader {
           List<String> ciphers = new ArrayList<>();
           n.path("ciphers").forEach(c -> ciphers.add(c.asText()));
           tlsOk = cert != null && key != null
-              && check(pointer + "/tls", () -> FileTlsProvider.check(cert, key, null));
+              && checkContent(pointer + "/tls", () -> FileTlsProvider.check(cert, key, null));
           if (tlsOk) {
             tls = new ProxyConfig.Tls(listen, cert, key, n.path("min_version").asText("TLSv1.2"),
                 ciphers);
@@ -419,7 +441,7 @@ public final class ConfigReader {
           "a file holding the token the command plane issued to this proxy");
       if (token != null) {
         Path t = token;
-        check("/command/token_file", () -> {
+        checkContent("/command/token_file", () -> {
           String text;
           try {
             text = Files.readString(t, StandardCharsets.UTF_8).trim();
@@ -435,11 +457,12 @@ public final class ConfigReader {
       }
       String spoolText = c.path("spool_dir").asText("spool");
       Path spool = baseDir.resolve(spoolText).normalize();
-      if (Files.exists(spool) && !Files.isDirectory(spool)) {
+      if (external.reads() && Files.exists(spool) && !Files.isDirectory(spool)) {
         add("/command/spool_dir", "command.spool_dir: '" + spoolText + "' is not a folder"
             + " (expected: a folder path relative to this file; it is created when missing)");
       }
-      String proxyId = c.has("proxy_id") ? c.get("proxy_id").asText() : hostName();
+      String proxyId = c.has("proxy_id") ? c.get("proxy_id").asText()
+          : external.reads() ? hostName() : "deferred";
       int queue = c.path("queue_capacity").asInt(10_000);
       int batch = c.path("batch_max_events").asInt(500);
       Duration linger = c.has("linger")
@@ -494,7 +517,7 @@ public final class ConfigReader {
             "a PEM private key") : null;
         tlsOk = (ca == null) != t.has("ca_file") && (cert == null) != t.has("cert_file")
             && (key == null) != t.has("key_file")
-            && check("/command/tls", () -> FileTlsProvider.check(cert, key, ca));
+            && checkContent("/command/tls", () -> FileTlsProvider.check(cert, key, ca));
         if (tlsOk) {
           try {
             tls = new ProxyConfig.UpstreamTls(ca, cert, key, null, false,
@@ -541,7 +564,7 @@ public final class ConfigReader {
       String cacheText = pp.path("cache_file").asText("");
       Path cache = cacheText.isEmpty() ? spool.resolve(key + "-cache.yaml")
           : baseDir.resolve(cacheText).normalize();
-      if (Files.isDirectory(cache)) {
+      if (external.reads() && Files.isDirectory(cache)) {
         add(at + "/cache_file", "command." + key + ".cache_file: '" + cacheText
             + "' is a folder (expected: a file path relative to this file)");
         return null;
@@ -706,7 +729,7 @@ public final class ConfigReader {
             : null;
         if ((ca == null) == t.has("ca") || (cert == null) == t.has("cert")
             || (key == null) == t.has("key")
-            || !check(at, () -> FileTlsProvider.check(cert, key, ca))) {
+            || !checkContent(at, () -> FileTlsProvider.check(cert, key, ca))) {
           return;
         }
         tls = new ProxyConfig.UpstreamTls(ca, cert, key, text(t, "server_name"),
@@ -812,7 +835,7 @@ public final class ConfigReader {
         String at = pointer + "/grpc/descriptor_set";
         descriptors = file(at, node.get("grpc").get("descriptor_set").asText(),
             "a FileDescriptorSet written by protoc --descriptor_set_out --include_imports");
-        if (descriptors != null) {
+        if (descriptors != null && external.reads()) {
           try {
             dev.custos.proxy.internal.inspect.GrpcDescriptors.load(descriptors);
           } catch (IllegalArgumentException e) {
@@ -889,9 +912,12 @@ public final class ConfigReader {
      * must exist.
      */
     private @Nullable Path output(String pointer, String value, boolean check) {
-      Path p = baseDir.resolve(value).normalize();
-      if (check && (p.getParent() == null || !Files.isDirectory(p.getParent())
-          || Files.isDirectory(p))) {
+      Path p = resolve(pointer, value, "a file path relative to this file, or off");
+      if (p == null) {
+        return null;
+      }
+      if (check && external.reads() && (p.getParent() == null
+          || !Files.isDirectory(p.getParent()) || Files.isDirectory(p))) {
         add(pointer, doc.entry(pointer).path() + ": '" + value + "' is not a file in an existing"
             + " folder (expected: a file path relative to this file, or off)");
         return null;
@@ -1120,7 +1146,7 @@ public final class ConfigReader {
       if (ref != null) {
         String at = file ? "/admin_token_file" : "/admin_token_env";
         AuthnConfig.SecretRef r = ref;
-        if (check(at, () -> {
+        if (checkContent(at, () -> {
           byte[] bytes = AuthnFiles.secret(r);
           int n = bytes.length;
           java.util.Arrays.fill(bytes, (byte) 0);
@@ -1160,7 +1186,7 @@ public final class ConfigReader {
         }
         Path file = file(at + "/path", f.get("path").asText(), "a .wasm module file");
         String sha256 = lower(text(f, "sha256"));
-        if (file != null && sha256 != null) {
+        if (file != null && sha256 != null && external.reads()) {
           String actual = sha256(file);
           if (!sha256.equals(actual)) {
             add(at + "/sha256", doc.entry(at + "/sha256").path() + ": '" + sha256
@@ -1366,7 +1392,7 @@ public final class ConfigReader {
       if (node.has("mtls")) {
         String at = "/authn/mtls/trust_bundle";
         Path bundle = file(at, node.get("mtls").get("trust_bundle").asText(), "a PEM trust bundle");
-        if (bundle != null && check(at, () -> AuthnFiles.trustBundle(bundle))) {
+        if (bundle != null && checkContent(at, () -> AuthnFiles.trustBundle(bundle))) {
           mtls = new AuthnConfig.Mtls(bundle);
         }
       }
@@ -1444,7 +1470,7 @@ public final class ConfigReader {
         case "jwks_file" -> {
           jwksFile = file(at, value, "a JWK set file");
           Path f = jwksFile;
-          if (f == null || !check(at, () -> AuthnFiles.jwks(f))) {
+          if (f == null || !checkContent(at, () -> AuthnFiles.jwks(f))) {
             return null;
           }
         }
@@ -1460,7 +1486,7 @@ public final class ConfigReader {
           }
           int need = algorithms.contains("HS512") ? 64 : algorithms.contains("HS384") ? 48 : 32;
           AuthnConfig.SecretRef ref = secret;
-          if (!check(at, () -> {
+          if (!checkContent(at, () -> {
             byte[] bytes = AuthnFiles.secret(ref);
             java.util.Arrays.fill(bytes, (byte) 0);
             if (bytes.length < need) {
@@ -1510,7 +1536,7 @@ public final class ConfigReader {
         sources++;
         keysFile = file(pointer + "/keys_file", node.get("keys_file").asText(), "a YAML file"
             + " with a list of API keys");
-        if (keysFile != null) {
+        if (keysFile != null && external.reads()) {
           String text;
           try {
             text = decode(Files.readAllBytes(keysFile));
@@ -1525,13 +1551,16 @@ public final class ConfigReader {
       if (node.has("keys_env")) {
         sources++;
         String name = node.get("keys_env").asText();
-        String text = System.getenv(name);
-        if (text == null || text.isBlank()) {
+        // Deferred, the keys (with their routes and plans) are checked by the proxy that has them.
+        String text = external.reads() ? System.getenv(name) : null;
+        if (external.reads() && (text == null || text.isBlank())) {
           add(pointer + "/keys_env", doc.entry(pointer + "/keys_env").path()
               + ": environment variable " + name + " is not set (expected: a YAML list of keys)");
           return null;
         }
-        keys.addAll(externalKeys(text, "$" + name));
+        if (text != null) {
+          keys.addAll(externalKeys(text, "$" + name));
+        }
       }
       if (sources != 1) {
         add(pointer, doc.entry(pointer).path() + ": " + sources + " key sources (expected: exactly"
@@ -1580,6 +1609,14 @@ public final class ConfigReader {
       return out;
     }
 
+    /**
+     * Runs a check of the content of a file or environment variable the configuration names, as
+     * {@link #check}; deferred (true) when external resources are not read.
+     */
+    private boolean checkContent(String pointer, Runnable check) {
+      return !external.reads() || check(pointer, check);
+    }
+
     /** Runs a check; on failure adds its message at {@code pointer} and returns false. */
     private boolean check(String pointer, Runnable check) {
       try {
@@ -1599,6 +1636,11 @@ public final class ConfigReader {
       if (policy.isTextual()) {
         Path file = file("/policy", policy.asText(), "a policy file");
         if (file == null) {
+          return;
+        }
+        if (!external.reads()) {
+          // Deferred: the configuration built is only checked, never run.
+          b.policy(Policy.ofDefault(), file);
           return;
         }
         try {
@@ -1645,11 +1687,36 @@ public final class ConfigReader {
           List.of(new ConfigProblem(e.line(), e.column(), text)));
     }
 
+    /**
+     * Returns a file the configuration names, relative to this file; when external resources are
+     * read it must be a readable file, otherwise only its path is checked.
+     */
     private @Nullable Path file(String pointer, String value, String expected) {
-      Path p = baseDir.resolve(value).normalize();
+      Path p = resolve(pointer, value, expected + ", relative to this file");
+      if (p == null || !external.reads()) {
+        return p;
+      }
       if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
         add(pointer, doc.entry(pointer).path() + ": '" + value + "' is not a readable file"
             + " (expected: " + expected + ", relative to this file)");
+        return null;
+      }
+      return p;
+    }
+
+    /** Returns a path the configuration names resolved against this file's folder, never opened. */
+    private @Nullable Path resolve(String pointer, String value, String expected) {
+      Path p;
+      try {
+        p = baseDir.resolve(value).normalize();
+      } catch (InvalidPathException e) {
+        add(pointer, doc.entry(pointer).path() + ": not a valid path (" + e.getReason()
+            + "; expected: " + expected + ")");
+        return null;
+      }
+      if (!external.reads() && (value.isBlank() || value.endsWith("/") || p.equals(baseDir))) {
+        add(pointer, doc.entry(pointer).path() + ": '" + value + "' names a folder (expected: "
+            + expected + ")");
         return null;
       }
       return p;

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.custos.command.AlertsConfig;
 import dev.custos.command.CommandConfig;
+import dev.custos.command.internal.PeriodicTask;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.SQLException;
@@ -18,8 +19,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
@@ -54,7 +53,7 @@ public final class AlertEvaluator implements AutoCloseable {
   private final Clock clock;
   private final MeterRegistry registry;
   private final Webhooks webhooks;
-  private final ScheduledExecutorService timer;
+  private final PeriodicTask timer;
 
   /** Creates the evaluator; {@link #start} schedules it. */
   public AlertEvaluator(AlertStore store, AlertsConfig config, CommandConfig.Retention retention,
@@ -65,25 +64,17 @@ public final class AlertEvaluator implements AutoCloseable {
     this.clock = requireNonNull(clock, "clock");
     this.registry = requireNonNull(registry, "registry");
     this.webhooks = new Webhooks(config.webhooks(), registry);
-    this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "custos-command-alerts");
-      t.setDaemon(true);
-      return t;
-    });
+    this.timer = new PeriodicTask("custos-command-alerts", config.interval(), this::runOnce,
+        e -> {
+          count("custos_command_alert_evaluation_failures", "Alert evaluations that failed",
+              null);
+          logger.warn("alerts: evaluation failed: {}", e.getClass().getSimpleName());
+        });
   }
 
   /** Schedules a run every {@code interval}, the first one interval from now. */
   public void start() {
-    long every = config.interval().toMillis();
-    timer.scheduleWithFixedDelay(() -> {
-      try {
-        runOnce();
-      } catch (SQLException | RuntimeException e) {
-        count("custos_command_alert_evaluation_failures", "Alert evaluations that failed",
-            null);
-        logger.warn("alerts: evaluation failed: {}", e.getClass().getSimpleName());
-      }
-    }, every, every, TimeUnit.MILLISECONDS);
+    timer.start();
   }
 
   /** Returns the rules: those of the configuration, then those of the API. */
@@ -263,12 +254,7 @@ public final class AlertEvaluator implements AutoCloseable {
 
   @Override
   public void close() {
-    timer.shutdownNow();
-    try {
-      timer.awaitTermination(10, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    timer.close();
     webhooks.close();
   }
 }

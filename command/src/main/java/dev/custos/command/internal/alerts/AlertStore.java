@@ -507,6 +507,65 @@ public final class AlertStore {
     }
   }
 
+  /** Where a page of silences stops: the last silence's end and id. */
+  public record SilencePosition(long endsMillis, String id) {
+    /** Checks the id. */
+    public SilencePosition {
+      requireNonNull(id, "id");
+    }
+  }
+
+  /**
+   * Returns a page of the silences in a state at {@code now}, latest end first (ties by id):
+   * those after {@code before} in that order, at most {@code limit}.
+   *
+   * @param state {@code active}, {@code pending}, {@code expired} or {@code all}
+   */
+  public List<Silence> silences(String state, long now, @Nullable SilencePosition before,
+      int limit) throws SQLException {
+    String where = switch (state) {
+      case "active" -> "ends_ms > ? AND starts_ms <= ?";
+      case "pending" -> "ends_ms > ? AND starts_ms > ?";
+      case "expired" -> "ends_ms <= ?";
+      case "all" -> "1 = 1";
+      default -> throw new IllegalArgumentException("state: " + state
+          + " (expected: active, pending, expired or all)");
+    };
+    List<Silence> out = new ArrayList<>();
+    try (Connection c = db.getConnection();
+        PreparedStatement ps = c.prepareStatement("SELECT silence_id, rule_id, category, route,"
+            + " identity_hash, starts_ms, ends_ms, created_by, created_ms, comment FROM silences"
+            + " WHERE " + where + (before == null ? ""
+                : " AND (ends_ms < ? OR (ends_ms = ? AND silence_id > ?))")
+            + " ORDER BY ends_ms DESC, silence_id LIMIT ?")) {
+      int i = 1;
+      if (!state.equals("all")) {
+        ps.setLong(i++, now);
+        if (!state.equals("expired")) {
+          ps.setLong(i++, now);
+        }
+      }
+      if (before != null) {
+        ps.setLong(i++, before.endsMillis());
+        ps.setLong(i++, before.endsMillis());
+        ps.setString(i++, before.id());
+      }
+      ps.setInt(i, limit);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(silence(rs));
+        }
+      }
+    }
+    return out;
+  }
+
+  private static Silence silence(ResultSet rs) throws SQLException {
+    return new Silence(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+        rs.getString(5), rs.getLong(6), rs.getLong(7), rs.getString(8), rs.getLong(9),
+        rs.getString(10));
+  }
+
   /** Returns the silences ending after {@code endsAfter}, latest end first. */
   public List<Silence> silences(long endsAfter) throws SQLException {
     List<Silence> out = new ArrayList<>();
@@ -517,9 +576,7 @@ public final class AlertStore {
       ps.setLong(1, endsAfter);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          out.add(new Silence(rs.getString(1), rs.getString(2), rs.getString(3),
-              rs.getString(4), rs.getString(5), rs.getLong(6), rs.getLong(7), rs.getString(8),
-              rs.getLong(9), rs.getString(10)));
+          out.add(silence(rs));
         }
       }
     }

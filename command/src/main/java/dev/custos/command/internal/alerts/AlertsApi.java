@@ -23,11 +23,13 @@ import dev.custos.command.internal.config.AlertsBinder;
 import dev.custos.engine.config.ConfigException;
 import dev.custos.engine.config.ConfigProblem;
 import dev.custos.engine.config.Durations;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -161,17 +163,32 @@ public final class AlertsApi {
         return error(HttpStatus.BAD_REQUEST, "state: unknown (expected: active, pending,"
             + " expired or all)");
       }
+      int limit = limit(ctx.queryParam("limit"));
+      if (limit < 0) {
+        return error(HttpStatus.BAD_REQUEST, "limit: out of range (expected: 1 to "
+            + MAX_LIMIT + ")");
+      }
+      String cursor = ctx.queryParam("before");
+      AlertStore.SilencePosition before = cursor == null ? null : silencePosition(cursor);
+      if (cursor != null && before == null) {
+        return error(HttpStatus.BAD_REQUEST, "before: not a cursor (expected: the next_before"
+            + " of a previous answer)");
+      }
       String wanted = state;
       return blocking(ctx, () -> {
         long now = clock.millis();
         ObjectNode root = JSON.createObjectNode();
         ArrayNode list = root.putArray("silences");
-        for (Silence s : store.silences(wanted.equals("active") || wanted.equals("pending")
-            ? now : Long.MIN_VALUE)) {
-          String st = silenceState(s, now);
-          if (wanted.equals("all") || wanted.equals(st)) {
-            list.add(silenceJson(s, now));
-          }
+        List<Silence> page = store.silences(wanted, now, before, limit);
+        for (Silence s : page) {
+          list.add(silenceJson(s, now));
+        }
+        if (page.size() == limit) {
+          Silence last = page.get(page.size() - 1);
+          root.put("next_before", silenceCursor(new AlertStore.SilencePosition(
+              last.endsMillis(), last.id())));
+        } else {
+          root.putNull("next_before");
         }
         return ok(HttpStatus.OK, root);
       });
@@ -325,6 +342,31 @@ public final class AlertsApi {
           + " characters without control characters" + (required ? ", not blank" : ""));
     }
     return v.asText();
+  }
+
+  /** Returns the opaque cursor of a silence's place: base64url of "ends:id". */
+  static String silenceCursor(AlertStore.SilencePosition p) {
+    return Base64.getUrlEncoder().withoutPadding().encodeToString((p.endsMillis() + ":"
+        + p.id()).getBytes(StandardCharsets.US_ASCII));
+  }
+
+  /** Returns the place a cursor stands for, or null when it is not a cursor. */
+  static AlertStore.@Nullable SilencePosition silencePosition(String cursor) {
+    if (cursor.length() > 100) {
+      return null;
+    }
+    try {
+      String text = new String(Base64.getUrlDecoder().decode(cursor),
+          StandardCharsets.US_ASCII);
+      int colon = text.indexOf(':');
+      if (colon < 1 || !SILENCE_ID.matcher(text.substring(colon + 1)).matches()) {
+        return null;
+      }
+      return new AlertStore.SilencePosition(Long.parseLong(text.substring(0, colon)),
+          text.substring(colon + 1));
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
   }
 
   private static int limit(@Nullable String text) {

@@ -21,26 +21,23 @@ import com.nimbusds.jwt.PlainJWT;
 import com.nimbusds.jwt.SignedJWT;
 import com.nimbusds.jwt.proc.BadJWTException;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
-import com.nimbusds.jwt.proc.JWTClaimsSetVerifier;
 import dev.custos.command.CommandConfig;
+import dev.custos.proxy.JwtClaimsCheck;
 import java.net.MalformedURLException;
 import java.text.ParseException;
 import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Date;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Verifies OIDC JWTs with nimbus-jose-jwt: a signature under an allowed asymmetric algorithm by
  * a key of the issuer's JWKS ({@code alg: none} and HMAC are never accepted, so a public key can
  * never serve as an HMAC secret), {@code iss}, {@code aud}, {@code exp} (required) and
- * {@code nbf} within the clock skew; then maps the roles claim to a {@link Role}. Keys from a URL
+ * {@code nbf} and {@code iat} within the clock skew, checked by the proxy's
+ * {@link JwtClaimsCheck} as for {@code authn.jwt}; then maps the roles claim to a {@link Role}. Keys from a URL
  * are cached, refreshed ahead of expiry, and fetched again early (rate limited) when a token
  * names an unknown key id. Thread-safe; {@link #verify} blocks on a key fetch when
  * {@link #remote()}, so it then runs off the event loops.
@@ -84,7 +81,8 @@ final class OidcVerifier {
     }
     DefaultJWTProcessor<SecurityContext> p = new DefaultJWTProcessor<>();
     p.setJWSKeySelector(new JWSVerificationKeySelector<>(algorithms, keys));
-    p.setJWTClaimsSetVerifier(new Claims(config, clock));
+    p.setJWTClaimsSetVerifier(JwtClaimsCheck.of(config.issuer(), config.audiences(),
+        config.clockSkew(), null, clock));
     p.setJWSTypeVerifier(new DefaultJOSEObjectTypeVerifier<>(JOSEObjectType.JWT,
         new JOSEObjectType("at+jwt"), null));
     this.processor = p;
@@ -137,8 +135,8 @@ final class OidcVerifier {
     JWTClaimsSet claims;
     try {
       claims = processor.process(signed, null);
-    } catch (Rejected e) {
-      return new Refused(401, e.reason);
+    } catch (JwtClaimsCheck.Rejected e) {
+      return new Refused(401, reason(e.failure()));
     } catch (BadJWSException e) {
       return new Refused(401, "JWT signature invalid (expected: signed by a key of the"
           + " issuer's JWKS)");
@@ -201,53 +199,21 @@ final class OidcVerifier {
     return String.join(", ", config.algorithms());
   }
 
-  /** A claims check that failed, with its reason. */
-  private static final class Rejected extends BadJWTException {
-    private static final long serialVersionUID = 1L;
-    final String reason;
-
-    Rejected(String reason) {
-      super("JWT rejected: " + reason);
-      this.reason = reason;
-    }
-  }
-
-  /** Checks the claims; every time comparison allows the configured skew. */
-  private static final class Claims implements JWTClaimsSetVerifier<SecurityContext> {
-    private final CommandConfig.Oidc config;
-    private final Clock clock;
-
-    Claims(CommandConfig.Oidc config, Clock clock) {
-      this.config = config;
-      this.clock = clock;
-    }
-
-    @Override
-    public void verify(JWTClaimsSet claims, @Nullable SecurityContext context)
-        throws BadJWTException {
-      Instant now = clock.instant();
-      Duration skew = config.clockSkew();
-      Date exp = claims.getExpirationTime();
-      if (exp == null) {
-        throw new Rejected("JWT without exp (expected: an expiry time)");
-      }
-      if (now.minus(skew).isAfter(exp.toInstant())) {
-        throw new Rejected("JWT expired (expected: exp in the future, with "
-            + skew.toSeconds() + " s of clock skew)");
-      }
-      Date nbf = claims.getNotBeforeTime();
-      if (nbf != null && now.plus(skew).isBefore(nbf.toInstant())) {
-        throw new Rejected("JWT not valid yet (expected: nbf in the past, with "
-            + skew.toSeconds() + " s of clock skew)");
-      }
-      if (!config.issuer().equals(claims.getIssuer())) {
-        throw new Rejected("JWT issuer not accepted (expected: iss " + config.issuer() + ")");
-      }
-      List<String> aud = claims.getAudience();
-      if (aud == null || aud.stream().noneMatch(config.audiences()::contains)) {
-        throw new Rejected("JWT audience not accepted (expected: aud holding one of "
-            + config.audiences() + ")");
-      }
-    }
+  /** Returns what a failed claims check says, naming the check, never a claim's value. */
+  private String reason(JwtClaimsCheck.Failure failure) {
+    long skew = config.clockSkew().toSeconds();
+    return switch (failure) {
+      case NO_EXPIRY -> "JWT without exp (expected: an expiry time)";
+      case EXPIRED -> "JWT expired (expected: exp in the future, with " + skew
+          + " s of clock skew)";
+      case NOT_YET_VALID -> "JWT not valid yet (expected: nbf in the past, with " + skew
+          + " s of clock skew)";
+      case ISSUED_IN_FUTURE -> "JWT issued in the future (expected: iat in the past, with "
+          + skew + " s of clock skew)";
+      case ISSUER -> "JWT issuer not accepted (expected: iss " + config.issuer() + ")";
+      case AUDIENCE -> "JWT audience not accepted (expected: aud holding one of "
+          + config.audiences() + ")";
+      case LIFETIME -> "JWT lifetime too long (expected: exp closer to iat)";
+    };
   }
 }

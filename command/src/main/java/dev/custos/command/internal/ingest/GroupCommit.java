@@ -5,15 +5,19 @@ import static java.util.Objects.requireNonNull;
 import dev.custos.command.internal.store.Batch;
 import dev.custos.command.internal.store.Outcome;
 import dev.custos.command.internal.store.Store;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.SQLException;
+import java.sql.SQLTimeoutException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -24,6 +28,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * the in-memory aggregation of roll-ups across batches. Idempotency by batch id holds inside a
  * group, and a failing group is retried batch by batch by the store.
  *
+ * <p>A writer waits at most {@code maxWait}: a database that holds a group longer (stuck, or far
+ * too slow) frees the writer with a {@link SQLTimeoutException}, counted in {@code
+ * custos_command_ingest_store_timeouts_total}; a batch still queued then is withdrawn, one
+ * already taken may yet be stored, which the batch id makes harmless when the proxy retries.
+ *
  * <p>The queue holds at most one batch per waiting writer, so its size is bounded by the
  * writers' pool. Thread-safe.
  */
@@ -32,8 +41,20 @@ public final class GroupCommit implements BatchSink, AutoCloseable {
   private static final Pending STOP = new Pending(new Batch("stop", "stop", "stop", "stop", 0,
       List.of()));
 
-  private final Store store;
+  /** How long a writer waits for its batch by default. */
+  public static final Duration DEFAULT_MAX_WAIT = Duration.ofSeconds(30);
+
+  /** Stores a group of batches in one transaction. */
+  @FunctionalInterface
+  interface Committer {
+    /** Returns each batch's outcome, in order. */
+    List<Outcome> ingest(List<Batch> batches);
+  }
+
+  private final Committer store;
   private final int maxEvents;
+  private final Duration maxWait;
+  private final Counter timeouts;
   private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
   private final List<Thread> committers = new ArrayList<>();
   private final DistributionSummary groupSize;
@@ -43,19 +64,36 @@ public final class GroupCommit implements BatchSink, AutoCloseable {
   private boolean closed;
 
   /**
-   * Starts {@code committers} committer threads.
+   * Starts {@code committers} committer threads; a writer waits at most {@link
+   * #DEFAULT_MAX_WAIT}.
    *
    * @param maxEvents a committer stops adding batches to a group once it holds this many events
    */
   public GroupCommit(Store store, int committers, int maxEvents, MeterRegistry registry) {
+    this(requireNonNull(store, "store")::ingest, committers, maxEvents, DEFAULT_MAX_WAIT,
+        registry);
+  }
+
+  /**
+   * Starts {@code committers} committer threads.
+   *
+   * @param maxEvents a committer stops adding batches to a group once it holds this many events
+   * @param maxWait how long a writer waits for its batch to be stored, above zero
+   */
+  GroupCommit(Committer store, int committers, int maxEvents, Duration maxWait,
+      MeterRegistry registry) {
     this.store = requireNonNull(store, "store");
-    if (committers < 1 || maxEvents < 1) {
+    this.maxWait = requireNonNull(maxWait, "maxWait");
+    if (committers < 1 || maxEvents < 1 || maxWait.isZero() || maxWait.isNegative()) {
       throw new IllegalArgumentException("group commit: committers " + committers
-          + ", maxEvents " + maxEvents + " (expected: at least 1 each)");
+          + ", maxEvents " + maxEvents + ", maxWait " + maxWait
+          + " (expected: at least 1 each, a wait above zero)");
     }
     this.maxEvents = maxEvents;
     this.groupSize = DistributionSummary.builder("custos_command_ingest_group_batches")
         .description("Batches stored per database transaction").register(registry);
+    this.timeouts = Counter.builder("custos_command_ingest_store_timeouts")
+        .description("Batches whose writer stopped waiting for the database").register(registry);
     for (int i = 1; i <= committers; i++) {
       Thread t = new Thread(this::run, "custos-command-committer-" + i);
       t.setDaemon(true);
@@ -83,7 +121,12 @@ public final class GroupCommit implements BatchSink, AutoCloseable {
     }
     Outcome o;
     try {
-      o = p.done.get();
+      o = p.done.get(maxWait.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      queue.remove(p);
+      timeouts.increment();
+      throw new SQLTimeoutException("batch not stored within " + maxWait.toMillis() + " ms:"
+          + " the database is stuck or too slow (expected: a retry; the batch id makes it safe)");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new SQLException("interrupted while the batch was being stored", e);

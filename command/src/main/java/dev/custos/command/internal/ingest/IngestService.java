@@ -20,6 +20,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.sql.SQLException;
+import java.sql.SQLTimeoutException;
 import java.time.Clock;
 import java.util.List;
 import java.util.Locale;
@@ -192,6 +193,12 @@ public final class IngestService implements HttpService {
     long start = System.nanoTime();
     try {
       stored = sink.store(batch);
+    } catch (SQLTimeoutException e) {
+      logger.warn("batch from proxy {} not stored in time: the database is stuck or too slow",
+          proxyId);
+      return retryLater("database_timeout", RETRY_DATABASE,
+          "database too slow: the batch was not stored in time (expected: a retry after"
+          + " Retry-After seconds)");
     } catch (SQLException e) {
       logger.warn("batch from proxy {} not stored: {} (SQLState {})", proxyId,
           e.getClass().getSimpleName(), e.getSQLState());

@@ -5,10 +5,6 @@ import dev.custos.engine.PolicyException;
 import dev.custos.engine.config.ConfigException;
 import dev.custos.engine.config.ConfigProblem;
 import dev.custos.proxy.ProxyConfig;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -28,11 +24,10 @@ public enum DocumentKind {
    * /api/v1/configs}, pulled from {@code /api/v1/proxy/config}).
    */
   PROXY_CONFIG("proxy_config", "config", "configs", "Custos proxy configuration",
-      "custos proxy accepts, without a command section and naming no file to read");
+      "custos proxy accepts, without a command section (files and environment variables it"
+          + " names are checked by each proxy when it pulls it)");
 
   private static final Pattern COMMAND_KEY = Pattern.compile("(?m)^command[ \\t]*:");
-  /** An empty folder that relative paths in an uploaded configuration resolve against. */
-  private static volatile Path emptyDir;
 
   private final String id;
   private final String field;
@@ -85,7 +80,9 @@ public enum DocumentKind {
 
   /**
    * Returns every problem of a body as {@code line:column: what (expected: what)}, the source
-   * name left out; empty when the body is valid. Parses with the proxies' own parser.
+   * name left out; empty when the body is valid. Parses with the proxies' own parser; a
+   * configuration's files and environment variables are not read here (the plane cannot see the
+   * proxies' disks), each proxy checks them when it pulls.
    */
   List<String> problems(String name, String body) {
     if (this == POLICY) {
@@ -100,7 +97,7 @@ public enum DocumentKind {
     }
     List<String> out = new ArrayList<>();
     try {
-      ProxyConfig.parse(body, name, emptyDir());
+      ProxyConfig.validateStructure(body, name);
     } catch (ConfigException e) {
       for (ConfigProblem p : e.problems()) {
         out.add(p.line() > 0 ? p.line() + ":" + p.column() + ": " + p.text() : p.text());
@@ -130,24 +127,5 @@ public enum DocumentKind {
           : line.startsWith(source + " ") ? line.substring(source.length() + 1) : line);
     }
     return out;
-  }
-
-  private static Path emptyDir() {
-    Path d = emptyDir;
-    if (d == null) {
-      synchronized (DocumentKind.class) {
-        d = emptyDir;
-        if (d == null) {
-          try {
-            d = Files.createTempDirectory("custos-config-check");
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-          d.toFile().deleteOnExit();
-          emptyDir = d;
-        }
-      }
-    }
-    return d;
   }
 }

@@ -218,8 +218,10 @@ public final class PolicyApi {
     List<Rollout> rollouts = store.rollouts(MAX_ROLLOUTS);
     // The proxies are read once for the page, not once per rollout.
     Map<String, String> versions = rollouts.isEmpty() ? Map.of() : store.proxyVersions();
+    // So are the shadow events: one query for the page, not one per rollout.
+    Map<Long, PolicyStore.WouldHaveBlocked> would = store.wouldHaveBlocked(rollouts);
     for (Rollout r : rollouts) {
-      list.add(rolloutJson(r, versions));
+      list.add(rolloutJson(r, versions, would.get(r.id())));
     }
     return root.toString();
   }
@@ -236,11 +238,11 @@ public final class PolicyApi {
   }
 
   private ObjectNode rolloutJson(Rollout r) throws SQLException {
-    return rolloutJson(r, store.proxyVersions());
+    return rolloutJson(r, store.proxyVersions(), store.wouldHaveBlocked(r));
   }
 
-  private ObjectNode rolloutJson(Rollout r, Map<String, String> proxyVersions)
-      throws SQLException {
+  private ObjectNode rolloutJson(Rollout r, Map<String, String> proxyVersions,
+      PolicyStore.WouldHaveBlocked w) {
     ObjectNode o = JSON.createObjectNode();
     o.put("id", r.id());
     o.put("kind", r.kind().id());
@@ -261,7 +263,6 @@ public final class PolicyApi {
       s.put("proxy_id", e.getKey());
       s.put("running_version", e.getValue());
     }
-    PolicyStore.WouldHaveBlocked w = store.wouldHaveBlocked(r);
     ObjectNode would = o.putObject("would_have_blocked");
     would.put("events", w.events());
     ObjectNode byRule = would.putObject("by_rule");
@@ -479,7 +480,7 @@ public final class PolicyApi {
     }
     String refused = headers.get("custos-" + kind.field() + "-refused");
     if (refused != null && VERSION.matcher(refused).matches()) {
-      logger.warn("proxy {} refused {} {} (its own validation failed); it keeps running {}",
+      logger.warn("proxy {} refused {} {} (its own checks failed); it keeps running {}",
           proxyId, kind.field(), refused, running == null ? "local" : running);
     }
     Duration wait;

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.github.difflib.DiffUtils;
 import com.github.difflib.UnifiedDiffUtils;
 import com.github.difflib.patch.Patch;
+import dev.custos.command.internal.store.Transactions;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -31,7 +32,6 @@ import org.jspecify.annotations.Nullable;
  * number make one of them retry. Thread-safe; every method blocks on JDBC.
  */
 public final class PolicyStore {
-  private static final int RETRIES = 5;
   private static final String ROLLOUT_COLUMNS = "id, kind, name, version, enforce, proxies,"
       + " state, created_ms, created_by, updated_ms, updated_by, shadow_until_ms";
 
@@ -520,74 +520,68 @@ public final class PolicyStore {
    * Empty for a rollout started enforcing. Reads raw events, so it covers what retention keeps.
    */
   public WouldHaveBlocked wouldHaveBlocked(Rollout r) throws SQLException {
-    Map<String, Long> byRule = new LinkedHashMap<>();
-    if (r.kind() != DocumentKind.POLICY || r.enforce() && r.shadowUntilMillis() == 0) {
-      return new WouldHaveBlocked(0, byRule);
-    }
-    String label = r.name() + "@" + r.version() + "+shadow";
-    StringBuilder sql = new StringBuilder("SELECT blocked_by, COUNT(*) FROM events WHERE"
-        + " time_ms >= ? AND shadow = ? AND blocked_by IS NOT NULL AND (config_version = ? OR"
-        + " config_version LIKE ? ESCAPE '!')");
-    if (r.shadowUntilMillis() > 0) {
-      sql.append(" AND time_ms < ?");
-    }
-    sql.append(" GROUP BY blocked_by ORDER BY COUNT(*) DESC, blocked_by");
-    long total = 0;
-    try (Connection c = db.getConnection();
-        PreparedStatement ps = c.prepareStatement(sql.toString())) {
-      int i = 1;
-      ps.setLong(i++, r.createdMillis());
-      ps.setBoolean(i++, true);
-      ps.setString(i++, label);
-      ps.setString(i++, "%/" + likeLiteral(label));
-      if (r.shadowUntilMillis() > 0) {
-        ps.setLong(i++, r.shadowUntilMillis());
+    return wouldHaveBlocked(List.of(r)).get(r.id());
+  }
+
+  /**
+   * Returns {@link #wouldHaveBlocked(Rollout)} of each rollout, by id, with one query (one
+   * {@code UNION ALL} branch per policy rollout that was ever in shadow mode).
+   */
+  public Map<Long, WouldHaveBlocked> wouldHaveBlocked(List<Rollout> rollouts)
+      throws SQLException {
+    Map<Long, Map<String, Long>> byRollout = new LinkedHashMap<>();
+    List<Rollout> shadowed = new ArrayList<>();
+    StringBuilder sql = new StringBuilder();
+    for (Rollout r : rollouts) {
+      byRollout.put(r.id(), new LinkedHashMap<>());
+      if (r.kind() != DocumentKind.POLICY || r.enforce() && r.shadowUntilMillis() == 0) {
+        continue;
       }
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          byRule.put(rs.getString(1), rs.getLong(2));
-          total += rs.getLong(2);
+      shadowed.add(r);
+      sql.append(sql.length() == 0 ? "" : " UNION ALL ")
+          .append("SELECT CAST(? AS BIGINT) AS rollout_id, blocked_by, COUNT(*) AS n FROM events"
+              + " WHERE time_ms >= ? AND shadow = ? AND blocked_by IS NOT NULL AND"
+              + " (config_version = ? OR config_version LIKE ? ESCAPE '!')");
+      if (r.shadowUntilMillis() > 0) {
+        sql.append(" AND time_ms < ?");
+      }
+      sql.append(" GROUP BY blocked_by");
+    }
+    if (!shadowed.isEmpty()) {
+      try (Connection c = db.getConnection();
+          PreparedStatement ps = c.prepareStatement("SELECT rollout_id, blocked_by, n FROM ("
+              + sql + ") w ORDER BY rollout_id, n DESC, blocked_by")) {
+        int i = 1;
+        for (Rollout r : shadowed) {
+          String label = r.name() + "@" + r.version() + "+shadow";
+          ps.setLong(i++, r.id());
+          ps.setLong(i++, r.createdMillis());
+          ps.setBoolean(i++, true);
+          ps.setString(i++, label);
+          ps.setString(i++, "%/" + likeLiteral(label));
+          if (r.shadowUntilMillis() > 0) {
+            ps.setLong(i++, r.shadowUntilMillis());
+          }
+        }
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            byRollout.get(rs.getLong(1)).put(rs.getString(2), rs.getLong(3));
+          }
         }
       }
     }
-    return new WouldHaveBlocked(total, byRule);
-  }
-
-  /** A unit of work in one transaction. */
-  private interface Work<T> {
-    T run(Connection c) throws SQLException;
+    Map<Long, WouldHaveBlocked> out = new LinkedHashMap<>();
+    byRollout.forEach((id, byRule) -> out.put(id, new WouldHaveBlocked(
+        byRule.values().stream().mapToLong(Long::longValue).sum(), byRule)));
+    return out;
   }
 
   /**
    * Runs work in a transaction, again when another writer took the same number first (a
    * unique violation), a deadlock or a busy database.
    */
-  private <T> T retrying(Work<T> work) throws SQLException {
-    for (int attempt = 1; ; attempt++) {
-      try (Connection c = db.getConnection()) {
-        c.setAutoCommit(false);
-        try {
-          T out = work.run(c);
-          c.commit();
-          return out;
-        } catch (SQLException | RuntimeException e) {
-          c.rollback();
-          throw e;
-        } finally {
-          c.setAutoCommit(true);
-        }
-      } catch (SQLException e) {
-        if (attempt >= RETRIES || !retryable(e)) {
-          throw e;
-        }
-      }
-    }
-  }
-
-  private static boolean retryable(SQLException e) {
-    String state = e.getSQLState();
-    int code = e.getErrorCode() & 0xff;
-    return "23505".equals(state) || "40P01".equals(state) || "40001".equals(state)
-        || code == 5 || code == 6 || code == 19;
+  private <T> T retrying(Transactions.Work<T> work) throws SQLException {
+    return Transactions.run(db, e -> Transactions.contention(e)
+        || Transactions.uniqueViolation(e), work);
   }
 }

@@ -90,8 +90,25 @@ public final class PolicyWatch implements AutoCloseable {
     waiters.remove(f);
   }
 
-  /** Wakes every waiter: rollouts changed. */
+  /**
+   * Wakes every waiter: rollouts changed through this replica (call it once the change is
+   * committed). The revision is noted first, so that the next database poll does not wake the
+   * waiters a second time for the same change.
+   */
   public void changed() {
+    try {
+      long now = store.rolloutsRevision();
+      synchronized (this) {
+        revision = now;
+      }
+    } catch (SQLException | RuntimeException e) {
+      logger.warn("policy watch: cannot read the rollouts' revision: {}",
+          e.getClass().getSimpleName());
+    }
+    wake();
+  }
+
+  private void wake() {
     generation.incrementAndGet();
     for (CompletableFuture<Void> f : waiters) {
       waiters.remove(f);
@@ -99,16 +116,20 @@ public final class PolicyWatch implements AutoCloseable {
     }
   }
 
-  private void poll() {
+  /** Reads the rollouts' revision and wakes the waiters when another replica changed it. */
+  void poll() {
     try {
       if (waiters.isEmpty() && revision != Long.MIN_VALUE) {
         return;
       }
       long now = store.rolloutsRevision();
-      long before = revision;
-      revision = now;
-      if (before != Long.MIN_VALUE && before != now) {
-        changed();
+      boolean changedElsewhere;
+      synchronized (this) {
+        changedElsewhere = revision != Long.MIN_VALUE && revision != now;
+        revision = now;
+      }
+      if (changedElsewhere) {
+        wake();
       }
     } catch (SQLException | RuntimeException e) {
       logger.warn("policy watch: cannot read the rollouts' revision: {}",
@@ -119,6 +140,6 @@ public final class PolicyWatch implements AutoCloseable {
   @Override
   public void close() {
     poller.shutdownNow();
-    changed();
+    wake();
   }
 }

@@ -7,6 +7,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -151,7 +152,7 @@ final class Dictionaries {
         row++;
       }
       String names = String.join(", ", columns);
-      String unnest = "unnest(" + String.join(", ", java.util.Collections.nCopies(n,
+      String unnest = "unnest(" + String.join(", ", Collections.nCopies(n,
           "?::text[]")) + ")";
       // Sorted keys: concurrent creators wait on each other's rows in one order.
       try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table + " (" + names
@@ -184,7 +185,7 @@ final class Dictionaries {
         throws SQLException {
       int n = columns.size();
       String names = String.join(", ", columns);
-      String marks = String.join(", ", java.util.Collections.nCopies(n, "?"));
+      String marks = String.join(", ", Collections.nCopies(n, "?"));
       List<String> where = new ArrayList<>(n);
       for (String col : columns) {
         where.add(col + " = ?");

@@ -46,8 +46,6 @@ public final class Store implements AutoCloseable {
   /** Where the migrations live on the classpath. */
   public static final String MIGRATIONS = "classpath:dev/custos/command/db";
 
-  private static final int RETRIES = 5;
-
   private final HikariDataSource pool;
   private final boolean postgresql;
   private final Dictionaries dictionaries = new Dictionaries();
@@ -260,27 +258,10 @@ public final class Store implements AutoCloseable {
   }
 
   private int[] write(List<Batch> group) throws SQLException {
-    for (int attempt = 1; ; attempt++) {
-      try (Connection c = pool.getConnection()) {
-        // Dictionary entries first, each committed at once: outside the group's transaction.
-        Dictionaries.Ids ids = dictionaries.resolve(c, group, postgresql);
-        c.setAutoCommit(false);
-        try {
-          int[] n = IngestWriter.write(c, group, postgresql, ids);
-          c.commit();
-          return n;
-        } catch (SQLException | RuntimeException e) {
-          c.rollback();
-          throw e;
-        } finally {
-          c.setAutoCommit(true);
-        }
-      } catch (SQLException e) {
-        if (attempt >= RETRIES || !retryable(e)) {
-          throw e;
-        }
-      }
-    }
+    // Dictionary entries first, each committed at once: outside the group's transaction.
+    return Transactions.run(pool, Transactions::contention,
+        c -> dictionaries.resolve(c, group, postgresql),
+        (c, ids) -> IngestWriter.write(c, group, postgresql, ids));
   }
 
   /**
@@ -302,13 +283,6 @@ public final class Store implements AutoCloseable {
     String state = e.getSQLState();
     return e instanceof SQLTransientConnectionException
         || (state != null && state.startsWith("08"));
-  }
-
-  /** Deadlocks and serialization failures (PostgreSQL), a busy or locked database (SQLite). */
-  private static boolean retryable(SQLException e) {
-    String state = e.getSQLState();
-    return "40P01".equals(state) || "40001".equals(state)
-        || (e.getErrorCode() & 0xff) == 5 || (e.getErrorCode() & 0xff) == 6;
   }
 
   /** Category ids match {@code [a-z0-9_.-]+}: nothing to escape. */

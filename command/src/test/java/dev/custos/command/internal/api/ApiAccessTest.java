@@ -273,6 +273,19 @@ class ApiAccessTest {
   }
 
   @Test
+  void aJwtIssuedInTheFutureIs401() throws Exception {
+    WebClient client = apiWithRemoteJwks();
+    Instant later = Instant.now().plus(Duration.ofMinutes(3));
+    String jwt = es256(ecKey, claims().issueTime(Date.from(later))
+        .expirationTime(Date.from(later.plus(Duration.ofMinutes(5)))).build());
+
+    AggregatedHttpResponse r = get(client, "/api/v1/whoami", jwt);
+
+    assertThat(r.status()).isEqualTo(HttpStatus.UNAUTHORIZED);
+    assertThat(error(r)).startsWith("Authorization: JWT issued in the future");
+  }
+
+  @Test
   void aJwtOfAnotherIssuerIs401() throws Exception {
     WebClient client = apiWithRemoteJwks();
     String jwt = es256(ecKey, claims().issuer("https://evil.test").build());

@@ -7,6 +7,7 @@ import dev.custos.command.CommandConfig;
 import dev.custos.command.Databases;
 import dev.custos.command.TestEvents;
 import dev.custos.command.internal.store.Batch;
+import dev.custos.command.internal.store.Outcome;
 import dev.custos.command.internal.store.Store;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -15,12 +16,16 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.SQLTimeoutException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -158,5 +163,40 @@ class GroupCommitTest {
     assertThat(count("SELECT COUNT(*) FROM events")).isEqualTo(10);
     assertThatThrownBy(() -> commits.store(batch("gw", 11, "http")))
         .isInstanceOf(SQLException.class).hasMessageContaining("stopping");
+  }
+
+  @Test
+  void aStuckDatabaseFreesItsWritersAfterTheMaximumWaitAndWithdrawsWhatIsStillQueued()
+      throws Exception {
+    CountDownLatch entered = new CountDownLatch(1);
+    CountDownLatch stuck = new CountDownLatch(1);
+    List<List<Batch>> groups = new CopyOnWriteArrayList<>();
+    GroupCommit commits = new GroupCommit(batches -> {
+      groups.add(batches);
+      entered.countDown();
+      try {
+        stuck.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return batches.stream().map(b -> Outcome.stored(b.events().size())).toList();
+    }, 1, 10_000, Duration.ofMillis(200), registry);
+    try {
+      Future<Integer> first = writers.submit(() -> commits.store(batch("gw", 1, "http")));
+      entered.await();
+
+      assertThatThrownBy(first::get).hasCauseInstanceOf(SQLTimeoutException.class)
+          .hasMessageContaining("not stored within 200 ms");
+      // The committer is still held: the next batch waits in the queue, then is withdrawn.
+      assertThatThrownBy(() -> commits.store(batch("gw", 2, "http")))
+          .isInstanceOf(SQLTimeoutException.class);
+      assertThat(commits.queued()).isZero();
+      assertThat(registry.get("custos_command_ingest_store_timeouts").counter().count())
+          .isEqualTo(2);
+    } finally {
+      stuck.countDown();
+      commits.close();
+    }
+    assertThat(groups).singleElement().satisfies(g -> assertThat(g).hasSize(1));
   }
 }

@@ -259,6 +259,14 @@ class PolicyStoreTest {
     assertThat(p.wouldHaveBlocked(promoted).byRule()).containsExactly(Map.entry("cards", 3L));
     Rollout enforcing = p.startRollout("payments", 1, List.of("*"), true, "bob", T0);
     assertThat(p.wouldHaveBlocked(enforcing).events()).isZero();
+
+    // A page of rollouts is counted with one query, each as it is alone.
+    Rollout everywhere = p.startRollout("payments", 1, List.of("*"), false, "bob", T0);
+    assertThat(p.wouldHaveBlocked(List.of(promoted, enforcing, everywhere)))
+        .containsExactly(Map.entry(promoted.id(), p.wouldHaveBlocked(promoted)),
+            Map.entry(enforcing.id(), new PolicyStore.WouldHaveBlocked(0, Map.of())),
+            Map.entry(everywhere.id(), new PolicyStore.WouldHaveBlocked(4,
+                Map.of("cards", 3L, "on_uninspectable", 1L))));
   }
 
   private static String event(long time, boolean shadow, String blockedBy) throws Exception {

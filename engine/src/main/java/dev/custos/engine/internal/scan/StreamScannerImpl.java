@@ -405,6 +405,9 @@ final class StreamScannerImpl implements StreamScanner, EndSink {
       if (json != null) {
         json.release();
       }
+      if (text != null) {
+        text.release();
+      }
       matches.close();
     }
   }

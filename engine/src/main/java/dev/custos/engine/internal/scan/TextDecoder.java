@@ -60,7 +60,6 @@ final class TextDecoder {
   private static final Encoding[] WIDE = {
     Encoding.UTF_32LE, Encoding.UTF_32BE, Encoding.UTF_16LE, Encoding.UTF_16BE
   };
-  private static final byte[] NO_BYTES = new byte[0];
   private static final long[] NO_LONGS = new long[0];
   private static final int[] NO_INTS = new int[0];
 
@@ -76,7 +75,13 @@ final class TextDecoder {
   private final @Nullable Charset declared;
 
   private @Nullable Encoding encoding;
-  private final byte[] sniff = new byte[SNIFF];
+  /**
+   * The arrays below (sniffed head, decoded bytes, a cut unit, held symbols): the thread's kept ones
+   * (see {@link WindowPool}) until {@link #release()}, each read only below a count kept here.
+   */
+  private final WindowPool.TextScratch scratch;
+  private boolean released;
+  private final byte[] sniff;
   private int sniffLength;
 
   private long fed;
@@ -84,21 +89,21 @@ final class TextDecoder {
   private long decodedBefore;
 
   /** Decoded bytes of the current call; empty until a chunk does not pass as itself. */
-  private byte[] out = NO_BYTES;
+  private byte[] out;
   private int outLength;
-  private byte[] resultArray = out;
+  private byte[] resultArray;
   private int resultOffset;
 
   /** A code unit of UTF-16 or UTF-32 cut by a chunk boundary. */
-  private final byte[] partial = new byte[4];
+  private final byte[] partial;
   private int partialLength;
   private int pendingHigh = -1;
   private long pendingHighStart;
 
   /** The escape reader: symbols (code points, or bytes for {@link Encoding#BYTES}) held back. */
   private int state = NORMAL;
-  private final int[] heldValue = new int[16];
-  private final long[] heldStart = new long[16];
+  private final int[] heldValue;
+  private final long[] heldStart;
   private int heldCount;
   private long heldEnd;
 
@@ -119,6 +124,25 @@ final class TextDecoder {
     this.jsonEscapes = jsonEscapes;
     this.declared = declared;
     this.original = keepOriginal ? new OriginalWindow() : null;
+    this.scratch = WindowPool.kept().takeText();
+    this.sniff = scratch.sniff;
+    this.out = scratch.out;
+    this.resultArray = out;
+    this.partial = scratch.partial;
+    this.heldValue = scratch.heldValue;
+    this.heldStart = scratch.heldStart;
+  }
+
+  /**
+   * Gives this decoder's arrays back to the thread for its next decoder, once its stream closed;
+   * the decoder must not be used after.
+   */
+  void release() {
+    if (!released) {
+      released = true;
+      scratch.out = out;
+      WindowPool.kept().giveText(scratch);
+    }
   }
 
   // ---- encoding ----

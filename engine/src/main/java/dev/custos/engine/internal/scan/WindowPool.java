@@ -6,12 +6,13 @@ import org.jspecify.annotations.Nullable;
 /**
  * Keeps the window buffer, the keyword-region arrays and the scratch arrays of the last closed
  * stream of each thread for the next stream the thread opens, so that scanning a message does not
- * allocate (and zero) a new window, three arrays as long as the detector list, and the dozen small
- * arrays a stream and its JSON tracker work in. What a stream takes belongs to it alone: it takes
+ * allocate (and zero) a new window, three arrays as long as the detector list, and the small
+ * arrays a stream, its JSON tracker and its text decoder work in. What a stream takes belongs to it alone: it takes
  * it when it opens and gives it back when it closes, after which it no longer reads or writes it.
  * Each thread keeps at most one buffer of at most {@link #MAX_KEPT} bytes, one set of region
- * arrays, one {@link Scratch} and one {@link JsonScratch}, each array of at most {@link
- * #MAX_KEPT_ELEMENTS} elements.
+ * arrays, one {@link Scratch}, one {@link JsonScratch} and one {@link TextScratch} (whose decoded
+ * bytes are at most {@link #MAX_KEPT} too), each other array of at most {@link #MAX_KEPT_ELEMENTS}
+ * elements.
  */
 final class WindowPool {
   /** The size of a new window. */
@@ -30,6 +31,7 @@ final class WindowPool {
     private @Nullable Regions regions;
     private @Nullable Scratch scratch;
     private @Nullable JsonScratch json;
+    private @Nullable TextScratch text;
 
     private Kept() {}
 
@@ -47,6 +49,23 @@ final class WindowPool {
     void giveScratch(Scratch s) {
       if (s.bounded()) {
         scratch = s;
+      }
+    }
+
+    /** Returns a text decoder's arrays: the kept ones, or new ones. */
+    TextScratch takeText() {
+      TextScratch t = text;
+      if (t != null) {
+        text = null;
+        return t;
+      }
+      return new TextScratch();
+    }
+
+    /** Takes back a text decoder's arrays once its stream closed, unless they grew beyond the bound. */
+    void giveText(TextScratch t) {
+      if (t.out.length <= MAX_KEPT) {
+        text = t;
       }
     }
 
@@ -191,6 +210,18 @@ final class WindowPool {
     boolean bounded() {
       return kind.length <= MAX_KEPT_ELEMENTS && names.length <= MAX_KEPT_ELEMENTS * 16;
     }
+  }
+
+  /**
+   * A text decoder's arrays: the head it sniffs the encoding from, its decoded bytes (grown as
+   * needed), a code unit cut by a chunk boundary and the escape symbols it holds back.
+   */
+  static final class TextScratch {
+    final byte[] sniff = new byte[TextDecoder.SNIFF];
+    byte[] out = new byte[0];
+    final byte[] partial = new byte[4];
+    final int[] heldValue = new int[16];
+    final long[] heldStart = new long[16];
   }
 
   private WindowPool() {}

@@ -124,6 +124,17 @@ class WindowPoolTest {
   }
 
   @Test
+  void aTextDecodersArraysServeTheThreadsNextDecoderUnlessTheyGrewPastTheBound() {
+    WindowPool.Kept kept = WindowPool.kept();
+    WindowPool.TextScratch scratch = kept.takeText();
+    kept.giveText(scratch);
+    assertThat(kept.takeText()).isSameAs(scratch);
+    scratch.out = new byte[WindowPool.MAX_KEPT + 1];
+    kept.giveText(scratch);
+    assertThat(kept.takeText()).as("grown past the bound: dropped").isNotSameAs(scratch);
+  }
+
+  @Test
   void aJsonTrackersArraysServeTheThreadsNextTrackerWithoutTheNamesTheyHeld() {
     JsonTracker first = new JsonTracker(256, 1 << 20);
     byte[] doc = utf8("{\"customer\":{\"ssn\":\"078-05-1120\"}}");
@@ -143,21 +154,23 @@ class WindowPoolTest {
 
   @Test
   void aStreamAfterOneThatGrewEveryScratchArrayFindsWhatAFreshThreadFinds() throws Exception {
-    // Nested deeper than 16 levels, names longer than 256 bytes, more than 64 candidates: every
-    // scratch array of the earlier stream grows, and the next stream takes them as it left them.
+    // Nested deeper than 16 levels, names longer than 256 bytes, more than 64 candidates, escapes
+    // decoded: every scratch array of the earlier stream grows, and the next stream takes them as
+    // it left them.
     StringBuilder earlier = new StringBuilder();
     for (int d = 0; d < 40; d++) {
       earlier.append("{\"").append("level".repeat(d + 10)).append(d).append("\":");
     }
     earlier.append("[");
     for (int k = 0; k < 300; k++) {
-      earlier.append(k == 0 ? "" : ",").append("\"ssn 078-05-1120 card 4111111111111111 a").append(k).append("@example.com\"");
+      earlier.append(k == 0 ? "" : ",").append("\"ssn 078-05-1120 card 4111111111111111 \\u0061").append(k).append("@example.com\"");
     }
     earlier.append("]").append("}".repeat(40));
     String[] messages = {
       "{\"user\":{\"ssn\":\"078-05-1120\",\"emails\":[\"jane.doe@example.com\",\"x@example.org\"]}}",
       "[{\"a\":{\"b\":[1,2,{\"card\":\"4111111111111111\"}]}}]",
       "{\"ssn\":\"078-05-11",
+      "{\"note\":\"email: jane\\u002edoe@example.com \\\"ssn\\\" 078-05-1120\"}",
     };
     for (String message : messages) {
       ExecutorService fresh = Executors.newSingleThreadExecutor();

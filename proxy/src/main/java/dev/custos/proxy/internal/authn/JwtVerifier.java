@@ -22,19 +22,15 @@ import com.nimbusds.jwt.PlainJWT;
 import com.nimbusds.jwt.SignedJWT;
 import com.nimbusds.jwt.proc.BadJWTException;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
-import com.nimbusds.jwt.proc.JWTClaimsSetVerifier;
 import com.linecorp.armeria.common.RequestHeaders;
 import dev.custos.proxy.AuthnConfig;
 import dev.custos.proxy.Identity;
+import dev.custos.proxy.JwtClaimsCheck;
 import dev.custos.proxy.internal.identity.IdentityHasher;
 import java.net.MalformedURLException;
 import java.text.ParseException;
 import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.Date;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
@@ -85,7 +81,8 @@ final class JwtVerifier {
     }
     DefaultJWTProcessor<SecurityContext> p = new DefaultJWTProcessor<>();
     p.setJWSKeySelector(new JWSVerificationKeySelector<>(algorithms, keys));
-    p.setJWTClaimsSetVerifier(new Claims(config, clock));
+    p.setJWTClaimsSetVerifier(JwtClaimsCheck.of(config.issuer(), config.audiences(),
+        config.clockSkew(), config.maxLifetime(), clock));
     p.setJWSTypeVerifier(new DefaultJOSEObjectTypeVerifier<>(JOSEObjectType.JWT,
         new JOSEObjectType("at+jwt"), null));
     this.processor = p;
@@ -156,8 +153,8 @@ final class JwtVerifier {
     JWTClaimsSet claims;
     try {
       claims = processor.process(signed, null);
-    } catch (Rejected e) {
-      return failed(e.reason, claimed);
+    } catch (JwtClaimsCheck.Rejected e) {
+      return failed(reason(e.failure()), claimed);
     } catch (BadJWSException e) {
       return failed("bad_signature", claimed);
     } catch (BadJWTException e) {
@@ -183,58 +180,15 @@ final class JwtVerifier {
     return Attempt.failed(AuthnConfig.Method.JWT, reason, claimed);
   }
 
-  /** A claims check that failed, with its reason. */
-  private static final class Rejected extends BadJWTException {
-    private static final long serialVersionUID = 1L;
-    final String reason;
-
-    Rejected(String reason) {
-      super("JWT rejected: " + reason);
-      this.reason = reason;
-    }
-  }
-
-  /** Checks the claims; every time comparison allows the configured skew. */
-  private static final class Claims implements JWTClaimsSetVerifier<SecurityContext> {
-    private final AuthnConfig.Jwt config;
-    private final Clock clock;
-
-    Claims(AuthnConfig.Jwt config, Clock clock) {
-      this.config = config;
-      this.clock = clock;
-    }
-
-    @Override
-    public void verify(JWTClaimsSet claims, @Nullable SecurityContext context)
-        throws BadJWTException {
-      Instant now = clock.instant();
-      Duration skew = config.clockSkew();
-      Date exp = claims.getExpirationTime();
-      if (exp == null) {
-        throw new Rejected("no_expiry");
-      }
-      if (now.minus(skew).isAfter(exp.toInstant())) {
-        throw new Rejected("expired");
-      }
-      Date nbf = claims.getNotBeforeTime();
-      if (nbf != null && now.plus(skew).isBefore(nbf.toInstant())) {
-        throw new Rejected("not_yet_valid");
-      }
-      Date iat = claims.getIssueTime();
-      if (iat != null && now.plus(skew).isBefore(iat.toInstant())) {
-        throw new Rejected("not_yet_valid");
-      }
-      if (!config.issuer().equals(claims.getIssuer())) {
-        throw new Rejected("issuer");
-      }
-      List<String> aud = claims.getAudience();
-      if (aud == null || aud.stream().noneMatch(config.audiences()::contains)) {
-        throw new Rejected("audience");
-      }
-      Instant start = iat != null ? iat.toInstant() : nbf != null ? nbf.toInstant() : now;
-      if (Duration.between(start, exp.toInstant()).compareTo(config.maxLifetime()) > 0) {
-        throw new Rejected("lifetime");
-      }
-    }
+  /** Returns the reason counted for a failed claims check. */
+  private static String reason(JwtClaimsCheck.Failure failure) {
+    return switch (failure) {
+      case NO_EXPIRY -> "no_expiry";
+      case EXPIRED -> "expired";
+      case NOT_YET_VALID, ISSUED_IN_FUTURE -> "not_yet_valid";
+      case ISSUER -> "issuer";
+      case AUDIENCE -> "audience";
+      case LIFETIME -> "lifetime";
+    };
   }
 }

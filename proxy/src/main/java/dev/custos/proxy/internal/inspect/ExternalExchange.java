@@ -17,7 +17,6 @@ import dev.custos.engine.Rule;
 import dev.custos.proxy.InspectionSettings;
 import dev.custos.proxy.internal.identity.IdentityResolver;
 import dev.custos.proxy.internal.inspect.MessageInspection.Step;
-import java.io.ByteArrayOutputStream;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -361,11 +360,18 @@ public final class ExternalExchange implements AutoCloseable {
     if (out.size() == 1) {
       return out.get(0).array();
     }
-    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    // Held gRPC messages released with the current one: copied once, into an array of the sum.
+    int length = 0;
     for (HttpData d : out) {
-      b.writeBytes(d.array());
+      length = Math.addExact(length, d.length());
     }
-    return b.toByteArray();
+    byte[] joined = new byte[length];
+    int at = 0;
+    for (HttpData d : out) {
+      System.arraycopy(d.array(), 0, joined, at, d.length());
+      at += d.length();
+    }
+    return joined;
   }
 
   private static String pathOf(String pathAndQuery) {

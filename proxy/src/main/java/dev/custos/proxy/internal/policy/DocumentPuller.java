@@ -40,8 +40,14 @@ import org.slf4j.LoggerFactory;
 abstract class DocumentPuller implements AutoCloseable {
   private static final Logger logger = LoggerFactory.getLogger(DocumentPuller.class);
   private static final String LOCAL_ETAG = "\"local\"";
-  /** The shortest time between two pulls, whatever the plane answers. */
-  private static final long MIN_GAP_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+  /** The shortest time between the starts of two pulls, whatever the plane answers. */
+  static final long MIN_GAP_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+  /**
+   * The shortest time between the starts of two pulls when the first changed nothing and the
+   * plane did not hold it: what {@code wait: 0} polls at, and what holds back a plane that
+   * answers a long poll at once.
+   */
+  static final long MIN_UNCHANGED_NANOS = TimeUnit.SECONDS.toNanos(5);
 
   /** {@code policy} or {@code config}: the path, header, thread and metric names. */
   final String kind;
@@ -116,6 +122,7 @@ abstract class DocumentPuller implements AutoCloseable {
     long backoff = 0;
     while (!closed) {
       long started = System.nanoTime();
+      String before = etag;
       boolean ok;
       try {
         ok = pullOnce();
@@ -127,7 +134,8 @@ abstract class DocumentPuller implements AutoCloseable {
       long pause;
       if (ok) {
         backoff = 0;
-        pause = MIN_GAP_NANOS - (System.nanoTime() - started);
+        pause = pause(!etag.equals(before), System.nanoTime() - started,
+            pull.longPoll().toNanos());
       } else {
         long initial = command.initialBackoff().toNanos();
         backoff = backoff == 0 ? initial : Math.min(backoff * 2, command.maxBackoff().toNanos());
@@ -141,6 +149,19 @@ abstract class DocumentPuller implements AutoCloseable {
         }
       }
     }
+  }
+
+  /**
+   * Returns how long to wait before the next pull after one that succeeded and took {@code
+   * elapsedNanos}: after a change (the ETag moved), until {@link #MIN_GAP_NANOS} after the pull
+   * started; after a long poll the plane held (half of {@code longPollNanos} or more), at once;
+   * after an answer that changed nothing and came sooner (always so with {@code wait: 0}), until
+   * {@link #MIN_UNCHANGED_NANOS} after the pull started, so that such answers never loop tightly.
+   */
+  static long pause(boolean changed, long elapsedNanos, long longPollNanos) {
+    boolean held = longPollNanos > 0 && elapsedNanos >= longPollNanos / 2;
+    long gap = changed || held ? MIN_GAP_NANOS : MIN_UNCHANGED_NANOS;
+    return Math.max(0, gap - elapsedNanos);
   }
 
   /** Pulls once; returns false when the pull failed (and should back off). */

@@ -162,6 +162,7 @@ public final class AccessLogger implements AutoCloseable {
     List<String> actions = new ArrayList<>();
     List<String> rules = new ArrayList<>();
     String blockedBy = null;
+    String wouldHaveBlockedBy = null;
     String uninspectable = null;
     boolean shadow = false;
     for (FindingsEvent ev : events) {
@@ -170,7 +171,9 @@ public final class AccessLogger implements AutoCloseable {
       addNew(actions, ev.actions());
       addNew(rules, ev.rules());
       shadow |= ev.shadow();
-      if (ev.blockedBy() != null) {
+      if (ev.blockedBy() != null && ev.shadow()) {
+        wouldHaveBlockedBy = ev.blockedBy();
+      } else if (ev.blockedBy() != null) {
         blockedBy = ev.blockedBy();
       }
       if (ev.uninspectable() != null) {
@@ -189,6 +192,9 @@ public final class AccessLogger implements AutoCloseable {
     g.writeBooleanField("shadow", shadow);
     if (blockedBy != null) {
       g.writeStringField("blocked_by", blockedBy);
+    }
+    if (wouldHaveBlockedBy != null) {
+      g.writeStringField("would_have_blocked_by", wouldHaveBlockedBy);
     }
     if (uninspectable != null) {
       g.writeStringField("uninspectable", uninspectable);
