@@ -10,6 +10,7 @@ import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.server.Server;
+import dev.custos.proxy.internal.BossGroups;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
@@ -49,7 +50,7 @@ class ProxySigtermTest {
   void sigtermDrainsServesNewConnectionsFinishesTheExchangeInFlightAndExits() throws Exception {
     CompletableFuture<HttpResponse> slow = new CompletableFuture<>();
     AtomicBoolean slowArrived = new AtomicBoolean();
-    Server upstream = Server.builder()
+    Server upstream = Server.builder().bossGroupFactory(BossGroups::newBossGroup)
         .http(new InetSocketAddress("127.0.0.1", 0))
         .requestTimeout(Duration.ZERO)
         .service("/slow", (ctx, req) -> {

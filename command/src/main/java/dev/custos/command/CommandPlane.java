@@ -23,6 +23,7 @@ import dev.custos.command.internal.policy.PolicyApi;
 import dev.custos.command.internal.store.FlowQueries;
 import dev.custos.command.internal.store.Store;
 import dev.custos.command.internal.web.Dashboard;
+import dev.custos.proxy.internal.BossGroups;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetSocketAddress;
@@ -98,6 +99,7 @@ public final class CommandPlane implements AutoCloseable {
     AlertEvaluator alerts = new AlertEvaluator(alertStore, config.alerts(), config.retention(),
         clock, registry);
     ServerBuilder sb = com.linecorp.armeria.server.Server.builder()
+        .bossGroupFactory(BossGroups::newBossGroup)
         .gracefulShutdownTimeout(Duration.ZERO, Duration.ofSeconds(10));
     listen(sb, config);
     // The proxies authenticate by token, or by a client certificate client_certs names.

@@ -20,6 +20,7 @@ import com.linecorp.armeria.common.SessionProtocol;
 import com.linecorp.armeria.server.Server;
 import dev.custos.proxy.CustosProxy;
 import dev.custos.proxy.ProxyConfig;
+import dev.custos.proxy.internal.BossGroups;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,7 +62,7 @@ class ConfigDistributionTest {
   private final List<CustosProxy> proxies = new ArrayList<>();
 
   private void startPlane(Databases.Kind kind) throws Exception {
-    upstream = Server.builder().http(0).service("/echo", (ctx, req) -> HttpResponse.of(
+    upstream = Server.builder().bossGroupFactory(BossGroups::newBossGroup).http(0).service("/echo", (ctx, req) -> HttpResponse.of(
         req.aggregate().thenApply(agg -> HttpResponse.of(HttpStatus.OK, MediaType.JSON_UTF_8,
             agg.content())))).build();
     upstream.start().join();

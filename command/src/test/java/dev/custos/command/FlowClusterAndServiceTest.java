@@ -17,6 +17,7 @@ import dev.custos.engine.DetectorDefinition;
 import dev.custos.engine.Policy;
 import dev.custos.proxy.CustosProxy;
 import dev.custos.proxy.ProxyConfig;
+import dev.custos.proxy.internal.BossGroups;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,7 +41,7 @@ class FlowClusterAndServiceTest {
 
   @Test
   void flowRowsCarryTheChosenClusterAndTheVerifiedCallersService() throws Exception {
-    Server upstream = Server.builder().http(0).serviceUnder("/", (ctx, req) ->
+    Server upstream = Server.builder().bossGroupFactory(BossGroups::newBossGroup).http(0).serviceUnder("/", (ctx, req) ->
         HttpResponse.of(HttpStatus.OK, MediaType.JSON_UTF_8, "{\"card\":\"" + CARD + "\"}"))
         .build();
     upstream.start().join();

@@ -23,6 +23,7 @@ import dev.custos.engine.Scanner;
 import dev.custos.proxy.FindingsSink;
 import dev.custos.proxy.InspectionService;
 import dev.custos.proxy.InspectionSettings;
+import dev.custos.proxy.internal.BossGroups;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -159,7 +160,7 @@ class NoRawValueReachesTheCommandPlaneTest {
   /** Returns the findings events a real inspecting proxy writes for canary traffic. */
   private List<String> proxyEvents() throws Exception {
     Path file = dir.resolve("findings.jsonl");
-    Server upstream = Server.builder().http(0).service("/echo", (ctx, req) -> HttpResponse.of(
+    Server upstream = Server.builder().bossGroupFactory(BossGroups::newBossGroup).http(0).service("/echo", (ctx, req) -> HttpResponse.of(
         req.aggregate().thenApply(agg -> HttpResponse.of(HttpStatus.OK, MediaType.JSON_UTF_8,
             agg.content())))).build();
     upstream.start().join();
@@ -180,7 +181,7 @@ class NoRawValueReachesTheCommandPlaneTest {
           .policy(policy)
           .findingsSink(sink).identityKey(EvidenceKey.of(new byte[32])).build();
       WebClient toUpstream = WebClient.of("http://127.0.0.1:" + upstream.activeLocalPort());
-      Server proxy = Server.builder().http(0).serviceUnder("/",
+      Server proxy = Server.builder().bossGroupFactory(BossGroups::newBossGroup).http(0).serviceUnder("/",
           ((HttpService) (ctx, req) -> toUpstream.execute(req))
               .decorate(InspectionService.newDecorator(() -> settings))).build();
       proxy.start().join();

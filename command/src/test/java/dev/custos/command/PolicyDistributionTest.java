@@ -22,6 +22,7 @@ import dev.custos.engine.DetectorDefinition;
 import dev.custos.engine.Policy;
 import dev.custos.proxy.CustosProxy;
 import dev.custos.proxy.ProxyConfig;
+import dev.custos.proxy.internal.BossGroups;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -72,7 +73,7 @@ class PolicyDistributionTest {
 
   @BeforeEach
   void start() throws Exception {
-    upstream = Server.builder().http(0).service("/echo", (ctx, req) -> HttpResponse.of(
+    upstream = Server.builder().bossGroupFactory(BossGroups::newBossGroup).http(0).service("/echo", (ctx, req) -> HttpResponse.of(
         req.aggregate().thenApply(agg -> HttpResponse.of(HttpStatus.OK, MediaType.JSON_UTF_8,
             agg.content())))).build();
     upstream.start().join();

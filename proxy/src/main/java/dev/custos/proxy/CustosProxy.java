@@ -17,6 +17,7 @@ import com.linecorp.armeria.common.util.ThreadFactories;
 import com.linecorp.armeria.server.GracefulShutdown;
 import dev.custos.proxy.internal.AdminService;
 import dev.custos.proxy.internal.Affinity;
+import dev.custos.proxy.internal.BossGroups;
 import dev.custos.proxy.internal.Canaries;
 import dev.custos.proxy.internal.CallerEventLoopScheduler;
 import dev.custos.proxy.internal.ConfigWatcher;
@@ -260,6 +261,7 @@ public final class CustosProxy implements AutoCloseable {
 
     ServerBuilder sb = Server.builder()
         .port(socket(initial.listen()), SessionProtocol.HTTP)
+        .bossGroupFactory(BossGroups::newBossGroup)
         .workerGroup(workers, false)
         .requestTimeout(Duration.ZERO)
         .idleTimeout(initial.idleTimeout())
@@ -305,6 +307,7 @@ public final class CustosProxy implements AutoCloseable {
         inspection, registry, this::poll);
     this.admin = initial.admin().map(a -> {
       ServerBuilder ab = Server.builder().port(socket(a), SessionProtocol.HTTP)
+          .bossGroupFactory(BossGroups::newBossGroup)
           .gracefulShutdownTimeout(Duration.ZERO, Duration.ofSeconds(1));
       AdminService.addTo(ab, current, () -> running && !fatal.failed(),
           () -> running && !draining && !fatal.failed(), registry, adminToken::get, canaries);
@@ -441,7 +444,7 @@ public final class CustosProxy implements AutoCloseable {
       pullConfigWith(null);
     }
     tcpListeners.close(initial.shutdownTimeout());
-    // Stopped together: each server's acceptor thread takes a quiet period to wind down.
+    // Stopped together: each gives its open HTTP/2 connections up to a second after their GOAWAY.
     CompletableFuture.allOf(server.stop(),
         admin == null ? CompletableFuture.completedFuture(null) : admin.stop()).join();
     upstreams.close();

@@ -35,6 +35,7 @@ import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.PlainJWT;
 import com.nimbusds.jwt.SignedJWT;
+import dev.custos.proxy.internal.BossGroups;
 import io.micrometer.core.instrument.Counter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -81,6 +82,7 @@ class AuthenticationTest {
   static final ServerExtension issuer = new ServerExtension() {
     @Override
     protected void configure(ServerBuilder sb) {
+      sb.bossGroupFactory(BossGroups::newBossGroup);
       sb.service("/jwks", (ctx, req) -> HttpResponse.of(HttpStatus.OK, MediaType.JSON,
           new JWKSet(List.of(rsa.toPublicJWK(), ec.toPublicJWK())).toString()));
       sb.service("/rotating", (ctx, req) -> {

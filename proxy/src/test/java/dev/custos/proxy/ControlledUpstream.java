@@ -5,6 +5,7 @@ import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.testing.junit5.server.ServerExtension;
+import dev.custos.proxy.internal.BossGroups;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -35,6 +36,7 @@ final class ControlledUpstream extends ServerExtension {
 
   @Override
   protected void configure(ServerBuilder sb) {
+    sb.bossGroupFactory(BossGroups::newBossGroup);
     sb.requestTimeout(Duration.ZERO);
     sb.service("/healthz", (ctx, req) -> {
       lastHealthCheck.set(System.nanoTime());

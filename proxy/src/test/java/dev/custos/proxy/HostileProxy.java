@@ -10,6 +10,7 @@ import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.server.Server;
+import dev.custos.proxy.internal.BossGroups;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -70,7 +71,7 @@ final class HostileProxy implements AutoCloseable {
       """;
 
   private HostileProxy(Path dir, String routes, String extraTopLevel, String rules) {
-    upstream = Server.builder()
+    upstream = Server.builder().bossGroupFactory(BossGroups::newBossGroup)
         .http(new java.net.InetSocketAddress("127.0.0.1", 0))
         .requestTimeout(Duration.ZERO)
         .maxRequestLength(0)

@@ -10,6 +10,7 @@ import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.server.Server;
 
+import dev.custos.proxy.internal.BossGroups;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -142,7 +143,7 @@ class HostileSlowClientTest {
     AtomicLong upstreamGot = new AtomicLong();
     CompletableFuture<Void> resume = new CompletableFuture<>();
     AtomicBoolean paused = new AtomicBoolean();
-    Server upstream = Server.builder()
+    Server upstream = Server.builder().bossGroupFactory(BossGroups::newBossGroup)
         .http(new InetSocketAddress("127.0.0.1", 0))
         .requestTimeout(Duration.ZERO)
         .maxRequestLength(0)

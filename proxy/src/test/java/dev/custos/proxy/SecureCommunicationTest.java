@@ -10,6 +10,7 @@ import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.TlsKeyPair;
 import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.testing.junit5.server.ServerExtension;
+import dev.custos.proxy.internal.BossGroups;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -58,6 +59,7 @@ class SecureCommunicationTest {
   static final ServerExtension tlsUpstream = new ServerExtension() {
     @Override
     protected void configure(ServerBuilder sb) {
+      sb.bossGroupFactory(BossGroups::newBossGroup);
       sb.https(0).tls(TlsKeyPair.of(upstreamCert.key(), upstreamCert.cert()));
       sb.serviceUnder("/", (ctx, req) -> HttpResponse.of(HttpStatus.OK, MediaType.PLAIN_TEXT,
           "tls upstream " + ctx.sessionProtocol().uriText()));
@@ -69,6 +71,7 @@ class SecureCommunicationTest {
   static final ServerExtension mtlsUpstream = new ServerExtension() {
     @Override
     protected void configure(ServerBuilder sb) {
+      sb.bossGroupFactory(BossGroups::newBossGroup);
       sb.https(0).tls(TlsKeyPair.of(upstreamCert.key(), upstreamCert.cert()))
           .tlsCustomizer(ssl -> ssl.clientAuth(io.netty.handler.ssl.ClientAuth.REQUIRE)
               .trustManager(upstreamCa.cert()));

@@ -9,6 +9,7 @@ import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.testing.junit5.server.ServerExtension;
+import dev.custos.proxy.internal.BossGroups;
 import dev.custos.proxy.internal.shared.TestRedis;
 import io.micrometer.core.instrument.Gauge;
 import java.nio.file.Path;
@@ -33,6 +34,7 @@ class SharedCanaryHaltTest {
   static final ServerExtension stable = new ServerExtension() {
     @Override
     protected void configure(ServerBuilder sb) {
+      sb.bossGroupFactory(BossGroups::newBossGroup);
       sb.serviceUnder("/", (ctx, req) -> HttpResponse.of("stable"));
     }
   };
@@ -41,6 +43,7 @@ class SharedCanaryHaltTest {
   static final ServerExtension broken = new ServerExtension() {
     @Override
     protected void configure(ServerBuilder sb) {
+      sb.bossGroupFactory(BossGroups::newBossGroup);
       sb.serviceUnder("/", (ctx, req) -> HttpResponse.of(HttpStatus.INTERNAL_SERVER_ERROR));
     }
   };

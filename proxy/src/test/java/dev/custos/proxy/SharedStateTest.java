@@ -13,6 +13,7 @@ import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.common.RequestHeadersBuilder;
 import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.testing.junit5.server.ServerExtension;
+import dev.custos.proxy.internal.BossGroups;
 import dev.custos.proxy.internal.shared.TestRedis;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -40,6 +41,7 @@ class SharedStateTest {
   static final ServerExtension upstream = new ServerExtension() {
     @Override
     protected void configure(ServerBuilder sb) {
+      sb.bossGroupFactory(BossGroups::newBossGroup);
       sb.service("/cards/{n}", (ctx, req) -> HttpResponse.of(HttpStatus.OK, MediaType.JSON_UTF_8,
           "{\"card\":\"" + card(Integer.parseInt(ctx.pathParam("n"))) + "\"}"));
       sb.serviceUnder("/", (ctx, req) -> HttpResponse.of("ok"));

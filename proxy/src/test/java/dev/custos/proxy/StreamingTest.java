@@ -14,6 +14,7 @@ import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.common.ResponseHeaders;
 import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.testing.junit5.server.ServerExtension;
+import dev.custos.proxy.internal.BossGroups;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -46,6 +47,7 @@ class StreamingTest {
   static final ServerExtension sink = new ServerExtension() {
     @Override
     protected void configure(ServerBuilder sb) {
+      sb.bossGroupFactory(BossGroups::newBossGroup);
       sb.requestTimeout(Duration.ZERO).maxRequestLength(0);
       sb.service("/upload", (ctx, req) -> {
         CompletableFuture<HttpResponse> done = new CompletableFuture<>();

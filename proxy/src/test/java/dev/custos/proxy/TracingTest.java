@@ -13,6 +13,7 @@ import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.testing.junit5.server.ServerExtension;
 import dev.custos.engine.config.ConfigException;
+import dev.custos.proxy.internal.BossGroups;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HexFormat;
@@ -37,6 +38,7 @@ class TracingTest {
   static final ServerExtension collector = new ServerExtension() {
     @Override
     protected void configure(ServerBuilder sb) {
+      sb.bossGroupFactory(BossGroups::newBossGroup);
       sb.service("/v1/traces", (ctx, req) -> HttpResponse.of(req.aggregate().thenApply(agg -> {
         contentTypes.add(String.valueOf(agg.contentType()));
         bodies.add(agg.content().array());

@@ -10,6 +10,7 @@ import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.ResponseHeaders;
 import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.testing.junit5.server.ServerExtension;
+import dev.custos.proxy.internal.BossGroups;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
@@ -51,6 +52,7 @@ final class Upstream extends ServerExtension {
 
   @Override
   protected void configure(ServerBuilder sb) {
+    sb.bossGroupFactory(BossGroups::newBossGroup);
     sb.requestTimeout(Duration.ZERO).maxRequestLength(0);
     sb.decorator((delegate, ctx, req) -> {
       hits.incrementAndGet();

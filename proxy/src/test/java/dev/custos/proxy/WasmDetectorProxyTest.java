@@ -12,6 +12,7 @@ import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.testing.junit5.server.ServerExtension;
 import dev.custos.engine.DetectorDefinition;
 import dev.custos.engine.Policy;
+import dev.custos.proxy.internal.BossGroups;
 import io.micrometer.core.instrument.Counter;
 import java.io.IOException;
 import java.net.URI;
@@ -63,6 +64,7 @@ class WasmDetectorProxyTest {
   static final ServerExtension upstream = new ServerExtension() {
     @Override
     protected void configure(ServerBuilder sb) {
+      sb.bossGroupFactory(BossGroups::newBossGroup);
       // /text/{chunk}/{first} and /held/…: BODY after a first word, in chunks of {chunk} bytes.
       com.linecorp.armeria.server.HttpService text = (ctx, req) -> {
         int chunk = Integer.parseInt(ctx.pathParam("chunk"));

@@ -14,6 +14,7 @@ import com.linecorp.armeria.common.ResponseHeaders;
 import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.testing.junit5.server.ServerExtension;
 import dev.custos.engine.config.ConfigException;
+import dev.custos.proxy.internal.BossGroups;
 import io.micrometer.core.instrument.Counter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -43,6 +44,7 @@ class WasmFilterTest {
 
     @Override
     protected void configure(ServerBuilder sb) {
+      sb.bossGroupFactory(BossGroups::newBossGroup);
       sb.requestTimeout(Duration.ZERO);
       sb.serviceUnder("/", (ctx, req) -> {
         hits.incrementAndGet();
@@ -80,6 +82,7 @@ class WasmFilterTest {
 
     @Override
     protected void configure(ServerBuilder sb) {
+      sb.bossGroupFactory(BossGroups::newBossGroup);
       sb.service("/check", (ctx, req) -> {
         hits.incrementAndGet();
         return HttpResponse.of("token-42");

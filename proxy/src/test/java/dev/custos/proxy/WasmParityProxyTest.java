@@ -11,6 +11,7 @@ import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.testing.junit5.server.ServerExtension;
 import dev.custos.engine.config.ConfigException;
+import dev.custos.proxy.internal.BossGroups;
 import io.micrometer.core.instrument.Counter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -34,6 +35,7 @@ class WasmParityProxyTest {
   static final class Backend extends ServerExtension {
     @Override
     protected void configure(ServerBuilder sb) {
+      sb.bossGroupFactory(BossGroups::newBossGroup);
       sb.requestTimeout(Duration.ZERO);
       sb.serviceUnder("/", (ctx, req) -> HttpResponse.of(req.aggregate().thenApply(agg -> {
         StringBuilder headers = new StringBuilder();
@@ -50,6 +52,7 @@ class WasmParityProxyTest {
 
     @Override
     protected void configure(ServerBuilder sb) {
+      sb.bossGroupFactory(BossGroups::newBossGroup);
       sb.service("/check", (ctx, req) -> {
         hits.incrementAndGet();
         return HttpResponse.of("token-42");

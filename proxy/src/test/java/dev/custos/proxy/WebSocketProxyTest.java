@@ -17,6 +17,7 @@ import com.linecorp.armeria.common.websocket.WebSocketWriter;
 import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.websocket.WebSocketService;
 import com.linecorp.armeria.testing.junit5.server.ServerExtension;
+import dev.custos.proxy.internal.BossGroups;
 import io.micrometer.core.instrument.Counter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -457,6 +458,7 @@ class WebSocketProxyTest {
 
     @Override
     protected void configure(ServerBuilder sb) {
+      sb.bossGroupFactory(BossGroups::newBossGroup);
       sb.requestTimeout(Duration.ZERO);
       sb.service("/ws/echo", WebSocketService.builder((ctx, in) -> {
         upgrades.incrementAndGet();

@@ -31,6 +31,7 @@ import dev.custos.proxy.FindingsEvent;
 import dev.custos.proxy.FindingsSink;
 import dev.custos.proxy.InspectionService;
 import dev.custos.proxy.InspectionSettings;
+import dev.custos.proxy.internal.BossGroups;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -112,6 +113,7 @@ class InspectionServiceTest {
   static final ServerExtension upstream = new ServerExtension() {
     @Override
     protected void configure(ServerBuilder sb) {
+      sb.bossGroupFactory(BossGroups::newBossGroup);
       sb.service("/echo", (ctx, req) -> HttpResponse.of(req.aggregate().thenApply(agg -> {
         upstreamHits.incrementAndGet();
         received.add(new Received(agg.headers(), agg.content().array()));
@@ -181,6 +183,7 @@ class InspectionServiceTest {
   static final ServerExtension proxy = new ServerExtension() {
     @Override
     protected void configure(ServerBuilder sb) {
+      sb.bossGroupFactory(BossGroups::newBossGroup);
       WebClient toUpstream = WebClient.builder(upstream.uri(SessionProtocol.H2C))
           .responseTimeoutMillis(0).maxResponseLength(0).build();
       sb.serviceUnder("/", ((com.linecorp.armeria.server.HttpService) (ctx, req) ->

@@ -23,6 +23,7 @@ import dev.custos.engine.Scanner;
 import dev.custos.proxy.FindingsSink;
 import dev.custos.proxy.InspectionService;
 import dev.custos.proxy.InspectionSettings;
+import dev.custos.proxy.internal.BossGroups;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.ByteArrayOutputStream;
@@ -58,6 +59,7 @@ class NoRawValueLeavesTheProxyTest {
   static final ServerExtension upstream = new ServerExtension() {
     @Override
     protected void configure(ServerBuilder sb) {
+      sb.bossGroupFactory(BossGroups::newBossGroup);
       sb.service("/echo", (ctx, req) -> HttpResponse.of(req.aggregate().thenApply(agg ->
           HttpResponse.of(HttpStatus.OK,
               agg.contentType() != null ? agg.contentType() : MediaType.PLAIN_TEXT_UTF_8,
@@ -75,6 +77,7 @@ class NoRawValueLeavesTheProxyTest {
   static final ServerExtension proxy = new ServerExtension() {
     @Override
     protected void configure(ServerBuilder sb) {
+      sb.bossGroupFactory(BossGroups::newBossGroup);
       WebClient toUpstream = WebClient.of(upstream.uri(SessionProtocol.H2C));
       sb.serviceUnder("/", ((HttpService) (ctx, req) -> toUpstream.execute(req))
           .decorate(InspectionService.newDecorator(settings::get)));

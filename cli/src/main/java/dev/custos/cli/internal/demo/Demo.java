@@ -16,6 +16,7 @@ import dev.custos.proxy.CustosProxy;
 import io.micrometer.core.instrument.Gauge;
 import dev.custos.proxy.FindingsEvent;
 import dev.custos.proxy.ProxyConfig;
+import dev.custos.proxy.internal.BossGroups;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -233,6 +234,7 @@ public final class Demo implements AutoCloseable {
           + ": Address already in use (expected: free ports; 0 picks one)");
     }
     Server upstream = Server.builder()
+        .bossGroupFactory(BossGroups::newBossGroup)
         .http(new InetSocketAddress(HOST, ports.upstream()))
         .serviceUnder("/", new DemoUpstream())
         .meterRegistry(NoopMeterRegistry.get())

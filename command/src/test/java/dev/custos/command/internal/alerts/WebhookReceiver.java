@@ -4,6 +4,7 @@ import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.server.Server;
 import dev.custos.command.AlertsConfig;
+import dev.custos.proxy.internal.BossGroups;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +27,7 @@ public final class WebhookReceiver implements AutoCloseable {
   private final AtomicInteger attempts = new AtomicInteger();
 
   public WebhookReceiver() {
-    server = Server.builder().http(0).service("/hooks/" + SECRET, (ctx, req) ->
+    server = Server.builder().bossGroupFactory(BossGroups::newBossGroup).http(0).service("/hooks/" + SECRET, (ctx, req) ->
         HttpResponse.of(req.aggregate().thenApply(agg -> {
           attempts.incrementAndGet();
           int s = status.get();

@@ -31,6 +31,7 @@ import com.nimbusds.jwt.PlainJWT;
 import com.nimbusds.jwt.SignedJWT;
 import dev.custos.command.CommandConfig;
 import dev.custos.command.internal.config.ConfigReader;
+import dev.custos.proxy.internal.BossGroups;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -82,7 +83,7 @@ class ApiAccessTest {
     // Same key id as the real key, another key: its signatures must not verify.
     impostor = new ECKeyGenerator(Curve.P_256).keyID("ec-1").generate();
     String jwks = new JWKSet(List.of(ecKey.toPublicJWK(), rsaKey.toPublicJWK())).toString();
-    jwksServer = Server.builder().http(0)
+    jwksServer = Server.builder().bossGroupFactory(BossGroups::newBossGroup).http(0)
         .gracefulShutdownTimeout(Duration.ZERO, Duration.ZERO).service("/jwks", (ctx, req) -> {
       jwksFetches.incrementAndGet();
       return HttpResponse.of(HttpStatus.OK, MediaType.JSON_UTF_8, jwks);
@@ -112,7 +113,7 @@ class ApiAccessTest {
         %s""".formatted(sha256("proxy"), sha256(READ_TOKEN), sha256(ADMIN_TOKEN), oidcYaml),
         "command.yaml", dir);
     ApiAccess access = ApiAccess.of(config, Clock.systemUTC(), metrics);
-    ServerBuilder sb = Server.builder().http(0)
+    ServerBuilder sb = Server.builder().bossGroupFactory(BossGroups::newBossGroup).http(0)
         .gracefulShutdownTimeout(Duration.ZERO, Duration.ZERO);
     sb.route().get("/api/v1/test/read").decorator(access.require(Role.READ))
         .build((ctx, req) -> HttpResponse.of("read by " + ApiAccess.caller(ctx).name()));
@@ -395,7 +396,7 @@ class ApiAccessTest {
 
   @Test
   void unreachableKeysAre503() throws Exception {
-    Server closed = Server.builder().http(0).gracefulShutdownTimeout(Duration.ZERO, Duration.ZERO)
+    Server closed = Server.builder().bossGroupFactory(BossGroups::newBossGroup).http(0).gracefulShutdownTimeout(Duration.ZERO, Duration.ZERO)
         .service("/", (ctx, req) -> HttpResponse.of(200)).build();
     closed.start().join();
     int port = closed.activeLocalPort();

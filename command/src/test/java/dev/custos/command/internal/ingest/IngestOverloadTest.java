@@ -14,6 +14,7 @@ import dev.custos.command.CommandConfig;
 import dev.custos.command.TestEvents;
 import dev.custos.command.internal.config.ConfigReader;
 import dev.custos.command.internal.store.Store;
+import dev.custos.proxy.internal.BossGroups;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -45,7 +46,7 @@ class IngestOverloadTest {
     CountDownLatch release = new CountDownLatch(1);
     CountDownLatch busy = new CountDownLatch(1);
     try (Store store = Store.open(CommandConfig.Database.sqlite(dir.resolve("c.db")))) {
-      Server server = Server.builder().http(0).service("/api/v1/ingest/events",
+      Server server = Server.builder().bossGroupFactory(BossGroups::newBossGroup).http(0).service("/api/v1/ingest/events",
           new IngestService(tokens, store, writers, Clock.systemUTC(), new SimpleMeterRegistry()))
           .build();
       server.start().join();

@@ -10,6 +10,7 @@ import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServerBuilder;
+import dev.custos.proxy.internal.BossGroups;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -29,7 +30,7 @@ class DashboardTest {
   }
 
   private WebClient start(String root) {
-    ServerBuilder sb = Server.builder().http(0);
+    ServerBuilder sb = Server.builder().bossGroupFactory(BossGroups::newBossGroup).http(0);
     Dashboard.addTo(sb, DashboardTest.class.getClassLoader(), root);
     server = sb.build();
     server.start().join();

@@ -12,6 +12,7 @@ import com.linecorp.armeria.common.SessionProtocol;
 import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import com.linecorp.armeria.testing.junit5.server.ServerExtension;
+import dev.custos.proxy.internal.BossGroups;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -62,6 +63,7 @@ public final class CommandPlaneStub extends ServerExtension {
 
   @Override
   protected void configure(ServerBuilder sb) {
+    sb.bossGroupFactory(BossGroups::newBossGroup);
     sb.service(CommandSender.PATH, (ctx, req) -> HttpResponse.of(req.aggregate()
         .thenApply(agg -> answer(ctx, agg))));
   }
