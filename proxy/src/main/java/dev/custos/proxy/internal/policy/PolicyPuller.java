@@ -103,14 +103,15 @@ public final class PolicyPuller extends DocumentPuller {
       refuse(label, tag);
       return true;
     }
+    if (!apply(p)) {
+      return true;
+    }
+    // Cached only once it runs, as a pulled configuration is: the file keeps the last good one.
     try {
       PolicyCache.write(pull.cacheFile(), p);
     } catch (IOException e) {
       logger.warn("policy pull: cannot write the cache file {} ({}); {} runs all the same",
           pull.cacheFile(), e.getClass().getSimpleName(), label);
-    }
-    if (!apply(p)) {
-      return true;
     }
     accept(tag);
     count("updated");
