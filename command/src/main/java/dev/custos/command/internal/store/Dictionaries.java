@@ -1,5 +1,7 @@
 package dev.custos.command.internal.store;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.custos.command.internal.ingest.IngestEvent;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -13,7 +15,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The roll-ups' two dictionaries (migration V6): {@code destinations} (proxy, route, cluster,
@@ -25,7 +26,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * creating the same tuple at once all read the one id the database kept. Thread-safe.
  */
 final class Dictionaries {
-  /** Past this many cached ids, a dictionary's cache starts again empty (the database stays). */
+  /** At most this many ids cached per dictionary; the least used are evicted, the rows stay. */
   static final int MAX_CACHED = 200_000;
 
   private static final Comparator<List<String>> ORDER = (a, b) -> {
@@ -102,7 +103,9 @@ final class Dictionaries {
     private final String table;
     private final String idColumn;
     private final List<String> columns;
-    private final ConcurrentHashMap<List<String>, Long> cache = new ConcurrentHashMap<>();
+    // Eviction runs on the writing thread, not on a pool of Caffeine's.
+    private final Cache<List<String>, Long> cache = Caffeine.newBuilder()
+        .maximumSize(MAX_CACHED).executor(Runnable::run).build();
 
     Dictionary(String table, String idColumn, List<String> columns) {
       this.table = table;
@@ -115,7 +118,7 @@ final class Dictionaries {
         throws SQLException {
       TreeSet<List<String>> missing = new TreeSet<>(ORDER);
       for (Map.Entry<List<String>, Long> e : ids.entrySet()) {
-        Long id = cache.get(e.getKey());
+        Long id = cache.getIfPresent(e.getKey());
         if (id == null) {
           missing.add(e.getKey());
         } else {
@@ -131,9 +134,6 @@ final class Dictionaries {
         throw new SQLException(table + ": " + (missing.size() - found.size()) + " of "
             + missing.size() + " new entries have no id after INSERT ... ON CONFLICT DO NOTHING"
             + " (expected: every entry inserted or already present)");
-      }
-      if (cache.size() + found.size() > MAX_CACHED) {
-        cache.clear();
       }
       cache.putAll(found);
       ids.putAll(found);
