@@ -280,8 +280,9 @@ public final class CustosProxy implements AutoCloseable {
         .childChannelPipelineCustomizer(PipelineErrorWatch.installer(fatal))
         // A response's head and body in one write when both are ready (one sendto, not two).
         .childChannelPipelineCustomizer(ResponseHeadCoalescer.installer())
-        .childChannelPipelineCustomizer(b.pipelineCustomizer)
+        // Before the embedder's customizer: a handler it puts first stays outside the relay's.
         .childChannelPipelineCustomizer(relay.installer())
+        .childChannelPipelineCustomizer(b.pipelineCustomizer)
         .errorHandler(new ProxyErrorHandler(fatal))
         .maxRequestLength(initial.maxRequestLength())
         .http1MaxHeaderSize(headerLimit)

@@ -54,6 +54,12 @@ final class RawExchange {
    * method (HEAD responses have no body).
    */
   static Result exchange(int port, List<byte[]> parts, List<String> methods) {
+    return exchange(port, parts, methods, true);
+  }
+
+  /** As {@link #exchange(int, List, List)}; without {@code watchClose}, {@code closed} is false. */
+  static Result exchange(int port, List<byte[]> parts, List<String> methods,
+      boolean watchClose) {
     try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
       s.setTcpNoDelay(true);
       s.setSoTimeout(10_000);
@@ -82,7 +88,7 @@ final class RawExchange {
         ended = true; // Reset.
       }
       String tail = "";
-      if (!ended) {
+      if (!ended && watchClose) {
         s.setSoTimeout(1_500);
         try {
           ByteArrayOutputStream rest = new ByteArrayOutputStream();

@@ -86,6 +86,7 @@ final class ClientSide extends ChannelDuplexHandler {
   private @Nullable ChannelHandlerContext ctx;
   private @Nullable ChannelPromise deferredClose;
   private boolean closeAfter;
+  private boolean clientFlush;
   /** A message the decoder refused waits in {@link #queued}: answered before the close. */
   private boolean badQueued;
 
@@ -164,7 +165,7 @@ final class ClientSide extends ChannelDuplexHandler {
       upFlush = false;
       upstream.channel().flush();
     }
-    ctx.flush();
+    flush();
   }
 
   // ---- the request ----
@@ -452,7 +453,7 @@ final class ClientSide extends ChannelDuplexHandler {
       }
       res.setProtocolVersion(HttpVersion.HTTP_1_1);
       responseStarted = true;
-      ctx().write(msg);
+      write(msg);
     }
     if (msg instanceof HttpContent c) {
       if (informational) {
@@ -467,7 +468,7 @@ final class ClientSide extends ChannelDuplexHandler {
           removeHopByHop(last.trailingHeaders());
         }
         if (!(msg instanceof HttpResponse)) {
-          ctx().write(c);
+          write(c);
         }
         responseDone = true;
         if (requestDone) {
@@ -476,12 +477,12 @@ final class ClientSide extends ChannelDuplexHandler {
           // The upstream answered before the whole body came: the connection is not reusable;
           // the rest of the body is read and dropped.
           dropUpstream();
-          ctx().flush();
+          flush();
         }
         return;
       }
       if (!(msg instanceof HttpResponse)) {
-        ctx().write(c);
+        write(c);
       }
       if (!client.isWritable()) {
         u.channel().config().setAutoRead(false);
@@ -490,7 +491,7 @@ final class ClientSide extends ChannelDuplexHandler {
   }
 
   void upstreamReadComplete() {
-    ctx().flush();
+    flush();
   }
 
   void upstreamWritabilityChanged(UpstreamSide u) {
@@ -562,7 +563,7 @@ final class ClientSide extends ChannelDuplexHandler {
         up.close();
       }
     }
-    ctx().flush();
+    flush();
     if (badQueued && deferredClose == null) {
       badQueued = false;
       while (!queued.isEmpty() && !(active && requestDone)) {
@@ -614,7 +615,7 @@ final class ClientSide extends ChannelDuplexHandler {
     active = false;
     cancelTimeout();
     cancelBodyIdle();
-    ctx().flush();
+    flush();
     ctx().close();
   }
 
@@ -739,6 +740,20 @@ final class ClientSide extends ChannelDuplexHandler {
     }
   }
 
+  /** Writes to the client without flushing; {@link #flush} sends it. */
+  private void write(Object msg) {
+    clientFlush = true;
+    ctx().write(msg, ctx().voidPromise());
+  }
+
+  /** Flushes the client connection if anything was written since the last flush. */
+  private void flush() {
+    if (clientFlush) {
+      clientFlush = false;
+      ctx().flush();
+    }
+  }
+
   private ChannelHandlerContext ctx() {
     return java.util.Objects.requireNonNull(ctx, "ctx");
   }
@@ -776,7 +791,8 @@ final class ClientSide extends ChannelDuplexHandler {
     status = s.code();
     responseStarted = true;
     responseDone = true;
-    ctx().writeAndFlush(r);
+    write(r);
+    flush();
     if (requestDone) {
       finish();
     } else {
