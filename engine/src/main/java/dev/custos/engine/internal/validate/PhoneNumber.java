@@ -49,7 +49,9 @@ final class PhoneNumber extends StructuralCheck {
       return null;
     }
     boolean international = s.charAt(0) == '+';
-    if (!international && !PhoneValidity.mayBeValidNumber(s, DEFAULT_REGION)) {
+    if (international
+        ? !PhoneValidity.mayBeValidInternational(s)
+        : !PhoneValidity.mayBeValidNumber(s, DEFAULT_REGION)) {
       return null;
     }
     try {

@@ -117,7 +117,56 @@ final class PhoneValidity {
     if (metadata == null) {
       return false;
     }
-    List<PhoneMetadata> sharing = SHARING.computeIfAbsent(metadata.getCountryCode(), code -> {
+    List<PhoneMetadata> sharing = sharing(metadata.getCountryCode());
+    return mayBeValid(text, metadata, nsn -> hasTypeInAny(nsn, sharing));
+  }
+
+  /**
+   * Returns false only when {@code text}, written with a leading {@code +}, cannot be a valid
+   * number ({@link #isValid}), without parsing it. For a number written with ASCII digits and the
+   * separators {@code " -./()"} only after its plus, libphonenumber takes as calling code the
+   * shortest run of one to three leading digits that is one, and as national significant number
+   * either the digits after it or what follows the match of the code's main region's national
+   * prefix at their start, unless that region rewrites the prefix; a valid one has a type in a
+   * region of the code. Non-geographical codes and every other case are left to parsing (true).
+   */
+  static boolean mayBeValidInternational(CharSequence text) {
+    if (text.length() < 2 || text.charAt(0) != '+') {
+      return true;
+    }
+    String all = digitsOf(text, 1);
+    if (all == null || all.isEmpty() || all.charAt(0) == '0') {
+      return true;
+    }
+    PhoneNumberUtil util = PhoneNumberUtil.getInstance();
+    for (int n = 1; n <= 3 && n <= all.length(); n++) {
+      int code = Integer.parseInt(all.substring(0, n));
+      List<String> regions = util.getRegionCodesForCountryCode(code);
+      if (regions.isEmpty()) {
+        continue;
+      }
+      PhoneMetadata main = regionMetadata(regions.get(0));
+      if (main == null || regions.contains(PhoneNumberUtil.REGION_CODE_FOR_NON_GEO_ENTITY)
+          || !main.getNationalPrefixTransformRule().isEmpty()) {
+        return true;
+      }
+      List<PhoneMetadata> sharing = sharing(code);
+      String national = all.substring(n);
+      if (hasTypeInAny(national, sharing)) {
+        return true;
+      }
+      if (!main.hasNationalPrefixForParsing()) {
+        return false;
+      }
+      java.util.regex.Matcher prefix = pattern(main.getNationalPrefixForParsing()).matcher(national);
+      return prefix.lookingAt() && hasTypeInAny(national.substring(prefix.end()), sharing);
+    }
+    return true;
+  }
+
+  /** Returns the metadata of every region that shares the calling code, kept once made. */
+  private static List<PhoneMetadata> sharing(int countryCode) {
+    return SHARING.computeIfAbsent(countryCode, code -> {
       List<PhoneMetadata> all = new java.util.ArrayList<>();
       for (String other : PhoneNumberUtil.getInstance().getRegionCodesForCountryCode(code)) {
         PhoneMetadata m = regionMetadata(other);
@@ -127,14 +176,32 @@ final class PhoneValidity {
       }
       return List.copyOf(all);
     });
-    return mayBeValid(text, metadata, nsn -> {
-      for (PhoneMetadata m : sharing) {
-        if (hasType(nsn, m)) {
-          return true;
-        }
+  }
+
+  private static boolean hasTypeInAny(String nsn, List<PhoneMetadata> regions) {
+    for (PhoneMetadata m : regions) {
+      if (hasType(nsn, m)) {
+        return true;
       }
-      return false;
-    });
+    }
+    return false;
+  }
+
+  /**
+   * Returns the ASCII digits of {@code text} from {@code from} on, or null when it holds anything
+   * but digits and the separators {@code " -./()"}.
+   */
+  private static @Nullable String digitsOf(CharSequence text, int from) {
+    StringBuilder digits = new StringBuilder(text.length());
+    for (int i = from; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c >= '0' && c <= '9') {
+        digits.append(c);
+      } else if (" -./()".indexOf(c) < 0) {
+        return null;
+      }
+    }
+    return digits.toString();
   }
 
   private static boolean mayBeValid(
@@ -142,16 +209,10 @@ final class PhoneValidity {
     if (!metadata.getNationalPrefixTransformRule().isEmpty()) {
       return true;
     }
-    StringBuilder digits = new StringBuilder(text.length());
-    for (int i = 0; i < text.length(); i++) {
-      char c = text.charAt(i);
-      if (c >= '0' && c <= '9') {
-        digits.append(c);
-      } else if (" -./()".indexOf(c) < 0) {
-        return true;
-      }
+    String all = digitsOf(text, 0);
+    if (all == null) {
+      return true;
     }
-    String all = digits.toString();
     if (all.startsWith(Integer.toString(metadata.getCountryCode()))
         || (metadata.hasInternationalPrefix()
             && pattern(metadata.getInternationalPrefix()).matcher(all).lookingAt())) {

@@ -130,6 +130,61 @@ class PhoneValidityProperties {
     return Arbitraries.strings().withChars("0123456789 -./()").ofMinLength(6).ofMaxLength(20);
   }
 
+  @Property(tries = 4000, seed = "20261207")
+  void theInternationalFilterNeverRulesOutAValidNumber(@ForAll("international") String text) {
+    Phonenumber.PhoneNumber number = parse(text, "ZZ");
+
+    if (number != null && UTIL.isValidNumber(number)) {
+      assertThat(PhoneValidity.mayBeValidInternational(text)).as(text).isTrue();
+    }
+  }
+
+  @Provide
+  Arbitrary<String> international() {
+    // Calling codes of every length, then digits with the separators the filter reads, often
+    // starting with a trunk prefix (0, 8) that the national prefix may strip.
+    Arbitrary<String> code = Arbitraries.oneOf(
+        Arbitraries.of(new ArrayList<>(new TreeSet<>(UTIL.getSupportedCallingCodes()))).map(String::valueOf),
+        Arbitraries.integers().between(0, 999).map(String::valueOf));
+    Arbitrary<String> rest = Arbitraries.oneOf(written(), digits(),
+        Arbitraries.of("0", "8", "80", "(0)", " (0) ").flatMap(p -> digits().map(d -> p + d)));
+    return Arbitraries.of("+", "+ ", "+(").flatMap(plus ->
+        code.flatMap(c -> Arbitraries.of("", " ", "-", ".", ") ").flatMap(sep ->
+            rest.map(r -> plus + c + sep + r))));
+  }
+
+  @Test
+  void theInternationalFilterKeepsEveryValidExampleNumberAndRulesOutMostNeighbours() {
+    int kept = 0;
+    int ruledOut = 0;
+    for (String region : REGIONS) {
+      for (PhoneNumberUtil.PhoneNumberType type : PhoneNumberUtil.PhoneNumberType.values()) {
+        Phonenumber.PhoneNumber example = UTIL.getExampleNumberForType(region, type);
+        if (example == null) {
+          continue;
+        }
+        String nsn = UTIL.getNationalSignificantNumber(example);
+        String code = "+" + example.getCountryCode();
+        for (String text : List.of(UTIL.format(example, PhoneNumberUtil.PhoneNumberFormat.INTERNATIONAL),
+            UTIL.format(example, PhoneNumberUtil.PhoneNumberFormat.E164), code + " 0" + nsn,
+            code + " " + nsn.substring(0, nsn.length() / 2), code + " " + nsn + "12", code + " 0",
+            code + " " + nsn.substring(1))) {
+          Phonenumber.PhoneNumber number = parse(text, "ZZ");
+          boolean valid = number != null && UTIL.isValidNumber(number);
+          boolean mayBe = PhoneValidity.mayBeValidInternational(text);
+          if (valid) {
+            assertThat(mayBe).as("%s %s %s", region, type, text).isTrue();
+            kept++;
+          } else if (!mayBe) {
+            ruledOut++;
+          }
+        }
+      }
+    }
+    assertThat(kept).as("valid numbers").isGreaterThan(1000);
+    assertThat(ruledOut).as("invalid numbers ruled out without parsing").isGreaterThan(1000);
+  }
+
   @Test
   void theRegionFilterKeepsEveryExampleNumberWrittenNationallyInItsRegion() {
     int kept = 0;
