@@ -49,6 +49,12 @@ final class PhoneNumber extends StructuralCheck {
       return null;
     }
     boolean international = s.charAt(0) == '+';
+    if (international) {
+      PhoneValidity.Reading reading = PhoneValidity.readInternational(s);
+      if (reading != null) {
+        return PhoneValidity.validRegionOf(reading.countryCode, reading.nsn);
+      }
+    }
     if (international
         ? !PhoneValidity.mayBeValidInternational(s)
         : !PhoneValidity.mayBeValidNumber(s, DEFAULT_REGION)) {

@@ -51,16 +51,28 @@ final class PhoneValidity {
     return region != null && isValidForRegion(number, region) ? region : null;
   }
 
+  /**
+   * Returns {@link #validRegionOf(Phonenumber.PhoneNumber)} of the number with this calling code
+   * and national significant number (leading zeros included).
+   */
+  static @Nullable String validRegionOf(int countryCode, String nsn) {
+    String region = regionOf(countryCode, nsn);
+    return region != null && isValidForRegion(countryCode, nsn, region) ? region : null;
+  }
+
   /** Returns libphonenumber's {@code getRegionCodeForNumber}: the region, or null. */
   static @Nullable String regionOf(Phonenumber.PhoneNumber number) {
-    List<String> regions = PhoneNumberUtil.getInstance().getRegionCodesForCountryCode(number.getCountryCode());
+    return regionOf(number.getCountryCode(), PhoneNumberUtil.getInstance().getNationalSignificantNumber(number));
+  }
+
+  private static @Nullable String regionOf(int countryCode, String nsn) {
+    List<String> regions = PhoneNumberUtil.getInstance().getRegionCodesForCountryCode(countryCode);
     if (regions.isEmpty()) {
       return null;
     }
     if (regions.size() == 1) {
       return regions.get(0);
     }
-    String nsn = PhoneNumberUtil.getInstance().getNationalSignificantNumber(number);
     for (String region : regions) {
       PhoneMetadata metadata = regionMetadata(region);
       if (metadata == null) {
@@ -79,7 +91,11 @@ final class PhoneValidity {
 
   /** Returns libphonenumber's {@code isValidNumberForRegion}. */
   static boolean isValidForRegion(Phonenumber.PhoneNumber number, String region) {
-    int countryCode = number.getCountryCode();
+    return isValidForRegion(
+        number.getCountryCode(), PhoneNumberUtil.getInstance().getNationalSignificantNumber(number), region);
+  }
+
+  private static boolean isValidForRegion(int countryCode, String nsn, String region) {
     PhoneMetadata metadata = PhoneNumberUtil.REGION_CODE_FOR_NON_GEO_ENTITY.equals(region)
         ? nonGeographicalMetadata(countryCode)
         : regionMetadata(region);
@@ -88,7 +104,107 @@ final class PhoneValidity {
             && countryCode != metadata.getCountryCode())) {
       return false;
     }
-    return hasType(PhoneNumberUtil.getInstance().getNationalSignificantNumber(number), metadata);
+    return hasType(nsn, metadata);
+  }
+
+  /** A calling code and a national significant number, leading zeros included. */
+  static final class Reading {
+    final int countryCode;
+    final String nsn;
+
+    Reading(int countryCode, String nsn) {
+      this.countryCode = countryCode;
+      this.nsn = nsn;
+    }
+  }
+
+  /**
+   * Returns the calling code and national significant number that libphonenumber's {@code
+   * parse(text, "ZZ")} gives, without parsing, for the plain international form: a plus, then
+   * ASCII digits with the separators {@code " -./()"} between them, ending in a digit, whose
+   * leading one to three digits are a geographic calling code. The calling code is the shortest
+   * such run; the national significant number is the digits after it, or what follows the match
+   * of the code's main region's national prefix at their start when that region's rules keep the
+   * shorter number (the number without the prefix still matches the general pattern if the whole
+   * one did, and its length is possible or too long, not too short, local only or invalid). Null
+   * for any other text, and where parsing would fail or the region rewrites its national prefix:
+   * those are left to libphonenumber. {@code PhoneValidityProperties} compares with parsing.
+   */
+  static @Nullable Reading readInternational(String text) {
+    int n = text.length();
+    if (n < 5 || text.charAt(0) != '+' || !isDigit(text.charAt(n - 1))) {
+      return null;
+    }
+    String all = digitsOf(text, 1);
+    if (all == null || all.length() < 4 || all.charAt(0) == '0') {
+      return null;
+    }
+    PhoneNumberUtil util = PhoneNumberUtil.getInstance();
+    for (int k = 1; k <= 3; k++) {
+      int code = Integer.parseInt(all.substring(0, k));
+      List<String> regions = util.getRegionCodesForCountryCode(code);
+      if (regions.isEmpty()) {
+        continue;
+      }
+      PhoneMetadata metadata = regionMetadata(regions.get(0));
+      String national = all.substring(k);
+      if (metadata == null || national.length() < 2) {
+        return null;
+      }
+      String nsn = withoutNationalPrefix(national, metadata);
+      if (nsn == null || nsn.length() < 2 || nsn.length() > 17) {
+        return null;
+      }
+      return new Reading(code, nsn);
+    }
+    return null;
+  }
+
+  /**
+   * Returns the national significant number parsing keeps for {@code national} in the region of
+   * {@code metadata}; null where the region rewrites its national prefix or its lengths are not
+   * given.
+   */
+  private static @Nullable String withoutNationalPrefix(String national, PhoneMetadata metadata) {
+    String prefixRule = metadata.getNationalPrefixForParsing();
+    if (prefixRule.isEmpty()) {
+      return national;
+    }
+    java.util.regex.Matcher prefix = pattern(prefixRule).matcher(national);
+    if (!prefix.lookingAt()) {
+      return national;
+    }
+    if (!metadata.getNationalPrefixTransformRule().isEmpty() && prefix.group(prefix.groupCount()) != null) {
+      return null;
+    }
+    String stripped = national.substring(prefix.end());
+    PhoneNumberDesc general = metadata.getGeneralDesc();
+    if (matchesPattern(national, general) && !matchesPattern(stripped, general)) {
+      return national;
+    }
+    List<Integer> lengths = general.getPossibleLengthList();
+    if (lengths.isEmpty()) {
+      return null;
+    }
+    int length = stripped.length();
+    int min = lengths.get(0);
+    boolean keep;
+    if (min == -1 || general.getPossibleLengthLocalOnlyList().contains(length) || min > length) {
+      keep = false; // invalid length, possible locally only, or too short
+    } else {
+      // possible, or too long
+      keep = min == length || lengths.get(lengths.size() - 1) < length || lengths.contains(length);
+    }
+    return keep ? stripped : national;
+  }
+
+  private static boolean matchesPattern(String nsn, PhoneNumberDesc desc) {
+    String regex = desc.getNationalNumberPattern();
+    return !regex.isEmpty() && pattern(regex).matcher(nsn).matches();
+  }
+
+  private static boolean isDigit(char c) {
+    return c >= '0' && c <= '9';
   }
 
   /**

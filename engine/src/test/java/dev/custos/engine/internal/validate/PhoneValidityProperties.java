@@ -153,6 +153,48 @@ class PhoneValidityProperties {
             rest.map(r -> plus + c + sep + r))));
   }
 
+  @Property(tries = 6000, seed = "20261207")
+  void anInternationalNumberReadWithoutParsingReadsAsParsed(@ForAll("international") String text) {
+    assertReadAsParsed(text);
+  }
+
+  @Test
+  void everyExampleNumberAndItsNeighboursWrittenInternationallyReadAsParsed() {
+    int read = 0;
+    for (String region : REGIONS) {
+      for (PhoneNumberUtil.PhoneNumberType type : PhoneNumberUtil.PhoneNumberType.values()) {
+        Phonenumber.PhoneNumber example = UTIL.getExampleNumberForType(region, type);
+        if (example == null) {
+          continue;
+        }
+        String nsn = UTIL.getNationalSignificantNumber(example);
+        String code = "+" + example.getCountryCode();
+        for (String text : List.of(UTIL.format(example, PhoneNumberUtil.PhoneNumberFormat.INTERNATIONAL),
+            UTIL.format(example, PhoneNumberUtil.PhoneNumberFormat.E164), code + " 0" + nsn,
+            code + " (0) " + nsn, code + " 00" + nsn, code + "-8" + nsn, code + " " + nsn.substring(1),
+            code + " " + nsn + "12", code + " " + nsn.substring(0, nsn.length() / 2))) {
+          read += assertReadAsParsed(text) ? 1 : 0;
+        }
+      }
+    }
+    assertThat(read).as("numbers read without parsing").isGreaterThan(2000);
+  }
+
+  /** Asserts that a reading, when there is one, is what parsing gives; returns whether there is. */
+  private static boolean assertReadAsParsed(String text) {
+    PhoneValidity.Reading reading = PhoneValidity.readInternational(text);
+    if (reading == null) {
+      return false;
+    }
+    Phonenumber.PhoneNumber number = parse(text, "ZZ");
+    assertThat(number).as(text).isNotNull();
+    assertThat(reading.countryCode).as(text).isEqualTo(number.getCountryCode());
+    assertThat(reading.nsn).as(text).isEqualTo(UTIL.getNationalSignificantNumber(number));
+    assertThat(PhoneValidity.validRegionOf(reading.countryCode, reading.nsn)).as(text)
+        .isEqualTo(UTIL.isValidNumber(number) ? UTIL.getRegionCodeForNumber(number) : null);
+    return true;
+  }
+
   @Test
   void theInternationalFilterKeepsEveryValidExampleNumberAndRulesOutMostNeighbours() {
     int kept = 0;
