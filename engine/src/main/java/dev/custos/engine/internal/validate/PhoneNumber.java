@@ -60,6 +60,12 @@ final class PhoneNumber extends StructuralCheck {
         : !PhoneValidity.mayBeValidNumber(s, DEFAULT_REGION)) {
       return null;
     }
+    if (!international) {
+      PhoneValidity.Reading reading = PhoneValidity.readNational(s, DEFAULT_REGION);
+      if (reading != null) {
+        return PhoneValidity.validRegionOf(reading.countryCode, reading.nsn);
+      }
+    }
     try {
       return PhoneValidity.validRegionOf(
           PhoneNumberUtil.getInstance().parse(s, international ? "ZZ" : DEFAULT_REGION));

@@ -126,7 +126,9 @@ final class PhoneNumberNational extends StructuralCheck {
         continue;
       }
       try {
-        Phonenumber.PhoneNumber number = util.parse(s, region);
+        PhoneValidity.Reading reading = PhoneValidity.readNational(s, region);
+        Phonenumber.PhoneNumber number =
+            reading != null ? PhoneValidity.toNumber(reading) : util.parse(s, region);
         if (PhoneValidity.isValidForRegion(number, region)) {
           // Written as the region writes its numbers (020 7946 0958 in GB, 01 23 45 67 89 in FR):
           // that region, rather than the first where the digits happen to be valid too.

@@ -161,6 +161,47 @@ final class PhoneValidity {
   }
 
   /**
+   * Returns the calling code and national significant number that libphonenumber's {@code
+   * parse(text, region)} gives, without parsing, for a number written nationally: ASCII digits (at
+   * least three) with the separators {@code " -./()"}, read in a supported region, whose digits
+   * start with neither the region's international prefix nor its calling code. The calling code is
+   * the region's; the national significant number is the digits, or what follows the region's
+   * national prefix as in {@link #readInternational}. Null for any other text and where the region
+   * rewrites its national prefix: those are left to libphonenumber.
+   */
+  static @Nullable Reading readNational(String text, String region) {
+    PhoneMetadata metadata = regionMetadata(region);
+    String all = digitsOf(text, 0);
+    if (metadata == null || all == null || all.length() < 3 || !metadata.hasInternationalPrefix()
+        || all.startsWith(Integer.toString(metadata.getCountryCode()))
+        || pattern(metadata.getInternationalPrefix()).matcher(all).lookingAt()) {
+      return null;
+    }
+    String nsn = withoutNationalPrefix(all, metadata);
+    if (nsn == null || nsn.length() < 2 || nsn.length() > 17) {
+      return null;
+    }
+    return new Reading(metadata.getCountryCode(), nsn);
+  }
+
+  /** Returns the number parsing gives for a reading, field for field. */
+  static Phonenumber.PhoneNumber toNumber(Reading reading) {
+    Phonenumber.PhoneNumber number = new Phonenumber.PhoneNumber().setCountryCode(reading.countryCode);
+    String nsn = reading.nsn;
+    if (nsn.length() > 1 && nsn.charAt(0) == '0') {
+      number.setItalianLeadingZero(true);
+      int zeros = 1;
+      while (zeros < nsn.length() - 1 && nsn.charAt(zeros) == '0') {
+        zeros++;
+      }
+      if (zeros != 1) {
+        number.setNumberOfLeadingZeros(zeros);
+      }
+    }
+    return number.setNationalNumber(Long.parseLong(nsn));
+  }
+
+  /**
    * Returns the national significant number parsing keeps for {@code national} in the region of
    * {@code metadata}; null where the region rewrites its national prefix or its lengths are not
    * given.

@@ -180,6 +180,54 @@ class PhoneValidityProperties {
     assertThat(read).as("numbers read without parsing").isGreaterThan(2000);
   }
 
+  @Property(tries = 6000, seed = "20261207")
+  void aNationalNumberReadWithoutParsingReadsAsParsed(
+      @ForAll("writtenOrDigits") String text, @ForAll("region") String region) {
+    assertNationalReadAsParsed(text, region);
+  }
+
+  @Provide
+  Arbitrary<String> writtenOrDigits() {
+    return Arbitraries.oneOf(written(), digits(),
+        Arbitraries.of("0", "00", "1", "8", "(0)", "(").flatMap(p -> written().map(w -> p + w)));
+  }
+
+  @Test
+  void everyExampleNumberWrittenNationallyReadsAsParsedInEveryRegion() {
+    int read = 0;
+    for (String region : REGIONS) {
+      for (PhoneNumberUtil.PhoneNumberType type : PhoneNumberUtil.PhoneNumberType.values()) {
+        Phonenumber.PhoneNumber example = UTIL.getExampleNumberForType(region, type);
+        if (example == null) {
+          continue;
+        }
+        String national = UTIL.format(example, PhoneNumberUtil.PhoneNumberFormat.NATIONAL);
+        String nsn = UTIL.getNationalSignificantNumber(example);
+        for (String other : List.of(region, "GB", "DE", "FR", "IN", "IT", "JP", "BR", "MX", "US", "AU")) {
+          for (String text : List.of(national, nsn, "0" + nsn, nsn.substring(1), nsn + "1")) {
+            read += assertNationalReadAsParsed(text, other) ? 1 : 0;
+          }
+        }
+      }
+    }
+    assertThat(read).as("numbers read without parsing").isGreaterThan(10000);
+  }
+
+  /** As {@link #assertReadAsParsed}, for a number read in a region: every field as parsed. */
+  private static boolean assertNationalReadAsParsed(String text, String region) {
+    PhoneValidity.Reading reading = PhoneValidity.readNational(text, region);
+    if (reading == null) {
+      return false;
+    }
+    Phonenumber.PhoneNumber number = parse(text, region);
+    assertThat(number).as("%s in %s", text, region).isNotNull();
+    Phonenumber.PhoneNumber read = PhoneValidity.toNumber(reading);
+    assertThat(read.exactlySameAs(number)).as("%s in %s: %s, parsed %s", text, region, read, number).isTrue();
+    assertThat(PhoneValidity.validRegionOf(reading.countryCode, reading.nsn)).as("%s in %s", text, region)
+        .isEqualTo(UTIL.isValidNumber(number) ? UTIL.getRegionCodeForNumber(number) : null);
+    return true;
+  }
+
   /** Asserts that a reading, when there is one, is what parsing gives; returns whether there is. */
   private static boolean assertReadAsParsed(String text) {
     PhoneValidity.Reading reading = PhoneValidity.readInternational(text);
@@ -190,6 +238,7 @@ class PhoneValidityProperties {
     assertThat(number).as(text).isNotNull();
     assertThat(reading.countryCode).as(text).isEqualTo(number.getCountryCode());
     assertThat(reading.nsn).as(text).isEqualTo(UTIL.getNationalSignificantNumber(number));
+    assertThat(PhoneValidity.toNumber(reading).exactlySameAs(number)).as(text).isTrue();
     assertThat(PhoneValidity.validRegionOf(reading.countryCode, reading.nsn)).as(text)
         .isEqualTo(UTIL.isValidNumber(number) ? UTIL.getRegionCodeForNumber(number) : null);
     return true;
