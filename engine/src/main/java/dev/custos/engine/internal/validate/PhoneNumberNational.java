@@ -122,11 +122,13 @@ final class PhoneNumberNational extends StructuralCheck {
     String grouping = grouping(s);
     String firstValid = null;
     for (String region : regions) {
-      if (!PhoneValidity.mayBeValidIn(s, region)) {
+      // A reading without parsing, where there is one, is decided exactly below; otherwise the
+      // filter rules out before parsing what no reading could make valid.
+      PhoneValidity.Reading reading = PhoneValidity.readNational(s, region);
+      if (reading == null && !PhoneValidity.mayBeValidIn(s, region)) {
         continue;
       }
       try {
-        PhoneValidity.Reading reading = PhoneValidity.readNational(s, region);
         Phonenumber.PhoneNumber number =
             reading != null ? PhoneValidity.toNumber(reading) : util.parse(s, region);
         if (PhoneValidity.isValidForRegion(number, region)) {

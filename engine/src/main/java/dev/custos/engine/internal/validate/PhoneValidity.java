@@ -164,7 +164,8 @@ final class PhoneValidity {
    * Returns the calling code and national significant number that libphonenumber's {@code
    * parse(text, region)} gives, without parsing, for a number written nationally: ASCII digits (at
    * least three) with the separators {@code " -./()"}, read in a supported region, whose digits
-   * start with neither the region's international prefix nor its calling code. The calling code is
+   * start neither with the region's calling code nor with its international prefix followed by
+   * anything but a 0 (which parsing does not read as one). The calling code is
    * the region's; the national significant number is the digits, or what follows the region's
    * national prefix as in {@link #readInternational}. Null for any other text and where the region
    * rewrites its national prefix: those are left to libphonenumber.
@@ -173,8 +174,12 @@ final class PhoneValidity {
     PhoneMetadata metadata = regionMetadata(region);
     String all = digitsOf(text, 0);
     if (metadata == null || all == null || all.length() < 3 || !metadata.hasInternationalPrefix()
-        || all.startsWith(Integer.toString(metadata.getCountryCode()))
-        || pattern(metadata.getInternationalPrefix()).matcher(all).lookingAt()) {
+        || all.startsWith(Integer.toString(metadata.getCountryCode()))) {
+      return null;
+    }
+    // Digits after the international prefix are read as a calling code unless they start with 0.
+    java.util.regex.Matcher idd = pattern(metadata.getInternationalPrefix()).matcher(all);
+    if (idd.lookingAt() && (idd.end() == all.length() || all.charAt(idd.end()) != '0')) {
       return null;
     }
     String nsn = withoutNationalPrefix(all, metadata);

@@ -189,7 +189,7 @@ class PhoneValidityProperties {
   @Provide
   Arbitrary<String> writtenOrDigits() {
     return Arbitraries.oneOf(written(), digits(),
-        Arbitraries.of("0", "00", "1", "8", "(0)", "(").flatMap(p -> written().map(w -> p + w)));
+        Arbitraries.of("0", "00", "000", "0011", "010", "1", "8", "(0)", "(").flatMap(p -> written().map(w -> p + w)));
   }
 
   @Test
@@ -204,7 +204,7 @@ class PhoneValidityProperties {
         String national = UTIL.format(example, PhoneNumberUtil.PhoneNumberFormat.NATIONAL);
         String nsn = UTIL.getNationalSignificantNumber(example);
         for (String other : List.of(region, "GB", "DE", "FR", "IN", "IT", "JP", "BR", "MX", "US", "AU")) {
-          for (String text : List.of(national, nsn, "0" + nsn, nsn.substring(1), nsn + "1")) {
+          for (String text : List.of(national, nsn, "0" + nsn, "00" + nsn, "000" + nsn, nsn.substring(1), nsn + "1")) {
             read += assertNationalReadAsParsed(text, other) ? 1 : 0;
           }
         }
