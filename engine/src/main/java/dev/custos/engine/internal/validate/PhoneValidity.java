@@ -260,12 +260,46 @@ final class PhoneValidity {
    * region's international prefix nor its calling code, libphonenumber's national significant
    * number is either all the digits or what follows the match of the region's national prefix at
    * their start, unless the region rewrites that prefix ({@code nationalPrefixTransformRule}); a
-   * valid one has one of the general description's lengths and a type. Every other case is left
-   * to parsing (true).
+   * valid one has one of the general description's lengths and a type. Digits that start with the
+   * international prefix, not followed by a 0, are read as a calling code and a number of that
+   * code, valid for the region only when the code is the region's: a number whose code read so is
+   * not, or where none is, is ruled out. Every other case is left to parsing (true).
    */
   static boolean mayBeValidIn(CharSequence text, String region) {
     PhoneMetadata metadata = regionMetadata(region);
-    return metadata != null && mayBeValid(text, metadata, nsn -> hasType(nsn, metadata));
+    if (metadata == null) {
+      return false;
+    }
+    if (metadata.getNationalPrefixTransformRule().isEmpty() && metadata.hasInternationalPrefix()) {
+      String all = digitsOf(text, 0);
+      String code = Integer.toString(metadata.getCountryCode());
+      if (all != null && !all.startsWith(code)) {
+        java.util.regex.Matcher idd = pattern(metadata.getInternationalPrefix()).matcher(all);
+        if (idd.lookingAt() && (idd.end() == all.length() || all.charAt(idd.end()) != '0')) {
+          return code.equals(callingCodeAt(all, idd.end()));
+        }
+      }
+    }
+    return mayBeValid(text, metadata, nsn -> hasType(nsn, metadata));
+  }
+
+  /**
+   * Returns the calling code parsing reads at {@code from} after an international prefix: the
+   * shortest of the next one to three digits that is one, when more than three digits follow;
+   * null where parsing would find none.
+   */
+  private static @Nullable String callingCodeAt(String digits, int from) {
+    if (digits.length() - from <= 3 || digits.charAt(from) == '0') {
+      return null;
+    }
+    PhoneNumberUtil util = PhoneNumberUtil.getInstance();
+    for (int k = 1; k <= 3; k++) {
+      String code = digits.substring(from, from + k);
+      if (!util.getRegionCodesForCountryCode(Integer.parseInt(code)).isEmpty()) {
+        return code;
+      }
+    }
+    return null;
   }
 
   /**

@@ -95,9 +95,9 @@ class PhoneValidityProperties {
     assertThat(valid).as("valid numbers among the examples and their neighbours").isGreaterThan(1000);
   }
 
-  @Property(tries = 4000, seed = "20261207")
+  @Property(tries = 8000, seed = "20261207")
   void theRegionFilterNeverRulesOutAValidReading(
-      @ForAll("written") String text, @ForAll("region") String region) {
+      @ForAll("writtenOrDigits") String text, @ForAll("region") String region) {
     Phonenumber.PhoneNumber number = parse(text, region);
     boolean valid = number != null && UTIL.isValidNumberForRegion(number, region);
 
@@ -211,6 +211,34 @@ class PhoneValidityProperties {
       }
     }
     assertThat(read).as("numbers read without parsing").isGreaterThan(10000);
+  }
+
+  @Test
+  void theRegionFilterKeepsEveryExampleNumberDialledFromAbroad() {
+    int kept = 0;
+    for (String region : REGIONS) {
+      for (PhoneNumberUtil.PhoneNumberType type : PhoneNumberUtil.PhoneNumberType.values()) {
+        Phonenumber.PhoneNumber example = UTIL.getExampleNumberForType(region, type);
+        if (example == null) {
+          continue;
+        }
+        // Dialled with an international prefix of the region it is read in (00, 011, 0011, 010...).
+        String nsn = UTIL.getNationalSignificantNumber(example);
+        for (String other : List.of(region, "GB", "DE", "FR", "IN", "IT", "JP", "SG", "BR", "MX", "US", "AU")) {
+          for (String idd : List.of("00", "011", "0011", "010", "001", "000", "0")) {
+            for (String text : List.of(idd + example.getCountryCode() + nsn, idd + " " + example.getCountryCode() + " " + nsn,
+                idd + example.getCountryCode() + "0" + nsn)) {
+              Phonenumber.PhoneNumber number = parse(text, other);
+              if (number != null && UTIL.isValidNumberForRegion(number, other)) {
+                assertThat(PhoneValidity.mayBeValidIn(text, other)).as("%s in %s", text, other).isTrue();
+                kept++;
+              }
+            }
+          }
+        }
+      }
+    }
+    assertThat(kept).as("valid readings").isGreaterThan(300);
   }
 
   /** As {@link #assertReadAsParsed}, for a number read in a region: every field as parsed. */
