@@ -758,10 +758,16 @@ final class JsonTracker {
 
   private void appendName(byte[] bytes, int from, int length) {
     int at = nameTo[depth];
-    if (at + length > names.length) {
-      names = Arrays.copyOf(names, Math.max(names.length * 2, at + length));
+    if (at + length > names.length - 16) {
+      names = Arrays.copyOf(names, Math.max(names.length * 2, at + length + 16));
     }
-    System.arraycopy(bytes, from, names, at, length);
+    if (length <= 16 && from + 16 <= bytes.length) {
+      // Most names are short: two long copies (the bytes past the name are overwritten later or
+      // never read, as only names[nameFrom, nameTo) is) instead of a call to arraycopy.
+      Swar.copy16(bytes, from, names, at);
+    } else {
+      System.arraycopy(bytes, from, names, at, length);
+    }
     nameTo[depth] = at + length;
   }
 

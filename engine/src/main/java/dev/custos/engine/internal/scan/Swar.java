@@ -45,6 +45,12 @@ final class Swar {
     return to;
   }
 
+  /** Copies the 16 bytes {@code src[from, from + 16)} to {@code dst[to, to + 16)}. */
+  static void copy16(byte[] src, int from, byte[] dst, int to) {
+    LONGS.set(dst, to, (long) LONGS.get(src, from));
+    LONGS.set(dst, to + 8, (long) LONGS.get(src, from + 8));
+  }
+
   /**
    * Returns the index of the first backslash in {@code b[from, to)}; {@code to} when none is. Reads
    * 32 bytes a step while it can (most JSON holds no escape at all), then 8, then one.
