@@ -83,6 +83,8 @@ final class MessageInspection implements AutoCloseable {
   private static final List<String> PSEUDO_RULES =
       List.of(ON_UNINSPECTABLE, ON_ERROR, PATH_REDACTION);
   private static final byte[] NO_BYTES = new byte[0];
+  /** Room kept beyond a chunk's length for what a redacting scan held back from the last one. */
+  private static final int REDACT_SLACK = 1024;
   /** The uninspectable reason of a compressed gRPC message that could not be inflated. */
   static final String GRPC_MESSAGE = "grpc_message";
   private boolean grpcUninspectable;
@@ -515,6 +517,10 @@ final class MessageInspection implements AutoCloseable {
         }
         return Step.CONTINUE;
       default:
+        if (redacting && decoder == null) {
+          // About what the feed writes: this chunk, and what the last one held back.
+          redacted.reserve(data.length() + REDACT_SLACK);
+        }
         try {
           feedStream(bytesOf(data), data.length(), false);
         } catch (UninspectableException e) {
@@ -845,6 +851,9 @@ final class MessageInspection implements AutoCloseable {
   private Step releaseRedacted(List<HttpData> out) {
     ContentType ct = java.util.Objects.requireNonNull(contentType);
     ByteSink sink = new ByteSink();
+    if (decoder == null) {
+      sink.reserve((int) Math.min(heldBytes + REDACT_SLACK, ByteSink.MAX_HINT));
+    }
     bodyScanners++;
     try (StreamScanner s = Media.open(ex.scanner(),
         ct, charset, boundary, f -> counted(tally.styleFor(f, "body"), f), sink::write)) {
