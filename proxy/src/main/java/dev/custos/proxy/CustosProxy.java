@@ -39,6 +39,7 @@ import dev.custos.proxy.internal.inspect.Inspector;
 import dev.custos.proxy.internal.inspect.ProxyInspection;
 import dev.custos.proxy.internal.limits.InMemoryRateLimitStore;
 import dev.custos.proxy.internal.l4.TcpListeners;
+import dev.custos.proxy.internal.relay.Http1Relay;
 import dev.custos.proxy.internal.limits.Limits;
 import dev.custos.proxy.internal.policy.ConfigCache;
 import dev.custos.proxy.internal.policy.ConfigPuller;
@@ -135,6 +136,7 @@ public final class CustosProxy implements AutoCloseable {
   private final Canaries canaries;
   private final FatalErrors fatal;
   private final TcpListeners tcpListeners;
+  private final Http1Relay relay;
   /**
    * Guards {@link #local}, {@link #pulled}, {@link #puller}, {@link #pulledConfig} and {@link
    * #configPuller}.
@@ -258,6 +260,10 @@ public final class CustosProxy implements AutoCloseable {
     // The listeners' own header limits stay above limits.max_header_size, so that the proxy's
     // JSON 431 (counted) answers first.
     int headerLimit = (int) Math.max(8192, initial.limits().maxHeaderSize() + 8192);
+    // HTTP/1.1 connections of a configuration that needs nothing but forwarding are relayed
+    // below Armeria; added filter decorators must see every request, so they turn it off.
+    boolean decorated = b.decorators.values().stream().anyMatch(l -> !l.isEmpty());
+    this.relay = new Http1Relay(current, decorated, initial, registry, limits, canaries);
 
     ServerBuilder sb = Server.builder()
         .port(socket(initial.listen()), SessionProtocol.HTTP)
@@ -274,6 +280,8 @@ public final class CustosProxy implements AutoCloseable {
         .childChannelPipelineCustomizer(PipelineErrorWatch.installer(fatal))
         // A response's head and body in one write when both are ready (one sendto, not two).
         .childChannelPipelineCustomizer(ResponseHeadCoalescer.installer())
+        // Before the embedder's customizer: a handler it puts first stays outside the relay's.
+        .childChannelPipelineCustomizer(relay.installer())
         .childChannelPipelineCustomizer(b.pipelineCustomizer)
         .errorHandler(new ProxyErrorHandler(fatal))
         .maxRequestLength(initial.maxRequestLength())
@@ -444,10 +452,12 @@ public final class CustosProxy implements AutoCloseable {
       pullConfigWith(null);
     }
     tcpListeners.close(initial.shutdownTimeout());
+    relay.stop();
     // Stopped together: each gives its open HTTP/2 connections up to a second after their GOAWAY.
     CompletableFuture.allOf(server.stop(),
         admin == null ? CompletableFuture.completedFuture(null) : admin.stop()).join();
     upstreams.close();
+    relay.close();
     for (ClientFactory f : factories.values()) {
       f.closeAsync();
     }

@@ -998,6 +998,17 @@ public final class ProxyConfig {
    * @param options discovery, load balancing, health checks and resilience
    * @param tls TLS towards the endpoints, or null for cleartext HTTP
    */
+  /**
+   * Whether the cleartext listener relays HTTP/1.1 connections below Armeria's request model when
+   * every route needs nothing but forwarding.
+   */
+  public enum Http1Relay {
+    /** Relay when the configuration allows it (the default). */
+    AUTO,
+    /** Never relay: every connection is served by Armeria. */
+    OFF
+  }
+
   public record Cluster(String name, List<Address> endpoints, Duration connectTimeout,
       long maxResponseLength, ClusterOptions options, @Nullable UpstreamTls tls) {
     /** Creates a cluster. */
@@ -1035,6 +1046,7 @@ public final class ProxyConfig {
   private final int http2MaxWindowUpdatesPerDataFrame;
   private final long maxRequestLength;
   private final int workers;
+  private final Http1Relay http1Relay;
   private final List<String> trustedProxies;
   private final List<Route> routes;
   private final List<TcpListener> tcpListeners;
@@ -1071,6 +1083,7 @@ public final class ProxyConfig {
     this.http2MaxWindowUpdatesPerDataFrame = v.http2MaxWindowUpdatesPerDataFrame;
     this.maxRequestLength = v.maxRequestLength;
     this.workers = v.workers;
+    this.http1Relay = v.http1Relay;
     this.trustedProxies = List.copyOf(v.trustedProxies);
     this.routes = List.copyOf(v.routes);
     this.tcpListeners = List.copyOf(v.tcpListeners);
@@ -1118,6 +1131,7 @@ public final class ProxyConfig {
     this.http2MaxWindowUpdatesPerDataFrame = c.http2MaxWindowUpdatesPerDataFrame;
     this.maxRequestLength = c.maxRequestLength;
     this.workers = c.workers;
+    this.http1Relay = c.http1Relay;
     this.trustedProxies = c.trustedProxies;
     this.routes = c.routes;
     this.tcpListeners = c.tcpListeners;
@@ -1287,6 +1301,14 @@ public final class ProxyConfig {
   /** Returns the number of event-loop threads; 0 for one per core. */
   public int workers() {
     return workers;
+  }
+
+  /**
+   * Returns whether the cleartext listener may relay HTTP/1.1 connections below Armeria when the
+   * configuration needs nothing but forwarding ({@code http1_relay}, default {@code auto}).
+   */
+  public Http1Relay http1Relay() {
+    return http1Relay;
   }
 
   /** Returns the CIDRs of peers whose forwarding headers are trusted. */
@@ -1492,6 +1514,7 @@ public final class ProxyConfig {
     private int http2MaxWindowUpdatesPerDataFrame = 10;
     private long maxRequestLength;
     private int workers;
+    private Http1Relay http1Relay = Http1Relay.AUTO;
     private final List<String> trustedProxies = new java.util.ArrayList<>();
     private final List<Route> routes = new java.util.ArrayList<>();
     private final List<TcpListener> tcpListeners = new java.util.ArrayList<>();
@@ -1702,6 +1725,12 @@ public final class ProxyConfig {
         throw new IllegalArgumentException(name + ": " + d + " (expected: >= 0)");
       }
       return d;
+    }
+
+    /** Sets whether HTTP/1.1 connections may be relayed below Armeria (default auto). */
+    public Builder http1Relay(Http1Relay http1Relay) {
+      this.http1Relay = requireNonNull(http1Relay, "http1Relay");
+      return this;
     }
 
     /** Sets the number of event-loop threads; 0 (the default) for one per core. */

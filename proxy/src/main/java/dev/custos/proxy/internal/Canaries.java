@@ -189,7 +189,7 @@ public final class Canaries {
   }
 
   /** Counts a request forwarded to a cluster of a route. */
-  void forwarded(String route, String cluster) {
+  public void forwarded(String route, String cluster) {
     ConcurrentMap<String, Counter> byCluster = requests.get(route);
     if (byCluster == null) {
       byCluster = requests.computeIfAbsent(route, r -> new ConcurrentHashMap<>());

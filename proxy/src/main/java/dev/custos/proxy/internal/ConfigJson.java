@@ -42,6 +42,7 @@ final class ConfigJson {
     root.put("http2_max_priority_frames_per_stream", config.http2MaxPriorityFramesPerStream());
     root.put("http2_max_window_updates_per_data_frame", config.http2MaxWindowUpdatesPerDataFrame());
     root.put("workers", config.workers());
+    root.put("http1_relay", config.http1Relay().name().toLowerCase(java.util.Locale.ROOT));
     ArrayNode trusted = root.putArray("trusted_proxies");
     config.trustedProxies().forEach(trusted::add);
     ArrayNode routes = root.putArray("routes");

@@ -268,6 +268,14 @@ public final class ConfigReader {
         b.http2MaxWindowUpdatesPerDataFrame(root.get("http2_max_window_updates_per_data_frame").asInt());
       }
       b.workers(root.path("workers").asInt(0));
+      if (root.has("http1_relay")) {
+        String relay = root.get("http1_relay").asText();
+        switch (relay) {
+          case "auto" -> b.http1Relay(ProxyConfig.Http1Relay.AUTO);
+          case "off" -> b.http1Relay(ProxyConfig.Http1Relay.OFF);
+          default -> add("/http1_relay", "http1_relay: " + relay + " (expected: auto or off)");
+        }
+      }
       JsonNode trusted = root.path("trusted_proxies");
       for (int i = 0; i < trusted.size(); i++) {
         String cidr = trusted.get(i).asText();

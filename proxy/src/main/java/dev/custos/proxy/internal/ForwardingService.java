@@ -255,6 +255,8 @@ public final class ForwardingService implements HttpService {
       }
     }
     if (route.hostRewrite() != null) {
+      // An HTTP/1 request keeps its Host header beside :authority, and the client sends Host.
+      b.remove(HttpHeaderNames.HOST);
       b.authority(route.hostRewrite());
     }
     String stickyCookie = route.sticky() == null ? null : route.sticky().cookie();

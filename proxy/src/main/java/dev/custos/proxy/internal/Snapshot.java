@@ -137,7 +137,7 @@ public final class Snapshot {
    *
    * @param host the request's host as {@link CompiledRoute#host} returns it
    */
-  ProxyConfig.@Nullable Route select(HttpMethod method, @Nullable String host, String path) {
+  public ProxyConfig.@Nullable Route select(HttpMethod method, @Nullable String host, String path) {
     for (CompiledRoute r : routes) {
       if (r.matches(method, host, path)) {
         return r.route();

@@ -3,7 +3,6 @@ package dev.custos.engine.internal.scan;
 import dev.custos.engine.Evidence;
 import dev.custos.engine.EvidenceKey;
 import java.nio.charset.StandardCharsets;
-import java.util.HexFormat;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -14,7 +13,7 @@ import org.jspecify.annotations.Nullable;
  */
 final class EvidenceMaker {
   private static final int MAX_STARS = 16;
-  private static final HexFormat HEX = HexFormat.of();
+  private static final byte[] HEX_DIGITS = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
   /** How many recent values keep their hash. */
   static final int CACHED = 16;
 
@@ -44,12 +43,23 @@ final class EvidenceMaker {
         return cachedHash[i];
       }
     }
-    String hash = HEX.formatHex(key.hmac(normalized.getBytes(StandardCharsets.UTF_8)), 0, 16);
+    String hash = hex128(key.hmac(normalized.getBytes(StandardCharsets.UTF_8)));
     computed++;
     values[next] = normalized;
     cachedHash[next] = hash;
     next = (next + 1) % CACHED;
     return hash;
+  }
+
+  /** Returns the first 16 bytes of {@code digest} as 32 lower-case hex digits. */
+  static String hex128(byte[] digest) {
+    byte[] out = new byte[32];
+    for (int i = 0; i < 16; i++) {
+      int b = digest[i] & 0xff;
+      out[2 * i] = HEX_DIGITS[b >>> 4];
+      out[2 * i + 1] = HEX_DIGITS[b & 0xf];
+    }
+    return new String(out, StandardCharsets.ISO_8859_1);
   }
 
   /** Returns how many hashes this maker computed (for tests). */

@@ -406,15 +406,38 @@ final class JsonTracker {
           if (wanted(interest, at, tokenEnd)) {
             tokens.add(new Token(at, tokenEnd, false, path(depth - 1), null));
           }
-          st = COLON;
-        } else {
-          if (wanted(interest, at, tokenEnd)) {
-            tokens.add(valueToken(at, tokenEnd, false));
+          completedUpTo = tokenEnd;
+          i = run + 1;
+          // The common case, a colon and at most one space: read here, not by two more turns of
+          // the loop (the same steps as the COLON state and the white space case below).
+          if (i < end && bytes[i] == ':') {
+            i++;
+            if (i < end && bytes[i] == ' ') {
+              i++;
+            }
+            st = VALUE;
+          } else {
+            st = COLON;
           }
-          st = depth == 0 ? ROOT : AFTER;
+          continue;
+        }
+        if (wanted(interest, at, tokenEnd)) {
+          tokens.add(valueToken(at, tokenEnd, false));
         }
         completedUpTo = tokenEnd;
         i = run + 1;
+        if (depth == 0) {
+          st = ROOT;
+        } else if (i < end && bytes[i] == ',') {
+          // As the AFTER state below does with a comma, and then at most one space.
+          st = kind[depth] == ARRAY ? VALUE : NAME;
+          i++;
+          if (i < end && bytes[i] == ' ') {
+            i++;
+          }
+        } else {
+          st = AFTER;
+        }
         continue;
       }
       switch (st) {
@@ -735,10 +758,16 @@ final class JsonTracker {
 
   private void appendName(byte[] bytes, int from, int length) {
     int at = nameTo[depth];
-    if (at + length > names.length) {
-      names = Arrays.copyOf(names, Math.max(names.length * 2, at + length));
+    if (at + length > names.length - 16) {
+      names = Arrays.copyOf(names, Math.max(names.length * 2, at + length + 16));
     }
-    System.arraycopy(bytes, from, names, at, length);
+    if (length <= 16 && from + 16 <= bytes.length) {
+      // Most names are short: two long copies (the bytes past the name are overwritten later or
+      // never read, as only names[nameFrom, nameTo) is) instead of a call to arraycopy.
+      Swar.copy16(bytes, from, names, at);
+    } else {
+      System.arraycopy(bytes, from, names, at, length);
+    }
     nameTo[depth] = at + length;
   }
 

@@ -479,10 +479,25 @@ final class SecretValues {
     "api.key", "key", "credential", "auth"
   };
 
+  /**
+   * Per byte, lower-cased, the stems that start with it, in the order of {@link #STEMS}; empty for
+   * most bytes, which are then passed with one look-up.
+   */
+  private static final String[][] STEMS_BY_FIRST = stemsByFirst();
+
+  private static String[][] stemsByFirst() {
+    String[][] byFirst = new String[256][];
+    for (int c = 0; c < 256; c++) {
+      int lower = c >= 'A' && c <= 'Z' ? c + 32 : c;
+      byFirst[c] = java.util.Arrays.stream(STEMS).filter(s -> s.charAt(0) == lower).toArray(String[]::new);
+    }
+    return byFirst;
+  }
+
   /** Returns the end of the first credential key word in {@code [from, to)}, or -1. */
   private static int firstStemEnd(byte[] b, int from, int to) {
     for (int i = from; i < to; i++) {
-      for (String stem : STEMS) {
+      for (String stem : STEMS_BY_FIRST[b[i] & 0xff]) {
         if (regionMatchesIgnoreCase(b, i, to, stem)) {
           return i + stem.length();
         }

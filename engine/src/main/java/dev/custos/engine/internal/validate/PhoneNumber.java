@@ -49,7 +49,17 @@ final class PhoneNumber extends StructuralCheck {
       return null;
     }
     boolean international = s.charAt(0) == '+';
-    if (!international && !PhoneValidity.mayBeValidNumber(s, DEFAULT_REGION)) {
+    // Most numbers are read without parsing; the filters rule out before parsing only what no
+    // reading could make valid, so they are asked only when there is no reading.
+    PhoneValidity.Reading reading = international
+        ? PhoneValidity.readInternational(s)
+        : PhoneValidity.readNational(s, DEFAULT_REGION);
+    if (reading != null) {
+      return PhoneValidity.validRegionOf(reading.countryCode, reading.nsn);
+    }
+    if (international
+        ? !PhoneValidity.mayBeValidInternational(s)
+        : !PhoneValidity.mayBeValidNumber(s, DEFAULT_REGION)) {
       return null;
     }
     try {

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -35,6 +36,10 @@ final class PhoneNumberNational extends StructuralCheck {
       "PL", "PT", "AU", "NZ", "JP", "KR", "SG", "ZA", "BR", "MX");
 
   private static final int MAX_LENGTH = 40;
+
+  private static final Pattern DATE_SEPARATOR = Pattern.compile("[ ./-]");
+  private static final Pattern AMOUNT =
+      Pattern.compile("\\d{1,3}(?:([ .,])\\d{3})+(?:[.,]\\d{2})?");
 
   /**
    * Fewest digits, trunk prefix included: variable-length plans (DE, AT) accept shorter numbers,
@@ -106,7 +111,7 @@ final class PhoneNumberNational extends StructuralCheck {
       return null;
     }
     String s = value.toString().trim();
-    if (s.chars().filter(c -> c >= '0' && c <= '9').count() < MIN_DIGITS) {
+    if (digitCount(s) < MIN_DIGITS) {
       return null;
     }
     if (s.charAt(0) == '+' || looksLikeDateOrTime(s) || PhoneNumber.looksLikeVersion(s)
@@ -117,11 +122,15 @@ final class PhoneNumberNational extends StructuralCheck {
     String grouping = grouping(s);
     String firstValid = null;
     for (String region : regions) {
-      if (!PhoneValidity.mayBeValidIn(s, region)) {
+      // A reading without parsing, where there is one, is decided exactly below; otherwise the
+      // filter rules out before parsing what no reading could make valid.
+      PhoneValidity.Reading reading = PhoneValidity.readNational(s, region);
+      if (reading == null && !PhoneValidity.mayBeValidIn(s, region)) {
         continue;
       }
       try {
-        Phonenumber.PhoneNumber number = util.parse(s, region);
+        Phonenumber.PhoneNumber number =
+            reading != null ? PhoneValidity.toNumber(reading) : util.parse(s, region);
         if (PhoneValidity.isValidForRegion(number, region)) {
           // Written as the region writes its numbers (020 7946 0958 in GB, 01 23 45 67 89 in FR):
           // that region, rather than the first where the digits happen to be valid too.
@@ -137,6 +146,18 @@ final class PhoneNumberNational extends StructuralCheck {
       }
     }
     return firstValid;
+  }
+
+  /** Returns how many ASCII digits {@code s} holds. */
+  private static int digitCount(String s) {
+    int n = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c >= '0' && c <= '9') {
+        n++;
+      }
+    }
+    return n;
   }
 
   /** Returns the lengths of the runs of digits, such as {@code 3,4,4} for {@code 020 7946 0958}. */
@@ -163,13 +184,13 @@ final class PhoneNumberNational extends StructuralCheck {
     if (s.indexOf(':') >= 0) {
       return true;
     }
-    String[] groups = s.split("[ ./-]", -1);
+    String[] groups = DATE_SEPARATOR.split(s, -1);
     if (groups.length != 3) {
       return false;
     }
     int[] n = new int[3];
     for (int i = 0; i < 3; i++) {
-      if (groups[i].isEmpty() || groups[i].length() > 4 || !groups[i].chars().allMatch(c -> c >= '0' && c <= '9')) {
+      if (groups[i].isEmpty() || groups[i].length() > 4 || digitCount(groups[i]) != groups[i].length()) {
         return false;
       }
       n[i] = Integer.parseInt(groups[i]);
@@ -188,6 +209,6 @@ final class PhoneNumberNational extends StructuralCheck {
    * separator and, after the other kind, two decimals ({@code 1.234.567,89}, {@code 1 234 567.50}).
    */
   static boolean looksLikeAmount(String s) {
-    return s.matches("\\d{1,3}(?:([ .,])\\d{3})+(?:[.,]\\d{2})?") && !s.startsWith("0");
+    return AMOUNT.matcher(s).matches() && !s.startsWith("0");
   }
 }

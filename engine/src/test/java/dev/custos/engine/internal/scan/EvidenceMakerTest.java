@@ -57,4 +57,9 @@ class EvidenceMakerTest {
       }
     }
   }
+
+  @Property(tries = 500)
+  void hashDigitsAreTheFirstHalfOfTheDigestInLowerCaseHex(@ForAll @net.jqwik.api.constraints.Size(32) byte[] digest) {
+    assertThat(EvidenceMaker.hex128(digest)).isEqualTo(java.util.HexFormat.of().formatHex(digest, 0, 16));
+  }
 }

@@ -95,9 +95,9 @@ class PhoneValidityProperties {
     assertThat(valid).as("valid numbers among the examples and their neighbours").isGreaterThan(1000);
   }
 
-  @Property(tries = 4000, seed = "20261207")
+  @Property(tries = 8000, seed = "20261207")
   void theRegionFilterNeverRulesOutAValidReading(
-      @ForAll("written") String text, @ForAll("region") String region) {
+      @ForAll("writtenOrDigits") String text, @ForAll("region") String region) {
     Phonenumber.PhoneNumber number = parse(text, region);
     boolean valid = number != null && UTIL.isValidNumberForRegion(number, region);
 
@@ -128,6 +128,180 @@ class PhoneValidityProperties {
   @Provide
   Arbitrary<String> written() {
     return Arbitraries.strings().withChars("0123456789 -./()").ofMinLength(6).ofMaxLength(20);
+  }
+
+  @Property(tries = 4000, seed = "20261207")
+  void theInternationalFilterNeverRulesOutAValidNumber(@ForAll("international") String text) {
+    Phonenumber.PhoneNumber number = parse(text, "ZZ");
+
+    if (number != null && UTIL.isValidNumber(number)) {
+      assertThat(PhoneValidity.mayBeValidInternational(text)).as(text).isTrue();
+    }
+  }
+
+  @Provide
+  Arbitrary<String> international() {
+    // Calling codes of every length, then digits with the separators the filter reads, often
+    // starting with a trunk prefix (0, 8) that the national prefix may strip.
+    Arbitrary<String> code = Arbitraries.oneOf(
+        Arbitraries.of(new ArrayList<>(new TreeSet<>(UTIL.getSupportedCallingCodes()))).map(String::valueOf),
+        Arbitraries.integers().between(0, 999).map(String::valueOf));
+    Arbitrary<String> rest = Arbitraries.oneOf(written(), digits(),
+        Arbitraries.of("0", "8", "80", "(0)", " (0) ").flatMap(p -> digits().map(d -> p + d)));
+    return Arbitraries.of("+", "+ ", "+(").flatMap(plus ->
+        code.flatMap(c -> Arbitraries.of("", " ", "-", ".", ") ").flatMap(sep ->
+            rest.map(r -> plus + c + sep + r))));
+  }
+
+  @Property(tries = 6000, seed = "20261207")
+  void anInternationalNumberReadWithoutParsingReadsAsParsed(@ForAll("international") String text) {
+    assertReadAsParsed(text);
+  }
+
+  @Test
+  void everyExampleNumberAndItsNeighboursWrittenInternationallyReadAsParsed() {
+    int read = 0;
+    for (String region : REGIONS) {
+      for (PhoneNumberUtil.PhoneNumberType type : PhoneNumberUtil.PhoneNumberType.values()) {
+        Phonenumber.PhoneNumber example = UTIL.getExampleNumberForType(region, type);
+        if (example == null) {
+          continue;
+        }
+        String nsn = UTIL.getNationalSignificantNumber(example);
+        String code = "+" + example.getCountryCode();
+        for (String text : List.of(UTIL.format(example, PhoneNumberUtil.PhoneNumberFormat.INTERNATIONAL),
+            UTIL.format(example, PhoneNumberUtil.PhoneNumberFormat.E164), code + " 0" + nsn,
+            code + " (0) " + nsn, code + " 00" + nsn, code + "-8" + nsn, code + " " + nsn.substring(1),
+            code + " " + nsn + "12", code + " " + nsn.substring(0, nsn.length() / 2))) {
+          read += assertReadAsParsed(text) ? 1 : 0;
+        }
+      }
+    }
+    assertThat(read).as("numbers read without parsing").isGreaterThan(2000);
+  }
+
+  @Property(tries = 6000, seed = "20261207")
+  void aNationalNumberReadWithoutParsingReadsAsParsed(
+      @ForAll("writtenOrDigits") String text, @ForAll("region") String region) {
+    assertNationalReadAsParsed(text, region);
+  }
+
+  @Provide
+  Arbitrary<String> writtenOrDigits() {
+    return Arbitraries.oneOf(written(), digits(),
+        Arbitraries.of("0", "00", "000", "0011", "010", "1", "8", "(0)", "(").flatMap(p -> written().map(w -> p + w)));
+  }
+
+  @Test
+  void everyExampleNumberWrittenNationallyReadsAsParsedInEveryRegion() {
+    int read = 0;
+    for (String region : REGIONS) {
+      for (PhoneNumberUtil.PhoneNumberType type : PhoneNumberUtil.PhoneNumberType.values()) {
+        Phonenumber.PhoneNumber example = UTIL.getExampleNumberForType(region, type);
+        if (example == null) {
+          continue;
+        }
+        String national = UTIL.format(example, PhoneNumberUtil.PhoneNumberFormat.NATIONAL);
+        String nsn = UTIL.getNationalSignificantNumber(example);
+        for (String other : List.of(region, "GB", "DE", "FR", "IN", "IT", "JP", "BR", "MX", "US", "AU")) {
+          for (String text : List.of(national, nsn, "0" + nsn, "00" + nsn, "000" + nsn, nsn.substring(1), nsn + "1")) {
+            read += assertNationalReadAsParsed(text, other) ? 1 : 0;
+          }
+        }
+      }
+    }
+    assertThat(read).as("numbers read without parsing").isGreaterThan(10000);
+  }
+
+  @Test
+  void theRegionFilterKeepsEveryExampleNumberDialledFromAbroad() {
+    int kept = 0;
+    for (String region : REGIONS) {
+      for (PhoneNumberUtil.PhoneNumberType type : PhoneNumberUtil.PhoneNumberType.values()) {
+        Phonenumber.PhoneNumber example = UTIL.getExampleNumberForType(region, type);
+        if (example == null) {
+          continue;
+        }
+        // Dialled with an international prefix of the region it is read in (00, 011, 0011, 010...).
+        String nsn = UTIL.getNationalSignificantNumber(example);
+        for (String other : List.of(region, "GB", "DE", "FR", "IN", "IT", "JP", "SG", "BR", "MX", "US", "AU")) {
+          for (String idd : List.of("00", "011", "0011", "010", "001", "000", "0")) {
+            for (String text : List.of(idd + example.getCountryCode() + nsn, idd + " " + example.getCountryCode() + " " + nsn,
+                idd + example.getCountryCode() + "0" + nsn)) {
+              Phonenumber.PhoneNumber number = parse(text, other);
+              if (number != null && UTIL.isValidNumberForRegion(number, other)) {
+                assertThat(PhoneValidity.mayBeValidIn(text, other)).as("%s in %s", text, other).isTrue();
+                kept++;
+              }
+            }
+          }
+        }
+      }
+    }
+    assertThat(kept).as("valid readings").isGreaterThan(300);
+  }
+
+  /** As {@link #assertReadAsParsed}, for a number read in a region: every field as parsed. */
+  private static boolean assertNationalReadAsParsed(String text, String region) {
+    PhoneValidity.Reading reading = PhoneValidity.readNational(text, region);
+    if (reading == null) {
+      return false;
+    }
+    Phonenumber.PhoneNumber number = parse(text, region);
+    assertThat(number).as("%s in %s", text, region).isNotNull();
+    Phonenumber.PhoneNumber read = PhoneValidity.toNumber(reading);
+    assertThat(read.exactlySameAs(number)).as("%s in %s: %s, parsed %s", text, region, read, number).isTrue();
+    assertThat(PhoneValidity.validRegionOf(reading.countryCode, reading.nsn)).as("%s in %s", text, region)
+        .isEqualTo(UTIL.isValidNumber(number) ? UTIL.getRegionCodeForNumber(number) : null);
+    return true;
+  }
+
+  /** Asserts that a reading, when there is one, is what parsing gives; returns whether there is. */
+  private static boolean assertReadAsParsed(String text) {
+    PhoneValidity.Reading reading = PhoneValidity.readInternational(text);
+    if (reading == null) {
+      return false;
+    }
+    Phonenumber.PhoneNumber number = parse(text, "ZZ");
+    assertThat(number).as(text).isNotNull();
+    assertThat(reading.countryCode).as(text).isEqualTo(number.getCountryCode());
+    assertThat(reading.nsn).as(text).isEqualTo(UTIL.getNationalSignificantNumber(number));
+    assertThat(PhoneValidity.toNumber(reading).exactlySameAs(number)).as(text).isTrue();
+    assertThat(PhoneValidity.validRegionOf(reading.countryCode, reading.nsn)).as(text)
+        .isEqualTo(UTIL.isValidNumber(number) ? UTIL.getRegionCodeForNumber(number) : null);
+    return true;
+  }
+
+  @Test
+  void theInternationalFilterKeepsEveryValidExampleNumberAndRulesOutMostNeighbours() {
+    int kept = 0;
+    int ruledOut = 0;
+    for (String region : REGIONS) {
+      for (PhoneNumberUtil.PhoneNumberType type : PhoneNumberUtil.PhoneNumberType.values()) {
+        Phonenumber.PhoneNumber example = UTIL.getExampleNumberForType(region, type);
+        if (example == null) {
+          continue;
+        }
+        String nsn = UTIL.getNationalSignificantNumber(example);
+        String code = "+" + example.getCountryCode();
+        for (String text : List.of(UTIL.format(example, PhoneNumberUtil.PhoneNumberFormat.INTERNATIONAL),
+            UTIL.format(example, PhoneNumberUtil.PhoneNumberFormat.E164), code + " 0" + nsn,
+            code + " " + nsn.substring(0, nsn.length() / 2), code + " " + nsn + "12", code + " 0",
+            code + " " + nsn.substring(1))) {
+          Phonenumber.PhoneNumber number = parse(text, "ZZ");
+          boolean valid = number != null && UTIL.isValidNumber(number);
+          boolean mayBe = PhoneValidity.mayBeValidInternational(text);
+          if (valid) {
+            assertThat(mayBe).as("%s %s %s", region, type, text).isTrue();
+            kept++;
+          } else if (!mayBe) {
+            ruledOut++;
+          }
+        }
+      }
+    }
+    assertThat(kept).as("valid numbers").isGreaterThan(1000);
+    assertThat(ruledOut).as("invalid numbers ruled out without parsing").isGreaterThan(1000);
   }
 
   @Test

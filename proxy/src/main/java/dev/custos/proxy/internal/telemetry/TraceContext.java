@@ -32,7 +32,15 @@ public record TraceContext(String traceId, @Nullable String parentId, String spa
 
   /** Returns the context of an incoming request: its trace continued, or a new trace. */
   public static TraceContext of(RequestHeaders headers) {
-    TraceContext parsed = parse(headers.get(TRACEPARENT));
+    return of(headers.get(TRACEPARENT));
+  }
+
+  /**
+   * Returns the context of an incoming request by its {@code traceparent} value (null when
+   * absent): its trace continued, or a new trace.
+   */
+  public static TraceContext of(@Nullable String traceparent) {
+    TraceContext parsed = parse(traceparent);
     return parsed != null ? parsed : new TraceContext(randomHex(16), null, randomHex(8), "00");
   }
 
