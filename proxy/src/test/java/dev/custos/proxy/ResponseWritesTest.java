@@ -34,12 +34,14 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * What the proxy hands to a client's socket, flush by flush: a response whose head and body came
  * from upstream together leaves in one write (one {@code writev}, not a {@code sendto} for the
- * head and another for the body), over cleartext and TLS, forwarding and inspecting, and a head
+ * head and another for the body), over cleartext and TLS, forwarding, inspecting and redacting, and a head
  * whose body is late is not held back for it.
  */
 class ResponseWritesTest {
-  private static final String BODY =
-      "{\"users\":[{\"id\":1,\"name\":\"Ada\"},{\"id\":2,\"name\":\"Grace\"}]}";
+  /** About 4 KB: longer than what a redacting scan holds back at the end of a chunk. */
+  private static final String BODY = "{\"users\":[" + java.util.stream.IntStream.range(0, 100)
+      .mapToObj(i -> "{\"id\":" + i + ",\"name\":\"Ada\"}")
+      .collect(java.util.stream.Collectors.joining(",")) + "]}";
 
   @RegisterExtension
   static final SelfSignedCertificateExtension cert = new SelfSignedCertificateExtension();
@@ -76,6 +78,29 @@ class ResponseWritesTest {
   @Test
   void eachInspectedResponseLeavesInOneWrite() throws Exception {
     start("policy: { version: 1 }\nfindings: { file: 'off' }", null);
+
+    List<String> responses = exchange(3);
+
+    assertThat(responses).hasSize(3).allSatisfy(r -> assertThat(r).endsWith(BODY));
+    assertThat(flushes).as("one flush per response, head and body together").hasSize(3)
+        .allSatisfy(f -> assertThat(f).startsWith("HTTP/1.1 200 OK\r\n").endsWith(BODY));
+  }
+
+  @Test
+  void eachRedactedResponseLeavesInOneWrite() throws Exception {
+    // The redacting scan holds the end of each chunk back until the body ends: the end goes
+    // out in a second chunk, which must still leave with the rest.
+    start("""
+        policy:
+          version: 1
+          rules:
+            - name: mask
+              match: { direction: response }
+              categories: [email]
+              action: redact
+              redact: { style: mask }
+        findings: { file: 'off' }
+        """, null);
 
     List<String> responses = exchange(3);
 

@@ -39,6 +39,17 @@ final class ByteSink {
     hint = Math.min(MAX_HINT, Math.max(hint, capacity));
   }
 
+  /**
+   * Makes room for {@code n} more bytes, growing the array (once, to exactly what it holds plus
+   * {@code n}) only when it lacks room: a caller that knows about how much comes next spares the
+   * array's growing step by step, and an empty sink's first array is not sized by the hint.
+   */
+  void reserve(int n) {
+    if (n > buf.length - size) {
+      buf = Arrays.copyOf(buf, size + n);
+    }
+  }
+
   int size() {
     return size;
   }

@@ -26,11 +26,19 @@ public final class FindingPaths {
 
   private FindingPaths() {}
 
-  /** Returns {@code path} with every name that might hold a value replaced by {@code [*]}. */
+  /**
+   * Returns {@code path} with every name that might hold a value replaced by {@code [*]}: the
+   * same string when it has nothing to replace (the usual case, which builds nothing).
+   */
   static @Nullable String safe(@Nullable String path) {
     if (path == null || path.isEmpty() || path.charAt(0) != '$') {
       return path == null ? null : "$" + HIDDEN;
     }
+    return keptWhole(path) ? path : rewritten(path);
+  }
+
+  /** Returns {@code path} (which starts with {@code $}) rebuilt with every unsafe name hidden. */
+  static String rewritten(String path) {
     StringBuilder out = new StringBuilder(path.length());
     out.append('$');
     int i = 1;
@@ -94,18 +102,62 @@ public final class FindingPaths {
   }
 
   /**
+   * Returns whether {@link #safe} would return {@code path} as it is: at most {@value
+   * #MAX_SEGMENTS} segments, each a dotted name that {@link #keeps} or a position. A quoted name
+   * ({@code ['a b']}) is left to the full rewrite, which unescapes it.
+   */
+  static boolean keptWhole(String path) {
+    int n = path.length();
+    int i = 1;
+    int segments = 0;
+    while (i < n) {
+      if (segments == MAX_SEGMENTS) {
+        return false;
+      }
+      char c = path.charAt(i);
+      int j = i + 1;
+      if (c == '.') {
+        while (j < n && path.charAt(j) != '.' && path.charAt(j) != '[') {
+          j++;
+        }
+        if (!keeps(path, i + 1, j)) {
+          return false;
+        }
+        i = j;
+      } else if (c == '[') {
+        while (j < n && path.charAt(j) >= '0' && path.charAt(j) <= '9') {
+          j++;
+        }
+        if (j == i + 1 || j - i - 1 > 9 || j >= n || path.charAt(j) != ']') {
+          return false;
+        }
+        i = j + 1;
+      } else {
+        return false;
+      }
+      segments++;
+    }
+    return true;
+  }
+
+  /**
    * Returns whether a name's shape cannot hold a protected value (see the class comment); also
    * the rule of each word of a findings event's service ({@code FindingsEvent.isSafeService}).
    */
   public static boolean keeps(String name) {
-    int n = name.length();
-    if (n == 0 || n > MAX_NAME) {
+    return keeps(name, 0, name.length());
+  }
+
+  /** Returns whether {@code s[from, to)}, as a name, {@link #keeps(String)}. */
+  private static boolean keeps(String s, int from, int to) {
+    int n = to - from;
+    if (n <= 0 || n > MAX_NAME) {
       return false;
     }
     int digits = 0;
     int upper = 0;
-    for (int i = 0; i < n; i++) {
-      char c = name.charAt(i);
+    for (int i = from; i < to; i++) {
+      char c = s.charAt(i);
       if (c >= '0' && c <= '9') {
         digits++;
       } else if (c >= 'A' && c <= 'Z') {

@@ -48,7 +48,9 @@ import org.slf4j.LoggerFactory;
  * a request is refused with 400, a response takes the {@code on_uninspectable} decision.
  *
  * A compressed body is decoded for scanning; when it is rewritten, the decoded, redacted bytes go
- * on and {@code Content-Encoding} is dropped. Not thread-safe: the pump calls it from one event
+ * on and {@code Content-Encoding} is dropped. A chunk given to {@link #onData} is owned by the
+ * inspection: it is handed on in the output list (which then owns it), or released once scanned,
+ * refused or dropped, so that pooled chunks go back to Netty's pool. Not thread-safe: the pump calls it from one event
  * loop. Memory is bounded by the hold limit, the decoder's slice, and the scanner's window.
  */
 final class MessageInspection implements AutoCloseable {
@@ -81,6 +83,8 @@ final class MessageInspection implements AutoCloseable {
   private static final List<String> PSEUDO_RULES =
       List.of(ON_UNINSPECTABLE, ON_ERROR, PATH_REDACTION);
   private static final byte[] NO_BYTES = new byte[0];
+  /** Room kept beyond a chunk's length for what a redacting scan held back from the last one. */
+  private static final int REDACT_SLACK = 1024;
   /** The uninspectable reason of a compressed gRPC message that could not be inflated. */
   static final String GRPC_MESSAGE = "grpc_message";
   private boolean grpcUninspectable;
@@ -426,6 +430,11 @@ final class MessageInspection implements AutoCloseable {
     return style;
   }
 
+  /** Returns whether {@link #applyHeaderChanges} would change anything. */
+  boolean changesHeaders() {
+    return dropEncoding || contentLength != -1;
+  }
+
   /** Changes the message's headers to fit the body that goes on. */
   void applyHeaderChanges(HttpHeadersBuilder headers) {
     if (dropEncoding) {
@@ -499,7 +508,7 @@ final class MessageInspection implements AutoCloseable {
           return overHoldLimit(out);
         }
         try {
-          scanHeld(data.array(), false);
+          scanHeld(bytesOf(data), data.length(), false);
         } catch (UninspectableException e) {
           return uninspectableWhileHolding(e.reason(), out);
         }
@@ -508,15 +517,21 @@ final class MessageInspection implements AutoCloseable {
         }
         return Step.CONTINUE;
       default:
+        if (redacting && decoder == null) {
+          // About what the feed writes: this chunk, and what the last one held back.
+          redacted.reserve(data.length() + REDACT_SLACK);
+        }
         try {
-          feedStream(data.array(), false);
+          feedStream(bytesOf(data), data.length(), false);
         } catch (UninspectableException e) {
           return uninspectableWhileStreaming(e.reason(), data, out);
         }
         if (refusedAfterScan(false)) {
+          data.close();
           return Step.BLOCK;
         }
         if (redacting) {
+          data.close(); // Scanned: what goes on is the rewritten copy.
           if (redacted.size() > 0) {
             out.add(redacted.take());
           }
@@ -554,11 +569,13 @@ final class MessageInspection implements AutoCloseable {
     contentType = ContentType.TEXT;
     Step step = startBody();
     if (step == Step.BLOCK) {
+      releaseAll(replay);
       return step;
     }
-    for (HttpData d : replay) {
-      Step s = data(d, out);
+    for (int k = 0; k < replay.size(); k++) {
+      Step s = data(replay.get(k), out);
       if (s == Step.BLOCK) {
+        releaseAll(replay.subList(k + 1, replay.size()));
         return s;
       }
       if (s == Step.RELEASE) {
@@ -595,21 +612,28 @@ final class MessageInspection implements AutoCloseable {
     return refusePathRedaction();
   }
 
-  private void scanHeld(byte[] bytes, boolean last) throws UninspectableException {
+  /**
+   * Returns an array whose first {@code data.length()} bytes are the chunk's: a thread's scratch
+   * array when it is pooled and read as it is (the scanner keeps nothing of what it is fed), a
+   * copy of its own when a decoder reads it (an inflater may still read its input later).
+   */
+  private byte[] bytesOf(HttpData data) {
+    return decoder == null ? Chunks.readable(data) : data.array();
+  }
+
+  /** Scans {@code bytes[0, length)} of a held body (and ends the scan when {@code last}). */
+  private void scanHeld(byte[] bytes, int length, boolean last) throws UninspectableException {
     StreamScanner s = java.util.Objects.requireNonNull(scanner);
-    byte[] plain = decode(bytes, last);
-    inspected += plain.length;
-    record(s.feed(plain, 0, plain.length));
+    record(feedDecoded(s, bytes, length, last));
     if (last) {
       record(s.finish());
     }
   }
 
-  private void feedStream(byte[] bytes, boolean last) throws UninspectableException {
+  /** Scans {@code bytes[0, length)} of a streamed body (and ends the scan when {@code last}). */
+  private void feedStream(byte[] bytes, int length, boolean last) throws UninspectableException {
     StreamScanner s = java.util.Objects.requireNonNull(scanner);
-    byte[] plain = decode(bytes, last);
-    inspected += plain.length;
-    List<Finding> found = s.feed(plain, 0, plain.length);
+    List<Finding> found = feedDecoded(s, bytes, length, last);
     List<Finding> rest = last ? s.finish() : List.of();
     if (!redacting) {
       record(found);
@@ -617,12 +641,21 @@ final class MessageInspection implements AutoCloseable {
     }
   }
 
-  private byte[] decode(byte[] bytes, boolean last) throws UninspectableException {
-    BodyDecoder d = decoder;
-    if (d == null) {
-      return bytes;
+  /** Feeds {@code bytes[0, length)} to {@code s}, decoded first when the body is compressed. */
+  private List<Finding> feedDecoded(StreamScanner s, byte[] bytes, int length, boolean last)
+      throws UninspectableException {
+    if (decoder == null) {
+      inspected += length;
+      return s.feed(bytes, 0, length);
     }
-    byte[] plain = d.decode(bytes, 0, bytes.length);
+    byte[] plain = decode(bytes, length, last);
+    inspected += plain.length;
+    return s.feed(plain, 0, plain.length);
+  }
+
+  private byte[] decode(byte[] bytes, int length, boolean last) throws UninspectableException {
+    BodyDecoder d = java.util.Objects.requireNonNull(decoder);
+    byte[] plain = d.decode(bytes, 0, length);
     if (!last) {
       return plain;
     }
@@ -659,9 +692,10 @@ final class MessageInspection implements AutoCloseable {
     List<HttpData> replay = new ArrayList<>(held);
     held.clear();
     heldBytes = 0;
-    for (HttpData d : replay) {
-      Step s = data(d, out);
+    for (int k = 0; k < replay.size(); k++) {
+      Step s = data(replay.get(k), out);
       if (s != Step.CONTINUE) {
+        releaseAll(replay.subList(k + 1, replay.size()));
         return s;
       }
     }
@@ -687,6 +721,7 @@ final class MessageInspection implements AutoCloseable {
       if (blockedBy == null) {
         blockedBy = ON_UNINSPECTABLE;
       }
+      data.close();
       return Step.BLOCK;
     }
     closeScanner();
@@ -782,7 +817,7 @@ final class MessageInspection implements AutoCloseable {
         return Step.RELEASE;
       case HOLD:
         try {
-          scanHeld(NO_BYTES, true);
+          scanHeld(NO_BYTES, 0, true);
         } catch (UninspectableException e) {
           return uninspectableWhileHolding(e.reason(), out);
         }
@@ -797,7 +832,7 @@ final class MessageInspection implements AutoCloseable {
         return Step.RELEASE;
       default:
         try {
-          feedStream(NO_BYTES, true);
+          feedStream(NO_BYTES, 0, true);
         } catch (UninspectableException e) {
           Step s = uninspectableWhileStreaming(e.reason(), HttpData.empty(), out);
           return s == Step.CONTINUE ? Step.RELEASE : s;
@@ -816,15 +851,23 @@ final class MessageInspection implements AutoCloseable {
   private Step releaseRedacted(List<HttpData> out) {
     ContentType ct = java.util.Objects.requireNonNull(contentType);
     ByteSink sink = new ByteSink();
+    if (decoder == null) {
+      sink.reserve((int) Math.min(heldBytes + REDACT_SLACK, ByteSink.MAX_HINT));
+    }
     bodyScanners++;
     try (StreamScanner s = Media.open(ex.scanner(),
         ct, charset, boundary, f -> counted(tally.styleFor(f, "body"), f), sink::write)) {
       BodyDecoder d = newDecoder();
       try {
         for (int i = 0; i < held.size(); i++) {
-          byte[] bytes = held.get(i).array();
-          byte[] plain = d == null ? bytes : d.decode(bytes, 0, bytes.length);
-          s.feed(plain, 0, plain.length);
+          HttpData chunk = held.get(i);
+          byte[] bytes = d == null ? Chunks.readable(chunk) : chunk.array();
+          if (d == null) {
+            s.feed(bytes, 0, chunk.length());
+          } else {
+            byte[] plain = d.decode(bytes, 0, chunk.length());
+            s.feed(plain, 0, plain.length);
+          }
         }
         if (d != null) {
           byte[] tail = d.finish();
@@ -845,7 +888,7 @@ final class MessageInspection implements AutoCloseable {
       blockedBy = ON_UNINSPECTABLE;
       return Step.BLOCK;
     }
-    held.clear();
+    releaseAll(held);
     HttpData body = sink.take();
     dropEncoding = decoder != null;
     contentLength = body.length();
@@ -891,8 +934,8 @@ final class MessageInspection implements AutoCloseable {
     if (bodyScanners > 0) {
       ex.record().addBodyScanners(bodyScanners);
     }
-    held.clear();
-    sniffed.clear();
+    releaseAll(held);
+    releaseAll(sniffed);
     boolean shadow = !ex.enforce();
     String refusedBy = blockedBy;
     ex.metrics().inspectedBytes(direction, inspected);
@@ -952,6 +995,17 @@ final class MessageInspection implements AutoCloseable {
     } catch (RuntimeException e) {
       logger.warn("Findings sink failed: {}", e.getClass().getName());
     }
+  }
+
+  /**
+   * Releases the chunks {@code chunks} still holds (pooled ones return to Netty's pool) and
+   * empties it: chunks that go on are handed to the output list instead, which then owns them.
+   */
+  private static void releaseAll(List<HttpData> chunks) {
+    for (HttpData d : chunks) {
+      d.close();
+    }
+    chunks.clear();
   }
 
   private void closeScanner() {

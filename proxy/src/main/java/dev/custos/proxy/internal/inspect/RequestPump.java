@@ -110,7 +110,11 @@ final class RequestPump implements Subscriber<HttpObject> {
     RequestHeaders headers = req.headers();
     RequestHeaders rewritten =
         ex.enforce() ? fields.redact(ex, inspection.tally(), headers, Direction.REQUEST) : null;
-    RequestHeadersBuilder b = (rewritten != null ? rewritten : headers).toBuilder();
+    RequestHeaders kept = rewritten != null ? rewritten : headers;
+    if (!inspection.changesHeaders()) {
+      return kept; // Unchanged: not copied.
+    }
+    RequestHeadersBuilder b = kept.toBuilder();
     inspection.applyHeaderChanges(b);
     return b.build();
   }

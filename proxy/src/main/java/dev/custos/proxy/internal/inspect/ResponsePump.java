@@ -8,6 +8,8 @@ import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpResponseWriter;
 import com.linecorp.armeria.common.ResponseHeaders;
 import com.linecorp.armeria.common.ResponseHeadersBuilder;
+import com.linecorp.armeria.common.stream.SubscriptionOption;
+import com.linecorp.armeria.unsafe.PooledObjects;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import dev.custos.engine.Direction;
 import dev.custos.engine.Rule;
@@ -74,7 +76,9 @@ final class ResponsePump implements Subscriber<HttpObject> {
       }
       return null;
     }, ctx.eventLoop());
-    res.subscribe(pump, ctx.eventLoop());
+    // Pooled: the body's chunks come in Netty's buffers, not copied into arrays first; the pump
+    // owns each and hands it on to the client or releases it.
+    res.subscribe(pump, ctx.eventLoop(), SubscriptionOption.WITH_POOLED_OBJECTS);
     return pump.out;
   }
 
@@ -86,10 +90,8 @@ final class ResponsePump implements Subscriber<HttpObject> {
 
   @Override
   public void onNext(HttpObject obj) {
-    if (finished) {
-      return;
-    }
-    if (endRefusedGrpcCall()) {
+    if (finished || endRefusedGrpcCall()) {
+      PooledObjects.close(obj);
       return;
     }
     if (obj instanceof ResponseHeaders && inspection == null) {
@@ -129,6 +131,7 @@ final class ResponsePump implements Subscriber<HttpObject> {
         requestNext();
       }
     } else {
+      PooledObjects.close(obj);
       requestNext();
     }
   }
@@ -199,6 +202,7 @@ final class ResponsePump implements Subscriber<HttpObject> {
     MessageInspection i = java.util.Objects.requireNonNull(inspection);
     switch (step) {
       case BLOCK:
+        release(chunks);
         finished = true;
         cancelUpstream();
         boolean grpc = GrpcRefusals.isGrpc(java.util.Objects.requireNonNull(headers).contentType());
@@ -234,6 +238,8 @@ final class ResponsePump implements Subscriber<HttpObject> {
       default:
         if (headersSent) {
           write(chunks);
+        } else {
+          release(chunks);
         }
         return true;
     }
@@ -285,16 +291,28 @@ final class ResponsePump implements Subscriber<HttpObject> {
         h = rewritten;
       }
     }
+    if (!i.changesHeaders()) {
+      out.tryWrite(h); // Unchanged: not copied.
+      return;
+    }
     ResponseHeadersBuilder b = h.toBuilder();
     i.applyHeaderChanges(b);
     out.tryWrite(b.build());
   }
 
+  /** Writes {@code chunks} to the client; once a write is refused (closed), releases the rest. */
   private void write(List<HttpData> chunks) {
-    for (HttpData d : chunks) {
-      if (!out.tryWrite(d)) {
+    for (int k = 0; k < chunks.size(); k++) {
+      if (!out.tryWrite(chunks.get(k))) { // A refused chunk is released by the writer.
+        release(chunks.subList(k + 1, chunks.size()));
         return;
       }
+    }
+  }
+
+  private static void release(List<HttpData> chunks) {
+    for (HttpData d : chunks) {
+      d.close();
     }
   }
 

@@ -2,11 +2,13 @@ package dev.custos.proxy.internal.telemetry;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.OutputStreamWriter;
 import java.io.StringWriter;
-import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +20,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongConsumer;
-import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,12 +34,21 @@ import org.slf4j.LoggerFactory;
  * item: under load a wake-up and a write system call per request cost the proxy more than
  * formatting the line.
  *
+ * <p>A line is formatted straight to UTF-8 bytes in a buffer the writer thread reuses (no
+ * string, no second encoding pass); the bytes are those of formatting it to characters and
+ * encoding them as UTF-8, which is what a line that cannot be formatted as bytes (a lone
+ * surrogate in one of its strings) falls back to.
+ *
  * @param <T> the items written
  */
 public final class JsonLinesWriter<T> implements AutoCloseable {
   private static final Logger logger = LoggerFactory.getLogger(JsonLinesWriter.class);
   private static final JsonFactory JSON = new JsonFactory();
+  /** Writes a character outside the BMP as its four UTF-8 bytes, as encoding the text does. */
+  private static final JsonFactory JSON_UTF8 =
+      JsonFactory.builder().enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8).build();
   static final long FLUSH_INTERVAL_MILLIS = 50;
+  private static final int BUFFER = 64 * 1024;
 
   /** Writes one item as a JSON object; the writer adds the line break. */
   @FunctionalInterface
@@ -50,19 +60,21 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
   private final String name;
   private final BlockingQueue<T> queue;
   private final int wakeAt;
-  private final Writer writer;
+  private final OutputStream out;
+  /** The line being formatted; used by the writer thread only. */
+  private final LineBuffer line = new LineBuffer();
   private final boolean closeTarget;
   private final Format<T> format;
   private final LongConsumer onDrop;
   private final Thread thread;
   private volatile boolean closing;
 
-  private JsonLinesWriter(String name, Writer writer, boolean closeTarget, int capacity,
+  private JsonLinesWriter(String name, OutputStream out, boolean closeTarget, int capacity,
       Format<T> format, LongConsumer onDrop) {
     this.name = name;
     this.queue = new ArrayBlockingQueue<>(capacity);
     this.wakeAt = Math.max(1, capacity / 4);
-    this.writer = writer;
+    this.out = out;
     this.closeTarget = closeTarget;
     this.format = format;
     this.onDrop = onDrop;
@@ -78,16 +90,16 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
    */
   public static <T> JsonLinesWriter<T> toFile(String name, Path file, int capacity,
       Format<T> format, LongConsumer onDrop) throws IOException {
-    Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-        StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+    OutputStream w = new BufferedOutputStream(Files.newOutputStream(file,
+        StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE), BUFFER);
     return new JsonLinesWriter<>(name, w, true, capacity, format, onDrop);
   }
 
   /** Starts a writer thread that writes to {@code out}, which closing the writer leaves open. */
   public static <T> JsonLinesWriter<T> toStream(String name, OutputStream out, int capacity,
       Format<T> format, LongConsumer onDrop) {
-    Writer w = new java.io.BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8));
-    return new JsonLinesWriter<>(name, w, false, capacity, format, onDrop);
+    return new JsonLinesWriter<>(name, new BufferedOutputStream(out, BUFFER), false, capacity,
+        format, onDrop);
   }
 
   /** Queues {@code item} for writing; returns false (and counts a drop) when the queue is full. */
@@ -111,14 +123,13 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
         queue.drainTo(batch);
         if (!batch.isEmpty()) {
           for (T item : batch) {
-            String line = line(item);
-            if (line != null) {
-              writer.write(line);
-              writer.write('\n');
+            if (format(item)) {
+              line.write('\n');
+              line.writeTo(out);
             }
           }
           batch.clear();
-          writer.flush();
+          out.flush();
         }
         if (last || Thread.currentThread().isInterrupted()) {
           return;
@@ -130,16 +141,58 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
     }
   }
 
-  private @Nullable String line(T item) {
+  /**
+   * Formats {@code item} into {@link #line} as UTF-8; returns false (and counts a drop) when it
+   * cannot be formatted.
+   */
+  private boolean format(T item) {
+    line.reset();
+    try (JsonGenerator g = JSON_UTF8.createGenerator(line, JsonEncoding.UTF8)) {
+      format.write(item, g);
+    } catch (IOException | RuntimeException e) {
+      return formatAsText(item);
+    }
+    // The byte generator escapes a lone surrogate, which encoding the text replaces with '?'.
+    return !line.mayHoldSurrogateEscape() || formatAsText(item);
+  }
+
+  /**
+   * Formats {@code item} to characters and encodes them as UTF-8, as lines were written before
+   * they were formatted as bytes: a lone surrogate, which the byte generator refuses, becomes
+   * {@code ?}.
+   */
+  private boolean formatAsText(T item) {
     StringWriter sw = new StringWriter(256);
     try (JsonGenerator g = JSON.createGenerator(sw)) {
       format.write(item, g);
     } catch (IOException | RuntimeException e) {
       logger.warn("{} line dropped: {}", name, e.getClass().getName());
       onDrop.accept(1);
-      return null;
+      return false;
     }
-    return sw.toString();
+    line.reset();
+    line.writeBytes(sw.toString().getBytes(StandardCharsets.UTF_8));
+    return true;
+  }
+
+  /** The bytes of one line; reset, not reallocated, from one line to the next. */
+  private static final class LineBuffer extends ByteArrayOutputStream {
+    LineBuffer() {
+      super(1024);
+    }
+
+    /**
+     * Returns whether the bytes hold a backslash, {@code u} and {@code D} or {@code d}: the start
+     * of a surrogate's escape (or of such text in a string, which costs only a second format).
+     */
+    boolean mayHoldSurrogateEscape() {
+      for (int i = 0; i + 2 < count; i++) {
+        if (buf[i] == '\\' && buf[i + 1] == 'u' && (buf[i + 2] == 'D' || buf[i + 2] == 'd')) {
+          return true;
+        }
+      }
+      return false;
+    }
   }
 
   /** Writes what is queued (waiting up to 5 seconds), then releases the target. */
@@ -150,9 +203,9 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
     try {
       thread.join(TimeUnit.SECONDS.toMillis(5));
       if (closeTarget) {
-        writer.close();
+        out.close();
       } else {
-        writer.flush();
+        out.flush();
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

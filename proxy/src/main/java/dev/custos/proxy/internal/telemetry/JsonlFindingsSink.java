@@ -1,6 +1,7 @@
 package dev.custos.proxy.internal.telemetry;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.io.SerializedString;
 import dev.custos.proxy.FindingsEvent;
 import dev.custos.proxy.FindingsSink;
 import java.io.IOException;
@@ -16,6 +17,23 @@ import java.util.concurrent.atomic.AtomicLong;
  * past the queue's capacity are dropped and counted. Thread-safe.
  */
 public final class JsonlFindingsSink implements FindingsSink.Closeable {
+  // Field names as their quoted bytes, made once rather than per event.
+  private static final SerializedString TIME = new SerializedString("time");
+  private static final SerializedString ROUTE = new SerializedString("route");
+  private static final SerializedString CLUSTER = new SerializedString("cluster");
+  private static final SerializedString SERVICE = new SerializedString("service");
+  private static final SerializedString PROTOCOL = new SerializedString("protocol");
+  private static final SerializedString DIRECTION = new SerializedString("direction");
+  private static final SerializedString IDENTITY_HASH = new SerializedString("identity_hash");
+  private static final SerializedString CATEGORY = new SerializedString("category");
+  private static final SerializedString HASH = new SerializedString("hash");
+  private static final SerializedString PREVIEW = new SerializedString("preview");
+  private static final SerializedString BLOCKED_BY = new SerializedString("blocked_by");
+  private static final SerializedString STAGE = new SerializedString("stage");
+  private static final SerializedString ALERT = new SerializedString("alert");
+  private static final SerializedString SHADOW = new SerializedString("shadow");
+  private static final SerializedString UNINSPECTABLE = new SerializedString("uninspectable");
+  private static final SerializedString INSPECTED_BYTES = new SerializedString("inspected_bytes");
   private final AtomicLong dropped = new AtomicLong();
   private final JsonLinesWriter<FindingsEvent> writer;
 
@@ -41,19 +59,26 @@ public final class JsonlFindingsSink implements FindingsSink.Closeable {
    */
   public static void write(FindingsEvent e, JsonGenerator g) throws IOException {
     g.writeStartObject();
-    g.writeStringField("time", e.time().toString());
-    g.writeStringField("route", e.route());
+    g.writeFieldName(TIME);
+    g.writeString(e.time().toString());
+    g.writeFieldName(ROUTE);
+    g.writeString(e.route());
     if (!e.cluster().isEmpty()) {
-      g.writeStringField("cluster", e.cluster());
+      g.writeFieldName(CLUSTER);
+      g.writeString(e.cluster());
     }
     if (!e.service().isEmpty()) {
-      g.writeStringField("service", e.service());
+      g.writeFieldName(SERVICE);
+      g.writeString(e.service());
     }
     if (!e.protocol().equals("http")) {
-      g.writeStringField("protocol", e.protocol());
+      g.writeFieldName(PROTOCOL);
+      g.writeString(e.protocol());
     }
-    g.writeStringField("direction", e.direction().id());
-    g.writeStringField("identity_hash", e.identityHash());
+    g.writeFieldName(DIRECTION);
+    g.writeString(e.direction().id());
+    g.writeFieldName(IDENTITY_HASH);
+    g.writeString(e.identityHash());
     g.writeObjectFieldStart("categories");
     for (Map.Entry<String, Integer> c : new TreeMap<>(e.categories()).entrySet()) {
       g.writeNumberField(c.getKey(), c.getValue());
@@ -75,10 +100,13 @@ public final class JsonlFindingsSink implements FindingsSink.Closeable {
       g.writeArrayFieldStart("evidence");
       for (FindingsEvent.Value v : e.values()) {
         g.writeStartObject();
-        g.writeStringField("category", v.category());
-        g.writeStringField("hash", v.hash());
+        g.writeFieldName(CATEGORY);
+        g.writeString(v.category());
+        g.writeFieldName(HASH);
+        g.writeString(v.hash());
         if (!v.preview().isEmpty()) {
-          g.writeStringField("preview", v.preview());
+          g.writeFieldName(PREVIEW);
+          g.writeString(v.preview());
         }
         g.writeEndObject();
       }
@@ -95,15 +123,21 @@ public final class JsonlFindingsSink implements FindingsSink.Closeable {
     }
     g.writeEndArray();
     if (e.blockedBy() != null) {
-      g.writeStringField("blocked_by", e.blockedBy());
-      g.writeStringField("stage", e.stage());
+      g.writeFieldName(BLOCKED_BY);
+      g.writeString(e.blockedBy());
+      g.writeFieldName(STAGE);
+      g.writeString(e.stage());
     }
-    g.writeBooleanField("alert", e.alert());
-    g.writeBooleanField("shadow", e.shadow());
+    g.writeFieldName(ALERT);
+    g.writeBoolean(e.alert());
+    g.writeFieldName(SHADOW);
+    g.writeBoolean(e.shadow());
     if (e.uninspectable() != null) {
-      g.writeStringField("uninspectable", e.uninspectable());
+      g.writeFieldName(UNINSPECTABLE);
+      g.writeString(e.uninspectable());
     }
-    g.writeNumberField("inspected_bytes", e.inspectedBytes());
+    g.writeFieldName(INSPECTED_BYTES);
+    g.writeNumber(e.inspectedBytes());
     g.writeEndObject();
   }
 

@@ -50,4 +50,19 @@ class ByteSinkTest {
       assertThat(sink.take().array()).isEqualTo(big);
     }
   }
+
+  @Test
+  void reservedRoomTakesTheWritesAndMoreStillFits() {
+    ByteSink sink = new ByteSink();
+    sink.write(ascii("ab"), 0, 2);
+    sink.reserve(3);
+    sink.write(ascii("cde"), 0, 3);
+    sink.write(ascii("fgh"), 0, 3); // Past the reserved room: grows as before.
+    sink.reserve(0);
+    assertThat(sink.take().toStringAscii()).isEqualTo("abcdefgh");
+    sink.reserve(4);
+    assertThat(sink.size()).isZero();
+    sink.write(ascii("wxyz"), 0, 4);
+    assertThat(sink.take().toStringAscii()).isEqualTo("wxyz");
+  }
 }

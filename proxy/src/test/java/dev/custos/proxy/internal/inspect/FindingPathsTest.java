@@ -74,4 +74,27 @@ class FindingPathsTest {
     }
     assertThat(safe).doesNotContain(key);
   }
+
+  @Provide
+  Arbitrary<String> paths() {
+    Arbitrary<String> segment = Arbitraries.oneOf(
+        Arbitraries.strings().withChars("abcXYZ_-09.@+ ").ofMinLength(0).ofMaxLength(20)
+            .map(n -> "." + n),
+        Arbitraries.strings().withChars("abc09'\\ ").ofMinLength(0).ofMaxLength(8)
+            .map(n -> "['" + n + "']"),
+        Arbitraries.integers().between(0, 2_000_000_000).map(i -> "[" + i + "]"),
+        Arbitraries.strings().withChars("0123456789]x[").ofMinLength(0).ofMaxLength(12)
+            .map(n -> "[" + n),
+        Arbitraries.of("x", "]", "[", ".", "'"));
+    return segment.list().ofMinSize(0).ofMaxSize(30).map(l -> "$" + String.join("", l));
+  }
+
+  @Property(tries = 2000, seed = "20261207")
+  void aPathReturnedAsItIsIsWhatTheFullRewriteBuilds(@ForAll("paths") String path) {
+    // safe() skips building a path it would not change: that shortcut must never differ.
+    assertThat(FindingPaths.safe(path)).isEqualTo(FindingPaths.rewritten(path));
+    if (FindingPaths.keptWhole(path)) {
+      assertThat(FindingPaths.safe(path)).isSameAs(path);
+    }
+  }
 }

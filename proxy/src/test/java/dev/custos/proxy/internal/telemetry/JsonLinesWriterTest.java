@@ -90,6 +90,42 @@ class JsonLinesWriterTest {
     assertThat(dropped.get()).isZero();
   }
 
+  @Test
+  void linesAreTheUtf8OfTheTextEvenForSurrogatesAndEscapes() throws Exception {
+    char high = (char) 0xD83D;
+    char low = (char) 0xDE00;
+    java.util.List<String> values = java.util.List.of(
+        "plain", "caf\u00e9 \u4e2d", "a" + high + low + "b", "lone " + high + " high",
+        "lone " + low, "ends " + high, "ctl\u0001\t\"q\" \\ back", "text \\uD83D not an escape",
+        "\u2028 sep", "");
+    Path file = dir.resolve("text.jsonl");
+    try (JsonLinesWriter<String> w = JsonLinesWriter.toFile("test", file, 100,
+        JsonLinesWriterTest::text, n -> { })) {
+      for (String v : values) {
+        assertThat(w.offer(v)).isTrue();
+      }
+    }
+    // What the writer wrote before it formatted lines as bytes: the text, encoded as UTF-8.
+    java.io.ByteArrayOutputStream expected = new java.io.ByteArrayOutputStream();
+    for (String v : values) {
+      java.io.StringWriter sw = new java.io.StringWriter();
+      try (com.fasterxml.jackson.core.JsonGenerator g =
+          new com.fasterxml.jackson.core.JsonFactory().createGenerator(sw)) {
+        text(v, g);
+      }
+      expected.write((sw + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+    assertThat(Files.readAllBytes(file)).isEqualTo(expected.toByteArray());
+  }
+
+  private static void text(String item, com.fasterxml.jackson.core.JsonGenerator g)
+      throws java.io.IOException {
+    g.writeStartObject();
+    g.writeStringField("v", item);
+    g.writeStringField("n" + item, "name");
+    g.writeEndObject();
+  }
+
   private static void number(Integer item, com.fasterxml.jackson.core.JsonGenerator g)
       throws java.io.IOException {
     g.writeStartObject();
