@@ -36,7 +36,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
@@ -66,10 +65,6 @@ public final class ForwardingService implements HttpService {
   private static final String VIA_1_1 = "1.1 " + PSEUDONYM;
   private static final String VIA_2_0 = "2.0 " + PSEUDONYM;
 
-  private static final List<AsciiString> HOP_BY_HOP = List.of(
-      HttpHeaderNames.CONNECTION, HttpHeaderNames.KEEP_ALIVE, HttpHeaderNames.of("proxy-connection"),
-      HttpHeaderNames.TE, HttpHeaderNames.TRAILER, HttpHeaderNames.TRANSFER_ENCODING,
-      HttpHeaderNames.UPGRADE);
 
   private static final AsciiString X_FORWARDED_FOR = HttpHeaderNames.of("x-forwarded-for");
   private static final AsciiString X_FORWARDED_PROTO = HttpHeaderNames.of("x-forwarded-proto");
@@ -313,24 +308,17 @@ public final class ForwardingService implements HttpService {
    * trailers} is kept: HTTP/2 allows it and gRPC needs it end to end.
    */
   private static void removeHopByHop(HttpHeadersBuilder b, HttpHeaders in) {
-    boolean teNamed = false;
-    for (String value : in.getAll(HttpHeaderNames.CONNECTION)) {
-      for (String token : value.split(",")) {
-        String t = token.trim().toLowerCase(Locale.ROOT);
-        if (!t.isEmpty() && !t.startsWith(":")) {
-          b.remove(t);
-          teNamed |= t.equals("te");
-        }
-      }
-    }
+    List<String> connection = in.getAll(HttpHeaderNames.CONNECTION);
+    boolean teNamed = !connection.isEmpty() && HopByHop.removeNamed(connection, b::remove);
     String te = in.get(HttpHeaderNames.TE);
-    for (AsciiString name : HOP_BY_HOP) {
+    for (AsciiString name : HopByHop.NAMES) {
       b.remove(name);
     }
-    if (te != null && !teNamed && te.trim().equalsIgnoreCase("trailers")) {
+    if (HopByHop.keepsTrailers(te, teNamed)) {
       b.set(HttpHeaderNames.TE, "trailers");
     }
   }
+
 
   private static void appendVia(HttpHeadersBuilder b, HttpHeaders in, String via) {
     String prior = joined(in, HttpHeaderNames.VIA);

@@ -3,6 +3,7 @@ package dev.custos.proxy.internal.relay;
 import com.linecorp.armeria.common.HttpMethod;
 import dev.custos.proxy.ProxyConfig;
 import dev.custos.proxy.internal.CompiledRoute;
+import dev.custos.proxy.internal.HopByHop;
 import dev.custos.proxy.internal.Snapshot;
 import dev.custos.proxy.internal.telemetry.TraceContext;
 import io.netty.buffer.Unpooled;
@@ -38,7 +39,6 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
@@ -58,10 +58,6 @@ final class ClientSide extends ChannelDuplexHandler {
   private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
   private static final AsciiString TRACEPARENT = AsciiString.cached(TraceContext.TRACEPARENT);
   private static final AsciiString TRACESTATE = AsciiString.cached(TraceContext.TRACESTATE);
-  private static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
-  private static final List<AsciiString> HOP_BY_HOP = List.of(HttpHeaderNames.CONNECTION,
-      HttpHeaderNames.KEEP_ALIVE, PROXY_CONNECTION, HttpHeaderNames.TE, HttpHeaderNames.TRAILER,
-      HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderNames.UPGRADE);
   private static final AsciiString FORWARDED = AsciiString.cached("forwarded");
   private static final AsciiString TEXT_PLAIN = AsciiString.cached("text/plain; charset=utf-8");
   /** The Server header Armeria's listener sets. */
@@ -814,25 +810,17 @@ final class ClientSide extends ChannelDuplexHandler {
    * trailers} is kept, as the Armeria path keeps it.
    */
   private static void removeHopByHop(HttpHeaders h) {
-    boolean teNamed = false;
     List<String> connection = h.getAll(HttpHeaderNames.CONNECTION);
-    for (String value : connection) {
-      for (String token : value.split(",")) {
-        String t = token.trim().toLowerCase(Locale.ROOT);
-        if (!t.isEmpty()) {
-          h.remove(t);
-          teNamed |= t.equals("te");
-        }
-      }
-    }
+    boolean teNamed = !connection.isEmpty() && HopByHop.removeNamed(connection, h::remove);
     String te = h.get(HttpHeaderNames.TE);
-    for (AsciiString name : HOP_BY_HOP) {
+    for (AsciiString name : HopByHop.NAMES) {
       h.remove(name);
     }
-    if (te != null && !teNamed && te.trim().equalsIgnoreCase("trailers")) {
+    if (HopByHop.keepsTrailers(te, teNamed)) {
       h.set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
     }
   }
+
 
   private static @Nullable String joined(HttpHeaders h, CharSequence name) {
     List<String> values = h.getAll(name);
